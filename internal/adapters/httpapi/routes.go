@@ -1,0 +1,129 @@
+// Package httpapi serves the Messages API over HTTP with chi: routing,
+// bearer-token extraction, the mapping of domain and port errors to RFC 6750
+// responses, access logs and the server's lifecycle.
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/example/messages-api/internal/domain"
+	"github.com/example/messages-api/internal/ports"
+)
+
+// HandlerConfig tunes the handler; zero values take the defaults.
+type HandlerConfig struct {
+	// Realm names the protection space in WWW-Authenticate (default "messages-api").
+	Realm string
+	// RetryAfterSeconds is sent with 503 when keys are unavailable (default 5).
+	RetryAfterSeconds int
+}
+
+type handler struct {
+	verifier   ports.TokenVerifier
+	log        *zap.Logger
+	rejectLog  *zap.Logger // sampled: a token flood must not flood the logs
+	realm      string
+	retryAfter string
+}
+
+// NewHandler returns the API's HTTP handler with every route.
+func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger) http.Handler {
+	if cfg.Realm == "" {
+		cfg.Realm = "messages-api"
+	}
+	if cfg.RetryAfterSeconds == 0 {
+		cfg.RetryAfterSeconds = 5
+	}
+	h := &handler{
+		verifier:   verifier,
+		log:        log,
+		rejectLog:  log.WithOptions(zap.WrapCore(sampleRejections)),
+		realm:      sanitize(cfg.Realm),
+		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
+	}
+	return h.routes()
+}
+
+// routes is every route the API serves, in one place.
+func (h *handler) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(h.observe)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, errNotFound) })
+	r.MethodNotAllowed(h.methodNotAllowed(r))
+
+	r.Get("/api/public", h.public)
+	r.Group(func(r chi.Router) {
+		r.Use(noStore, h.authenticate)
+		r.Get("/api/private", h.private)
+		r.Get("/api/private-scoped", h.privateScoped)
+	})
+	return r
+}
+
+type messageBody struct {
+	Message string `json:"message"`
+}
+
+func (h *handler) public(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, messageBody{domain.PublicMessage().Text})
+}
+
+func (h *handler) private(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, domain.PrivateMessage)
+}
+
+func (h *handler) privateScoped(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, domain.PrivateScopedMessage)
+}
+
+// message asks the domain what the authenticated caller may read.
+func (h *handler) message(w http.ResponseWriter, r *http.Request, read func(*domain.Claims) (domain.Message, error)) {
+	m, err := read(stateFrom(r.Context()).claims)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageBody{m.Text})
+}
+
+// noStore keeps responses that depend on a caller's token out of caches.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methodNotAllowed answers 405 with the Allow header, and answers OPTIONS
+// on a known path with 204 and Allow: a preflight never needs a token.
+func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete}
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range methods {
+			if mux.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		allowed = append(allowed, http.MethodOptions)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.writeError(w, r, errMethodNotAllowed)
+	}
+}
+
+// sampleRejections keeps the first 10 identical rejection lines each second
+// and then one in 100, so a flood of bad tokens cannot flood the logs.
+func sampleRejections(c zapcore.Core) zapcore.Core {
+	return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
+}

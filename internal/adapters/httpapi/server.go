@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/example/messages-api/internal/ports"
+)
+
+// ServerConfig is the API listener's address and limits; zero values take
+// the defaults in brackets.
+type ServerConfig struct {
+	Addr              string        // [":3010"]
+	ReadHeaderTimeout time.Duration // [5s] cuts off slow-header clients
+	ReadTimeout       time.Duration // [10s]
+	WriteTimeout      time.Duration // [10s]
+	IdleTimeout       time.Duration // [60s]
+	MaxHeaderBytes    int           // [16 KiB] larger headers get 431
+	ShutdownTimeout   time.Duration // [15s] in-flight requests get this long on shutdown
+	Handler           HandlerConfig
+}
+
+func (c *ServerConfig) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = ":3010"
+	}
+	def(&c.ReadHeaderTimeout, 5*time.Second)
+	def(&c.ReadTimeout, 10*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.IdleTimeout, 60*time.Second)
+	def(&c.ShutdownTimeout, 15*time.Second)
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = 16 << 10
+	}
+}
+
+// Server is the API's HTTP listener.
+type Server struct {
+	cfg ServerConfig
+	srv *http.Server
+	log *zap.Logger
+	ln  net.Listener
+}
+
+// NewServer builds the API server; Start makes it listen.
+func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, log *zap.Logger) *Server {
+	cfg.setDefaults()
+	return &Server{
+		cfg: cfg,
+		log: log,
+		srv: &http.Server{
+			Addr:              cfg.Addr,
+			Handler:           NewHandler(cfg.Handler, verifier, log),
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.WriteTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			MaxHeaderBytes:    cfg.MaxHeaderBytes,
+			ErrorLog:          zap.NewStdLog(log.Named("http")),
+		},
+	}
+}
+
+// Start listens synchronously, so a port clash fails startup, then serves
+// in the background.
+func (s *Server) Start(context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("httpapi: listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve failed", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// Stop refuses new connections and lets in-flight requests finish, for at
+// most the shutdown timeout.
+func (s *Server) Stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("httpapi: shutdown: %w", err)
+	}
+	return nil
+}
+
+// Addr is the bound address once started (useful with port 0).
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
