@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -16,7 +17,8 @@ import (
 // ServerConfig is the API listener's address and limits; zero values take
 // the defaults in brackets.
 type ServerConfig struct {
-	Addr              string        // [":3010"]
+	Host              string        // [""] all interfaces; dev mode uses 127.0.0.1
+	Port              int           // [3010] 0 picks a free port (tests)
 	ReadHeaderTimeout time.Duration // [5s] cuts off slow-header clients
 	ReadTimeout       time.Duration // [10s]
 	WriteTimeout      time.Duration // [10s]
@@ -31,9 +33,6 @@ func (c *ServerConfig) setDefaults() {
 		if *d == 0 {
 			*d = v
 		}
-	}
-	if c.Addr == "" {
-		c.Addr = ":3010"
 	}
 	def(&c.ReadHeaderTimeout, 5*time.Second)
 	def(&c.ReadTimeout, 10*time.Second)
@@ -60,7 +59,6 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, log *zap.Logger) 
 		cfg: cfg,
 		log: log,
 		srv: &http.Server{
-			Addr:              cfg.Addr,
 			Handler:           NewHandler(cfg.Handler, verifier, log),
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
@@ -75,9 +73,10 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, log *zap.Logger) 
 // Start listens synchronously, so a port clash fails startup, then serves
 // in the background.
 func (s *Server) Start(context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("httpapi: listen on %s: %w", s.cfg.Addr, err)
+		return fmt.Errorf("httpapi: listen on %s: %w", addr, err)
 	}
 	s.ln = ln
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))

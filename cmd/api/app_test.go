@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/devtenant"
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/domain"
+)
+
+var prodEnv = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://messages-api.example.com", "PORT=0", "HOST=127.0.0.1"}
+
+// TestProductionGraph dry-runs the production wiring: every dependency is
+// provided and nothing is started.
+func TestProductionGraph(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		cfg, err := config.Load(dev, "", prodEnv)
+		if err != nil {
+			t.Fatalf("dev=%v: load config: %v", dev, err)
+		}
+		if err := fx.ValidateApp(options(cfg, zap.NewNop(), auth0.Module)); err != nil {
+			t.Errorf("dev=%v: got graph error %v, want none", dev, err)
+		}
+	}
+}
+
+// TestAppWithFakeVerifier runs the whole app over real HTTP on loopback,
+// with the fake verifier in place of the auth0 adapter.
+func TestAppWithFakeVerifier(t *testing.T) {
+	cfg, err := config.Load(false, "", prodEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := authtest.New(map[string]domain.Claims{
+		"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}},
+		"nobody": {Subject: "nobody@clients"},
+	})
+	var srv *httpapi.Server
+	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv))
+	app.RequireStart()
+	defer app.RequireStop()
+	base := "http://" + srv.Addr().String()
+
+	tests := []struct {
+		path, token string
+		wantStatus  int
+		wantBody    string
+	}{
+		{"/api/public", "", 200, `{"message":"Hello from a public endpoint! You don't need to be authenticated to see this."}`},
+		{"/api/private", "", 401, ""},
+		{"/api/private", "nobody", 200, `{"message":"Hello from a private endpoint! You need to be authenticated to see this."}`},
+		{"/api/private-scoped", "nobody", 403, ""},
+		{"/api/private-scoped", "reader", 200, `{"message":"Hello from a private endpoint! You need to be authenticated and have a scope of read:messages to see this."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.token, func(t *testing.T) {
+			status, body := get(t, base+tt.path, tt.token)
+			if status != tt.wantStatus {
+				t.Errorf("got status %d, want %d", status, tt.wantStatus)
+			}
+			if tt.wantBody != "" && body != tt.wantBody {
+				t.Errorf("got body %s, want %s", body, tt.wantBody)
+			}
+		})
+	}
+}
+
+// TestDevMode gets tokens from the dev tenant with the client-credentials
+// grant and calls all three endpoints, verified by the real auth0 adapter.
+func TestDevMode(t *testing.T) {
+	tenantAddr := freeAddr(t)
+	file := filepath.Join(t.TempDir(), "test.yaml")
+	if err := os.WriteFile(file, []byte("dev_tenant:\n  addr: "+tenantAddr+"\nhttp:\n  port: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(true, file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		srv    *httpapi.Server
+		tenant *devtenant.Tenant
+	)
+	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), auth0.Module), fx.Populate(&srv, &tenant))
+	app.RequireStart()
+	defer app.RequireStop()
+	base := "http://" + srv.Addr().String()
+	if !strings.HasPrefix(srv.Addr().String(), "127.0.0.1:") {
+		t.Errorf("got API address %s, want loopback only in dev mode", srv.Addr())
+	}
+
+	reader := devToken(t, tenant.Issuer(), "dev-reader", "dev-reader-secret", cfg.DevTenant.Audience)
+	nobody := devToken(t, tenant.Issuer(), "dev-nobody", "dev-nobody-secret", cfg.DevTenant.Audience)
+	tests := []struct {
+		name, path, token string
+		wantStatus        int
+	}{
+		{"public", "/api/public", "", 200},
+		{"private without token", "/api/private", "", 401},
+		{"private with token", "/api/private", nobody, 200},
+		{"scoped without scope", "/api/private-scoped", nobody, 403},
+		{"scoped with scope", "/api/private-scoped", reader, 200},
+		{"tampered token", "/api/private", reader[:len(reader)-4] + "AAAA", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if status, body := get(t, base+tt.path, tt.token); status != tt.wantStatus {
+				t.Errorf("got status %d, want %d (body %s)", status, tt.wantStatus, body)
+			}
+		})
+	}
+}
+
+func devToken(t *testing.T, issuer, id, secret, audience string) string {
+	t.Helper()
+	resp, err := http.PostForm(issuer+"oauth/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}, "audience": {audience},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
+		t.Fatalf("got status %d, no token (%v)", resp.StatusCode, err)
+	}
+	return body.AccessToken
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+	}{
+		{"no domain nor audience", nil, nil},
+		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}},
+		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}},
+		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}},
+		{"unknown flag", []string{"-prod"}, prodEnv},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(tt.args, tt.environ); got != 2 {
+				t.Errorf("got exit code %d, want 2", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,221 @@
+package auth0
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/example/messages-api/internal/ports"
+)
+
+// Limits on attacker-controlled input, checked before any JOSE code runs.
+const (
+	// DefaultMaxTokenBytes caps a token; Auth0 access tokens are well under 2 KiB.
+	DefaultMaxTokenBytes = 16 << 10
+	// maxKidBytes bounds the key id; Auth0's are about 22 characters.
+	maxKidBytes = 256
+)
+
+// token is a compact JWS that passed the pre-parse checks: its header and
+// payload are decoded once, here, and reused by everything after.
+type token struct {
+	header       tokenHeader
+	claims       tokenClaims
+	signingInput string // header "." payload, as signed
+	signature    []byte
+}
+
+type tokenHeader struct {
+	Alg  string         `json:"alg"`
+	Kid  *string        `json:"kid"`
+	Typ  *string        `json:"typ"`
+	Crit jsontext.Value `json:"crit"`
+	// jwk, jku, x5u and x5c are never read: keys come only from the tenant.
+}
+
+type tokenClaims struct {
+	Iss         string   `json:"iss"`
+	Sub         string   `json:"sub"`
+	Aud         audience `json:"aud"`
+	Exp         *float64 `json:"exp"`
+	Nbf         *float64 `json:"nbf"`
+	Iat         *float64 `json:"iat"`
+	Scope       string   `json:"scope"`
+	Permissions []string `json:"permissions"`
+}
+
+// audience is the aud claim: one string or an array of strings (RFC 7519 §4.1.3).
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = audience{s}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*a = list
+	return nil
+}
+
+// precheckOptions are the knobs of the pre-parse checks.
+type precheckOptions struct {
+	maxTokenBytes int
+	requireAtJWT  bool // RFC 9068 profile: typ must be at+jwt
+}
+
+var segmentEncoding = base64.RawURLEncoding.Strict()
+
+// precheck refuses anything that is not a small compact JWS of two strict
+// JSON objects, signed with RS256 under a kid. It costs microseconds and runs
+// before any key lookup or RSA operation. Errors are *ports.InvalidTokenError.
+func precheck(raw string, opts precheckOptions) (*token, error) {
+	if raw == "" {
+		return nil, ports.Invalid(ports.ReasonMalformed, "the token is empty")
+	}
+	if len(raw) > opts.maxTokenBytes {
+		return nil, ports.Invalid(ports.ReasonTooLarge, "the token is larger than allowed")
+	}
+	if raw[0] == '{' {
+		return nil, ports.Invalid(ports.ReasonMalformed, "only the JWS compact serialization is accepted")
+	}
+	// One pass: the base64url alphabet and exactly two dots. Stops at the
+	// first offending byte, so a dot flood costs nothing.
+	dots := [2]int{}
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '.':
+			if n == 2 {
+				return nil, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+			}
+			dots[n] = i
+			n++
+		default:
+			return nil, ports.Invalid(ports.ReasonMalformed, "the token has characters outside the base64url alphabet")
+		}
+	}
+	if n != 2 {
+		return nil, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+	}
+	h, p, s := raw[:dots[0]], raw[dots[0]+1:dots[1]], raw[dots[1]+1:]
+	if h == "" || p == "" || s == "" {
+		return nil, ports.Invalid(ports.ReasonMalformed, "a token part is empty")
+	}
+
+	t := &token{signingInput: raw[:dots[1]]}
+	headerJSON, err := segmentEncoding.DecodeString(h)
+	if err != nil {
+		return nil, ports.Invalid(ports.ReasonMalformed, "the token header is not base64url")
+	}
+	if err := decodeObject(headerJSON, &t.header); err != nil {
+		return nil, jsonError("header", err)
+	}
+	if err := t.header.check(opts); err != nil {
+		return nil, err
+	}
+	payloadJSON, err := segmentEncoding.DecodeString(p)
+	if err != nil {
+		return nil, ports.Invalid(ports.ReasonMalformed, "the token payload is not base64url")
+	}
+	if err := decodeObject(payloadJSON, &t.claims); err != nil {
+		return nil, jsonError("payload", err)
+	}
+	if t.claims.Exp == nil {
+		return nil, ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
+	}
+	if t.signature, err = segmentEncoding.DecodeString(s); err != nil {
+		return nil, ports.Invalid(ports.ReasonMalformed, "the token signature is not base64url")
+	}
+	return t, nil
+}
+
+func (h *tokenHeader) check(opts precheckOptions) error {
+	if h.Alg != "RS256" {
+		return ports.Invalid(ports.ReasonUnsupportedAlgorithm, "only RS256 is accepted")
+	}
+	if len(h.Crit) > 0 {
+		return ports.Invalid(ports.ReasonUnsupportedHeader, "the crit header is not supported")
+	}
+	if h.Kid == nil || *h.Kid == "" || len(*h.Kid) > maxKidBytes {
+		return ports.Invalid(ports.ReasonMissingKeyID, "the token header needs a kid of 1 to 256 bytes")
+	}
+	if !typeAccepted(h.Typ, opts.requireAtJWT) {
+		if opts.requireAtJWT {
+			return ports.Invalid(ports.ReasonUnsupportedType, "the token typ must be at+jwt")
+		}
+		return ports.Invalid(ports.ReasonUnsupportedType, "the token typ must be JWT or at+jwt")
+	}
+	return nil
+}
+
+// typeAccepted follows RFC 9068 §4: media types compare case-insensitively
+// and may omit the "application/" prefix.
+func typeAccepted(typ *string, requireAtJWT bool) bool {
+	if typ == nil {
+		return !requireAtJWT
+	}
+	t := strings.ToLower(*typ)
+	t = strings.TrimPrefix(t, "application/")
+	if t == "at+jwt" {
+		return true
+	}
+	return !requireAtJWT && t == "jwt"
+}
+
+// decodeObject decodes a JSON object strictly: duplicate member names and
+// invalid UTF-8 are errors, names match case-sensitively, nothing may follow.
+func decodeObject(data []byte, v any) error {
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return errNotObject
+	}
+	return json.Unmarshal(data, v)
+}
+
+var errNotObject = errors.New("not a JSON object")
+
+// jsonError turns a strict-decoding failure into a specific reason. Only our
+// own member names appear in a description, never token content.
+func jsonError(part string, err error) error {
+	var semantic *json.SemanticError
+	switch {
+	case errors.Is(err, errNotObject):
+		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" is not a JSON object")
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" repeats a member name")
+	case errors.As(err, &semantic):
+		name := knownMember(string(semantic.JSONPointer))
+		if part == "payload" && name != "" {
+			return ports.Invalid(ports.ReasonInvalidClaim, "the "+name+" claim has the wrong type")
+		}
+		if name != "" {
+			return ports.Invalid(ports.ReasonMalformed, "the "+name+" header has the wrong type")
+		}
+		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" has a member of the wrong type")
+	default:
+		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" is not valid JSON")
+	}
+}
+
+// knownMember returns the top-level member a JSON pointer points into, if it
+// is one we decode; anything else could be attacker-chosen text.
+func knownMember(pointer string) string {
+	name, _, _ := strings.Cut(strings.TrimPrefix(pointer, "/"), "/")
+	switch name {
+	case "alg", "kid", "typ", "crit", "iss", "sub", "aud", "exp", "nbf", "iat", "scope", "permissions":
+		return name
+	}
+	return ""
+}

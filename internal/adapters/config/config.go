@@ -1,0 +1,204 @@
+// Package config loads the service's settings: the embedded defaults
+// (configs/config.yaml), the dev overlay with -dev, an optional -config
+// file, then environment variables. It validates them before anything starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/example/messages-api/configs"
+	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/devtenant"
+	"github.com/example/messages-api/internal/adapters/httpapi"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	Dev       bool `koanf:"-"` // -dev: run the local tenant and verify its tokens
+	Auth0     auth0.Config
+	Keys      auth0.KeySourceConfig
+	HTTP      httpapi.ServerConfig
+	Log       Log
+	DevTenant devtenant.Config
+}
+
+// Log selects the logger's level and encoding.
+type Log struct {
+	Level  string // debug, info, warn, error
+	Format string // json or console
+}
+
+// Env maps each environment variable to the setting it overrides. The names
+// of the Auth0 samples (AUTH0_DOMAIN, AUTH0_AUDIENCE, PORT) come first.
+var Env = map[string]string{
+	"AUTH0_DOMAIN":              "auth0.domain",
+	"AUTH0_AUDIENCE":            "auth0.audiences",
+	"PORT":                      "http.port",
+	"HOST":                      "http.host",
+	"AUTH0_LEEWAY":              "auth0.leeway",
+	"AUTH0_PERMISSIONS":         "auth0.permissions",
+	"AUTH0_REQUIRE_AT_JWT":      "auth0.require_at_jwt",
+	"AUTH0_MAX_TOKEN_BYTES":     "auth0.max_token_bytes",
+	"JWKS_FETCH_TIMEOUT":        "keys.fetch_timeout",
+	"JWKS_MAX_BODY_BYTES":       "keys.max_body_bytes",
+	"JWKS_REFRESH_INTERVAL":     "keys.refresh_interval",
+	"JWKS_MIN_REFRESH_INTERVAL": "keys.min_refresh_interval",
+	"JWKS_MAX_REFRESH_INTERVAL": "keys.max_refresh_interval",
+	"JWKS_UNKNOWN_KEY_COOLDOWN": "keys.unknown_key_cooldown",
+	"JWKS_MAX_STALE_AGE":        "keys.max_stale_age",
+	"JWKS_RETRY_INTERVAL":       "keys.retry_interval",
+	"HTTP_READ_HEADER_TIMEOUT":  "http.read_header_timeout",
+	"HTTP_READ_TIMEOUT":         "http.read_timeout",
+	"HTTP_WRITE_TIMEOUT":        "http.write_timeout",
+	"HTTP_IDLE_TIMEOUT":         "http.idle_timeout",
+	"HTTP_MAX_HEADER_BYTES":     "http.max_header_bytes",
+	"HTTP_SHUTDOWN_TIMEOUT":     "http.shutdown_timeout",
+	"HTTP_REALM":                "http.handler.realm",
+	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
+	"LOG_LEVEL":                 "log.level",
+	"LOG_FORMAT":                "log.format",
+}
+
+// Parse reads the command line (-dev, -config FILE) and the environment
+// (KEY=VALUE pairs, as os.Environ returns) and returns the validated config.
+func Parse(args, environ []string) (Config, error) {
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dev := fs.Bool("dev", false, "run with the local dev tenant on loopback")
+	path := fs.String("config", "", "a YAML file laid over the embedded defaults")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w (usage: api [-dev] [-config FILE])", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (usage: api [-dev] [-config FILE])", fs.Arg(0))
+	}
+	return Load(*dev, *path, environ)
+}
+
+// Load merges the defaults, the dev overlay when dev is set, the file at
+// path when it is not empty, and environ, then validates the result.
+func Load(dev bool, path string, environ []string) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(rawbytes.Provider(configs.Default), yaml.Parser()); err != nil {
+		return Config{}, fmt.Errorf("embedded defaults: %w", err)
+	}
+	if dev {
+		if err := k.Load(rawbytes.Provider(configs.Dev), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("embedded dev config: %w", err)
+		}
+	}
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	err := k.Load(env.Provider(".", env.Opt{
+		EnvironFunc: func() []string { return environ },
+		TransformFunc: func(name, value string) (string, any) {
+			key, ok := Env[name]
+			if !ok {
+				return "", nil
+			}
+			if key == "auth0.audiences" {
+				return key, splitList(value)
+			}
+			return key, value
+		},
+	}), nil)
+	if err != nil {
+		return Config{}, fmt.Errorf("environment: %w", err)
+	}
+
+	var c Config
+	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		),
+		// Settings are snake_case; the adapters' fields are plain Go names.
+		MatchName: func(key, field string) bool {
+			return strings.EqualFold(strings.ReplaceAll(key, "_", ""), field)
+		},
+		ErrorUnused:      true, // a misspelt setting is an error, not a silent default
+		WeaklyTypedInput: true, // environment values are strings
+		Result:           &c,
+	}})
+	if err != nil {
+		return Config{}, fmt.Errorf("invalid setting: %w", err)
+	}
+	c.Dev = dev
+	if dev {
+		// Dev mode verifies the local tenant's tokens through the same
+		// adapter as production; only loopback http is let through.
+		c.Auth0.Domain = "http://" + c.DevTenant.Addr
+		c.Auth0.Audiences = []string{c.DevTenant.Audience}
+		c.Auth0.AllowInsecureLoopback = true
+		c.Keys.AllowInsecureLoopback = true
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if strings.TrimSpace(c.Auth0.Domain) == "" {
+		errs = append(errs, errors.New("AUTH0_DOMAIN is not set: set it to your Auth0 tenant domain (e.g. example.eu.auth0.com), or run with -dev"))
+	} else if issuer, err := auth0.Issuer(c.Auth0.Domain, c.Auth0.AllowInsecureLoopback); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Keys.Issuer = issuer
+	}
+	if len(c.Auth0.Audiences) == 0 {
+		errs = append(errs, errors.New("AUTH0_AUDIENCE is not set: set it to your API's identifier (e.g. https://messages-api.example.com), or run with -dev"))
+	}
+	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
+	}
+	if _, err := zapcore.ParseLevel(c.Log.Level); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL (log.level) %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	if c.Log.Format != "json" && c.Log.Format != "console" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT (log.format) %q is not json or console", c.Log.Format))
+	}
+	for _, s := range []struct {
+		name string
+		v    int64
+	}{
+		{"HTTP_READ_HEADER_TIMEOUT", int64(c.HTTP.ReadHeaderTimeout)}, {"HTTP_READ_TIMEOUT", int64(c.HTTP.ReadTimeout)},
+		{"HTTP_WRITE_TIMEOUT", int64(c.HTTP.WriteTimeout)}, {"HTTP_IDLE_TIMEOUT", int64(c.HTTP.IdleTimeout)},
+		{"HTTP_SHUTDOWN_TIMEOUT", int64(c.HTTP.ShutdownTimeout)}, {"HTTP_MAX_HEADER_BYTES", int64(c.HTTP.MaxHeaderBytes)},
+		{"JWKS_FETCH_TIMEOUT", int64(c.Keys.FetchTimeout)}, {"JWKS_MAX_BODY_BYTES", c.Keys.MaxBodyBytes},
+		{"JWKS_REFRESH_INTERVAL", int64(c.Keys.RefreshInterval)}, {"JWKS_UNKNOWN_KEY_COOLDOWN", int64(c.Keys.UnknownKeyCooldown)},
+		{"JWKS_MAX_STALE_AGE", int64(c.Keys.MaxStaleAge)}, {"JWKS_RETRY_INTERVAL", int64(c.Keys.RetryInterval)},
+		{"AUTH0_MAX_TOKEN_BYTES", int64(c.Auth0.MaxTokenBytes)},
+	} {
+		if s.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s (%s) must be positive", s.name, Env[s.name]))
+		}
+	}
+	if c.Auth0.Leeway < 0 {
+		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
