@@ -8,7 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
@@ -136,12 +139,19 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		Result:           &c,
 	}})
 	if err != nil {
-		return Config{}, fmt.Errorf("invalid setting: %w", err)
+		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
 	if dev {
 		// Dev mode verifies the local tenant's tokens through the same
-		// adapter as production; only loopback http is let through.
+		// adapter as production; only loopback http is let through. The
+		// issuer must be the one the tenant writes into its tokens.
+		if c.DevTenant.Addr == "" {
+			c.DevTenant.Addr = devtenant.DefaultAddr
+		}
+		if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && host == "localhost" {
+			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+		}
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
 		c.Auth0.AllowInsecureLoopback = true
@@ -191,6 +201,41 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*)'`)
+
+// settingNames rewrites the decoder's Go field paths ('Keys.FetchTimeout')
+// into the names a user sets (keys.fetch_timeout, JWKS_FETCH_TIMEOUT).
+func settingNames(msg string) string {
+	byKey := make(map[string]string, len(Env))
+	for name, key := range Env {
+		byKey[key] = name
+	}
+	return goFieldPath.ReplaceAllStringFunc(msg, func(m string) string {
+		parts := strings.Split(strings.Trim(m, "'"), ".")
+		for i, p := range parts {
+			parts[i] = snake(p)
+		}
+		key := strings.Join(parts, ".")
+		if name, ok := byKey[key]; ok {
+			return name + " (" + key + ")"
+		}
+		return key
+	})
+}
+
+// snake turns FetchTimeout into fetch_timeout and HTTP into http.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rune(s[i-1])) ||
+			i+1 < len(s) && unicode.IsLower(rune(s[i+1])) && unicode.IsUpper(rune(s[i-1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 func splitList(s string) []string {

@@ -739,7 +739,7 @@ func TestTokenTTL(t *testing.T) {
 
 func TestTokenErrors(t *testing.T) {
 	tn, logs := startTenant(t, nil)
-	big := strings.Repeat("a", maxBodyBytes)
+	padding := strings.Repeat("a", maxBodyBytes)
 	valid := []string{"grant_type", "client_credentials", "client_id", readerID, "client_secret", readerSecret, "audience", testAudience}
 	with := func(kv ...string) string {
 		all := append(slices.Clone(valid), kv...)
@@ -810,9 +810,9 @@ func TestTokenErrors(t *testing.T) {
 		{tokenCase: tokenCase{name: "bearer authorization header", contentType: ctForm, body: with(),
 			header: http.Header{"Authorization": {"Bearer abc"}}},
 			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "oversized body", contentType: ctForm, body: with("padding", big)},
+		{tokenCase: tokenCase{name: "oversized body", contentType: ctForm, body: with("padding", padding)},
 			wantStatus: 413, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "oversized chunked body", contentType: ctForm, body: with("padding", big)}, chunked: true,
+		{tokenCase: tokenCase{name: "oversized chunked body", contentType: ctForm, body: with("padding", padding)}, chunked: true,
 			wantStatus: 413, wantError: "invalid_request"},
 		{tokenCase: tokenCase{name: "GET on /oauth/token"}, method: http.MethodGet,
 			wantStatus: 405, wantError: "method_not_allowed"},

@@ -1,0 +1,128 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/messages-api/internal/adapters/config"
+)
+
+var base = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://api.example.com"}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		dev     bool
+		file    string // YAML laid over the defaults
+		environ []string
+		check   func(t *testing.T, c config.Config)
+	}{
+		{name: "embedded defaults", environ: base, check: func(t *testing.T, c config.Config) {
+			want(t, "port", c.HTTP.Port, 3010)
+			want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/")
+			want(t, "leeway", c.Auth0.Leeway, 30*time.Second)
+			want(t, "fetch timeout", c.Keys.FetchTimeout, 5*time.Second)
+			want(t, "max stale age", c.Keys.MaxStaleAge, 24*time.Hour)
+			want(t, "max token bytes", c.Auth0.MaxTokenBytes, 16384)
+			want(t, "log format", c.Log.Format, "json")
+			want(t, "http host", c.HTTP.Host, "")
+			want(t, "insecure loopback", c.Auth0.AllowInsecureLoopback, false)
+		}},
+		{name: "env overrides", environ: append(slices.Clone(base), "PORT=8080", "AUTH0_LEEWAY=5s", "LOG_LEVEL=debug",
+			"AUTH0_AUDIENCE=https://a.example.com, https://b.example.com", "AUTH0_PERMISSIONS=true", "UNRELATED=1"),
+			check: func(t *testing.T, c config.Config) {
+				want(t, "port", c.HTTP.Port, 8080)
+				want(t, "leeway", c.Auth0.Leeway, 5*time.Second)
+				want(t, "level", c.Log.Level, "debug")
+				want(t, "audiences", strings.Join(c.Auth0.Audiences, "|"), "https://a.example.com|https://b.example.com")
+				want(t, "permissions", c.Auth0.Permissions, true)
+			}},
+		{name: "domain with scheme and slash", environ: []string{"AUTH0_DOMAIN=https://Example.eu.auth0.com/", "AUTH0_AUDIENCE=x"},
+			check: func(t *testing.T, c config.Config) { want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/") }},
+		{name: "file then env", file: "http:\n  port: 9000\nkeys:\n  fetch_timeout: 2s\n", environ: append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=3s"),
+			check: func(t *testing.T, c config.Config) {
+				want(t, "port", c.HTTP.Port, 9000)
+				want(t, "fetch timeout", c.Keys.FetchTimeout, 3*time.Second)
+			}},
+		{name: "dev mode", dev: true, environ: []string{"AUTH0_DOMAIN=ignored.auth0.com"}, check: func(t *testing.T, c config.Config) {
+			want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:3011/")
+			want(t, "audience", strings.Join(c.Auth0.Audiences, "|"), "https://messages-api.dev")
+			want(t, "http host", c.HTTP.Host, "127.0.0.1")
+			want(t, "log format", c.Log.Format, "console")
+			want(t, "clients", len(c.DevTenant.Clients), 2)
+			want(t, "insecure loopback", c.Keys.AllowInsecureLoopback, true)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(tt.dev, writeFile(t, tt.file), tt.environ)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		want    string // a fragment of the error, naming the setting
+	}{
+		{"no domain", "", []string{"AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN is not set"},
+		{"no audience", "", []string{"AUTH0_DOMAIN=a.auth0.com"}, "AUTH0_AUDIENCE is not set"},
+		{"http domain", "", []string{"AUTH0_DOMAIN=http://a.auth0.com", "AUTH0_AUDIENCE=x"}, "must use https"},
+		{"domain with path", "", []string{"AUTH0_DOMAIN=a.auth0.com/x", "AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN"},
+		{"port not a number", "", append(slices.Clone(base), "PORT=http"), "port"},
+		{"port out of range", "", append(slices.Clone(base), "PORT=70000"), "PORT"},
+		{"bad duration", "", append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=soon"), "fetch_timeout"},
+		{"zero duration", "", append(slices.Clone(base), "HTTP_READ_HEADER_TIMEOUT=0s"), "HTTP_READ_HEADER_TIMEOUT"},
+		{"negative leeway", "", append(slices.Clone(base), "AUTH0_LEEWAY=-1s"), "AUTH0_LEEWAY"},
+		{"bad level", "", append(slices.Clone(base), "LOG_LEVEL=loud"), "LOG_LEVEL"},
+		{"bad format", "", append(slices.Clone(base), "LOG_FORMAT=xml"), "LOG_FORMAT"},
+		{"misspelt setting", "http:\n  prot: 1\n", base, "prot"},
+		{"bad yaml", "http: [", base, "config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(false, writeFile(t, tt.file), tt.environ)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	if _, err := config.Parse([]string{"-dev", "extra"}, nil); err == nil {
+		t.Errorf("got no error for a stray argument, want one")
+	}
+	c, err := config.Parse([]string{"-dev"}, nil)
+	if err != nil || !c.Dev {
+		t.Errorf("got dev=%v err=%v, want dev mode", c.Dev, err)
+	}
+}
+
+func want[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("got %s %v, want %v", what, got, want)
+	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	if content == "" {
+		return ""
+	}
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
