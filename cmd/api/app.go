@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/example/messages-api/internal/adapters/admin"
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
@@ -29,7 +31,7 @@ func run(args, environ []string) int {
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
-	app := fx.New(options(cfg, log, auth0.Module))
+	app := fx.New(options(cfg, log, production))
 	if app.Err() != nil {
 		return 1 // Fx has logged why
 	}
@@ -37,21 +39,30 @@ func run(args, environ []string) int {
 	return 0
 }
 
+// production is the real verifier, ready once the tenant's keys are loaded.
+var production = fx.Options(auth0.Module, admin.Readiness("keys", (*auth0.KeySource).Ready))
+
 // options composes the service. verifier provides the ports.TokenVerifier:
-// auth0.Module in production, authtest.Module in integration tests.
+// production, or authtest.Module in integration tests.
 func options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts := []fx.Option{
 		fx.Supply(log),
+		// Room for the drain delay and the in-flight requests on SIGTERM.
+		fx.StopTimeout(cfg.HTTP.DrainDelay + cfg.HTTP.ShutdownTimeout + 5*time.Second),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
 			z := &fxevent.ZapLogger{Logger: l.Named("fx")}
 			z.UseLogLevel(zapcore.DebugLevel) // Fx's wiring events are noise in production
 			return z
 		}),
 		config.Module(cfg),
+		// Before the API: Fx stops in reverse, so /readyz and /metrics
+		// outlive the API's drain.
+		admin.Module,
+		admin.Readiness("http", (*httpapi.Server).Ready),
 	}
 	if cfg.Dev {
 		// First, so the tenant is up before the key source warms up.
-		opts = append(opts, devtenant.Module, fx.Invoke(func(l *zap.Logger) {
+		opts = append(opts, devtenant.Module, admin.Readiness("dev_tenant", (*devtenant.Tenant).Ready), fx.Invoke(func(l *zap.Logger) {
 			l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 		}))
 	}

@@ -16,7 +16,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
@@ -24,7 +23,7 @@ import (
 	"github.com/example/messages-api/internal/domain"
 )
 
-var prodEnv = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://messages-api.example.com", "PORT=0", "HOST=127.0.0.1"}
+var prodEnv = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://messages-api.example.com", "PORT=0", "HOST=127.0.0.1", "ADMIN_ADDR=127.0.0.1:0"}
 
 // TestProductionGraph dry-runs the production wiring: every dependency is
 // provided and nothing is started.
@@ -34,7 +33,7 @@ func TestProductionGraph(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dev=%v: load config: %v", dev, err)
 		}
-		if err := fx.ValidateApp(options(cfg, zap.NewNop(), auth0.Module)); err != nil {
+		if err := fx.ValidateApp(options(cfg, zap.NewNop(), production)); err != nil {
 			t.Errorf("dev=%v: got graph error %v, want none", dev, err)
 		}
 	}
@@ -86,7 +85,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 func TestDevMode(t *testing.T) {
 	tenantAddr := freeAddr(t)
 	file := filepath.Join(t.TempDir(), "test.yaml")
-	if err := os.WriteFile(file, []byte("dev_tenant:\n  addr: "+tenantAddr+"\nhttp:\n  port: 0\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("dev_tenant:\n  addr: "+tenantAddr+"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(true, file, nil)
@@ -97,7 +96,7 @@ func TestDevMode(t *testing.T) {
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
 	)
-	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), auth0.Module), fx.Populate(&srv, &tenant))
+	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&srv, &tenant))
 	app.RequireStart()
 	defer app.RequireStop()
 	base := "http://" + srv.Addr().String()

@@ -5,6 +5,7 @@ package authtest
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
@@ -17,6 +18,7 @@ type Verifier struct {
 	mu     sync.RWMutex
 	tokens map[string]domain.Claims
 	err    error
+	delay  time.Duration
 	calls  int
 }
 
@@ -46,6 +48,14 @@ func (v *Verifier) Fail(err error) {
 	v.err = err
 }
 
+// Slow makes every Verify take d (or until its context ends), to hold
+// requests in flight in shutdown and timeout tests.
+func (v *Verifier) Slow(d time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.delay = d
+}
+
 // Calls reports how many times Verify ran.
 func (v *Verifier) Calls() int {
 	v.mu.RLock()
@@ -56,8 +66,19 @@ func (v *Verifier) Calls() int {
 // Verify implements ports.TokenVerifier.
 func (v *Verifier) Verify(ctx context.Context, token string) (domain.Claims, error) {
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	v.calls++
+	delay := v.delay
+	v.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
 	if err := ctx.Err(); err != nil {
 		return domain.Claims{}, err
 	}

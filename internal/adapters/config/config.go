@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/example/messages-api/configs"
+	"github.com/example/messages-api/internal/adapters/admin"
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
@@ -33,6 +34,7 @@ type Config struct {
 	Auth0     auth0.Config
 	Keys      auth0.KeySourceConfig
 	HTTP      httpapi.ServerConfig
+	Admin     admin.Config
 	Log       Log
 	DevTenant devtenant.Config
 }
@@ -68,6 +70,8 @@ var Env = map[string]string{
 	"HTTP_IDLE_TIMEOUT":         "http.idle_timeout",
 	"HTTP_MAX_HEADER_BYTES":     "http.max_header_bytes",
 	"HTTP_SHUTDOWN_TIMEOUT":     "http.shutdown_timeout",
+	"HTTP_DRAIN_DELAY":          "http.drain_delay",
+	"ADMIN_ADDR":                "admin.addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"LOG_LEVEL":                 "log.level",
@@ -196,6 +200,12 @@ func (c *Config) validate() error {
 		if s.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s (%s) must be positive", s.name, Env[s.name]))
 		}
+	}
+	if c.HTTP.DrainDelay < 0 {
+		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
+	}
+	if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ADMIN_ADDR (admin.addr) %q is not host:port (e.g. 127.0.0.1:9090 or :9090)", c.Admin.Addr))
 	}
 	if c.Auth0.Leeway < 0 {
 		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) must not be negative"))

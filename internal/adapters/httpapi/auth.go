@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/example/messages-api/internal/ports"
 )
 
 // bearerToken extracts the access token from the Authorization header
@@ -44,6 +47,7 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 		}
 		if ok {
 			claims, err := h.verifier.Verify(r.Context(), token)
+			h.metrics.verification(verificationOutcome(err))
 			if err != nil {
 				h.writeError(w, r, err)
 				return
@@ -53,4 +57,19 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// verificationOutcome labels a Verify result for metrics.
+func verificationOutcome(err error) (outcome, reason string) {
+	var invalid *ports.InvalidTokenError
+	switch {
+	case err == nil:
+		return "valid", ""
+	case errors.As(err, &invalid):
+		return "invalid", string(invalid.Reason)
+	case errors.Is(err, ports.ErrKeysUnavailable):
+		return "unavailable", ""
+	default:
+		return "error", ""
+	}
 }

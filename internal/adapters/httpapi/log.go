@@ -92,10 +92,12 @@ func (h *handler) logRequest(r *http.Request, ww middleware.WrapResponseWriter, 
 	if status == 0 {
 		status = http.StatusOK
 	}
+	route := routePattern(r)
+	h.metrics.request(route, r.Method, status, d)
 	fields := []zap.Field{
 		zap.String("request_id", st.id),
 		zap.String("method", r.Method),
-		zap.String("route", routePattern(r)),
+		zap.String("route", route),
 		zap.Int("status", status),
 		zap.Duration("duration", d),
 		zap.Int("bytes", ww.BytesWritten()),

@@ -30,10 +30,17 @@ type handler struct {
 	rejectLog  *zap.Logger // sampled: a token flood must not flood the logs
 	realm      string
 	retryAfter string
+	metrics    *Metrics // nil: no metrics
 }
 
+// Option tunes NewHandler.
+type Option func(*handler)
+
+// WithMetrics records request and verification metrics in m.
+func WithMetrics(m *Metrics) Option { return func(h *handler) { h.metrics = m } }
+
 // NewHandler returns the API's HTTP handler with every route.
-func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger) http.Handler {
+func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger, opts ...Option) http.Handler {
 	if cfg.Realm == "" {
 		cfg.Realm = "messages-api"
 	}
@@ -46,6 +53,9 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		rejectLog:  log.WithOptions(zap.WrapCore(sampleRejections)),
 		realm:      sanitize(cfg.Realm),
 		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
+	}
+	for _, o := range opts {
+		o(h)
 	}
 	return h.routes()
 }

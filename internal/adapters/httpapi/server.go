@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,6 +26,7 @@ type ServerConfig struct {
 	IdleTimeout       time.Duration // [60s]
 	MaxHeaderBytes    int           // [16 KiB] larger headers get 431
 	ShutdownTimeout   time.Duration // [15s] in-flight requests get this long on shutdown
+	DrainDelay        time.Duration // [0s] time between "not ready" and closing the listener, for load balancers to notice
 	Handler           HandlerConfig
 }
 
@@ -46,20 +48,21 @@ func (c *ServerConfig) setDefaults() {
 
 // Server is the API's HTTP listener.
 type Server struct {
-	cfg ServerConfig
-	srv *http.Server
-	log *zap.Logger
-	ln  net.Listener
+	cfg     ServerConfig
+	srv     *http.Server
+	log     *zap.Logger
+	ln      net.Listener
+	serving atomic.Bool // listening and not shutting down: what readiness reports
 }
 
-// NewServer builds the API server; Start makes it listen.
-func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, log *zap.Logger) *Server {
+// NewServer builds the API server; Start makes it listen. metrics may be nil.
+func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger) *Server {
 	cfg.setDefaults()
 	return &Server{
 		cfg: cfg,
 		log: log,
 		srv: &http.Server{
-			Handler:           NewHandler(cfg.Handler, verifier, log),
+			Handler:           NewHandler(cfg.Handler, verifier, log, WithMetrics(metrics)),
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
 			WriteTimeout:      cfg.WriteTimeout,
@@ -79,6 +82,7 @@ func (s *Server) Start(context.Context) error {
 		return fmt.Errorf("httpapi: listen on %s: %w", addr, err)
 	}
 	s.ln = ln
+	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -88,16 +92,28 @@ func (s *Server) Start(context.Context) error {
 	return nil
 }
 
-// Stop refuses new connections and lets in-flight requests finish, for at
-// most the shutdown timeout.
+// Stop reports not ready first, waits the drain delay, then closes the
+// listener (new connections are refused) and lets in-flight requests
+// finish, for at most the shutdown timeout.
 func (s *Server) Stop(ctx context.Context) error {
+	s.serving.Store(false)
+	s.log.Info("shutting down", zap.Duration("drain_delay", s.cfg.DrainDelay),
+		zap.Duration("timeout", s.cfg.ShutdownTimeout))
+	select {
+	case <-time.After(s.cfg.DrainDelay):
+	case <-ctx.Done():
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("httpapi: shutdown: %w", err)
 	}
+	s.log.Info("stopped")
 	return nil
 }
+
+// Ready reports whether the server is listening and not shutting down.
+func (s *Server) Ready() bool { return s.serving.Load() }
 
 // Addr is the bound address once started (useful with port 0).
 func (s *Server) Addr() net.Addr {

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/example/messages-api/internal/adapters/admin"
+	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/domain"
+)
+
+// fakeApp starts the whole app with the fake verifier and returns the API
+// and admin base URLs.
+func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, string, string) {
+	t.Helper()
+	cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), env...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		srv *httpapi.Server
+		adm *admin.Server
+	)
+	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
+	app.RequireStart()
+	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
+}
+
+func testVerifier() *authtest.Verifier {
+	return authtest.New(map[string]domain.Claims{
+		"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}},
+		"nobody": {Subject: "nobody@clients"},
+	})
+}
+
+// TestMetricsAfterKnownTraffic pins metric names and label sets.
+func TestMetricsAfterKnownTraffic(t *testing.T) {
+	app, api, adm := fakeApp(t, testVerifier())
+	defer app.RequireStop()
+	for _, c := range []struct{ path, token string }{
+		{"/api/public", ""}, {"/api/private", ""}, {"/api/private", "nobody"}, {"/api/private-scoped", "nobody"},
+		{"/api/private-scoped", "reader"}, {"/api/private", "forged"}, {"/no/such/path/123", ""},
+	} {
+		get(t, api+c.path, c.token)
+	}
+	_, body := get(t, adm+"/metrics", "")
+	for _, want := range []string{
+		`messages_api_http_requests_total{method="GET",route="/api/public",status="200"} 1`,
+		`messages_api_http_requests_total{method="GET",route="/api/private",status="401"} 2`,
+		`messages_api_http_requests_total{method="GET",route="/api/private",status="200"} 1`,
+		`messages_api_http_requests_total{method="GET",route="/api/private-scoped",status="403"} 1`,
+		`messages_api_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`messages_api_http_request_duration_seconds_count{route="/api/private"} 3`,
+		`messages_api_token_verifications_total{outcome="valid",reason=""} 3`,
+		`messages_api_token_verifications_total{outcome="invalid",reason="malformed"} 1`,
+		`messages_api_build_info{goversion="go`,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("got no metric line %q in /metrics", want)
+		}
+	}
+	if strings.Contains(body, "/no/such/path") {
+		t.Errorf("got a raw path as a label, want route patterns only")
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Run("keys missing: live, not ready", func(t *testing.T) {
+		// A tenant that cannot be reached: the service starts anyway.
+		cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), "AUTH0_DOMAIN=https://127.0.0.1:1", "JWKS_FETCH_TIMEOUT=200ms"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var adm *admin.Server
+		app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&adm))
+		app.RequireStart()
+		defer app.RequireStop()
+		base := "http://" + adm.Addr().String()
+		if status, _ := get(t, base+"/healthz", ""); status != 200 {
+			t.Errorf("got /healthz %d, want 200", status)
+		}
+		if status, body := get(t, base+"/readyz", ""); status != 503 || !strings.Contains(body, `"keys"`) {
+			t.Errorf("got /readyz %d %s, want 503 naming keys", status, body)
+		}
+	})
+	t.Run("keys loaded: ready; shutting down: not ready", func(t *testing.T) {
+		app, adm := devApp(t, "http:\n  drain_delay: 1s\n")
+		base := "http://" + adm
+		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 200 }, "ready")
+		stopped := make(chan struct{})
+		go func() { app.RequireStop(); close(stopped) }()
+		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 503 }, "not ready during drain")
+		<-stopped
+	})
+}
+
+// devApp starts the app in dev mode on free loopback ports and returns it
+// with its admin address.
+func devApp(t *testing.T, extraYAML string) (*fxtest.App, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "test.yaml")
+	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\nadmin:\n  addr: 127.0.0.1:0\n" + strings.Replace(extraYAML, "http:\n", "http:\n  port: 0\n", 1)
+	if !strings.Contains(extraYAML, "http:") {
+		yaml += "http:\n  port: 0\n"
+	}
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(true, file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adm *admin.Server
+	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&adm))
+	app.RequireStart()
+	return app, adm.Addr().String()
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("got no %s within 5s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServerLimits(t *testing.T) {
+	app, api, _ := fakeApp(t, testVerifier(), "HTTP_READ_HEADER_TIMEOUT=300ms", "HTTP_MAX_HEADER_BYTES=4096")
+	defer app.RequireStop()
+	addr := strings.TrimPrefix(api, "http://")
+
+	t.Run("slow headers are cut off", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprint(conn, "GET /api/public HTTP/1.1\r\nHost: x\r\n") // never finishes the headers
+		_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+		start := time.Now()
+		_, err = io.ReadAll(conn)
+		if err != nil {
+			t.Fatalf("got %v, want the server to close the connection", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("got the connection closed after %s, want about the 300ms read-header timeout", d)
+		}
+	})
+	t.Run("huge header gets 431", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, api+"/api/public", nil)
+		req.Header.Set("X-Big", strings.Repeat("a", 64<<10))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("got status %d, want 431", resp.StatusCode)
+		}
+	})
+}
+
+// TestGracefulShutdown stops the app while requests are in flight: every
+// one of them completes with 200, and new connections are refused after.
+func TestGracefulShutdown(t *testing.T) {
+	v := testVerifier()
+	v.Slow(500 * time.Millisecond)
+	app, api, _ := fakeApp(t, v)
+	const n = 20
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, api+"/api/private", nil)
+			req.Header.Set("Authorization", "Bearer nobody")
+			resp, err := client.Do(req)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	waitFor(t, func() bool { return v.Calls() == n }, "all requests in flight")
+	app.RequireStop()
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != 200 {
+			t.Errorf("got status %d for an in-flight request, want 200", s)
+		}
+	}
+	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(api, "http://"), time.Second); err == nil {
+		t.Errorf("got a new connection accepted after shutdown, want refused")
+	}
+}
+
+// TestSIGTERMExitsZero runs the real binary in dev mode and stops it with
+// SIGTERM: readiness goes false first while the API still serves during the
+// drain delay, then the process exits 0. (In-flight requests completing is
+// TestGracefulShutdown's job: net/http drops a request whose headers are
+// still arriving when shutdown starts, so only the handler stage can be held.)
+func TestSIGTERMExitsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "api")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	apiAddr, admAddr := freeAddr(t), freeAddr(t)
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	_, apiPort, _ := net.SplitHostPort(apiAddr)
+	yaml := fmt.Sprintf("dev_tenant:\n  addr: %s\nhttp:\n  port: %s\n  drain_delay: 1s\nadmin:\n  addr: %s\n", freeAddr(t), apiPort, admAddr)
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
+	waitFor(t, func() bool { s, _ := tryGet("http://" + admAddr + "/readyz"); return s == 200 }, "ready binary")
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { s, _ := tryGet("http://" + admAddr + "/readyz"); return s == 503 }, "not ready after SIGTERM")
+	if s, err := tryGet("http://" + apiAddr + "/api/public"); s != 200 {
+		t.Errorf("got %d %v during the drain delay, want 200", s, err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("got exit %v after SIGTERM, want 0", err)
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("got no 'stopped' log line, want the API to stop cleanly")
+	}
+}
+
+func tryGet(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

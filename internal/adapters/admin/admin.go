@@ -1,0 +1,122 @@
+// Package admin serves the operator's endpoints on their own listener:
+// Prometheus metrics, liveness and readiness. Keeping them off the API port
+// means they are never exposed with it and never compete with its limits.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// DefaultAddr keeps the admin endpoints on loopback unless told otherwise;
+// containers set ADMIN_ADDR=:9090 so probes and scrapers can reach them.
+const DefaultAddr = "127.0.0.1:9090"
+
+// Config is the admin listener's address.
+type Config struct {
+	Addr string // [DefaultAddr]
+}
+
+// Check is one condition of readiness, such as "keys loaded".
+type Check struct {
+	Name  string
+	Ready func() bool
+}
+
+// Server serves /metrics, /healthz and /readyz.
+type Server struct {
+	addr   string
+	checks []Check
+	srv    *http.Server
+	ln     net.Listener
+	log    *zap.Logger
+}
+
+// New builds the admin server; gatherer is what /metrics exposes.
+func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logger) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	s := &Server{addr: cfg.Addr, checks: checks, log: log}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
+		ErrorLog: zap.NewStdLog(log), ErrorHandling: promhttp.ContinueOnError,
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, status{Status: "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	s.srv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          zap.NewStdLog(log),
+	}
+	return s
+}
+
+type status struct {
+	Status  string   `json:"status"`
+	Failing []string `json:"failing,omitempty"`
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	var failing []string
+	for _, c := range s.checks {
+		if !c.Ready() {
+			failing = append(failing, c.Name)
+		}
+	}
+	if len(failing) > 0 {
+		writeStatus(w, http.StatusServiceUnavailable, status{Status: "not ready", Failing: failing})
+		return
+	}
+	writeStatus(w, http.StatusOK, status{Status: "ready"})
+}
+
+func writeStatus(w http.ResponseWriter, code int, st status) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// Start listens synchronously, then serves in the background.
+func (s *Server) Start(context.Context) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("admin: listen on %s: %w", s.addr, err)
+	}
+	s.ln = ln
+	s.log.Info("admin listening", zap.String("addr", ln.Addr().String()))
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("admin serve failed", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// Stop shuts the admin listener down.
+func (s *Server) Stop(ctx context.Context) error {
+	return s.srv.Shutdown(ctx)
+}
+
+// Addr is the bound address once started.
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
