@@ -80,18 +80,27 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 // JSON objects, signed with RS256 under a kid. It costs microseconds and runs
 // before any key lookup or RSA operation. Errors are *ports.InvalidTokenError.
 func precheck(raw string, opts precheckOptions) (*token, error) {
-	if raw == "" {
-		return nil, ports.Invalid(ports.ReasonMalformed, "the token is empty")
+	dots, err := scan(raw, opts.maxTokenBytes)
+	if err != nil {
+		return nil, err
 	}
-	if len(raw) > opts.maxTokenBytes {
-		return nil, ports.Invalid(ports.ReasonTooLarge, "the token is larger than allowed")
+	return decode(raw, dots, opts)
+}
+
+// scan checks the token's shape without decoding anything: its length, the
+// base64url alphabet and exactly two dots, whose positions it returns. It
+// stops at the first offending byte, so a dot flood costs nothing.
+func scan(raw string, maxTokenBytes int) ([2]int, error) {
+	var dots [2]int
+	if raw == "" {
+		return dots, ports.Invalid(ports.ReasonMalformed, "the token is empty")
+	}
+	if len(raw) > maxTokenBytes {
+		return dots, ports.Invalid(ports.ReasonTooLarge, "the token is larger than allowed")
 	}
 	if raw[0] == '{' {
-		return nil, ports.Invalid(ports.ReasonMalformed, "only the JWS compact serialization is accepted")
+		return dots, ports.Invalid(ports.ReasonMalformed, "only the JWS compact serialization is accepted")
 	}
-	// One pass: the base64url alphabet and exactly two dots. Stops at the
-	// first offending byte, so a dot flood costs nothing.
-	dots := [2]int{}
 	n := 0
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -99,22 +108,26 @@ func precheck(raw string, opts precheckOptions) (*token, error) {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
 		case c == '.':
 			if n == 2 {
-				return nil, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+				return dots, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
 			}
 			dots[n] = i
 			n++
 		default:
-			return nil, ports.Invalid(ports.ReasonMalformed, "the token has characters outside the base64url alphabet")
+			return dots, ports.Invalid(ports.ReasonMalformed, "the token has characters outside the base64url alphabet")
 		}
 	}
 	if n != 2 {
-		return nil, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+		return dots, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
 	}
-	h, p, s := raw[:dots[0]], raw[dots[0]+1:dots[1]], raw[dots[1]+1:]
-	if h == "" || p == "" || s == "" {
-		return nil, ports.Invalid(ports.ReasonMalformed, "a token part is empty")
+	if dots[0] == 0 || dots[1] == dots[0]+1 || dots[1] == len(raw)-1 {
+		return dots, ports.Invalid(ports.ReasonMalformed, "a token part is empty")
 	}
+	return dots, nil
+}
 
+// decode decodes a scanned token's parts strictly and checks its header.
+func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
+	h, p, s := raw[:dots[0]], raw[dots[0]+1:dots[1]], raw[dots[1]+1:]
 	t := &token{signingInput: raw[:dots[1]]}
 	headerJSON, err := segmentEncoding.DecodeString(h)
 	if err != nil {

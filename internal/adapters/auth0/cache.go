@@ -1,0 +1,89 @@
+package auth0
+
+import (
+	"crypto/rsa"
+	"crypto/sha256"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/example/messages-api/internal/domain"
+	"github.com/example/messages-api/internal/ports"
+)
+
+// Defaults of the verified-token cache.
+const (
+	// DefaultCacheSize bounds the verified-token cache; an entry is a few
+	// hundred bytes, so the default costs a few tens of MiB at most.
+	DefaultCacheSize = 50_000
+	// DefaultRejectCacheSize bounds the cache of tokens that failed for good.
+	DefaultRejectCacheSize = 10_000
+)
+
+// tokenHash keys both caches: a SHA-256 of the whole token, so a forged
+// token cannot collide with a cached one.
+type tokenHash [sha256.Size]byte
+
+// verified is what a fully verified token leaves in the cache: enough to
+// answer again without RSA, and to re-check what can change (time, keys).
+type verified struct {
+	claims domain.Claims
+	exp    float64
+	nbf    *float64
+	kid    string
+	key    *rsa.PublicKey
+}
+
+// tokenCache remembers fully verified tokens, and tokens refused for a
+// reason that time cannot cure, each in its own bounded cache. Clients reuse
+// one token until it expires, so most requests are hits.
+type tokenCache struct {
+	ok     *otter.Cache[tokenHash, *verified]
+	reject *otter.Cache[tokenHash, *ports.InvalidTokenError]
+	hits   atomic.Uint64
+	misses atomic.Uint64
+}
+
+func (c *tokenCache) hit()  { c.hits.Add(1) }
+func (c *tokenCache) miss() { c.misses.Add(1) }
+
+func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
+	if size <= 0 {
+		return nil
+	}
+	c := &tokenCache{
+		ok: otter.Must(&otter.Options[tokenHash, *verified]{
+			MaximumSize: size,
+			// An entry lives until its token expires (plus the leeway);
+			// hits re-check the time claims anyway.
+			ExpiryCalculator: otter.ExpiryCreatingFunc(func(e otter.Entry[tokenHash, *verified]) time.Duration {
+				return time.Until(time.Unix(int64(e.Value.exp), 0).Add(leeway + time.Second))
+			}),
+		}),
+	}
+	if rejectSize > 0 {
+		c.reject = otter.Must(&otter.Options[tokenHash, *ports.InvalidTokenError]{
+			MaximumSize:      rejectSize,
+			ExpiryCalculator: otter.ExpiryCreating[tokenHash, *ports.InvalidTokenError](10 * time.Minute),
+		})
+	}
+	return c
+}
+
+// permanent reports whether a refusal holds whatever the time or the key
+// set: those are the ones worth remembering.
+func permanent(r ports.Reason) bool {
+	switch r {
+	case ports.ReasonUnknownKey, ports.ReasonNotYetValid, ports.ReasonIssuedInFuture:
+		return false // a key may appear; time may cure these
+	}
+	return true
+}
+
+func (c *tokenCache) size() int {
+	if c == nil {
+		return 0
+	}
+	return c.ok.EstimatedSize()
+}
