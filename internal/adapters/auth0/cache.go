@@ -2,7 +2,7 @@ package auth0
 
 import (
 	"crypto/rsa"
-	"crypto/sha256"
+	"hash/maphash"
 	"sync/atomic"
 	"time"
 
@@ -14,20 +14,26 @@ import (
 
 // Defaults of the verified-token cache.
 const (
-	// DefaultCacheSize bounds the verified-token cache; an entry is a few
-	// hundred bytes, so the default costs a few tens of MiB at most.
-	DefaultCacheSize = 50_000
+	// DefaultCacheSize bounds the verified-token cache; an entry holds its
+	// token (about 1 KiB with the claims), so the default costs about 20 MiB.
+	DefaultCacheSize = 20_000
 	// DefaultRejectCacheSize bounds the cache of tokens that failed for good.
 	DefaultRejectCacheSize = 10_000
 )
 
-// tokenHash keys both caches: a SHA-256 of the whole token, so a forged
-// token cannot collide with a cached one.
-type tokenHash [sha256.Size]byte
+// tokenHash keys both caches: a seeded maphash of the whole token, 20x
+// cheaper than SHA-256. Entries keep their token and a hit compares it in
+// full, so a collision can only cost a miss, never another token's claims.
+type tokenHash uint64
+
+var hashSeed = maphash.MakeSeed()
+
+func hashToken(raw string) tokenHash { return tokenHash(maphash.String(hashSeed, raw)) }
 
 // verified is what a fully verified token leaves in the cache: enough to
 // answer again without RSA, and to re-check what can change (time, keys).
 type verified struct {
+	token  string
 	claims domain.Claims
 	exp    float64
 	nbf    *float64
@@ -40,7 +46,7 @@ type verified struct {
 // one token until it expires, so most requests are hits.
 type tokenCache struct {
 	ok     *otter.Cache[tokenHash, *verified]
-	reject *otter.Cache[tokenHash, *ports.InvalidTokenError]
+	reject *otter.Cache[tokenHash, *rejected]
 	hits   atomic.Uint64
 	misses atomic.Uint64
 }
@@ -63,12 +69,18 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 		}),
 	}
 	if rejectSize > 0 {
-		c.reject = otter.Must(&otter.Options[tokenHash, *ports.InvalidTokenError]{
+		c.reject = otter.Must(&otter.Options[tokenHash, *rejected]{
 			MaximumSize:      rejectSize,
-			ExpiryCalculator: otter.ExpiryCreating[tokenHash, *ports.InvalidTokenError](10 * time.Minute),
+			ExpiryCalculator: otter.ExpiryCreating[tokenHash, *rejected](10 * time.Minute),
 		})
 	}
 	return c
+}
+
+// rejected is a token refused for good, and why.
+type rejected struct {
+	token string
+	err   *ports.InvalidTokenError
 }
 
 // permanent reports whether a refusal holds whatever the time or the key

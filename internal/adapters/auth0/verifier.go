@@ -136,8 +136,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		c, _, err := v.verify(ctx, raw, dots)
 		return c, err
 	}
-	h := tokenHash(sha256.Sum256([]byte(raw)))
-	if e, ok := v.cache.ok.GetIfPresent(h); ok {
+	h := hashToken(raw)
+	if e, ok := v.cache.ok.GetIfPresent(h); ok && e.token == raw {
 		claims, err := v.revalidate(ctx, e)
 		if err != errStale {
 			v.cache.hit()
@@ -146,9 +146,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		v.cache.ok.Invalidate(h)
 	}
 	if v.cache.reject != nil {
-		if err, ok := v.cache.reject.GetIfPresent(h); ok {
+		if r, ok := v.cache.reject.GetIfPresent(h); ok && r.token == raw {
 			v.cache.hit()
-			return domain.Claims{}, err
+			return domain.Claims{}, r.err
 		}
 	}
 	v.cache.miss()
@@ -156,10 +156,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 	var invalid *ports.InvalidTokenError
 	switch {
 	case err == nil:
+		e.token = strings.Clone(raw) // not pinning the request's header memory
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
 		// e != nil: refused after the RSA check, the expensive part.
-		v.cache.reject.Set(h, invalid)
+		v.cache.reject.Set(h, &rejected{token: strings.Clone(raw), err: invalid})
 	}
 	return claims, err
 }
@@ -172,13 +173,19 @@ var errStale = errors.New("stale cache entry")
 // kid bound to another key, makes the entry stale).
 func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, error) {
 	key, err := v.keys.Key(ctx, e.kid)
-	if err != nil || !key.Equal(e.key) {
+	if err != nil || !sameKey(key, e.key) {
 		return domain.Claims{}, errStale
 	}
 	if err := v.checkTimes(e.exp, e.nbf, nil, v.now()); err != nil {
 		return domain.Claims{}, err
 	}
 	return e.claims, nil
+}
+
+// sameKey compares public keys without allocating (rsa.PublicKey.Equal
+// allocates; constant time buys nothing for public values).
+func sameKey(a, b *rsa.PublicKey) bool {
+	return a == b || a.E == b.E && a.N.Cmp(b.N) == 0
 }
 
 // verify runs every check on a token. e is non-nil once the signature has
