@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// maxCacheBytes bounds what is read from a token cache file.
+const maxCacheBytes = 64 << 10
+
+// cacheVersion is written into every cache file; another value is ignored.
+const cacheVersion = 1
+
+// cacheEntry is the token cache file's content. It holds the access token
+// and what it was issued for, never the client secret.
+type cacheEntry struct {
+	Version     int       `json:"version"`
+	Domain      string    `json:"domain"` // the tenant's issuer, "https://DOMAIN/"
+	Audience    string    `json:"audience"`
+	ClientID    string    `json:"client_id"`
+	Scope       string    `json:"scope"` // the requested scopes; "" = the client's default
+	AccessToken string    `json:"access_token"`
+	TokenType   string    `json:"token_type"`
+	Expiry      time.Time `json:"expiry"`
+}
+
+// tokenCache keeps one token across runs in a file only its owner can read.
+type tokenCache struct {
+	path string
+	key  cacheEntry // Domain, Audience, ClientID and Scope of this run
+}
+
+func newTokenCache(path string, o *options) *tokenCache {
+	return &tokenCache{path: path, key: cacheEntry{
+		Version:  cacheVersion,
+		Domain:   o.issuer,
+		Audience: o.audience,
+		ClientID: o.clientID,
+		Scope:    strings.Join(o.scopes, " "),
+	}}
+}
+
+// unsafeCacheError means the cache file is readable or writable by others
+// (or is not a plain file of ours): its token may have leaked, so it is not
+// used, and not silently replaced either.
+type unsafeCacheError struct {
+	path, why string
+}
+
+func (e *unsafeCacheError) Error() string {
+	return fmt.Sprintf("token cache %s %s; refusing to use it", e.path, e.why)
+}
+
+// load returns the cached token when the file holds one for this run's
+// tenant, audience, client and scopes that is not about to expire. A
+// missing file, or one for another configuration, gives nil and a note on
+// log. An unsafe file gives an *unsafeCacheError. A file that cannot be
+// parsed is reported on log and ignored (the next save replaces it).
+func (c *tokenCache) load(log io.Writer) (*oauth2.Token, error) {
+	e, err := c.read()
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		if _, unsafe := errors.AsType[*unsafeCacheError](err); unsafe {
+			return nil, err
+		}
+		fmt.Fprintf(log, "messages: ignoring the token cache: %v\n", err)
+		return nil, nil
+	}
+	switch {
+	case e.Version != cacheVersion || e.AccessToken == "":
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
+		return nil, nil
+	case e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
+		return nil, nil
+	case e.Expiry.IsZero() || time.Until(e.Expiry) <= earlyExpiry:
+		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; getting a new one\n", c.path)
+		return nil, nil
+	}
+	fmt.Fprintf(log, "messages: using the cached token from %s (expires in %s)\n", c.path, time.Until(e.Expiry).Round(time.Second))
+	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry}, nil
+}
+
+func (c *tokenCache) read() (*cacheEntry, error) {
+	fi, err := os.Lstat(c.path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &unsafeCacheError{c.path, "is not a regular file (symbolic links are not followed)"}
+	}
+	if why := notPrivate(fi); why != "" {
+		return nil, &unsafeCacheError{c.path, why}
+	}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The file opened must be the one checked.
+	if fi2, err := f.Stat(); err != nil || !os.SameFile(fi, fi2) {
+		return nil, &unsafeCacheError{c.path, "changed while it was being opened"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxCacheBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.path, err)
+	}
+	if len(data) > maxCacheBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", c.path, maxCacheBytes)
+	}
+	var e cacheEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("%s is not a token cache: %w", c.path, err)
+	}
+	return &e, nil
+}
+
+// save writes t for this run's configuration atomically: a new 0600 file
+// in the same directory, synced, then renamed over the old one. A token
+// without an expiry is not cached: there is no knowing when it goes stale.
+func (c *tokenCache) save(t *oauth2.Token) error {
+	if t.Expiry.IsZero() {
+		return nil
+	}
+	e := c.key
+	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+
+	dir := filepath.Dir(c.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	// CreateTemp opens with mode 0600, so the token is never readable by
+	// others, not even for a moment.
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(c.path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), c.path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}

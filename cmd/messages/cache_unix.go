@@ -1,0 +1,23 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// notPrivate says why the cache file fi is not private to the current
+// user, or returns "" when it is: no permission bit for group or others,
+// and owned by the user running the command.
+func notPrivate(fi os.FileInfo) string {
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("has mode %04o, but must be readable and writable by you alone (0600): "+
+			"its token may have been read by others; delete the file (or chmod 600 it)", perm)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return fmt.Sprintf("belongs to uid %d, not to you (uid %d)", st.Uid, os.Getuid())
+	}
+	return ""
+}

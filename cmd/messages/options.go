@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/config"
+)
+
+const (
+	defaultAPI     = "http://localhost:3010"
+	defaultTimeout = 10 * time.Second
+	maxCalls       = 1000
+	// devClientID is the dev tenant's client that holds read:messages.
+	devClientID = "dev-reader"
+)
+
+// options is the resolved configuration of one run.
+type options struct {
+	api          *url.URL // the API base, without a trailing slash
+	path         string   // the path (and query) to call; empty with -print-token alone
+	issuer       string   // "https://DOMAIN/", the tenant
+	tokenURL     string   // issuer + "oauth/token"
+	audience     string
+	clientID     string
+	clientSecret string
+	scopes       []string
+	calls        int
+	cacheFile    string
+	printToken   bool
+	timeout      time.Duration
+}
+
+const usageText = `usage: messages [flags] PATH
+
+Calls PATH (e.g. /api/private-scoped) on the Messages API with an access
+token from the Auth0 tenant (client-credentials grant), and prints each
+response's status line and body.
+
+Settings come from the flags, then the environment:
+  -api URL             API base URL [API_URL] (default ` + defaultAPI + `)
+  -domain DOMAIN       Auth0 tenant domain, e.g. example.eu.auth0.com [AUTH0_DOMAIN]
+  -audience ID         the API's identifier [AUTH0_AUDIENCE]
+  -client-id ID        the M2M application's client id [AUTH0_CLIENT_ID]
+  -client-secret S     its client secret [AUTH0_CLIENT_SECRET]; prefer the
+                       environment variable: flags show up in ps and shell history
+  -scope "A B"         scopes to request (default: all the client was granted)
+  -dev                 use the local dev tenant of "api -dev": domain
+                       http://127.0.0.1:3011, audience https://messages-api.dev,
+                       client dev-reader; the secret of any dev client (e.g.
+                       -client-id dev-nobody) is known. Flags still win.
+  -n N                 call PATH N times, reusing one token (default 1)
+  -token-cache FILE    keep the token in FILE (mode 0600) for later runs
+  -print-token         print the access token on stdout (PATH is then optional)
+  -timeout D           timeout of each HTTP request (default 10s)
+  -insecure            allow an http:// API URL on a host that is not loopback
+                       (the token then travels unencrypted)
+
+Exit codes: 0 every call answered 2xx; 1 a call did not, or no token was
+issued; 2 usage or configuration error.
+`
+
+// errHelp asks run to print the usage and exit 0.
+var errHelp = errors.New("help requested")
+
+// parseOptions reads the flags (which may come before or after PATH) and
+// the environment. Precedence: flags, then -dev's values, then the
+// environment, then the defaults. warn receives non-fatal notes.
+func parseOptions(args []string, getenv func(string) string, warn io.Writer) (options, error) {
+	fs := flag.NewFlagSet("messages", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var (
+		api          = fs.String("api", "", "")
+		domain       = fs.String("domain", "", "")
+		audience     = fs.String("audience", "", "")
+		clientID     = fs.String("client-id", "", "")
+		clientSecret = fs.String("client-secret", "", "")
+		scope        = fs.String("scope", "", "")
+		dev          = fs.Bool("dev", false, "")
+		calls        = fs.Int("n", 1, "")
+		cacheFile    = fs.String("token-cache", "", "")
+		printToken   = fs.Bool("print-token", false, "")
+		timeout      = fs.Duration("timeout", defaultTimeout, "")
+		insecure     = fs.Bool("insecure", false, "")
+	)
+	// Parse flags interspersed with positional arguments, so both
+	// "messages -n 5 /api/private" and "messages /api/private -n 5" work.
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return options{}, errHelp
+			}
+			return options{}, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	var errs []error
+	o := options{calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout}
+
+	switch len(positional) {
+	case 0:
+		if !o.printToken {
+			errs = append(errs, errors.New("PATH is missing, e.g. /api/private"))
+		}
+	case 1:
+		p, err := checkPath(positional[0])
+		if err != nil {
+			errs = append(errs, err)
+		}
+		o.path = p
+	default:
+		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), positional))
+	}
+	if o.calls < 1 || o.calls > maxCalls {
+		errs = append(errs, fmt.Errorf("-n %d: want 1 to %d calls", o.calls, maxCalls))
+	}
+	if o.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("-timeout %s must be positive", o.timeout))
+	}
+
+	// pick returns the flag when given, else the dev value in -dev mode
+	// (when devValue is not empty), else the environment variable.
+	pick := func(flagName, flagValue, devValue, envName string) string {
+		switch {
+		case given[flagName]:
+			return strings.TrimSpace(flagValue)
+		case *dev && devValue != "":
+			return devValue
+		default:
+			return strings.TrimSpace(getenv(envName))
+		}
+	}
+	var devDomain, devAudience, devID string
+	var devSecrets map[string]string
+	if *dev {
+		var err error
+		devDomain, devAudience, devSecrets, err = devTenant()
+		if err != nil {
+			return options{}, err
+		}
+		devID = devClientID
+	}
+
+	apiURL := strings.TrimSpace(*api)
+	if !given["api"] {
+		apiURL = strings.TrimSpace(getenv("API_URL"))
+	}
+	if apiURL == "" {
+		apiURL = defaultAPI
+	}
+	u, err := checkAPI(apiURL, *insecure)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	o.api = u
+
+	if d := pick("domain", *domain, devDomain, "AUTH0_DOMAIN"); d == "" {
+		errs = append(errs, errors.New("the tenant domain is not set: set AUTH0_DOMAIN (or -domain), e.g. example.eu.auth0.com, or use -dev"))
+	} else if iss, err := auth0.Issuer(d, true); err != nil {
+		errs = append(errs, fmt.Errorf("tenant domain: %w", err))
+	} else {
+		o.issuer, o.tokenURL = iss, iss+"oauth/token"
+	}
+	if o.audience = pick("audience", *audience, devAudience, "AUTH0_AUDIENCE"); o.audience == "" {
+		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
+	}
+	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
+		errs = append(errs, errors.New("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your machine-to-machine application's client id, or use -dev"))
+	}
+	// The secret: the flag, else a dev client's known secret, else the
+	// environment.
+	switch {
+	case given["client-secret"]:
+		o.clientSecret = *clientSecret
+		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
+	case *dev && devSecrets[o.clientID] != "":
+		o.clientSecret = devSecrets[o.clientID]
+	default:
+		o.clientSecret = getenv("AUTH0_CLIENT_SECRET")
+	}
+	if o.clientSecret == "" {
+		errs = append(errs, errors.New("the client secret is not set: set AUTH0_CLIENT_SECRET"))
+	}
+	o.scopes = strings.Fields(*scope)
+	return o, errors.Join(errs...)
+}
+
+// devTenant returns the dev tenant's domain, audience and client secrets,
+// from the same embedded configuration "api -dev" runs with.
+func devTenant() (domain, audience string, secrets map[string]string, err error) {
+	cfg, err := config.Load(true, "", nil)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("the embedded dev configuration: %w", err)
+	}
+	secrets = make(map[string]string, len(cfg.DevTenant.Clients))
+	for _, c := range cfg.DevTenant.Clients {
+		secrets[c.ID] = c.Secret
+	}
+	return "http://" + cfg.DevTenant.Addr, cfg.DevTenant.Audience, secrets, nil
+}
+
+// checkAPI validates the API base URL. The token is sent to it, so plain
+// http is refused for a host that is not loopback unless insecure is set.
+func checkAPI(raw string, insecure bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("API URL %q is not an absolute http(s) URL such as %s", raw, defaultAPI)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("API URL %q must not have user info, a query or a fragment", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !insecure && !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("API URL %q is plain http on a host that is not loopback: the access token would travel unencrypted; use https (or -insecure)", raw)
+		}
+	default:
+		return nil, fmt.Errorf("API URL %q has scheme %q, want http or https", raw, u.Scheme)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// checkPath accepts a path with an optional query, never a URL of its own:
+// the token goes only to the configured API.
+func checkPath(p string) (string, error) {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") || u.Fragment != "" {
+		return "", fmt.Errorf("PATH %q must be a path on the API such as /api/private, not a URL (set the API with -api or API_URL)", p)
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

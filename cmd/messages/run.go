@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+
+	"golang.org/x/oauth2"
+)
+
+// maxBodyBytes bounds how much of a response body is read and printed.
+const maxBodyBytes = 1 << 20
+
+// run is the whole command; it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		fmt.Fprint(stdout, usageText)
+		return 0
+	}
+	if err != nil {
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "messages: "+line)
+		}
+		fmt.Fprintln(stderr, `run "messages -h" for usage`)
+		return 2
+	}
+
+	// One client for the tenant and the API: bounded in time, never
+	// following a redirect (the token must go to the configured API only).
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport:     transport,
+		Timeout:       o.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
+
+	var (
+		cache  *tokenCache
+		cached *oauth2.Token
+	)
+	if o.cacheFile != "" {
+		cache = newTokenCache(o.cacheFile, &o)
+		if cached, err = cache.load(stderr); err != nil {
+			fmt.Fprintln(stderr, "messages: "+err.Error())
+			return 2
+		}
+	}
+	f := newFetcher(ctx, &o, stderr)
+	// The token is reused for every call until shortly before it expires.
+	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, earlyExpiry)
+
+	saved, printed := "", ""
+	if cached != nil {
+		saved = cached.AccessToken
+	}
+	target := o.api.String() + o.path
+	failed, retried := 0, false
+	for i := 0; i < o.calls; i++ {
+		tok, err := ts.Token()
+		if err != nil {
+			fmt.Fprintln(stderr, "messages: "+explainTokenError(err, &o))
+			return 1
+		}
+		if cache != nil && tok.AccessToken != saved {
+			if err := cache.save(tok); err != nil {
+				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
+			}
+			saved = tok.AccessToken
+		}
+		if o.printToken && tok.AccessToken != printed {
+			fmt.Fprintln(stdout, tok.AccessToken)
+			printed = tok.AccessToken
+		}
+		if o.path == "" {
+			return 0 // -print-token alone
+		}
+
+		resp, body, err := get(ctx, client, target, tok)
+		if err != nil {
+			failed++
+			fmt.Fprintf(stderr, "messages: GET %s: %v\n", target, err)
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev)\n", o.api)
+			}
+			if ctx.Err() != nil {
+				return 1
+			}
+			continue
+		}
+		// A cached token can be stale in ways its expiry does not tell (the
+		// tenant rotated its keys, or the dev tenant restarted with a new
+		// one): on 401, get a new token once and repeat the call.
+		if resp.StatusCode == http.StatusUnauthorized && cached != nil && tok.AccessToken == cached.AccessToken && !retried {
+			retried = true
+			fmt.Fprintln(stderr, "messages: the API refused the cached token; getting a new one")
+			ts = oauth2.ReuseTokenSourceWithExpiry(nil, f, earlyExpiry)
+			i--
+			continue
+		}
+		printResponse(stdout, resp, body)
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			failed++
+		}
+	}
+	fmt.Fprintf(stderr, "messages: %d call(s), %d new token(s), %d call(s) not 2xx\n", o.calls, f.issued, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// get calls target with the token and reads the (bounded) body.
+func get(ctx context.Context, client *http.Client, target string, tok *oauth2.Token) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	tok.SetAuthHeader(req)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the response: %w", err)
+	}
+	return resp, body, nil
+}
+
+// printResponse writes the status line, the RFC 6750 challenge when there
+// is one (it says why a token was refused) and the body.
+func printResponse(w io.Writer, resp *http.Response, body []byte) {
+	fmt.Fprintf(w, "%s %s\n", resp.Proto, resp.Status)
+	if c := resp.Header.Get("WWW-Authenticate"); c != "" {
+		fmt.Fprintf(w, "WWW-Authenticate: %s\n", clean(c))
+	}
+	_, _ = w.Write(body)
+	if len(body) > 0 && !bytes.HasSuffix(body, []byte("\n")) {
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// earlyExpiry is how long before its expiry a token stops being reused, so
+// a call never starts with a token about to expire in flight.
+const earlyExpiry = 60 * time.Second
+
+// fetcher gets a new token from the tenant on every Token call and says so
+// on stderr. oauth2.ReuseTokenSourceWithExpiry sits in front of it.
+type fetcher struct {
+	ctx    context.Context // carries the HTTP client (oauth2.HTTPClient)
+	cfg    *clientcredentials.Config
+	o      *options
+	log    io.Writer
+	issued int // tokens fetched in this run
+}
+
+func newFetcher(ctx context.Context, o *options, log io.Writer) *fetcher {
+	return &fetcher{
+		ctx: ctx,
+		cfg: &clientcredentials.Config{
+			ClientID:     o.clientID,
+			ClientSecret: o.clientSecret,
+			TokenURL:     o.tokenURL,
+			Scopes:       o.scopes,
+			// Auth0 needs the API's identifier to issue a JWT for it.
+			EndpointParams: url.Values{"audience": {o.audience}},
+			// client_id and client_secret in the form body, as Auth0's
+			// samples send them; this skips the auto-detection round trip.
+			AuthStyle: oauth2.AuthStyleInParams,
+		},
+		o:   o,
+		log: log,
+	}
+}
+
+func (f *fetcher) Token() (*oauth2.Token, error) {
+	t, err := f.cfg.Token(f.ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.issued++
+	scope, _ := t.Extra("scope").(string)
+	fmt.Fprintf(f.log, "messages: got a new access token for client %q (audience %s, scope %q, expires in %s)\n",
+		f.o.clientID, f.o.audience, clean(scope), expiresIn(t))
+	return t, nil
+}
+
+func expiresIn(t *oauth2.Token) string {
+	if t.Expiry.IsZero() {
+		return "an unknown time"
+	}
+	return time.Until(t.Expiry).Round(time.Second).String()
+}
+
+// explainTokenError turns a failed token request into a message that says
+// what is wrong and what to change, from Auth0's {"error",
+// "error_description"} answer when there is one.
+func explainTokenError(err error, o *options) string {
+	re, ok := errors.AsType[*oauth2.RetrieveError](err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			return "interrupted while getting a token"
+		}
+		msg := fmt.Sprintf("cannot get a token from %s: %v", o.tokenURL, err)
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED):
+			msg += " (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev)"
+		case strings.Contains(err.Error(), "HTTP response to HTTPS client"):
+			msg += " (a local dev tenant speaks plain http: give the domain as http://HOST:PORT)"
+		}
+		return msg
+	}
+	code, desc := clean(re.ErrorCode), clean(re.ErrorDescription)
+	said := code
+	if desc != "" {
+		said += ": " + desc
+	}
+	status := "no status"
+	if re.Response != nil {
+		status = re.Response.Status
+	}
+	switch {
+	case code == "":
+		return fmt.Sprintf("the token endpoint %s answered %s without an OAuth error: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
+			o.tokenURL, status, strings.TrimSuffix(o.issuer, "/"))
+	case code == "invalid_client" || (code == "access_denied" && desc == "Unauthorized"):
+		return fmt.Sprintf("the tenant refused the client credentials (%s): the client id %q or its client secret is wrong; "+
+			"check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET against the application's settings in the Auth0 dashboard",
+			said, o.clientID)
+	case strings.HasPrefix(desc, "Service not enabled within domain"):
+		return fmt.Sprintf("the audience %q is not an API of the tenant %s (%s): set AUTH0_AUDIENCE to the identifier of an API "+
+			"registered in this tenant (Dashboard > Applications > APIs > your API > Identifier)",
+			o.audience, o.issuer, said)
+	case strings.HasPrefix(desc, "Client has not been granted scopes"):
+		_, scopes, _ := strings.Cut(desc, ":")
+		return fmt.Sprintf("the client %q has not been granted the scope(s) %s for the audience %q (%s): grant them to the application "+
+			"(Dashboard > Applications > APIs > your API > Machine To Machine Applications) or drop them from -scope",
+			o.clientID, strings.TrimSpace(scopes), o.audience, said)
+	case strings.HasPrefix(desc, "Client is not authorized to access"):
+		return fmt.Sprintf("the client %q is not authorized for the API %q (%s): authorize the application for this API "+
+			"(Dashboard > Applications > APIs > your API > Machine To Machine Applications)",
+			o.clientID, o.audience, said)
+	case code == "unauthorized_client":
+		return fmt.Sprintf("the client %q may not use the client-credentials grant (%s): use a Machine to Machine application, "+
+			"or enable the Client Credentials grant in its advanced settings", o.clientID, said)
+	default:
+		return fmt.Sprintf("the tenant refused the token request with %s (%s)", status, said)
+	}
+}
+
+// clean drops control characters from text a server chose, so it cannot
+// play tricks on the terminal, and bounds its length.
+func clean(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+	const maxRunes = 300
+	if r := []rune(s); len(r) > maxRunes {
+		s = string(r[:maxRunes]) + "..."
+	}
+	return s
+}
