@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -74,6 +75,9 @@ var Env = map[string]string{
 	"ADMIN_ADDR":                "admin.addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
+	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
+	"CORS_ALLOW_CREDENTIALS":    "http.handler.cors.allow_credentials",
+	"CORS_MAX_AGE_SECONDS":      "http.handler.cors.max_age_seconds",
 	"LOG_LEVEL":                 "log.level",
 	"LOG_FORMAT":                "log.format",
 }
@@ -118,7 +122,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			if !ok {
 				return "", nil
 			}
-			if key == "auth0.audiences" {
+			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" {
 				return key, splitList(value)
 			}
 			return key, value
@@ -199,6 +203,11 @@ func (c *Config) validate() error {
 	} {
 		if s.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s (%s) must be positive", s.name, Env[s.name]))
+		}
+	}
+	for _, o := range c.HTTP.Handler.CORS.AllowedOrigins {
+		if u, err := url.Parse(o); o == "*" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
 		}
 	}
 	if c.HTTP.DrainDelay < 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/cors"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -22,6 +23,16 @@ type HandlerConfig struct {
 	Realm string
 	// RetryAfterSeconds is sent with 503 when keys are unavailable (default 5).
 	RetryAfterSeconds int
+	// CORS lets browser apps on other origins call the API.
+	CORS CORS
+}
+
+// CORS configures cross-origin access for single-page apps. With no allowed
+// origins, no CORS headers are sent at all.
+type CORS struct {
+	AllowedOrigins   []string // exact origins, e.g. https://app.example.com
+	AllowCredentials bool     // cookies are never needed for bearer tokens; off by default
+	MaxAgeSeconds    int      // how long browsers may cache a preflight
 }
 
 type handler struct {
@@ -31,6 +42,7 @@ type handler struct {
 	realm      string
 	retryAfter string
 	metrics    *Metrics // nil: no metrics
+	cors       CORS
 }
 
 // Option tunes NewHandler.
@@ -53,6 +65,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		rejectLog:  log.WithOptions(zap.WrapCore(sampleRejections)),
 		realm:      sanitize(cfg.Realm),
 		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
+		cors:       cfg.CORS,
 	}
 	for _, o := range opts {
 		o(h)
@@ -64,6 +77,17 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 func (h *handler) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(h.observe)
+	if len(h.cors.AllowedOrigins) > 0 {
+		// Preflights are answered here, before any token is looked at.
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins:   h.cors.AllowedOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodOptions},
+			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
+			ExposedHeaders:   []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
+			AllowCredentials: h.cors.AllowCredentials,
+			MaxAge:           h.cors.MaxAgeSeconds,
+		}))
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, errNotFound) })
 	r.MethodNotAllowed(h.methodNotAllowed(r))
 

@@ -1,0 +1,71 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+)
+
+func TestCORS(t *testing.T) {
+	const app = "https://app.example.com"
+	allowed := httpapi.HandlerConfig{CORS: httpapi.CORS{AllowedOrigins: []string{app}, MaxAgeSeconds: 300}}
+	tests := []struct {
+		name       string
+		cfg        httpapi.HandlerConfig
+		method     string
+		origin     string
+		reqHeaders string
+		auth       string
+		wantStatus int
+		wantACAO   string
+		wantCreds  bool
+	}{
+		{name: "preflight from an allowed origin needs no token", cfg: allowed, method: http.MethodOptions, origin: app,
+			reqHeaders: "authorization", wantStatus: 200, wantACAO: app},
+		{name: "preflight from another origin gets no CORS headers", cfg: allowed, method: http.MethodOptions,
+			origin: "https://evil.example.com", reqHeaders: "authorization", wantStatus: 200},
+		{name: "GET from an allowed origin", cfg: allowed, method: http.MethodGet, origin: app, auth: "Bearer " + readToken,
+			wantStatus: 200, wantACAO: app},
+		{name: "401 from an allowed origin is readable by the app", cfg: allowed, method: http.MethodGet, origin: app,
+			wantStatus: 401, wantACAO: app},
+		{name: "no origins configured: no CORS headers", cfg: httpapi.HandlerConfig{}, method: http.MethodGet, origin: app,
+			auth: "Bearer " + readToken, wantStatus: 200},
+		{name: "no origins configured: OPTIONS is 204 with Allow", cfg: httpapi.HandlerConfig{}, method: http.MethodOptions,
+			origin: app, reqHeaders: "authorization", wantStatus: 204},
+		{name: "credentials only when configured", method: http.MethodOptions, origin: app, reqHeaders: "authorization",
+			cfg: httpapi.HandlerConfig{CORS: httpapi.CORS{AllowedOrigins: []string{app}, AllowCredentials: true}}, wantStatus: 200,
+			wantACAO: app, wantCreds: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := httpapi.NewHandler(tt.cfg, newVerifier(), zap.NewNop())
+			req := httptest.NewRequest(tt.method, "/api/private-scoped", nil)
+			req.Header.Set("Origin", tt.origin)
+			if tt.method == http.MethodOptions {
+				req.Header.Set("Access-Control-Request-Method", "GET")
+				req.Header.Set("Access-Control-Request-Headers", tt.reqHeaders)
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("got status %d, want %d", rec.Code, tt.wantStatus)
+			}
+			if got := rec.Header().Get("Access-Control-Allow-Origin"); got != tt.wantACAO {
+				t.Errorf("got Access-Control-Allow-Origin %q, want %q", got, tt.wantACAO)
+			}
+			if got := rec.Header().Get("Access-Control-Allow-Credentials") == "true"; got != tt.wantCreds {
+				t.Errorf("got credentials allowed %v, want %v", got, tt.wantCreds)
+			}
+			if tt.wantACAO != "" && tt.method == http.MethodGet && rec.Header().Get("Access-Control-Expose-Headers") == "" {
+				t.Errorf("got no Access-Control-Expose-Headers, want WWW-Authenticate exposed")
+			}
+		})
+	}
+}
