@@ -57,6 +57,8 @@ var Env = map[string]string{
 	"AUTH0_PERMISSIONS":         "auth0.permissions",
 	"AUTH0_REQUIRE_AT_JWT":      "auth0.require_at_jwt",
 	"AUTH0_MAX_TOKEN_BYTES":     "auth0.max_token_bytes",
+	"AUTH0_TOKEN_CACHE_SIZE":    "auth0.cache_size",
+	"AUTH0_REJECT_CACHE_SIZE":   "auth0.reject_cache_size",
 	"JWKS_FETCH_TIMEOUT":        "keys.fetch_timeout",
 	"JWKS_MAX_BODY_BYTES":       "keys.max_body_bytes",
 	"JWKS_REFRESH_INTERVAL":     "keys.refresh_interval",
@@ -209,6 +211,9 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(o); o == "*" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
 		}
+	}
+	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
+		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))
 	}
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
