@@ -59,6 +59,9 @@ const (
 	// maxRetryFactor*RetryInterval (plus jitter).
 	maxRetryFactor = 4
 
+	// failureWarnInterval rate-limits warnings while fetches keep failing.
+	failureWarnInterval = time.Minute
+
 	maxLoggedKids   = 16
 	maxLoggedKidLen = 64
 
@@ -121,6 +124,7 @@ type KeySource struct {
 	lastAttempt time.Time // start of the last fetch attempt
 	lastErr     error     // outcome of the last fetch attempt
 	failures    int       // consecutive failed attempts
+	lastWarn    time.Time // last warning about a failed attempt
 	jwksURI     string    // from discovery, once it succeeded
 }
 
@@ -372,7 +376,8 @@ func (k *KeySource) await(ctx context.Context) (err error, ctxDone bool) {
 }
 
 // coolingDownLocked returns a non-nil error when the last attempt started
-// less than UnknownKeyCooldown before now. k.mu must be held.
+// less than UnknownKeyCooldown before now. k.mu must be held. It is cheap: a
+// flood of unknown kids lands here, and the message is built only if read.
 func (k *KeySource) coolingDownLocked(now time.Time) error {
 	if k.lastAttempt.IsZero() {
 		return nil
@@ -381,12 +386,22 @@ func (k *KeySource) coolingDownLocked(now time.Time) error {
 	if since >= k.cfg.UnknownKeyCooldown {
 		return nil
 	}
-	if k.lastErr != nil {
-		return fmt.Errorf("not refetching for %s (cooldown): the last attempt %s ago failed: %v",
-			(k.cfg.UnknownKeyCooldown - since).Round(time.Millisecond), since.Round(time.Millisecond), k.lastErr)
+	return &cooldownError{since: since, wait: k.cfg.UnknownKeyCooldown - since, last: k.lastErr}
+}
+
+// cooldownError says no fetch was made because the last one was too recent.
+type cooldownError struct {
+	since, wait time.Duration
+	last        error // outcome of the last attempt
+}
+
+func (e *cooldownError) Error() string {
+	msg := fmt.Sprintf("not refetching for another %s (cooldown): the last attempt was %s ago",
+		e.wait.Round(time.Millisecond), e.since.Round(time.Millisecond))
+	if e.last != nil {
+		msg += " and failed: " + e.last.Error()
 	}
-	return fmt.Errorf("not refetching for %s (cooldown): the last attempt was %s ago",
-		(k.cfg.UnknownKeyCooldown - since).Round(time.Millisecond), since.Round(time.Millisecond))
+	return msg
 }
 
 // attempt runs inside the single flight, so attempts never overlap. A
@@ -411,12 +426,19 @@ func (k *KeySource) attempt(force bool) error {
 	prev := k.set.Load()
 	err := k.fetch()
 
+	now := k.now()
 	k.mu.Lock()
 	k.fetching = false
 	k.lastErr = err
 	failures := k.failures
+	warn := false
 	if err != nil {
 		k.failures++
+		// The first failure of a run, then at most one warning a minute.
+		// A fetch cut short by Stop is not worth a warning.
+		if warn = k.ctx.Err() == nil && (failures == 0 || now.Sub(k.lastWarn) >= failureWarnInterval); warn {
+			k.lastWarn = now
+		}
 	} else {
 		k.failures = 0
 	}
@@ -431,7 +453,11 @@ func (k *KeySource) attempt(force bool) error {
 		} else {
 			fields = append(fields, zap.Bool("serving_cached_keys", false))
 		}
-		k.log.Warn("fetching the tenant's signing keys failed", fields...)
+		if warn {
+			k.log.Warn("fetching the tenant's signing keys failed", fields...)
+		} else {
+			k.log.Debug("fetching the tenant's signing keys failed", fields...)
+		}
 	case failures > 0:
 		k.log.Info("fetching the tenant's signing keys works again", zap.Int("failed_attempts", failures))
 	}
@@ -644,10 +670,15 @@ func (k *KeySource) run() {
 			err = r.Err
 		}
 		var delay time.Duration
-		if s := k.set.Load(); err == nil && s != nil {
+		var cooling *cooldownError
+		switch s := k.set.Load(); {
+		case err == nil && s != nil:
 			failures = 0
 			delay = jwksRefreshDelay(s.ttl)
-		} else {
+		case errors.As(err, &cooling):
+			// Joined a caller's flight that made no attempt: not a failure.
+			delay = jwksRetryDelay(k.cfg.RetryInterval, 1)
+		default:
 			failures++
 			delay = jwksRetryDelay(k.cfg.RetryInterval, failures)
 		}
