@@ -105,6 +105,20 @@ func TestHealthAndReadiness(t *testing.T) {
 		app, adm := devApp(t, "http:\n  drain_delay: 1s\n")
 		base := "http://" + adm
 		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 200 }, "ready")
+		_, metrics := get(t, base+"/metrics", "")
+		for _, want := range []string{
+			`messages_api_jwks_fetches_total{result="success"} 1`,
+			`messages_api_jwks_fetch_duration_seconds_count 1`,
+			"messages_api_jwks_keys 1",
+			"messages_api_jwks_key_age_seconds ",
+			"messages_api_token_cache_hits_total 0",
+			"messages_api_token_cache_misses_total 0",
+			"messages_api_token_cache_entries 0",
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("got no metric line %q in /metrics", want)
+			}
+		}
 		stopped := make(chan struct{})
 		go func() { app.RequireStop(); close(stopped) }()
 		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 503 }, "not ready during drain")

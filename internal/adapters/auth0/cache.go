@@ -99,3 +99,15 @@ func (c *tokenCache) size() int {
 	}
 	return c.ok.EstimatedSize()
 }
+
+// CacheStats reports the verified-token cache's hits (including remembered
+// rejections), misses and entries; all zero when the cache is disabled.
+func (v *Verifier) CacheStats() (hits, misses uint64, entries int) {
+	if v.cache == nil {
+		return 0, 0, 0
+	}
+	return v.cache.hits.Load(), v.cache.misses.Load(), v.cache.size()
+}
+
+// CacheSize is the number of verified tokens cached now.
+func (v *Verifier) CacheSize() int { return v.cache.size() }

@@ -126,7 +126,13 @@ type KeySource struct {
 	failures    int       // consecutive failed attempts
 	lastWarn    time.Time // last warning about a failed attempt
 	jwksURI     string    // from discovery, once it succeeded
+
+	onFetch func(ok bool, d time.Duration) // set before Start; for metrics
 }
+
+// OnFetch registers f to learn the outcome and duration of every fetch
+// attempt (discovery included). Call it before Start or the first Key.
+func (k *KeySource) OnFetch(f func(ok bool, d time.Duration)) { k.onFetch = f }
 
 // NewKeySource validates cfg, fills in defaults and returns a KeySource that
 // does nothing until Start or the first Key call. client may be nil; a given
@@ -424,7 +430,11 @@ func (k *KeySource) attempt(force bool) error {
 	k.mu.Unlock()
 
 	prev := k.set.Load()
+	began := time.Now()
 	err := k.fetch()
+	if k.onFetch != nil {
+		k.onFetch(err == nil, time.Since(began))
+	}
 
 	now := k.now()
 	k.mu.Lock()
