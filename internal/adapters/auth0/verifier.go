@@ -163,7 +163,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 	var invalid *ports.InvalidTokenError
 	switch {
 	case err == nil:
-		e.token = strings.Clone(raw) // not pinning the request's header memory
+		e.token = strings.Clone(raw)                    // not pinning the request's header memory
 		e.claims.Scopes = slices.Clone(e.claims.Scopes) // the caller owns what it got
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
