@@ -42,8 +42,10 @@ func requestID(r *http.Request) string {
 		return id
 	}
 	var b [16]byte
+	var out [32]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	hex.Encode(out[:], b[:])
+	return string(out[:])
 }
 
 func validRequestID(id string) bool {
@@ -65,7 +67,7 @@ func (h *handler) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &requestState{id: requestID(r)}
-		w.Header().Set(requestIDHeader, st.id)
+		w.Header()[requestIDHeader] = []string{st.id}
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		defer func() {
@@ -94,6 +96,14 @@ func (h *handler) logRequest(r *http.Request, ww middleware.WrapResponseWriter, 
 	}
 	route := routePattern(r)
 	h.metrics.request(route, r.Method, status, d)
+	log, msg := h.log, "request"
+	if st.reason != "" {
+		log, msg = h.rejectLog, "request rejected"
+	}
+	ce := log.Check(zap.InfoLevel, msg)
+	if ce == nil {
+		return // below the level, or sampled away: build no fields
+	}
 	fields := []zap.Field{
 		zap.String("request_id", st.id),
 		zap.String("method", r.Method),
@@ -107,10 +117,8 @@ func (h *handler) logRequest(r *http.Request, ww middleware.WrapResponseWriter, 
 	}
 	if st.reason != "" {
 		fields = append(fields, zap.String("reason", st.reason))
-		h.rejectLog.Info("request rejected", fields...)
-		return
 	}
-	h.log.Info("request", fields...)
+	ce.Write(fields...)
 }
 
 // routePattern is the matched chi pattern, never the raw path, so logs and

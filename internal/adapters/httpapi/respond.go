@@ -4,6 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
+)
+
+// Shared header values: net/http never writes to them, so one slice serves
+// every response instead of a new one per Header().Set.
+var (
+	jsonContentType = []string{"application/json"}
+	noStoreValue    = []string{"no-store"}
 )
 
 // writeJSON writes v as the JSON body with status.
@@ -13,9 +21,44 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// Only our own fixed types are written; this cannot fail.
 		panic(err)
 	}
+	writeBody(w, status, b, strconv.Itoa(len(b)))
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte, length string) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{length}
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
+}
+
+type messageBody struct {
+	Message string `json:"message"`
+}
+
+// encodedMessage is a message's JSON body, encoded once: the domain's
+// messages are few and fixed, and the hot path should not re-encode them.
+type encodedMessage struct {
+	body   []byte
+	length []string
+}
+
+var messageBodies sync.Map // message text → *encodedMessage
+
+// writeMessage writes {"message": text} with 200.
+func writeMessage(w http.ResponseWriter, text string) {
+	m, ok := messageBodies.Load(text)
+	if !ok {
+		b, err := json.Marshal(messageBody{text})
+		if err != nil {
+			panic(err) // a string always encodes
+		}
+		m, _ = messageBodies.LoadOrStore(text, &encodedMessage{b, []string{strconv.Itoa(len(b))}})
+	}
+	e := m.(*encodedMessage)
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = e.length
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(e.body)
 }

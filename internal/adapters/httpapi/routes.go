@@ -92,6 +92,7 @@ func (h *handler) routes() http.Handler {
 	r.MethodNotAllowed(h.methodNotAllowed(r))
 
 	r.Get("/api/public", h.public)
+	r.Get("/openapi.json", h.openAPI)
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, h.authenticate)
 		r.Get("/api/private", h.private)
@@ -100,12 +101,8 @@ func (h *handler) routes() http.Handler {
 	return r
 }
 
-type messageBody struct {
-	Message string `json:"message"`
-}
-
 func (h *handler) public(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, messageBody{domain.PublicMessage().Text})
+	writeMessage(w, domain.PublicMessage().Text)
 }
 
 func (h *handler) private(w http.ResponseWriter, r *http.Request) {
@@ -123,13 +120,13 @@ func (h *handler) message(w http.ResponseWriter, r *http.Request, read func(*dom
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, messageBody{m.Text})
+	writeMessage(w, m.Text)
 }
 
 // noStore keeps responses that depend on a caller's token out of caches.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
+		w.Header()["Cache-Control"] = noStoreValue
 		next.ServeHTTP(w, r)
 	})
 }
