@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"go.uber.org/fx"
@@ -19,15 +19,15 @@ import (
 
 // run loads the config, then runs the app until SIGINT or SIGTERM. It
 // returns the process exit code: 2 for a bad config, 1 for a failed start.
-func run(args, environ []string) int {
+func run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "api: configuration error:\n"+err.Error())
+		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
 		return 2
 	}
 	log, err := newLogger(cfg.Log)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
+		fmt.Fprintln(stderr, "api:", err)
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
@@ -69,8 +69,7 @@ func options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts = append(opts, verifier, httpapi.Module)
 	opts = append(opts, fx.Invoke(func(l *zap.Logger) {
 		l.Info("starting", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
-			zap.Strings("audiences", cfg.Auth0.Audiences), zap.Int("port", cfg.HTTP.Port),
-			zap.String("log_level", cfg.Log.Level))
+			zap.Any("config", cfg.Effective()))
 	}))
 	return fx.Options(opts...)
 }

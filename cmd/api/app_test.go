@@ -174,17 +174,22 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		name    string
 		args    []string
 		environ []string
+		want    string
 	}{
-		{"no domain nor audience", nil, nil},
-		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}},
-		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}},
-		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}},
-		{"unknown flag", []string{"-prod"}, prodEnv},
+		{"no domain nor audience", nil, nil, "AUTH0_DOMAIN is not set"},
+		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}, "AUTH0_AUDIENCE is not set"},
+		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}, "must use https"},
+		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port)"},
+		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev] [-config FILE]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := run(tt.args, tt.environ); got != 2 {
+			var stderr strings.Builder
+			if got := run(tt.args, tt.environ, &stderr); got != 2 {
 				t.Errorf("got exit code %d, want 2", got)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("got message %q, want one naming %q", stderr.String(), tt.want)
 			}
 		})
 	}

@@ -4,5 +4,5 @@ package main
 import "os"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Environ()))
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stderr))
 }

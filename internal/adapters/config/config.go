@@ -38,7 +38,14 @@ type Config struct {
 	Admin     admin.Config
 	Log       Log
 	DevTenant devtenant.Config
+
+	effective map[string]any // every setting by name, for the startup log
 }
+
+// Effective returns every setting by its name (e.g. "keys.fetch_timeout")
+// with its effective value, secrets left out: the dev tenant's clients
+// appear by id only.
+func (c Config) Effective() map[string]any { return c.effective }
 
 // Log selects the logger's level and encoding.
 type Log struct {
@@ -152,6 +159,8 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
+	c.effective = k.All()
+	delete(c.effective, "dev_tenant.clients")
 	if dev {
 		// Dev mode verifies the local tenant's tokens through the same
 		// adapter as production; only loopback http is let through. The
@@ -166,6 +175,13 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
 		c.Auth0.AllowInsecureLoopback = true
 		c.Keys.AllowInsecureLoopback = true
+		ids := make([]string, 0, len(c.DevTenant.Clients))
+		for _, cl := range c.DevTenant.Clients {
+			ids = append(ids, cl.ID)
+		}
+		c.effective["dev_tenant.client_ids"] = ids
+		c.effective["auth0.domain"] = c.Auth0.Domain
+		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}
 	return c, c.validate()
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,4 +126,24 @@ func writeFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestEffectiveHasNoSecrets(t *testing.T) {
+	c, err := config.Load(true, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff := c.Effective()
+	if got := eff["keys.fetch_timeout"]; got != "5s" {
+		t.Errorf("got keys.fetch_timeout %v, want 5s", got)
+	}
+	text := fmt.Sprint(eff)
+	for _, cl := range c.DevTenant.Clients {
+		if strings.Contains(text, cl.Secret) {
+			t.Errorf("got the secret of client %s in the effective config", cl.ID)
+		}
+		if !strings.Contains(text, cl.ID) {
+			t.Errorf("got no client id %s in the effective config, want it", cl.ID)
+		}
+	}
 }
