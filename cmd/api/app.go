@@ -39,8 +39,13 @@ func run(args, environ []string, stderr io.Writer) int {
 	return 0
 }
 
-// production is the real verifier, ready once the tenant's keys are loaded.
-var production = fx.Options(auth0.Module, admin.Readiness("keys", (*auth0.KeySource).Ready))
+// production is the real verifier, ready once the tenant's keys have been
+// loaded. Only the first load counts: if a long outage later ages the keys
+// out, private calls answer 503 with Retry-After, but every replica going
+// unready at once would take the public endpoint down with them.
+var production = fx.Options(auth0.Module, admin.Readiness("keys", keysLoaded))
+
+func keysLoaded(ks *auth0.KeySource) bool { return !ks.Stats().LastGoodFetch.IsZero() }
 
 // options composes the service. verifier provides the ports.TokenVerifier:
 // production, or authtest.Module in integration tests.

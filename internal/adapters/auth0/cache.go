@@ -2,6 +2,7 @@ package auth0
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
 	"hash/maphash"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,12 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 	}
 	c := &tokenCache{
 		ok: otter.Must(&otter.Options[tokenHash, *verified]{
-			MaximumSize: size,
+			// Bounded in bytes, not entries: size entries of about 1 KiB.
+			// Large RBAC tokens then mean fewer entries, not more memory.
+			MaximumWeight: uint64(size) * entryBudget,
+			Weigher: func(_ tokenHash, e *verified) uint32 {
+				return uint32(min(len(e.token)+entryOverhead, 1<<30))
+			},
 			// An entry lives until its token expires (plus the leeway);
 			// hits re-check the time claims anyway.
 			ExpiryCalculator: otter.ExpiryCreatingFunc(func(e otter.Entry[tokenHash, *verified]) time.Duration {
@@ -77,10 +83,18 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 	return c
 }
 
-// rejected is a token refused for good, and why.
+// Memory accounting of the verified-token cache.
+const (
+	entryBudget   = 1024 // bytes per configured entry
+	entryOverhead = 256  // claims, key pointer and bookkeeping beside the token
+)
+
+// rejected is a token refused for good, and why. It keeps a SHA-256 of the
+// token, not the token: anyone can forge 16 KiB tokens with a bad
+// signature, and remembering them must cost a fixed ~100 bytes each.
 type rejected struct {
-	token string
-	err   *ports.InvalidTokenError
+	digest [sha256.Size]byte
+	err    *ports.InvalidTokenError
 }
 
 // permanent reports whether a refusal holds whatever the time or the key

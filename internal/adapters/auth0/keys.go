@@ -71,8 +71,8 @@ const (
 // KeySourceConfig configures a KeySource. Zero values are replaced by the
 // defaults in brackets by NewKeySource.
 type KeySourceConfig struct {
-	Issuer                string        // exact issuer, e.g. "https://tenant.auth0.com/" (always ends in "/")
-	AllowInsecureLoopback bool          // dev mode only: allow http:// when the issuer host is loopback (127.0.0.0/8, ::1, localhost)
+	Issuer                string        `koanf:"-"` // exact issuer, e.g. "https://tenant.auth0.com/" (always ends in "/"); derived from AUTH0_DOMAIN
+	AllowInsecureLoopback bool          `koanf:"-"` // dev mode only: allow http:// when the issuer host is loopback (127.0.0.0/8, ::1, localhost)
 	FetchTimeout          time.Duration // [5s] whole-request timeout for discovery and JWKS fetches
 	MaxBodyBytes          int64         // [1 MiB] a larger body is rejected without reading it all
 	RefreshInterval       time.Duration // [10m] default TTL of a good key set

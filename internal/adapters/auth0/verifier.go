@@ -34,8 +34,15 @@ import (
 	"github.com/example/messages-api/internal/ports"
 )
 
-// DefaultLeeway is the clock skew tolerated on exp, nbf and iat.
-const DefaultLeeway = 30 * time.Second
+// The clock skew tolerated on exp, nbf and iat: DefaultLeeway when the
+// config leaves it zero, at most MaxLeeway ("a few minutes", RFC 8725).
+const (
+	DefaultLeeway = 30 * time.Second
+	MaxLeeway     = 5 * time.Minute
+)
+
+// MinMaxTokenBytes is the smallest token cap New accepts.
+const MinMaxTokenBytes = 1024
 
 // Config is what the verifier needs to know about the tenant and the API.
 type Config struct {
@@ -53,10 +60,11 @@ type Config struct {
 	// MaxTokenBytes caps a token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
 	// AllowInsecureLoopback permits an http issuer on a loopback host.
-	// Only dev mode sets it, for the local dev tenant.
-	AllowInsecureLoopback bool
-	// CacheSize bounds the verified-token cache (default DefaultCacheSize;
-	// negative disables it).
+	// Only dev mode sets it, for the local dev tenant; no file can.
+	AllowInsecureLoopback bool `koanf:"-"`
+	// CacheSize bounds the verified-token cache to this many entries of
+	// about 1 KiB, counted in bytes (default DefaultCacheSize; negative
+	// disables it).
 	CacheSize int
 	// RejectCacheSize bounds the cache of tokens refused for good (default
 	// DefaultRejectCacheSize; negative disables it).
@@ -99,13 +107,13 @@ func New(cfg Config, keys KeyFinder, log *zap.Logger) (*Verifier, error) {
 	if cfg.Leeway == 0 {
 		cfg.Leeway = DefaultLeeway
 	}
-	if cfg.Leeway < 0 || cfg.Leeway > 5*time.Minute {
+	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
 		return nil, fmt.Errorf("auth0: leeway %s is outside 0s..5m", cfg.Leeway)
 	}
 	if cfg.MaxTokenBytes == 0 {
 		cfg.MaxTokenBytes = DefaultMaxTokenBytes
 	}
-	if cfg.MaxTokenBytes < 1024 {
+	if cfg.MaxTokenBytes < MinMaxTokenBytes {
 		return nil, fmt.Errorf("auth0: max token bytes %d is below 1024", cfg.MaxTokenBytes)
 	}
 	if cfg.CacheSize == 0 {
@@ -152,7 +160,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		v.cache.ok.Invalidate(h)
 	}
 	if v.cache.reject != nil {
-		if r, ok := v.cache.reject.GetIfPresent(h); ok && r.token == raw {
+		if r, ok := v.cache.reject.GetIfPresent(h); ok && r.digest == sha256.Sum256([]byte(raw)) {
 			v.cache.hit()
 			err := *r.err
 			return domain.Claims{}, &err
@@ -168,7 +176,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
 		// e != nil: refused after the RSA check, the expensive part.
-		v.cache.reject.Set(h, &rejected{token: strings.Clone(raw), err: invalid})
+		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid})
 	}
 	return claims, err
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -143,6 +144,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 
 	var c Config
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		TagName: "koanf", // `koanf:"-"` fields (issuer, insecure loopback) are never set from outside
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
 			mapstructure.StringToTimeDurationHookFunc(),
 			mapstructure.StringToSliceHookFunc(","),
@@ -170,6 +172,14 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		}
 		if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && host == "localhost" {
 			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		// Dev mode binds loopback only, whatever the environment says
+		// (some shells export HOST=<hostname>).
+		if !loopbackHost(c.HTTP.Host) {
+			return Config{}, fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
+		}
+		if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !loopbackHost(host) {
+			return Config{}, fmt.Errorf("ADMIN_ADDR (admin.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:9090)", c.Admin.Addr)
 		}
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
@@ -237,8 +247,18 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("ADMIN_ADDR (admin.addr) %q is not host:port (e.g. 127.0.0.1:9090 or :9090)", c.Admin.Addr))
 	}
-	if c.Auth0.Leeway < 0 {
-		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) must not be negative"))
+	if c.Auth0.Leeway <= 0 || c.Auth0.Leeway > auth0.MaxLeeway {
+		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway))
+	}
+	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
+		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
+	}
+	if c.Keys.MinRefreshInterval < time.Second || c.Keys.MinRefreshInterval > c.Keys.MaxRefreshInterval {
+		errs = append(errs, fmt.Errorf("JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) %s must be at least 1s and at most JWKS_MAX_REFRESH_INTERVAL (%s)",
+			c.Keys.MinRefreshInterval, c.Keys.MaxRefreshInterval))
+	}
+	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
 	}
 	return errors.Join(errs...)
 }
@@ -276,6 +296,14 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func splitList(s string) []string {

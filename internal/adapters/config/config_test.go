@@ -85,6 +85,15 @@ func TestLoadRefuses(t *testing.T) {
 		{"bad duration", "", append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=soon"), "fetch_timeout"},
 		{"zero duration", "", append(slices.Clone(base), "HTTP_READ_HEADER_TIMEOUT=0s"), "HTTP_READ_HEADER_TIMEOUT"},
 		{"negative leeway", "", append(slices.Clone(base), "AUTH0_LEEWAY=-1s"), "AUTH0_LEEWAY"},
+		{"zero leeway", "", append(slices.Clone(base), "AUTH0_LEEWAY=0s"), "AUTH0_LEEWAY"},
+		{"leeway over 5m", "", append(slices.Clone(base), "AUTH0_LEEWAY=6m"), "AUTH0_LEEWAY"},
+		{"tiny token cap", "", append(slices.Clone(base), "AUTH0_MAX_TOKEN_BYTES=100"), "AUTH0_MAX_TOKEN_BYTES"},
+		{"min refresh below 1s", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=1ms"), "JWKS_MIN_REFRESH_INTERVAL"},
+		{"min refresh above max", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=48h"), "JWKS_MIN_REFRESH_INTERVAL"},
+		{"cooldown too short", "", append(slices.Clone(base), "JWKS_UNKNOWN_KEY_COOLDOWN=1ms"), "JWKS_UNKNOWN_KEY_COOLDOWN"},
+		{"file sets insecure loopback", "auth0:\n  allow_insecure_loopback: true\n", base, "allow_insecure_loopback"},
+		{"file sets the issuer", "keys:\n  issuer: http://127.0.0.1/\n", base, "issuer"},
+		{"cache size zero", "", append(slices.Clone(base), "AUTH0_TOKEN_CACHE_SIZE=0"), "AUTH0_TOKEN_CACHE_SIZE"},
 		{"bad level", "", append(slices.Clone(base), "LOG_LEVEL=loud"), "LOG_LEVEL"},
 		{"bad format", "", append(slices.Clone(base), "LOG_FORMAT=xml"), "LOG_FORMAT"},
 		{"misspelt setting", "http:\n  prot: 1\n", base, "prot"},
@@ -95,6 +104,28 @@ func TestLoadRefuses(t *testing.T) {
 			_, err := config.Load(false, writeFile(t, tt.file), tt.environ)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got error %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDevModeBindsLoopbackOnly(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		wantErr string
+	}{
+		{"defaults", nil, ""},
+		{"HOST=localhost", []string{"HOST=localhost"}, ""},
+		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host)"},
+		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host)"},
+		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(true, "", tt.environ)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("got error %v, want one naming %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -106,6 +106,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil {
+		_ = s.srv.Close() // past the deadline: cut the stragglers off
 		return fmt.Errorf("httpapi: shutdown: %w", err)
 	}
 	s.log.Info("stopped")
