@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -228,7 +227,7 @@ func checkAPI(raw string, insecure bool) (*url.URL, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !insecure && !isLoopback(u.Hostname()) {
+		if !insecure && !auth0.LoopbackHost(u.Hostname()) {
 			return nil, fmt.Errorf("API URL %q is plain http on a host that is not loopback: the access token would travel unencrypted; use https (or -insecure)", raw)
 		}
 	default:
@@ -250,12 +249,4 @@ func checkPath(p string) (string, error) {
 		p = "/" + p
 	}
 	return p, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

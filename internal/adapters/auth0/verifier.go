@@ -288,7 +288,7 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !allowInsecureLoopback || !issuerHostIsLoopback(u.Hostname()) {
+		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
 			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", domain)
 		}
 	default:
@@ -297,7 +297,9 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	return u.Scheme + "://" + strings.ToLower(u.Host) + "/", nil
 }
 
-func issuerHostIsLoopback(host string) bool {
+// LoopbackHost reports whether host is localhost or a loopback IP: the only
+// place plain http is ever allowed (the dev tenant, local tools).
+func LoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -175,10 +175,10 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		}
 		// Dev mode binds loopback only, whatever the environment says
 		// (some shells export HOST=<hostname>).
-		if !loopbackHost(c.HTTP.Host) {
+		if !auth0.LoopbackHost(c.HTTP.Host) {
 			return Config{}, fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
 		}
-		if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !loopbackHost(host) {
+		if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !auth0.LoopbackHost(host) {
 			return Config{}, fmt.Errorf("ADMIN_ADDR (admin.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:9090)", c.Admin.Addr)
 		}
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
@@ -296,14 +296,6 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
-}
-
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func splitList(s string) []string {
