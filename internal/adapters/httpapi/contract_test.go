@@ -88,10 +88,13 @@ func TestAuthContract(t *testing.T) {
 		{name: "unexpected verifier error", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: errors.New("boom"),
 			wantStatus: 500, wantBody: "server_error"},
 		{name: "preflight needs no token", method: http.MethodOptions, target: "/api/private-scoped", wantStatus: 204,
-			wantHeader: map[string]string{"Allow": "GET, OPTIONS"}},
+			wantHeader: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
 		{name: "wrong method", method: http.MethodPost, target: "/api/private", wantStatus: 405, wantBody: "method_not_allowed",
-			wantHeader: map[string]string{"Allow": "GET, OPTIONS"}},
+			wantHeader: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
 		{name: "unknown path", target: "/api/nope", wantStatus: 404, wantBody: "not_found"},
+		// The recorder keeps what the handler wrote; net/http drops a HEAD body on the wire.
+		{name: "HEAD where GET works", method: http.MethodHead, target: "/api/public", wantStatus: 200, wantBody: publicMsg},
+		{name: "HEAD on a private route needs a token too", method: http.MethodHead, target: "/api/private", wantStatus: 401, wantChall: realm, wantBody: "unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

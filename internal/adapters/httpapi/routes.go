@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -76,7 +77,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 // routes is every route the API serves, in one place.
 func (h *handler) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(h.observe)
+	r.Use(h.observe, middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
 		r.Use(cors.Handler(cors.Options{
@@ -134,13 +135,15 @@ func noStore(next http.Handler) http.Handler {
 // methodNotAllowed answers 405 with the Allow header, and answers OPTIONS
 // on a known path with 204 and Allow: a preflight never needs a token.
 func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
-	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete}
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allowed []string
 		for _, m := range methods {
 			if mux.Match(chi.NewRouteContext(), m, r.URL.Path) {
 				allowed = append(allowed, m)
+				if m == http.MethodGet {
+					allowed = append(allowed, http.MethodHead)
+				}
 			}
 		}
 		allowed = append(allowed, http.MethodOptions)
