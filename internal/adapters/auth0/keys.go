@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/example/messages-api/internal/ports"
 )
@@ -64,8 +63,6 @@ const (
 
 	maxLoggedKids   = 16
 	maxLoggedKidLen = 64
-
-	jwksFlightKey = "jwks"
 )
 
 // KeySourceConfig configures a KeySource. Zero values are replaced by the
@@ -99,6 +96,12 @@ type keySet struct {
 	ttl       time.Duration
 }
 
+// flight is one fetch attempt, shared by every caller that joins it.
+type flight struct {
+	done chan struct{} // closed when the attempt is over
+	err  error         // its outcome; set before done is closed
+}
+
 // KeySource serves the tenant's RSA signing keys by kid. It is safe for
 // concurrent use.
 type KeySource struct {
@@ -110,7 +113,6 @@ type KeySource struct {
 	now          func() time.Time // injectable for tests; must be safe for concurrent use
 
 	set atomic.Pointer[keySet]
-	sf  singleflight.Group
 
 	// ctx bounds every fetch and ends at Stop.
 	ctx    context.Context
@@ -120,7 +122,7 @@ type KeySource struct {
 	mu          sync.Mutex
 	started     bool
 	stopped     bool
-	fetching    bool      // a fetch is in progress (callers join it)
+	flight      *flight   // the attempt in progress, nil when none; callers join it
 	lastAttempt time.Time // start of the last fetch attempt
 	lastErr     error     // outcome of the last fetch attempt
 	failures    int       // consecutive failed attempts
@@ -274,18 +276,6 @@ func (k *KeySource) Stop() {
 	k.wg.Wait()
 }
 
-// enter registers one unit of background work unless the source is stopped.
-// Holding mu while calling wg.Add means no Add can race with Stop's Wait.
-func (k *KeySource) enter() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.stopped {
-		return false
-	}
-	k.wg.Add(1)
-	return true
-}
-
 // Ready reports whether a good key set not older than MaxStaleAge is held.
 func (k *KeySource) Ready() bool { return k.current() != nil }
 
@@ -336,7 +326,7 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	fetchErr, ctxDone := k.await(ctx)
+	fetchErr, ctxDone := k.await(ctx, kid)
 	if ctxDone {
 		return nil, fetchErr
 	}
@@ -355,30 +345,88 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 	return nil, ports.Invalid(ports.ReasonUnknownKey, "no key matches the token's kid")
 }
 
-// await joins or starts the shared fetch, unless one ran less than
-// UnknownKeyCooldown ago and none is running. ctxDone says the returned
-// error is ctx's own.
-func (k *KeySource) await(ctx context.Context) (err error, ctxDone bool) {
+// await joins the attempt in progress or, unless the last one started less
+// than UnknownKeyCooldown ago, starts one, and waits for it until ctx ends or
+// FetchTimeout passes. ctxDone says the returned error is ctx's own.
+//
+// A caller that finds a refetch due (the cooldown is over) is promised a
+// fetch that starts after it arrived. If it had to join an attempt that was
+// already running (one slower than the cooldown, or one finishing its
+// bookkeeping), that attempt may have read the JWKS before the tenant
+// published kid; so when kid is still unknown afterwards, the caller follows
+// up once, under the cooldown again. The cooldown still bounds how often
+// fetches start, so a kid storm costs at most one fetch per cooldown.
+func (k *KeySource) await(ctx context.Context, kid string) (err error, ctxDone bool) {
 	k.mu.Lock()
-	if !k.fetching {
-		if err := k.coolingDownLocked(k.now()); err != nil {
-			k.mu.Unlock()
-			return err, false
-		}
-	}
+	due := k.coolingDownLocked(k.now()) == nil
+	f, joined, err := k.flightLocked(false)
 	k.mu.Unlock()
+	if err != nil {
+		return err, false
+	}
 
-	ch := k.sf.DoChan(jwksFlightKey, func() (any, error) { return nil, k.attempt(false) })
 	t := time.NewTimer(k.cfg.FetchTimeout)
 	defer t.Stop()
-	select {
-	case r := <-ch:
-		return r.Err, false
-	case <-ctx.Done():
-		return ctx.Err(), true
-	case <-t.C:
-		return fmt.Errorf("no key set fetched within %s", k.cfg.FetchTimeout), false
+	err, over, ctxDone := k.wait(ctx, f, t.C)
+	if !over || !joined || !due || k.has(kid) {
+		return err, ctxDone
 	}
+	k.mu.Lock()
+	f, _, err = k.flightLocked(false)
+	k.mu.Unlock()
+	if err != nil {
+		// Most likely a cooldown: another attempt started after this
+		// caller arrived, and its keys are what Key looks at next.
+		return err, false
+	}
+	err, _, ctxDone = k.wait(ctx, f, t.C)
+	return err, ctxDone
+}
+
+// wait waits for f to be over (over), ctx to end (ctxDone) or timeout.
+func (k *KeySource) wait(ctx context.Context, f *flight, timeout <-chan time.Time) (err error, over, ctxDone bool) {
+	select {
+	case <-f.done:
+		return f.err, true, false
+	case <-ctx.Done():
+		return ctx.Err(), false, true
+	case <-timeout:
+		return fmt.Errorf("no key set fetched within %s", k.cfg.FetchTimeout), false, false
+	}
+}
+
+// has reports whether a current key set holds kid.
+func (k *KeySource) has(kid string) bool {
+	s := k.current()
+	return s != nil && s.keys[kid] != nil
+}
+
+// flightLocked returns the attempt in progress (joined) or starts one. A
+// caller (force false) starts none while the last attempt is less than
+// UnknownKeyCooldown old; the background loop (force) paces itself. k.mu
+// must be held: deciding and starting (or joining) under one hold of the
+// lock is what makes "the cooldown is over and no attempt is running" mean
+// that the caller gets a new attempt, never the tail of an older one.
+func (k *KeySource) flightLocked(force bool) (f *flight, joined bool, err error) {
+	if k.flight != nil {
+		return k.flight, true, nil
+	}
+	if k.stopped {
+		return nil, false, errors.New("key source stopped")
+	}
+	now := k.now()
+	if !force {
+		if err := k.coolingDownLocked(now); err != nil {
+			return nil, false, err
+		}
+	}
+	f = &flight{done: make(chan struct{})}
+	k.flight = f
+	k.lastAttempt = now
+	// Holding mu while calling wg.Add means no Add can race with Stop's Wait.
+	k.wg.Add(1)
+	go k.attempt(f)
+	return f, false, nil
 }
 
 // coolingDownLocked returns a non-nil error when the last attempt started
@@ -410,24 +458,10 @@ func (e *cooldownError) Error() string {
 	return msg
 }
 
-// attempt runs inside the single flight, so attempts never overlap. A
-// background attempt (force) ignores the cooldown; the loop paces itself.
-func (k *KeySource) attempt(force bool) error {
-	if !k.enter() {
-		return errors.New("key source stopped")
-	}
+// attempt runs flight f, started by flightLocked, so attempts never
+// overlap. It ends f only once all its bookkeeping is done.
+func (k *KeySource) attempt(f *flight) {
 	defer k.wg.Done()
-
-	k.mu.Lock()
-	if !force {
-		if err := k.coolingDownLocked(k.now()); err != nil {
-			k.mu.Unlock()
-			return err
-		}
-	}
-	k.lastAttempt = k.now()
-	k.fetching = true
-	k.mu.Unlock()
 
 	prev := k.set.Load()
 	began := time.Now()
@@ -438,7 +472,6 @@ func (k *KeySource) attempt(force bool) error {
 
 	now := k.now()
 	k.mu.Lock()
-	k.fetching = false
 	k.lastErr = err
 	failures := k.failures
 	warn := false
@@ -474,7 +507,14 @@ func (k *KeySource) attempt(force bool) error {
 	if err == nil {
 		k.logChange(prev, k.set.Load())
 	}
-	return err
+
+	// Clearing k.flight and ending f under mu: whoever then finds no
+	// flight finds this attempt's outcome in place.
+	k.mu.Lock()
+	k.flight = nil
+	f.err = err
+	close(f.done)
+	k.mu.Unlock()
 }
 
 // fetch runs discovery (until it has succeeded once) and the JWKS fetch,
@@ -671,23 +711,24 @@ func (k *KeySource) run() {
 			return
 		case <-t.C:
 		}
-		ch := k.sf.DoChan(jwksFlightKey, func() (any, error) { return nil, k.attempt(true) })
-		var err error
+		// Joining a caller's attempt in progress counts as this round's.
+		k.mu.Lock()
+		f, _, err := k.flightLocked(true)
+		k.mu.Unlock()
+		if err != nil {
+			return // stopped
+		}
 		select {
 		case <-k.ctx.Done():
 			return
-		case r := <-ch:
-			err = r.Err
+		case <-f.done:
+			err = f.err
 		}
 		var delay time.Duration
-		var cooling *cooldownError
 		switch s := k.set.Load(); {
 		case err == nil && s != nil:
 			failures = 0
 			delay = jwksRefreshDelay(s.ttl)
-		case errors.As(err, &cooling):
-			// Joined a caller's flight that made no attempt: not a failure.
-			delay = jwksRetryDelay(k.cfg.RetryInterval, 1)
 		default:
 			failures++
 			delay = jwksRetryDelay(k.cfg.RetryInterval, failures)
