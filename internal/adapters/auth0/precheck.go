@@ -129,29 +129,34 @@ func scan(raw string, maxTokenBytes int) ([2]int, error) {
 func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
 	h, p, s := raw[:dots[0]], raw[dots[0]+1:dots[1]], raw[dots[1]+1:]
 	t := &token{signingInput: raw[:dots[1]]}
-	headerJSON, err := segmentEncoding.DecodeString(h)
+	// One buffer for the three decoded parts: the token is already capped.
+	enc := segmentEncoding
+	buf := make([]byte, enc.DecodedLen(len(h))+enc.DecodedLen(len(p))+enc.DecodedLen(len(s)))
+	n, err := enc.Decode(buf, []byte(h))
 	if err != nil {
 		return nil, ports.Invalid(ports.ReasonMalformed, "the token header is not base64url")
 	}
+	headerJSON, buf := buf[:n:n], buf[n:]
 	if err := decodeObject(headerJSON, &t.header); err != nil {
 		return nil, jsonError("header", err)
 	}
 	if err := t.header.check(opts); err != nil {
 		return nil, err
 	}
-	payloadJSON, err := segmentEncoding.DecodeString(p)
-	if err != nil {
+	if n, err = enc.Decode(buf, []byte(p)); err != nil {
 		return nil, ports.Invalid(ports.ReasonMalformed, "the token payload is not base64url")
 	}
+	payloadJSON, buf := buf[:n:n], buf[n:]
 	if err := decodeObject(payloadJSON, &t.claims); err != nil {
 		return nil, jsonError("payload", err)
 	}
 	if t.claims.Exp == nil {
 		return nil, ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
 	}
-	if t.signature, err = segmentEncoding.DecodeString(s); err != nil {
+	if n, err = enc.Decode(buf, []byte(s)); err != nil {
 		return nil, ports.Invalid(ports.ReasonMalformed, "the token signature is not base64url")
 	}
+	t.signature = buf[:n:n]
 	return t, nil
 }
 
