@@ -87,6 +87,26 @@ func precheck(raw string, opts precheckOptions) (*token, error) {
 	return decode(raw, dots, opts)
 }
 
+// tokenBytes classifies each byte for scan: a table lookup per byte, since
+// scan runs on every request, cache hits included.
+var tokenBytes = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+			t[c] = base64URL
+		case c == '.':
+			t[c] = dot
+		}
+	}
+	return t
+}()
+
+const (
+	invalidByte = iota
+	base64URL
+	dot
+)
+
 // scan checks the token's shape without decoding anything: its length, the
 // base64url alphabet and exactly two dots, whose positions it returns. It
 // stops at the first offending byte, so a dot flood costs nothing.
@@ -103,10 +123,9 @@ func scan(raw string, maxTokenBytes int) ([2]int, error) {
 	}
 	n := 0
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
-		case c == '.':
+		switch tokenBytes[raw[i]] {
+		case base64URL:
+		case dot:
 			if n == 2 {
 				return dots, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
 			}

@@ -140,16 +140,11 @@ func (v *Verifier) Issuer() string { return v.issuer }
 
 // Verify implements ports.TokenVerifier.
 func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error) {
-	// The shape check comes first: hostile input is refused before it is
-	// hashed, and stops at its first offending byte.
-	dots, err := scan(raw, v.opts.maxTokenBytes)
-	if err != nil {
-		return domain.Claims{}, err
+	if v.cache == nil || raw == "" || len(raw) > v.opts.maxTokenBytes {
+		return v.verifyFresh(ctx, raw)
 	}
-	if v.cache == nil {
-		c, _, err := v.verify(ctx, raw, dots)
-		return c, err
-	}
+	// A hit costs a hash of a length-capped string and one comparison; the
+	// byte-by-byte shape scan runs only on a miss.
 	h := hashToken(raw)
 	if e, ok := v.cache.ok.GetIfPresent(h); ok && e.token == raw {
 		claims, err := v.revalidate(ctx, e)
@@ -167,6 +162,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		}
 	}
 	v.cache.miss()
+	dots, err := scan(raw, v.opts.maxTokenBytes)
+	if err != nil {
+		return domain.Claims{}, err
+	}
 	claims, e, err := v.verify(ctx, raw, dots)
 	var invalid *ports.InvalidTokenError
 	switch {
@@ -179,6 +178,16 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid})
 	}
 	return claims, err
+}
+
+// verifyFresh verifies without the cache.
+func (v *Verifier) verifyFresh(ctx context.Context, raw string) (domain.Claims, error) {
+	dots, err := scan(raw, v.opts.maxTokenBytes)
+	if err != nil {
+		return domain.Claims{}, err
+	}
+	c, _, err := v.verify(ctx, raw, dots)
+	return c, err
 }
 
 // errStale means a cached entry no longer holds: drop it, verify afresh.
