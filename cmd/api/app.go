@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"go.uber.org/fx"
@@ -80,17 +81,23 @@ func options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 }
 
 // newLogger builds JSON logs for production and console logs for dev.
+// Production lines go through a 256 KiB buffer flushed every second (and
+// by log.Sync at exit): one write per request line cost about a tenth of
+// the API's throughput.
 func newLogger(c config.Log) (*zap.Logger, error) {
 	level, err := zapcore.ParseLevel(c.Level)
 	if err != nil {
 		return nil, err
 	}
-	zc := zap.NewProductionConfig()
 	if c.Format == "console" {
-		zc = zap.NewDevelopmentConfig()
+		zc := zap.NewDevelopmentConfig()
 		zc.DisableStacktrace = true // warnings are expected in dev; keep them one line
+		zc.Level = zap.NewAtomicLevelAt(level)
+		return zc.Build()
 	}
-	zc.Level = zap.NewAtomicLevelAt(level)
-	zc.Sampling = nil // access logs are not sampled; rejections are (httpapi)
-	return zc.Build()
+	out := &zapcore.BufferedWriteSyncer{WS: zapcore.Lock(os.Stderr), Size: 256 << 10, FlushInterval: time.Second}
+	// Access logs are not sampled; rejections are (httpapi).
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), out, level)
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel),
+		zap.ErrorOutput(zapcore.Lock(os.Stderr))), nil
 }
