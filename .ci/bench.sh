@@ -67,6 +67,9 @@ run() {
 for round in $(seq "$ROUNDS"); do
   echo "bench: round $round of $ROUNDS" >&2
   run public http://127.0.0.1:3010/api/public
+  # The same public call carrying the token it ignores: what the bigger
+  # request alone costs (wrk shares the cores), before any verification.
+  run public-with-header http://127.0.0.1:3010/api/public "$TOKEN"
   run private-reused http://127.0.0.1:3010/api/private "$TOKEN"
   run private-scoped http://127.0.0.1:3010/api/private-scoped "$TOKEN"
   run bad-signature http://127.0.0.1:3010/api/private "$BAD"
@@ -86,12 +89,13 @@ function median(arr, k, n,   i, j, t, v) {
   return (n % 2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2
 }
 END {
-  split("public private-reused private-scoped bad-signature private-cold", order, " ")
+  split("public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
   printf "| case | req/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|\n"
-  for (o=1; o<=5; o++) { k=order[o]; n=cnt[k]
+  for (o=1; o<=6; o++) { k=order[o]; n=cnt[k]
     R[k]=median(rps,k,n); P50[k]=median(p50,k,n); P99[k]=median(p99,k,n)
     printf "| %s | %.0f | %.3f | %.3f | %d |\n", k, R[k], P50[k], P99[k], bad[k] }
   printf "\nprivate-reused / public: req/s %.2f, p99 %.2fx\n", R["private-reused"]/R["public"], P99["private-reused"]/P99["public"]
+  printf "private-reused / public-with-header: req/s %.2f, p99 %.2fx\n", R["private-reused"]/R["public-with-header"], P99["private-reused"]/P99["public-with-header"]
   printf "private-scoped / public: req/s %.2f, p99 %.2fx\n", R["private-scoped"]/R["public"], P99["private-scoped"]/P99["public"]
   printf "private-cold   / public: req/s %.2f, p99 %.2fx\n", R["private-cold"]/R["public"], P99["private-cold"]/P99["public"]
   printf "bad-signature  / public: req/s %.2f, p99 %.2fx\n", R["bad-signature"]/R["public"], P99["bad-signature"]/P99["public"]

@@ -1,11 +1,14 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
@@ -30,7 +33,13 @@ func BenchmarkStack(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.NewNop())
+		// As in production: JSON access logs (to nowhere) and metrics.
+		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+		m, err := httpapi.NewMetrics(prometheus.NewRegistry())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return httpapi.NewHandler(httpapi.HandlerConfig{}, v, log, httpapi.WithMetrics(m))
 	}
 	badSig := token[:len(token)-8] + "AAAAAAAA"
 	for _, bc := range []struct {
@@ -38,6 +47,7 @@ func BenchmarkStack(b *testing.B) {
 		cacheSize, want   int
 	}{
 		{"public", "/api/public", "", 0, 200},
+		{"public-with-header", "/api/public", token, 0, 200},
 		{"private-warm", "/api/private", token, 0, 200},
 		{"scoped-warm", "/api/private-scoped", token, 0, 200},
 		{"private-cold", "/api/private", token, -1, 200},

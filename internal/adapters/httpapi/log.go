@@ -104,14 +104,15 @@ func (h *handler) logRequest(r *http.Request, ww middleware.WrapResponseWriter, 
 	if ce == nil {
 		return // below the level, or sampled away: build no fields
 	}
-	fields := []zap.Field{
+	fields := make([]zap.Field, 0, 7) // room for subject or reason: no regrowth
+	fields = append(fields,
 		zap.String("request_id", st.id),
 		zap.String("method", r.Method),
 		zap.String("route", route),
 		zap.Int("status", status),
 		zap.Duration("duration", d),
 		zap.Int("bytes", ww.BytesWritten()),
-	}
+	)
 	if st.claims != nil {
 		fields = append(fields, zap.String("subject", st.claims.Subject))
 	}
