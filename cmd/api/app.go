@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -36,8 +37,20 @@ func run(args, environ []string, stderr io.Writer) int {
 	if app.Err() != nil {
 		return 1 // Fx has logged why
 	}
-	app.Run()
-	return 0
+	// Start, wait, stop by hand rather than app.Run, which calls os.Exit on
+	// a failed start and would skip the flush of the buffered logs.
+	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
+	defer cancel()
+	if err := app.Start(startCtx); err != nil {
+		return 1 // Fx has logged why
+	}
+	sig := <-app.Wait()
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
+	defer cancelStop()
+	if err := app.Stop(stopCtx); err != nil {
+		return 1 // Fx has logged why
+	}
+	return sig.ExitCode
 }
 
 // production is the real verifier, ready once the tenant's keys have been
