@@ -60,10 +60,13 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	if cfg.RetryAfterSeconds == 0 {
 		cfg.RetryAfterSeconds = 5
 	}
+	// Access lines all come from one place: the caller annotation would
+	// say the same thing every time and costs a stack walk per request.
+	access := log.WithOptions(zap.WithCaller(false))
 	h := &handler{
 		verifier:   verifier,
-		log:        log,
-		rejectLog:  log.WithOptions(zap.WrapCore(sampleRejections)),
+		log:        access,
+		rejectLog:  access.WithOptions(zap.WrapCore(sampleRejections)),
 		realm:      sanitize(cfg.Realm),
 		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
 		cors:       cfg.CORS,
