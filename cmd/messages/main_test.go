@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	keys.Start()
 	t.Cleanup(keys.Stop)
-	verifier, err := auth0.New(auth0.Config{Domain: tenant.Issuer(), Audiences: []string{dt.Audience}, AllowInsecureLoopback: true}, keys, log)
+	verifier, err := auth0.New(auth0.Config{Domain: tenant.Issuer(), Audiences: []string{dt.Audience}, AllowInsecureLoopback: true}, keys)
 	if err != nil {
 		t.Fatal(err)
 	}

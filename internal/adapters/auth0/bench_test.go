@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/auth0/go-jwt-middleware/v2/validator"
-	"go.uber.org/zap"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
@@ -51,7 +50,7 @@ func benchToken(b testing.TB, n int) string {
 func benchVerifier(b testing.TB, cacheSize int) *auth0.Verifier {
 	b.Helper()
 	v, err := auth0.New(auth0.Config{Domain: benchDomain, Audiences: []string{benchAudience}, CacheSize: cacheSize},
-		benchSigner(b), zap.NewNop())
+		benchSigner(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -122,6 +122,3 @@ func (v *Verifier) CacheStats() (hits, misses uint64, entries int) {
 	}
 	return v.cache.hits.Load(), v.cache.misses.Load(), v.cache.size()
 }
-
-// CacheSize is the number of verified tokens cached now.
-func (v *Verifier) CacheSize() int { return v.cache.size() }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/zap"
-
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
 	"github.com/example/messages-api/internal/ports"
@@ -27,7 +25,7 @@ func cacheSetup(t *testing.T, rejectSize int) (*auth0test.Signer, *auth0.Verifie
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth0.New(auth0.Config{Domain: cacheDomain, Audiences: []string{cacheAudience}, RejectCacheSize: rejectSize}, s, zap.NewNop())
+	v, err := auth0.New(auth0.Config{Domain: cacheDomain, Audiences: []string{cacheAudience}, RejectCacheSize: rejectSize}, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,6 @@ import (
 	"io"
 	"math/big"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -234,21 +233,13 @@ func checkKeySourceIssuer(raw string, allowInsecureLoopback bool) (*url.URL, err
 		if !allowInsecureLoopback {
 			return nil, fmt.Errorf("auth0 key source: Issuer %q is not https (http needs AllowInsecureLoopback and a loopback host)", raw)
 		}
-		if !keysLoopbackHost(u.Hostname()) {
+		if !LoopbackHost(u.Hostname()) {
 			return nil, fmt.Errorf("auth0 key source: Issuer %q is http on a host that is not loopback", raw)
 		}
 	default:
 		return nil, fmt.Errorf("auth0 key source: Issuer %q must start with https://", raw)
 	}
 	return u, nil
-}
-
-func keysLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Start begins the background warm-up and refresh loop. It does not block.
@@ -645,7 +636,7 @@ func (k *KeySource) checkJWKSURI(raw string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && k.cfg.AllowInsecureLoopback && keysLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && k.cfg.AllowInsecureLoopback && LoopbackHost(u.Hostname()):
 	default:
 		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(raw))
 	}

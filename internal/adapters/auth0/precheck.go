@@ -76,16 +76,10 @@ type precheckOptions struct {
 
 var segmentEncoding = base64.RawURLEncoding.Strict()
 
-// precheck refuses anything that is not a small compact JWS of two strict
-// JSON objects, signed with RS256 under a kid. It costs microseconds and runs
-// before any key lookup or RSA operation. Errors are *ports.InvalidTokenError.
-func precheck(raw string, opts precheckOptions) (*token, error) {
-	dots, err := scan(raw, opts.maxTokenBytes)
-	if err != nil {
-		return nil, err
-	}
-	return decode(raw, dots, opts)
-}
+// scan and decode are the pre-parse checks: together they refuse anything
+// that is not a small compact JWS of two strict JSON objects, signed with
+// RS256 under a kid, in microseconds and before any key lookup or RSA
+// operation. Their errors are *ports.InvalidTokenError.
 
 // tokenBytes classifies each byte for scan: a table lookup per byte, since
 // scan runs on every request, cache hits included.

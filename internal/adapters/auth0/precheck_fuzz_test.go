@@ -237,3 +237,12 @@ func vtfCompareWithEncodingJSON(t *testing.T, segs []string, tok *token) {
 		t.Errorf("encoding/json sees exp %v, precheck %v", payload["exp"], *tok.claims.Exp)
 	}
 }
+
+// precheck is what Verify runs before the key lookup: scan, then decode.
+func precheck(raw string, opts precheckOptions) (*token, error) {
+	dots, err := scan(raw, opts.maxTokenBytes)
+	if err != nil {
+		return nil, err
+	}
+	return decode(raw, dots, opts)
+}

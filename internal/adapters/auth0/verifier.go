@@ -28,8 +28,6 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
@@ -87,13 +85,12 @@ type Verifier struct {
 	keys        KeyFinder
 	cache       *tokenCache // nil when disabled
 	now         func() time.Time
-	log         *zap.Logger
 }
 
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
 // New builds a verifier that takes its keys from keys.
-func New(cfg Config, keys KeyFinder, log *zap.Logger) (*Verifier, error) {
+func New(cfg Config, keys KeyFinder) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("auth0: a key finder is required")
 	}
@@ -131,7 +128,6 @@ func New(cfg Config, keys KeyFinder, log *zap.Logger) (*Verifier, error) {
 		keys:        keys,
 		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, cfg.Leeway),
 		now:         time.Now,
-		log:         log,
 	}, nil
 }
 

@@ -434,7 +434,7 @@ func vtRun(t *testing.T, cfg auth0.Config, keys auth0.KeyFinder, tc vtCase) {
 	if tc.cfg != nil {
 		tc.cfg(&cfg)
 	}
-	v, err := auth0.New(cfg, keys, zap.NewNop())
+	v, err := auth0.New(cfg, keys)
 	if err != nil {
 		t.Fatalf("New: got error %v, want none", err)
 	}
@@ -894,7 +894,7 @@ func TestVerifierDotFloodIsCheap(t *testing.T) {
 	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
 	cfg := vtBaseConfig()
 	cfg.MaxTokenBytes = 1 << 20
-	v, err := auth0.New(cfg, keys, zap.NewNop())
+	v, err := auth0.New(cfg, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1035,7 +1035,7 @@ func TestVerifierNewConfig(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			v, err := auth0.New(cfg, keys, zap.NewNop())
+			v, err := auth0.New(cfg, keys)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("got error %v, want one mentioning %q", err, tc.wantErr)
@@ -1058,7 +1058,7 @@ func TestVerifierNewConfig(t *testing.T) {
 // The zero Leeway and MaxTokenBytes mean the documented defaults.
 func TestVerifierDefaults(t *testing.T) {
 	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
-	v, err := auth0.New(vtBaseConfig(), keys, zap.NewNop())
+	v, err := auth0.New(vtBaseConfig(), keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1139,7 +1139,7 @@ func TestVerifierCache(t *testing.T) {
 		t.Helper()
 		cfg := vtBaseConfig()
 		cfg.CacheSize = cacheSize
-		v, err := auth0.New(cfg, finder, zap.NewNop())
+		v, err := auth0.New(cfg, finder)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1161,8 +1161,8 @@ func TestVerifierCache(t *testing.T) {
 						t.Fatalf("call %d: got %+v, %s, %v; want %+v", i, got, reason, err, *wantOK)
 					}
 				}
-				if size < 0 && v.CacheSize() != 0 {
-					t.Errorf("got CacheSize %d with the cache disabled, want 0", v.CacheSize())
+				if _, _, n := v.CacheStats(); size < 0 && n != 0 {
+					t.Errorf("got %d cache entries with the cache disabled, want 0", n)
 				}
 			})
 			t.Run("caller mutating its claims does not change the next answer", func(t *testing.T) {
@@ -1300,12 +1300,15 @@ func TestVerifierCacheTime(t *testing.T) {
 			finder.set(vtKid, &keys.main.PublicKey, nil)
 			cfg := vtBaseConfig()
 			cfg.CacheSize = size
-			v, err := auth0.New(cfg, finder, zap.NewNop())
+			v, err := auth0.New(cfg, finder)
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The verifier's clock moves only when the test says so.
+			clock := time.Now()
+			v.SetClock(func() time.Time { return clock })
 			const margin = 2.0 // seconds
-			now := float64(time.Now().UnixNano()) / 1e9
+			now := float64(clock.UnixNano()) / 1e9
 			leeway := auth0.DefaultLeeway.Seconds()
 			expiring := vtToken(nil, vtObj{"exp": now - leeway + margin})
 			maturing := vtToken(nil, vtObj{"nbf": now + leeway + margin})
@@ -1315,7 +1318,7 @@ func TestVerifierCacheTime(t *testing.T) {
 			if _, reason, _ := vtVerify(t, v, maturing); reason != ports.ReasonNotYetValid {
 				t.Fatalf("maturing token: got %q before its nbf, want not_yet_valid", reason)
 			}
-			time.Sleep(time.Duration((margin + 0.3) * float64(time.Second)))
+			clock = clock.Add(time.Duration((margin + 0.3) * float64(time.Second)))
 			if _, reason, err := vtVerify(t, v, expiring); reason != ports.ReasonExpired {
 				t.Errorf("expiring token: got %q, %v after its exp; want expired", reason, err)
 			}

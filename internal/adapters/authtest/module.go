@@ -10,7 +10,6 @@ import (
 // auth0 module, and as *Verifier so tests can steer it.
 func Module(v *Verifier) fx.Option {
 	return fx.Module("authtest",
-		fx.Supply(v),
-		fx.Provide(func(v *Verifier) ports.TokenVerifier { return v }),
+		fx.Supply(fx.Annotate(v, fx.As(fx.Self()), fx.As(new(ports.TokenVerifier)))),
 	)
 }

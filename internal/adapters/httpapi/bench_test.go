@@ -29,7 +29,7 @@ func BenchmarkStack(b *testing.B) {
 		b.Fatal(err)
 	}
 	handler := func(cacheSize int) http.Handler {
-		v, err := auth0.New(auth0.Config{Domain: domain, Audiences: []string{audience}, CacheSize: cacheSize}, signer, zap.NewNop())
+		v, err := auth0.New(auth0.Config{Domain: domain, Audiences: []string{audience}, CacheSize: cacheSize}, signer)
 		if err != nil {
 			b.Fatal(err)
 		}

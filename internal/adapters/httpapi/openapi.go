@@ -12,11 +12,9 @@ import (
 //go:embed openapi.json
 var openAPIDocument []byte
 
+var openAPILength = []string{strconv.Itoa(len(openAPIDocument))}
+
 // openAPI serves the embedded document as it is in the repository.
 func (h *handler) openAPI(w http.ResponseWriter, r *http.Request) {
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Content-Length", strconv.Itoa(len(openAPIDocument)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(openAPIDocument)
+	writeBody(w, http.StatusOK, openAPIDocument, openAPILength)
 }

@@ -21,13 +21,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// Only our own fixed types are written; this cannot fail.
 		panic(err)
 	}
-	writeBody(w, status, b, strconv.Itoa(len(b)))
+	writeBody(w, status, b, []string{strconv.Itoa(len(b))})
 }
 
-func writeBody(w http.ResponseWriter, status int, body []byte, length string) {
+// writeBody writes a JSON body whose Content-Length value is already known.
+func writeBody(w http.ResponseWriter, status int, body []byte, length []string) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{length}
+	h["Content-Length"] = length
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -56,9 +57,5 @@ func writeMessage(w http.ResponseWriter, text string) {
 		m, _ = messageBodies.LoadOrStore(text, &encodedMessage{b, []string{strconv.Itoa(len(b))}})
 	}
 	e := m.(*encodedMessage)
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = e.length
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(e.body)
+	writeBody(w, http.StatusOK, e.body, e.length)
 }
