@@ -1,8 +1,12 @@
 // Command api serves the Messages API. See README.md.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/example/messages-api/internal/app"
+)
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Environ(), os.Stderr))
+	os.Exit(app.Run(os.Args[1:], os.Environ(), os.Stderr))
 }

@@ -1,4 +1,7 @@
-package main
+// Package app composes the Messages API from its Fx modules. cmd/api runs
+// it; integration tests start it whole with a fake verifier in place of
+// the Auth0 adapter (see Options).
+package app
 
 import (
 	"context"
@@ -19,9 +22,9 @@ import (
 	"github.com/example/messages-api/internal/adapters/httpapi"
 )
 
-// run loads the config, then runs the app until SIGINT or SIGTERM. It
-// returns the process exit code: 2 for a bad config, 1 for a failed start.
-func run(args, environ []string, stderr io.Writer) int {
+// Run loads the config from args and environ, then runs the app until
+// SIGINT or SIGTERM. It returns the process exit code: 2 for a bad config, 1 for a failed start.
+func Run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
 	if err != nil {
 		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
@@ -33,7 +36,7 @@ func run(args, environ []string, stderr io.Writer) int {
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
-	app := fx.New(options(cfg, log, production))
+	app := fx.New(Options(cfg, log, Production))
 	if app.Err() != nil {
 		return 1 // Fx has logged why
 	}
@@ -53,17 +56,17 @@ func run(args, environ []string, stderr io.Writer) int {
 	return sig.ExitCode
 }
 
-// production is the real verifier, ready once the tenant's keys have been
+// Production is the real verifier, ready once the tenant's keys have been
 // loaded. Only the first load counts: if a long outage later ages the keys
 // out, private calls answer 503 with Retry-After, but every replica going
 // unready at once would take the public endpoint down with them.
-var production = fx.Options(auth0.Module, admin.Readiness("keys", keysLoaded))
+var Production = fx.Options(auth0.Module, admin.Readiness("keys", keysLoaded))
 
 func keysLoaded(ks *auth0.KeySource) bool { return !ks.Stats().LastGoodFetch.IsZero() }
 
-// options composes the service. verifier provides the ports.TokenVerifier:
-// production, or authtest.Module in integration tests.
-func options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
+// Options composes the service from cfg. verifier provides the
+// ports.TokenVerifier: Production, or authtest.Module in integration tests.
+func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts := []fx.Option{
 		fx.Supply(log),
 		// Room for the drain delay and the in-flight requests on SIGTERM.

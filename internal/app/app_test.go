@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"encoding/json"
@@ -20,6 +20,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/domain"
 )
 
@@ -33,7 +34,7 @@ func TestProductionGraph(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dev=%v: load config: %v", dev, err)
 		}
-		if err := fx.ValidateApp(options(cfg, zap.NewNop(), production)); err != nil {
+		if err := fx.ValidateApp(app.Options(cfg, zap.NewNop(), app.Production)); err != nil {
 			t.Errorf("dev=%v: got graph error %v, want none", dev, err)
 		}
 	}
@@ -51,7 +52,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 		"nobody": {Subject: "nobody@clients"},
 	})
 	var srv *httpapi.Server
-	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv))
+	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv))
 	app.RequireStart()
 	defer app.RequireStop()
 	base := "http://" + srv.Addr().String()
@@ -96,7 +97,7 @@ func TestDevMode(t *testing.T) {
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
 	)
-	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&srv, &tenant))
+	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&srv, &tenant))
 	app.RequireStart()
 	defer app.RequireStop()
 	base := "http://" + srv.Addr().String()
@@ -185,7 +186,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
-			if got := run(tt.args, tt.environ, &stderr); got != 2 {
+			if got := app.Run(tt.args, tt.environ, &stderr); got != 2 {
 				t.Errorf("got exit code %d, want 2", got)
 			}
 			if !strings.Contains(stderr.String(), tt.want) {

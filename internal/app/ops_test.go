@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/domain"
 )
 
@@ -38,7 +39,7 @@ func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, st
 		srv *httpapi.Server
 		adm *admin.Server
 	)
-	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
+	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
 	app.RequireStart()
 	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
 }
@@ -90,7 +91,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Fatal(err)
 		}
 		var adm *admin.Server
-		app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&adm))
+		app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&adm))
 		app.RequireStart()
 		defer app.RequireStop()
 		base := "http://" + adm.Addr().String()
@@ -143,7 +144,7 @@ func devApp(t *testing.T, extraYAML string) (*fxtest.App, string) {
 		t.Fatal(err)
 	}
 	var adm *admin.Server
-	app := fxtest.New(t, options(cfg, zaptest.NewLogger(t), production), fx.Populate(&adm))
+	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&adm))
 	app.RequireStart()
 	return app, adm.Addr().String()
 }
@@ -239,7 +240,7 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := filepath.Join(t.TempDir(), "api")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	apiAddr, admAddr := freeAddr(t), freeAddr(t)
