@@ -20,6 +20,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
 // Run loads the config from args and environ, then runs the app until
@@ -88,12 +89,31 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 			l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 		}))
 	}
+	// Tracing before the API: stopping in reverse, it flushes the spans
+	// of the last requests after the API has drained.
+	opts = append(opts, tracing.Module, fx.Provide(apiTracing))
 	opts = append(opts, verifier, httpapi.Module)
 	opts = append(opts, fx.Invoke(func(l *zap.Logger) {
 		l.Info("starting", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
 			zap.Any("config", cfg.Effective()))
 	}))
 	return fx.Options(opts...)
+}
+
+// apiTracing is the API's tracer: every request traced when spans are
+// exported, otherwise only those arriving with a valid traceparent.
+func apiTracing(p *tracing.Provider) httpapi.Tracing {
+	return httpapi.Tracing{Tracer: p.Tracer("github.com/example/messages-api/internal/adapters/httpapi"), EveryRequest: p.Exporting()}
+}
+
+// EncoderConfig is zap's production JSON encoding with the conventions of
+// log pipelines: "ts" as an RFC 3339 timestamp (UTC, nanoseconds) and
+// durations as milliseconds.
+func EncoderConfig() zapcore.EncoderConfig {
+	ec := zap.NewProductionEncoderConfig()
+	ec.EncodeTime = func(t time.Time, enc zapcore.PrimitiveArrayEncoder) { zapcore.RFC3339NanoTimeEncoder(t.UTC(), enc) }
+	ec.EncodeDuration = zapcore.MillisDurationEncoder
+	return ec
 }
 
 // newLogger builds JSON logs for production and console logs for dev.
@@ -113,7 +133,7 @@ func newLogger(c config.Log) (*zap.Logger, error) {
 	}
 	out := &zapcore.BufferedWriteSyncer{WS: zapcore.Lock(os.Stderr), Size: 256 << 10, FlushInterval: time.Second}
 	// Access logs are not sampled; rejections are (httpapi).
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), out, level)
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), out, level)
 	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel),
 		zap.ErrorOutput(zapcore.Lock(os.Stderr))), nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
 // Config is every setting of the service.
@@ -39,6 +40,7 @@ type Config struct {
 	Admin     admin.Config
 	Log       Log
 	DevTenant devtenant.Config
+	Tracing   tracing.Config `koanf:"-"` // from the standard OTEL_* variables, read by tracing.ConfigFromEnv
 
 	effective map[string]any // every setting by name, for the startup log
 }
@@ -88,6 +90,7 @@ var Env = map[string]string{
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
 	"CORS_ALLOW_CREDENTIALS":    "http.handler.cors.allow_credentials",
 	"CORS_MAX_AGE_SECONDS":      "http.handler.cors.max_age_seconds",
+	"HTTP_TRUSTED_PROXIES":      "http.handler.trusted_proxies",
 	"LOG_LEVEL":                 "log.level",
 	"LOG_FORMAT":                "log.format",
 }
@@ -132,7 +135,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			if !ok {
 				return "", nil
 			}
-			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" {
+			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
 				return key, splitList(value)
 			}
 			return key, value
@@ -161,7 +164,20 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
+	var tracingErr error
+	c.Tracing, tracingErr = tracing.ConfigFromEnv(func(name string) string {
+		for _, kv := range environ {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
+	})
+	if tracingErr != nil {
+		return Config{}, tracingErr
+	}
 	c.effective = k.All()
+	c.effective["tracing.export"] = c.Tracing.Export
 	delete(c.effective, "dev_tenant.clients")
 	if dev {
 		// Dev mode verifies the local tenant's tokens through the same
@@ -237,6 +253,9 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(o); o == "*" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
 		}
+	}
+	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
 	}
 	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
 		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))

@@ -77,7 +77,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		body = errorBody{"temporarily_unavailable", "token verification keys are unavailable, retry later"}
 		st.reason = "keys_unavailable"
 		w.Header().Set("Retry-After", h.retryAfter)
-		h.rejectLog.Warn("keys unavailable", zap.String("request_id", st.id), zap.Error(err)) // sampled: an outage is many requests
+		h.rejectLog.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the request ran out of time mid-verification.
 		status = http.StatusServiceUnavailable
@@ -88,7 +88,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		status = http.StatusInternalServerError
 		body = errorBody{"server_error", "internal error"}
 		st.reason = "internal"
-		h.log.Error("request failed", zap.String("request_id", st.id), zap.Error(err))
+		h.log.Error("request failed", zap.Inline(st), zap.Error(err))
 	}
 	writeJSON(w, status, body)
 }

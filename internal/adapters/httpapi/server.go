@@ -55,14 +55,16 @@ type Server struct {
 	serving atomic.Bool // listening and not shutting down: what readiness reports
 }
 
-// NewServer builds the API server; Start makes it listen. metrics may be nil.
-func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger) *Server {
+// NewServer builds the API server; Start makes it listen. metrics may be
+// nil; opts tune the handler (WithTracing).
+func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger, opts ...Option) *Server {
 	cfg.setDefaults()
+	opts = append([]Option{WithMetrics(metrics)}, opts...)
 	return &Server{
 		cfg: cfg,
 		log: log,
 		srv: &http.Server{
-			Handler:           NewHandler(cfg.Handler, verifier, log, WithMetrics(metrics)),
+			Handler:           NewHandler(cfg.Handler, verifier, log, opts...),
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
 			WriteTimeout:      cfg.WriteTimeout,
