@@ -108,12 +108,19 @@ func apiTracing(p *tracing.Provider) httpapi.Tracing {
 
 // EncoderConfig is zap's production JSON encoding with the conventions of
 // log pipelines: "ts" as an RFC 3339 timestamp (UTC, nanoseconds) and
-// durations as milliseconds.
+// durations as fractional milliseconds.
 func EncoderConfig() zapcore.EncoderConfig {
 	ec := zap.NewProductionEncoderConfig()
 	ec.EncodeTime = func(t time.Time, enc zapcore.PrimitiveArrayEncoder) { zapcore.RFC3339NanoTimeEncoder(t.UTC(), enc) }
-	ec.EncodeDuration = zapcore.MillisDurationEncoder
+	ec.EncodeDuration = millis
 	return ec
+}
+
+// millis encodes a duration as fractional milliseconds (0.183): zap's
+// MillisDurationEncoder truncates to whole ones, and most requests take
+// less than one.
+func millis(d time.Duration, enc zapcore.PrimitiveArrayEncoder) {
+	enc.AppendFloat64(float64(d) / float64(time.Millisecond))
 }
 
 // newLogger builds JSON logs for production and console logs for dev.

@@ -32,6 +32,13 @@ func TestLoad(t *testing.T) {
 			want(t, "log format", c.Log.Format, "json")
 			want(t, "http host", c.HTTP.Host, "")
 			want(t, "insecure loopback", c.Auth0.AllowInsecureLoopback, false)
+			want(t, "trusted proxies", len(c.HTTP.Handler.TrustedProxies), 0)
+			want(t, "trace export", c.Tracing.Export, false)
+		}},
+		{name: "trusted proxies and OTLP from env", environ: append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.7",
+			"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318"), check: func(t *testing.T, c config.Config) {
+			want(t, "trusted proxies", strings.Join(c.HTTP.Handler.TrustedProxies, " "), "10.0.0.0/8 192.168.1.7")
+			want(t, "trace export", c.Tracing.Export, true)
 		}},
 		{name: "env overrides", environ: append(slices.Clone(base), "PORT=8080", "AUTH0_LEEWAY=5s", "LOG_LEVEL=debug",
 			"AUTH0_AUDIENCE=https://a.example.com, https://b.example.com", "AUTH0_PERMISSIONS=true", "UNRELATED=1"),
@@ -91,6 +98,11 @@ func TestLoadRefuses(t *testing.T) {
 		{"min refresh below 1s", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=1ms"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"min refresh above max", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=48h"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"cooldown too short", "", append(slices.Clone(base), "JWKS_UNKNOWN_KEY_COOLDOWN=1ms"), "JWKS_UNKNOWN_KEY_COOLDOWN"},
+		{"trusted proxy not a CIDR", "", append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"), "HTTP_TRUSTED_PROXIES"},
+		{"trusted proxy prefix too long", "", append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/33"), "HTTP_TRUSTED_PROXIES"},
+		{"trusted proxy in a file", "http:\n  handler:\n    trusted_proxies: [\"*\"]\n", base, "HTTP_TRUSTED_PROXIES"},
+		{"unsupported trace exporter", "", append(slices.Clone(base), "OTEL_TRACES_EXPORTER=zipkin"), "OTEL_TRACES_EXPORTER"},
+		{"unsupported OTLP protocol", "", append(slices.Clone(base), "OTEL_TRACES_EXPORTER=otlp", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"), "protocol"},
 		{"file sets insecure loopback", "auth0:\n  allow_insecure_loopback: true\n", base, "allow_insecure_loopback"},
 		{"file sets the issuer", "keys:\n  issuer: http://127.0.0.1/\n", base, "issuer"},
 		{"cache size zero", "", append(slices.Clone(base), "AUTH0_TOKEN_CACHE_SIZE=0"), "AUTH0_TOKEN_CACHE_SIZE"},

@@ -157,6 +157,7 @@ var errPanic = &requestError{http.StatusInternalServerError, "server_error", "in
 func (h *handler) finish(st *requestState) {
 	if p := recover(); p != nil {
 		if p == http.ErrAbortHandler {
+			st.status = st.w.status
 			h.endSpan(st)
 			panic(p)
 		}
