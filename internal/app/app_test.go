@@ -197,7 +197,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"no domain nor audience", nil, nil, "AUTH0_DOMAIN is not set"},
 		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}, "AUTH0_AUDIENCE is not set"},
 		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}, "must use https"},
-		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port)"},
+		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port, from the environment)"},
 		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev] [-config FILE]"},
 	}
 	for _, tt := range tests {
