@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -186,5 +187,24 @@ func TestSpans(t *testing.T) {
 				t.Errorf("got span status %v, want error=%v", s.Status.Code, tt.wantError)
 			}
 		})
+	}
+}
+
+// TestSpanErrorStatus: a 5xx marks the span as an error; a 4xx does not
+// (OTel HTTP semantic conventions for server spans).
+func TestSpanErrorStatus(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	v := newVerifier()
+	v.Fail(errors.New("verifier bug"))
+	h, _ := tracedHandler(t, tracing.NewWithExporter(exp), v)
+	req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+	req.Header.Set("Authorization", "Bearer "+readToken)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans, want 1", len(spans))
+	}
+	if s := spans[0]; s.Status.Code != codes.Error || s.Name != "/api/private" {
+		t.Errorf("got span %q with status %v, want /api/private with error", s.Name, s.Status.Code)
 	}
 }
