@@ -93,8 +93,9 @@ const (
 // token, not the token: anyone can forge 16 KiB tokens with a bad
 // signature, and remembering them must cost a fixed ~100 bytes each.
 type rejected struct {
-	digest [sha256.Size]byte
-	err    *ports.InvalidTokenError
+	digest  [sha256.Size]byte
+	err     *ports.InvalidTokenError
+	version uint64 // of the key set it was refused under: a change forgets it
 }
 
 // permanent reports whether a refusal holds whatever the time or the key

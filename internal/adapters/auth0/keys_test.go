@@ -221,7 +221,7 @@ func (c *fakeClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 func (k *KeySource) fetchInProgress() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.flight != nil
+	return k.inFlight
 }
 
 // lastAttemptStart reports when the last fetch attempt started (zero if none did).
@@ -1139,7 +1139,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		with(jwk("rs512", keyB()), "alg", "RS512"),
 		map[string]any{"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
 		jwk("dup", keyB()),
-		jwk("dup", keyC()),
+		jwk("dup", keyB()), // identical: counted once
 		jwk(longKid, &ksWeakKey().PublicKey),
 	)
 	core, logs := observer.New(zapcore.DebugLevel)
@@ -1152,12 +1152,13 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 	t.Cleanup(ks.Stop)
 
 	mustKey(t, ks, "good", keyA())
-	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", "dup", longKid} {
+	mustKey(t, ks, "dup", keyB())
+	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", longKid} {
 		_, err := ks.Key(context.Background(), kid)
 		wantReason(t, err, ports.ReasonUnknownKey, kid)
 	}
-	if got := ks.Stats().Keys; got != 1 {
-		t.Errorf("Stats().Keys: got %d, want 1", got)
+	if got := ks.Stats().Keys; got != 2 {
+		t.Errorf("Stats().Keys: got %d, want 2", got)
 	}
 
 	entries := logs.FilterMessage("ignored entries of the tenant's JWKS").All()
@@ -1165,7 +1166,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		t.Fatalf("log lines about ignored entries: got %d, want 1", len(entries))
 	}
 	fields := entries[0].ContextMap()
-	wantReasons := "alg_not_rs256=1 duplicate_kid=2 exponent_not_65537=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
+	wantReasons := "alg_not_rs256=1 exponent_not_65537=1 identical_duplicate=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
 	if got := fields["reasons"]; got != wantReasons {
 		t.Errorf("logged reasons: got %v, want %q", got, wantReasons)
 	}
@@ -1214,8 +1215,10 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"kid missing", with(jwk("", keyB()), "kid", nil), []string{"good"}, "missing_kid=1"},
 		{"kid empty", jwk("", keyB()), []string{"good"}, "missing_kid=1"},
 		{"kid a number", with(jwk("", keyB()), "kid", 7), []string{"good"}, "missing_kid=1"},
-		{"duplicate of the good kid", jwk("good", keyB()), nil, "duplicate_kid=2"},
-		{"duplicate kid on an EC entry", map[string]any{"kty": "EC", "kid": "good"}, nil, "duplicate_kid=2"},
+		// RFC 7517 §4.5: entries of another kty or use may share a kid;
+		// two signing keys under one kid are both kept (see jwks_kid_test.go).
+		{"another signing key under the good kid", jwk("good", keyB()), []string{"good"}, ""},
+		{"EC entry under the good kid", map[string]any{"kty": "EC", "kid": "good"}, []string{"good"}, "kty_not_rsa=1"},
 		{"n padded", with(jwk("pad", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes())), []string{"good"}, "bad_modulus=1"},
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
