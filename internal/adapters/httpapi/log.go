@@ -19,9 +19,10 @@ import (
 // handler through a single context value: the access log reads what
 // authentication wrote, without cloning the request again.
 type requestState struct {
-	id     string
-	claims *domain.Claims // nil when the caller is not authenticated
-	reason string         // why the request was rejected, if it was
+	id      string
+	claims  *domain.Claims // nil when the caller is not authenticated
+	reason  string         // why the request was rejected, if it was
+	absence absence        // why there were no credentials, if there were none
 }
 
 type stateKey struct{}
