@@ -322,20 +322,26 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 //   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
 //     one older than MaxStaleAge) is held and none could be fetched.
 func (k *KeySource) Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, error) {
+	keys, _, err := k.lookup(ctx, kid)
+	return keys, err
+}
+
+// lookup is Keys, with the version of the key set the keys come from.
+func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
 	if s := k.current(); s != nil {
 		if keys := s.keys[kid]; len(keys) > 0 {
-			return keys, nil
+			return keys, s.version, nil
 		}
 	}
 	if kid == "" {
-		return nil, ports.Invalid(ports.ReasonMissingKeyID, "the token has no kid")
+		return nil, 0, ports.Invalid(ports.ReasonMissingKeyID, "the token has no kid")
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	fetchErr, ctxDone := k.await(ctx, kid)
 	if ctxDone {
-		return nil, fetchErr
+		return nil, 0, fetchErr
 	}
 	s := k.current()
 	if s == nil {
@@ -344,12 +350,12 @@ func (k *KeySource) Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, err
 		}
 		// %v, not %w: a fetch's context.DeadlineExceeded must not look
 		// like the caller's own ctx ending.
-		return nil, fmt.Errorf("%w: %v", ports.ErrKeysUnavailable, fetchErr)
+		return nil, 0, fmt.Errorf("%w: %v", ports.ErrKeysUnavailable, fetchErr)
 	}
 	if keys := s.keys[kid]; len(keys) > 0 {
-		return keys, nil
+		return keys, s.version, nil
 	}
-	return nil, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
+	return nil, s.version, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
 }
 
 // UnknownKeyDescription is the error_description of an unknown kid.

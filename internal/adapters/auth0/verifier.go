@@ -76,15 +76,12 @@ type KeyFinder interface {
 	Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 }
 
-// keysFinder is a KeyFinder that also returns every key sharing a kid
-// (*KeySource): a token is checked against each before it is refused.
-type keysFinder interface {
-	Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, error)
-}
-
-// keySetVersioner tells when the key set changed (*KeySource): a refusal
-// remembered under one key set is forgotten when it changes.
-type keySetVersioner interface {
+// keySetFinder is a KeyFinder that returns every key sharing a kid, and
+// the version of the key set it holds (*KeySource): a token is checked
+// against each key under its kid, and a refusal remembered under one key
+// set is forgotten when the set changes.
+type keySetFinder interface {
+	lookup(ctx context.Context, kid string) (keys []*rsa.PublicKey, version uint64, err error)
 	KeySetVersion() uint64
 }
 
@@ -96,8 +93,7 @@ type Verifier struct {
 	permissions bool
 	opts        precheckOptions
 	keys        KeyFinder
-	many        keysFinder      // keys, when it can return several keys per kid; else nil
-	versions    keySetVersioner // keys, when it versions its key set; else nil
+	set         keySetFinder // keys, when it is one; else nil
 	library     *validator.Validator
 	devTenant   bool
 	cache       *tokenCache // nil when disabled
@@ -147,8 +143,7 @@ func New(cfg Config, keys KeyFinder) (*Verifier, error) {
 		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, cfg.Leeway),
 		now:         time.Now,
 	}
-	v.many, _ = keys.(keysFinder)
-	v.versions, _ = keys.(keySetVersioner)
+	v.set, _ = keys.(keySetFinder)
 	if v.library, err = newLibraryValidator(issuer, cfg.Audiences, cfg.Leeway, keyFromContext); err != nil {
 		return nil, err
 	}
@@ -174,10 +169,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		}
 		v.cache.ok.Invalidate(h)
 	}
-	version := v.keySetVersion()
 	if v.cache.reject != nil {
 		if r, ok := v.cache.reject.GetIfPresent(h); ok && r.digest == sha256.Sum256([]byte(raw)) {
-			if r.version == version {
+			if r.version == v.keySetVersion() {
 				v.cache.hit()
 				err := *r.err
 				return domain.Claims{}, &err
@@ -201,7 +195,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
 		// e != nil: refused by the library, after the RSA check.
-		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid, version: version})
+		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid, version: e.version})
 	}
 	return claims, err
 }
@@ -238,11 +232,11 @@ func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, 
 // stillHolds reports whether e's kid still names the key e was verified
 // with. It allocates nothing: it runs on every cache hit.
 func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
-	if v.many == nil {
+	if v.set == nil {
 		key, err := v.keys.Key(ctx, e.kid)
 		return err == nil && sameKey(key, e.key)
 	}
-	keys, err := v.many.Keys(ctx, e.kid)
+	keys, _, err := v.set.lookup(ctx, e.kid)
 	if err != nil {
 		return false
 	}
@@ -256,10 +250,10 @@ func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
 
 // keySetVersion is the key set's version, 0 when keys does not version it.
 func (v *Verifier) keySetVersion() uint64 {
-	if v.versions == nil {
+	if v.set == nil {
 		return 0
 	}
-	return v.versions.KeySetVersion()
+	return v.set.KeySetVersion()
 }
 
 // sameKey compares public keys without allocating (rsa.PublicKey.Equal
@@ -278,7 +272,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 	}
 	// The key is chosen by the header's exact kid, never guessed from a set.
 	kid := *t.header.Kid
-	keys, err := v.keysFor(ctx, kid)
+	keys, version, err := v.keysFor(ctx, kid)
 	if err != nil {
 		return domain.Claims{}, nil, v.keyError(err)
 	}
@@ -294,7 +288,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 			break
 		}
 	}
-	e := &verified{exp: *t.claims.Exp, nbf: t.claims.Nbf, kid: kid, key: key}
+	e := &verified{exp: *t.claims.Exp, nbf: t.claims.Nbf, kid: kid, key: key, version: version}
 	if err != nil {
 		return domain.Claims{}, e, libraryError(err)
 	}
@@ -305,16 +299,17 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 	return e.claims, e, nil
 }
 
-// keysFor returns the keys under kid: several only from a keysFinder.
-func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, error) {
-	if v.many != nil {
-		return v.many.Keys(ctx, kid)
+// keysFor returns the keys under kid, and the version of the key set they
+// come from: several keys and a version only from a keySetFinder.
+func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
+	if v.set != nil {
+		return v.set.lookup(ctx, kid)
 	}
 	key, err := v.keys.Key(ctx, kid)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return []*rsa.PublicKey{key}, nil
+	return []*rsa.PublicKey{key}, 0, nil
 }
 
 // keyError adds, for the dev tenant, why a kid may be unknown: its key is

@@ -184,6 +184,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
 		c.Auth0.AllowInsecureLoopback = true
+		c.Auth0.DevTenant = true // an unknown kid then says the dev tenant's key may have changed
 		c.Keys.AllowInsecureLoopback = true
 		ids := make([]string, 0, len(c.DevTenant.Clients))
 		for _, cl := range c.DevTenant.Clients {
