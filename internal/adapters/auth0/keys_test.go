@@ -838,10 +838,12 @@ func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 				FetchTimeout: timeout, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour,
 				RetryInterval: 50 * time.Millisecond, // a warm-up slowed by a loaded machine retries soon
 			})
+			clk := newFakeClock()
+			ks.now = clk.now
 			ks.Start()
 			waitReady(t, ks, hang)
 			lastGood := ks.Stats().LastGoodFetch
-			time.Sleep(cooldown + 10*time.Millisecond) // the real clock only runs forward: the cooldown is over
+			clk.advance(cooldown) // the cooldown is over
 
 			var c check
 			tt.setup(tn, &c)
@@ -940,22 +942,32 @@ func TestKeySourceRemovedKeyRejectedAfterRefresh(t *testing.T) {
 	t.Parallel()
 	tn := newKSTenant(t, jwk("kid-a", keyA()), jwk("kid-b", keyB()))
 	ks := newTestKeySource(t, tn, KeySourceConfig{RefreshInterval: 150 * time.Millisecond})
+	// Each fetch attempt signals its end: the test waits on refreshes,
+	// not on the clock.
+	fetched := make(chan struct{}, 1)
+	ks.OnFetch(func(bool, time.Duration) {
+		select {
+		case fetched <- struct{}{}:
+		default:
+		}
+	})
 	ks.Start()
 	waitReady(t, ks, hang)
 	mustKey(t, ks, "kid-b", keyB())
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	deadline := time.Now().Add(hang)
+	timeout := time.After(hang)
 	for {
 		_, err := ks.Key(context.Background(), "kid-b")
 		if err != nil {
 			wantReason(t, err, ports.ReasonUnknownKey, "kid-b")
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-fetched: // a refresh ended: it may have read the JWKS before the change
+		case <-timeout:
 			t.Fatalf("Key(kid-b) after its removal: still accepted after %s, want unknown_key after the next refresh", hang)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	mustKey(t, ks, "kid-a", keyA())
 	if got := tn.jwksHits.Load(); got < 2 {
@@ -1116,6 +1128,8 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 		t.Fatalf("NewKeySource(http loopback, dev mode): got error %v, want nil", err)
 	}
 	t.Cleanup(ks.Stop)
+	clk := newFakeClock()
+	ks.now = clk.now
 
 	_, err = ks.Key(context.Background(), "kid-c")
 	wantUnavailable(t, err, "kid-c")
@@ -1124,7 +1138,7 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 	}
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	time.Sleep(cooldown + 10*time.Millisecond)
+	clk.advance(cooldown)
 	mustKey(t, ks, "kid-a", keyA())
 }
 
@@ -1390,7 +1404,14 @@ func TestKeySourceStop(t *testing.T) {
 	ks2 := newTestKeySource(t, tn2, KeySourceConfig{})
 	ks2.Stop()
 	ks2.Start()
-	time.Sleep(50 * time.Millisecond)
+	// Start after Stop launches nothing: no loop was started, no attempt
+	// was made (so none can happen later), and nothing reached the tenant.
+	ks2.mu.Lock()
+	started, attempted := ks2.started, !ks2.lastAttempt.IsZero() || ks2.inFlight
+	ks2.mu.Unlock()
+	if started || attempted {
+		t.Errorf("after Stop then Start: got loop started %v, attempt made %v; want neither", started, attempted)
+	}
 	if got := tn2.discoveryHits.Load() + tn2.jwksHits.Load(); got != 0 {
 		t.Errorf("requests after Stop then Start: got %d, want 0", got)
 	}
