@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -18,7 +19,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
-	"github.com/knadh/koanf/providers/file"
+	fileprovider "github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 	"go.uber.org/zap/zapcore"
@@ -83,6 +84,7 @@ var Env = map[string]string{
 	"HTTP_SHUTDOWN_TIMEOUT":     "http.shutdown_timeout",
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",
+	"DEV_TENANT_ADDR":           "dev_tenant.addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
@@ -98,19 +100,44 @@ func Parse(args, environ []string) (Config, error) {
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dev := fs.Bool("dev", false, "run with the local dev tenant on loopback")
+	reset := fs.Bool("dev-reset", false, "with -dev: replace the dev tenant's signing key (tokens issued before stop working)")
 	path := fs.String("config", "", "a YAML file laid over the embedded defaults")
 	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("%w (usage: api [-dev] [-config FILE])", err)
+		return Config{}, fmt.Errorf("%w (%s)", err, usage)
 	}
 	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q (usage: api [-dev] [-config FILE])", fs.Arg(0))
+		return Config{}, fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), usage)
 	}
-	return Load(*dev, *path, environ)
+	if *reset && !*dev {
+		return Config{}, fmt.Errorf("-dev-reset needs -dev (%s)", usage)
+	}
+	c, err := Load(*dev, *path, environ)
+	c.DevTenant.ResetKey = *reset
+	return c, err
 }
 
+const usage = "usage: api [-dev [-dev-reset]] [-config FILE]"
+
 // Load merges the defaults, the dev overlay when dev is set, the file at
-// path when it is not empty, and environ, then validates the result.
+// path when it is not empty, and environ, then validates the result. Errors
+// name each setting by where it was set: the file, or the environment
+// variable; an unknown setting in the file gets the closest known one.
 func Load(dev bool, path string, environ []string) (Config, error) {
+	var file *koanf.Koanf
+	if path != "" {
+		file = koanf.New(".")
+		if err := file.Load(fileprovider.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+		if err := checkFileKeys(path, file); err != nil {
+			return Config{}, err
+		}
+	}
+	c, err := load(dev, file, environ)
+	return c, attribute(err, sources(path, file, environ))
+}
+
+func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	k := koanf.New(".")
 	if err := k.Load(rawbytes.Provider(configs.Default), yaml.Parser()); err != nil {
 		return Config{}, fmt.Errorf("embedded defaults: %w", err)
@@ -120,9 +147,9 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			return Config{}, fmt.Errorf("embedded dev config: %w", err)
 		}
 	}
-	if path != "" {
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+	if file != nil {
+		if err := k.Merge(file); err != nil {
+			return Config{}, err
 		}
 	}
 	err := k.Load(env.Provider(".", env.Opt{
@@ -163,6 +190,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 	c.Dev = dev
 	c.effective = k.All()
 	delete(c.effective, "dev_tenant.clients")
+	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
 		// Dev mode verifies the local tenant's tokens through the same
 		// adapter as production; only loopback http is let through. The
@@ -191,6 +219,17 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			ids = append(ids, cl.ID)
 		}
 		c.effective["dev_tenant.client_ids"] = ids
+		usernames := make([]string, 0, len(c.DevTenant.Users))
+		for _, u := range c.DevTenant.Users {
+			usernames = append(usernames, u.Username)
+		}
+		c.effective["dev_tenant.usernames"] = usernames
+		// The example SPA calls the API from its own origin.
+		for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+			if !strings.HasSuffix(o, ":0") && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
+				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
+			}
+		}
 		c.effective["auth0.domain"] = c.Auth0.Domain
 		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}

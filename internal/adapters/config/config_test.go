@@ -54,7 +54,9 @@ func TestLoad(t *testing.T) {
 			want(t, "audience", strings.Join(c.Auth0.Audiences, "|"), "https://messages-api.dev")
 			want(t, "http host", c.HTTP.Host, "127.0.0.1")
 			want(t, "log format", c.Log.Format, "console")
-			want(t, "clients", len(c.DevTenant.Clients), 2)
+			want(t, "clients", len(c.DevTenant.Clients), 4)
+			want(t, "users", len(c.DevTenant.Users), 2)
+			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000 http://127.0.0.1:3000")
 			want(t, "insecure loopback", c.Keys.AllowInsecureLoopback, true)
 		}},
 	}
@@ -117,8 +119,8 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 	}{
 		{"defaults", nil, ""},
 		{"HOST=localhost", []string{"HOST=localhost"}, ""},
-		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host)"},
-		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host)"},
+		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host, from the environment)"},
+		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host, from the environment)"},
 		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
 	}
 	for _, tt := range tests {
@@ -170,11 +172,73 @@ func TestEffectiveHasNoSecrets(t *testing.T) {
 	}
 	text := fmt.Sprint(eff)
 	for _, cl := range c.DevTenant.Clients {
-		if strings.Contains(text, cl.Secret) {
+		if cl.Secret != "" && strings.Contains(text, cl.Secret) {
 			t.Errorf("got the secret of client %s in the effective config", cl.ID)
 		}
 		if !strings.Contains(text, cl.ID) {
 			t.Errorf("got no client id %s in the effective config, want it", cl.ID)
 		}
 	}
+	for _, u := range c.DevTenant.Users {
+		if strings.Contains(text, u.Password) {
+			t.Errorf("got the password of user %s in the effective config", u.Username)
+		}
+	}
+}
+
+func TestParseDevReset(t *testing.T) {
+	c, err := config.Parse([]string{"-dev", "-dev-reset"}, nil)
+	if err != nil || !c.DevTenant.ResetKey {
+		t.Errorf("-dev -dev-reset: got reset %v, error %v; want reset true, no error", c.DevTenant.ResetKey, err)
+	}
+	if c, err := config.Parse([]string{"-dev"}, nil); err != nil || c.DevTenant.ResetKey {
+		t.Errorf("-dev: got reset %v, error %v; want reset false, no error", c.DevTenant.ResetKey, err)
+	}
+	if _, err := config.Parse([]string{"-dev-reset"}, nil); err == nil || !strings.Contains(err.Error(), "-dev-reset needs -dev") {
+		t.Errorf("-dev-reset alone: got error %v, want one saying it needs -dev", err)
+	}
+}
+
+// TestErrorsNameTheSource: a bad value is named by where it was set, and an
+// unknown setting in a file gets the closest known one.
+func TestErrorsNameTheSource(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		want    []string // fragments; "FILE" stands for the file's path
+	}{
+		{"port from the environment", "", append(slices.Clone(base), "PORT=70000"), []string{"PORT (http.port, from the environment) 70000"}},
+		{"port from the file", "http:\n  port: 70000\n", base, []string{"http.port (in file FILE) 70000"}},
+		{"environment wins over file", "http:\n  port: 8080\n", append(slices.Clone(base), "PORT=70000"), []string{"PORT (http.port, from the environment)"}},
+		{"duration from the file", "http:\n  read_timeout: 0s\n", base, []string{"http.read_timeout (in file FILE) must be positive"}},
+		{"misspelt key", "http:\n  prot: 1\n", base, []string{`config file FILE: unknown setting "http.prot"; did you mean "http.port"?`}},
+		{"misspelt nested key", "keys:\n  fetch_timout: 2s\n", base, []string{`did you mean "keys.fetch_timeout"?`}},
+		{"misspelt section", "htp:\n  port: 1\n", base, []string{`unknown setting "htp.port"; did you mean "http.port"?`}},
+		{"nothing close", "zzzzzzzz: 1\n", base, []string{`unknown setting "zzzzzzzz"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.file)
+			_, err := config.Load(false, path, tt.environ)
+			for _, w := range tt.want {
+				w = strings.ReplaceAll(w, "FILE", path)
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("got error %v, want one containing %q", err, w)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), "did you mean") && tt.name == "nothing close" {
+				t.Errorf("got a suggestion in %v, want none for a key nothing resembles", err)
+			}
+		})
+	}
+}
+
+func TestDevTenantAddrFromEnvironment(t *testing.T) {
+	c, err := config.Load(true, "", []string{"DEV_TENANT_ADDR=127.0.0.1:4011"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "dev tenant addr", c.DevTenant.Addr, "127.0.0.1:4011")
+	want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:4011/")
 }
