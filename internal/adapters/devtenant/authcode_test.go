@@ -454,6 +454,23 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			t.Errorf("got %v, want a code without the login page", q)
 		}
 	})
+	t.Run("cookies", func(t *testing.T) {
+		byName := map[string]*http.Cookie{}
+		for _, c := range (&http.Response{Header: login.header}).Cookies() {
+			byName[c.Name] = c
+		}
+		main, compat := byName[sessionCookie], byName[sessionCookieCompat]
+		if main.SameSite != http.SameSiteNoneMode || !main.Secure || compat == nil || compat.SameSite != http.SameSiteLaxMode || !compat.HttpOnly || compat.Value != main.Value {
+			t.Errorf("got cookies %v and %v, want SameSite=None; Secure and a Lax compat twin, both HttpOnly", main, compat)
+		}
+		// A browser that refused the SameSite=None cookie still has the compat one.
+		params, _ := authParams(spaID, spaRedirect, "openid")
+		req := newRequest(t, http.MethodGet, tn.Issuer()+"authorize?"+params.Encode(), nil)
+		req.AddCookie(compat)
+		if q := redirectQuery(t, doNoFollow(t, req)); q.Get("code") == "" {
+			t.Errorf("with the compat cookie only: got %v, want a code", q)
+		}
+	})
 	t.Run("prompt=login shows the form", func(t *testing.T) {
 		params, _ := authParams(spaID, spaRedirect, "openid")
 		params.Set("prompt", "login")
