@@ -128,8 +128,9 @@ func refreshForm(client, token string) url.Values {
 // TestAuthorizationCodeSecurity is the security table of the code flow:
 // each case must be refused with the RFC's error, never a token.
 func TestAuthorizationCodeSecurity(t *testing.T) {
-	tn, _, clock := startTenantWithClock(t, withUsers)
+	tn, logs, clock := startTenantWithClock(t, withUsers)
 	const scope = "openid offline_access read:messages"
+	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
 
 	type result struct {
 		status int
@@ -273,7 +274,8 @@ func TestAuthorizeRefusals(t *testing.T) {
 }
 
 func TestLoginPage(t *testing.T) {
-	tn, _ := startTenant(t, withUsers)
+	tn, logs := startTenant(t, withUsers)
+	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
 	params, _ := authParams(spaID, spaRedirect, "openid")
 	params.Set("state", `"><script>x</script> & ü`)
 
