@@ -507,6 +507,7 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000"), http.StatusFound},
 			{"returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
+			{"client_id=" + spaID + "&post_logout_redirect_uri=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
 			{"", http.StatusOK},
 		} {

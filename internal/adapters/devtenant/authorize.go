@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"net/url"
@@ -250,7 +251,7 @@ func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
 	t.grants.endSession(sessionID(r))
 	setSessionCookies(w, "")
 	q := r.URL.Query()
-	returnTo := q.Get("returnTo")
+	returnTo := cmp.Or(q.Get("returnTo"), q.Get("post_logout_redirect_uri")) // Auth0's name, then OIDC's
 	if returnTo == "" {
 		t.renderError(w, http.StatusOK, "", "You are logged out of the dev tenant.")
 		return
