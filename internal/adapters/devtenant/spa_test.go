@@ -2,6 +2,8 @@ package devtenant
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -67,5 +69,25 @@ func TestSPA(t *testing.T) {
 	off := NewSPA(testConfig(), tn, nil, nil)
 	if err := off.Start(t.Context()); err != nil || off.URL() != "" {
 		t.Errorf("SPA without spa_addr: got error %v, URL %q; want a no-op", err, off.URL())
+	}
+}
+
+// TestVendoredSDK checks the embedded SDK is the file its README names, so
+// an edit by hand cannot pass for the published build.
+func TestVendoredSDK(t *testing.T) {
+	js, err := spaFS.ReadFile("spa/vendor/auth0-spa-js.production.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := spaFS.ReadFile("spa/vendor/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(js))
+	if !strings.Contains(string(readme), sum) {
+		t.Errorf("got SHA-256 %s for the vendored SDK, want the one in spa/vendor/README.md", sum)
+	}
+	if _, err := spaFS.ReadFile("spa/vendor/LICENSE"); err != nil {
+		t.Errorf("got %v, want the SDK's LICENSE next to it", err)
 	}
 }
