@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -278,17 +277,6 @@ func TestTokenErrors(t *testing.T) {
 	if calls, _ := f.seen(); calls != 0 {
 		t.Errorf("got %d API calls, want 0 when no token was issued", calls)
 	}
-}
-
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 func TestTokenCache(t *testing.T) {

@@ -507,6 +507,27 @@ func TestDeploymentResourcesAndShutdown(t *testing.T) {
 	if grace == nil || time.Duration(*grace)*time.Second <= drain+shutdown {
 		t.Errorf("got terminationGracePeriodSeconds %s, want more than drain %s + shutdown %s", show(grace), drain, shutdown)
 	}
+	// The drain must outlast the readiness probe's noticing: failing
+	// probes one period apart, each up to its timeout.
+	if p := c.ReadinessProbe; p == nil {
+		t.Errorf("got no readiness probe, want one on /readyz")
+	} else {
+		seconds := func(v, def int32) time.Duration {
+			if v == 0 {
+				v = def // the Kubernetes defaults
+			}
+			return time.Duration(v) * time.Second
+		}
+		failures := p.FailureThreshold
+		if failures == 0 {
+			failures = 3
+		}
+		notice := time.Duration(failures)*seconds(p.PeriodSeconds, 10) + seconds(p.TimeoutSeconds, 1)
+		if drain < notice {
+			t.Errorf("got drain %s, want at least the readiness probe's %d failures x %s period + %s timeout = %s",
+				drain, failures, seconds(p.PeriodSeconds, 10), seconds(p.TimeoutSeconds, 1), notice)
+		}
+	}
 }
 
 // goMemLimit parses GOMEMLIMIT: bytes, or a number with B, KiB, MiB, GiB

@@ -221,7 +221,7 @@ func (c *fakeClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 func (k *KeySource) fetchInProgress() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.flight != nil
+	return k.inFlight
 }
 
 // lastAttemptStart reports when the last fetch attempt started (zero if none did).
@@ -838,10 +838,12 @@ func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 				FetchTimeout: timeout, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour,
 				RetryInterval: 50 * time.Millisecond, // a warm-up slowed by a loaded machine retries soon
 			})
+			clk := newFakeClock()
+			ks.now = clk.now
 			ks.Start()
 			waitReady(t, ks, hang)
 			lastGood := ks.Stats().LastGoodFetch
-			time.Sleep(cooldown + 10*time.Millisecond) // the real clock only runs forward: the cooldown is over
+			clk.advance(cooldown) // the cooldown is over
 
 			var c check
 			tt.setup(tn, &c)
@@ -940,22 +942,32 @@ func TestKeySourceRemovedKeyRejectedAfterRefresh(t *testing.T) {
 	t.Parallel()
 	tn := newKSTenant(t, jwk("kid-a", keyA()), jwk("kid-b", keyB()))
 	ks := newTestKeySource(t, tn, KeySourceConfig{RefreshInterval: 150 * time.Millisecond})
+	// Each fetch attempt signals its end: the test waits on refreshes,
+	// not on the clock.
+	fetched := make(chan struct{}, 1)
+	ks.OnFetch(func(bool, time.Duration) {
+		select {
+		case fetched <- struct{}{}:
+		default:
+		}
+	})
 	ks.Start()
 	waitReady(t, ks, hang)
 	mustKey(t, ks, "kid-b", keyB())
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	deadline := time.Now().Add(hang)
+	timeout := time.After(hang)
 	for {
 		_, err := ks.Key(context.Background(), "kid-b")
 		if err != nil {
 			wantReason(t, err, ports.ReasonUnknownKey, "kid-b")
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-fetched: // a refresh ended: it may have read the JWKS before the change
+		case <-timeout:
 			t.Fatalf("Key(kid-b) after its removal: still accepted after %s, want unknown_key after the next refresh", hang)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	mustKey(t, ks, "kid-a", keyA())
 	if got := tn.jwksHits.Load(); got < 2 {
@@ -1116,6 +1128,8 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 		t.Fatalf("NewKeySource(http loopback, dev mode): got error %v, want nil", err)
 	}
 	t.Cleanup(ks.Stop)
+	clk := newFakeClock()
+	ks.now = clk.now
 
 	_, err = ks.Key(context.Background(), "kid-c")
 	wantUnavailable(t, err, "kid-c")
@@ -1124,7 +1138,7 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 	}
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	time.Sleep(cooldown + 10*time.Millisecond)
+	clk.advance(cooldown)
 	mustKey(t, ks, "kid-a", keyA())
 }
 
@@ -1139,7 +1153,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		with(jwk("rs512", keyB()), "alg", "RS512"),
 		map[string]any{"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
 		jwk("dup", keyB()),
-		jwk("dup", keyC()),
+		jwk("dup", keyB()), // identical: counted once
 		jwk(longKid, &ksWeakKey().PublicKey),
 	)
 	core, logs := observer.New(zapcore.DebugLevel)
@@ -1152,12 +1166,13 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 	t.Cleanup(ks.Stop)
 
 	mustKey(t, ks, "good", keyA())
-	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", "dup", longKid} {
+	mustKey(t, ks, "dup", keyB())
+	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", longKid} {
 		_, err := ks.Key(context.Background(), kid)
 		wantReason(t, err, ports.ReasonUnknownKey, kid)
 	}
-	if got := ks.Stats().Keys; got != 1 {
-		t.Errorf("Stats().Keys: got %d, want 1", got)
+	if got := ks.Stats().Keys; got != 2 {
+		t.Errorf("Stats().Keys: got %d, want 2", got)
 	}
 
 	entries := logs.FilterMessage("ignored entries of the tenant's JWKS").All()
@@ -1165,7 +1180,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		t.Fatalf("log lines about ignored entries: got %d, want 1", len(entries))
 	}
 	fields := entries[0].ContextMap()
-	wantReasons := "alg_not_rs256=1 duplicate_kid=2 exponent_not_65537=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
+	wantReasons := "alg_not_rs256=1 exponent_not_65537=1 identical_duplicate=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
 	if got := fields["reasons"]; got != wantReasons {
 		t.Errorf("logged reasons: got %v, want %q", got, wantReasons)
 	}
@@ -1214,8 +1229,10 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"kid missing", with(jwk("", keyB()), "kid", nil), []string{"good"}, "missing_kid=1"},
 		{"kid empty", jwk("", keyB()), []string{"good"}, "missing_kid=1"},
 		{"kid a number", with(jwk("", keyB()), "kid", 7), []string{"good"}, "missing_kid=1"},
-		{"duplicate of the good kid", jwk("good", keyB()), nil, "duplicate_kid=2"},
-		{"duplicate kid on an EC entry", map[string]any{"kty": "EC", "kid": "good"}, nil, "duplicate_kid=2"},
+		// RFC 7517 §4.5: entries of another kty or use may share a kid;
+		// two signing keys under one kid are both kept (see jwks_kid_test.go).
+		{"another signing key under the good kid", jwk("good", keyB()), []string{"good"}, ""},
+		{"EC entry under the good kid", map[string]any{"kty": "EC", "kid": "good"}, []string{"good"}, "kty_not_rsa=1"},
 		{"n padded", with(jwk("pad", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes())), []string{"good"}, "bad_modulus=1"},
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
@@ -1387,7 +1404,14 @@ func TestKeySourceStop(t *testing.T) {
 	ks2 := newTestKeySource(t, tn2, KeySourceConfig{})
 	ks2.Stop()
 	ks2.Start()
-	time.Sleep(50 * time.Millisecond)
+	// Start after Stop launches nothing: no loop was started, no attempt
+	// was made (so none can happen later), and nothing reached the tenant.
+	ks2.mu.Lock()
+	started, attempted := ks2.started, !ks2.lastAttempt.IsZero() || ks2.inFlight
+	ks2.mu.Unlock()
+	if started || attempted {
+		t.Errorf("after Stop then Start: got loop started %v, attempt made %v; want neither", started, attempted)
+	}
 	if got := tn2.discoveryHits.Load() + tn2.jwksHits.Load(); got != 0 {
 		t.Errorf("requests after Stop then Start: got %d, want 0", got)
 	}

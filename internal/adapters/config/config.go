@@ -87,6 +87,7 @@ var Env = map[string]string{
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",
 	"DEV_TENANT_ADDR":           "dev_tenant.addr",
+	"DEV_TENANT_SPA_ADDR":       "dev_tenant.spa_addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
@@ -228,6 +229,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
 		c.Auth0.AllowInsecureLoopback = true
+		c.Auth0.DevTenant = true // an unknown kid then says the dev tenant's key may have changed
 		c.Keys.AllowInsecureLoopback = true
 		ids := make([]string, 0, len(c.DevTenant.Clients))
 		for _, cl := range c.DevTenant.Clients {

@@ -21,13 +21,14 @@ import (
 // authentication wrote. It is also the request's context and response
 // writer, so observing a request costs one allocation, not four.
 type requestState struct {
-	ctx    stateContext
-	w      statusWriter
-	id     string
-	idHdr  [1]string      // the X-Request-Id header's value slice
-	claims *domain.Claims // nil when the caller is not authenticated
-	reason string         // why the request was rejected, if it was
-	start  time.Time
+	ctx     stateContext
+	w       statusWriter
+	id      string
+	idHdr   [1]string      // the X-Request-Id header's value slice
+	claims  *domain.Claims // nil when the caller is not authenticated
+	reason  string         // why the request was rejected, if it was
+	absence absence        // why there were no credentials, if there were none
+	start   time.Time
 
 	// Set when the access line is written.
 	route    string

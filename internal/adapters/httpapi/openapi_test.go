@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -166,6 +167,24 @@ var openAPICases = []openAPICase{
 	{name: "PATCH scoped with a token", method: http.MethodPatch, target: "/api/private-scoped",
 		auth: []string{"Bearer " + readToken}, wantStatus: 405, unlisted: "MethodNotAllowed"},
 	{name: "PUT document", method: http.MethodPut, target: "/openapi.json", wantStatus: 405, unlisted: "MethodNotAllowed"},
+
+	{name: "OPTIONS public", method: http.MethodOptions, target: "/api/public", wantStatus: 204},
+	{name: "OPTIONS private", method: http.MethodOptions, target: "/api/private", wantStatus: 204},
+	{name: "OPTIONS scoped", method: http.MethodOptions, target: "/api/private-scoped", auth: []string{"Bearer junk"}, wantStatus: 204},
+	{name: "OPTIONS document", method: http.MethodOptions, target: "/openapi.json", wantStatus: 204},
+}
+
+// withHEAD adds a HEAD twin of every listed GET case: HEAD is served
+// wherever GET is, with the same status and headers and no body.
+func withHEAD(cases []openAPICase) []openAPICase {
+	out := slices.Clone(cases)
+	for _, c := range cases {
+		if c.unlisted == "" && (c.method == "" || c.method == http.MethodGet) {
+			c.name, c.method = "HEAD "+c.name, http.MethodHead
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // serve runs one case through the real handler.
@@ -209,9 +228,14 @@ func (spec *openAPISpec) validate(t *testing.T, tt openAPICase, req *http.Reques
 func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	spec := loadOpenAPI(t)
 	covered := map[string]bool{} // "GET /api/private 401"
-	for _, tt := range openAPICases {
+	for _, tt := range withHEAD(openAPICases) {
 		t.Run(tt.name, func(t *testing.T) {
 			req, resp := tt.serve(t)
+			if req.Method == http.MethodHead {
+				// The recorder keeps what the handler wrote; net/http sends
+				// no body in answer to HEAD.
+				resp.Body = http.NoBody
+			}
 			if tt.unlisted != "" {
 				// The document must not list what the router refuses.
 				if ok, _ := spec.v.ValidateHttpResponse(req, resp); ok {
@@ -368,6 +392,18 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("got %v walking the routes, want none", err)
+	}
+	// HEAD (middleware) and OPTIONS (the 405 handler) are served without
+	// routes of their own: ask the handler.
+	for r := range maps.Clone(served) {
+		_, path, _ := strings.Cut(r, " ")
+		for _, m := range []string{http.MethodHead, http.MethodOptions} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(m, path, nil))
+			if rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+				served[m+" "+path] = true
+			}
+		}
 	}
 	documented := map[string]bool{}
 	for path, item := range spec.model.Paths.PathItems.FromOldest() {

@@ -122,7 +122,7 @@ func (h *handler) routes() chi.Router {
 	r.Get("/api/public", h.public)
 	r.Get("/openapi.json", h.openAPI)
 	r.Group(func(r chi.Router) {
-		r.Use(noStore, h.authenticate)
+		r.Use(noStore, h.authenticate())
 		r.Get("/api/private", h.private)
 		r.Get("/api/private-scoped", h.privateScoped)
 	})
@@ -143,7 +143,7 @@ func (h *handler) privateScoped(w http.ResponseWriter, r *http.Request) {
 
 // message asks the domain what the authenticated caller may read.
 func (h *handler) message(w http.ResponseWriter, r *http.Request, read func(*domain.Claims) (domain.Message, error)) {
-	m, err := read(stateFrom(r.Context()).claims)
+	m, err := read(claimsFrom(r))
 	if err != nil {
 		h.writeError(w, r, err)
 		return

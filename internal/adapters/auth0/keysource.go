@@ -10,26 +10,19 @@ package auth0
 // concurrent callers with nothing cached share one fetch instead of queueing.
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/example/messages-api/internal/ports"
 )
@@ -90,15 +83,10 @@ type KeyStats struct {
 
 // keySet is immutable once published.
 type keySet struct {
-	keys      map[string]*rsa.PublicKey
+	keys      map[string][]*rsa.PublicKey // by kid; one to maxKeysPerKid different keys each
 	fetchedAt time.Time
 	ttl       time.Duration
-}
-
-// flight is one fetch attempt, shared by every caller that joins it.
-type flight struct {
-	done chan struct{} // closed when the attempt is over
-	err  error         // its outcome; set before done is closed
+	version   uint64 // bumped when the keys differ from the previous set's
 }
 
 // KeySource serves the tenant's RSA signing keys by kid. It is safe for
@@ -118,10 +106,15 @@ type KeySource struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// fetches shares one attempt among every caller that joins it. An
+	// attempt Forgets itself (under mu) when its outcome is in place, so a
+	// caller that then finds none in flight starts a new one.
+	fetches singleflight.Group
+
 	mu          sync.Mutex
 	started     bool
 	stopped     bool
-	flight      *flight   // the attempt in progress, nil when none; callers join it
+	inFlight    bool      // an attempt is registered in fetches; callers join it
 	lastAttempt time.Time // start of the last fetch attempt
 	lastErr     error     // outcome of the last fetch attempt
 	failures    int       // consecutive failed attempts
@@ -267,6 +260,15 @@ func (k *KeySource) Stop() {
 	k.wg.Wait()
 }
 
+// KeySetVersion identifies the key set held: it changes when a fetch brings
+// keys that differ from the previous set's, not on every refresh.
+func (k *KeySource) KeySetVersion() uint64 {
+	if s := k.set.Load(); s != nil {
+		return s.version
+	}
+	return 0
+}
+
 // Ready reports whether a good key set not older than MaxStaleAge is held.
 func (k *KeySource) Ready() bool { return k.current() != nil }
 
@@ -278,7 +280,9 @@ func (k *KeySource) Stats() KeyStats {
 	}
 	st := KeyStats{LastGoodFetch: s.fetchedAt}
 	if k.fresh(s) {
-		st.Keys = len(s.keys)
+		for _, keys := range s.keys {
+			st.Keys += len(keys)
+		}
 	}
 	return st
 }
@@ -294,7 +298,19 @@ func (k *KeySource) fresh(s *keySet) bool {
 	return k.now().Sub(s.fetchedAt) <= k.cfg.MaxStaleAge
 }
 
-// Key returns the tenant's RSA public key with the given kid.
+// Key returns the tenant's RSA public key with the given kid: the first one
+// when several different keys share it (see Keys). Errors are those of Keys.
+func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	keys, err := k.Keys(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
+	return keys[0], nil
+}
+
+// Keys returns the tenant's RSA public keys with the given kid: one, or up
+// to maxKeysPerKid when different signing keys share it (RFC 7517 §4.5).
+// The slice is shared: callers must not modify it.
 //
 // A kid in the held key set is answered at once, with no lock and no fetch.
 // Otherwise the caller joins (or starts) the one shared fetch, at most one per
@@ -305,21 +321,27 @@ func (k *KeySource) fresh(s *keySet) bool {
 //     but has no such kid (ReasonMissingKeyID for an empty kid);
 //   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
 //     one older than MaxStaleAge) is held and none could be fetched.
-func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+func (k *KeySource) Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, error) {
+	keys, _, err := k.lookup(ctx, kid)
+	return keys, err
+}
+
+// lookup is Keys, with the version of the key set the keys come from.
+func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
 	if s := k.current(); s != nil {
-		if key := s.keys[kid]; key != nil {
-			return key, nil
+		if keys := s.keys[kid]; len(keys) > 0 {
+			return keys, s.version, nil
 		}
 	}
 	if kid == "" {
-		return nil, ports.Invalid(ports.ReasonMissingKeyID, "the token has no kid")
+		return nil, 0, ports.Invalid(ports.ReasonMissingKeyID, "the token has no kid")
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	fetchErr, ctxDone := k.await(ctx, kid)
 	if ctxDone {
-		return nil, fetchErr
+		return nil, 0, fetchErr
 	}
 	s := k.current()
 	if s == nil {
@@ -328,13 +350,16 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 		}
 		// %v, not %w: a fetch's context.DeadlineExceeded must not look
 		// like the caller's own ctx ending.
-		return nil, fmt.Errorf("%w: %v", ports.ErrKeysUnavailable, fetchErr)
+		return nil, 0, fmt.Errorf("%w: %v", ports.ErrKeysUnavailable, fetchErr)
 	}
-	if key := s.keys[kid]; key != nil {
-		return key, nil
+	if keys := s.keys[kid]; len(keys) > 0 {
+		return keys, s.version, nil
 	}
-	return nil, ports.Invalid(ports.ReasonUnknownKey, "no key matches the token's kid")
+	return nil, s.version, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
 }
+
+// UnknownKeyDescription is the error_description of an unknown kid.
+const UnknownKeyDescription = "no key matches the token's kid"
 
 // await joins the attempt in progress or, unless the last one started less
 // than UnknownKeyCooldown ago, starts one, and waits for it until ctx ends or
@@ -375,10 +400,10 @@ func (k *KeySource) await(ctx context.Context, kid string) (err error, ctxDone b
 }
 
 // wait waits for f to be over (over), ctx to end (ctxDone) or timeout.
-func (k *KeySource) wait(ctx context.Context, f *flight, timeout <-chan time.Time) (err error, over, ctxDone bool) {
+func (k *KeySource) wait(ctx context.Context, f <-chan singleflight.Result, timeout <-chan time.Time) (err error, over, ctxDone bool) {
 	select {
-	case <-f.done:
-		return f.err, true, false
+	case r := <-f:
+		return r.Err, true, false
 	case <-ctx.Done():
 		return ctx.Err(), false, true
 	case <-timeout:
@@ -389,7 +414,7 @@ func (k *KeySource) wait(ctx context.Context, f *flight, timeout <-chan time.Tim
 // has reports whether a current key set holds kid.
 func (k *KeySource) has(kid string) bool {
 	s := k.current()
-	return s != nil && s.keys[kid] != nil
+	return s != nil && len(s.keys[kid]) > 0
 }
 
 // flightLocked returns the attempt in progress (joined) or starts one. A
@@ -398,9 +423,9 @@ func (k *KeySource) has(kid string) bool {
 // must be held: deciding and starting (or joining) under one hold of the
 // lock is what makes "the cooldown is over and no attempt is running" mean
 // that the caller gets a new attempt, never the tail of an older one.
-func (k *KeySource) flightLocked(force bool) (f *flight, joined bool, err error) {
-	if k.flight != nil {
-		return k.flight, true, nil
+func (k *KeySource) flightLocked(force bool) (f <-chan singleflight.Result, joined bool, err error) {
+	if k.inFlight {
+		return k.fetches.DoChan(fetchKey, k.attempt), true, nil
 	}
 	if k.stopped {
 		return nil, false, errors.New("key source stopped")
@@ -411,13 +436,11 @@ func (k *KeySource) flightLocked(force bool) (f *flight, joined bool, err error)
 			return nil, false, err
 		}
 	}
-	f = &flight{done: make(chan struct{})}
-	k.flight = f
+	k.inFlight = true
 	k.lastAttempt = now
 	// Holding mu while calling wg.Add means no Add can race with Stop's Wait.
 	k.wg.Add(1)
-	go k.attempt(f)
-	return f, false, nil
+	return k.fetches.DoChan(fetchKey, k.attempt), false, nil
 }
 
 // coolingDownLocked returns a non-nil error when the last attempt started
@@ -449,9 +472,13 @@ func (e *cooldownError) Error() string {
 	return msg
 }
 
-// attempt runs flight f, started by flightLocked, so attempts never
-// overlap. It ends f only once all its bookkeeping is done.
-func (k *KeySource) attempt(f *flight) {
+// fetchKey names the one shared attempt in KeySource.fetches.
+const fetchKey = "jwks"
+
+// attempt is the shared fetch, started by flightLocked, so attempts never
+// overlap. Its outcome reaches the callers only once all its bookkeeping is
+// done.
+func (k *KeySource) attempt() (any, error) {
 	defer k.wg.Done()
 
 	prev := k.set.Load()
@@ -499,471 +526,11 @@ func (k *KeySource) attempt(f *flight) {
 		k.logChange(prev, k.set.Load())
 	}
 
-	// Clearing k.flight and ending f under mu: whoever then finds no
-	// flight finds this attempt's outcome in place.
+	// Forgetting the attempt under mu: whoever then finds none in flight
+	// finds this attempt's outcome in place, and starts a new one.
 	k.mu.Lock()
-	k.flight = nil
-	f.err = err
-	close(f.done)
+	k.inFlight = false
+	k.fetches.Forget(fetchKey)
 	k.mu.Unlock()
-}
-
-// fetch runs discovery (until it has succeeded once) and the JWKS fetch,
-// together bounded by FetchTimeout, and publishes the new key set.
-func (k *KeySource) fetch() error {
-	ctx, cancel := context.WithTimeout(k.ctx, k.cfg.FetchTimeout)
-	defer cancel()
-
-	jwksURI, err := k.discover(ctx)
-	if err != nil {
-		return fmt.Errorf("discovery: %w", err)
-	}
-	body, header, err := k.get(ctx, jwksURI)
-	if err != nil {
-		return fmt.Errorf("JWKS: %w", err)
-	}
-	keys, rep, err := parseJWKS(body)
-	if err != nil {
-		return fmt.Errorf("JWKS from %s: %w", jwksURI, err)
-	}
-	if len(rep.reasons) > 0 {
-		k.log.Warn("ignored entries of the tenant's JWKS",
-			zap.Int("entries", rep.entries), zap.Int("kept", len(keys)),
-			zap.String("reasons", rep.reasonSummary()), zap.Strings("ignored_kids", rep.kids))
-	}
-	if len(keys) == 0 {
-		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (keeping the previous keys)", jwksURI, rep.entries)
-	}
-	k.set.Store(&keySet{
-		keys:      keys,
-		fetchedAt: k.now(),
-		ttl:       jwksCacheTTL(header, k.cfg.RefreshInterval, k.cfg.MinRefreshInterval, k.cfg.MaxRefreshInterval, k.cfg.MaxStaleAge),
-	})
-	return nil
-}
-
-func (k *KeySource) logChange(prev, next *keySet) {
-	if next == nil {
-		return
-	}
-	if prev == nil {
-		k.log.Info("loaded the tenant's signing keys",
-			zap.Int("keys", len(next.keys)), zap.Strings("kids", quoteKidsForLog(next.keys, nil)), zap.Duration("ttl", next.ttl))
-		return
-	}
-	added, removed := quoteKidsForLog(next.keys, prev.keys), quoteKidsForLog(prev.keys, next.keys)
-	if len(added) > 0 || len(removed) > 0 {
-		k.log.Info("the tenant's signing keys changed",
-			zap.Int("keys", len(next.keys)), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
-		return
-	}
-	k.log.Debug("refreshed the tenant's signing keys", zap.Int("keys", len(next.keys)), zap.Duration("ttl", next.ttl))
-}
-
-// quoteKidsForLog lists, sorted and made safe to log, the kids of a that are not in b.
-func quoteKidsForLog(a, b map[string]*rsa.PublicKey) []string {
-	var out []string
-	for kid := range a {
-		if _, ok := b[kid]; !ok {
-			out = append(out, kid)
-		}
-	}
-	slices.Sort(out)
-	if len(out) > maxLoggedKids {
-		out = out[:maxLoggedKids]
-	}
-	for i, kid := range out {
-		out[i] = quoteForLog(kid)
-	}
-	return out
-}
-
-// quoteForLog quotes a tenant-supplied kid for a log line, bounding its length.
-func quoteForLog(kid string) string {
-	if len(kid) > maxLoggedKidLen {
-		return strconv.QuoteToASCII(kid[:maxLoggedKidLen]) + "..."
-	}
-	return strconv.QuoteToASCII(kid)
-}
-
-// discover returns the jwks_uri, fetching the discovery document until that
-// has succeeded once.
-func (k *KeySource) discover(ctx context.Context) (string, error) {
-	k.mu.Lock()
-	cached := k.jwksURI
-	k.mu.Unlock()
-	if cached != "" {
-		return cached, nil
-	}
-	body, _, err := k.get(ctx, k.discoveryURL)
-	if err != nil {
-		return "", err
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return "", fmt.Errorf("%s is not a JSON object", k.discoveryURL)
-	}
-	issuer, ok := jwkJSONString(doc["issuer"])
-	if !ok {
-		return "", fmt.Errorf("%s has no issuer string", k.discoveryURL)
-	}
-	if issuer != k.cfg.Issuer {
-		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.discoveryURL, quoteForLog(issuer), k.cfg.Issuer)
-	}
-	jwksURI, ok := jwkJSONString(doc["jwks_uri"])
-	if !ok {
-		return "", fmt.Errorf("%s has no jwks_uri string", k.discoveryURL)
-	}
-	if err := k.checkJWKSURI(jwksURI); err != nil {
-		return "", err
-	}
-	k.mu.Lock()
-	k.jwksURI = jwksURI
-	k.mu.Unlock()
-	k.log.Info("discovered the tenant's JWKS", zap.String("jwks_uri", jwksURI))
-	return jwksURI, nil
-}
-
-// checkJWKSURI accepts only an https URL on the issuer's host and port (http
-// only in loopback dev mode).
-func (k *KeySource) checkJWKSURI(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
-		return fmt.Errorf("jwks_uri %s is not an absolute URL", quoteForLog(raw))
-	}
-	if u.User != nil || u.Fragment != "" {
-		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", quoteForLog(raw))
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && k.cfg.AllowInsecureLoopback && LoopbackHost(u.Hostname()):
-	default:
-		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(raw))
-	}
-	if !strings.EqualFold(u.Hostname(), k.issuer.Hostname()) || urlPort(u) != urlPort(k.issuer) {
-		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(raw), k.issuer.Host)
-	}
-	return nil
-}
-
-func urlPort(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if u.Scheme == "http" {
-		return "80"
-	}
-	return "443"
-}
-
-// get fetches rawURL: status 200 only, redirects not followed, body capped at
-// MaxBodyBytes.
-func (k *KeySource) get(ctx context.Context, rawURL string) ([]byte, http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := k.client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			return nil, nil, fmt.Errorf("GET %s: status %d (redirects are not followed)", rawURL, resp.StatusCode)
-		}
-		return nil, nil, fmt.Errorf("GET %s: status %d, want 200", rawURL, resp.StatusCode)
-	}
-	limit := k.cfg.MaxBodyBytes
-	if resp.ContentLength > limit {
-		return nil, nil, fmt.Errorf("GET %s: Content-Length %d exceeds the %d-byte cap", rawURL, resp.ContentLength, limit)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", rawURL, err)
-	}
-	if int64(len(body)) > limit {
-		return nil, nil, fmt.Errorf("GET %s: body exceeds the %d-byte cap", rawURL, limit)
-	}
-	return body, resp.Header, nil
-}
-
-// run is the background loop: warm up at once, refresh before the TTL ends,
-// retry with jittered, bounded backoff while fetches fail.
-func (k *KeySource) run() {
-	defer k.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	failures := 0
-	for {
-		select {
-		case <-k.ctx.Done():
-			return
-		case <-t.C:
-		}
-		// Joining a caller's attempt in progress counts as this round's.
-		k.mu.Lock()
-		f, _, err := k.flightLocked(true)
-		k.mu.Unlock()
-		if err != nil {
-			return // stopped
-		}
-		select {
-		case <-k.ctx.Done():
-			return
-		case <-f.done:
-			err = f.err
-		}
-		var delay time.Duration
-		switch s := k.set.Load(); {
-		case err == nil && s != nil:
-			failures = 0
-			delay = jwksRefreshDelay(s.ttl)
-		default:
-			failures++
-			delay = jwksRetryDelay(k.cfg.RetryInterval, failures)
-		}
-		t.Reset(delay)
-	}
-}
-
-// jwksRefreshDelay is a random point between 80% and 95% of ttl, so that many
-// instances do not refresh in step and the keys are renewed before they age.
-func jwksRefreshDelay(ttl time.Duration) time.Duration {
-	return time.Duration(float64(ttl) * (0.80 + 0.15*rand.Float64()))
-}
-
-// jwksRetryDelay doubles base per consecutive failure up to maxRetryFactor*base,
-// then applies ±20% jitter.
-func jwksRetryDelay(base time.Duration, failures int) time.Duration {
-	d := base
-	for i := 1; i < failures && d < maxRetryFactor*base; i++ {
-		d *= 2
-	}
-	d = min(d, maxRetryFactor*base)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-// jwksCacheTTL is how long a key set fetched with this response header is good
-// for: a single valid Cache-Control max-age clamped to [lo, hi], lo for
-// no-store or no-cache, def otherwise; never longer than maxStale.
-func jwksCacheTTL(h http.Header, def, lo, hi, maxStale time.Duration) time.Duration {
-	ttl := def
-	if vals := h.Values("Cache-Control"); len(vals) > 0 {
-		var (
-			maxAges   int
-			maxAge    time.Duration
-			invalid   bool
-			dontCache bool
-		)
-		for _, d := range strings.Split(strings.Join(vals, ","), ",") {
-			name, val, hasVal := strings.Cut(strings.TrimSpace(d), "=")
-			switch strings.ToLower(strings.TrimSpace(name)) {
-			case "no-store":
-				dontCache = true
-			case "no-cache":
-				dontCache = dontCache || !hasVal // no-cache="field" is about fields only
-			case "max-age":
-				maxAges++
-				secs, ok := parseDeltaSeconds(val)
-				if !ok {
-					invalid = true
-				}
-				maxAge = secs
-			}
-		}
-		switch {
-		case dontCache:
-			ttl = lo
-		case maxAges == 1 && !invalid:
-			ttl = min(max(maxAge, lo), hi)
-		}
-	}
-	return min(ttl, maxStale)
-}
-
-// parseDeltaSeconds parses an RFC 9111 delta-seconds value (optionally
-// quoted); values too large for a Duration saturate.
-func parseDeltaSeconds(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
-	}
-	if v == "" {
-		return 0, false
-	}
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	const maxSecs = int64(1<<63-1) / int64(time.Second)
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n > maxSecs { // only overflow is left
-		return time.Duration(maxSecs) * time.Second, true
-	}
-	return time.Duration(n) * time.Second, true
-}
-
-// Reasons a JWKS entry is ignored.
-const (
-	jwkDropNotObject        = "not_an_object"
-	jwkDropMissingKid       = "missing_kid"
-	jwkDropDuplicateKid     = "duplicate_kid"
-	jwkDropKty              = "kty_not_rsa"
-	jwkDropUse              = "use_not_sig"
-	jwkDropAlg              = "alg_not_rs256"
-	jwkDropBadModulus       = "bad_modulus"
-	jwkDropWeakModulus      = "modulus_too_short"
-	jwkDropLargeModulus     = "modulus_too_long"
-	jwkDropBadExponent      = "bad_exponent"
-	jwkDropExponentNot65537 = "exponent_not_65537"
-)
-
-// jwksReport says what parseJWKS ignored.
-type jwksReport struct {
-	entries int
-	reasons map[string]int // reason → count
-	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
-}
-
-func (r *jwksReport) drop(reason, kid string) {
-	if r.reasons == nil {
-		r.reasons = make(map[string]int)
-	}
-	r.reasons[reason]++
-	if len(r.kids) < maxLoggedKids {
-		if kid == "" {
-			r.kids = append(r.kids, "<none>")
-		} else {
-			r.kids = append(r.kids, quoteForLog(kid))
-		}
-	}
-}
-
-func (r *jwksReport) reasonSummary() string {
-	parts := make([]string, 0, len(r.reasons))
-	for reason, n := range r.reasons {
-		parts = append(parts, reason+"="+strconv.Itoa(n))
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, " ")
-}
-
-var jwkBase64 = base64.RawURLEncoding.Strict()
-
-// parseJWKS keeps the entries usable as RS256 verification keys. An error
-// means the document itself is unusable; entries are dropped one by one.
-func parseJWKS(body []byte) (map[string]*rsa.PublicKey, jwksReport, error) {
-	var rep jwksReport
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return nil, rep, errors.New("not a JSON object")
-	}
-	raw, ok := doc["keys"]
-	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
-		return nil, rep, errors.New(`no "keys" array`)
-	}
-	var entries []json.RawMessage
-	if err := json.Unmarshal(raw, &entries); err != nil {
-		return nil, rep, errors.New(`no "keys" array`)
-	}
-	rep.entries = len(entries)
-
-	objs := make([]map[string]json.RawMessage, len(entries))
-	kids := make([]string, len(entries))
-	count := make(map[string]int, len(entries))
-	for i, e := range entries {
-		if json.Unmarshal(e, &objs[i]) != nil {
-			objs[i] = nil
-			continue
-		}
-		if kid, ok := jwkJSONString(objs[i]["kid"]); ok && kid != "" {
-			kids[i] = kid
-			count[kid]++
-		}
-	}
-
-	keys := make(map[string]*rsa.PublicKey, len(entries))
-	for i, obj := range objs {
-		kid := kids[i]
-		var reason string
-		switch {
-		case obj == nil:
-			reason = jwkDropNotObject
-		case kid == "":
-			reason = jwkDropMissingKid
-		case count[kid] > 1:
-			reason = jwkDropDuplicateKid
-		default:
-			var key *rsa.PublicKey
-			key, reason = jwkRSAKey(obj)
-			if key != nil {
-				keys[kid] = key
-				continue
-			}
-		}
-		rep.drop(reason, kid)
-	}
-	return keys, rep, nil
-}
-
-// jwkRSAKey returns the key an entry describes, or why it is not usable.
-func jwkRSAKey(obj map[string]json.RawMessage) (*rsa.PublicKey, string) {
-	if kty, ok := jwkJSONString(obj["kty"]); !ok || kty != "RSA" {
-		return nil, jwkDropKty
-	}
-	if raw, present := obj["use"]; present {
-		if use, ok := jwkJSONString(raw); !ok || use != "sig" {
-			return nil, jwkDropUse
-		}
-	}
-	if raw, present := obj["alg"]; present {
-		if alg, ok := jwkJSONString(raw); !ok || alg != "RS256" {
-			return nil, jwkDropAlg
-		}
-	}
-	nb, ok := jwkBase64Field(obj["n"])
-	if !ok {
-		return nil, jwkDropBadModulus
-	}
-	n := new(big.Int).SetBytes(nb)
-	switch bits := n.BitLen(); {
-	case bits < minModulusBits:
-		return nil, jwkDropWeakModulus
-	case bits > maxModulusBits:
-		return nil, jwkDropLargeModulus
-	case n.Bit(0) == 0:
-		return nil, jwkDropBadModulus // an RSA modulus is odd
-	}
-	eb, ok := jwkBase64Field(obj["e"])
-	if !ok || len(eb) > 8 {
-		return nil, jwkDropBadExponent
-	}
-	if e := new(big.Int).SetBytes(eb); !e.IsInt64() || e.Int64() != jwkExponent {
-		return nil, jwkDropExponentNot65537
-	}
-	return &rsa.PublicKey{N: n, E: jwkExponent}, ""
-}
-
-func jwkBase64Field(raw json.RawMessage) ([]byte, bool) {
-	s, ok := jwkJSONString(raw)
-	if !ok || s == "" {
-		return nil, false
-	}
-	b, err := jwkBase64.DecodeString(s)
-	return b, err == nil && len(b) > 0
-}
-
-// jwkJSONString decodes raw if it is a JSON string.
-func jwkJSONString(raw json.RawMessage) (string, bool) {
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return nil, err
 }
