@@ -59,6 +59,8 @@ func (f *fetcher) Token() (*oauth2.Token, error) {
 	return t, nil
 }
 
+func (f *fetcher) fetched() int { return f.issued }
+
 func expiresIn(t *oauth2.Token) string {
 	if t.Expiry.IsZero() {
 		return "an unknown time"
@@ -70,6 +72,9 @@ func expiresIn(t *oauth2.Token) string {
 // what is wrong and what to change, from Auth0's {"error",
 // "error_description"} answer when there is one.
 func explainTokenError(err error, o *options) string {
+	if o.login {
+		return explainLoginError(err, o)
+	}
 	re, ok := errors.AsType[*oauth2.RetrieveError](err)
 	if !ok {
 		if errors.Is(err, context.Canceled) {
