@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -82,7 +83,7 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 
 	// 127.0.0.1 rather than localhost: no resolver, no IPv6 surprise
 	// (RFC 8252 §7.3, §8.3).
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.redirectPort)))
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on a loopback port for the login redirect: %w", err)
 	}

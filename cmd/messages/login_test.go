@@ -397,7 +397,9 @@ func TestLoginOptions(t *testing.T) {
 		{"given scopes", []string{"-dev", "-login", "-scope", "openid read:messages", "/api/private"}, "", "dev-cli", "openid read:messages offline_access"},
 		{"offline_access not doubled", []string{"-dev", "-login", "-scope", "offline_access", "/api/private"}, "", "dev-cli", "offline_access"},
 		{"no secret for a public client", []string{"-dev", "-login", "-client-secret", "s", "/api/private"}, "takes no client secret", "", ""},
-		{"-no-browser alone", []string{"-dev", "-no-browser", "/api/private"}, "-no-browser goes with -login", "", ""},
+		{"-no-browser alone", []string{"-dev", "-no-browser", "/api/private"}, "-no-browser and -redirect-port go with -login", "", ""},
+		{"-redirect-port alone", []string{"-dev", "-redirect-port", "8484", "/api/private"}, "-no-browser and -redirect-port go with -login", "", ""},
+		{"-redirect-port out of range", []string{"-dev", "-login", "-redirect-port", "70000", "/api/private"}, "want a port from 1 to 65535", "", ""},
 		{"no client id", []string{"-login", "-domain", "t.example", "-audience", "a", "/api/private"}, "your Native application's client id", "", ""},
 	}
 	for _, tt := range tests {

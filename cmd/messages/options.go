@@ -44,6 +44,7 @@ type options struct {
 	timeout      time.Duration
 	login        bool // the authorization code grant with PKCE, as a user
 	noBrowser    bool // with login: print the URL instead of opening a browser
+	redirectPort int  // with login: the loopback redirect's port; 0 = any free one
 }
 
 const usageText = `usage: messages [flags] PATH
@@ -71,6 +72,9 @@ Settings come from the flags, then the environment:
                        secret; with -dev: dev-cli, users reader and nobody);
                        the token is renewed with its refresh token
   -no-browser          with -login: print the login URL instead of opening it
+  -redirect-port N     with -login: listen for the redirect on this loopback
+                       port (default: any free one, RFC 8252 §7.3); for a
+                       tenant whose callback URLs must match with the port
   -n N                 call PATH N times, reusing one token (default 1)
   -token-cache FILE    keep the token in FILE (mode 0600) for later runs
   -print-token         print the access token on stdout (PATH is then optional)
@@ -107,6 +111,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		insecure     = fs.Bool("insecure", false, "")
 		loginFlag    = fs.Bool("login", false, "")
 		noBrowser    = fs.Bool("no-browser", false, "")
+		redirectPort = fs.Int("redirect-port", 0, "")
 	)
 	// Parse flags interspersed with positional arguments, so both
 	// "messages -n 5 /api/private" and "messages /api/private -n 5" work.
@@ -129,9 +134,12 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 
 	var errs []error
 	o := options{calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout,
-		login: *loginFlag, noBrowser: *noBrowser}
-	if o.noBrowser && !o.login {
-		errs = append(errs, errors.New("-no-browser goes with -login"))
+		login: *loginFlag, noBrowser: *noBrowser, redirectPort: *redirectPort}
+	if (o.noBrowser || given["redirect-port"]) && !o.login {
+		errs = append(errs, errors.New("-no-browser and -redirect-port go with -login"))
+	}
+	if o.redirectPort < 0 || o.redirectPort > 65535 {
+		errs = append(errs, fmt.Errorf("-redirect-port %d: want a port from 1 to 65535 (or 0 for any free one)", o.redirectPort))
 	}
 
 	switch len(positional) {
