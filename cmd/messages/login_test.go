@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,7 @@ type authServer struct {
 	codes        map[string]authRequest // issued, not yet redeemed
 	refresh      string                 // the one live refresh token
 	failExchange bool                   // answer every code with invalid_grant
+	fixedAccess  string                 // when set, every access token issued is this one
 	exchanges    int
 	refreshes    int
 	issued       int
@@ -96,9 +98,10 @@ func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
 	}
 	as.issued++
 	as.refresh = fmt.Sprintf("rt-%d", as.issued) // rotation: the old one is spent
+	access := cmp.Or(as.fixedAccess, fmt.Sprintf("at-%d", as.issued))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"access_token": fmt.Sprintf("at-%d", as.issued), "token_type": "Bearer", "expires_in": 3600,
+		"access_token": access, "token_type": "Bearer", "expires_in": 3600,
 		"refresh_token": as.refresh, "scope": "read:messages offline_access",
 	})
 }
@@ -281,22 +284,26 @@ func TestLoginCache(t *testing.T) {
 		expiry         time.Duration // of the cached access token, from now
 		refresh        string        // the cached refresh token
 		live           string        // the tenant's live refresh token
+		fixedAccess    string        // the tenant reissues this access token
 		wantLogin      bool
 		wantRefreshes  int
 		wantToken      string
 		wantNewRefresh string
 		wantStderr     string
 	}{
-		{"valid token reused", time.Hour, "rt-cached", "rt-cached", false, 0, "at-cached", "rt-cached", "using the cached token"},
-		{"expired token renewed with the refresh token", -time.Minute, "rt-cached", "rt-cached", false, 1, "at-1", "rt-1", "renewed the access token with the refresh token"},
-		{"about to expire renewed too", 30 * time.Second, "rt-cached", "rt-cached", false, 1, "at-1", "rt-1", "renewing it with its refresh token"},
-		{"refresh token refused: log in again", -time.Minute, "rt-spent", "rt-other", true, 1, "at-1", "rt-1", "the tenant refused the refresh token (Unknown or invalid refresh token.); logging in again"},
-		{"no refresh token: log in again", -time.Minute, "", "", true, 0, "at-1", "rt-1", "has expired or is about to; getting a new one"},
+		{"valid token reused", time.Hour, "rt-cached", "rt-cached", "", false, 0, "at-cached", "rt-cached", "using the cached token"},
+		{"expired token renewed with the refresh token", -time.Minute, "rt-cached", "rt-cached", "", false, 1, "at-1", "rt-1", "renewed the access token with the refresh token"},
+		{"about to expire renewed too", 30 * time.Second, "rt-cached", "rt-cached", "", false, 1, "at-1", "rt-1", "renewing it with its refresh token"},
+		// A JWT reissued within the same second can be byte-identical;
+		// the rotated refresh token must still be saved.
+		{"same access token reissued: rotated refresh token saved", -time.Minute, "rt-cached", "rt-cached", "at-cached", false, 1, "at-cached", "rt-1", "renewed the access token"},
+		{"refresh token refused: log in again", -time.Minute, "rt-spent", "rt-other", "", true, 1, "at-1", "rt-1", "the tenant refused the refresh token (Unknown or invalid refresh token.); logging in again"},
+		{"no refresh token: log in again", -time.Minute, "", "", "", true, 0, "at-1", "rt-1", "has expired or is about to; getting a new one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			as := newAuthServer(t)
-			as.refresh = tt.live
+			as.refresh, as.fixedAccess = tt.live, tt.fixedAccess
 			file := filepath.Join(t.TempDir(), "login.json")
 			o := options{login: true, issuer: as.url + "/", audience: "https://messages-api.test", clientID: "native-app", scopes: loginScopes("")}
 			seed := newTokenCache(file, &o)

@@ -58,10 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The token is reused for every call until shortly before it expires.
 	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, earlyExpiry)
 
-	saved, printed := "", ""
-	if cached != nil {
-		saved = cached.AccessToken
-	}
+	// A new token is a new *oauth2.Token from ts: compared by pointer, a
+	// renewal is saved even when the tenant reissued the same access token
+	// string (same claims within a second), since its refresh token rotated.
+	saved, printed := cached, ""
 	target := o.api.String() + o.path
 	failed, retried := 0, false
 	for i := 0; i < o.calls; i++ {
@@ -70,11 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fmt.Fprintln(stderr, "messages: "+explainTokenError(err, &o))
 			return 1
 		}
-		if cache != nil && tok.AccessToken != saved {
+		if cache != nil && tok != saved {
 			if err := cache.save(tok); err != nil {
 				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
 			}
-			saved = tok.AccessToken
+			saved = tok
 		}
 		if o.printToken && tok.AccessToken != printed {
 			fmt.Fprintln(stdout, tok.AccessToken)

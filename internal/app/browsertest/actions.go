@@ -4,13 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
+// StepTimeout bounds one wait, so a page that never gets there fails its
+// own test and leaves the browser to the next.
+const StepTimeout = 30 * time.Second
+
 // LogIn fills the dev tenant's login page (inputs named username and
 // password) and submits it. It waits for the form, not for what follows.
 func LogIn(ctx context.Context, username, password string) error {
+	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
 	if err := chromedp.Do(ctx,
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
@@ -22,26 +29,31 @@ func LogIn(ctx context.Context, username, password string) error {
 	return nil
 }
 
-// WaitText waits until the element sel exists and its text is not empty,
-// and returns that text.
-func WaitText(ctx context.Context, sel string) (string, error) {
-	q := strconv.Quote(sel)
-	text, err := chromedp.Run(ctx, chromedp.Poll[string](
-		`(() => { const e = document.querySelector(`+q+`); return e && e.textContent.trim() !== "" ? e.textContent : ""; })()`))
-	if err != nil {
-		return "", fmt.Errorf("wait for text in %s: %w", sel, err)
+// Until waits until the page has an element sel for which the JavaScript
+// expression cond (over the element, named e) is true. It rides through
+// navigations: chromedp retries the lookup in whatever page is current,
+// so a wait may start before a redirect chain ends.
+func Until(ctx context.Context, sel, cond string) error {
+	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	path := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); return e && (` + cond + `) ? e : null; })()`
+	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.JSPath(path))); err != nil {
+		return fmt.Errorf("wait for %s with %s: %w", sel, cond, err)
 	}
-	return text, nil
+	return nil
+}
+
+// WaitText waits until the element sel has some text, and returns it.
+func WaitText(ctx context.Context, sel string) (string, error) {
+	if err := Until(ctx, sel, `e.textContent.trim() !== ""`); err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(` + strconv.Quote(sel) + `).textContent`))
 }
 
 // WaitEmpty waits until the element sel exists and has no text.
 func WaitEmpty(ctx context.Context, sel string) error {
-	q := strconv.Quote(sel)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
-		`(() => { const e = document.querySelector(`+q+`); return e !== null && e.textContent.trim() === ""; })()`)); err != nil {
-		return fmt.Errorf("wait for %s to be empty: %w", sel, err)
-	}
-	return nil
+	return Until(ctx, sel, `e.textContent.trim() === ""`)
 }
 
 // Result is what a page shows for one call: the data-status attribute (""
@@ -61,12 +73,10 @@ func Call(ctx context.Context, button, result string) (Result, error) {
 	); err != nil {
 		return Result{}, fmt.Errorf("click %s: %w", button, err)
 	}
-	r, err := chromedp.Run(ctx, chromedp.Poll[Result](
-		`(() => { const e = document.querySelector(`+q+`);
-			if (!e || (!e.hasAttribute("data-status") && e.textContent.trim() === "")) return null;
-			return {status: e.getAttribute("data-status") || "", text: e.textContent}; })()`))
-	if err != nil {
-		return Result{}, fmt.Errorf("wait for %s after clicking %s: %w", result, button, err)
+	if err := Until(ctx, result, `e.hasAttribute("data-status") || e.textContent.trim() !== ""`); err != nil {
+		return Result{}, err
 	}
-	return r, nil
+	// One read of both, from the page itself.
+	return chromedp.Run(ctx, chromedp.Evaluate[Result](
+		`(() => { const e = document.querySelector(`+q+`); return {status: e.getAttribute("data-status") || "", text: e.textContent}; })()`))
 }

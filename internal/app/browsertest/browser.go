@@ -25,7 +25,7 @@ import (
 const ArtifactsEnv = "BROWSER_TEST_ARTIFACTS"
 
 // Timeout bounds one browser test, start of the browser included.
-const Timeout = 90 * time.Second
+const Timeout = 3 * time.Minute
 
 // DefaultArtifactsDir is where screenshots go when ArtifactsEnv is unset:
 // outside the repository, so they are never committed.
