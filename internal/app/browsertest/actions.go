@@ -48,7 +48,7 @@ func WaitText(ctx context.Context, sel string) (string, error) {
 	if err := Until(ctx, sel, `e.textContent.trim() !== ""`); err != nil {
 		return "", err
 	}
-	return chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(` + strconv.Quote(sel) + `).textContent`))
+	return chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(sel)+`).textContent`))
 }
 
 // WaitEmpty waits until the element sel exists and has no text.
