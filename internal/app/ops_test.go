@@ -246,7 +246,8 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	apiAddr, admAddr := freeAddr(t), freeAddr(t)
 	file := filepath.Join(t.TempDir(), "c.yaml")
 	_, apiPort, _ := net.SplitHostPort(apiAddr)
-	yaml := fmt.Sprintf("dev_tenant:\n  addr: %s\nhttp:\n  port: %s\n  drain_delay: 1s\nadmin:\n  addr: %s\n", freeAddr(t), apiPort, admAddr)
+	yaml := fmt.Sprintf("dev_tenant:\n  addr: %s\n  spa_addr: 127.0.0.1:0\n  key_file: %s\nhttp:\n  port: %s\n  drain_delay: 1s\nadmin:\n  addr: %s\n",
+		freeAddr(t), filepath.Join(t.TempDir(), "key.pem"), apiPort, admAddr)
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ func testConfig() Config {
 	return Config{
 		Addr:     "127.0.0.1:0",
 		Audience: testAudience,
+		KeyFile:  testKeyFile,
 		Clients: []Client{
 			{ID: readerID, Secret: readerSecret, Scopes: []string{"read:messages", "write:messages"}},
 			{ID: noScopeID, Secret: noScopeSec},
@@ -408,10 +410,16 @@ func TestDiscovery(t *testing.T) {
 				"issuer":                                iss,
 				"jwks_uri":                              iss + ".well-known/jwks.json",
 				"token_endpoint":                        iss + "oauth/token",
-				"grant_types_supported":                 []any{"client_credentials"},
+				"authorization_endpoint":                iss + "authorize",
+				"end_session_endpoint":                  iss + "v2/logout",
+				"response_types_supported":              []any{"code"},
+				"response_modes_supported":              []any{"query", "web_message"},
+				"code_challenge_methods_supported":      []any{"S256"},
+				"scopes_supported":                      []any{"openid", "profile", "email", "offline_access"},
+				"grant_types_supported":                 []any{"authorization_code", "client_credentials", "refresh_token"},
 				"subject_types_supported":               []any{"public"},
 				"id_token_signing_alg_values_supported": []any{"RS256"},
-				"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post"},
+				"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post", "none"},
 			}
 			if got, wantKeys := keysOf(doc), keysOf(want); !slices.Equal(got, wantKeys) {
 				t.Errorf("discovery members: got %v, want %v", got, wantKeys)
@@ -486,9 +494,14 @@ func TestJWKS(t *testing.T) {
 		t.Errorf("JWKS kid: got %q, want %q", kid, tn.kid)
 	}
 
+	// The kid is the key's thumbprint: the same key file, the same kid.
 	other, _ := startTenant(t, nil)
-	if _, otherKid := fetchKey(t, other); otherKid == kid {
-		t.Errorf("kid of a second tenant: got %q again, want a fresh random kid", otherKid)
+	if _, otherKid := fetchKey(t, other); otherKid != kid {
+		t.Errorf("kid of a second tenant on the same key file: got %q, want %q", otherKid, kid)
+	}
+	fresh, _ := startTenant(t, func(c *Config) { c.KeyFile = filepath.Join(t.TempDir(), "key.pem") })
+	if _, freshKid := fetchKey(t, fresh); freshKid == kid {
+		t.Errorf("kid of a tenant with a new key: got %q again, want another", freshKid)
 	}
 }
 
@@ -907,7 +920,7 @@ func TestModule(t *testing.T) {
 	var tn *Tenant
 	app := fx.New(
 		fx.NopLogger,
-		fx.Supply(testConfig(), zap.New(core)),
+		fx.Supply(testConfig(), zap.New(core), APIBaseURL(func() string { return "http://127.0.0.1:1" })),
 		Module,
 		fx.Populate(&tn),
 	)
