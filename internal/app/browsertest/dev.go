@@ -23,15 +23,23 @@ import (
 type Dev struct {
 	API    string // the API's base URL, "http://127.0.0.1:PORT"
 	Issuer string // the dev tenant's issuer, "http://127.0.0.1:PORT/"
+	SPA    string // the example SPA, "http://localhost:PORT/"
 	Config config.Config
 }
 
 // StartDev starts the app with app.Production (the real auth0 verifier
-// against the dev tenant) and stops it when t ends.
+// against the dev tenant) and stops it when t ends. The tenant and the SPA
+// get ports free a moment before: the issuer the verifier trusts and the
+// SPA origin the API's CORS allows are fixed in the config before start.
+// The signing key lives in t's temporary directory.
 func StartDev(t testing.TB) *Dev {
 	t.Helper()
-	overlay := "dev_tenant:\n  addr: " + freeAddr(t) + "\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"
-	file := filepath.Join(t.TempDir(), "browser-test.yaml")
+	dir := t.TempDir()
+	_, spaPort, _ := net.SplitHostPort(freeAddr(t))
+	overlay := "dev_tenant:\n  addr: " + freeAddr(t) + "\n  spa_addr: localhost:" + spaPort +
+		"\n  key_file: " + filepath.Join(dir, "dev-tenant-key.pem") +
+		"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"
+	file := filepath.Join(dir, "browser-test.yaml")
 	if err := os.WriteFile(file, []byte(overlay), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -42,14 +50,15 @@ func StartDev(t testing.TB) *Dev {
 	var (
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
+		spa    *devtenant.SPA
 	)
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	a := fxtest.New(t, app.Options(cfg, log, app.Production), fx.Populate(&srv, &tenant))
+	a := fxtest.New(t, app.Options(cfg, log, app.Production), fx.Populate(&srv, &tenant, &spa))
 	a.RequireStart()
 	t.Cleanup(a.RequireStop)
-	d := &Dev{API: "http://" + srv.Addr().String(), Issuer: tenant.Issuer(), Config: cfg}
-	for _, u := range []string{d.API, d.Issuer} {
-		if !strings.HasPrefix(u, "http://127.0.0.1:") {
+	d := &Dev{API: "http://" + srv.Addr().String(), Issuer: tenant.Issuer(), SPA: spa.URL(), Config: cfg}
+	for _, u := range []string{d.API, d.Issuer, d.SPA} {
+		if !strings.HasPrefix(u, "http://127.0.0.1:") && !strings.HasPrefix(u, "http://localhost:") {
 			t.Fatalf("got address %s, want loopback only in dev mode", u)
 		}
 	}
