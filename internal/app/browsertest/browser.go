@@ -33,7 +33,10 @@ func DefaultArtifactsDir() string {
 	return filepath.Join(os.TempDir(), "messages-api-browser-tests")
 }
 
-// chromiumNames are looked up on PATH after Debian's /usr/bin/chromium.
+// debianChromium is where Debian's chromium package puts the browser.
+const debianChromium = "/usr/bin/chromium"
+
+// chromiumNames are looked up on PATH after debianChromium.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
 // Chromium returns the path of the Chromium to drive: /usr/bin/chromium
@@ -42,13 +45,8 @@ var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "g
 // browser tests (.ci/run installs Chromium).
 func Chromium(t testing.TB) string {
 	t.Helper()
-	if fi, err := os.Stat("/usr/bin/chromium"); err == nil && !fi.IsDir() {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range chromiumNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	if path := findChromium(os.Stat, exec.LookPath); path != "" {
+		return path
 	}
 	const msg = "no Chromium found (looked for /usr/bin/chromium, then chromium, chromium-browser, google-chrome on PATH); " +
 		"install it (Debian: apt-get install -y chromium) to run the browser tests"
@@ -56,6 +54,19 @@ func Chromium(t testing.TB) string {
 		t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
 	}
 	t.Skip(msg)
+	return ""
+}
+
+// findChromium returns the first Chromium found, or "".
+func findChromium(stat func(string) (os.FileInfo, error), lookPath func(string) (string, error)) string {
+	if fi, err := stat(debianChromium); err == nil && !fi.IsDir() {
+		return debianChromium
+	}
+	for _, name := range chromiumNames {
+		if p, err := lookPath(name); err == nil {
+			return p
+		}
+	}
 	return ""
 }
 
