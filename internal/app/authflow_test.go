@@ -180,3 +180,27 @@ func TestDevModeAuthorizationCode(t *testing.T) {
 		}
 	})
 }
+
+// TestDevTokenSurvivesRestart saves a dev token, restarts the whole app on
+// the same config (same key file) and calls the API with it.
+func TestDevTokenSurvivesRestart(t *testing.T) {
+	cfg := devConfig(t)
+	start := func() (*fxtest.App, string, string) {
+		var (
+			srv    *httpapi.Server
+			tenant *devtenant.Tenant
+		)
+		a := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&srv, &tenant))
+		a.RequireStart()
+		return a, "http://" + srv.Addr().String(), tenant.Issuer()
+	}
+	first, _, iss := start()
+	saved := devToken(t, iss, "dev-reader", "dev-reader-secret", cfg.DevTenant.Audience)
+	first.RequireStop()
+
+	second, api, _ := start()
+	defer second.RequireStop()
+	if status, body := get(t, api+"/api/private-scoped", saved); status != http.StatusOK {
+		t.Errorf("a token saved before the restart: got %d %s, want 200", status, body)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -61,6 +62,19 @@ func testConfig() Config {
 // It returns the tenant and the observed logs.
 func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.ObservedLogs) {
 	t.Helper()
+	tn, logs, _ := startTenantWithClock(t, mutate)
+	return tn, logs
+}
+
+// testClock starts at fixedNow and moves only when a test says so.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return fixedNow.Add(time.Duration(c.offset.Load())) }
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// startTenantWithClock is startTenant with the tenant's clock exposed.
+func startTenantWithClock(t *testing.T, mutate func(*Config)) (*Tenant, *observer.ObservedLogs, *testClock) {
+	t.Helper()
 	cfg := testConfig()
 	if mutate != nil {
 		mutate(&cfg)
@@ -70,7 +84,8 @@ func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.Observe
 	if err != nil {
 		t.Fatalf("New: got error %v, want nil", err)
 	}
-	tn.now = func() time.Time { return fixedNow }
+	clock := &testClock{}
+	tn.now = clock.now
 	if err := tn.Start(t.Context()); err != nil {
 		t.Fatalf("Start: got error %v, want nil", err)
 	}
@@ -81,7 +96,7 @@ func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.Observe
 			t.Errorf("Stop: got error %v, want nil", err)
 		}
 	})
-	return tn, logs
+	return tn, logs, clock
 }
 
 type response struct {
@@ -92,7 +107,11 @@ type response struct {
 
 func do(t *testing.T, req *http.Request) response {
 	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second}
+	return doWith(t, &http.Client{Timeout: 10 * time.Second}, req)
+}
+
+func doWith(t *testing.T, c *http.Client, req *http.Request) response {
+	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
