@@ -3,6 +3,7 @@ module github.com/example/messages-api
 go 1.26.0
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/auth0/go-jwt-middleware/v2 v2.3.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/go-chi/chi/v5 v5.5.0

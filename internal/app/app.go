@@ -24,7 +24,8 @@ import (
 )
 
 // Run loads the config from args and environ, then runs the app until
-// SIGINT or SIGTERM. It returns the process exit code: 2 for a bad config, 1 for a failed start.
+// SIGINT or SIGTERM. It returns the process exit code: 2 for a bad config,
+// 1 for a failed start (one line on stderr saying why).
 func Run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
 	if err != nil {
@@ -38,21 +39,26 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	defer func() { _ = log.Sync() }()
 	app := fx.New(Options(cfg, log, Production))
-	if app.Err() != nil {
-		return 1 // Fx has logged why
+	if err := app.Err(); err != nil {
+		fmt.Fprintln(stderr, "api: cannot compose the service:", err)
+		return 1
 	}
 	// Start, wait, stop by hand rather than app.Run, which calls os.Exit on
 	// a failed start and would skip the flush of the buffered logs.
 	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 	defer cancel()
 	if err := app.Start(startCtx); err != nil {
-		return 1 // Fx has logged why
+		_ = log.Sync()
+		fmt.Fprintln(stderr, startError(err, cfg))
+		return 1
 	}
 	sig := <-app.Wait()
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancelStop()
 	if err := app.Stop(stopCtx); err != nil {
-		return 1 // Fx has logged why
+		_ = log.Sync()
+		fmt.Fprintln(stderr, "api: stop failed:", err)
+		return 1
 	}
 	return sig.ExitCode
 }
@@ -74,7 +80,10 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 		fx.StopTimeout(cfg.HTTP.DrainDelay + cfg.HTTP.ShutdownTimeout + 5*time.Second),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
 			z := &fxevent.ZapLogger{Logger: l.Named("fx")}
-			z.UseLogLevel(zapcore.DebugLevel) // Fx's wiring events are noise in production
+			// Fx's wiring events are noise in production, and its errors are
+			// what Run prints, in one line: both at debug.
+			z.UseLogLevel(zapcore.DebugLevel)
+			z.UseErrorLevel(zapcore.DebugLevel)
 			return z
 		}),
 		config.Module(cfg),
@@ -99,9 +108,13 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	if cfg.Dev {
 		opts = append(opts, fx.Invoke(func(s *httpapi.Server) { api.Store(s) }))
 	}
-	opts = append(opts, fx.Invoke(func(l *zap.Logger) {
-		l.Info("starting", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
-			zap.Any("config", cfg.Effective()))
+	// Last, so the whole effective config is logged once everything has
+	// started, not ahead of a failed start's one line.
+	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
+		lc.Append(fx.StartHook(func() {
+			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
+				zap.Any("config", cfg.Effective()))
+		}))
 	}))
 	return fx.Options(opts...)
 }

@@ -16,12 +16,14 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/domain"
+	"github.com/example/messages-api/internal/ports"
 )
 
 var prodEnv = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://messages-api.example.com", "PORT=0", "HOST=127.0.0.1", "ADMIN_ADDR=127.0.0.1:0"}
@@ -64,6 +66,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 	}{
 		{"/api/public", "", 200, `{"message":"Hello from a public endpoint! You don't need to be authenticated to see this."}`},
 		{"/api/private", "", 401, ""},
+		{"/api/private", "forged", 401, `{"error":"invalid_token","error_description":"unknown test token"}`},
 		{"/api/private", "nobody", 200, `{"message":"Hello from a private endpoint! You need to be authenticated to see this."}`},
 		{"/api/private-scoped", "nobody", 403, ""},
 		{"/api/private-scoped", "reader", 200, `{"message":"Hello from a private endpoint! You need to be authenticated and have a scope of read:messages to see this."}`},
@@ -79,6 +82,20 @@ func TestAppWithFakeVerifier(t *testing.T) {
 			}
 		})
 	}
+	t.Run("keys unavailable", func(t *testing.T) {
+		v.Fail(ports.ErrKeysUnavailable)
+		defer v.Fail(nil)
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/private", nil)
+		req.Header.Set("Authorization", "Bearer reader")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" {
+			t.Errorf("got %d with Retry-After %q, want 503 with Retry-After 5", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
 }
 
 // TestDevMode gets tokens from the dev tenant with the client-credentials
@@ -190,7 +207,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"no domain nor audience", nil, nil, "AUTH0_DOMAIN is not set"},
 		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}, "AUTH0_AUDIENCE is not set"},
 		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}, "must use https"},
-		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port)"},
+		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port, from the environment)"},
 		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev [-dev-reset]] [-config FILE]"},
 	}
 	for _, tt := range tests {
@@ -203,5 +220,23 @@ func TestRunRefusesBadConfig(t *testing.T) {
 				t.Errorf("got message %q, want one naming %q", stderr.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestAuth0ModuleExposesOnlyThePort: outside its module, the graph sees the
+// port and the key source (readiness), never the verifier's internals.
+func TestAuth0ModuleExposesOnlyThePort(t *testing.T) {
+	cfg, err := config.Load(false, "", prodEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]any{"*auth0.Verifier": new(*auth0.Verifier), "auth0.KeyFinder": new(auth0.KeyFinder)} {
+		if err := fx.ValidateApp(app.Options(cfg, zap.NewNop(), app.Production), fx.Populate(target)); err == nil {
+			t.Errorf("got %s reachable from outside the auth0 module, want it private", name)
+		}
+	}
+	var port ports.TokenVerifier
+	if err := fx.ValidateApp(app.Options(cfg, zap.NewNop(), app.Production), fx.Populate(&port)); err != nil {
+		t.Errorf("got %v, want ports.TokenVerifier in the graph", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -191,43 +190,6 @@ func TestServerLimits(t *testing.T) {
 			t.Errorf("got status %d, want 431", resp.StatusCode)
 		}
 	})
-}
-
-// TestGracefulShutdown stops the app while requests are in flight: every
-// one of them completes with 200, and new connections are refused after.
-func TestGracefulShutdown(t *testing.T) {
-	v := testVerifier()
-	v.Slow(500 * time.Millisecond)
-	app, api, _ := fakeApp(t, v)
-	const n = 20
-	var wg sync.WaitGroup
-	statuses := make(chan int, n)
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	for range n {
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, api+"/api/private", nil)
-			req.Header.Set("Authorization", "Bearer nobody")
-			resp, err := client.Do(req)
-			if err != nil {
-				statuses <- -1
-				return
-			}
-			resp.Body.Close()
-			statuses <- resp.StatusCode
-		})
-	}
-	waitFor(t, func() bool { return v.Calls() == n }, "all requests in flight")
-	app.RequireStop()
-	wg.Wait()
-	close(statuses)
-	for s := range statuses {
-		if s != 200 {
-			t.Errorf("got status %d for an in-flight request, want 200", s)
-		}
-	}
-	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(api, "http://"), time.Second); err == nil {
-		t.Errorf("got a new connection accepted after shutdown, want refused")
-	}
 }
 
 // TestSIGTERMExitsZero runs the real binary in dev mode and stops it with

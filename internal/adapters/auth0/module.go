@@ -10,13 +10,14 @@ import (
 // Module provides the production ports.TokenVerifier. It needs a Config, a
 // KeySourceConfig, a prometheus.Registerer and a *zap.Logger from the graph. The key source warms up
 // in the background when the app starts, so a tenant outage never blocks
-// startup, and stops with the app.
+// startup, and stops with the app. The graph outside sees only the port
+// and *KeySource (for readiness); the rest is private to the module.
 var Module = fx.Module("auth0",
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("auth0") }),
-	fx.Provide(
-		fx.Annotate(newKeySource, fx.As(fx.Self()), fx.As(new(KeyFinder))),
-		fx.Annotate(New, fx.As(fx.Self()), fx.As(new(ports.TokenVerifier))),
-	),
+	fx.Provide(newKeySource),
+	fx.Provide(func(ks *KeySource) KeyFinder { return ks }, fx.Private),
+	fx.Provide(New, fx.Private), // *Verifier, for its metrics
+	fx.Provide(func(v *Verifier) ports.TokenVerifier { return v }),
 	fx.Invoke(RegisterMetrics),
 	fx.Invoke(func(lc fx.Lifecycle, ks *KeySource) { lc.Append(fx.StartStopHook(ks.Start, ks.Stop)) }),
 )

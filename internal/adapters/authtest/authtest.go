@@ -5,7 +5,6 @@ package authtest
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
@@ -18,7 +17,7 @@ type Verifier struct {
 	mu     sync.RWMutex
 	tokens map[string]domain.Claims
 	err    error
-	delay  time.Duration
+	gate   *Gate
 	calls  int
 }
 
@@ -48,12 +47,43 @@ func (v *Verifier) Fail(err error) {
 	v.err = err
 }
 
-// Slow makes every Verify take d (or until its context ends), to hold
-// requests in flight in shutdown and timeout tests.
-func (v *Verifier) Slow(d time.Duration) {
+// Hold makes every Verify from now on wait at the returned gate until it
+// is released (or the request's context ends), to keep requests in flight
+// in shutdown tests without guessing how long they take.
+func (v *Verifier) Hold() *Gate {
+	g := &Gate{open: make(chan struct{}), arrived: make(chan struct{}, 1<<16)}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.delay = d
+	v.gate = g
+	return g
+}
+
+// Gate holds Verify calls until Release.
+type Gate struct {
+	open     chan struct{}
+	arrived  chan struct{} // one value per call that reached the gate
+	released sync.Once
+}
+
+// Arrived blocks until n more calls have reached the gate.
+func (g *Gate) Arrived(n int) {
+	for range n {
+		<-g.arrived
+	}
+}
+
+// Release lets every held call, and every later one, through.
+func (g *Gate) Release() { g.released.Do(func() { close(g.open) }) }
+
+func (g *Gate) wait(ctx context.Context) {
+	select {
+	case g.arrived <- struct{}{}:
+	default: // more arrivals than anyone will count
+	}
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+	}
 }
 
 // Calls reports how many times Verify ran.
@@ -67,15 +97,10 @@ func (v *Verifier) Calls() int {
 func (v *Verifier) Verify(ctx context.Context, token string) (domain.Claims, error) {
 	v.mu.Lock()
 	v.calls++
-	delay := v.delay
+	gate := v.gate
 	v.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
+	if gate != nil {
+		gate.wait(ctx)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()

@@ -19,7 +19,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
-	"github.com/knadh/koanf/providers/file"
+	fileprovider "github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 	"go.uber.org/zap/zapcore"
@@ -84,6 +84,7 @@ var Env = map[string]string{
 	"HTTP_SHUTDOWN_TIMEOUT":     "http.shutdown_timeout",
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",
+	"DEV_TENANT_ADDR":           "dev_tenant.addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
@@ -118,8 +119,25 @@ func Parse(args, environ []string) (Config, error) {
 const usage = "usage: api [-dev [-dev-reset]] [-config FILE]"
 
 // Load merges the defaults, the dev overlay when dev is set, the file at
-// path when it is not empty, and environ, then validates the result.
+// path when it is not empty, and environ, then validates the result. Errors
+// name each setting by where it was set: the file, or the environment
+// variable; an unknown setting in the file gets the closest known one.
 func Load(dev bool, path string, environ []string) (Config, error) {
+	var file *koanf.Koanf
+	if path != "" {
+		file = koanf.New(".")
+		if err := file.Load(fileprovider.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+		if err := checkFileKeys(path, file); err != nil {
+			return Config{}, err
+		}
+	}
+	c, err := load(dev, file, environ)
+	return c, attribute(err, sources(path, file, environ))
+}
+
+func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	k := koanf.New(".")
 	if err := k.Load(rawbytes.Provider(configs.Default), yaml.Parser()); err != nil {
 		return Config{}, fmt.Errorf("embedded defaults: %w", err)
@@ -129,9 +147,9 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			return Config{}, fmt.Errorf("embedded dev config: %w", err)
 		}
 	}
-	if path != "" {
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+	if file != nil {
+		if err := k.Merge(file); err != nil {
+			return Config{}, err
 		}
 	}
 	err := k.Load(env.Provider(".", env.Opt{

@@ -119,8 +119,8 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 	}{
 		{"defaults", nil, ""},
 		{"HOST=localhost", []string{"HOST=localhost"}, ""},
-		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host)"},
-		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host)"},
+		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host, from the environment)"},
+		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host, from the environment)"},
 		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
 	}
 	for _, tt := range tests {
@@ -197,4 +197,48 @@ func TestParseDevReset(t *testing.T) {
 	if _, err := config.Parse([]string{"-dev-reset"}, nil); err == nil || !strings.Contains(err.Error(), "-dev-reset needs -dev") {
 		t.Errorf("-dev-reset alone: got error %v, want one saying it needs -dev", err)
 	}
+}
+
+// TestErrorsNameTheSource: a bad value is named by where it was set, and an
+// unknown setting in a file gets the closest known one.
+func TestErrorsNameTheSource(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		want    []string // fragments; "FILE" stands for the file's path
+	}{
+		{"port from the environment", "", append(slices.Clone(base), "PORT=70000"), []string{"PORT (http.port, from the environment) 70000"}},
+		{"port from the file", "http:\n  port: 70000\n", base, []string{"http.port (in file FILE) 70000"}},
+		{"environment wins over file", "http:\n  port: 8080\n", append(slices.Clone(base), "PORT=70000"), []string{"PORT (http.port, from the environment)"}},
+		{"duration from the file", "http:\n  read_timeout: 0s\n", base, []string{"http.read_timeout (in file FILE) must be positive"}},
+		{"misspelt key", "http:\n  prot: 1\n", base, []string{`config file FILE: unknown setting "http.prot"; did you mean "http.port"?`}},
+		{"misspelt nested key", "keys:\n  fetch_timout: 2s\n", base, []string{`did you mean "keys.fetch_timeout"?`}},
+		{"misspelt section", "htp:\n  port: 1\n", base, []string{`unknown setting "htp.port"; did you mean "http.port"?`}},
+		{"nothing close", "zzzzzzzz: 1\n", base, []string{`unknown setting "zzzzzzzz"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.file)
+			_, err := config.Load(false, path, tt.environ)
+			for _, w := range tt.want {
+				w = strings.ReplaceAll(w, "FILE", path)
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("got error %v, want one containing %q", err, w)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), "did you mean") && tt.name == "nothing close" {
+				t.Errorf("got a suggestion in %v, want none for a key nothing resembles", err)
+			}
+		})
+	}
+}
+
+func TestDevTenantAddrFromEnvironment(t *testing.T) {
+	c, err := config.Load(true, "", []string{"DEV_TENANT_ADDR=127.0.0.1:4011"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "dev tenant addr", c.DevTenant.Addr, "127.0.0.1:4011")
+	want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:4011/")
 }

@@ -365,6 +365,20 @@ func TestUserTokens(t *testing.T) {
 			t.Errorf("got id_token %v, refresh_token %v; want only an access token", body["id_token"] != nil, body["refresh_token"] != nil)
 		}
 	})
+	t.Run("refresh narrows the scope to the grant", func(t *testing.T) {
+		code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid offline_access read:messages", "nobody")
+		_, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
+		form := refreshForm(spaID, body["refresh_token"].(string))
+		form.Set("scope", "openid read:messages") // read:messages was never granted to nobody
+		status, body := postForm(t, tn, form)
+		if status != http.StatusOK || body["scope"] != "openid" || body["refresh_token"] == nil {
+			t.Fatalf("got %d scope %v, refresh token %v; want 200, scope openid and a new refresh token", status, body["scope"], body["refresh_token"] != nil)
+		}
+		// The rotated token still carries the whole grant.
+		if status, body := postForm(t, tn, refreshForm(spaID, body["refresh_token"].(string))); status != http.StatusOK || body["scope"] != "openid offline_access" {
+			t.Errorf("next refresh: got %d scope %v, want 200 and openid offline_access", status, body["scope"])
+		}
+	})
 	t.Run("refresh keeps the grant, drops the nonce", func(t *testing.T) {
 		code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid offline_access read:messages", "reader")
 		_, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))

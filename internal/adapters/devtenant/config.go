@@ -103,7 +103,6 @@ func DefaultKeyFile() (string, error) {
 type settings struct {
 	addr     netip.AddrPort
 	spaAddr  netip.AddrPort // zero when there is no SPA
-	spaHost  string         // the host as configured, for the SPA's origin
 	audience string
 	ttl      time.Duration
 	clients  map[string]*client
@@ -142,7 +141,6 @@ func validate(cfg Config) (settings, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("spa_addr: %w", err))
 		}
-		s.spaHost, _, _ = net.SplitHostPort(cfg.SPAAddr)
 		if c := s.clients[cfg.SPAClientID]; c == nil || c.typ != TypeSPA {
 			errs = append(errs, fmt.Errorf("spa_client_id %q must name a client of type spa", cfg.SPAClientID))
 		}

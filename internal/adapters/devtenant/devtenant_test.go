@@ -233,6 +233,17 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"scope with space", func(c *Config) { c.Clients[0].Scopes = []string{"read messages"} }, "not a valid scope token"},
 		{"empty scope", func(c *Config) { c.Clients[0].Scopes = []string{""} }, "not a valid scope token"},
 		{"duplicate scope", func(c *Config) { c.Clients[0].Scopes = []string{"a", "a"} }, "listed twice"},
+		{"unknown client type", func(c *Config) { c.Clients[0].Type = "web" }, "must be m2m, spa or native"},
+		{"m2m with redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://localhost/"} }, "no redirect_uris"},
+		{"spa with secret", func(c *Config) { withUsers(c); c.Clients[3].Secret = "spa-secret-9x" }, "has no secret"},
+		{"spa without redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = nil }, "at least one URL"},
+		{"redirect with fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/#x"} }, "fragment"},
+		{"relative redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"/cb"} }, "absolute"},
+		{"user without password", func(c *Config) { withUsers(c); c.Users[0].Password = "" }, "password must be set"},
+		{"duplicate user", func(c *Config) { withUsers(c); c.Users[1].Username = "reader" }, "is not unique"},
+		{"bad permission", func(c *Config) { withUsers(c); c.Users[0].Permissions = []string{"a b"} }, "not a valid scope token"},
+		{"spa_addr not loopback", func(c *Config) { withUsers(c); c.SPAAddr, c.SPAClientID = "0.0.0.0:3000", spaID }, "loopback"},
+		{"spa_client_id not spa", func(c *Config) { withUsers(c); c.SPAAddr, c.SPAClientID = "127.0.0.1:0", cliID }, "must name a client of type spa"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()

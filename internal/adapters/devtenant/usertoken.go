@@ -126,14 +126,12 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 	}
 	gr := rt.grant
 	gr.nonce = "" // a refreshed ID token carries no nonce (OIDC Core section 12.2)
-	if requested := splitScope(p.Scope); len(requested) > 0 {
-		for _, s := range requested {
-			if !slices.Contains(rt.scope, s) {
-				return tokenResponse{}, denied(http.StatusBadRequest, "invalid_scope", "Scope "+s+" was not granted to this refresh token")
-			}
-		}
+	// A scope parameter narrows the new access token to requested ∩
+	// granted, as at /authorize; the SDK asks again for every configured
+	// scope, granted or not. The new refresh token keeps the whole grant.
+	if requested := splitScope(p.Scope); len(requested) > 0 && !slices.Equal(requested, gr.scope) {
 		narrowed := gr
-		narrowed.scope = requested
+		narrowed.scope = slices.DeleteFunc(requested, func(s string) bool { return !slices.Contains(gr.scope, s) })
 		resp, terr := t.userTokens(c, narrowed, rt.family, false)
 		if terr == nil {
 			resp.RefreshToken = t.grants.issueRefresh(c.id, rt.family, gr)

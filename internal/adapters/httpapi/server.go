@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,29 +49,48 @@ func (c *ServerConfig) setDefaults() {
 
 // Server is the API's HTTP listener.
 type Server struct {
-	cfg     ServerConfig
-	srv     *http.Server
-	log     *zap.Logger
-	ln      net.Listener
-	serving atomic.Bool // listening and not shutting down: what readiness reports
+	cfg      ServerConfig
+	srv      *http.Server
+	log      *zap.Logger
+	ln       net.Listener
+	serving  atomic.Bool // listening and not shutting down: what readiness reports
+	draining atomic.Bool // from the start of Stop: every response closes its connection
+
+	mu          sync.Mutex
+	fresh       map[net.Conn]struct{} // accepted, first request not read yet
+	freshChange chan struct{}         // closed and replaced when fresh changes
 }
 
 // NewServer builds the API server; Start makes it listen. metrics may be nil.
 func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger) *Server {
 	cfg.setDefaults()
-	return &Server{
-		cfg: cfg,
-		log: log,
-		srv: &http.Server{
-			Handler:           NewHandler(cfg.Handler, verifier, log, WithMetrics(metrics)),
-			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-			ReadTimeout:       cfg.ReadTimeout,
-			WriteTimeout:      cfg.WriteTimeout,
-			IdleTimeout:       cfg.IdleTimeout,
-			MaxHeaderBytes:    cfg.MaxHeaderBytes,
-			ErrorLog:          zap.NewStdLog(log.Named("http")),
-		},
+	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{})}
+	s.srv = &http.Server{
+		ConnState:         s.trackFresh,
+		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, WithMetrics(metrics))),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
+	return s
+}
+
+// closeWhileDraining answers "Connection: close" once the drain has begun,
+// so each kept-alive client finishes its request and moves to a fresh
+// connection (another replica's, behind a load balancer) while this
+// listener still accepts. Not http.Server.SetKeepAlivesEnabled(false): it
+// also closes idle connections at once, racing a request the client has
+// just sent on one, which is exactly the loss the drain exists to avoid.
+func (s *Server) closeWhileDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Start listens synchronously, so a port clash fails startup, then serves
@@ -85,18 +105,57 @@ func (s *Server) Start(context.Context) error {
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve failed", zap.Error(err))
 		}
 	}()
 	return nil
 }
 
-// Stop reports not ready first, waits the drain delay, then closes the
+// trackFresh keeps the connections whose first request has not been read:
+// net/http drops a request it finishes reading after Shutdown has begun, so
+// Stop waits for them first.
+func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if state == http.StateNew {
+		s.fresh[c] = struct{}{}
+	} else if _, ok := s.fresh[c]; ok {
+		delete(s.fresh, c)
+	} else {
+		return
+	}
+	close(s.freshChange)
+	s.freshChange = make(chan struct{})
+}
+
+// waitFresh returns once no accepted connection awaits its first request
+// (each has one at most ReadHeaderTimeout), or when ctx ends.
+func (s *Server) waitFresh(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		n, changed := len(s.fresh), s.freshChange
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Stop reports not ready and turns keep-alives off first (each response
+// then closes its connection), waits the drain delay, then closes the
 // listener (new connections are refused) and lets in-flight requests
-// finish, for at most the shutdown timeout.
+// finish, for at most the shutdown timeout. A connection left idle through
+// the whole drain is closed by the shutdown; with a drain delay longer
+// than the clients' pause between requests there is none.
 func (s *Server) Stop(ctx context.Context) error {
 	s.serving.Store(false)
+	s.draining.Store(true)
 	s.log.Info("shutting down", zap.Duration("drain_delay", s.cfg.DrainDelay),
 		zap.Duration("timeout", s.cfg.ShutdownTimeout))
 	select {
@@ -105,11 +164,12 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
+	s.waitFresh(ctx)
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close() // past the deadline: cut the stragglers off
 		return fmt.Errorf("httpapi: shutdown: %w", err)
 	}
-	s.log.Info("stopped")
+	s.log.Info("API server stopped")
 	return nil
 }
 

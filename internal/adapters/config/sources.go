@@ -1,0 +1,97 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+
+	"github.com/example/messages-api/configs"
+)
+
+// knownKeys is every setting a file may hold: the leaves of the embedded
+// defaults and the dev overlay.
+func knownKeys() []string {
+	k := koanf.New(".")
+	for _, b := range [][]byte{configs.Default, configs.Dev} {
+		_ = k.Load(rawbytes.Provider(b), yaml.Parser()) // both are tested to parse
+	}
+	return k.Keys()
+}
+
+// checkFileKeys refuses a setting in the file at path that does not exist,
+// suggesting the closest known one.
+func checkFileKeys(path string, file *koanf.Koanf) error {
+	known := knownKeys()
+	var errs []error
+	for _, key := range file.Keys() {
+		if slices.Contains(known, key) || slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
+			continue
+		}
+		msg := fmt.Sprintf("config file %s: unknown setting %q", path, key)
+		if s := closest(key, known); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return errors.Join(errs...)
+}
+
+// closest is the known key nearest to key by edit distance, or "" when
+// none is near enough to be what was meant (at most a third of its length).
+func closest(key string, known []string) string {
+	best, bestDist := "", len(key)/3+1
+	for _, k := range known {
+		if d := levenshtein.ComputeDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// sources maps each setting given in the file or the environment to where
+// it came from, the environment last (it wins).
+func sources(path string, file *koanf.Koanf, environ []string) map[string]string {
+	src := map[string]string{}
+	if file != nil {
+		for _, key := range file.Keys() {
+			src[key] = "file " + path
+		}
+	}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if key, ok := Env[name]; ok {
+			src[key] = "env " + name
+		}
+	}
+	return src
+}
+
+var namedSetting = regexp.MustCompile(`\b([A-Z][A-Z0-9_]*) \(([a-z0-9_.]+)\)`)
+
+// attribute rewrites each "NAME (key)" in err to say where the value came
+// from: "http.port (in file c.yaml)" when a file set it, "PORT (http.port,
+// from the environment)" when the environment did; defaults stay as they are.
+func attribute(err error, src map[string]string) error {
+	if err == nil {
+		return nil
+	}
+	msg := namedSetting.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		parts := namedSetting.FindStringSubmatch(m)
+		name, key := parts[1], parts[2]
+		switch where := src[key]; {
+		case strings.HasPrefix(where, "file "):
+			return fmt.Sprintf("%s (in %s)", key, where)
+		case strings.HasPrefix(where, "env "):
+			return fmt.Sprintf("%s (%s, from the environment)", name, key)
+		}
+		return m
+	})
+	return errors.New(msg)
+}

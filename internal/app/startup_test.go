@@ -1,0 +1,46 @@
+package app_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/example/messages-api/internal/app"
+)
+
+// TestTakenPortStopsStartup holds each listener's address taken and checks
+// that start-up stops with exit 1 and one line naming the setting, the
+// address and what to do.
+func TestTakenPortStopsStartup(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    string
+	}{
+		{"API", nil, append(append([]string{}, prodEnv...), "PORT="+port),
+			"api: cannot listen on " + addr + " for PORT (http.port): address already in use; is another instance running? set PORT to a free one"},
+		{"admin", nil, append(append([]string{}, prodEnv...), "ADMIN_ADDR="+addr),
+			"api: cannot listen on " + addr + " for ADMIN_ADDR (admin.addr): address already in use; is another instance running? set ADMIN_ADDR to a free one"},
+		{"dev tenant", []string{"-dev"}, []string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=" + addr, "LOG_LEVEL=error"},
+			"api: cannot listen on " + addr + " for DEV_TENANT_ADDR (dev_tenant.addr): address already in use; is another instance running? set DEV_TENANT_ADDR to a free one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			if got := app.Run(tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
+				t.Errorf("got exit code %d, want 1", got)
+			}
+			if got := strings.TrimSpace(stderr.String()); got != tt.want {
+				t.Errorf("got\n%s\nwant exactly one line:\n%s", got, tt.want)
+			}
+		})
+	}
+}
