@@ -937,7 +937,7 @@ func assertNoSecretsLogged(t *testing.T, entries []observer.LoggedEntry) {
 	t.Helper()
 	for _, e := range entries {
 		line := e.Message + " " + fmt.Sprint(e.ContextMap())
-		for _, s := range []string{readerSecret, noScopeSec, oddSecret, "eyJ"} {
+		for _, s := range []string{readerSecret, noScopeSec, oddSecret, "eyJ", "reader-password", "nobody-password", "wrong"} {
 			if strings.Contains(line, s) {
 				t.Errorf("log entry %q: got a secret or token in it, want none", line)
 			}
