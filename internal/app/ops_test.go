@@ -131,7 +131,8 @@ func TestHealthAndReadiness(t *testing.T) {
 func devApp(t *testing.T, extraYAML string) (*fxtest.App, string) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "test.yaml")
-	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\nadmin:\n  addr: 127.0.0.1:0\n" + strings.Replace(extraYAML, "http:\n", "http:\n  port: 0\n", 1)
+	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\n  spa_addr: 127.0.0.1:0\n  key_file: " + filepath.Join(t.TempDir(), "key.pem") +
+		"\nadmin:\n  addr: 127.0.0.1:0\n" + strings.Replace(extraYAML, "http:\n", "http:\n  port: 0\n", 1)
 	if !strings.Contains(extraYAML, "http:") {
 		yaml += "http:\n  port: 0\n"
 	}

@@ -85,6 +85,7 @@ var Env = map[string]string{
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",
 	"DEV_TENANT_ADDR":           "dev_tenant.addr",
+	"DEV_TENANT_SPA_ADDR":       "dev_tenant.spa_addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestSPA(t *testing.T) {
@@ -51,6 +53,15 @@ func TestSPA(t *testing.T) {
 		if res := authorizeGET(t, tn, params); res.status != http.StatusOK {
 			t.Errorf("authorize with redirect %s/: got %d, want 200 (registered)", origin, res.status)
 		}
+	}
+
+	// A taken port (the team's own SPA on it, say) only costs the example.
+	taken := testConfig()
+	taken.SPAAddr, taken.SPAClientID = strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/"), spaID
+	core, logs := observer.New(zapcore.WarnLevel)
+	second := NewSPA(taken, tn, nil, zap.New(core))
+	if err := second.Start(t.Context()); err != nil || second.URL() != "" || logs.FilterMessageSnippet("in use").Len() != 1 {
+		t.Errorf("SPA on a taken port: got error %v, URL %q, %d warnings; want no error, no URL, one warning", err, second.URL(), logs.FilterMessageSnippet("in use").Len())
 	}
 
 	off := NewSPA(testConfig(), tn, nil, nil)
