@@ -57,6 +57,10 @@ func StartDev(t testing.TB) *Dev {
 	a.RequireStart()
 	t.Cleanup(a.RequireStop)
 	d := &Dev{API: "http://" + srv.Addr().String(), Issuer: tenant.Issuer(), SPA: spa.URL(), Config: cfg}
+	if d.SPA == "" {
+		// The SPA steps aside when its address is taken.
+		t.Fatalf("the example SPA is not serving: its port %s was taken since it was picked; run the test again", spaPort)
+	}
 	for _, u := range []string{d.API, d.Issuer, d.SPA} {
 		if !strings.HasPrefix(u, "http://127.0.0.1:") && !strings.HasPrefix(u, "http://localhost:") {
 			t.Fatalf("got address %s, want loopback only in dev mode", u)
