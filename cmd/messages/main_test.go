@@ -125,7 +125,7 @@ type result struct {
 func runCmd(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := run(t.Context(), args, func(k string) string { return env[k] }, &stdout, &stderr, nil)
 	return result{code, stdout.String(), stderr.String()}
 }
 
