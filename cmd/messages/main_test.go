@@ -72,13 +72,17 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(front.Close)
 	f.tenantURL = front.URL
 
-	keys, err := auth0.NewKeySource(auth0.KeySourceConfig{Issuer: tenant.Issuer(), AllowInsecureLoopback: true}, nil, log)
+	tn, err := auth0.NewTenant(tenant.Issuer(), true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth0.NewKeySource(tn, auth0.KeySourceConfig{}, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys.Start()
 	t.Cleanup(keys.Stop)
-	verifier, err := auth0.New(auth0.Config{Domain: tenant.Issuer(), Audiences: []string{dt.Audience}, AllowInsecureLoopback: true}, keys)
+	verifier, err := auth0.New(tn, auth0.Config{Audiences: []string{dt.Audience}}, keys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	// started, not ahead of a failed start's one line.
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
 		lc.Append(fx.StartHook(func() {
-			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
+			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
 				zap.Any("config", cfg.Effective()))
 		}))
 	}))
