@@ -47,6 +47,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	dt := cfg.DevTenant // the clients of configs/dev.yaml
 	dt.Addr = "127.0.0.1:0"
+	dt.KeyFile = filepath.Join(t.TempDir(), "key.pem") // never the user's cache
 	tenant, err := devtenant.New(dt, log)
 	if err != nil {
 		t.Fatal(err)

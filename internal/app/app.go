@@ -32,6 +32,12 @@ func Run(args, environ []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
 		return 2
 	}
+	if cfg.Dev {
+		if cfg.DevTenant.Listener, err = inheritedListener(environ); err != nil {
+			fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
+			return 2
+		}
+	}
 	log, err := newLogger(cfg.Log)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)

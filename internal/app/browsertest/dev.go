@@ -28,25 +28,10 @@ type Dev struct {
 }
 
 // StartDev starts the app with app.Production (the real auth0 verifier
-// against the dev tenant) and stops it when t ends. The tenant and the SPA
-// get ports free a moment before: the issuer the verifier trusts and the
-// SPA origin the API's CORS allows are fixed in the config before start.
-// The signing key lives in t's temporary directory.
+// against the dev tenant) and stops it when t ends; see DevConfig.
 func StartDev(t testing.TB) *Dev {
 	t.Helper()
-	dir := t.TempDir()
-	_, spaPort, _ := net.SplitHostPort(freeAddr(t))
-	overlay := "dev_tenant:\n  addr: " + freeAddr(t) + "\n  spa_addr: localhost:" + spaPort +
-		"\n  key_file: " + filepath.Join(dir, "dev-tenant-key.pem") +
-		"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"
-	file := filepath.Join(dir, "browser-test.yaml")
-	if err := os.WriteFile(file, []byte(overlay), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(true, file, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := DevConfig(t)
 	var (
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
@@ -58,8 +43,7 @@ func StartDev(t testing.TB) *Dev {
 	t.Cleanup(a.RequireStop)
 	d := &Dev{API: "http://" + srv.Addr().String(), Issuer: tenant.Issuer(), SPA: spa.URL(), Config: cfg}
 	if d.SPA == "" {
-		// The SPA steps aside when its address is taken.
-		t.Fatalf("the example SPA is not serving: its port %s was taken since it was picked; run the test again", spaPort)
+		t.Fatal("the example SPA is not serving")
 	}
 	for _, u := range []string{d.API, d.Issuer, d.SPA} {
 		if !strings.HasPrefix(u, "http://127.0.0.1:") && !strings.HasPrefix(u, "http://localhost:") {
@@ -69,13 +53,38 @@ func StartDev(t testing.TB) *Dev {
 	return d
 }
 
-// freeAddr returns a 127.0.0.1 address free a moment ago.
-func freeAddr(t testing.TB) string {
+// DevConfig is the dev config with the API and admin on port 0, the signing
+// key in t's temporary directory and the tenant and the SPA on listeners
+// opened here and handed over: the issuer the verifier trusts and the SPA
+// origin the API's CORS allows are fixed in the config before start, and a
+// port that is never closed cannot be taken in between. environ (KEY=VALUE)
+// is laid over that. The listeners are closed when t ends, if the app did
+// not start.
+func DevConfig(t testing.TB, environ ...string) config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	tenant, spa := listen(t), listen(t)
+	_, spaPort, _ := net.SplitHostPort(spa.Addr().String())
+	overlay := "dev_tenant:\n  addr: " + tenant.Addr().String() + "\n  spa_addr: localhost:" + spaPort +
+		"\n  key_file: " + filepath.Join(dir, "dev-tenant-key.pem") + "\n"
+	file := filepath.Join(dir, "dev-test.yaml")
+	if err := os.WriteFile(file, []byte(overlay), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(true, file, append([]string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0"}, environ...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DevTenant.Listener, cfg.DevTenant.SPAListener = tenant, spa
+	return cfg
+}
+
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Cleanup(func() { _ = ln.Close() }) // a no-op once the app has served and closed it
+	return ln
 }
