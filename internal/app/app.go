@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/fx"
@@ -91,13 +92,22 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 		admin.Module,
 		admin.Readiness("http", (*httpapi.Server).Ready),
 	}
+	// The dev tenant's pages name the API's bound address, known once the
+	// API has started; api is filled in after httpapi is wired, so the
+	// tenant still starts first.
+	var api atomic.Pointer[httpapi.Server]
 	if cfg.Dev {
 		// First, so the tenant is up before the key source warms up.
-		opts = append(opts, devtenant.Module, admin.Readiness("dev_tenant", (*devtenant.Tenant).Ready), fx.Invoke(func(l *zap.Logger) {
-			l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
-		}))
+		opts = append(opts, devtenant.Module, admin.Readiness("dev_tenant", (*devtenant.Tenant).Ready),
+			fx.Supply(devtenant.APIBaseURL(func() string { return apiBaseURL(api.Load()) })),
+			fx.Invoke(func(l *zap.Logger) {
+				l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
+			}))
 	}
 	opts = append(opts, verifier, httpapi.Module)
+	if cfg.Dev {
+		opts = append(opts, fx.Invoke(func(s *httpapi.Server) { api.Store(s) }))
+	}
 	// Last, so the whole effective config is logged once everything has
 	// started, not ahead of a failed start's one line.
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
@@ -107,6 +117,14 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 		}))
 	}))
 	return fx.Options(opts...)
+}
+
+// apiBaseURL is "http://HOST:PORT" of a serving API, else "".
+func apiBaseURL(s *httpapi.Server) string {
+	if s == nil || !s.Ready() { // Ready (an atomic) orders the read of Addr after Start
+		return ""
+	}
+	return "http://" + s.Addr().String()
 }
 
 // newLogger builds JSON logs for production and console logs for dev.

@@ -101,15 +101,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 // TestDevMode gets tokens from the dev tenant with the client-credentials
 // grant and calls all three endpoints, verified by the real auth0 adapter.
 func TestDevMode(t *testing.T) {
-	tenantAddr := freeAddr(t)
-	file := filepath.Join(t.TempDir(), "test.yaml")
-	if err := os.WriteFile(file, []byte("dev_tenant:\n  addr: "+tenantAddr+"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(true, file, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := devConfig(t)
 	var (
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
@@ -142,6 +134,24 @@ func TestDevMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// devConfig is the dev config with every listener on a free loopback port
+// and the tenant's key in a temporary directory.
+func devConfig(t *testing.T) config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "test.yaml")
+	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\n  spa_addr: 127.0.0.1:0\n  key_file: " + filepath.Join(dir, "key.pem") +
+		"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(true, file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func devToken(t *testing.T, issuer, id, secret, audience string) string {
@@ -198,7 +208,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"no audience", nil, []string{"AUTH0_DOMAIN=example.auth0.com"}, "AUTH0_AUDIENCE is not set"},
 		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}, "must use https"},
 		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port, from the environment)"},
-		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev] [-config FILE]"},
+		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev [-dev-reset]] [-config FILE]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

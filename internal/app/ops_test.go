@@ -208,9 +208,14 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := fmt.Sprintf("dev_tenant:\n  spa_addr: 127.0.0.1:0\n  key_file: %s\n", filepath.Join(t.TempDir(), "key.pem"))
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-dev")
+	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0",
 		"DEV_TENANT_ADDR=" + freeAddr(t), "HTTP_DRAIN_DELAY=1s"}
 	stderr, err := cmd.StderrPipe()

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -99,15 +100,23 @@ func Parse(args, environ []string) (Config, error) {
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dev := fs.Bool("dev", false, "run with the local dev tenant on loopback")
+	reset := fs.Bool("dev-reset", false, "with -dev: replace the dev tenant's signing key (tokens issued before stop working)")
 	path := fs.String("config", "", "a YAML file laid over the embedded defaults")
 	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("%w (usage: api [-dev] [-config FILE])", err)
+		return Config{}, fmt.Errorf("%w (%s)", err, usage)
 	}
 	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q (usage: api [-dev] [-config FILE])", fs.Arg(0))
+		return Config{}, fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), usage)
 	}
-	return Load(*dev, *path, environ)
+	if *reset && !*dev {
+		return Config{}, fmt.Errorf("-dev-reset needs -dev (%s)", usage)
+	}
+	c, err := Load(*dev, *path, environ)
+	c.DevTenant.ResetKey = *reset
+	return c, err
 }
+
+const usage = "usage: api [-dev [-dev-reset]] [-config FILE]"
 
 // Load merges the defaults, the dev overlay when dev is set, the file at
 // path when it is not empty, and environ, then validates the result. Errors
@@ -181,6 +190,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	c.Dev = dev
 	c.effective = k.All()
 	delete(c.effective, "dev_tenant.clients")
+	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
 		// Dev mode verifies the local tenant's tokens through the same
 		// adapter as production; only loopback http is let through. The
@@ -208,6 +218,17 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			ids = append(ids, cl.ID)
 		}
 		c.effective["dev_tenant.client_ids"] = ids
+		usernames := make([]string, 0, len(c.DevTenant.Users))
+		for _, u := range c.DevTenant.Users {
+			usernames = append(usernames, u.Username)
+		}
+		c.effective["dev_tenant.usernames"] = usernames
+		// The example SPA calls the API from its own origin.
+		for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+			if !strings.HasSuffix(o, ":0") && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
+				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
+			}
+		}
 		c.effective["auth0.domain"] = c.Auth0.Domain
 		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}

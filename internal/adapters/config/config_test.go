@@ -54,7 +54,9 @@ func TestLoad(t *testing.T) {
 			want(t, "audience", strings.Join(c.Auth0.Audiences, "|"), "https://messages-api.dev")
 			want(t, "http host", c.HTTP.Host, "127.0.0.1")
 			want(t, "log format", c.Log.Format, "console")
-			want(t, "clients", len(c.DevTenant.Clients), 2)
+			want(t, "clients", len(c.DevTenant.Clients), 4)
+			want(t, "users", len(c.DevTenant.Users), 2)
+			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000 http://127.0.0.1:3000")
 			want(t, "insecure loopback", c.Keys.AllowInsecureLoopback, true)
 		}},
 	}
@@ -170,12 +172,30 @@ func TestEffectiveHasNoSecrets(t *testing.T) {
 	}
 	text := fmt.Sprint(eff)
 	for _, cl := range c.DevTenant.Clients {
-		if strings.Contains(text, cl.Secret) {
+		if cl.Secret != "" && strings.Contains(text, cl.Secret) {
 			t.Errorf("got the secret of client %s in the effective config", cl.ID)
 		}
 		if !strings.Contains(text, cl.ID) {
 			t.Errorf("got no client id %s in the effective config, want it", cl.ID)
 		}
+	}
+	for _, u := range c.DevTenant.Users {
+		if strings.Contains(text, u.Password) {
+			t.Errorf("got the password of user %s in the effective config", u.Username)
+		}
+	}
+}
+
+func TestParseDevReset(t *testing.T) {
+	c, err := config.Parse([]string{"-dev", "-dev-reset"}, nil)
+	if err != nil || !c.DevTenant.ResetKey {
+		t.Errorf("-dev -dev-reset: got reset %v, error %v; want reset true, no error", c.DevTenant.ResetKey, err)
+	}
+	if c, err := config.Parse([]string{"-dev"}, nil); err != nil || c.DevTenant.ResetKey {
+		t.Errorf("-dev: got reset %v, error %v; want reset false, no error", c.DevTenant.ResetKey, err)
+	}
+	if _, err := config.Parse([]string{"-dev-reset"}, nil); err == nil || !strings.Contains(err.Error(), "-dev-reset needs -dev") {
+		t.Errorf("-dev-reset alone: got error %v, want one saying it needs -dev", err)
 	}
 }
 

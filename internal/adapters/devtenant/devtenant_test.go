@@ -15,9 +15,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +49,7 @@ func testConfig() Config {
 	return Config{
 		Addr:     "127.0.0.1:0",
 		Audience: testAudience,
+		KeyFile:  testKeyFile,
 		Clients: []Client{
 			{ID: readerID, Secret: readerSecret, Scopes: []string{"read:messages", "write:messages"}},
 			{ID: noScopeID, Secret: noScopeSec},
@@ -59,6 +62,19 @@ func testConfig() Config {
 // It returns the tenant and the observed logs.
 func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.ObservedLogs) {
 	t.Helper()
+	tn, logs, _ := startTenantWithClock(t, mutate)
+	return tn, logs
+}
+
+// testClock starts at fixedNow and moves only when a test says so.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return fixedNow.Add(time.Duration(c.offset.Load())) }
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// startTenantWithClock is startTenant with the tenant's clock exposed.
+func startTenantWithClock(t *testing.T, mutate func(*Config)) (*Tenant, *observer.ObservedLogs, *testClock) {
+	t.Helper()
 	cfg := testConfig()
 	if mutate != nil {
 		mutate(&cfg)
@@ -68,7 +84,8 @@ func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.Observe
 	if err != nil {
 		t.Fatalf("New: got error %v, want nil", err)
 	}
-	tn.now = func() time.Time { return fixedNow }
+	clock := &testClock{}
+	tn.now = clock.now
 	if err := tn.Start(t.Context()); err != nil {
 		t.Fatalf("Start: got error %v, want nil", err)
 	}
@@ -79,7 +96,7 @@ func startTenant(t *testing.T, mutate func(*Config)) (*Tenant, *observer.Observe
 			t.Errorf("Stop: got error %v, want nil", err)
 		}
 	})
-	return tn, logs
+	return tn, logs, clock
 }
 
 type response struct {
@@ -90,7 +107,11 @@ type response struct {
 
 func do(t *testing.T, req *http.Request) response {
 	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second}
+	return doWith(t, &http.Client{Timeout: 10 * time.Second}, req)
+}
+
+func doWith(t *testing.T, c *http.Client, req *http.Request) response {
+	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -212,6 +233,17 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"scope with space", func(c *Config) { c.Clients[0].Scopes = []string{"read messages"} }, "not a valid scope token"},
 		{"empty scope", func(c *Config) { c.Clients[0].Scopes = []string{""} }, "not a valid scope token"},
 		{"duplicate scope", func(c *Config) { c.Clients[0].Scopes = []string{"a", "a"} }, "listed twice"},
+		{"unknown client type", func(c *Config) { c.Clients[0].Type = "web" }, "must be m2m, spa or native"},
+		{"m2m with redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://localhost/"} }, "no redirect_uris"},
+		{"spa with secret", func(c *Config) { withUsers(c); c.Clients[3].Secret = "spa-secret-9x" }, "has no secret"},
+		{"spa without redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = nil }, "at least one URL"},
+		{"redirect with fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/#x"} }, "fragment"},
+		{"relative redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"/cb"} }, "absolute"},
+		{"user without password", func(c *Config) { withUsers(c); c.Users[0].Password = "" }, "password must be set"},
+		{"duplicate user", func(c *Config) { withUsers(c); c.Users[1].Username = "reader" }, "is not unique"},
+		{"bad permission", func(c *Config) { withUsers(c); c.Users[0].Permissions = []string{"a b"} }, "not a valid scope token"},
+		{"spa_addr not loopback", func(c *Config) { withUsers(c); c.SPAAddr, c.SPAClientID = "0.0.0.0:3000", spaID }, "loopback"},
+		{"spa_client_id not spa", func(c *Config) { withUsers(c); c.SPAAddr, c.SPAClientID = "127.0.0.1:0", cliID }, "must name a client of type spa"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()
@@ -408,10 +440,16 @@ func TestDiscovery(t *testing.T) {
 				"issuer":                                iss,
 				"jwks_uri":                              iss + ".well-known/jwks.json",
 				"token_endpoint":                        iss + "oauth/token",
-				"grant_types_supported":                 []any{"client_credentials"},
+				"authorization_endpoint":                iss + "authorize",
+				"end_session_endpoint":                  iss + "v2/logout",
+				"response_types_supported":              []any{"code"},
+				"response_modes_supported":              []any{"query", "web_message"},
+				"code_challenge_methods_supported":      []any{"S256"},
+				"scopes_supported":                      []any{"openid", "profile", "email", "offline_access"},
+				"grant_types_supported":                 []any{"authorization_code", "client_credentials", "refresh_token"},
 				"subject_types_supported":               []any{"public"},
 				"id_token_signing_alg_values_supported": []any{"RS256"},
-				"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post"},
+				"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post", "none"},
 			}
 			if got, wantKeys := keysOf(doc), keysOf(want); !slices.Equal(got, wantKeys) {
 				t.Errorf("discovery members: got %v, want %v", got, wantKeys)
@@ -486,9 +524,14 @@ func TestJWKS(t *testing.T) {
 		t.Errorf("JWKS kid: got %q, want %q", kid, tn.kid)
 	}
 
+	// The kid is the key's thumbprint: the same key file, the same kid.
 	other, _ := startTenant(t, nil)
-	if _, otherKid := fetchKey(t, other); otherKid == kid {
-		t.Errorf("kid of a second tenant: got %q again, want a fresh random kid", otherKid)
+	if _, otherKid := fetchKey(t, other); otherKid != kid {
+		t.Errorf("kid of a second tenant on the same key file: got %q, want %q", otherKid, kid)
+	}
+	fresh, _ := startTenant(t, func(c *Config) { c.KeyFile = filepath.Join(t.TempDir(), "key.pem") })
+	if _, freshKid := fetchKey(t, fresh); freshKid == kid {
+		t.Errorf("kid of a tenant with a new key: got %q again, want another", freshKid)
 	}
 }
 
@@ -907,7 +950,7 @@ func TestModule(t *testing.T) {
 	var tn *Tenant
 	app := fx.New(
 		fx.NopLogger,
-		fx.Supply(testConfig(), zap.New(core)),
+		fx.Supply(testConfig(), zap.New(core), APIBaseURL(func() string { return "http://127.0.0.1:1" })),
 		Module,
 		fx.Populate(&tn),
 	)

@@ -5,15 +5,13 @@ package auth0test
 
 import (
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/example/messages-api/internal/adapters/devtenant"
 )
 
 var sharedKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
@@ -45,24 +43,14 @@ func (s *Signer) Claims(clientID, scope string) map[string]any {
 	}
 }
 
-// Sign returns a compact RS256 JWS of claims.
+// Sign returns a compact RS256 JWS of claims, signed by the dev tenant's
+// signer, so tests and the dev tenant produce the same token shape.
 func (s *Signer) Sign(claims map[string]any) (string, error) {
-	enc := base64.RawURLEncoding
-	header, err := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "kid": s.Kid})
+	signer, err := devtenant.NewSigner(s.Private, s.Kid)
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := enc.EncodeToString(header) + "." + enc.EncodeToString(payload)
-	digest := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.Private, crypto.SHA256, digest[:])
-	if err != nil {
-		return "", err
-	}
-	return input + "." + enc.EncodeToString(sig), nil
+	return signer.Sign(claims)
 }
 
 // Key implements auth0.KeyFinder with the signer's one key.

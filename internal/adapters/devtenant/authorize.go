@@ -1,0 +1,251 @@
+package devtenant
+
+import (
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// sessionCookie names the tenant's login session, for single sign-on.
+const sessionCookie = "devtenant_session"
+
+// authorizeParams are the /authorize parameters the login form posts back
+// as hidden inputs; anything else (the SDK's auth0Client, say) is dropped.
+var authorizeParams = []string{
+	"response_type", "client_id", "redirect_uri", "scope", "audience", "state", "nonce",
+	"code_challenge", "code_challenge_method", "response_mode", "prompt",
+}
+
+// authzRequest is a validated /authorize request.
+type authzRequest struct {
+	client      *client
+	redirectURI string
+	webMessage  bool // response_mode=web_message: answer with postMessage
+	state       string
+	nonce       string
+	challenge   string
+	prompt      string
+	scope       []string // as requested
+	hidden      [][2]string
+}
+
+// authzError is a refusal of an /authorize request. With redirect false
+// the client or redirect URI could not be trusted, so the user sees an
+// error page and nothing is redirected (RFC 6749 section 4.1.2.1).
+type authzError struct {
+	redirect bool
+	code     string
+	desc     string
+}
+
+func pageError(desc string) *authzError { return &authzError{code: "invalid_request", desc: desc} }
+
+func redirectError(code, desc string) *authzError {
+	return &authzError{redirect: true, code: code, desc: desc}
+}
+
+// serveAuthorize runs RFC 6749 section 4.1.1 in Auth0's shape: GET shows
+// the login page (or answers at once for a logged-in session), POST checks
+// the login form.
+func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	var params url.Values
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			t.renderError(w, http.StatusBadRequest, "invalid_request", "The login form could not be read")
+			return
+		}
+		params = r.PostForm
+	} else {
+		params = r.URL.Query()
+	}
+	ar, aerr := t.parseAuthorize(params)
+	if aerr != nil {
+		t.refuse(w, r, ar, aerr)
+		return
+	}
+	if r.Method == http.MethodPost {
+		t.checkLogin(w, r, ar, params)
+		return
+	}
+	if ar.prompt != "login" {
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			if s, ok := t.grants.session(c.Value); ok {
+				t.issueCode(w, r, ar, s)
+				return
+			}
+		}
+	}
+	if ar.prompt == "none" {
+		t.refuse(w, r, ar, redirectError("login_required", "Login required"))
+		return
+	}
+	t.renderLogin(w, http.StatusOK, ar, "", "")
+}
+
+// parseAuthorize validates params. Until the client and redirect URI are
+// known good, refusals are page errors; after, they are redirected.
+func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
+	for _, name := range authorizeParams {
+		if len(params[name]) > 1 {
+			return authzRequest{}, pageError("Parameter included more than once: " + name)
+		}
+	}
+	id, redirectURI := params.Get("client_id"), params.Get("redirect_uri")
+	c := t.clients[id]
+	switch {
+	case id == "":
+		return authzRequest{}, pageError("Missing required parameter: client_id")
+	case c == nil:
+		return authzRequest{}, pageError("Unknown client: " + id)
+	case !c.public():
+		return authzRequest{}, &authzError{code: "unauthorized_client", desc: "Client " + id + " is an m2m client: it uses the client_credentials grant"}
+	case redirectURI == "":
+		return authzRequest{}, pageError("Missing required parameter: redirect_uri")
+	case !c.allowsRedirect(redirectURI):
+		return authzRequest{}, pageError("The redirect_uri " + redirectURI + " is not registered for client " + id)
+	}
+	ar := authzRequest{
+		client: c, redirectURI: redirectURI, state: params.Get("state"), nonce: params.Get("nonce"),
+		challenge: params.Get("code_challenge"), prompt: params.Get("prompt"),
+		scope: splitScope(params.Get("scope")),
+	}
+	for _, name := range authorizeParams {
+		if v := params.Get(name); v != "" {
+			ar.hidden = append(ar.hidden, [2]string{name, v})
+		}
+	}
+	switch params.Get("response_mode") {
+	case "", "query":
+	case "web_message":
+		ar.webMessage = true
+	default:
+		return ar, redirectError("invalid_request", "Unsupported response_mode: "+params.Get("response_mode")+" (query and web_message are)")
+	}
+	switch method := params.Get("code_challenge_method"); {
+	case params.Get("response_type") == "":
+		return ar, redirectError("invalid_request", "Missing required parameter: response_type")
+	case params.Get("response_type") != "code":
+		return ar, redirectError("unsupported_response_type", "Unsupported response_type: "+params.Get("response_type")+" (only code is)")
+	case ar.challenge == "":
+		return ar, redirectError("invalid_request", "Missing required parameter: code_challenge (PKCE, RFC 7636, is required for public clients)")
+	case method == "plain":
+		return ar, redirectError("invalid_request", "code_challenge_method plain is not supported: use S256")
+	case method != "S256":
+		return ar, redirectError("invalid_request", "code_challenge_method must be S256")
+	case len(ar.challenge) != 43 || strings.ContainsFunc(ar.challenge, notBase64URL):
+		return ar, redirectError("invalid_request", "code_challenge must be a base64url SHA-256 digest (43 characters)")
+	}
+	if aud := params.Get("audience"); aud != "" && aud != t.audience {
+		return ar, redirectError("access_denied", "Service not found: "+aud)
+	}
+	for _, s := range ar.scope {
+		if !isScopeToken(s) {
+			return ar, redirectError("invalid_scope", "Invalid scope: "+s)
+		}
+	}
+	switch ar.prompt {
+	case "", "none", "login", "consent":
+	default:
+		return ar, redirectError("invalid_request", "Unsupported prompt: "+ar.prompt)
+	}
+	return ar, nil
+}
+
+// checkLogin handles the posted login form.
+func (t *Tenant) checkLogin(w http.ResponseWriter, r *http.Request, ar authzRequest, form url.Values) {
+	u, ok := t.login(form.Get("username"), form.Get("password"))
+	if !ok {
+		t.log.Info("login refused", zap.String("client_id", ar.client.id), zap.String("username", form.Get("username")))
+		t.renderLogin(w, http.StatusBadRequest, ar, form.Get("username"), "Wrong username or password.")
+		return
+	}
+	s := session{user: u, authTime: t.now()}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: t.grants.startSession(s), Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	t.log.Info("user logged in", zap.String("client_id", ar.client.id), zap.String("sub", u.sub))
+	t.issueCode(w, r, ar, s)
+}
+
+// issueCode answers with a new code bound to the client, the redirect URI
+// and the challenge, valid for codeTTL.
+func (t *Tenant) issueCode(w http.ResponseWriter, r *http.Request, ar authzRequest, s session) {
+	code := t.grants.issueCode(authCode{
+		clientID: ar.client.id, redirectURI: ar.redirectURI, challenge: ar.challenge,
+		grant:   grant{user: s.user, scope: userScope(ar.scope, s.user), nonce: ar.nonce, authTime: s.authTime},
+		expires: t.now().Add(codeTTL),
+	})
+	t.respond(w, r, ar, [][2]string{{"code", code}})
+}
+
+// refuse shows an error page, or sends the error to the redirect URI.
+func (t *Tenant) refuse(w http.ResponseWriter, r *http.Request, ar authzRequest, aerr *authzError) {
+	t.log.Info("authorization refused", zap.String("error", aerr.code), zap.String("error_description", aerr.desc), zap.Bool("redirected", aerr.redirect))
+	if !aerr.redirect {
+		t.renderError(w, http.StatusBadRequest, aerr.code, aerr.desc)
+		return
+	}
+	t.respond(w, r, ar, [][2]string{{"error", aerr.code}, {"error_description", aerr.desc}})
+}
+
+// respond delivers an authorization response (RFC 6749 section 4.1.2) to
+// the validated redirect URI, with state as received.
+func (t *Tenant) respond(w http.ResponseWriter, r *http.Request, ar authzRequest, values [][2]string) {
+	if ar.state != "" {
+		values = append(values, [2]string{"state", ar.state})
+	}
+	if ar.webMessage {
+		t.renderWebMessage(w, originOf(ar.redirectURI), values)
+		return
+	}
+	u, _ := url.Parse(ar.redirectURI) // parsed when validated
+	q := u.Query()
+	for _, kv := range values {
+		q.Set(kv[0], kv[1])
+	}
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// serveLogout ends the login session and goes to returnTo when it is one
+// of the client's URLs (or of any public client's without client_id), as
+// Auth0's /v2/logout does.
+func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		t.grants.endSession(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	q := r.URL.Query()
+	returnTo := q.Get("returnTo")
+	if returnTo == "" {
+		t.renderError(w, http.StatusOK, "", "You are logged out of the dev tenant.")
+		return
+	}
+	allowed := false
+	if id := q.Get("client_id"); id != "" {
+		c := t.clients[id]
+		allowed = c != nil && c.allowsLogoutReturn(returnTo)
+	} else {
+		allowed = slices.ContainsFunc(slices.Collect(maps.Values(t.clients)), func(c *client) bool { return c.allowsLogoutReturn(returnTo) })
+	}
+	if !allowed {
+		t.renderError(w, http.StatusBadRequest, "invalid_request", "The returnTo URL "+returnTo+" is not an allowed logout URL: logged out, not redirected")
+		return
+	}
+	http.Redirect(w, r, returnTo, http.StatusFound)
+}
+
+// notBase64URL reports a rune outside the base64url alphabet (RFC 4648
+// section 5), padding included.
+func notBase64URL(r rune) bool {
+	return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+}

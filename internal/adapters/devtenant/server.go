@@ -1,0 +1,105 @@
+package devtenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// server is one loopback HTTP listener with a synchronous start (a taken
+// port fails there) and a graceful, bounded stop. The tenant and the
+// example SPA each run one.
+type server struct {
+	name    string // in errors: "devtenant", "devtenant spa"
+	log     *zap.Logger
+	addr    netip.AddrPort // may have port 0
+	handler http.Handler
+
+	ready atomic.Bool
+	bound atomic.Pointer[netip.AddrPort] // nil until started
+
+	mu     sync.Mutex // guards srv, done and closed
+	srv    *http.Server
+	done   chan struct{} // closed when the current Serve returns
+	closed bool          // stop has run for the current srv
+}
+
+// start listens, records the bound address and serves in a goroutine.
+func (s *server) start(ctx context.Context) (netip.AddrPort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil && !s.closed {
+		return netip.AddrPort{}, fmt.Errorf("%s: already started", s.name)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.addr.String())
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%s: listen on %s: %w", s.name, s.addr, err)
+	}
+	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		_ = ln.Close()
+		return netip.AddrPort{}, fmt.Errorf("%s: unexpected listener address %T", s.name, ln.Addr())
+	}
+	bound := netip.AddrPortFrom(tcpAddr.AddrPort().Addr().Unmap(), tcpAddr.AddrPort().Port())
+	s.bound.Store(&bound)
+
+	errLog, err := zap.NewStdLogAt(s.log, zap.WarnLevel)
+	if err != nil {
+		_ = ln.Close()
+		return netip.AddrPort{}, fmt.Errorf("%s: server error log: %w", s.name, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          errLog,
+	}
+	done := make(chan struct{})
+	s.srv, s.done, s.closed = srv, done, false
+	s.ready.Store(true)
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.ready.Store(false)
+			s.log.Error("stopped serving", zap.String("server", s.name), zap.Error(err))
+		}
+	}()
+	return bound, nil
+}
+
+// stop shuts down gracefully until ctx ends, then closes what is left. It
+// reports whether a running server was stopped.
+func (s *server) stop(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil || s.closed {
+		return false, nil
+	}
+	s.ready.Store(false)
+	s.closed = true
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		// ctx ended first: drop the remaining connections.
+		_ = s.srv.Close()
+	}
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+	}
+	if err != nil {
+		return true, fmt.Errorf("%s: shutdown: %w", s.name, err)
+	}
+	return true, nil
+}

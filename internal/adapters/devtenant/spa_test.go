@@ -1,0 +1,60 @@
+package devtenant
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+)
+
+func TestSPA(t *testing.T) {
+	tn, _ := startTenant(t, func(c *Config) {
+		withUsers(c)
+		c.SPAAddr, c.SPAClientID = "127.0.0.1:0", spaID
+	})
+	cfg := testConfig()
+	cfg.SPAAddr, cfg.SPAClientID = "127.0.0.1:0", spaID
+	spa := NewSPA(cfg, tn, func() string { return "http://127.0.0.1:8081" }, zap.NewNop())
+	if err := spa.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = spa.Stop(context.Background()) })
+	base := spa.URL()
+	if !strings.HasPrefix(base, "http://localhost:") {
+		t.Fatalf("URL: got %q, want http://localhost:PORT/", base)
+	}
+
+	for _, tt := range []struct{ path, wantType, wantBody string }{
+		{"", "text/html", `id="call-private-scoped"`},
+		{"app.js", "text/javascript", "createAuth0Client"},
+		{"auth0-spa-js.production.js", "text/javascript", "createAuth0Client"},
+		{"config.json", "application/json", `"apiBaseUrl":"http://127.0.0.1:8081"`},
+	} {
+		res := get(t, base+tt.path)
+		if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), tt.wantType) || !strings.Contains(string(res.body), tt.wantBody) {
+			t.Errorf("GET /%s: got %d %s, want 200 %s containing %s", tt.path, res.status, res.header.Get("Content-Type"), tt.wantType, tt.wantBody)
+		}
+	}
+	conf := decodeJSON(t, get(t, base+"config.json").body)
+	if conf["domain"] != strings.TrimSuffix(tn.Issuer(), "/") || conf["clientId"] != spaID || conf["audience"] != testAudience {
+		t.Errorf("config.json: got %v, want the tenant, client and audience", conf)
+	}
+	if res := get(t, base+"vendor/LICENSE"); res.status != http.StatusNotFound {
+		t.Errorf("GET /vendor/LICENSE: got %d, want 404 (only the page and its scripts are served)", res.status)
+	}
+
+	// Both spellings of the bound origin are registered for the client.
+	for _, origin := range SPAOrigins(strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")) {
+		params, _ := authParams(spaID, origin+"/", "openid")
+		if res := authorizeGET(t, tn, params); res.status != http.StatusOK {
+			t.Errorf("authorize with redirect %s/: got %d, want 200 (registered)", origin, res.status)
+		}
+	}
+
+	off := NewSPA(testConfig(), tn, nil, nil)
+	if err := off.Start(t.Context()); err != nil || off.URL() != "" {
+		t.Errorf("SPA without spa_addr: got error %v, URL %q; want a no-op", err, off.URL())
+	}
+}

@@ -1,0 +1,300 @@
+package devtenant
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"go.uber.org/zap"
+)
+
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	IDToken      string `json:"id_token,omitzero"`
+	RefreshToken string `json:"refresh_token,omitzero"`
+	Scope        string `json:"scope,omitzero"`
+	ExpiresIn    int64  `json:"expires_in"`
+	TokenType    string `json:"token_type"`
+}
+
+// tokenRequest holds the /oauth/token parameters, from a form or JSON body.
+type tokenRequest struct {
+	GrantType    string `json:"grant_type"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Audience     string `json:"audience"`
+	Scope        string `json:"scope"`
+	Code         string `json:"code"`
+	RedirectURI  string `json:"redirect_uri"`
+	CodeVerifier string `json:"code_verifier"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// tokenError is a refusal from /oauth/token, in the shape of RFC 6749
+// section 5.2 (and Auth0's statuses for client_credentials).
+type tokenError struct {
+	status int
+	body   oauthError
+	basic  bool // the client tried HTTP Basic auth; answer with WWW-Authenticate
+}
+
+func denied(status int, code, desc string) *tokenError {
+	return &tokenError{status: status, body: oauthError{Error: code, ErrorDescription: desc}}
+}
+
+// invalidGrant is RFC 6749 section 5.2's answer to a bad code, verifier,
+// redirect URI or refresh token.
+func invalidGrant(desc string) *tokenError {
+	return denied(http.StatusBadRequest, "invalid_grant", desc)
+}
+
+func (t *Tenant) serveToken(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+
+	resp, clientID, terr := t.tokenFor(w, r)
+	if terr != nil {
+		if terr.basic && terr.status == http.StatusUnauthorized {
+			h.Set("WWW-Authenticate", `Basic realm="devtenant"`)
+		}
+		t.log.Info("token request refused",
+			zap.Int("status", terr.status),
+			zap.String("error", terr.body.Error),
+			zap.String("error_description", terr.body.ErrorDescription),
+			zap.String("client_id", clientID),
+		)
+		t.writeJSON(w, terr.status, terr.body)
+		return
+	}
+	t.writeJSON(w, http.StatusOK, resp)
+}
+
+// tokenFor runs the grant. It returns the response, or the refusal, and
+// the client id the caller claimed (for logs; may be empty).
+func (t *Tenant) tokenFor(w http.ResponseWriter, r *http.Request) (tokenResponse, string, *tokenError) {
+	p, terr := readTokenRequest(w, r)
+	if terr != nil {
+		return tokenResponse{}, "", terr
+	}
+	switch p.GrantType {
+	case "":
+		return tokenResponse{}, "", denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: grant_type")
+	case "client_credentials":
+		return t.clientCredentials(r, p)
+	case "authorization_code", "refresh_token":
+		c, terr := t.publicClient(r, p)
+		if terr != nil {
+			return tokenResponse{}, p.ClientID, terr
+		}
+		if p.GrantType == "authorization_code" {
+			resp, terr := t.exchangeCode(c, p)
+			return resp, c.id, terr
+		}
+		resp, terr := t.refresh(c, p)
+		return resp, c.id, terr
+	default:
+		return tokenResponse{}, "", denied(http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant type: "+p.GrantType)
+	}
+}
+
+// clientCredentials runs the client_credentials grant for an m2m client.
+func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenResponse, string, *tokenError) {
+	// Client authentication: client_secret_post or client_secret_basic,
+	// never both (RFC 6749 section 2.3).
+	var basic bool
+	ids, secrets := []string{p.ClientID}, []string{p.ClientSecret}
+	if r.Header.Get("Authorization") != "" {
+		user, pass, ok := r.BasicAuth()
+		if !ok {
+			return tokenResponse{}, p.ClientID, denied(http.StatusBadRequest, "invalid_request", "The Authorization header must use the Basic scheme")
+		}
+		basic = true
+		if p.ClientSecret != "" {
+			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "Client authentication must use only one method: HTTP Basic or client_secret in the body")
+		}
+		// RFC 6749 section 2.3.1 form-encodes id and secret before Basic;
+		// many clients (curl -u) do not, so accept either form.
+		ids, secrets = formDecodedAndRaw(user), formDecodedAndRaw(pass)
+		if p.ClientID != "" && !slices.Contains(ids, p.ClientID) {
+			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the Authorization header")
+		}
+	}
+	claimedID := ids[0]
+	switch {
+	case claimedID == "":
+		return tokenResponse{}, "", denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
+	case secrets[0] == "":
+		return tokenResponse{}, claimedID, denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_secret")
+	}
+	c, ok := t.authenticate(ids, secrets)
+	if !ok {
+		terr := denied(http.StatusUnauthorized, "access_denied", "Unauthorized")
+		terr.basic = basic
+		return tokenResponse{}, claimedID, terr
+	}
+	resp, terr := t.m2mToken(c, p.Audience, p.Scope)
+	return resp, c.id, terr
+}
+
+// m2mToken issues c's access token for audience with the requested scope
+// (all granted scopes when empty).
+func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *tokenError) {
+	switch {
+	case audience == "":
+		return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "No audience parameter was provided, and no default audience has been configured")
+	case audience != t.audience:
+		return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+audience)
+	}
+	granted := c.scopes
+	if requested := splitScope(scope); len(requested) > 0 {
+		var missing []string
+		for _, s := range requested {
+			if !slices.Contains(c.scopes, s) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) > 0 {
+			return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "Client has not been granted scopes: "+strings.Join(missing, " "))
+		}
+		granted = slices.DeleteFunc(slices.Clone(c.scopes), func(s string) bool { return !slices.Contains(requested, s) })
+	}
+	now := t.now().Unix()
+	joined := strings.Join(granted, " ")
+	token, err := t.signer.Sign(accessClaims{
+		Iss: t.Issuer(), Sub: c.id + "@clients", Aud: t.audience, Iat: now, Exp: now + int64(t.ttl/time.Second),
+		Scope: joined, Gty: "client-credentials", Azp: c.id,
+	})
+	if err != nil {
+		t.log.Error("sign access token", zap.Error(err))
+		return tokenResponse{}, denied(http.StatusInternalServerError, "server_error", "The token could not be signed")
+	}
+	t.log.Info("issued access token",
+		zap.String("client_id", c.id),
+		zap.String("audience", t.audience),
+		zap.Strings("scopes", granted),
+		zap.Duration("ttl", t.ttl),
+	)
+	return tokenResponse{AccessToken: token, Scope: joined, ExpiresIn: int64(t.ttl / time.Second), TokenType: "Bearer"}, nil
+}
+
+// publicClient identifies the spa or native client of a code or refresh
+// grant: client_id in the body, or HTTP Basic with an empty password (as
+// golang.org/x/oauth2 first tries). Public clients have no secret to send.
+func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, *tokenError) {
+	id := p.ClientID
+	if r.Header.Get("Authorization") != "" {
+		user, pass, ok := r.BasicAuth()
+		if !ok || pass != "" || (id != "" && id != user) {
+			return nil, denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
+		}
+		id, _ = url.QueryUnescape(user)
+	}
+	switch c := t.clients[id]; {
+	case id == "":
+		return nil, denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
+	case c == nil:
+		return nil, denied(http.StatusUnauthorized, "invalid_client", "Unknown client: "+id)
+	case !c.public():
+		return nil, denied(http.StatusBadRequest, "unauthorized_client", "Grant type "+p.GrantType+" is for spa and native clients; "+id+" is an m2m client")
+	case p.ClientSecret != "":
+		return nil, denied(http.StatusBadRequest, "invalid_request", "A public client has no client_secret")
+	default:
+		return c, nil
+	}
+}
+
+// readTokenRequest reads and parses the capped body as a form or JSON.
+func readTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *tokenError) {
+	tooLarge := denied(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("The request body must be at most %d bytes", maxBodyBytes))
+	if r.ContentLength > maxBodyBytes {
+		return tokenRequest{}, tooLarge
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mediaType = ""
+	}
+	if mediaType != "application/x-www-form-urlencoded" && mediaType != "application/json" {
+		return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "Content-Type must be application/x-www-form-urlencoded or application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return tokenRequest{}, tooLarge
+		}
+		return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "The request body could not be read")
+	}
+
+	var p tokenRequest
+	if mediaType == "application/json" {
+		// json v2 rejects duplicate names, invalid UTF-8, non-string values
+		// for these fields and trailing data.
+		if err := json.Unmarshal(body, &p); err != nil {
+			return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "The request body is not a valid JSON object of string parameters")
+		}
+		return p, nil
+	}
+
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "The request body is not valid application/x-www-form-urlencoded")
+	}
+	if terr := singleValued(form); terr != nil {
+		return tokenRequest{}, terr
+	}
+	p = tokenRequest{
+		GrantType:    form.Get("grant_type"),
+		ClientID:     form.Get("client_id"),
+		ClientSecret: form.Get("client_secret"),
+		Audience:     form.Get("audience"),
+		Scope:        form.Get("scope"),
+		Code:         form.Get("code"),
+		RedirectURI:  form.Get("redirect_uri"),
+		CodeVerifier: form.Get("code_verifier"),
+		RefreshToken: form.Get("refresh_token"),
+	}
+	return p, nil
+}
+
+// singleValued refuses repeated parameters and invalid UTF-8 (RFC 6749
+// section 3.1: parameters must not be included more than once).
+func singleValued(form url.Values) *tokenError {
+	for name, values := range form {
+		if len(values) > 1 {
+			return denied(http.StatusBadRequest, "invalid_request", "Parameter included more than once: "+name)
+		}
+		if !utf8.ValidString(name) || !utf8.ValidString(values[0]) {
+			return denied(http.StatusBadRequest, "invalid_request", "Parameters must be valid UTF-8")
+		}
+	}
+	return nil
+}
+
+// formDecodedAndRaw returns s form-decoded first, then s as sent when that
+// differs.
+func formDecodedAndRaw(s string) []string {
+	if d, err := url.QueryUnescape(s); err == nil && d != s {
+		return []string{d, s}
+	}
+	return []string{s}
+}
+
+// splitScope splits a space-delimited scope parameter, dropping empty parts
+// and duplicates and keeping the order.
+func splitScope(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, " ") {
+		if part != "" && !slices.Contains(out, part) {
+			out = append(out, part)
+		}
+	}
+	return out
+}
