@@ -33,6 +33,12 @@ func Run(args, environ []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
 		return 2
 	}
+	if cfg.Dev {
+		if cfg.DevTenant.Listener, err = inheritedListener(environ); err != nil {
+			fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
+			return 2
+		}
+	}
 	log, err := newLogger(cfg.Log)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)
@@ -116,7 +122,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	// started, not ahead of a failed start's one line.
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
 		lc.Append(fx.StartHook(func() {
-			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
+			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
 				zap.Any("config", cfg.Effective()))
 		}))
 	}))

@@ -44,8 +44,13 @@ func listenSetting(addr net.Addr, cfg config.Config) (name, key string) {
 	case portOf(cfg.Admin.Addr):
 		return "ADMIN_ADDR", "admin.addr"
 	}
-	if cfg.Dev && port == portOf(cfg.DevTenant.Addr) {
-		return "DEV_TENANT_ADDR", "dev_tenant.addr"
+	if cfg.Dev {
+		switch port {
+		case portOf(cfg.DevTenant.Addr):
+			return "DEV_TENANT_ADDR", "dev_tenant.addr"
+		case portOf(cfg.DevTenant.SPAAddr):
+			return "dev_tenant.spa_addr", "in a -config file" // no environment variable
+		}
 	}
 	return "", ""
 }

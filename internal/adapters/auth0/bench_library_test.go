@@ -23,7 +23,7 @@ func BenchmarkColdOverLibrary(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := New(Config{Domain: "bench.eu.auth0.com", Audiences: []string{audience}, CacheSize: -1}, s)
+	v, err := New(MustTenant(b, "bench.eu.auth0.com", false, 0), Config{Audiences: []string{audience}, CacheSize: -1}, s)
 	if err != nil {
 		b.Fatal(err)
 	}

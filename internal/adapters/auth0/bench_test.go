@@ -50,7 +50,7 @@ func benchToken(b testing.TB, n int) string {
 
 func benchVerifier(b testing.TB, cacheSize int) *auth0.Verifier {
 	b.Helper()
-	v, err := auth0.New(auth0.Config{Domain: benchDomain, Audiences: []string{benchAudience}, CacheSize: cacheSize},
+	v, err := auth0.New(auth0.MustTenant(b, benchDomain, false, 0), auth0.Config{Audiences: []string{benchAudience}, CacheSize: cacheSize},
 		benchSigner(b))
 	if err != nil {
 		b.Fatal(err)

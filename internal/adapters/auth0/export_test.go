@@ -3,6 +3,7 @@ package auth0
 import (
 	"context"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -24,4 +25,14 @@ func (v *Verifier) CountLibraryCalls() *atomic.Int64 {
 	}
 	v.library = lib
 	return &n
+}
+
+// MustTenant is NewTenant for tests: a fault ends the test.
+func MustTenant(tb testing.TB, domain string, allowInsecureLoopback bool, leeway time.Duration) Tenant {
+	tb.Helper()
+	t, err := NewTenant(domain, allowInsecureLoopback, leeway)
+	if err != nil {
+		tb.Fatalf("NewTenant(%q, %v, %s): got error %v, want none", domain, allowInsecureLoopback, leeway, err)
+	}
+	return t
 }

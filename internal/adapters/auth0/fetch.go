@@ -135,24 +135,24 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 	if cached != "" {
 		return cached, nil
 	}
-	body, _, err := k.get(ctx, k.discoveryURL, "application/json")
+	body, _, err := k.get(ctx, k.tenant.DiscoveryURL(), "application/json")
 	if err != nil {
 		return "", err
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return "", fmt.Errorf("%s is not a JSON object", k.discoveryURL)
+		return "", fmt.Errorf("%s is not a JSON object", k.tenant.DiscoveryURL())
 	}
 	issuer, ok := jwkJSONString(doc["issuer"])
 	if !ok {
-		return "", fmt.Errorf("%s has no issuer string", k.discoveryURL)
+		return "", fmt.Errorf("%s has no issuer string", k.tenant.DiscoveryURL())
 	}
-	if issuer != k.cfg.Issuer {
-		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.discoveryURL, quoteForLog(issuer), k.cfg.Issuer)
+	if issuer != k.tenant.Issuer() {
+		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(issuer), k.tenant.Issuer())
 	}
 	jwksURI, ok := jwkJSONString(doc["jwks_uri"])
 	if !ok {
-		return "", fmt.Errorf("%s has no jwks_uri string", k.discoveryURL)
+		return "", fmt.Errorf("%s has no jwks_uri string", k.tenant.DiscoveryURL())
 	}
 	if err := k.checkJWKSURI(jwksURI); err != nil {
 		return "", err
@@ -176,12 +176,12 @@ func (k *KeySource) checkJWKSURI(raw string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && k.cfg.AllowInsecureLoopback && LoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && k.tenant.InsecureLoopback() && LoopbackHost(u.Hostname()):
 	default:
 		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(raw))
 	}
-	if !strings.EqualFold(u.Hostname(), k.issuer.Hostname()) || urlPort(u) != urlPort(k.issuer) {
-		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(raw), k.issuer.Host)
+	if !strings.EqualFold(u.Hostname(), k.tenant.issuerURL.Hostname()) || urlPort(u) != urlPort(k.tenant.issuerURL) {
+		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(raw), k.tenant.issuerURL.Host)
 	}
 	return nil
 }

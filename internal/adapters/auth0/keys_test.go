@@ -235,10 +235,7 @@ func (k *KeySource) lastAttemptStart() time.Time {
 // it is stopped at cleanup, before the tenant closes.
 func newTestKeySource(t *testing.T, tn *ksTenant, cfg KeySourceConfig) *KeySource {
 	t.Helper()
-	if cfg.Issuer == "" {
-		cfg.Issuer = tn.issuer
-	}
-	ks, err := NewKeySource(cfg, tn.srv.Client(), zaptest.NewLogger(t))
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), cfg, tn.srv.Client(), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
@@ -333,43 +330,56 @@ func wantUnavailable(t *testing.T, err error, kid string) {
 	}
 }
 
+// The key source takes the tenant's domain through NewTenant, the one
+// place it is checked; the rows below run both steps.
 func TestNewKeySourceConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		cfg     KeySourceConfig
-		wantErr bool
+		name     string
+		domain   string
+		loopback bool // dev mode
+		cfg      KeySourceConfig
+		wantErr  bool
 	}{
-		{"https tenant", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, false},
-		{"https custom domain with path", KeySourceConfig{Issuer: "https://login.example.com/tenant/"}, false},
-		{"http 127.0.0.1 in dev mode", KeySourceConfig{Issuer: "http://127.0.0.1:8080/", AllowInsecureLoopback: true}, false},
-		{"http 127.9.9.9 in dev mode", KeySourceConfig{Issuer: "http://127.9.9.9/", AllowInsecureLoopback: true}, false},
-		{"http [::1] in dev mode", KeySourceConfig{Issuer: "http://[::1]:3000/", AllowInsecureLoopback: true}, false},
-		{"http localhost in dev mode", KeySourceConfig{Issuer: "http://localhost:3000/", AllowInsecureLoopback: true}, false},
-		{"empty issuer", KeySourceConfig{}, true},
-		{"no scheme", KeySourceConfig{Issuer: "tenant.eu.auth0.com/"}, true},
-		{"no trailing slash", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com"}, true},
-		{"http without dev mode", KeySourceConfig{Issuer: "http://tenant.eu.auth0.com/"}, true},
-		{"http loopback without dev mode", KeySourceConfig{Issuer: "http://127.0.0.1:8080/"}, true},
-		{"http non-loopback in dev mode", KeySourceConfig{Issuer: "http://tenant.eu.auth0.com/", AllowInsecureLoopback: true}, true},
-		{"http private address in dev mode", KeySourceConfig{Issuer: "http://10.0.0.1/", AllowInsecureLoopback: true}, true},
-		{"http localhost lookalike in dev mode", KeySourceConfig{Issuer: "http://localhost.example.com/", AllowInsecureLoopback: true}, true},
-		{"ftp scheme", KeySourceConfig{Issuer: "ftp://tenant.eu.auth0.com/"}, true},
-		{"upper-case scheme", KeySourceConfig{Issuer: "HTTPS://tenant.eu.auth0.com/"}, true},
-		{"user info", KeySourceConfig{Issuer: "https://user@tenant.eu.auth0.com/"}, true},
-		{"query", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/?a=b"}, true},
-		{"fragment", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/#x"}, true},
-		{"empty host", KeySourceConfig{Issuer: "https:///"}, true},
-		{"negative fetch timeout", KeySourceConfig{Issuer: "https://t/", FetchTimeout: -time.Second}, true},
-		{"negative cooldown", KeySourceConfig{Issuer: "https://t/", UnknownKeyCooldown: -time.Second}, true},
-		{"negative body cap", KeySourceConfig{Issuer: "https://t/", MaxBodyBytes: -1}, true},
-		{"min refresh above max", KeySourceConfig{Issuer: "https://t/", MinRefreshInterval: 2 * time.Hour, MaxRefreshInterval: time.Hour}, true},
+		{"https tenant", "https://tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		// Auth0's issuer is https://DOMAIN/, custom domains included: a path
+		// is refused everywhere, as AUTH0_DOMAIN always refused it.
+		{"https custom domain with path", "https://login.example.com/tenant/", false, KeySourceConfig{}, true},
+		{"http 127.0.0.1 in dev mode", "http://127.0.0.1:8080/", true, KeySourceConfig{}, false},
+		{"http 127.9.9.9 in dev mode", "http://127.9.9.9/", true, KeySourceConfig{}, false},
+		{"http [::1] in dev mode", "http://[::1]:3000/", true, KeySourceConfig{}, false},
+		{"http localhost in dev mode", "http://localhost:3000/", true, KeySourceConfig{}, false},
+		{"empty issuer", "", false, KeySourceConfig{}, true},
+		// A bare domain, a missing slash and an upper-case scheme are the
+		// forms AUTH0_DOMAIN accepts; NewTenant normalizes them.
+		{"no scheme", "tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		{"no trailing slash", "https://tenant.eu.auth0.com", false, KeySourceConfig{}, false},
+		{"http without dev mode", "http://tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"http loopback without dev mode", "http://127.0.0.1:8080/", false, KeySourceConfig{}, true},
+		{"http non-loopback in dev mode", "http://tenant.eu.auth0.com/", true, KeySourceConfig{}, true},
+		{"http private address in dev mode", "http://10.0.0.1/", true, KeySourceConfig{}, true},
+		{"http localhost lookalike in dev mode", "http://localhost.example.com/", true, KeySourceConfig{}, true},
+		{"ftp scheme", "ftp://tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"upper-case scheme", "HTTPS://tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		{"user info", "https://user@tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"query", "https://tenant.eu.auth0.com/?a=b", false, KeySourceConfig{}, true},
+		{"empty query", "https://tenant.eu.auth0.com/?", false, KeySourceConfig{}, true},
+		{"fragment", "https://tenant.eu.auth0.com/#x", false, KeySourceConfig{}, true},
+		{"empty host", "https:///", false, KeySourceConfig{}, true},
+		{"negative fetch timeout", "https://t/", false, KeySourceConfig{FetchTimeout: -time.Second}, true},
+		{"negative cooldown", "https://t/", false, KeySourceConfig{UnknownKeyCooldown: -time.Second}, true},
+		{"negative body cap", "https://t/", false, KeySourceConfig{MaxBodyBytes: -1}, true},
+		{"min refresh above max", "https://t/", false, KeySourceConfig{MinRefreshInterval: 2 * time.Hour, MaxRefreshInterval: time.Hour}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ks, err := NewKeySource(tt.cfg, nil, nil)
+			tenant, err := NewTenant(tt.domain, tt.loopback, 0)
+			var ks *KeySource
+			if err == nil {
+				ks, err = NewKeySource(tenant, tt.cfg, nil, nil)
+			}
 			if gotErr := err != nil; gotErr != tt.wantErr {
-				t.Fatalf("NewKeySource(%+v): got error %v, want error: %v", tt.cfg, err, tt.wantErr)
+				t.Fatalf("NewTenant(%q, %v) then NewKeySource(%+v): got error %v, want error: %v", tt.domain, tt.loopback, tt.cfg, err, tt.wantErr)
 			}
 			if ks != nil {
 				ks.Stop()
@@ -378,15 +388,22 @@ func TestNewKeySourceConfig(t *testing.T) {
 	}
 }
 
+// A Tenant not made by NewTenant is refused, never used with no issuer.
+func TestNewKeySourceZeroTenant(t *testing.T) {
+	t.Parallel()
+	if ks, err := NewKeySource(Tenant{}, KeySourceConfig{}, nil, nil); err == nil || ks != nil {
+		t.Fatalf("NewKeySource(Tenant{}): got %v, %v; want nil and an error", ks, err)
+	}
+}
+
 func TestNewKeySourceDefaultsAndClient(t *testing.T) {
 	t.Parallel()
-	ks, err := NewKeySource(KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, nil, nil)
+	ks, err := NewKeySource(MustTenant(t, "https://tenant.eu.auth0.com/", false, 0), KeySourceConfig{}, nil, nil)
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
 	defer ks.Stop()
 	want := KeySourceConfig{
-		Issuer:             "https://tenant.eu.auth0.com/",
 		FetchTimeout:       5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		RefreshInterval:    10 * time.Minute,
@@ -407,7 +424,7 @@ func TestNewKeySourceDefaultsAndClient(t *testing.T) {
 	}
 
 	given := &http.Client{}
-	ks2, err := NewKeySource(KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, given, nil)
+	ks2, err := NewKeySource(MustTenant(t, "https://tenant.eu.auth0.com/", false, 0), KeySourceConfig{}, given, nil)
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
@@ -1121,8 +1138,8 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 		http.Redirect(w, r, "/other/jwks.json", http.StatusFound)
 	})
 	const cooldown = 50 * time.Millisecond
-	ks, err := NewKeySource(KeySourceConfig{
-		Issuer: tn.issuer, AllowInsecureLoopback: true, FetchTimeout: 5 * time.Second, UnknownKeyCooldown: cooldown,
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, true, 0), KeySourceConfig{
+		FetchTimeout: 5 * time.Second, UnknownKeyCooldown: cooldown,
 	}, nil, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("NewKeySource(http loopback, dev mode): got error %v, want nil", err)
@@ -1159,7 +1176,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	// The unknown kids below must not refetch (which would log the ignored
 	// entries again), however slowly they run: a cooldown far above hang.
-	ks, err := NewKeySource(KeySourceConfig{Issuer: tn.issuer, UnknownKeyCooldown: time.Hour}, tn.srv.Client(), zap.New(core))
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), KeySourceConfig{UnknownKeyCooldown: time.Hour}, tn.srv.Client(), zap.New(core))
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}

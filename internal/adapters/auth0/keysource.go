@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,16 +58,14 @@ const (
 // KeySourceConfig configures a KeySource. Zero values are replaced by the
 // defaults in brackets by NewKeySource.
 type KeySourceConfig struct {
-	Issuer                string        `koanf:"-"` // exact issuer, e.g. "https://tenant.auth0.com/" (always ends in "/"); derived from AUTH0_DOMAIN
-	AllowInsecureLoopback bool          `koanf:"-"` // dev mode only: allow http:// when the issuer host is loopback (127.0.0.0/8, ::1, localhost)
-	FetchTimeout          time.Duration // [5s] whole-request timeout for discovery and JWKS fetches
-	MaxBodyBytes          int64         // [1 MiB] a larger body is rejected without reading it all
-	RefreshInterval       time.Duration // [10m] default TTL of a good key set
-	MinRefreshInterval    time.Duration // [1m] lower bound when honouring Cache-Control max-age
-	MaxRefreshInterval    time.Duration // [24h] upper bound when honouring Cache-Control max-age
-	UnknownKeyCooldown    time.Duration // [5s] at most one refetch for unknown kids per cooldown
-	MaxStaleAge           time.Duration // [24h] keep serving last good keys this long after the last good fetch
-	RetryInterval         time.Duration // [5s] background retry interval while there are no keys / fetches fail
+	FetchTimeout       time.Duration // [5s] whole-request timeout for discovery and JWKS fetches
+	MaxBodyBytes       int64         // [1 MiB] a larger body is rejected without reading it all
+	RefreshInterval    time.Duration // [10m] default TTL of a good key set
+	MinRefreshInterval time.Duration // [1m] lower bound when honouring Cache-Control max-age
+	MaxRefreshInterval time.Duration // [24h] upper bound when honouring Cache-Control max-age
+	UnknownKeyCooldown time.Duration // [5s] at most one refetch for unknown kids per cooldown
+	MaxStaleAge        time.Duration // [24h] keep serving last good keys this long after the last good fetch
+	RetryInterval      time.Duration // [5s] background retry interval while there are no keys / fetches fail
 }
 
 // KeyStats describes the key set held, for metrics and readiness.
@@ -92,12 +88,11 @@ type keySet struct {
 // KeySource serves the tenant's RSA signing keys by kid. It is safe for
 // concurrent use.
 type KeySource struct {
-	cfg          KeySourceConfig
-	issuer       *url.URL
-	discoveryURL string
-	client       *http.Client
-	log          *zap.Logger
-	now          func() time.Time // injectable for tests; must be safe for concurrent use
+	cfg    KeySourceConfig
+	tenant Tenant
+	client *http.Client
+	log    *zap.Logger
+	now    func() time.Time // injectable for tests; must be safe for concurrent use
 
 	set atomic.Pointer[keySet]
 
@@ -128,12 +123,16 @@ type KeySource struct {
 // attempt (discovery included). Call it before Start or the first Key.
 func (k *KeySource) OnFetch(f func(ok bool, d time.Duration)) { k.onFetch = f }
 
-// NewKeySource validates cfg, fills in defaults and returns a KeySource that
-// does nothing until Start or the first Key call. client may be nil; a given
-// client is copied so that redirects are never followed, and FetchTimeout is
+// NewKeySource validates cfg, fills in defaults and returns a KeySource for
+// tenant's keys that does nothing until Start or the first Key call. The
+// tenant is taken as NewTenant checked it. client may be nil; a given client
+// is copied so that redirects are never followed, and FetchTimeout is
 // enforced through the request context either way. log may be nil.
-func NewKeySource(cfg KeySourceConfig, client *http.Client, log *zap.Logger) (*KeySource, error) {
-	cfg, issuer, err := normalizeKeySourceConfig(cfg)
+func NewKeySource(tenant Tenant, cfg KeySourceConfig, client *http.Client, log *zap.Logger) (*KeySource, error) {
+	if !tenant.valid() {
+		return nil, errors.New("auth0 key source: a tenant from NewTenant is required")
+	}
+	cfg, err := normalizeKeySourceConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -153,22 +152,17 @@ func NewKeySource(cfg KeySourceConfig, client *http.Client, log *zap.Logger) (*K
 
 	ctx, cancel := context.WithCancel(context.Background())
 	return &KeySource{
-		cfg:          cfg,
-		issuer:       issuer,
-		discoveryURL: cfg.Issuer + ".well-known/openid-configuration",
-		client:       &c,
-		log:          log.With(zap.String("component", "auth0_keys")),
-		now:          time.Now,
-		ctx:          ctx,
-		cancel:       cancel,
+		cfg:    cfg,
+		tenant: tenant,
+		client: &c,
+		log:    log.With(zap.String("component", "auth0_keys")),
+		now:    time.Now,
+		ctx:    ctx,
+		cancel: cancel,
 	}, nil
 }
 
-func normalizeKeySourceConfig(cfg KeySourceConfig) (KeySourceConfig, *url.URL, error) {
-	issuer, err := checkKeySourceIssuer(cfg.Issuer, cfg.AllowInsecureLoopback)
-	if err != nil {
-		return cfg, nil, err
-	}
+func normalizeKeySourceConfig(cfg KeySourceConfig) (KeySourceConfig, error) {
 	durations := []struct {
 		name string
 		v    *time.Duration
@@ -185,54 +179,22 @@ func normalizeKeySourceConfig(cfg KeySourceConfig) (KeySourceConfig, *url.URL, e
 	for _, d := range durations {
 		switch {
 		case *d.v < 0:
-			return cfg, nil, fmt.Errorf("auth0 key source: %s must not be negative, got %s", d.name, *d.v)
+			return cfg, fmt.Errorf("auth0 key source: %s must not be negative, got %s", d.name, *d.v)
 		case *d.v == 0:
 			*d.v = d.def
 		}
 	}
 	switch {
 	case cfg.MaxBodyBytes < 0:
-		return cfg, nil, fmt.Errorf("auth0 key source: MaxBodyBytes must not be negative, got %d", cfg.MaxBodyBytes)
+		return cfg, fmt.Errorf("auth0 key source: MaxBodyBytes must not be negative, got %d", cfg.MaxBodyBytes)
 	case cfg.MaxBodyBytes == 0:
 		cfg.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	if cfg.MinRefreshInterval > cfg.MaxRefreshInterval {
-		return cfg, nil, fmt.Errorf("auth0 key source: MinRefreshInterval %s exceeds MaxRefreshInterval %s",
+		return cfg, fmt.Errorf("auth0 key source: MinRefreshInterval %s exceeds MaxRefreshInterval %s",
 			cfg.MinRefreshInterval, cfg.MaxRefreshInterval)
 	}
-	return cfg, issuer, nil
-}
-
-func checkKeySourceIssuer(raw string, allowInsecureLoopback bool) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("auth0 key source: Issuer is required")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("auth0 key source: Issuer is not a URL: %w", err)
-	}
-	if u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("auth0 key source: Issuer %q has no host", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, fmt.Errorf("auth0 key source: Issuer %q must not have user info, a query or a fragment", raw)
-	}
-	if !strings.HasSuffix(raw, "/") {
-		return nil, fmt.Errorf("auth0 key source: Issuer %q must end in \"/\" (Auth0's iss does)", raw)
-	}
-	switch {
-	case strings.HasPrefix(raw, "https://"):
-	case strings.HasPrefix(raw, "http://"):
-		if !allowInsecureLoopback {
-			return nil, fmt.Errorf("auth0 key source: Issuer %q is not https (http needs AllowInsecureLoopback and a loopback host)", raw)
-		}
-		if !LoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("auth0 key source: Issuer %q is http on a host that is not loopback", raw)
-		}
-	default:
-		return nil, fmt.Errorf("auth0 key source: Issuer %q must start with https://", raw)
-	}
-	return u, nil
+	return cfg, nil
 }
 
 // Start begins the background warm-up and refresh loop. It does not block.

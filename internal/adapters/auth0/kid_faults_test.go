@@ -45,7 +45,7 @@ func faultVerifier(t *testing.T, tn *ksTenant, clk *fakeClock) (*KeySource, *Ver
 	if clk != nil {
 		ks.now = clk.now
 	}
-	v, err := New(Config{Domain: tn.issuer, Audiences: []string{faultAudience}}, ks)
+	v, err := New(MustTenant(t, tn.issuer, false, 0), Config{Audiences: []string{faultAudience}}, ks)
 	if err != nil {
 		t.Fatal(err)
 	}

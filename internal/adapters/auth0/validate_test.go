@@ -101,7 +101,7 @@ func TestEveryMissGoesThroughTheLibrary(t *testing.T) {
 	}
 	for _, size := range []int{0, -1} {
 		t.Run(fmt.Sprintf("CacheSize %d", size), func(t *testing.T) {
-			v, err := New(Config{Domain: issuer, Audiences: []string{audience}, CacheSize: size}, s)
+			v, err := New(MustTenant(t, issuer, false, 0), Config{Audiences: []string{audience}, CacheSize: size}, s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestDevTenantUnknownKey(t *testing.T) {
 	}
 	keys := unknownKids{}
 	for _, dev := range []bool{false, true} {
-		v, err := New(Config{Domain: issuer, Audiences: []string{audience}, DevTenant: dev}, keys)
+		v, err := New(MustTenant(t, issuer, false, 0), Config{Audiences: []string{audience}, DevTenant: dev}, keys)
 		if err != nil {
 			t.Fatal(err)
 		}

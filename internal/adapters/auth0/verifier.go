@@ -17,8 +17,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -29,34 +27,20 @@ import (
 	"github.com/example/messages-api/internal/ports"
 )
 
-// The clock skew tolerated on exp, nbf and iat: DefaultLeeway when the
-// config leaves it zero, at most MaxLeeway ("a few minutes", RFC 8725).
-const (
-	DefaultLeeway = 30 * time.Second
-	MaxLeeway     = 5 * time.Minute
-)
-
 // MinMaxTokenBytes is the smallest token cap New accepts.
 const MinMaxTokenBytes = 1024
 
-// Config is what the verifier needs to know about the tenant and the API.
+// Config is what the verifier needs to know about the API; the tenant
+// comes checked as a Tenant.
 type Config struct {
-	// Domain is the tenant, e.g. "example.eu.auth0.com"; a scheme and a
-	// trailing slash are accepted. The issuer is derived from it.
-	Domain string
 	// Audiences are the API identifiers a token may be issued for (any of).
 	Audiences []string
-	// Leeway is the tolerated clock skew (default DefaultLeeway).
-	Leeway time.Duration
 	// Permissions makes Auth0 RBAC's "permissions" array count as scopes.
 	Permissions bool
 	// RequireAtJWT accepts only typ at+jwt (Auth0's RFC 9068 token profile).
 	RequireAtJWT bool
 	// MaxTokenBytes caps a token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
-	// AllowInsecureLoopback permits an http issuer on a loopback host.
-	// Only dev mode sets it, for the local dev tenant; no file can.
-	AllowInsecureLoopback bool `koanf:"-"`
 	// CacheSize bounds the verified-token cache to this many entries of
 	// about 1 KiB, counted in bytes (default DefaultCacheSize; negative
 	// disables it).
@@ -102,23 +86,16 @@ type Verifier struct {
 
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
-// New builds a verifier that takes its keys from keys.
-func New(cfg Config, keys KeyFinder) (*Verifier, error) {
+// New builds a verifier for tenant's tokens that takes its keys from keys.
+func New(tenant Tenant, cfg Config, keys KeyFinder) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("auth0: a key finder is required")
 	}
-	issuer, err := Issuer(cfg.Domain, cfg.AllowInsecureLoopback)
-	if err != nil {
-		return nil, err
+	if !tenant.valid() {
+		return nil, errors.New("auth0: a tenant from NewTenant is required")
 	}
 	if len(cfg.Audiences) == 0 || slicesHasEmpty(cfg.Audiences) {
 		return nil, errors.New("auth0: at least one non-empty audience is required (set AUTH0_AUDIENCE)")
-	}
-	if cfg.Leeway == 0 {
-		cfg.Leeway = DefaultLeeway
-	}
-	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
-		return nil, fmt.Errorf("auth0: leeway %s is outside 0s..5m", cfg.Leeway)
 	}
 	if cfg.MaxTokenBytes == 0 {
 		cfg.MaxTokenBytes = DefaultMaxTokenBytes
@@ -133,18 +110,19 @@ func New(cfg Config, keys KeyFinder) (*Verifier, error) {
 		cfg.RejectCacheSize = DefaultRejectCacheSize
 	}
 	v := &Verifier{
-		issuer:      issuer,
+		issuer:      tenant.Issuer(),
 		audiences:   cfg.Audiences,
-		leeway:      cfg.Leeway.Seconds(),
+		leeway:      tenant.Leeway().Seconds(),
 		permissions: cfg.Permissions,
 		opts:        precheckOptions{maxTokenBytes: cfg.MaxTokenBytes, requireAtJWT: cfg.RequireAtJWT},
 		keys:        keys,
 		devTenant:   cfg.DevTenant,
-		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, cfg.Leeway),
+		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, tenant.Leeway()),
 		now:         time.Now,
 	}
 	v.set, _ = keys.(keySetFinder)
-	if v.library, err = newLibraryValidator(issuer, cfg.Audiences, cfg.Leeway, keyFromContext); err != nil {
+	var err error
+	if v.library, err = newLibraryValidator(tenant.Issuer(), cfg.Audiences, tenant.Leeway(), keyFromContext); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -333,43 +311,6 @@ func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
 		return ports.Invalid(ports.ReasonExpired, "the token has expired")
 	}
 	return nil
-}
-
-// Issuer derives the exact issuer "https://DOMAIN/" from a tenant domain
-// given with or without scheme and trailing slash. Plain http is accepted
-// only for a loopback host and only when allowInsecureLoopback is set.
-func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
-	d := strings.TrimSpace(domain)
-	if d == "" {
-		return "", errors.New("auth0: the tenant domain is required (set AUTH0_DOMAIN, e.g. example.eu.auth0.com)")
-	}
-	if !strings.Contains(d, "://") {
-		d = "https://" + d
-	}
-	u, err := url.Parse(d)
-	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", domain)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", domain)
-		}
-	default:
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", domain, u.Scheme)
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host) + "/", nil
-}
-
-// LoopbackHost reports whether host is localhost or a loopback IP: the only
-// place plain http is ever allowed (the dev tenant, local tools).
-func LoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func slicesHasEmpty(ss []string) bool {

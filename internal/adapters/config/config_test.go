@@ -24,7 +24,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{name: "embedded defaults", environ: base, check: func(t *testing.T, c config.Config) {
 			want(t, "port", c.HTTP.Port, 3010)
-			want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/")
+			want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
 			want(t, "leeway", c.Auth0.Leeway, 30*time.Second)
 			want(t, "fetch timeout", c.Keys.FetchTimeout, 5*time.Second)
 			want(t, "max stale age", c.Keys.MaxStaleAge, 24*time.Hour)
@@ -50,21 +50,23 @@ func TestLoad(t *testing.T) {
 				want(t, "permissions", c.Auth0.Permissions, true)
 			}},
 		{name: "domain with scheme and slash", environ: []string{"AUTH0_DOMAIN=https://Example.eu.auth0.com/", "AUTH0_AUDIENCE=x"},
-			check: func(t *testing.T, c config.Config) { want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/") }},
+			check: func(t *testing.T, c config.Config) {
+				want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
+			}},
 		{name: "file then env", file: "http:\n  port: 9000\nkeys:\n  fetch_timeout: 2s\n", environ: append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=3s"),
 			check: func(t *testing.T, c config.Config) {
 				want(t, "port", c.HTTP.Port, 9000)
 				want(t, "fetch timeout", c.Keys.FetchTimeout, 3*time.Second)
 			}},
 		{name: "dev mode", dev: true, environ: []string{"AUTH0_DOMAIN=ignored.auth0.com"}, check: func(t *testing.T, c config.Config) {
-			want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:3011/")
+			want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:3011/")
 			want(t, "audience", strings.Join(c.Auth0.Audiences, "|"), "https://messages-api.dev")
 			want(t, "http host", c.HTTP.Host, "127.0.0.1")
 			want(t, "log format", c.Log.Format, "console")
 			want(t, "clients", len(c.DevTenant.Clients), 4)
 			want(t, "users", len(c.DevTenant.Users), 2)
 			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000 http://127.0.0.1:3000")
-			want(t, "insecure loopback", c.Keys.AllowInsecureLoopback, true)
+			want(t, "insecure loopback", c.Tenant.InsecureLoopback(), true)
 		}},
 	}
 	for _, tt := range tests {
@@ -252,5 +254,5 @@ func TestDevTenantAddrFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, "dev tenant addr", c.DevTenant.Addr, "127.0.0.1:4011")
-	want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:4011/")
+	want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:4011/")
 }

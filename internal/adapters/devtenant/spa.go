@@ -67,7 +67,7 @@ func NewSPA(cfg Config, t *Tenant, api APIBaseURL, log *zap.Logger) *SPA {
 	mux.HandleFunc("GET /auth0-spa-js.production.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, static, "vendor/auth0-spa-js.production.js")
 	})
-	s.srv = server{name: "devtenant spa", log: log, addr: addr, handler: mux}
+	s.srv = server{name: "devtenant spa", log: log, addr: addr, handler: mux, ln: cfg.SPAListener}
 	return s
 }
 

@@ -32,8 +32,12 @@ func BenchmarkStack(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	tenant, err := auth0.NewTenant(domain, false, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	handler := func(cacheSize int, tr *tracing.Provider) http.Handler {
-		v, err := auth0.New(auth0.Config{Domain: domain, Audiences: []string{audience}, CacheSize: cacheSize}, signer)
+		v, err := auth0.New(tenant, auth0.Config{Audiences: []string{audience}, CacheSize: cacheSize}, signer)
 		if err != nil {
 			b.Fatal(err)
 		}
