@@ -54,7 +54,8 @@ wait_for() {
 # start NAME API_PORT ADMIN_PORT TENANT_PORT [ENV=VALUE...]: one service in dev mode, JSON logs to a file
 start() {
   local name=$1 api=$2 admin=$3 tenant=$4; shift 4
-  printf 'http:\n  port: %s\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
+  # spa_addr empty: no example SPA, whose fixed port two instances would share
+  printf 'http:\n  port: %s\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n  spa_addr: ""\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
   env "$@" LOG_FORMAT=json LOG_LEVEL=info "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_for "$name" "http://127.0.0.1:$admin/readyz"
