@@ -20,17 +20,24 @@ const maxCacheBytes = 64 << 10
 const cacheVersion = 1
 
 // cacheEntry is the token cache file's content. It holds the access token
-// and what it was issued for, never the client secret.
+// (and with -login its refresh token) and what it was issued for, never
+// the client secret.
 type cacheEntry struct {
-	Version     int       `json:"version"`
-	Domain      string    `json:"domain"` // the tenant's issuer, "https://DOMAIN/"
-	Audience    string    `json:"audience"`
-	ClientID    string    `json:"client_id"`
-	Scope       string    `json:"scope"` // the requested scopes; "" = the client's default
-	AccessToken string    `json:"access_token"`
-	TokenType   string    `json:"token_type"`
-	Expiry      time.Time `json:"expiry"`
+	Version      int       `json:"version"`
+	Grant        string    `json:"grant,omitempty"` // grantLogin, or "" for client credentials
+	Domain       string    `json:"domain"`          // the tenant's issuer, "https://DOMAIN/"
+	Audience     string    `json:"audience"`
+	ClientID     string    `json:"client_id"`
+	Scope        string    `json:"scope"` // the requested scopes; "" = the client's default
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type"`
+	Expiry       time.Time `json:"expiry"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
 }
+
+// grantLogin marks a cache entry of -login: a user's token, never mixed
+// up with a client's.
+const grantLogin = "authorization_code"
 
 // tokenCache keeps one token across runs in a file only its owner can read.
 type tokenCache struct {
@@ -39,8 +46,13 @@ type tokenCache struct {
 }
 
 func newTokenCache(path string, o *options) *tokenCache {
+	grant := ""
+	if o.login {
+		grant = grantLogin
+	}
 	return &tokenCache{path: path, key: cacheEntry{
 		Version:  cacheVersion,
+		Grant:    grant,
 		Domain:   o.issuer,
 		Audience: o.audience,
 		ClientID: o.clientID,
@@ -60,7 +72,8 @@ func (e *unsafeCacheError) Error() string {
 }
 
 // load returns the cached token when the file holds one for this run's
-// tenant, audience, client and scopes that is not about to expire. A
+// grant, tenant, audience, client and scopes that is not about to expire,
+// or that has expired but carries a refresh token (the caller renews it). A
 // missing file, or one for another configuration, gives nil and a note on
 // log. An unsafe file gives an *unsafeCacheError. A file that cannot be
 // parsed is reported on log and ignored (the next save replaces it).
@@ -80,15 +93,18 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, error) {
 	case e.Version != cacheVersion || e.AccessToken == "":
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
 		return nil, nil
-	case e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
+	case e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, nil
+	case e.RefreshToken != "" && (e.Expiry.IsZero() || time.Until(e.Expiry) <= earlyExpiry):
+		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; renewing it with its refresh token\n", c.path)
+		return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, nil
 	case e.Expiry.IsZero() || time.Until(e.Expiry) <= earlyExpiry:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; getting a new one\n", c.path)
 		return nil, nil
 	}
 	fmt.Fprintf(log, "messages: using the cached token from %s (expires in %s)\n", c.path, time.Until(e.Expiry).Round(time.Second))
-	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry}, nil
+	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, nil
 }
 
 func (c *tokenCache) read() (*cacheEntry, error) {
@@ -134,6 +150,7 @@ func (c *tokenCache) save(t *oauth2.Token) error {
 	}
 	e := c.key
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)
+	e.RefreshToken = t.RefreshToken
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
 // Command messages calls the Messages API as a machine-to-machine client:
 // it gets an access token from the Auth0 tenant with the client-credentials
 // grant, then calls PATH on the API with it, like the caller side of Auth0's
-// API quickstart.
+// API quickstart. With -login it is a native app instead: a user logs in
+// in the browser (authorization code grant with PKCE, RFC 8252).
 //
 //	messages [flags] PATH
 //
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, systemBrowser{})
 	stop()
 	os.Exit(code)
 }

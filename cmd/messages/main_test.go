@@ -47,6 +47,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	dt := cfg.DevTenant // the clients of configs/dev.yaml
 	dt.Addr = "127.0.0.1:0"
+	dt.KeyFile = filepath.Join(t.TempDir(), "key.pem") // never the user's cache
 	tenant, err := devtenant.New(dt, log)
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +73,17 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(front.Close)
 	f.tenantURL = front.URL
 
-	keys, err := auth0.NewKeySource(auth0.KeySourceConfig{Issuer: tenant.Issuer(), AllowInsecureLoopback: true}, nil, log)
+	tn, err := auth0.NewTenant(tenant.Issuer(), true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth0.NewKeySource(tn, auth0.KeySourceConfig{}, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys.Start()
 	t.Cleanup(keys.Stop)
-	verifier, err := auth0.New(auth0.Config{Domain: tenant.Issuer(), Audiences: []string{dt.Audience}, AllowInsecureLoopback: true}, keys)
+	verifier, err := auth0.New(tn, auth0.Config{Audiences: []string{dt.Audience}}, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,7 @@ type result struct {
 func runCmd(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := run(t.Context(), args, func(k string) string { return env[k] }, &stdout, &stderr, nil)
 	return result{code, stdout.String(), stderr.String()}
 }
 

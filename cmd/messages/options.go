@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,12 @@ const (
 	maxCalls       = 1000
 	// devClientID is the dev tenant's client that holds read:messages.
 	devClientID = "dev-reader"
+	// devLoginClientID is the dev tenant's native (public) client, whose
+	// redirect URIs are loopback on any port (RFC 8252 §7.3).
+	devLoginClientID = "dev-cli"
+	// defaultLoginScope is what -login asks for without -scope: the API's
+	// permission. offline_access is always added, for a refresh token.
+	defaultLoginScope = "read:messages"
 )
 
 // options is the resolved configuration of one run.
@@ -35,13 +42,16 @@ type options struct {
 	cacheFile    string
 	printToken   bool
 	timeout      time.Duration
+	login        bool // the authorization code grant with PKCE, as a user
+	noBrowser    bool // with login: print the URL instead of opening a browser
+	redirectPort int  // with login: the loopback redirect's port; 0 = any free one
 }
 
 const usageText = `usage: messages [flags] PATH
 
 Calls PATH (e.g. /api/private-scoped) on the Messages API with an access
-token from the Auth0 tenant (client-credentials grant), and prints each
-response's status line and body.
+token from the Auth0 tenant (client-credentials grant, or with -login a
+user's login), and prints each response's status line and body.
 
 Settings come from the flags, then the environment:
   -api URL             API base URL [API_URL] (default ` + defaultAPI + `)
@@ -50,11 +60,21 @@ Settings come from the flags, then the environment:
   -client-id ID        the M2M application's client id [AUTH0_CLIENT_ID]
   -client-secret S     its client secret [AUTH0_CLIENT_SECRET]; prefer the
                        environment variable: flags show up in ps and shell history
-  -scope "A B"         scopes to request (default: all the client was granted)
+  -scope "A B"         scopes to request (default: all the client was granted;
+                       with -login: read:messages); -login adds offline_access
   -dev                 use the local dev tenant of "api -dev": domain
                        http://127.0.0.1:3011, audience https://messages-api.dev,
                        client dev-reader; the secret of any dev client (e.g.
                        -client-id dev-nobody) is known. Flags still win.
+  -login               log in as a user instead: the authorization code grant
+                       with PKCE in the system browser, redirected back to a
+                       loopback port (a Native application's client id, no
+                       secret; with -dev: dev-cli, users reader and nobody);
+                       the token is renewed with its refresh token
+  -no-browser          with -login: print the login URL instead of opening it
+  -redirect-port N     with -login: listen for the redirect on this loopback
+                       port (default: any free one, RFC 8252 §7.3); for a
+                       tenant whose callback URLs must match with the port
   -n N                 call PATH N times, reusing one token (default 1)
   -token-cache FILE    keep the token in FILE (mode 0600) for later runs
   -print-token         print the access token on stdout (PATH is then optional)
@@ -89,6 +109,9 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		printToken   = fs.Bool("print-token", false, "")
 		timeout      = fs.Duration("timeout", defaultTimeout, "")
 		insecure     = fs.Bool("insecure", false, "")
+		loginFlag    = fs.Bool("login", false, "")
+		noBrowser    = fs.Bool("no-browser", false, "")
+		redirectPort = fs.Int("redirect-port", 0, "")
 	)
 	// Parse flags interspersed with positional arguments, so both
 	// "messages -n 5 /api/private" and "messages /api/private -n 5" work.
@@ -110,7 +133,14 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 
 	var errs []error
-	o := options{calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout}
+	o := options{calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout,
+		login: *loginFlag, noBrowser: *noBrowser, redirectPort: *redirectPort}
+	if (o.noBrowser || given["redirect-port"]) && !o.login {
+		errs = append(errs, errors.New("-no-browser and -redirect-port go with -login"))
+	}
+	if o.redirectPort < 0 || o.redirectPort > 65535 {
+		errs = append(errs, fmt.Errorf("-redirect-port %d: want a port from 1 to 65535 (or 0 for any free one)", o.redirectPort))
+	}
 
 	switch len(positional) {
 	case 0:
@@ -154,6 +184,9 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			return options{}, err
 		}
 		devID = devClientID
+		if o.login {
+			devID = devLoginClientID
+		}
 	}
 
 	apiURL := strings.TrimSpace(*api)
@@ -180,7 +213,20 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
 	}
 	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
-		errs = append(errs, errors.New("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your machine-to-machine application's client id, or use -dev"))
+		app := "machine-to-machine"
+		if o.login {
+			app = "Native"
+		}
+		errs = append(errs, fmt.Errorf("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your %s application's client id, or use -dev", app))
+	}
+	if o.login {
+		// A native app is a public client: a secret shipped in it would not
+		// stay secret (RFC 8252 §8.5), so PKCE stands in for it.
+		if given["client-secret"] {
+			errs = append(errs, errors.New("-login is a public client's login and takes no client secret (PKCE stands in for it)"))
+		}
+		o.scopes = loginScopes(*scope)
+		return o, errors.Join(errs...)
 	}
 	// The secret: the flag, else a dev client's known secret, else the
 	// environment.
@@ -198,6 +244,20 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	}
 	o.scopes = strings.Fields(*scope)
 	return o, errors.Join(errs...)
+}
+
+// loginScopes is what -login requests: the given scopes (default
+// read:messages) and offline_access, so the token can be renewed without a
+// new login.
+func loginScopes(scope string) []string {
+	scopes := strings.Fields(scope)
+	if len(scopes) == 0 {
+		scopes = []string{defaultLoginScope}
+	}
+	if !slices.Contains(scopes, "offline_access") {
+		scopes = append(scopes, "offline_access")
+	}
+	return scopes
 }
 
 // devTenant returns the dev tenant's domain, audience and client secrets,

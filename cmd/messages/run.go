@@ -17,7 +17,8 @@ import (
 const maxBodyBytes = 1 << 20
 
 // run is the whole command; it returns the exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// b opens the login page for -login.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, b browser) int {
 	o, err := parseOptions(args, getenv, stderr)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, usageText)
@@ -53,14 +54,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 	}
-	f := newFetcher(ctx, &o, stderr)
+	f := newSource(ctx, &o, cached, b, stderr)
 	// The token is reused for every call until shortly before it expires.
 	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, earlyExpiry)
 
-	saved, printed := "", ""
-	if cached != nil {
-		saved = cached.AccessToken
-	}
+	// A new token is a new *oauth2.Token from ts: compared by pointer, a
+	// renewal is saved even when the tenant reissued the same access token
+	// string (same claims within a second), since its refresh token rotated.
+	saved, printed := cached, ""
 	target := o.api.String() + o.path
 	failed, retried := 0, false
 	for i := 0; i < o.calls; i++ {
@@ -69,11 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fmt.Fprintln(stderr, "messages: "+explainTokenError(err, &o))
 			return 1
 		}
-		if cache != nil && tok.AccessToken != saved {
+		if cache != nil && tok != saved {
 			if err := cache.save(tok); err != nil {
 				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
 			}
-			saved = tok.AccessToken
+			saved = tok
 		}
 		if o.printToken && tok.AccessToken != printed {
 			fmt.Fprintln(stdout, tok.AccessToken)
@@ -110,11 +111,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			failed++
 		}
 	}
-	fmt.Fprintf(stderr, "messages: %d call(s), %d new token(s), %d call(s) not 2xx\n", o.calls, f.issued, failed)
+	fmt.Fprintf(stderr, "messages: %d call(s), %d new token(s), %d call(s) not 2xx\n", o.calls, f.fetched(), failed)
 	if failed > 0 {
 		return 1
 	}
 	return 0
+}
+
+// source is where new tokens come from, counting them.
+type source interface {
+	oauth2.TokenSource
+	fetched() int
+}
+
+// newSource returns the client-credentials fetcher, or with -login the
+// login source, holding the cached refresh token when there is one.
+func newSource(ctx context.Context, o *options, cached *oauth2.Token, b browser, log io.Writer) source {
+	if !o.login {
+		return newFetcher(ctx, o, log)
+	}
+	s := &loginSource{ctx: ctx, o: o, browser: b, log: log}
+	if o.noBrowser {
+		s.browser = nil
+	}
+	if cached != nil {
+		s.refresh = cached.RefreshToken
+	}
+	return s
 }
 
 // get calls target with the token and reads the (bounded) body.

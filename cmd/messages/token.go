@@ -59,6 +59,8 @@ func (f *fetcher) Token() (*oauth2.Token, error) {
 	return t, nil
 }
 
+func (f *fetcher) fetched() int { return f.issued }
+
 func expiresIn(t *oauth2.Token) string {
 	if t.Expiry.IsZero() {
 		return "an unknown time"
@@ -70,6 +72,9 @@ func expiresIn(t *oauth2.Token) string {
 // what is wrong and what to change, from Auth0's {"error",
 // "error_description"} answer when there is one.
 func explainTokenError(err error, o *options) string {
+	if o.login {
+		return explainLoginError(err, o)
+	}
 	re, ok := errors.AsType[*oauth2.RetrieveError](err)
 	if !ok {
 		if errors.Is(err, context.Canceled) {
@@ -84,19 +89,10 @@ func explainTokenError(err error, o *options) string {
 		}
 		return msg
 	}
-	code, desc := clean(re.ErrorCode), clean(re.ErrorDescription)
-	said := code
-	if desc != "" {
-		said += ": " + desc
-	}
-	status := "no status"
-	if re.Response != nil {
-		status = re.Response.Status
-	}
+	code, desc, said := oauthError(re)
 	switch {
 	case code == "":
-		return fmt.Sprintf("the token endpoint %s answered %s without an OAuth error: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
-			o.tokenURL, status, strings.TrimSuffix(o.issuer, "/"))
+		return notOAuth(re, o)
 	case code == "invalid_client" || (code == "access_denied" && desc == "Unauthorized"):
 		return fmt.Sprintf("the tenant refused the client credentials (%s): the client id %q or its client secret is wrong; "+
 			"check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET against the application's settings in the Auth0 dashboard",
@@ -118,8 +114,33 @@ func explainTokenError(err error, o *options) string {
 		return fmt.Sprintf("the client %q may not use the client-credentials grant (%s): use a Machine to Machine application, "+
 			"or enable the Client Credentials grant in its advanced settings", o.clientID, said)
 	default:
-		return fmt.Sprintf("the tenant refused the token request with %s (%s)", status, said)
+		return fmt.Sprintf("the tenant refused the token request with %s (%s)", status(re), said)
 	}
+}
+
+// oauthError returns the tenant's error code and description (RFC 6749
+// §5.2), cleaned, and both as one "code: description".
+func oauthError(re *oauth2.RetrieveError) (code, desc, said string) {
+	code, desc = clean(re.ErrorCode), clean(re.ErrorDescription)
+	said = code
+	if desc != "" {
+		said += ": " + desc
+	}
+	return code, desc, said
+}
+
+func status(re *oauth2.RetrieveError) string {
+	if re.Response == nil {
+		return "no status"
+	}
+	return re.Response.Status
+}
+
+// notOAuth explains an answer without an OAuth error: most likely not an
+// Auth0 tenant at all.
+func notOAuth(re *oauth2.RetrieveError, o *options) string {
+	return fmt.Sprintf("the token endpoint %s answered %s without an OAuth error: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
+		o.tokenURL, status(re), strings.TrimSuffix(o.issuer, "/"))
 }
 
 // clean drops control characters from text a server chose, so it cannot

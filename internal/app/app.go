@@ -21,6 +21,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
 // Run loads the config from args and environ, then runs the app until
@@ -31,6 +32,12 @@ func Run(args, environ []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
 		return 2
+	}
+	if cfg.Dev {
+		if cfg.DevTenant.Listener, err = inheritedListener(environ); err != nil {
+			fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
+			return 2
+		}
 	}
 	log, err := newLogger(cfg.Log)
 	if err != nil {
@@ -104,6 +111,9 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 				l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 			}))
 	}
+	// Tracing before the API: stopping in reverse, it flushes the spans
+	// of the last requests after the API has drained.
+	opts = append(opts, tracing.Module, fx.Provide(apiTracing))
 	opts = append(opts, verifier, httpapi.Module)
 	if cfg.Dev {
 		opts = append(opts, fx.Invoke(func(s *httpapi.Server) { api.Store(s) }))
@@ -112,7 +122,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	// started, not ahead of a failed start's one line.
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
 		lc.Append(fx.StartHook(func() {
-			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Keys.Issuer),
+			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
 				zap.Any("config", cfg.Effective()))
 		}))
 	}))
@@ -125,6 +135,29 @@ func apiBaseURL(s *httpapi.Server) string {
 		return ""
 	}
 	return "http://" + s.Addr().String()
+}
+
+// apiTracing is the API's tracer: every request traced when spans are
+// exported, otherwise only those arriving with a valid traceparent.
+func apiTracing(p *tracing.Provider) httpapi.Tracing {
+	return httpapi.Tracing{Tracer: p.Tracer("github.com/example/messages-api/internal/adapters/httpapi"), EveryRequest: p.Exporting()}
+}
+
+// EncoderConfig is zap's production JSON encoding with the conventions of
+// log pipelines: "ts" as an RFC 3339 timestamp (UTC, nanoseconds) and
+// durations as fractional milliseconds.
+func EncoderConfig() zapcore.EncoderConfig {
+	ec := zap.NewProductionEncoderConfig()
+	ec.EncodeTime = func(t time.Time, enc zapcore.PrimitiveArrayEncoder) { zapcore.RFC3339NanoTimeEncoder(t.UTC(), enc) }
+	ec.EncodeDuration = millis
+	return ec
+}
+
+// millis encodes a duration as fractional milliseconds (0.183): zap's
+// MillisDurationEncoder truncates to whole ones, and most requests take
+// less than one.
+func millis(d time.Duration, enc zapcore.PrimitiveArrayEncoder) {
+	enc.AppendFloat64(float64(d) / float64(time.Millisecond))
 }
 
 // newLogger builds JSON logs for production and console logs for dev.
@@ -144,7 +177,7 @@ func newLogger(c config.Log) (*zap.Logger, error) {
 	}
 	out := &zapcore.BufferedWriteSyncer{WS: zapcore.Lock(os.Stderr), Size: 256 << 10, FlushInterval: time.Second}
 	// Access logs are not sampled; rejections are (httpapi).
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), out, level)
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), out, level)
 	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel),
 		zap.ErrorOutput(zapcore.Lock(os.Stderr))), nil
 }

@@ -3,11 +3,8 @@ package app_test
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,6 +19,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/browsertest"
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
@@ -138,21 +136,7 @@ func TestDevMode(t *testing.T) {
 
 // devConfig is the dev config with every listener on a free loopback port
 // and the tenant's key in a temporary directory.
-func devConfig(t *testing.T) config.Config {
-	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "test.yaml")
-	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\n  spa_addr: 127.0.0.1:0\n  key_file: " + filepath.Join(dir, "key.pem") +
-		"\nhttp:\n  port: 0\nadmin:\n  addr: 127.0.0.1:0\n"
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(true, file, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
+func devConfig(t *testing.T) config.Config { return browsertest.DevConfig(t) }
 
 func devToken(t *testing.T, issuer, id, secret, audience string) string {
 	t.Helper()
@@ -185,16 +169,6 @@ func get(t *testing.T, url, token string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {

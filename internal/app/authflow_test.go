@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -194,13 +195,34 @@ func TestDevTokenSurvivesRestart(t *testing.T) {
 		a.RequireStart()
 		return a, "http://" + srv.Addr().String(), tenant.Issuer()
 	}
+	tenantLn, spaLn := dupListener(t, cfg.DevTenant.Listener), dupListener(t, cfg.DevTenant.SPAListener)
 	first, _, iss := start()
 	saved := devToken(t, iss, "dev-reader", "dev-reader-secret", cfg.DevTenant.Audience)
 	first.RequireStop()
 
+	// The first app's stop closed its listeners; the second serves
+	// duplicates taken before, so the ports were never released.
+	cfg.DevTenant.Listener, cfg.DevTenant.SPAListener = tenantLn, spaLn
 	second, api, _ := start()
 	defer second.RequireStop()
 	if status, body := get(t, api+"/api/private-scoped", saved); status != http.StatusOK {
 		t.Errorf("a token saved before the restart: got %d %s, want 200", status, body)
 	}
+}
+
+// dupListener is a second listener on ln's socket, closed when t ends: the
+// socket stays open while either is.
+func dupListener(t *testing.T, ln net.Listener) net.Listener {
+	t.Helper()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close() // FileListener works on a duplicate
+	dup, err := net.FileListener(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dup.Close() })
+	return dup
 }

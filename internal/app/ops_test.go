@@ -26,6 +26,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/browsertest"
 	"github.com/example/messages-api/internal/domain"
 )
 
@@ -105,7 +106,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 	})
 	t.Run("keys loaded: ready; shutting down: not ready", func(t *testing.T) {
-		app, adm := devApp(t, "http:\n  drain_delay: 1s\n")
+		app, adm := devApp(t, "HTTP_DRAIN_DELAY=1s")
 		base := "http://" + adm
 		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 200 }, "ready")
 		_, metrics := get(t, base+"/metrics", "")
@@ -129,22 +130,11 @@ func TestHealthAndReadiness(t *testing.T) {
 	})
 }
 
-// devApp starts the app in dev mode on free loopback ports and returns it
-// with its admin address.
-func devApp(t *testing.T, extraYAML string) (*fxtest.App, string) {
+// devApp starts the app in dev mode on free loopback ports, with environ
+// (KEY=VALUE) laid over its config, and returns it with its admin address.
+func devApp(t *testing.T, environ ...string) (*fxtest.App, string) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "test.yaml")
-	yaml := "dev_tenant:\n  addr: " + freeAddr(t) + "\nadmin:\n  addr: 127.0.0.1:0\n" + strings.Replace(extraYAML, "http:\n", "http:\n  port: 0\n", 1)
-	if !strings.Contains(extraYAML, "http:") {
-		yaml += "http:\n  port: 0\n"
-	}
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(true, file, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := browsertest.DevConfig(t, environ...)
 	var adm *admin.Server
 	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&adm))
 	app.RequireStart()
@@ -208,6 +198,8 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	// The example SPA on a port of its own and the signing key in a temporary
+	// file: the test touches neither port 3000 nor the user's cache.
 	file := filepath.Join(t.TempDir(), "c.yaml")
 	yaml := fmt.Sprintf("dev_tenant:\n  spa_addr: 127.0.0.1:0\n  key_file: %s\n", filepath.Join(t.TempDir(), "key.pem"))
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
@@ -215,9 +207,22 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// The issuer is fixed in the child's config before it starts, so the
+	// tenant's socket is opened here and inherited (fd 3), never re-bound.
+	tenant, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tenant.Close()
+	tenantFile, err := tenant.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tenantFile.Close()
 	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
+	cmd.ExtraFiles = []*os.File{tenantFile}
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0",
-		"DEV_TENANT_ADDR=" + freeAddr(t), "HTTP_DRAIN_DELAY=1s"}
+		"DEV_TENANT_ADDR=" + tenant.Addr().String(), "DEV_TENANT_FD=3", "HTTP_DRAIN_DELAY=1s"}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,7 +31,7 @@ func TestTakenPortStopsStartup(t *testing.T) {
 			"api: cannot listen on " + addr + " for PORT (http.port): address already in use; is another instance running? set PORT to a free one"},
 		{"admin", nil, append(append([]string{}, prodEnv...), "ADMIN_ADDR="+addr),
 			"api: cannot listen on " + addr + " for ADMIN_ADDR (admin.addr): address already in use; is another instance running? set ADMIN_ADDR to a free one"},
-		{"dev tenant", []string{"-dev"}, []string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=" + addr, "LOG_LEVEL=error"},
+		{"dev tenant", []string{"-dev", "-config", keyFileConfig(t)}, []string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=" + addr, "LOG_LEVEL=error"},
 			"api: cannot listen on " + addr + " for DEV_TENANT_ADDR (dev_tenant.addr): address already in use; is another instance running? set DEV_TENANT_ADDR to a free one"},
 	}
 	for _, tt := range tests {
@@ -40,6 +42,33 @@ func TestTakenPortStopsStartup(t *testing.T) {
 			}
 			if got := strings.TrimSpace(stderr.String()); got != tt.want {
 				t.Errorf("got\n%s\nwant exactly one line:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// keyFileConfig is a config file that keeps the dev tenant's signing key in
+// t's temporary directory, out of the user's cache.
+func keyFileConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key-file.yaml")
+	if err := os.WriteFile(file, []byte("dev_tenant:\n  key_file: "+filepath.Join(dir, "key.pem")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestBadDevTenantFD checks that a DEV_TENANT_FD that cannot name an
+// inherited socket is a configuration error, exit 2, naming the variable.
+func TestBadDevTenantFD(t *testing.T) {
+	for _, val := range []string{"abc", "-1", "2"} {
+		t.Run(val, func(t *testing.T) {
+			var stderr strings.Builder
+			got := app.Run([]string{"-dev", "-config", keyFileConfig(t)}, []string{"DEV_TENANT_FD=" + val, "LOG_LEVEL=error"}, &stderr)
+			want := `DEV_TENANT_FD "` + val + `": want the number of an inherited file descriptor, 3 or more`
+			if got != 2 || !strings.Contains(stderr.String(), want) {
+				t.Errorf("got exit %d, stderr %q; want exit 2 and %q", got, stderr.String(), want)
 			}
 		})
 	}

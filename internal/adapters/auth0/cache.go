@@ -34,12 +34,13 @@ func hashToken(raw string) tokenHash { return tokenHash(maphash.String(hashSeed,
 // verified is what a fully verified token leaves in the cache: enough to
 // answer again without RSA, and to re-check what can change (time, keys).
 type verified struct {
-	token  string
-	claims domain.Claims
-	exp    float64
-	nbf    *float64
-	kid    string
-	key    *rsa.PublicKey
+	token   string
+	claims  domain.Claims
+	exp     float64
+	nbf     *float64
+	kid     string
+	key     *rsa.PublicKey
+	version uint64 // of the key set key came from
 }
 
 // tokenCache remembers fully verified tokens, and tokens refused for a
@@ -93,8 +94,9 @@ const (
 // token, not the token: anyone can forge 16 KiB tokens with a bad
 // signature, and remembering them must cost a fixed ~100 bytes each.
 type rejected struct {
-	digest [sha256.Size]byte
-	err    *ports.InvalidTokenError
+	digest  [sha256.Size]byte
+	err     *ports.InvalidTokenError
+	version uint64 // of the key set it was refused under: a change forgets it
 }
 
 // permanent reports whether a refusal holds whatever the time or the key

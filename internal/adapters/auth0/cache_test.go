@@ -25,7 +25,7 @@ func cacheSetup(t *testing.T, rejectSize int) (*auth0test.Signer, *auth0.Verifie
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth0.New(auth0.Config{Domain: cacheDomain, Audiences: []string{cacheAudience}, RejectCacheSize: rejectSize}, s)
+	v, err := auth0.New(auth0.MustTenant(t, cacheDomain, false, 0), auth0.Config{Audiences: []string{cacheAudience}, RejectCacheSize: rejectSize}, s)
 	if err != nil {
 		t.Fatal(err)
 	}

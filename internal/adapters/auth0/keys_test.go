@@ -221,7 +221,7 @@ func (c *fakeClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 func (k *KeySource) fetchInProgress() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.flight != nil
+	return k.inFlight
 }
 
 // lastAttemptStart reports when the last fetch attempt started (zero if none did).
@@ -235,10 +235,7 @@ func (k *KeySource) lastAttemptStart() time.Time {
 // it is stopped at cleanup, before the tenant closes.
 func newTestKeySource(t *testing.T, tn *ksTenant, cfg KeySourceConfig) *KeySource {
 	t.Helper()
-	if cfg.Issuer == "" {
-		cfg.Issuer = tn.issuer
-	}
-	ks, err := NewKeySource(cfg, tn.srv.Client(), zaptest.NewLogger(t))
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), cfg, tn.srv.Client(), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
@@ -333,43 +330,56 @@ func wantUnavailable(t *testing.T, err error, kid string) {
 	}
 }
 
+// The key source takes the tenant's domain through NewTenant, the one
+// place it is checked; the rows below run both steps.
 func TestNewKeySourceConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		cfg     KeySourceConfig
-		wantErr bool
+		name     string
+		domain   string
+		loopback bool // dev mode
+		cfg      KeySourceConfig
+		wantErr  bool
 	}{
-		{"https tenant", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, false},
-		{"https custom domain with path", KeySourceConfig{Issuer: "https://login.example.com/tenant/"}, false},
-		{"http 127.0.0.1 in dev mode", KeySourceConfig{Issuer: "http://127.0.0.1:8080/", AllowInsecureLoopback: true}, false},
-		{"http 127.9.9.9 in dev mode", KeySourceConfig{Issuer: "http://127.9.9.9/", AllowInsecureLoopback: true}, false},
-		{"http [::1] in dev mode", KeySourceConfig{Issuer: "http://[::1]:3000/", AllowInsecureLoopback: true}, false},
-		{"http localhost in dev mode", KeySourceConfig{Issuer: "http://localhost:3000/", AllowInsecureLoopback: true}, false},
-		{"empty issuer", KeySourceConfig{}, true},
-		{"no scheme", KeySourceConfig{Issuer: "tenant.eu.auth0.com/"}, true},
-		{"no trailing slash", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com"}, true},
-		{"http without dev mode", KeySourceConfig{Issuer: "http://tenant.eu.auth0.com/"}, true},
-		{"http loopback without dev mode", KeySourceConfig{Issuer: "http://127.0.0.1:8080/"}, true},
-		{"http non-loopback in dev mode", KeySourceConfig{Issuer: "http://tenant.eu.auth0.com/", AllowInsecureLoopback: true}, true},
-		{"http private address in dev mode", KeySourceConfig{Issuer: "http://10.0.0.1/", AllowInsecureLoopback: true}, true},
-		{"http localhost lookalike in dev mode", KeySourceConfig{Issuer: "http://localhost.example.com/", AllowInsecureLoopback: true}, true},
-		{"ftp scheme", KeySourceConfig{Issuer: "ftp://tenant.eu.auth0.com/"}, true},
-		{"upper-case scheme", KeySourceConfig{Issuer: "HTTPS://tenant.eu.auth0.com/"}, true},
-		{"user info", KeySourceConfig{Issuer: "https://user@tenant.eu.auth0.com/"}, true},
-		{"query", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/?a=b"}, true},
-		{"fragment", KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/#x"}, true},
-		{"empty host", KeySourceConfig{Issuer: "https:///"}, true},
-		{"negative fetch timeout", KeySourceConfig{Issuer: "https://t/", FetchTimeout: -time.Second}, true},
-		{"negative cooldown", KeySourceConfig{Issuer: "https://t/", UnknownKeyCooldown: -time.Second}, true},
-		{"negative body cap", KeySourceConfig{Issuer: "https://t/", MaxBodyBytes: -1}, true},
-		{"min refresh above max", KeySourceConfig{Issuer: "https://t/", MinRefreshInterval: 2 * time.Hour, MaxRefreshInterval: time.Hour}, true},
+		{"https tenant", "https://tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		// Auth0's issuer is https://DOMAIN/, custom domains included: a path
+		// is refused everywhere, as AUTH0_DOMAIN always refused it.
+		{"https custom domain with path", "https://login.example.com/tenant/", false, KeySourceConfig{}, true},
+		{"http 127.0.0.1 in dev mode", "http://127.0.0.1:8080/", true, KeySourceConfig{}, false},
+		{"http 127.9.9.9 in dev mode", "http://127.9.9.9/", true, KeySourceConfig{}, false},
+		{"http [::1] in dev mode", "http://[::1]:3000/", true, KeySourceConfig{}, false},
+		{"http localhost in dev mode", "http://localhost:3000/", true, KeySourceConfig{}, false},
+		{"empty issuer", "", false, KeySourceConfig{}, true},
+		// A bare domain, a missing slash and an upper-case scheme are the
+		// forms AUTH0_DOMAIN accepts; NewTenant normalizes them.
+		{"no scheme", "tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		{"no trailing slash", "https://tenant.eu.auth0.com", false, KeySourceConfig{}, false},
+		{"http without dev mode", "http://tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"http loopback without dev mode", "http://127.0.0.1:8080/", false, KeySourceConfig{}, true},
+		{"http non-loopback in dev mode", "http://tenant.eu.auth0.com/", true, KeySourceConfig{}, true},
+		{"http private address in dev mode", "http://10.0.0.1/", true, KeySourceConfig{}, true},
+		{"http localhost lookalike in dev mode", "http://localhost.example.com/", true, KeySourceConfig{}, true},
+		{"ftp scheme", "ftp://tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"upper-case scheme", "HTTPS://tenant.eu.auth0.com/", false, KeySourceConfig{}, false},
+		{"user info", "https://user@tenant.eu.auth0.com/", false, KeySourceConfig{}, true},
+		{"query", "https://tenant.eu.auth0.com/?a=b", false, KeySourceConfig{}, true},
+		{"empty query", "https://tenant.eu.auth0.com/?", false, KeySourceConfig{}, true},
+		{"fragment", "https://tenant.eu.auth0.com/#x", false, KeySourceConfig{}, true},
+		{"empty host", "https:///", false, KeySourceConfig{}, true},
+		{"negative fetch timeout", "https://t/", false, KeySourceConfig{FetchTimeout: -time.Second}, true},
+		{"negative cooldown", "https://t/", false, KeySourceConfig{UnknownKeyCooldown: -time.Second}, true},
+		{"negative body cap", "https://t/", false, KeySourceConfig{MaxBodyBytes: -1}, true},
+		{"min refresh above max", "https://t/", false, KeySourceConfig{MinRefreshInterval: 2 * time.Hour, MaxRefreshInterval: time.Hour}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ks, err := NewKeySource(tt.cfg, nil, nil)
+			tenant, err := NewTenant(tt.domain, tt.loopback, 0)
+			var ks *KeySource
+			if err == nil {
+				ks, err = NewKeySource(tenant, tt.cfg, nil, nil)
+			}
 			if gotErr := err != nil; gotErr != tt.wantErr {
-				t.Fatalf("NewKeySource(%+v): got error %v, want error: %v", tt.cfg, err, tt.wantErr)
+				t.Fatalf("NewTenant(%q, %v) then NewKeySource(%+v): got error %v, want error: %v", tt.domain, tt.loopback, tt.cfg, err, tt.wantErr)
 			}
 			if ks != nil {
 				ks.Stop()
@@ -378,15 +388,22 @@ func TestNewKeySourceConfig(t *testing.T) {
 	}
 }
 
+// A Tenant not made by NewTenant is refused, never used with no issuer.
+func TestNewKeySourceZeroTenant(t *testing.T) {
+	t.Parallel()
+	if ks, err := NewKeySource(Tenant{}, KeySourceConfig{}, nil, nil); err == nil || ks != nil {
+		t.Fatalf("NewKeySource(Tenant{}): got %v, %v; want nil and an error", ks, err)
+	}
+}
+
 func TestNewKeySourceDefaultsAndClient(t *testing.T) {
 	t.Parallel()
-	ks, err := NewKeySource(KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, nil, nil)
+	ks, err := NewKeySource(MustTenant(t, "https://tenant.eu.auth0.com/", false, 0), KeySourceConfig{}, nil, nil)
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
 	defer ks.Stop()
 	want := KeySourceConfig{
-		Issuer:             "https://tenant.eu.auth0.com/",
 		FetchTimeout:       5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		RefreshInterval:    10 * time.Minute,
@@ -407,7 +424,7 @@ func TestNewKeySourceDefaultsAndClient(t *testing.T) {
 	}
 
 	given := &http.Client{}
-	ks2, err := NewKeySource(KeySourceConfig{Issuer: "https://tenant.eu.auth0.com/"}, given, nil)
+	ks2, err := NewKeySource(MustTenant(t, "https://tenant.eu.auth0.com/", false, 0), KeySourceConfig{}, given, nil)
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
@@ -838,10 +855,12 @@ func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 				FetchTimeout: timeout, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour,
 				RetryInterval: 50 * time.Millisecond, // a warm-up slowed by a loaded machine retries soon
 			})
+			clk := newFakeClock()
+			ks.now = clk.now
 			ks.Start()
 			waitReady(t, ks, hang)
 			lastGood := ks.Stats().LastGoodFetch
-			time.Sleep(cooldown + 10*time.Millisecond) // the real clock only runs forward: the cooldown is over
+			clk.advance(cooldown) // the cooldown is over
 
 			var c check
 			tt.setup(tn, &c)
@@ -940,22 +959,32 @@ func TestKeySourceRemovedKeyRejectedAfterRefresh(t *testing.T) {
 	t.Parallel()
 	tn := newKSTenant(t, jwk("kid-a", keyA()), jwk("kid-b", keyB()))
 	ks := newTestKeySource(t, tn, KeySourceConfig{RefreshInterval: 150 * time.Millisecond})
+	// Each fetch attempt signals its end: the test waits on refreshes,
+	// not on the clock.
+	fetched := make(chan struct{}, 1)
+	ks.OnFetch(func(bool, time.Duration) {
+		select {
+		case fetched <- struct{}{}:
+		default:
+		}
+	})
 	ks.Start()
 	waitReady(t, ks, hang)
 	mustKey(t, ks, "kid-b", keyB())
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	deadline := time.Now().Add(hang)
+	timeout := time.After(hang)
 	for {
 		_, err := ks.Key(context.Background(), "kid-b")
 		if err != nil {
 			wantReason(t, err, ports.ReasonUnknownKey, "kid-b")
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-fetched: // a refresh ended: it may have read the JWKS before the change
+		case <-timeout:
 			t.Fatalf("Key(kid-b) after its removal: still accepted after %s, want unknown_key after the next refresh", hang)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	mustKey(t, ks, "kid-a", keyA())
 	if got := tn.jwksHits.Load(); got < 2 {
@@ -1109,13 +1138,15 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 		http.Redirect(w, r, "/other/jwks.json", http.StatusFound)
 	})
 	const cooldown = 50 * time.Millisecond
-	ks, err := NewKeySource(KeySourceConfig{
-		Issuer: tn.issuer, AllowInsecureLoopback: true, FetchTimeout: 5 * time.Second, UnknownKeyCooldown: cooldown,
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, true, 0), KeySourceConfig{
+		FetchTimeout: 5 * time.Second, UnknownKeyCooldown: cooldown,
 	}, nil, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("NewKeySource(http loopback, dev mode): got error %v, want nil", err)
 	}
 	t.Cleanup(ks.Stop)
+	clk := newFakeClock()
+	ks.now = clk.now
 
 	_, err = ks.Key(context.Background(), "kid-c")
 	wantUnavailable(t, err, "kid-c")
@@ -1124,7 +1155,7 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 	}
 
 	tn.serveKeys(jwk("kid-a", keyA()))
-	time.Sleep(cooldown + 10*time.Millisecond)
+	clk.advance(cooldown)
 	mustKey(t, ks, "kid-a", keyA())
 }
 
@@ -1139,25 +1170,26 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		with(jwk("rs512", keyB()), "alg", "RS512"),
 		map[string]any{"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
 		jwk("dup", keyB()),
-		jwk("dup", keyC()),
+		jwk("dup", keyB()), // identical: counted once
 		jwk(longKid, &ksWeakKey().PublicKey),
 	)
 	core, logs := observer.New(zapcore.DebugLevel)
 	// The unknown kids below must not refetch (which would log the ignored
 	// entries again), however slowly they run: a cooldown far above hang.
-	ks, err := NewKeySource(KeySourceConfig{Issuer: tn.issuer, UnknownKeyCooldown: time.Hour}, tn.srv.Client(), zap.New(core))
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), KeySourceConfig{UnknownKeyCooldown: time.Hour}, tn.srv.Client(), zap.New(core))
 	if err != nil {
 		t.Fatalf("NewKeySource: got error %v, want nil", err)
 	}
 	t.Cleanup(ks.Stop)
 
 	mustKey(t, ks, "good", keyA())
-	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", "dup", longKid} {
+	mustKey(t, ks, "dup", keyB())
+	for _, kid := range []string{"weak", "e3", "enc", "rs512", "ec", longKid} {
 		_, err := ks.Key(context.Background(), kid)
 		wantReason(t, err, ports.ReasonUnknownKey, kid)
 	}
-	if got := ks.Stats().Keys; got != 1 {
-		t.Errorf("Stats().Keys: got %d, want 1", got)
+	if got := ks.Stats().Keys; got != 2 {
+		t.Errorf("Stats().Keys: got %d, want 2", got)
 	}
 
 	entries := logs.FilterMessage("ignored entries of the tenant's JWKS").All()
@@ -1165,7 +1197,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 		t.Fatalf("log lines about ignored entries: got %d, want 1", len(entries))
 	}
 	fields := entries[0].ContextMap()
-	wantReasons := "alg_not_rs256=1 duplicate_kid=2 exponent_not_65537=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
+	wantReasons := "alg_not_rs256=1 exponent_not_65537=1 identical_duplicate=1 kty_not_rsa=1 modulus_too_short=2 use_not_sig=1"
 	if got := fields["reasons"]; got != wantReasons {
 		t.Errorf("logged reasons: got %v, want %q", got, wantReasons)
 	}
@@ -1214,8 +1246,10 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"kid missing", with(jwk("", keyB()), "kid", nil), []string{"good"}, "missing_kid=1"},
 		{"kid empty", jwk("", keyB()), []string{"good"}, "missing_kid=1"},
 		{"kid a number", with(jwk("", keyB()), "kid", 7), []string{"good"}, "missing_kid=1"},
-		{"duplicate of the good kid", jwk("good", keyB()), nil, "duplicate_kid=2"},
-		{"duplicate kid on an EC entry", map[string]any{"kty": "EC", "kid": "good"}, nil, "duplicate_kid=2"},
+		// RFC 7517 §4.5: entries of another kty or use may share a kid;
+		// two signing keys under one kid are both kept (see jwks_kid_test.go).
+		{"another signing key under the good kid", jwk("good", keyB()), []string{"good"}, ""},
+		{"EC entry under the good kid", map[string]any{"kty": "EC", "kid": "good"}, []string{"good"}, "kty_not_rsa=1"},
 		{"n padded", with(jwk("pad", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes())), []string{"good"}, "bad_modulus=1"},
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
@@ -1387,7 +1421,14 @@ func TestKeySourceStop(t *testing.T) {
 	ks2 := newTestKeySource(t, tn2, KeySourceConfig{})
 	ks2.Stop()
 	ks2.Start()
-	time.Sleep(50 * time.Millisecond)
+	// Start after Stop launches nothing: no loop was started, no attempt
+	// was made (so none can happen later), and nothing reached the tenant.
+	ks2.mu.Lock()
+	started, attempted := ks2.started, !ks2.lastAttempt.IsZero() || ks2.inFlight
+	ks2.mu.Unlock()
+	if started || attempted {
+		t.Errorf("after Stop then Start: got loop started %v, attempt made %v; want neither", started, attempted)
+	}
 	if got := tn2.discoveryHits.Load() + tn2.jwksHits.Load(); got != 0 {
 		t.Errorf("requests after Stop then Start: got %d, want 0", got)
 	}

@@ -7,10 +7,10 @@ import (
 	"github.com/example/messages-api/internal/ports"
 )
 
-// Module provides the production ports.TokenVerifier. It needs a Config, a
-// KeySourceConfig, a prometheus.Registerer and a *zap.Logger from the graph. The key source warms up
-// in the background when the app starts, so a tenant outage never blocks
-// startup, and stops with the app. The graph outside sees only the port
+// Module provides the production ports.TokenVerifier. It needs a Tenant,
+// a Config, a KeySourceConfig, a prometheus.Registerer and a *zap.Logger
+// from the graph. The key source warms up in the background when the app
+// starts, so a tenant outage never blocks startup, and stops with the app. The graph outside sees only the port
 // and *KeySource (for readiness); the rest is private to the module.
 var Module = fx.Module("auth0",
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("auth0") }),
@@ -22,6 +22,6 @@ var Module = fx.Module("auth0",
 	fx.Invoke(func(lc fx.Lifecycle, ks *KeySource) { lc.Append(fx.StartStopHook(ks.Start, ks.Stop)) }),
 )
 
-func newKeySource(cfg KeySourceConfig, log *zap.Logger) (*KeySource, error) {
-	return NewKeySource(cfg, nil, log)
+func newKeySource(tenant Tenant, cfg KeySourceConfig, log *zap.Logger) (*KeySource, error) {
+	return NewKeySource(tenant, cfg, nil, log)
 }

@@ -34,12 +34,16 @@ type tokenHeader struct {
 	Kid  *string        `json:"kid"`
 	Typ  *string        `json:"typ"`
 	Crit jsontext.Value `json:"crit"`
+	// go-jose honours RFC 7797's b64: false even without crit, and then
+	// verifies the signature over the raw payload: refused outright.
+	B64 jsontext.Value `json:"b64"`
 	// jwk, jku, x5u and x5c are never read: keys come only from the tenant.
 }
 
 type tokenClaims struct {
 	Iss         string   `json:"iss"`
 	Sub         string   `json:"sub"`
+	Jti         *string  `json:"jti"` // read only so that a non-string is refused here, not by the library after a key lookup
 	Aud         audience `json:"aud"`
 	Exp         *float64 `json:"exp"`
 	Nbf         *float64 `json:"nbf"`
@@ -65,6 +69,26 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*a = list
+	return nil
+}
+
+// maxNumericDate is the largest NumericDate the library handles: go-jose
+// converts them to int64 seconds, and beyond that a far-future date wraps
+// into the past (a huge nbf or iat would pass, a huge exp would read as
+// expired).
+const maxNumericDate = float64(1 << 62)
+
+// checkRange refuses the NumericDates the library would misread, with the
+// reason it should have given.
+func (c *tokenClaims) checkRange() error {
+	switch {
+	case c.Nbf != nil && *c.Nbf > maxNumericDate:
+		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+	case c.Iat != nil && *c.Iat > maxNumericDate:
+		return ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
+	case *c.Exp > maxNumericDate:
+		return ports.Invalid(ports.ReasonInvalidClaim, "the exp claim is beyond the dates this service handles")
+	}
 	return nil
 }
 
@@ -166,6 +190,9 @@ func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
 	if t.claims.Exp == nil {
 		return nil, ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
 	}
+	if err := t.claims.checkRange(); err != nil {
+		return nil, err
+	}
 	if n, err = enc.Decode(buf, []byte(s)); err != nil {
 		return nil, ports.Invalid(ports.ReasonMalformed, "the token signature is not base64url")
 	}
@@ -179,6 +206,9 @@ func (h *tokenHeader) check(opts precheckOptions) error {
 	}
 	if len(h.Crit) > 0 {
 		return ports.Invalid(ports.ReasonUnsupportedHeader, "the crit header is not supported")
+	}
+	if len(h.B64) > 0 {
+		return ports.Invalid(ports.ReasonUnsupportedHeader, "the b64 header is not supported")
 	}
 	if h.Kid == nil || *h.Kid == "" || len(*h.Kid) > maxKidBytes {
 		return ports.Invalid(ports.ReasonMissingKeyID, "the token header needs a kid of 1 to 256 bytes")
@@ -245,7 +275,7 @@ func jsonError(part string, err error) error {
 func knownMember(pointer string) string {
 	name, _, _ := strings.Cut(strings.TrimPrefix(pointer, "/"), "/")
 	switch name {
-	case "alg", "kid", "typ", "crit", "iss", "sub", "aud", "exp", "nbf", "iat", "scope", "permissions":
+	case "alg", "kid", "typ", "crit", "b64", "iss", "sub", "jti", "aud", "exp", "nbf", "iat", "scope", "permissions":
 		return name
 	}
 	return ""

@@ -2,64 +2,45 @@
 // production implementation of ports.TokenVerifier.
 //
 // A token goes through gates, cheapest first: the verified-token cache
-// (cache.go), the pre-parse checks (precheck.go) that refuse malformed and
-// hostile input in microseconds and decode header and payload once, the key
-// lookup by exact kid from the tenant's JWKS (keys.go), one RSA PKCS#1 v1.5
-// SHA-256 verification, then the registered claims.
-//
-// go-jwt-middleware's validator was the first engine here. It parses the
-// token a second time with go-jose (about 1.8x a raw RSA verification), and
-// it accepted RFC 7797 unencoded payloads (b64: false) and skipped the
-// future-iat check for huge NumericDates; the checks below are ours, in
-// its order and with its leeway rules, and BenchmarkLibraryValidator keeps
-// it as the yardstick.
+// (cache.go); the pre-parse checks (precheck.go), which refuse in
+// microseconds what go-jwt-middleware's validator would accept (no exp, the
+// JWS JSON serialization, b64: false, crit, duplicate members, invalid
+// UTF-8, extra dots, oversize); the key lookup by exact kid from the
+// tenant's JWKS (keysource.go), which refetches on an unknown kid; then the
+// library's validator.Validator.ValidateToken (validate.go), which checks
+// the signature and iss, aud, exp, nbf and iat with our leeway.
 package auth0
 
 import (
 	"context"
-	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/auth0/go-jwt-middleware/v2/validator"
 
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
 
-// The clock skew tolerated on exp, nbf and iat: DefaultLeeway when the
-// config leaves it zero, at most MaxLeeway ("a few minutes", RFC 8725).
-const (
-	DefaultLeeway = 30 * time.Second
-	MaxLeeway     = 5 * time.Minute
-)
-
 // MinMaxTokenBytes is the smallest token cap New accepts.
 const MinMaxTokenBytes = 1024
 
-// Config is what the verifier needs to know about the tenant and the API.
+// Config is what the verifier needs to know about the API; the tenant
+// comes checked as a Tenant.
 type Config struct {
-	// Domain is the tenant, e.g. "example.eu.auth0.com"; a scheme and a
-	// trailing slash are accepted. The issuer is derived from it.
-	Domain string
 	// Audiences are the API identifiers a token may be issued for (any of).
 	Audiences []string
-	// Leeway is the tolerated clock skew (default DefaultLeeway).
-	Leeway time.Duration
 	// Permissions makes Auth0 RBAC's "permissions" array count as scopes.
 	Permissions bool
 	// RequireAtJWT accepts only typ at+jwt (Auth0's RFC 9068 token profile).
 	RequireAtJWT bool
 	// MaxTokenBytes caps a token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
-	// AllowInsecureLoopback permits an http issuer on a loopback host.
-	// Only dev mode sets it, for the local dev tenant; no file can.
-	AllowInsecureLoopback bool `koanf:"-"`
 	// CacheSize bounds the verified-token cache to this many entries of
 	// about 1 KiB, counted in bytes (default DefaultCacheSize; negative
 	// disables it).
@@ -67,12 +48,25 @@ type Config struct {
 	// RejectCacheSize bounds the cache of tokens refused for good (default
 	// DefaultRejectCacheSize; negative disables it).
 	RejectCacheSize int
+	// DevTenant says the tenant is the local dev tenant, whose key changes
+	// when it restarts: an unknown kid's description then says so. Only dev
+	// mode sets it.
+	DevTenant bool `koanf:"-"`
 }
 
 // KeyFinder returns the tenant's verification key for a kid. *KeySource is
 // the implementation; the interface lets tests pin a key.
 type KeyFinder interface {
 	Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
+}
+
+// keySetFinder is a KeyFinder that returns every key sharing a kid, and
+// the version of the key set it holds (*KeySource): a token is checked
+// against each key under its kid, and a refusal remembered under one key
+// set is forgotten when the set changes.
+type keySetFinder interface {
+	lookup(ctx context.Context, kid string) (keys []*rsa.PublicKey, version uint64, err error)
+	KeySetVersion() uint64
 }
 
 // Verifier implements ports.TokenVerifier for one Auth0 tenant and API.
@@ -83,29 +77,25 @@ type Verifier struct {
 	permissions bool
 	opts        precheckOptions
 	keys        KeyFinder
+	set         keySetFinder // keys, when it is one; else nil
+	library     *validator.Validator
+	devTenant   bool
 	cache       *tokenCache // nil when disabled
 	now         func() time.Time
 }
 
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
-// New builds a verifier that takes its keys from keys.
-func New(cfg Config, keys KeyFinder) (*Verifier, error) {
+// New builds a verifier for tenant's tokens that takes its keys from keys.
+func New(tenant Tenant, cfg Config, keys KeyFinder) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("auth0: a key finder is required")
 	}
-	issuer, err := Issuer(cfg.Domain, cfg.AllowInsecureLoopback)
-	if err != nil {
-		return nil, err
+	if !tenant.valid() {
+		return nil, errors.New("auth0: a tenant from NewTenant is required")
 	}
 	if len(cfg.Audiences) == 0 || slicesHasEmpty(cfg.Audiences) {
 		return nil, errors.New("auth0: at least one non-empty audience is required (set AUTH0_AUDIENCE)")
-	}
-	if cfg.Leeway == 0 {
-		cfg.Leeway = DefaultLeeway
-	}
-	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
-		return nil, fmt.Errorf("auth0: leeway %s is outside 0s..5m", cfg.Leeway)
 	}
 	if cfg.MaxTokenBytes == 0 {
 		cfg.MaxTokenBytes = DefaultMaxTokenBytes
@@ -119,16 +109,23 @@ func New(cfg Config, keys KeyFinder) (*Verifier, error) {
 	if cfg.RejectCacheSize == 0 {
 		cfg.RejectCacheSize = DefaultRejectCacheSize
 	}
-	return &Verifier{
-		issuer:      issuer,
+	v := &Verifier{
+		issuer:      tenant.Issuer(),
 		audiences:   cfg.Audiences,
-		leeway:      cfg.Leeway.Seconds(),
+		leeway:      tenant.Leeway().Seconds(),
 		permissions: cfg.Permissions,
 		opts:        precheckOptions{maxTokenBytes: cfg.MaxTokenBytes, requireAtJWT: cfg.RequireAtJWT},
 		keys:        keys,
-		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, cfg.Leeway),
+		devTenant:   cfg.DevTenant,
+		cache:       newTokenCache(cfg.CacheSize, cfg.RejectCacheSize, tenant.Leeway()),
 		now:         time.Now,
-	}, nil
+	}
+	v.set, _ = keys.(keySetFinder)
+	var err error
+	if v.library, err = newLibraryValidator(tenant.Issuer(), cfg.Audiences, tenant.Leeway(), keyFromContext); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // Issuer returns the tenant's issuer, exactly "https://DOMAIN/".
@@ -152,9 +149,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 	}
 	if v.cache.reject != nil {
 		if r, ok := v.cache.reject.GetIfPresent(h); ok && r.digest == sha256.Sum256([]byte(raw)) {
-			v.cache.hit()
-			err := *r.err
-			return domain.Claims{}, &err
+			if r.version == v.keySetVersion() {
+				v.cache.hit()
+				err := *r.err
+				return domain.Claims{}, &err
+			}
+			// The key set changed since: the kid may now name the key
+			// the token was signed with.
+			v.cache.reject.Invalidate(h)
 		}
 	}
 	v.cache.miss()
@@ -170,8 +172,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		e.claims.Scopes = slices.Clone(e.claims.Scopes) // the caller owns what it got
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
-		// e != nil: refused after the RSA check, the expensive part.
-		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid})
+		// e != nil: refused by the library, after the RSA check.
+		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid, version: e.version})
 	}
 	return claims, err
 }
@@ -193,11 +195,10 @@ var errStale = errors.New("stale cache entry")
 // whether its key is still the tenant's (a key that left the JWKS, or a
 // kid bound to another key, makes the entry stale).
 func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, error) {
-	key, err := v.keys.Key(ctx, e.kid)
-	if err != nil || !sameKey(key, e.key) {
+	if !v.stillHolds(ctx, e) {
 		return domain.Claims{}, errStale
 	}
-	if err := v.checkTimes(e.exp, e.nbf, nil, v.now()); err != nil {
+	if err := v.checkTimes(e.exp, e.nbf, v.now()); err != nil {
 		return domain.Claims{}, err
 	}
 	// A copy: a caller writing to its claims must not change later answers.
@@ -206,110 +207,110 @@ func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, 
 	return c, nil
 }
 
+// stillHolds reports whether e's kid still names the key e was verified
+// with. It allocates nothing: it runs on every cache hit.
+func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
+	if v.set == nil {
+		key, err := v.keys.Key(ctx, e.kid)
+		return err == nil && sameKey(key, e.key)
+	}
+	keys, _, err := v.set.lookup(ctx, e.kid)
+	if err != nil {
+		return false
+	}
+	for _, k := range keys {
+		if sameKey(k, e.key) {
+			return true
+		}
+	}
+	return false
+}
+
+// keySetVersion is the key set's version, 0 when keys does not version it.
+func (v *Verifier) keySetVersion() uint64 {
+	if v.set == nil {
+		return 0
+	}
+	return v.set.KeySetVersion()
+}
+
 // sameKey compares public keys without allocating (rsa.PublicKey.Equal
 // allocates; constant time buys nothing for public values).
 func sameKey(a, b *rsa.PublicKey) bool {
 	return a == b || a.E == b.E && a.N.Cmp(b.N) == 0
 }
 
-// verify runs every check on a token. e is non-nil once the signature has
-// been checked: on success it is the cache entry.
+// verify runs the pre-parse checks, finds the token's keys and hands the
+// token to the library. e is non-nil once the library has checked the token
+// against a key: on success it is the cache entry.
 func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.Claims, *verified, error) {
 	t, err := decode(raw, dots, v.opts)
 	if err != nil {
 		return domain.Claims{}, nil, err
 	}
 	// The key is chosen by the header's exact kid, never guessed from a set.
-	key, err := v.keys.Key(ctx, *t.header.Kid)
+	kid := *t.header.Kid
+	keys, version, err := v.keysFor(ctx, kid)
+	if err != nil {
+		return domain.Claims{}, nil, v.keyError(err)
+	}
+	var (
+		res any
+		key *rsa.PublicKey
+	)
+	// Several different keys share the kid only in a misconfigured JWKS;
+	// only a failed signature check moves on to the next one.
+	for _, key = range keys {
+		res, err = v.library.ValidateToken(withKey(ctx, key), raw)
+		if !errors.Is(err, errBadSignature) {
+			break
+		}
+	}
+	e := &verified{exp: *t.claims.Exp, nbf: t.claims.Nbf, kid: kid, key: key, version: version}
+	if err != nil {
+		return domain.Claims{}, e, libraryError(err)
+	}
+	e.claims, err = v.domainClaims(res)
 	if err != nil {
 		return domain.Claims{}, nil, err
 	}
-	digest := sha256.Sum256([]byte(t.signingInput))
-	if rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], t.signature) != nil {
-		return domain.Claims{}, &verified{}, ports.Invalid(ports.ReasonBadSignature, "the token signature is invalid")
-	}
-	c := &t.claims
-	e := &verified{exp: *c.Exp, nbf: c.Nbf, kid: *t.header.Kid, key: key}
-	if err := v.checkClaims(c, v.now()); err != nil {
-		return domain.Claims{}, e, err
-	}
-	e.claims = v.domainClaims(c)
 	return e.claims, e, nil
 }
 
-// checkClaims checks iss, aud and the time claims, in the validator's order.
-func (v *Verifier) checkClaims(c *tokenClaims, now time.Time) error {
-	if c.Iss != v.issuer {
-		return ports.Invalid(ports.ReasonWrongIssuer, "the token is not issued by this tenant")
+// keysFor returns the keys under kid, and the version of the key set they
+// come from: several keys and a version only from a keySetFinder.
+func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
+	if v.set != nil {
+		return v.set.lookup(ctx, kid)
 	}
-	if !slices.ContainsFunc(v.audiences, func(a string) bool { return slices.Contains(c.Aud, a) }) {
-		return ports.Invalid(ports.ReasonWrongAudience, "the token is not issued for this API")
+	key, err := v.keys.Key(ctx, kid)
+	if err != nil {
+		return nil, 0, err
 	}
-	return v.checkTimes(*c.Exp, c.Nbf, c.Iat, now)
+	return []*rsa.PublicKey{key}, 0, nil
 }
 
-// checkTimes applies the leeway to exp, nbf and a future iat.
-func (v *Verifier) checkTimes(exp float64, nbf, iat *float64, now time.Time) error {
+// keyError adds, for the dev tenant, why a kid may be unknown: its key is
+// made afresh when it restarts, and tokens from before are then orphans.
+func (v *Verifier) keyError(err error) error {
+	var invalid *ports.InvalidTokenError
+	if v.devTenant && errors.As(err, &invalid) && invalid.Reason == ports.ReasonUnknownKey {
+		return ports.Invalid(ports.ReasonUnknownKey,
+			"no key matches the token's kid: the dev tenant's key may have changed since the token was issued, get a new token")
+	}
+	return err
+}
+
+// checkTimes re-checks exp and nbf, with the leeway, for a cached token.
+func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
 	t := float64(now.UnixNano()) / 1e9
 	switch {
 	case nbf != nil && t+v.leeway < *nbf:
 		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
 	case t-v.leeway > exp:
 		return ports.Invalid(ports.ReasonExpired, "the token has expired")
-	case iat != nil && t+v.leeway < *iat:
-		return ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
 	}
 	return nil
-}
-
-func (v *Verifier) domainClaims(c *tokenClaims) domain.Claims {
-	var scopes []string
-	for s := range strings.SplitSeq(c.Scope, " ") {
-		if s != "" {
-			scopes = append(scopes, s)
-		}
-	}
-	if v.permissions {
-		scopes = append(scopes, c.Permissions...)
-	}
-	return domain.Claims{Subject: c.Sub, Scopes: scopes}
-}
-
-// Issuer derives the exact issuer "https://DOMAIN/" from a tenant domain
-// given with or without scheme and trailing slash. Plain http is accepted
-// only for a loopback host and only when allowInsecureLoopback is set.
-func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
-	d := strings.TrimSpace(domain)
-	if d == "" {
-		return "", errors.New("auth0: the tenant domain is required (set AUTH0_DOMAIN, e.g. example.eu.auth0.com)")
-	}
-	if !strings.Contains(d, "://") {
-		d = "https://" + d
-	}
-	u, err := url.Parse(d)
-	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", domain)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", domain)
-		}
-	default:
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", domain, u.Scheme)
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host) + "/", nil
-}
-
-// LoopbackHost reports whether host is localhost or a loopback IP: the only
-// place plain http is ever allowed (the dev tenant, local tools).
-func LoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func slicesHasEmpty(ss []string) bool {

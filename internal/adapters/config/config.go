@@ -29,17 +29,20 @@ import (
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
 // Config is every setting of the service.
 type Config struct {
 	Dev       bool `koanf:"-"` // -dev: run the local tenant and verify its tokens
-	Auth0     auth0.Config
+	Auth0     Auth0
 	Keys      auth0.KeySourceConfig
+	Tenant    auth0.Tenant `koanf:"-"` // built once from Auth0 by Load
 	HTTP      httpapi.ServerConfig
 	Admin     admin.Config
 	Log       Log
 	DevTenant devtenant.Config
+	Tracing   tracing.Config `koanf:"-"` // from the standard OTEL_* variables, read by tracing.ConfigFromEnv
 
 	effective map[string]any // every setting by name, for the startup log
 }
@@ -48,6 +51,21 @@ type Config struct {
 // with its effective value, secrets left out: the dev tenant's clients
 // appear by id only.
 func (c Config) Effective() map[string]any { return c.effective }
+
+// Auth0 is the auth0 section: the tenant's settings, checked once into
+// Config.Tenant by auth0.NewTenant, and the verifier's own.
+type Auth0 struct {
+	// Domain is the tenant, e.g. "example.eu.auth0.com"; a scheme and a
+	// trailing slash are accepted. The issuer is derived from it.
+	Domain string
+	// Leeway is the tolerated clock skew.
+	Leeway time.Duration
+	// AllowInsecureLoopback permits an http issuer on a loopback host.
+	// Only dev mode sets it, for the local dev tenant; no file can.
+	AllowInsecureLoopback bool `koanf:"-"`
+
+	auth0.Config `koanf:",squash"`
+}
 
 // Log selects the logger's level and encoding.
 type Log struct {
@@ -85,11 +103,13 @@ var Env = map[string]string{
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",
 	"DEV_TENANT_ADDR":           "dev_tenant.addr",
+	"DEV_TENANT_SPA_ADDR":       "dev_tenant.spa_addr",
 	"HTTP_REALM":                "http.handler.realm",
 	"HTTP_RETRY_AFTER_SECONDS":  "http.handler.retry_after_seconds",
 	"CORS_ALLOWED_ORIGINS":      "http.handler.cors.allowed_origins",
 	"CORS_ALLOW_CREDENTIALS":    "http.handler.cors.allow_credentials",
 	"CORS_MAX_AGE_SECONDS":      "http.handler.cors.max_age_seconds",
+	"HTTP_TRUSTED_PROXIES":      "http.handler.trusted_proxies",
 	"LOG_LEVEL":                 "log.level",
 	"LOG_FORMAT":                "log.format",
 }
@@ -159,7 +179,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			if !ok {
 				return "", nil
 			}
-			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" {
+			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
 				return key, splitList(value)
 			}
 			return key, value
@@ -188,7 +208,20 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
+	var tracingErr error
+	c.Tracing, tracingErr = tracing.ConfigFromEnv(func(name string) string {
+		for _, kv := range environ {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
+	})
+	if tracingErr != nil {
+		return Config{}, tracingErr
+	}
 	c.effective = k.All()
+	c.effective["tracing.export"] = c.Tracing.Export
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
@@ -212,7 +245,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		c.Auth0.Domain = "http://" + c.DevTenant.Addr
 		c.Auth0.Audiences = []string{c.DevTenant.Audience}
 		c.Auth0.AllowInsecureLoopback = true
-		c.Keys.AllowInsecureLoopback = true
+		c.Auth0.DevTenant = true // an unknown kid then says the dev tenant's key may have changed
 		ids := make([]string, 0, len(c.DevTenant.Clients))
 		for _, cl := range c.DevTenant.Clients {
 			ids = append(ids, cl.ID)
@@ -237,13 +270,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 
 func (c *Config) validate() error {
 	var errs []error
-	if strings.TrimSpace(c.Auth0.Domain) == "" {
-		errs = append(errs, errors.New("AUTH0_DOMAIN is not set: set it to your Auth0 tenant domain (e.g. example.eu.auth0.com), or run with -dev"))
-	} else if issuer, err := auth0.Issuer(c.Auth0.Domain, c.Auth0.AllowInsecureLoopback); err != nil {
-		errs = append(errs, err)
-	} else {
-		c.Keys.Issuer = issuer
-	}
+	errs = append(errs, c.checkTenant()...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, errors.New("AUTH0_AUDIENCE is not set: set it to your API's identifier (e.g. https://messages-api.example.com), or run with -dev"))
 	}
@@ -277,6 +304,9 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
 		}
 	}
+	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
+	}
 	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
 		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))
 	}
@@ -285,9 +315,6 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("ADMIN_ADDR (admin.addr) %q is not host:port (e.g. 127.0.0.1:9090 or :9090)", c.Admin.Addr))
-	}
-	if c.Auth0.Leeway <= 0 || c.Auth0.Leeway > auth0.MaxLeeway {
-		errs = append(errs, fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway))
 	}
 	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
 		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
@@ -300,6 +327,37 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
 	}
 	return errors.Join(errs...)
+}
+
+// checkTenant builds c.Tenant, the one check of the domain, the loopback
+// rule and the leeway, and words its faults by the setting at fault.
+func (c *Config) checkTenant() []error {
+	leeway := fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway)
+	var errs []error
+	if c.Auth0.Leeway == 0 {
+		// NewTenant reads 0 as its default; a setting of 0s is a mistake.
+		errs = append(errs, leeway)
+	}
+	t, err := auth0.NewTenant(c.Auth0.Domain, c.Auth0.AllowInsecureLoopback, c.Auth0.Leeway)
+	if err == nil {
+		c.Tenant = t
+		return errs
+	}
+	faults := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		faults = j.Unwrap()
+	}
+	for _, e := range faults {
+		switch {
+		case errors.Is(e, auth0.ErrNoDomain):
+			errs = append(errs, errors.New("AUTH0_DOMAIN is not set: set it to your Auth0 tenant domain (e.g. example.eu.auth0.com), or run with -dev"))
+		case errors.Is(e, auth0.ErrLeeway):
+			errs = append(errs, leeway)
+		default:
+			errs = append(errs, e)
+		}
+	}
+	return errs
 }
 
 var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*)'`)

@@ -24,7 +24,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{name: "embedded defaults", environ: base, check: func(t *testing.T, c config.Config) {
 			want(t, "port", c.HTTP.Port, 3010)
-			want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/")
+			want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
 			want(t, "leeway", c.Auth0.Leeway, 30*time.Second)
 			want(t, "fetch timeout", c.Keys.FetchTimeout, 5*time.Second)
 			want(t, "max stale age", c.Keys.MaxStaleAge, 24*time.Hour)
@@ -32,6 +32,13 @@ func TestLoad(t *testing.T) {
 			want(t, "log format", c.Log.Format, "json")
 			want(t, "http host", c.HTTP.Host, "")
 			want(t, "insecure loopback", c.Auth0.AllowInsecureLoopback, false)
+			want(t, "trusted proxies", len(c.HTTP.Handler.TrustedProxies), 0)
+			want(t, "trace export", c.Tracing.Export, false)
+		}},
+		{name: "trusted proxies and OTLP from env", environ: append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.7",
+			"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318"), check: func(t *testing.T, c config.Config) {
+			want(t, "trusted proxies", strings.Join(c.HTTP.Handler.TrustedProxies, " "), "10.0.0.0/8 192.168.1.7")
+			want(t, "trace export", c.Tracing.Export, true)
 		}},
 		{name: "env overrides", environ: append(slices.Clone(base), "PORT=8080", "AUTH0_LEEWAY=5s", "LOG_LEVEL=debug",
 			"AUTH0_AUDIENCE=https://a.example.com, https://b.example.com", "AUTH0_PERMISSIONS=true", "UNRELATED=1"),
@@ -43,21 +50,23 @@ func TestLoad(t *testing.T) {
 				want(t, "permissions", c.Auth0.Permissions, true)
 			}},
 		{name: "domain with scheme and slash", environ: []string{"AUTH0_DOMAIN=https://Example.eu.auth0.com/", "AUTH0_AUDIENCE=x"},
-			check: func(t *testing.T, c config.Config) { want(t, "issuer", c.Keys.Issuer, "https://example.eu.auth0.com/") }},
+			check: func(t *testing.T, c config.Config) {
+				want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
+			}},
 		{name: "file then env", file: "http:\n  port: 9000\nkeys:\n  fetch_timeout: 2s\n", environ: append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=3s"),
 			check: func(t *testing.T, c config.Config) {
 				want(t, "port", c.HTTP.Port, 9000)
 				want(t, "fetch timeout", c.Keys.FetchTimeout, 3*time.Second)
 			}},
 		{name: "dev mode", dev: true, environ: []string{"AUTH0_DOMAIN=ignored.auth0.com"}, check: func(t *testing.T, c config.Config) {
-			want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:3011/")
+			want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:3011/")
 			want(t, "audience", strings.Join(c.Auth0.Audiences, "|"), "https://messages-api.dev")
 			want(t, "http host", c.HTTP.Host, "127.0.0.1")
 			want(t, "log format", c.Log.Format, "console")
 			want(t, "clients", len(c.DevTenant.Clients), 4)
 			want(t, "users", len(c.DevTenant.Users), 2)
 			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000 http://127.0.0.1:3000")
-			want(t, "insecure loopback", c.Keys.AllowInsecureLoopback, true)
+			want(t, "insecure loopback", c.Tenant.InsecureLoopback(), true)
 		}},
 	}
 	for _, tt := range tests {
@@ -93,6 +102,11 @@ func TestLoadRefuses(t *testing.T) {
 		{"min refresh below 1s", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=1ms"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"min refresh above max", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=48h"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"cooldown too short", "", append(slices.Clone(base), "JWKS_UNKNOWN_KEY_COOLDOWN=1ms"), "JWKS_UNKNOWN_KEY_COOLDOWN"},
+		{"trusted proxy not a CIDR", "", append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"), "HTTP_TRUSTED_PROXIES"},
+		{"trusted proxy prefix too long", "", append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/33"), "HTTP_TRUSTED_PROXIES"},
+		{"trusted proxy in a file", "http:\n  handler:\n    trusted_proxies: [\"*\"]\n", base, "trusted_proxies"},
+		{"unsupported trace exporter", "", append(slices.Clone(base), "OTEL_TRACES_EXPORTER=zipkin"), "OTEL_TRACES_EXPORTER"},
+		{"unsupported OTLP protocol", "", append(slices.Clone(base), "OTEL_TRACES_EXPORTER=otlp", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"), "protocol"},
 		{"file sets insecure loopback", "auth0:\n  allow_insecure_loopback: true\n", base, "allow_insecure_loopback"},
 		{"file sets the issuer", "keys:\n  issuer: http://127.0.0.1/\n", base, "issuer"},
 		{"cache size zero", "", append(slices.Clone(base), "AUTH0_TOKEN_CACHE_SIZE=0"), "AUTH0_TOKEN_CACHE_SIZE"},
@@ -240,5 +254,5 @@ func TestDevTenantAddrFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, "dev tenant addr", c.DevTenant.Addr, "127.0.0.1:4011")
-	want(t, "issuer", c.Keys.Issuer, "http://127.0.0.1:4011/")
+	want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:4011/")
 }

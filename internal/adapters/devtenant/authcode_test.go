@@ -128,8 +128,9 @@ func refreshForm(client, token string) url.Values {
 // TestAuthorizationCodeSecurity is the security table of the code flow:
 // each case must be refused with the RFC's error, never a token.
 func TestAuthorizationCodeSecurity(t *testing.T) {
-	tn, _, clock := startTenantWithClock(t, withUsers)
+	tn, logs, clock := startTenantWithClock(t, withUsers)
 	const scope = "openid offline_access read:messages"
+	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
 
 	type result struct {
 		status int
@@ -273,7 +274,8 @@ func TestAuthorizeRefusals(t *testing.T) {
 }
 
 func TestLoginPage(t *testing.T) {
-	tn, _ := startTenant(t, withUsers)
+	tn, logs := startTenant(t, withUsers)
+	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
 	params, _ := authParams(spaID, spaRedirect, "openid")
 	params.Set("state", `"><script>x</script> & ü`)
 
@@ -454,6 +456,23 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			t.Errorf("got %v, want a code without the login page", q)
 		}
 	})
+	t.Run("cookies", func(t *testing.T) {
+		byName := map[string]*http.Cookie{}
+		for _, c := range (&http.Response{Header: login.header}).Cookies() {
+			byName[c.Name] = c
+		}
+		main, compat := byName[sessionCookie], byName[sessionCookieCompat]
+		if main.SameSite != http.SameSiteNoneMode || !main.Secure || compat == nil || compat.SameSite != http.SameSiteLaxMode || !compat.HttpOnly || compat.Value != main.Value {
+			t.Errorf("got cookies %v and %v, want SameSite=None; Secure and a Lax compat twin, both HttpOnly", main, compat)
+		}
+		// A browser that refused the SameSite=None cookie still has the compat one.
+		params, _ := authParams(spaID, spaRedirect, "openid")
+		req := newRequest(t, http.MethodGet, tn.Issuer()+"authorize?"+params.Encode(), nil)
+		req.AddCookie(compat)
+		if q := redirectQuery(t, doNoFollow(t, req)); q.Get("code") == "" {
+			t.Errorf("with the compat cookie only: got %v, want a code", q)
+		}
+	})
 	t.Run("prompt=login shows the form", func(t *testing.T) {
 		params, _ := authParams(spaID, spaRedirect, "openid")
 		params.Set("prompt", "login")
@@ -488,6 +507,7 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000"), http.StatusFound},
 			{"returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
+			{"client_id=" + spaID + "&post_logout_redirect_uri=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
 			{"", http.StatusOK},
 		} {

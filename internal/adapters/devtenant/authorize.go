@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,8 +12,40 @@ import (
 	"go.uber.org/zap"
 )
 
-// sessionCookie names the tenant's login session, for single sign-on.
-const sessionCookie = "devtenant_session"
+// The login session's cookies, for single sign-on. Like Auth0's "auth0"
+// and "auth0_compat": the first is SameSite=None; Secure so the SDK's
+// hidden iframe (prompt=none, another site) sends it, which browsers
+// allow on http for loopback; the second, Lax, serves browsers that refuse
+// the first.
+const (
+	sessionCookie       = "devtenant_session"
+	sessionCookieCompat = "devtenant_session_compat"
+)
+
+// setSessionCookies sets both cookies to value, or deletes them when
+// value is "".
+func setSessionCookies(w http.ResponseWriter, value string) {
+	for _, c := range []*http.Cookie{
+		{Name: sessionCookie, SameSite: http.SameSiteNoneMode, Secure: true},
+		{Name: sessionCookieCompat, SameSite: http.SameSiteLaxMode},
+	} {
+		c.Value, c.Path, c.HttpOnly = value, "/", true
+		if value == "" {
+			c.MaxAge, c.Expires = -1, time.Unix(0, 0)
+		}
+		http.SetCookie(w, c)
+	}
+}
+
+// sessionID returns the session id from either cookie, or "".
+func sessionID(r *http.Request) string {
+	for _, name := range []string{sessionCookie, sessionCookieCompat} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
 
 // authorizeParams are the /authorize parameters the login form posts back
 // as hidden inputs; anything else (the SDK's auth0Client, say) is dropped.
@@ -75,11 +108,9 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ar.prompt != "login" {
-		if c, err := r.Cookie(sessionCookie); err == nil {
-			if s, ok := t.grants.session(c.Value); ok {
-				t.issueCode(w, r, ar, s)
-				return
-			}
+		if s, ok := t.grants.session(sessionID(r)); ok {
+			t.issueCode(w, r, ar, s)
+			return
 		}
 	}
 	if ar.prompt == "none" {
@@ -167,10 +198,7 @@ func (t *Tenant) checkLogin(w http.ResponseWriter, r *http.Request, ar authzRequ
 		return
 	}
 	s := session{user: u, authTime: t.now()}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: t.grants.startSession(s), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
+	setSessionCookies(w, t.grants.startSession(s))
 	t.log.Info("user logged in", zap.String("client_id", ar.client.id), zap.String("sub", u.sub))
 	t.issueCode(w, r, ar, s)
 }
@@ -220,12 +248,10 @@ func (t *Tenant) respond(w http.ResponseWriter, r *http.Request, ar authzRequest
 // Auth0's /v2/logout does.
 func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		t.grants.endSession(c.Value)
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	t.grants.endSession(sessionID(r))
+	setSessionCookies(w, "")
 	q := r.URL.Query()
-	returnTo := q.Get("returnTo")
+	returnTo := cmp.Or(q.Get("returnTo"), q.Get("post_logout_redirect_uri")) // Auth0's name, then OIDC's
 	if returnTo == "" {
 		t.renderError(w, http.StatusOK, "", "You are logged out of the dev tenant.")
 		return

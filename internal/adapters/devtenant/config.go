@@ -88,6 +88,15 @@ type Config struct {
 	SPAAddr string `koanf:"spa_addr"`
 	// SPAClientID is the spa client the example SPA logs in with.
 	SPAClientID string `koanf:"spa_client_id"`
+
+	// Listener, when set, is an open loopback listener bound to Addr that
+	// the tenant serves instead of listening itself, and closes at Stop. A
+	// caller that must know the issuer before start (it is in the API's
+	// config) opens 127.0.0.1:0, writes the bound address into Addr and
+	// hands the listener over: the port is never closed and re-bound.
+	Listener net.Listener `koanf:"-"`
+	// SPAListener is the same for the example SPA and SPAAddr.
+	SPAListener net.Listener `koanf:"-"`
 }
 
 // DefaultKeyFile is where the signing key lives when Config.KeyFile is empty.
@@ -117,6 +126,9 @@ func validate(cfg Config) (settings, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	if err == nil && cfg.Listener != nil {
+		errs = append(errs, listenerAt("addr", addr, cfg.Listener)...)
+	}
 	s := settings{addr: addr, audience: cfg.Audience, ttl: cfg.TokenTTL, rbac: cfg.RBAC}
 	switch {
 	case cfg.Audience == "":
@@ -140,15 +152,33 @@ func validate(cfg Config) (settings, error) {
 		s.spaAddr, err = parseLoopbackAddr(cfg.SPAAddr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("spa_addr: %w", err))
+		} else if cfg.SPAListener != nil {
+			errs = append(errs, listenerAt("spa_addr", s.spaAddr, cfg.SPAListener)...)
 		}
 		if c := s.clients[cfg.SPAClientID]; c == nil || c.typ != TypeSPA {
 			errs = append(errs, fmt.Errorf("spa_client_id %q must name a client of type spa", cfg.SPAClientID))
 		}
 	}
+	if cfg.SPAListener != nil && cfg.SPAAddr == "" {
+		errs = append(errs, errors.New("a listener for the example SPA needs spa_addr"))
+	}
 	if len(errs) > 0 {
 		return settings{}, fmt.Errorf("devtenant: invalid config: %w", errors.Join(errs...))
 	}
 	return s, nil
+}
+
+// listenerAt checks that a handed-over listener is bound to the configured
+// address, which the issuer and the SPA's origins are built from.
+func listenerAt(setting string, want netip.AddrPort, ln net.Listener) []error {
+	got, err := boundAddr(ln)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", setting, err)}
+	}
+	if got != want {
+		return []error{fmt.Errorf("%s %s: the given listener is bound to %s", setting, want, got)}
+	}
+	return nil
 }
 
 // parseLoopbackAddr accepts "HOST:PORT" where HOST is a loopback IP literal

@@ -30,8 +30,14 @@ func (t *Tenant) render(w http.ResponseWriter, status int, name string, data any
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	// The pages run no script of their own except web_message's inline one.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors *")
+	// No page runs a script or may be framed (clickjacking of the login
+	// form), except web_message's: the SDK frames it, and its inline
+	// script posts the response.
+	csp := "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+	if name == "webmessage.html" {
+		csp = "default-src 'none'; script-src 'unsafe-inline'; frame-ancestors *"
+	}
+	h.Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -42,7 +48,6 @@ func (t *Tenant) renderLogin(w http.ResponseWriter, status int, ar authzRequest,
 		users = append(users, name)
 	}
 	slices.Sort(users)
-	w.Header().Set("X-Frame-Options", "DENY") // no clickjacking of the login form
 	t.render(w, status, "login.html", map[string]any{
 		"ClientID": ar.client.id, "Scope": strings.Join(ar.scope, " "), "Error": errMsg,
 		"Action": pathAuthorize, "Hidden": ar.hidden, "Users": users, "Username": username,

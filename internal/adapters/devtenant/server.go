@@ -22,6 +22,7 @@ type server struct {
 	log     *zap.Logger
 	addr    netip.AddrPort // may have port 0
 	handler http.Handler
+	ln      net.Listener // opened by the caller, served by the first start; nil = listen on addr
 
 	ready atomic.Bool
 	bound atomic.Pointer[netip.AddrPort] // nil until started
@@ -39,17 +40,20 @@ func (s *server) start(ctx context.Context) (netip.AddrPort, error) {
 	if s.srv != nil && !s.closed {
 		return netip.AddrPort{}, fmt.Errorf("%s: already started", s.name)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.addr.String())
+	ln := s.ln
+	s.ln = nil // Serve closes it at stop; a restart listens on addr again
+	if ln == nil {
+		var lc net.ListenConfig
+		var err error
+		if ln, err = lc.Listen(ctx, "tcp", s.addr.String()); err != nil {
+			return netip.AddrPort{}, fmt.Errorf("%s: listen on %s: %w", s.name, s.addr, err)
+		}
+	}
+	bound, err := boundAddr(ln)
 	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("%s: listen on %s: %w", s.name, s.addr, err)
-	}
-	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
-	if !ok {
 		_ = ln.Close()
-		return netip.AddrPort{}, fmt.Errorf("%s: unexpected listener address %T", s.name, ln.Addr())
+		return netip.AddrPort{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	bound := netip.AddrPortFrom(tcpAddr.AddrPort().Addr().Unmap(), tcpAddr.AddrPort().Port())
 	s.bound.Store(&bound)
 
 	errLog, err := zap.NewStdLogAt(s.log, zap.WarnLevel)
@@ -102,4 +106,13 @@ func (s *server) stop(ctx context.Context) (bool, error) {
 		return true, fmt.Errorf("%s: shutdown: %w", s.name, err)
 	}
 	return true, nil
+}
+
+// boundAddr is ln's TCP address, IPv4-mapped addresses unmapped.
+func boundAddr(ln net.Listener) (netip.AddrPort, error) {
+	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return netip.AddrPort{}, fmt.Errorf("unexpected listener address %T", ln.Addr())
+	}
+	return netip.AddrPortFrom(tcpAddr.AddrPort().Addr().Unmap(), tcpAddr.AddrPort().Port()), nil
 }

@@ -3,12 +3,14 @@ package devtenant
 import (
 	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/go-json-experiment/json"
 	"go.uber.org/zap"
@@ -65,7 +67,7 @@ func NewSPA(cfg Config, t *Tenant, api APIBaseURL, log *zap.Logger) *SPA {
 	mux.HandleFunc("GET /auth0-spa-js.production.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, static, "vendor/auth0-spa-js.production.js")
 	})
-	s.srv = server{name: "devtenant spa", log: log, addr: addr, handler: mux}
+	s.srv = server{name: "devtenant spa", log: log, addr: addr, handler: mux, ln: cfg.SPAListener}
 	return s
 }
 
@@ -76,6 +78,13 @@ func (s *SPA) Start(ctx context.Context) error {
 		return nil
 	}
 	bound, err := s.srv.start(ctx)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// Port 3000 is where many teams run their own SPA, which is what
+		// dev-spa is registered for: the example steps aside.
+		s.log.Warn("the example SPA is not running: its address is in use; the dev tenant and the API run without it (set DEV_TENANT_SPA_ADDR, dev_tenant.spa_addr, to a free address to get it)",
+			zap.Stringer("addr", s.srv.addr))
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,15 @@ package devtenant
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestSPA(t *testing.T) {
@@ -53,8 +57,37 @@ func TestSPA(t *testing.T) {
 		}
 	}
 
+	// A taken port (the team's own SPA on it, say) only costs the example.
+	taken := testConfig()
+	taken.SPAAddr, taken.SPAClientID = strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/"), spaID
+	core, logs := observer.New(zapcore.WarnLevel)
+	second := NewSPA(taken, tn, nil, zap.New(core))
+	if err := second.Start(t.Context()); err != nil || second.URL() != "" || logs.FilterMessageSnippet("in use").Len() != 1 {
+		t.Errorf("SPA on a taken port: got error %v, URL %q, %d warnings; want no error, no URL, one warning", err, second.URL(), logs.FilterMessageSnippet("in use").Len())
+	}
+
 	off := NewSPA(testConfig(), tn, nil, nil)
 	if err := off.Start(t.Context()); err != nil || off.URL() != "" {
 		t.Errorf("SPA without spa_addr: got error %v, URL %q; want a no-op", err, off.URL())
+	}
+}
+
+// TestVendoredSDK checks the embedded SDK is the file its README names, so
+// an edit by hand cannot pass for the published build.
+func TestVendoredSDK(t *testing.T) {
+	js, err := spaFS.ReadFile("spa/vendor/auth0-spa-js.production.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := spaFS.ReadFile("spa/vendor/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(js))
+	if !strings.Contains(string(readme), sum) {
+		t.Errorf("got SHA-256 %s for the vendored SDK, want the one in spa/vendor/README.md", sum)
+	}
+	if _, err := spaFS.ReadFile("spa/vendor/LICENSE"); err != nil {
+		t.Errorf("got %v, want the SDK's LICENSE next to it", err)
 	}
 }

@@ -141,7 +141,7 @@ func New(cfg Config, log *zap.Logger) (*Tenant, error) {
 		}
 	}
 	t.handler = t.routes()
-	t.srv = server{name: "devtenant", log: log, addr: s.addr, handler: t.handler}
+	t.srv = server{name: "devtenant", log: log, addr: s.addr, handler: t.handler, ln: cfg.Listener}
 	return t, nil
 }
 
@@ -150,7 +150,8 @@ func issuerFor(ap netip.AddrPort) string {
 }
 
 // Start listens on the configured address synchronously, so a taken port
-// fails here, then serves in a goroutine until Stop.
+// fails here (or takes over Config.Listener), then serves in a goroutine
+// until Stop.
 func (t *Tenant) Start(ctx context.Context) error {
 	bound, err := t.srv.start(ctx)
 	if err != nil {

@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
+	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
+
+	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
 
@@ -27,7 +31,7 @@ func bearerToken(r *http.Request) (token string, ok bool, err error) {
 	if !strings.EqualFold(scheme, "Bearer") {
 		return "", false, nil
 	}
-	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
+	if hasQueryToken(r) {
 		return "", false, errTwoMethods
 	}
 	// Extra spaces between scheme and token are tolerated; anything else
@@ -35,28 +39,82 @@ func bearerToken(r *http.Request) (token string, ok bool, err error) {
 	return strings.TrimLeft(rest, " "), true, nil
 }
 
-// authenticate verifies the bearer token, when there is one, and records
-// the caller's claims for the handler. Without credentials it lets the
-// request through with no claims: the domain decides whether that is enough.
-func (h *handler) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok, err := bearerToken(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
+func hasQueryToken(r *http.Request) bool {
+	return r.URL.RawQuery != "" && r.URL.Query().Has("access_token")
+}
+
+// absence says why a request has no bearer credentials. It is still no
+// credentials (RFC 6750 §3.1: the challenge carries no error code), but a
+// token in the wrong place gets a body that says where it belongs.
+type absence uint8
+
+const (
+	absent    absence = iota // no Authorization header, no access_token
+	inQuery                  // only ?access_token=
+	notBearer                // an Authorization header of another scheme, or none
+)
+
+// whyAbsent classifies a request bearerToken found no credentials in.
+func whyAbsent(r *http.Request) absence {
+	switch {
+	case len(r.Header.Values("Authorization")) > 0:
+		return notBearer
+	case hasQueryToken(r):
+		return inQuery
+	}
+	return absent
+}
+
+// extractToken is the middleware's TokenExtractor: our RFC 6750 rules.
+func (h *handler) extractToken(r *http.Request) (string, error) {
+	token, ok, err := bearerToken(r)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		stateFrom(r.Context()).absence = whyAbsent(r)
+		return "", nil
+	case token == "":
+		// "Bearer" alone is credentials, and the verifier's to refuse:
+		// the middleware would take an empty token for none.
+		_, err := h.validateToken(r.Context(), "")
+		if err == nil {
+			err = errors.New("the verifier accepted an empty token")
 		}
-		if ok {
-			claims, err := h.verifier.Verify(r.Context(), token)
-			h.metrics.verification(verificationOutcome(err))
-			if err != nil {
-				h.writeError(w, r, err)
-				return
-			}
-			st := stateFrom(r.Context())
-			st.claims = &claims
-		}
-		next.ServeHTTP(w, r)
-	})
+		return "", err
+	}
+	return token, nil
+}
+
+// authenticate is go-jwt-middleware's CheckJWT with our extractor and our
+// one error mapping. Credentials are optional: without them the request
+// goes on with no claims, and the domain decides whether that is enough.
+// OPTIONS never needs a token.
+func (h *handler) authenticate() func(http.Handler) http.Handler {
+	return jwtmiddleware.New(h.validateToken,
+		jwtmiddleware.WithTokenExtractor(h.extractToken),
+		jwtmiddleware.WithErrorHandler(h.writeError),
+		jwtmiddleware.WithCredentialsOptional(true),
+		jwtmiddleware.WithValidateOnOptions(false),
+	).CheckJWT
+}
+
+// validateToken adapts ports.TokenVerifier to the middleware: the claims
+// it returns are what the middleware puts in the request's context.
+func (h *handler) validateToken(ctx context.Context, token string) (any, error) {
+	claims, err := h.verifier.Verify(ctx, token)
+	h.metrics.verification(verificationOutcome(err))
+	if err != nil {
+		return nil, err
+	}
+	stateFrom(ctx).claims = &claims // for the access log
+	return &claims, nil
+}
+
+// claimsFrom returns the claims the middleware stored, nil without any.
+func claimsFrom(r *http.Request) *domain.Claims {
+	c, _ := r.Context().Value(jwtmiddleware.ContextKey{}).(*domain.Claims)
+	return c
 }
 
 // verificationOutcome labels a Verify result for metrics.

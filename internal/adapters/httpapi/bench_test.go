@@ -7,16 +7,20 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
+	"github.com/example/messages-api/internal/app"
 )
 
 // BenchmarkStack serves each endpoint through the whole chi stack with the
-// real auth0 verifier (a static key instead of a JWKS). Figures, not
+// real auth0 verifier (a static key instead of a JWKS), JSON access logs
+// and metrics on, as in production. Figures, not
 // assertions: go test -run '^$' -bench Stack -benchmem ./internal/adapters/httpapi/
 func BenchmarkStack(b *testing.B) {
 	const domain, audience = "bench.eu.auth0.com", "https://messages-api.example.com"
@@ -28,36 +32,58 @@ func BenchmarkStack(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	handler := func(cacheSize int) http.Handler {
-		v, err := auth0.New(auth0.Config{Domain: domain, Audiences: []string{audience}, CacheSize: cacheSize}, signer)
+	tenant, err := auth0.NewTenant(domain, false, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	handler := func(cacheSize int, tr *tracing.Provider) http.Handler {
+		v, err := auth0.New(tenant, auth0.Config{Audiences: []string{audience}, CacheSize: cacheSize}, signer)
 		if err != nil {
 			b.Fatal(err)
 		}
-		// As in production: JSON access logs (to nowhere) and metrics.
-		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+		// As in production: JSON access logs (to nowhere), metrics, tracing.
+		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(app.EncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
 		m, err := httpapi.NewMetrics(prometheus.NewRegistry())
 		if err != nil {
 			b.Fatal(err)
 		}
-		return httpapi.NewHandler(httpapi.HandlerConfig{}, v, log, httpapi.WithMetrics(m))
+		opts := []httpapi.Option{httpapi.WithMetrics(m)}
+		if tr != nil {
+			opts = append(opts, httpapi.WithTracing(httpapi.Tracing{Tracer: tr.Tracer("bench"), EveryRequest: tr.Exporting()}))
+		}
+		return httpapi.NewHandler(httpapi.HandlerConfig{}, v, log, opts...)
 	}
+	noExport := tracing.NewWithExporter(nil)                          // production without OTEL_* settings
+	exporting := tracing.NewWithExporter(tracetest.NewNoopExporter()) // every span recorded and handed over
+	const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	badSig := token[:len(token)-8] + "AAAAAAAA"
 	for _, bc := range []struct {
 		name, path, token string
 		cacheSize, want   int
+		tracing           *tracing.Provider
+		traceparent       string
 	}{
-		{"public", "/api/public", "", 0, 200},
-		{"public-with-header", "/api/public", token, 0, 200},
-		{"private-warm", "/api/private", token, 0, 200},
-		{"scoped-warm", "/api/private-scoped", token, 0, 200},
-		{"private-cold", "/api/private", token, -1, 200},
-		{"bad-signature", "/api/private", badSig, 0, 401},
+		{"public", "/api/public", "", 0, 200, noExport, ""},
+		{"public-with-header", "/api/public", token, 0, 200, noExport, ""},
+		{"private-warm", "/api/private", token, 0, 200, noExport, ""},
+		{"scoped-warm", "/api/private-scoped", token, 0, 200, noExport, ""},
+		{"private-cold", "/api/private", token, -1, 200, noExport, ""},
+		{"bad-signature", "/api/private", badSig, 0, 401, noExport, ""},
+		// What tracing costs: nothing configured, a traceparent to
+		// correlate (no exporter), every request exported.
+		{"public-untraced", "/api/public", "", 0, 200, nil, ""},
+		{"public-traceparent", "/api/public", "", 0, 200, noExport, traceparent},
+		{"public-exporting", "/api/public", "", 0, 200, exporting, ""},
+		{"private-warm-exporting", "/api/private", token, 0, 200, exporting, traceparent},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			h := handler(bc.cacheSize)
+			h := handler(bc.cacheSize, bc.tracing)
 			req := httptest.NewRequest(http.MethodGet, bc.path, nil)
 			if bc.token != "" {
 				req.Header.Set("Authorization", "Bearer "+bc.token)
+			}
+			if bc.traceparent != "" {
+				req.Header.Set("traceparent", bc.traceparent)
 			}
 			b.ReportAllocs()
 			for b.Loop() {

@@ -56,8 +56,8 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		w.Header().Set("WWW-Authenticate", h.challenge(body.Error, body.Description, ""))
 	case errors.Is(err, domain.ErrNotAuthenticated):
 		status = http.StatusUnauthorized
-		body = errorBody{"unauthorized", "a bearer access token is required"}
-		st.reason = "no_token"
+		body = errorBody{"unauthorized", absenceDescriptions[st.absence]}
+		st.reason = absenceReasons[st.absence]
 		// RFC 6750 §3.1: no error code when the request had no credentials.
 		w.Header().Set("WWW-Authenticate", h.challenge("", "", ""))
 	case errors.As(err, &missing):
@@ -77,7 +77,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		body = errorBody{"temporarily_unavailable", "token verification keys are unavailable, retry later"}
 		st.reason = "keys_unavailable"
 		w.Header().Set("Retry-After", h.retryAfter)
-		h.rejectLog.Warn("keys unavailable", zap.String("request_id", st.id), zap.Error(err)) // sampled: an outage is many requests
+		h.rejectLog.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the request ran out of time mid-verification.
 		status = http.StatusServiceUnavailable
@@ -88,10 +88,21 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		status = http.StatusInternalServerError
 		body = errorBody{"server_error", "internal error"}
 		st.reason = "internal"
-		h.log.Error("request failed", zap.String("request_id", st.id), zap.Error(err))
+		h.log.Error("request failed", zap.Inline(st), zap.Error(err))
 	}
 	writeJSON(w, status, body)
 }
+
+// What a 401 without credentials says, and its access-log reason, by why
+// there were none.
+var (
+	absenceDescriptions = [...]string{
+		absent:    "a bearer access token is required",
+		inQuery:   "tokens in the query string are not accepted; send Authorization: Bearer <token>",
+		notBearer: "the Authorization scheme must be Bearer; send Authorization: Bearer <token>",
+	}
+	absenceReasons = [...]string{absent: "no_token", inQuery: "token_in_query", notBearer: "not_bearer"}
+)
 
 // challenge builds a WWW-Authenticate value (RFC 6750 §3).
 func (h *handler) challenge(code, description, scope string) string {

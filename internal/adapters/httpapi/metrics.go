@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +17,25 @@ type Metrics struct {
 	requests      *prometheus.CounterVec
 	duration      *prometheus.HistogramVec
 	verifications *prometheus.CounterVec
+	valid         prometheus.Counter // the verification outcome of nearly every private call
+
+	// Handles resolved per route pattern, so a request finds its series
+	// with one map lookup instead of hashing its label values (and
+	// formatting its status) on every call. Written once per new label set.
+	mu     sync.Mutex
+	routes atomic.Pointer[map[string]*routeMetrics] // copy on write
+}
+
+// routeMetrics are one route's series.
+type routeMetrics struct {
+	route    string
+	duration prometheus.Observer
+	requests atomic.Pointer[map[methodStatus]prometheus.Counter] // copy on write
+}
+
+type methodStatus struct {
+	method string // already bounded by knownMethod
+	status int
 }
 
 // NewMetrics registers the API's metrics with reg.
@@ -39,19 +60,80 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, err
 		}
 	}
+	m.valid = m.verifications.WithLabelValues("valid", "")
+	m.routes.Store(&map[string]*routeMetrics{})
 	return m, nil
+}
+
+// resolve makes the series of the given routes ahead of the first request.
+func (m *Metrics) resolve(routes ...string) {
+	if m == nil {
+		return
+	}
+	for _, r := range routes {
+		m.route(r)
+	}
+}
+
+// route returns the route's series, making them on first use.
+func (m *Metrics) route(route string) *routeMetrics {
+	if rm := (*m.routes.Load())[route]; rm != nil {
+		return rm
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.routes.Load()
+	if rm := old[route]; rm != nil {
+		return rm
+	}
+	rm := &routeMetrics{route: route, duration: m.duration.WithLabelValues(route)}
+	rm.requests.Store(&map[methodStatus]prometheus.Counter{})
+	next := make(map[string]*routeMetrics, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[route] = rm
+	m.routes.Store(&next)
+	return rm
+}
+
+// counter returns the route's request counter for method and status.
+func (m *Metrics) counter(rm *routeMetrics, method string, status int) prometheus.Counter {
+	key := methodStatus{method, status}
+	if c := (*rm.requests.Load())[key]; c != nil {
+		return c
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *rm.requests.Load()
+	if c := old[key]; c != nil {
+		return c
+	}
+	c := m.requests.WithLabelValues(rm.route, method, strconv.Itoa(status))
+	next := make(map[methodStatus]prometheus.Counter, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[key] = c
+	rm.requests.Store(&next)
+	return c
 }
 
 func (m *Metrics) request(route, method string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, knownMethod(method), strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	rm := m.route(route)
+	m.counter(rm, knownMethod(method), status).Inc()
+	rm.duration.Observe(d.Seconds())
 }
 
 func (m *Metrics) verification(outcome, reason string) {
 	if m == nil {
+		return
+	}
+	if outcome == "valid" {
+		m.valid.Inc()
 		return
 	}
 	m.verifications.WithLabelValues(outcome, reason).Inc()

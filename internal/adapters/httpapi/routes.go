@@ -26,6 +26,11 @@ type HandlerConfig struct {
 	RetryAfterSeconds int
 	// CORS lets browser apps on other origins call the API.
 	CORS CORS
+	// TrustedProxies are the CIDRs (or IPs) of the proxies whose
+	// X-Forwarded-For is believed for the access line's remote_addr; none by
+	// default. Entries that are not CIDRs or IPs are ignored here (config
+	// validation refuses them with ParseTrustedProxies).
+	TrustedProxies []string
 }
 
 // CORS configures cross-origin access for single-page apps. With no allowed
@@ -44,6 +49,8 @@ type handler struct {
 	retryAfter string
 	metrics    *Metrics // nil: no metrics
 	cors       CORS
+	proxies    *trustedProxies
+	tracing    Tracing
 }
 
 // Option tunes NewHandler.
@@ -74,12 +81,29 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	for _, o := range opts {
 		o(h)
 	}
-	return h.routes()
+	if len(cfg.TrustedProxies) > 0 {
+		h.proxies = &trustedProxies{}
+		for _, e := range cfg.TrustedProxies {
+			if p, err := ParseTrustedProxies([]string{e}); err == nil {
+				h.proxies.prefixes = append(h.proxies.prefixes, p...)
+			}
+		}
+	}
+	mux := h.routes()
+	// Every route's series exist from the start: a request only looks them up.
+	_ = chi.Walk(mux, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		h.metrics.resolve(route)
+		return nil
+	})
+	h.metrics.resolve("unmatched")
+	return mux
 }
 
 // routes is every route the API serves, in one place.
-func (h *handler) routes() http.Handler {
+func (h *handler) routes() chi.Router {
 	r := chi.NewRouter()
+	// observe first: every response, even a CORS preflight or a 404, gets
+	// its id, access line and metrics.
 	r.Use(h.observe, middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
@@ -98,7 +122,7 @@ func (h *handler) routes() http.Handler {
 	r.Get("/api/public", h.public)
 	r.Get("/openapi.json", h.openAPI)
 	r.Group(func(r chi.Router) {
-		r.Use(noStore, h.authenticate)
+		r.Use(noStore, h.authenticate())
 		r.Get("/api/private", h.private)
 		r.Get("/api/private-scoped", h.privateScoped)
 	})
@@ -119,7 +143,7 @@ func (h *handler) privateScoped(w http.ResponseWriter, r *http.Request) {
 
 // message asks the domain what the authenticated caller may read.
 func (h *handler) message(w http.ResponseWriter, r *http.Request, read func(*domain.Claims) (domain.Message, error)) {
-	m, err := read(stateFrom(r.Context()).claims)
+	m, err := read(claimsFrom(r))
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -61,13 +61,15 @@ type Server struct {
 	freshChange chan struct{}         // closed and replaced when fresh changes
 }
 
-// NewServer builds the API server; Start makes it listen. metrics may be nil.
-func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger) *Server {
+// NewServer builds the API server; Start makes it listen. metrics may be
+// nil; opts tune the handler (WithTracing).
+func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger, opts ...Option) *Server {
 	cfg.setDefaults()
+	opts = append([]Option{WithMetrics(metrics)}, opts...)
 	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{})}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
-		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, WithMetrics(metrics))),
+		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, opts...)),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,

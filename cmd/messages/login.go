@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// loginTimeout bounds how long a login waits for the browser to come back,
+// so a forgotten terminal does not keep a listener open for ever.
+const loginTimeout = 5 * time.Minute
+
+// callbackPath is where the tenant sends the browser back. Any path would
+// do for a loopback redirect (RFC 8252 §7.3); the port is what varies.
+const callbackPath = "/callback"
+
+// browser shows the user the tenant's login page. The command opens the
+// system browser (RFC 8252 §4.1: never an embedded web view); tests drive
+// a headless one, or a plain HTTP client.
+type browser interface {
+	Open(ctx context.Context, url string) error
+}
+
+// errStateMismatch means the browser came back with a state this login did
+// not send: a forged or stale redirect (RFC 6749 §10.12), so its code is
+// never exchanged.
+var errStateMismatch = errors.New("the login redirect carried a state this login did not send (a forged or stale redirect); log in again")
+
+// authorizeError is an error the tenant sent back on the redirect
+// (RFC 6749 §4.1.2.1), such as access_denied.
+type authorizeError struct {
+	code, description string
+}
+
+func (e *authorizeError) Error() string {
+	said := e.code
+	if e.description != "" {
+		said += ": " + e.description
+	}
+	if e.code == "access_denied" {
+		return "the login was denied (" + said + ")"
+	}
+	return "the tenant refused the login (" + said + ")"
+}
+
+// loginConfig is the authorization code flow's client side for one run.
+func loginConfig(o *options, redirectURL string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: o.clientID, // a public client: no secret (RFC 8252 §8.5)
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   o.issuer + "authorize",
+			TokenURL:  o.tokenURL,
+			AuthStyle: oauth2.AuthStyleInParams,
+		},
+		RedirectURL: redirectURL,
+		Scopes:      o.scopes,
+	}
+}
+
+// login runs the authorization code grant with PKCE (RFC 7636, S256) as a
+// native app (RFC 8252): it listens on an ephemeral loopback port, has b
+// show the tenant's /authorize page (or prints its URL when b is nil),
+// waits for the redirect, checks its state and exchanges the code. It
+// returns the token response, with a refresh token when the tenant issued
+// one (scope offline_access).
+func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+
+	// 127.0.0.1 rather than localhost: no resolver, no IPv6 surprise
+	// (RFC 8252 §7.3, §8.3).
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.redirectPort)))
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on a loopback port for the login redirect: %w", err)
+	}
+	redirectURL := "http://" + ln.Addr().String() + callbackPath
+	cfg := loginConfig(o, redirectURL)
+
+	state, err := randomString()
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	verifier := oauth2.GenerateVerifier()
+	authURL := cfg.AuthCodeURL(state,
+		oauth2.S256ChallengeOption(verifier),
+		// Auth0 issues a JWT for the API only when it is named.
+		oauth2.SetAuthURLParam("audience", o.audience))
+
+	cb := &callback{state: state, issuer: o.issuer, done: make(chan callbackResult, 1)}
+	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln) // ends with ErrServerClosed at Shutdown
+	}()
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		<-served
+	}()
+
+	if b == nil {
+		fmt.Fprintf(log, "messages: to log in, open this URL in a browser:\n\n  %s\n\n", authURL)
+	} else {
+		fmt.Fprintf(log, "messages: opening the login page in your browser; if it does not open, visit:\n\n  %s\n\n", authURL)
+		if err := b.Open(ctx, authURL); err != nil {
+			fmt.Fprintf(log, "messages: could not open a browser (%v); open the URL above by hand\n", err)
+		}
+	}
+	fmt.Fprintf(log, "messages: waiting for the login to come back to %s\n", redirectURL)
+
+	var res callbackResult
+	select {
+	case res = <-cb.done:
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no login within %s; run the command again", loginTimeout)
+		}
+		return nil, ctx.Err()
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	// The verifier proves this process started the flow (RFC 7636 §4.5);
+	// the redirect URI must be the one sent to /authorize (RFC 6749 §4.1.3).
+	t, err := cfg.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+	}
+	return t, nil
+}
+
+// randomString returns 32 random bytes, base64url-encoded: the state.
+func randomString() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// callback receives the browser's redirect on the loopback listener. The
+// first redirect decides the login; later ones are told it is over.
+type callback struct {
+	state, issuer string
+	done          chan callbackResult // buffered, 1: only the first send lands
+}
+
+func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != callbackPath || r.Method != http.MethodGet {
+		http.NotFound(w, r)
+		return
+	}
+	res := c.check(r.URL.Query())
+	select {
+	case c.done <- res:
+	default:
+		res = callbackResult{err: errors.New("this login is already over; run the command again to log in")}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the code
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	page := landing{Title: "Logged in", Message: "You are logged in. You can close this tab and go back to the terminal."}
+	if res.err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		page = landing{Title: "Login failed", Message: clean(res.err.Error()), Failed: true}
+	}
+	_ = landingPage.Execute(w, page)
+}
+
+// check reads the redirect's parameters (RFC 6749 §4.1.2, §4.1.2.1).
+func (c *callback) check(q url.Values) callbackResult {
+	// The state first: an error redirect that does not carry our state is
+	// not about this login either.
+	if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(c.state)) != 1 {
+		return callbackResult{err: errStateMismatch}
+	}
+	// RFC 9207: a tenant that names itself must be the one we asked.
+	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {
+		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss), c.issuer)}
+	}
+	if code := q.Get("error"); code != "" {
+		return callbackResult{err: &authorizeError{code: clean(code), description: clean(q.Get("error_description"))}}
+	}
+	code := q.Get("code")
+	if code == "" {
+		return callbackResult{err: errors.New("the login redirect carried neither a code nor an error")}
+	}
+	return callbackResult{code: code}
+}
+
+type landing struct {
+	Title, Message string
+	Failed         bool
+}
+
+var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>messages: {{.Title}}</title></head>
+<body><h1>{{.Title}}</h1><p id="{{if .Failed}}error{{else}}done{{end}}">{{.Message}}</p></body></html>
+`))

@@ -1,0 +1,230 @@
+package auth0
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// Fetching: discovery, the JWKS request and the publication of a new key set.
+
+// jwksAccept asks for a JWK Set by its media type (RFC 7517 §8.5), or
+// plain JSON, which is what most servers label it.
+const jwksAccept = "application/jwk-set+json, application/json"
+
+// fetch runs discovery (until it has succeeded once) and the JWKS fetch,
+// together bounded by FetchTimeout, and publishes the new key set.
+func (k *KeySource) fetch() error {
+	ctx, cancel := context.WithTimeout(k.ctx, k.cfg.FetchTimeout)
+	defer cancel()
+
+	jwksURI, err := k.discover(ctx)
+	if err != nil {
+		return fmt.Errorf("discovery: %w", err)
+	}
+	body, header, err := k.get(ctx, jwksURI, jwksAccept)
+	if err != nil {
+		return fmt.Errorf("JWKS: %w", err)
+	}
+	keys, rep, err := parseJWKS(body)
+	if err != nil {
+		return fmt.Errorf("JWKS from %s: %w", jwksURI, err)
+	}
+	if len(rep.reasons) > 0 {
+		k.log.Warn("ignored entries of the tenant's JWKS",
+			zap.Int("entries", rep.entries), zap.Int("kept", len(keys)),
+			zap.String("reasons", rep.reasonSummary()), zap.Strings("ignored_kids", rep.kids))
+	}
+	if len(keys) == 0 {
+		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (keeping the previous keys)", jwksURI, rep.entries)
+	}
+	next := &keySet{
+		keys:      keys,
+		fetchedAt: k.now(),
+		ttl:       jwksCacheTTL(header, k.cfg.RefreshInterval, k.cfg.MinRefreshInterval, k.cfg.MaxRefreshInterval, k.cfg.MaxStaleAge),
+	}
+	next.version = 1
+	if prev := k.set.Load(); prev != nil {
+		next.version = prev.version
+		if !sameKeySet(prev.keys, keys) {
+			next.version++
+		}
+	}
+	k.set.Store(next)
+	return nil
+}
+
+// sameKeySet reports whether a and b hold the same keys under the same kids.
+func sameKeySet(a, b map[string][]*rsa.PublicKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for kid, ka := range a {
+		kb := b[kid]
+		if len(ka) != len(kb) {
+			return false
+		}
+		for i := range ka {
+			if !sameKey(ka[i], kb[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (k *KeySource) logChange(prev, next *keySet) {
+	if next == nil {
+		return
+	}
+	if prev == nil {
+		k.log.Info("loaded the tenant's signing keys",
+			zap.Int("keys", len(next.keys)), zap.Strings("kids", quoteKidsForLog(next.keys, nil)), zap.Duration("ttl", next.ttl))
+		return
+	}
+	added, removed := quoteKidsForLog(next.keys, prev.keys), quoteKidsForLog(prev.keys, next.keys)
+	if len(added) > 0 || len(removed) > 0 {
+		k.log.Info("the tenant's signing keys changed",
+			zap.Int("keys", len(next.keys)), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
+		return
+	}
+	k.log.Debug("refreshed the tenant's signing keys", zap.Int("keys", len(next.keys)), zap.Duration("ttl", next.ttl))
+}
+
+// quoteKidsForLog lists, sorted and made safe to log, the kids of a that are not in b.
+func quoteKidsForLog(a, b map[string][]*rsa.PublicKey) []string {
+	var out []string
+	for kid := range a {
+		if _, ok := b[kid]; !ok {
+			out = append(out, kid)
+		}
+	}
+	slices.Sort(out)
+	if len(out) > maxLoggedKids {
+		out = out[:maxLoggedKids]
+	}
+	for i, kid := range out {
+		out[i] = quoteForLog(kid)
+	}
+	return out
+}
+
+// quoteForLog quotes a tenant-supplied kid for a log line, bounding its length.
+func quoteForLog(kid string) string {
+	if len(kid) > maxLoggedKidLen {
+		return strconv.QuoteToASCII(kid[:maxLoggedKidLen]) + "..."
+	}
+	return strconv.QuoteToASCII(kid)
+}
+
+// discover returns the jwks_uri, fetching the discovery document until that
+// has succeeded once.
+func (k *KeySource) discover(ctx context.Context) (string, error) {
+	k.mu.Lock()
+	cached := k.jwksURI
+	k.mu.Unlock()
+	if cached != "" {
+		return cached, nil
+	}
+	body, _, err := k.get(ctx, k.tenant.DiscoveryURL(), "application/json")
+	if err != nil {
+		return "", err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
+		return "", fmt.Errorf("%s is not a JSON object", k.tenant.DiscoveryURL())
+	}
+	issuer, ok := jwkJSONString(doc["issuer"])
+	if !ok {
+		return "", fmt.Errorf("%s has no issuer string", k.tenant.DiscoveryURL())
+	}
+	if issuer != k.tenant.Issuer() {
+		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(issuer), k.tenant.Issuer())
+	}
+	jwksURI, ok := jwkJSONString(doc["jwks_uri"])
+	if !ok {
+		return "", fmt.Errorf("%s has no jwks_uri string", k.tenant.DiscoveryURL())
+	}
+	if err := k.checkJWKSURI(jwksURI); err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	k.jwksURI = jwksURI
+	k.mu.Unlock()
+	k.log.Info("discovered the tenant's JWKS", zap.String("jwks_uri", jwksURI))
+	return jwksURI, nil
+}
+
+// checkJWKSURI accepts only an https URL on the issuer's host and port (http
+// only in loopback dev mode).
+func (k *KeySource) checkJWKSURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
+		return fmt.Errorf("jwks_uri %s is not an absolute URL", quoteForLog(raw))
+	}
+	if u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", quoteForLog(raw))
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && k.tenant.InsecureLoopback() && LoopbackHost(u.Hostname()):
+	default:
+		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(raw))
+	}
+	if !strings.EqualFold(u.Hostname(), k.tenant.issuerURL.Hostname()) || urlPort(u) != urlPort(k.tenant.issuerURL) {
+		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(raw), k.tenant.issuerURL.Host)
+	}
+	return nil
+}
+
+func urlPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
+
+// get fetches rawURL: status 200 only, redirects not followed, body capped at
+// MaxBodyBytes.
+func (k *KeySource) get(ctx context.Context, rawURL, accept string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			return nil, nil, fmt.Errorf("GET %s: status %d (redirects are not followed)", rawURL, resp.StatusCode)
+		}
+		return nil, nil, fmt.Errorf("GET %s: status %d, want 200", rawURL, resp.StatusCode)
+	}
+	limit := k.cfg.MaxBodyBytes
+	if resp.ContentLength > limit {
+		return nil, nil, fmt.Errorf("GET %s: Content-Length %d exceeds the %d-byte cap", rawURL, resp.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", rawURL, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, nil, fmt.Errorf("GET %s: body exceeds the %d-byte cap", rawURL, limit)
+	}
+	return body, resp.Header, nil
+}

@@ -1,0 +1,190 @@
+package auth0
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	jose "gopkg.in/go-jose/go-jose.v2"
+)
+
+// JWKS decoding and filtering.
+
+// Reasons a JWKS entry is ignored.
+const (
+	jwkDropNotObject        = "not_an_object"
+	jwkDropMissingKid       = "missing_kid"
+	jwkDropKty              = "kty_not_rsa"
+	jwkDropUse              = "use_not_sig"
+	jwkDropAlg              = "alg_not_rs256"
+	jwkDropBadModulus       = "bad_modulus"
+	jwkDropWeakModulus      = "modulus_too_short"
+	jwkDropLargeModulus     = "modulus_too_long"
+	jwkDropBadExponent      = "bad_exponent"
+	jwkDropExponentNot65537 = "exponent_not_65537"
+	jwkDropInvalid          = "invalid_jwk"         // go-jose refused it, e.g. an x5c that does not match n and e
+	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with "d" is a leak, not a key to use
+	jwkDropIdentical        = "identical_duplicate" // counted once
+	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
+)
+
+// maxKeysPerKid bounds how many different keys one kid may name: a token
+// under a shared kid is checked against each (RFC 7517 §4.5 lets entries of
+// different kty or use share a kid; two signing keys under one kid happen
+// in rotations gone wrong), and each check is an RSA operation.
+const maxKeysPerKid = 3
+
+// jwksReport says what parseJWKS ignored.
+type jwksReport struct {
+	entries int
+	reasons map[string]int // reason → count
+	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
+}
+
+func (r *jwksReport) drop(reason, kid string) {
+	if r.reasons == nil {
+		r.reasons = make(map[string]int)
+	}
+	r.reasons[reason]++
+	if len(r.kids) < maxLoggedKids {
+		if kid == "" {
+			r.kids = append(r.kids, "<none>")
+		} else {
+			r.kids = append(r.kids, quoteForLog(kid))
+		}
+	}
+}
+
+func (r *jwksReport) reasonSummary() string {
+	parts := make([]string, 0, len(r.reasons))
+	for reason, n := range r.reasons {
+		parts = append(parts, reason+"="+strconv.Itoa(n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+var jwkBase64 = base64.RawURLEncoding.Strict()
+
+// parseJWKS keeps the entries usable as RS256 verification keys, by kid. An
+// error means the document itself is unusable; entries are decoded one by
+// one with go-jose's JSONWebKey, so one odd entry never poisons the set.
+// Entries that are not usable signing keys are dropped first; identical
+// duplicates count once; up to maxKeysPerKid different keys may share a kid.
+func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
+	var rep jwksReport
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
+		return nil, rep, errors.New("not a JSON object")
+	}
+	raw, ok := doc["keys"]
+	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
+		return nil, rep, errors.New(`no "keys" array`)
+	}
+	var entries []json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, rep, errors.New(`no "keys" array`)
+	}
+	rep.entries = len(entries)
+
+	keys := make(map[string][]*rsa.PublicKey, len(entries))
+	for _, e := range entries {
+		kid, key, reason := decodeJWK(e)
+		if key != nil {
+			switch held := keys[kid]; {
+			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):
+				reason = jwkDropIdentical
+			case len(held) == maxKeysPerKid:
+				reason = jwkDropTooManyPerKid
+			default:
+				keys[kid] = append(held, key)
+				continue
+			}
+		}
+		rep.drop(reason, kid)
+	}
+	return keys, rep, nil
+}
+
+// decodeJWK returns the RSA signing key an entry describes, or why it is
+// not one. go-jose decodes the key (and refuses an x5c whose certificate
+// does not hold n and e); the checks before it refuse what it is lax about
+// (padded base64, fields of the wrong type), the checks after it what RS256
+// with Auth0 needs.
+func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason string) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil || obj == nil {
+		return "", nil, jwkDropNotObject
+	}
+	kid, ok := jwkJSONString(obj["kid"])
+	if !ok || kid == "" {
+		return "", nil, jwkDropMissingKid
+	}
+	if kty, ok := jwkJSONString(obj["kty"]); !ok || kty != "RSA" {
+		return kid, nil, jwkDropKty
+	}
+	if raw, present := obj["use"]; present {
+		if use, ok := jwkJSONString(raw); !ok || use != "sig" {
+			return kid, nil, jwkDropUse
+		}
+	}
+	if raw, present := obj["alg"]; present {
+		if alg, ok := jwkJSONString(raw); !ok || alg != "RS256" {
+			return kid, nil, jwkDropAlg
+		}
+	}
+	if _, ok := jwkBase64Field(obj["n"]); !ok {
+		return kid, nil, jwkDropBadModulus
+	}
+	if eb, ok := jwkBase64Field(obj["e"]); !ok || len(eb) > 8 {
+		return kid, nil, jwkDropBadExponent
+	}
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(raw); err != nil {
+		return kid, nil, jwkDropInvalid
+	}
+	pub, ok := jwk.Key.(*rsa.PublicKey)
+	if !ok {
+		return kid, nil, jwkDropPrivate
+	}
+	switch bits := pub.N.BitLen(); {
+	case bits < minModulusBits:
+		return kid, nil, jwkDropWeakModulus
+	case bits > maxModulusBits:
+		return kid, nil, jwkDropLargeModulus
+	case pub.N.Bit(0) == 0:
+		return kid, nil, jwkDropBadModulus // an RSA modulus is odd
+	}
+	if pub.E != jwkExponent {
+		return kid, nil, jwkDropExponentNot65537
+	}
+	return kid, pub, ""
+}
+
+// jwkBase64Field reports whether raw is a non-empty, unpadded base64url
+// string (RFC 7518 §6.3.1); go-jose also takes padding.
+func jwkBase64Field(raw json.RawMessage) ([]byte, bool) {
+	s, ok := jwkJSONString(raw)
+	if !ok || s == "" {
+		return nil, false
+	}
+	b, err := jwkBase64.DecodeString(s)
+	return b, err == nil && len(b) > 0
+}
+
+// jwkJSONString decodes raw if it is a JSON string.
+func jwkJSONString(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}

@@ -1,0 +1,498 @@
+package auth0
+
+// The key source: the tenant's RSA signing keys, fetched from its JWKS and
+// cached in an immutable map behind an atomic pointer.
+//
+// Unlike go-jwt-middleware's jwks.CachingProvider, a fetch never holds a lock
+// that lookups wait on, a failed refresh keeps the last good keys (until
+// MaxStaleAge), a non-200 answer or an empty set is a failure rather than an
+// empty key set, an unknown kid triggers a shared, rate-limited refetch, and
+// concurrent callers with nothing cached share one fetch instead of queueing.
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/example/messages-api/internal/ports"
+)
+
+// Defaults for the zero values of KeySourceConfig.
+const (
+	defaultFetchTimeout       = 5 * time.Second
+	defaultMaxBodyBytes       = 1 << 20
+	defaultRefreshInterval    = 10 * time.Minute
+	defaultMinRefreshInterval = time.Minute
+	defaultMaxRefreshInterval = 24 * time.Hour
+	defaultUnknownKeyCooldown = 5 * time.Second
+	defaultMaxStaleAge        = 24 * time.Hour
+	defaultRetryInterval      = 5 * time.Second
+)
+
+const (
+	minModulusBits = 2048
+	// maxModulusBits bounds the cost of one signature check; Auth0 uses
+	// 2048-bit keys.
+	maxModulusBits = 8192
+	jwkExponent    = 65537
+
+	// maxRetryFactor bounds the backoff: retries never wait longer than
+	// maxRetryFactor*RetryInterval (plus jitter).
+	maxRetryFactor = 4
+
+	// failureWarnInterval rate-limits warnings while fetches keep failing.
+	failureWarnInterval = time.Minute
+
+	maxLoggedKids   = 16
+	maxLoggedKidLen = 64
+)
+
+// KeySourceConfig configures a KeySource. Zero values are replaced by the
+// defaults in brackets by NewKeySource.
+type KeySourceConfig struct {
+	FetchTimeout       time.Duration // [5s] whole-request timeout for discovery and JWKS fetches
+	MaxBodyBytes       int64         // [1 MiB] a larger body is rejected without reading it all
+	RefreshInterval    time.Duration // [10m] default TTL of a good key set
+	MinRefreshInterval time.Duration // [1m] lower bound when honouring Cache-Control max-age
+	MaxRefreshInterval time.Duration // [24h] upper bound when honouring Cache-Control max-age
+	UnknownKeyCooldown time.Duration // [5s] at most one refetch for unknown kids per cooldown
+	MaxStaleAge        time.Duration // [24h] keep serving last good keys this long after the last good fetch
+	RetryInterval      time.Duration // [5s] background retry interval while there are no keys / fetches fail
+}
+
+// KeyStats describes the key set held, for metrics and readiness.
+type KeyStats struct {
+	// Keys is the number of usable keys: 0 when none is held or the held
+	// set is older than MaxStaleAge.
+	Keys int
+	// LastGoodFetch is when the held set was fetched; zero if never.
+	LastGoodFetch time.Time
+}
+
+// keySet is immutable once published.
+type keySet struct {
+	keys      map[string][]*rsa.PublicKey // by kid; one to maxKeysPerKid different keys each
+	fetchedAt time.Time
+	ttl       time.Duration
+	version   uint64 // bumped when the keys differ from the previous set's
+}
+
+// KeySource serves the tenant's RSA signing keys by kid. It is safe for
+// concurrent use.
+type KeySource struct {
+	cfg    KeySourceConfig
+	tenant Tenant
+	client *http.Client
+	log    *zap.Logger
+	now    func() time.Time // injectable for tests; must be safe for concurrent use
+
+	set atomic.Pointer[keySet]
+
+	// ctx bounds every fetch and ends at Stop.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	// fetches shares one attempt among every caller that joins it. An
+	// attempt Forgets itself (under mu) when its outcome is in place, so a
+	// caller that then finds none in flight starts a new one.
+	fetches singleflight.Group
+
+	mu          sync.Mutex
+	started     bool
+	stopped     bool
+	inFlight    bool      // an attempt is registered in fetches; callers join it
+	lastAttempt time.Time // start of the last fetch attempt
+	lastErr     error     // outcome of the last fetch attempt
+	failures    int       // consecutive failed attempts
+	lastWarn    time.Time // last warning about a failed attempt
+	jwksURI     string    // from discovery, once it succeeded
+
+	onFetch func(ok bool, d time.Duration) // set before Start; for metrics
+}
+
+// OnFetch registers f to learn the outcome and duration of every fetch
+// attempt (discovery included). Call it before Start or the first Key.
+func (k *KeySource) OnFetch(f func(ok bool, d time.Duration)) { k.onFetch = f }
+
+// NewKeySource validates cfg, fills in defaults and returns a KeySource for
+// tenant's keys that does nothing until Start or the first Key call. The
+// tenant is taken as NewTenant checked it. client may be nil; a given client
+// is copied so that redirects are never followed, and FetchTimeout is
+// enforced through the request context either way. log may be nil.
+func NewKeySource(tenant Tenant, cfg KeySourceConfig, client *http.Client, log *zap.Logger) (*KeySource, error) {
+	if !tenant.valid() {
+		return nil, errors.New("auth0 key source: a tenant from NewTenant is required")
+	}
+	cfg, err := normalizeKeySourceConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	var c http.Client
+	if client != nil {
+		c = *client
+	} else {
+		c.Timeout = cfg.FetchTimeout
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			c.Transport = t.Clone()
+		}
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	return &KeySource{
+		cfg:    cfg,
+		tenant: tenant,
+		client: &c,
+		log:    log.With(zap.String("component", "auth0_keys")),
+		now:    time.Now,
+		ctx:    ctx,
+		cancel: cancel,
+	}, nil
+}
+
+func normalizeKeySourceConfig(cfg KeySourceConfig) (KeySourceConfig, error) {
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"FetchTimeout", &cfg.FetchTimeout, defaultFetchTimeout},
+		{"RefreshInterval", &cfg.RefreshInterval, defaultRefreshInterval},
+		{"MinRefreshInterval", &cfg.MinRefreshInterval, defaultMinRefreshInterval},
+		{"MaxRefreshInterval", &cfg.MaxRefreshInterval, defaultMaxRefreshInterval},
+		{"UnknownKeyCooldown", &cfg.UnknownKeyCooldown, defaultUnknownKeyCooldown},
+		{"MaxStaleAge", &cfg.MaxStaleAge, defaultMaxStaleAge},
+		{"RetryInterval", &cfg.RetryInterval, defaultRetryInterval},
+	}
+	for _, d := range durations {
+		switch {
+		case *d.v < 0:
+			return cfg, fmt.Errorf("auth0 key source: %s must not be negative, got %s", d.name, *d.v)
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	switch {
+	case cfg.MaxBodyBytes < 0:
+		return cfg, fmt.Errorf("auth0 key source: MaxBodyBytes must not be negative, got %d", cfg.MaxBodyBytes)
+	case cfg.MaxBodyBytes == 0:
+		cfg.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	if cfg.MinRefreshInterval > cfg.MaxRefreshInterval {
+		return cfg, fmt.Errorf("auth0 key source: MinRefreshInterval %s exceeds MaxRefreshInterval %s",
+			cfg.MinRefreshInterval, cfg.MaxRefreshInterval)
+	}
+	return cfg, nil
+}
+
+// Start begins the background warm-up and refresh loop. It does not block.
+// Calling it again, or after Stop, does nothing.
+func (k *KeySource) Start() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.started || k.stopped {
+		return
+	}
+	k.started = true
+	k.wg.Add(1)
+	go k.run()
+}
+
+// Stop ends background work, including a fetch in progress, and waits for it
+// to finish. It is idempotent and safe when Start never ran. Keys already
+// held keep being served by Key until they are older than MaxStaleAge, but no
+// fetch happens any more.
+func (k *KeySource) Stop() {
+	k.mu.Lock()
+	k.stopped = true
+	k.mu.Unlock()
+	k.cancel()
+	k.wg.Wait()
+}
+
+// KeySetVersion identifies the key set held: it changes when a fetch brings
+// keys that differ from the previous set's, not on every refresh.
+func (k *KeySource) KeySetVersion() uint64 {
+	if s := k.set.Load(); s != nil {
+		return s.version
+	}
+	return 0
+}
+
+// Ready reports whether a good key set not older than MaxStaleAge is held.
+func (k *KeySource) Ready() bool { return k.current() != nil }
+
+// Stats describes the key set held.
+func (k *KeySource) Stats() KeyStats {
+	s := k.set.Load()
+	if s == nil {
+		return KeyStats{}
+	}
+	st := KeyStats{LastGoodFetch: s.fetchedAt}
+	if k.fresh(s) {
+		for _, keys := range s.keys {
+			st.Keys += len(keys)
+		}
+	}
+	return st
+}
+
+func (k *KeySource) current() *keySet {
+	if s := k.set.Load(); s != nil && k.fresh(s) {
+		return s
+	}
+	return nil
+}
+
+func (k *KeySource) fresh(s *keySet) bool {
+	return k.now().Sub(s.fetchedAt) <= k.cfg.MaxStaleAge
+}
+
+// Key returns the tenant's RSA public key with the given kid: the first one
+// when several different keys share it (see Keys). Errors are those of Keys.
+func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	keys, err := k.Keys(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
+	return keys[0], nil
+}
+
+// Keys returns the tenant's RSA public keys with the given kid: one, or up
+// to maxKeysPerKid when different signing keys share it (RFC 7517 §4.5).
+// The slice is shared: callers must not modify it.
+//
+// A kid in the held key set is answered at once, with no lock and no fetch.
+// Otherwise the caller joins (or starts) the one shared fetch, at most one per
+// UnknownKeyCooldown, and waits for it until ctx ends or FetchTimeout passes.
+// Errors:
+//   - ctx's own error when ctx ends first;
+//   - *ports.InvalidTokenError with ReasonUnknownKey when a key set is held
+//     but has no such kid (ReasonMissingKeyID for an empty kid);
+//   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
+//     one older than MaxStaleAge) is held and none could be fetched.
+func (k *KeySource) Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, error) {
+	keys, _, err := k.lookup(ctx, kid)
+	return keys, err
+}
+
+// lookup is Keys, with the version of the key set the keys come from.
+func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
+	if s := k.current(); s != nil {
+		if keys := s.keys[kid]; len(keys) > 0 {
+			return keys, s.version, nil
+		}
+	}
+	if kid == "" {
+		return nil, 0, ports.Invalid(ports.ReasonMissingKeyID, "the token has no kid")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	fetchErr, ctxDone := k.await(ctx, kid)
+	if ctxDone {
+		return nil, 0, fetchErr
+	}
+	s := k.current()
+	if s == nil {
+		if fetchErr == nil {
+			fetchErr = errors.New("no current key set")
+		}
+		// %v, not %w: a fetch's context.DeadlineExceeded must not look
+		// like the caller's own ctx ending.
+		return nil, 0, fmt.Errorf("%w: %v", ports.ErrKeysUnavailable, fetchErr)
+	}
+	if keys := s.keys[kid]; len(keys) > 0 {
+		return keys, s.version, nil
+	}
+	return nil, s.version, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
+}
+
+// UnknownKeyDescription is the error_description of an unknown kid.
+const UnknownKeyDescription = "no key matches the token's kid"
+
+// await joins the attempt in progress or, unless the last one started less
+// than UnknownKeyCooldown ago, starts one, and waits for it until ctx ends or
+// FetchTimeout passes. ctxDone says the returned error is ctx's own.
+//
+// A caller that finds a refetch due (the cooldown is over) is promised a
+// fetch that starts after it arrived. If it had to join an attempt that was
+// already running (one slower than the cooldown, or one finishing its
+// bookkeeping), that attempt may have read the JWKS before the tenant
+// published kid; so when kid is still unknown afterwards, the caller follows
+// up once, under the cooldown again. The cooldown still bounds how often
+// fetches start, so a kid storm costs at most one fetch per cooldown.
+func (k *KeySource) await(ctx context.Context, kid string) (err error, ctxDone bool) {
+	k.mu.Lock()
+	due := k.coolingDownLocked(k.now()) == nil
+	f, joined, err := k.flightLocked(false)
+	k.mu.Unlock()
+	if err != nil {
+		return err, false
+	}
+
+	t := time.NewTimer(k.cfg.FetchTimeout)
+	defer t.Stop()
+	err, over, ctxDone := k.wait(ctx, f, t.C)
+	if !over || !joined || !due || k.has(kid) {
+		return err, ctxDone
+	}
+	k.mu.Lock()
+	f, _, err = k.flightLocked(false)
+	k.mu.Unlock()
+	if err != nil {
+		// Most likely a cooldown: another attempt started after this
+		// caller arrived, and its keys are what Key looks at next.
+		return err, false
+	}
+	err, _, ctxDone = k.wait(ctx, f, t.C)
+	return err, ctxDone
+}
+
+// wait waits for f to be over (over), ctx to end (ctxDone) or timeout.
+func (k *KeySource) wait(ctx context.Context, f <-chan singleflight.Result, timeout <-chan time.Time) (err error, over, ctxDone bool) {
+	select {
+	case r := <-f:
+		return r.Err, true, false
+	case <-ctx.Done():
+		return ctx.Err(), false, true
+	case <-timeout:
+		return fmt.Errorf("no key set fetched within %s", k.cfg.FetchTimeout), false, false
+	}
+}
+
+// has reports whether a current key set holds kid.
+func (k *KeySource) has(kid string) bool {
+	s := k.current()
+	return s != nil && len(s.keys[kid]) > 0
+}
+
+// flightLocked returns the attempt in progress (joined) or starts one. A
+// caller (force false) starts none while the last attempt is less than
+// UnknownKeyCooldown old; the background loop (force) paces itself. k.mu
+// must be held: deciding and starting (or joining) under one hold of the
+// lock is what makes "the cooldown is over and no attempt is running" mean
+// that the caller gets a new attempt, never the tail of an older one.
+func (k *KeySource) flightLocked(force bool) (f <-chan singleflight.Result, joined bool, err error) {
+	if k.inFlight {
+		return k.fetches.DoChan(fetchKey, k.attempt), true, nil
+	}
+	if k.stopped {
+		return nil, false, errors.New("key source stopped")
+	}
+	now := k.now()
+	if !force {
+		if err := k.coolingDownLocked(now); err != nil {
+			return nil, false, err
+		}
+	}
+	k.inFlight = true
+	k.lastAttempt = now
+	// Holding mu while calling wg.Add means no Add can race with Stop's Wait.
+	k.wg.Add(1)
+	return k.fetches.DoChan(fetchKey, k.attempt), false, nil
+}
+
+// coolingDownLocked returns a non-nil error when the last attempt started
+// less than UnknownKeyCooldown before now. k.mu must be held. It is cheap: a
+// flood of unknown kids lands here, and the message is built only if read.
+func (k *KeySource) coolingDownLocked(now time.Time) error {
+	if k.lastAttempt.IsZero() {
+		return nil
+	}
+	since := now.Sub(k.lastAttempt)
+	if since >= k.cfg.UnknownKeyCooldown {
+		return nil
+	}
+	return &cooldownError{since: since, wait: k.cfg.UnknownKeyCooldown - since, last: k.lastErr}
+}
+
+// cooldownError says no fetch was made because the last one was too recent.
+type cooldownError struct {
+	since, wait time.Duration
+	last        error // outcome of the last attempt
+}
+
+func (e *cooldownError) Error() string {
+	msg := fmt.Sprintf("not refetching for another %s (cooldown): the last attempt was %s ago",
+		e.wait.Round(time.Millisecond), e.since.Round(time.Millisecond))
+	if e.last != nil {
+		msg += " and failed: " + e.last.Error()
+	}
+	return msg
+}
+
+// fetchKey names the one shared attempt in KeySource.fetches.
+const fetchKey = "jwks"
+
+// attempt is the shared fetch, started by flightLocked, so attempts never
+// overlap. Its outcome reaches the callers only once all its bookkeeping is
+// done.
+func (k *KeySource) attempt() (any, error) {
+	defer k.wg.Done()
+
+	prev := k.set.Load()
+	began := time.Now()
+	err := k.fetch()
+	if k.onFetch != nil {
+		k.onFetch(err == nil, time.Since(began))
+	}
+
+	now := k.now()
+	k.mu.Lock()
+	k.lastErr = err
+	failures := k.failures
+	warn := false
+	if err != nil {
+		k.failures++
+		// The first failure of a run, then at most one warning a minute.
+		// A fetch cut short by Stop is not worth a warning.
+		if warn = k.ctx.Err() == nil && (failures == 0 || now.Sub(k.lastWarn) >= failureWarnInterval); warn {
+			k.lastWarn = now
+		}
+	} else {
+		k.failures = 0
+	}
+	k.mu.Unlock()
+
+	switch {
+	case err != nil:
+		fields := []zap.Field{zap.Error(err), zap.Int("consecutive_failures", failures+1)}
+		if held := k.current(); held != nil {
+			fields = append(fields, zap.Bool("serving_cached_keys", true),
+				zap.Int("keys", len(held.keys)), zap.Time("last_good_fetch", held.fetchedAt))
+		} else {
+			fields = append(fields, zap.Bool("serving_cached_keys", false))
+		}
+		if warn {
+			k.log.Warn("fetching the tenant's signing keys failed", fields...)
+		} else {
+			k.log.Debug("fetching the tenant's signing keys failed", fields...)
+		}
+	case failures > 0:
+		k.log.Info("fetching the tenant's signing keys works again", zap.Int("failed_attempts", failures))
+	}
+	if err == nil {
+		k.logChange(prev, k.set.Load())
+	}
+
+	// Forgetting the attempt under mu: whoever then finds none in flight
+	// finds this attempt's outcome in place, and starts a new one.
+	k.mu.Lock()
+	k.inFlight = false
+	k.fetches.Forget(fetchKey)
+	k.mu.Unlock()
+	return nil, err
+}

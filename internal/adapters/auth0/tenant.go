@@ -1,0 +1,127 @@
+package auth0
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// The clock skew tolerated on exp, nbf and iat: DefaultLeeway when the
+// config leaves it zero, at most MaxLeeway ("a few minutes", RFC 8725).
+const (
+	DefaultLeeway = 30 * time.Second
+	MaxLeeway     = 5 * time.Minute
+)
+
+// The kinds of NewTenant's errors, for errors.Is: a caller can name the
+// setting at fault in its own words.
+var (
+	ErrNoDomain = errors.New("auth0: the tenant domain is required (set AUTH0_DOMAIN, e.g. example.eu.auth0.com)")
+	ErrLeeway   = errors.New("auth0: leeway")
+)
+
+// Tenant is one Auth0 tenant, checked once by NewTenant: its exact issuer,
+// where its OpenID discovery document is, whether plain http on loopback is
+// allowed, and the clock skew tolerated on its tokens. The verifier and the
+// key source take it as it is and check none of it again. The zero Tenant
+// is invalid.
+type Tenant struct {
+	issuer           string   // "https://DOMAIN/", always ending in "/"
+	issuerURL        *url.URL // parsed issuer: the host a jwks_uri must be on
+	discovery        string   // issuer + ".well-known/openid-configuration"
+	insecureLoopback bool
+	leeway           time.Duration
+}
+
+// NewTenant checks a tenant's settings: domain as in Issuer, plain http
+// only on a loopback host and only when allowInsecureLoopback is set (dev
+// mode), leeway 0 (meaning DefaultLeeway) up to MaxLeeway. Its error joins
+// every fault found; a domain fault mentions AUTH0_DOMAIN (ErrNoDomain when
+// it is empty), a leeway fault wraps ErrLeeway.
+func NewTenant(domain string, allowInsecureLoopback bool, leeway time.Duration) (Tenant, error) {
+	var errs []error
+	issuer, err := Issuer(domain, allowInsecureLoopback)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if leeway == 0 {
+		leeway = DefaultLeeway
+	}
+	if leeway < 0 || leeway > MaxLeeway {
+		errs = append(errs, fmt.Errorf("%w %s is outside 0s..%s", ErrLeeway, leeway, MaxLeeway))
+	}
+	if len(errs) > 0 {
+		return Tenant{}, errors.Join(errs...)
+	}
+	u, err := url.Parse(issuer)
+	if err != nil { // Issuer built it from a parsed URL
+		return Tenant{}, fmt.Errorf("auth0: issuer %q: %w", issuer, err)
+	}
+	return Tenant{
+		issuer:           issuer,
+		issuerURL:        u,
+		discovery:        issuer + ".well-known/openid-configuration",
+		insecureLoopback: allowInsecureLoopback,
+		leeway:           leeway,
+	}, nil
+}
+
+// Issuer is the tenant's exact issuer, "https://DOMAIN/" (the iss of its
+// tokens).
+func (t Tenant) Issuer() string { return t.issuer }
+
+// DiscoveryURL is the tenant's OpenID discovery document (OpenID Connect
+// Discovery 1.0 §4), which names its JWKS.
+func (t Tenant) DiscoveryURL() string { return t.discovery }
+
+// InsecureLoopback reports whether plain http on a loopback host is
+// allowed, for the issuer and the JWKS: the local dev tenant only.
+func (t Tenant) InsecureLoopback() bool { return t.insecureLoopback }
+
+// Leeway is the clock skew tolerated on exp, nbf and iat.
+func (t Tenant) Leeway() time.Duration { return t.leeway }
+
+// valid reports whether t came from NewTenant.
+func (t Tenant) valid() bool { return t.issuerURL != nil }
+
+// Issuer derives the exact issuer "https://DOMAIN/" from a tenant domain
+// given with or without scheme and trailing slash. Plain http is accepted
+// only for a loopback host and only when allowInsecureLoopback is set. A
+// path is refused: Auth0's issuer, custom domains included, is the bare
+// origin with "/".
+func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
+	d := strings.TrimSpace(domain)
+	if d == "" {
+		return "", ErrNoDomain
+	}
+	if !strings.Contains(d, "://") {
+		d = "https://" + d
+	}
+	u, err := url.Parse(d)
+	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", domain)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
+			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", domain)
+		}
+	default:
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", domain, u.Scheme)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host) + "/", nil
+}
+
+// LoopbackHost reports whether host is localhost or a loopback IP: the only
+// place plain http is ever allowed (the dev tenant, local tools).
+func LoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

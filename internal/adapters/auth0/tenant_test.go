@@ -1,0 +1,72 @@
+package auth0_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+)
+
+// NewTenant is the one check of a tenant's settings: each row is one rule.
+func TestNewTenant(t *testing.T) {
+	tests := []struct {
+		name          string
+		domain        string
+		loopback      bool
+		leeway        time.Duration
+		wantIssuer    string
+		wantDiscovery string
+		wantLeeway    time.Duration
+		wantKinds     []error // errors.Is targets the error must match; nil with wantIssuer ""
+	}{
+		{name: "bare domain", domain: "Tenant.EU.auth0.com", wantIssuer: "https://tenant.eu.auth0.com/",
+			wantDiscovery: "https://tenant.eu.auth0.com/.well-known/openid-configuration", wantLeeway: auth0.DefaultLeeway},
+		{name: "scheme and slash", domain: "https://tenant.eu.auth0.com/", leeway: time.Minute,
+			wantIssuer: "https://tenant.eu.auth0.com/", wantDiscovery: "https://tenant.eu.auth0.com/.well-known/openid-configuration", wantLeeway: time.Minute},
+		{name: "loopback http in dev mode", domain: "http://127.0.0.1:3011", loopback: true, leeway: auth0.MaxLeeway,
+			wantIssuer: "http://127.0.0.1:3011/", wantDiscovery: "http://127.0.0.1:3011/.well-known/openid-configuration", wantLeeway: auth0.MaxLeeway},
+		{name: "empty domain", domain: " ", wantKinds: []error{auth0.ErrNoDomain}},
+		{name: "a path", domain: "https://login.example.com/tenant/"},
+		{name: "an empty query", domain: "https://tenant.eu.auth0.com/?"},
+		{name: "http off loopback in dev mode", domain: "http://10.0.0.1", loopback: true},
+		{name: "loopback http outside dev mode", domain: "http://127.0.0.1:3011"},
+		{name: "negative leeway", domain: "tenant.eu.auth0.com", leeway: -time.Nanosecond, wantKinds: []error{auth0.ErrLeeway}},
+		{name: "leeway over the max", domain: "tenant.eu.auth0.com", leeway: auth0.MaxLeeway + time.Nanosecond, wantKinds: []error{auth0.ErrLeeway}},
+		{name: "both faults reported", domain: "", leeway: -time.Second, wantKinds: []error{auth0.ErrNoDomain, auth0.ErrLeeway}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := auth0.NewTenant(tc.domain, tc.loopback, tc.leeway)
+			if tc.wantIssuer == "" {
+				if err == nil {
+					t.Fatalf("got tenant %q, want an error", got.Issuer())
+				}
+				for _, k := range tc.wantKinds {
+					if !errors.Is(err, k) {
+						t.Errorf("got error %v, want one matching %v", err, k)
+					}
+				}
+				if got != (auth0.Tenant{}) {
+					t.Errorf("got a non-zero tenant with the error, want the zero Tenant")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if got.Issuer() != tc.wantIssuer || got.DiscoveryURL() != tc.wantDiscovery || got.Leeway() != tc.wantLeeway || got.InsecureLoopback() != tc.loopback {
+				t.Errorf("got issuer %q, discovery %q, leeway %s, loopback %v; want %q, %q, %s, %v",
+					got.Issuer(), got.DiscoveryURL(), got.Leeway(), got.InsecureLoopback(),
+					tc.wantIssuer, tc.wantDiscovery, tc.wantLeeway, tc.loopback)
+			}
+		})
+	}
+}
+
+// A Tenant not made by NewTenant is refused, never used with no issuer.
+func TestNewZeroTenant(t *testing.T) {
+	if v, err := auth0.New(auth0.Tenant{}, auth0.Config{Audiences: []string{vtAudience}}, &vtStaticKeys{}); err == nil || v != nil {
+		t.Fatalf("New(Tenant{}): got %v, %v; want nil and an error", v, err)
+	}
+}

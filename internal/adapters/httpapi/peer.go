@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+)
+
+// ParseTrustedProxies parses proxy addresses as CIDRs (10.0.0.0/8,
+// fd00::/8) or single IPs. It returns an error naming the first entry that
+// is neither.
+func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(entries))
+	for _, e := range entries {
+		p, err := netip.ParsePrefix(e)
+		if err != nil {
+			a, aerr := netip.ParseAddr(e)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or an IP address", e)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// trustedProxies are the peers whose X-Forwarded-For is believed.
+type trustedProxies struct{ prefixes []netip.Prefix }
+
+func (t *trustedProxies) trusts(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range t.prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr is the address the request came from: the peer's IP, or, when
+// the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
+// not itself a trusted proxy (entries left of it could be forged by the
+// client). It never allocates.
+func (t *trustedProxies) clientAddr(r *http.Request) string {
+	addr := peerIP(r.RemoteAddr)
+	if t == nil || len(t.prefixes) == 0 || !t.trusts(addr) {
+		return addr
+	}
+	values := r.Header["X-Forwarded-For"]
+	for i := len(values) - 1; i >= 0; i-- {
+		v := values[i]
+		for v != "" {
+			var hop string
+			if j := strings.LastIndexByte(v, ','); j >= 0 {
+				hop, v = strings.TrimSpace(v[j+1:]), v[:j]
+			} else {
+				hop, v = strings.TrimSpace(v), ""
+			}
+			if _, err := netip.ParseAddr(hop); err != nil {
+				return addr // garbage: the trusted hop that passed it on is the best we know
+			}
+			if !t.trusts(hop) {
+				return hop
+			}
+			addr = hop
+		}
+	}
+	return addr
+}
+
+// peerIP is the IP of a RemoteAddr ("ip:port", "[v6]:port").
+func peerIP(remote string) string {
+	if i := strings.LastIndexByte(remote, ':'); i >= 0 && !strings.HasSuffix(remote, "]") {
+		remote = remote[:i]
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(remote, "["), "]")
+}
+
+// maxUserAgent bounds the user agent on the access line: a client chooses it.
+const maxUserAgent = 256
+
+// userAgent is the request's User-Agent, cut to maxUserAgent bytes at a
+// character boundary.
+func userAgent(r *http.Request) string {
+	v := r.Header["User-Agent"]
+	if len(v) == 0 {
+		return ""
+	}
+	ua := v[0]
+	if len(ua) <= maxUserAgent {
+		return ua
+	}
+	n := maxUserAgent
+	for n > 0 && !utf8.RuneStart(ua[n]) {
+		n--
+	}
+	return ua[:n]
+}

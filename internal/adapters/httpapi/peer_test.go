@@ -1,0 +1,93 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+)
+
+// TestRemoteAddr: X-Forwarded-For counts only when the peer is a trusted
+// proxy, and then only up to the first hop that is not one: what is left
+// of it the client could have written.
+func TestRemoteAddr(t *testing.T) {
+	trusted := []string{"10.0.0.0/8", "2001:db8::1"}
+	tests := []struct {
+		name    string
+		proxies []string
+		peer    string
+		xff     []string
+		want    string
+	}{
+		{"no proxies configured: the peer", nil, "203.0.113.9:5555", []string{"198.51.100.1"}, "203.0.113.9"},
+		{"untrusted peer: header ignored", trusted, "203.0.113.9:5555", []string{"198.51.100.1"}, "203.0.113.9"},
+		{"trusted peer: the client it forwards", trusted, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"trusted v6 peer", trusted, "[2001:db8::1]:443", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"forged entries left of the real client", trusted, "10.1.2.3:5555", []string{"1.1.1.1, 198.51.100.1"}, "198.51.100.1"},
+		{"chain of trusted proxies", trusted, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9", "10.8.8.8"}, "198.51.100.1"},
+		{"garbage hop: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"not-an-ip, 10.4.4.4"}, "10.4.4.4"},
+		{"only trusted hops: the leftmost", trusted, "10.1.2.3:5555", []string{"10.7.7.7"}, "10.7.7.7"},
+		{"trusted peer without header", trusted, "10.1.2.3:5555", nil, "10.1.2.3"},
+		{"spaces around hops", trusted, "10.1.2.3:5555", []string{" 198.51.100.7 ,10.2.2.2 "}, "198.51.100.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{TrustedProxies: tt.proxies}, newVerifier(), zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+			req.RemoteAddr = tt.peer
+			for _, v := range tt.xff {
+				req.Header.Add("X-Forwarded-For", v)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got := logs.All()[0].ContextMap()["remote_addr"]; got != tt.want {
+				t.Errorf("got remote_addr %v, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{"10.0.0.0/8", false}, {"192.168.1.7", false}, {"fd00::/8", false}, {"::1", false},
+		{"10.0.0.0/33", true}, {"10.0.0", true}, {"proxy.internal", true}, {"", true}, {"*", true},
+	}
+	for _, tt := range tests {
+		_, err := httpapi.ParseTrustedProxies([]string{tt.in})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%q: got error %v, want error=%v", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
+func TestUserAgentTruncated(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"short", "curl/8.5.0", "curl/8.5.0"},
+		{"absent", "", ""},
+		{"exactly 256", strings.Repeat("a", 256), strings.Repeat("a", 256)},
+		{"long", strings.Repeat("a", 1000), strings.Repeat("a", 256)},
+		{"cut inside a character", strings.Repeat("a", 255) + "é" + "zzz", strings.Repeat("a", 255)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+			if tt.in != "" {
+				req.Header.Set("User-Agent", tt.in)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got := logs.All()[0].ContextMap()["user_agent"]; got != tt.want {
+				t.Errorf("got user_agent %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,79 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+)
+
+// TestTokenInTheWrongPlace: a token only in the query, or under a scheme
+// other than Bearer, is still no credentials (RFC 6750 §3.1: a challenge
+// with no error code), but the body says what to send instead, and the
+// access line has a reason of its own.
+func TestTokenInTheWrongPlace(t *testing.T) {
+	const (
+		realm     = `Bearer realm="messages-api"`
+		queryDesc = "tokens in the query string are not accepted; send Authorization: Bearer <token>"
+		schemeDes = "the Authorization scheme must be Bearer; send Authorization: Bearer <token>"
+		plainDesc = "a bearer access token is required"
+	)
+	tests := []struct {
+		name       string
+		target     string
+		auth       string
+		wantDesc   string
+		wantReason string
+	}{
+		{"nothing at all", "/api/private", "", plainDesc, "no_token"},
+		{"query token alone", "/api/private?access_token=" + readToken, "", queryDesc, "token_in_query"},
+		{"query token alone, scoped route", "/api/private-scoped?x=1&access_token=" + readToken, "", queryDesc, "token_in_query"},
+		{"empty query token", "/api/private?access_token=", "", queryDesc, "token_in_query"},
+		{"Token scheme", "/api/private", "Token " + readToken, schemeDes, "not_bearer"},
+		{"JWT scheme", "/api/private", "JWT " + readToken, schemeDes, "not_bearer"},
+		{"Basic scheme", "/api/private", "Basic dXNlcjpwYXNz", schemeDes, "not_bearer"},
+		{"no scheme, the token alone", "/api/private", readToken, schemeDes, "not_bearer"},
+		{"scheme glued to the token", "/api/private", "Bearer" + readToken, schemeDes, "not_bearer"},
+		{"another scheme and a query token", "/api/private?access_token=" + readToken, "Token " + readToken, schemeDes, "not_bearer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, tt.target, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("got status %d, want 401", rec.Code)
+			}
+			if got := rec.Header().Get("WWW-Authenticate"); got != realm {
+				t.Errorf("got WWW-Authenticate %q, want %q", got, realm)
+			}
+			var body struct {
+				Error            string `json:"error"`
+				ErrorDescription string `json:"error_description"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q is not JSON: %v", rec.Body, err)
+			}
+			if body.Error != "unauthorized" || body.ErrorDescription != tt.wantDesc {
+				t.Errorf("got body %+v, want error unauthorized, description %q", body, tt.wantDesc)
+			}
+			entries := logs.All()
+			if len(entries) != 1 {
+				t.Fatalf("got %d log lines, want 1", len(entries))
+			}
+			if got := entries[0].ContextMap()["reason"]; got != tt.wantReason {
+				t.Errorf("got access-log reason %v, want %q", got, tt.wantReason)
+			}
+		})
+	}
+}

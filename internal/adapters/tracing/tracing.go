@@ -1,0 +1,131 @@
+// Package tracing wraps the OpenTelemetry Go SDK: the tracer provider that
+// makes this service's spans and, when the standard OTEL_* environment asks
+// for it, exports them over OTLP/HTTP. Without an exporter it still gives
+// each traced request its own span id, so log lines correlate by trace id.
+package tracing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+)
+
+// ServiceName is the default service.name resource attribute; OTEL_SERVICE_NAME
+// and OTEL_RESOURCE_ATTRIBUTES override it.
+const ServiceName = "messages-api"
+
+// Config says whether spans are exported. The exporter itself reads the
+// standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, _TRACES_ENDPOINT,
+// _HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE...), the SDK reads
+// OTEL_TRACES_SAMPLER, OTEL_BSP_* and OTEL_SERVICE_NAME.
+type Config struct {
+	Export bool // run the OTLP/HTTP exporter
+}
+
+// ConfigFromEnv decides from the OpenTelemetry environment variables
+// (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/)
+// whether to export: OTEL_TRACES_EXPORTER=otlp, or an OTLP endpoint set with
+// OTEL_TRACES_EXPORTER unset. OTEL_SDK_DISABLED=true and
+// OTEL_TRACES_EXPORTER=none turn it off. It refuses exporters and protocols
+// this build does not carry (only otlp over http/protobuf) instead of
+// silently sending nothing.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+		return Config{}, nil
+	}
+	var c Config
+	switch exporter := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exporter {
+	case "none":
+		return Config{}, nil
+	case "otlp":
+		c.Export = true
+	case "":
+		c.Export = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	default:
+		return Config{}, fmt.Errorf("OTEL_TRACES_EXPORTER %q is not supported: use otlp or none", exporter)
+	}
+	if !c.Export {
+		return c, nil
+	}
+	protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	if protocol == "" {
+		protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	}
+	if protocol != "" && protocol != "http/protobuf" {
+		return Config{}, fmt.Errorf("OTLP protocol %q is not supported: use http/protobuf (the default)", protocol)
+	}
+	return c, nil
+}
+
+// Provider is the service's tracer provider.
+type Provider struct {
+	sdk       *sdktrace.TracerProvider
+	exporting bool
+}
+
+// New builds the provider. With cfg.Export it starts an OTLP/HTTP exporter
+// behind a batch span processor (nothing is sent before the first span);
+// without it, spans are never sampled, so they only carry ids.
+func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
+	if !cfg.Export {
+		return NewWithExporter(nil), nil
+	}
+	exp, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
+	}
+	res, err := resource.New(ctx,
+		resource.WithAttributes(semconv.ServiceName(ServiceName)),
+		resource.WithFromEnv(), // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win over the default
+		resource.WithTelemetrySDK(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: resource: %w", err)
+	}
+	// The SDK reports export failures through its global handler; without
+	// this they would go to the standard logger, outside our JSON logs.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("trace export failed", zap.Error(err))
+	}))
+	log.Info("exporting traces over OTLP/HTTP")
+	return &Provider{
+		sdk:       sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)),
+		exporting: true,
+	}, nil
+}
+
+// NewWithExporter builds a provider that hands every sampled span to exp
+// synchronously (tests use tracetest.InMemoryExporter); a nil exp means no
+// export and no sampling.
+func NewWithExporter(exp sdktrace.SpanExporter) *Provider {
+	if exp == nil {
+		// Non-recording spans still get their own span id: what log
+		// correlation needs, at the cost of an id and a small struct.
+		return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))}
+	}
+	return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)), exporting: true}
+}
+
+// Tracer returns the tracer for the named instrumentation scope.
+func (p *Provider) Tracer(name string) trace.Tracer { return p.sdk.Tracer(name) }
+
+// Exporting reports whether spans leave the process: then every request is
+// traced, with or without an incoming traceparent.
+func (p *Provider) Exporting() bool { return p.exporting }
+
+// Shutdown flushes the spans still queued and stops the exporter; ctx
+// bounds the wait.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	if err := p.sdk.Shutdown(ctx); err != nil {
+		return fmt.Errorf("tracing: shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/domain"
+)
+
+// TestAccessLineCorrelates runs the whole app with the production JSON
+// encoding and reads the access line of a request that carries a W3C
+// traceparent from the real log output.
+func TestAccessLineCorrelates(t *testing.T) {
+	cfg, err := config.Load(false, "", prodEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(app.EncoderConfig()), zapcore.Lock(zapcore.AddSync(&out)), zap.InfoLevel))
+	v := authtest.New(map[string]domain.Claims{"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}}})
+	var srv *httpapi.Server
+	a := fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv))
+	a.RequireStart()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.Addr().String()+"/api/private", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	req.Header.Set("User-Agent", "correlation-test/1.0")
+	req.Header.Set("Authorization", "Bearer reader")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	a.RequireStop() // no line is written after this: the buffer can be read
+
+	var line map[string]any
+	for sc := bufio.NewScanner(&out); sc.Scan(); {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("log line %s is not JSON: %v", sc.Text(), err)
+		}
+		if m["msg"] == "request" {
+			line = m
+		}
+	}
+	if line == nil {
+		t.Fatalf("got no access line in %s", out.String())
+	}
+	for k, want := range map[string]any{
+		"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "remote_addr": "127.0.0.1", "user_agent": "correlation-test/1.0",
+		"route": "/api/private", "status": float64(200), "subject": "reader@clients",
+	} {
+		if line[k] != want {
+			t.Errorf("got %s=%v, want %v", k, line[k], want)
+		}
+	}
+	if s, _ := line["span_id"].(string); len(s) != 16 || s == "00f067aa0ba902b7" {
+		t.Errorf("got span_id %v, want this service's own span id", line["span_id"])
+	}
+	if ts, _ := line["ts"].(string); !validRFC3339(ts) {
+		t.Errorf("got ts %v, want an RFC 3339 timestamp", line["ts"])
+	}
+	if d, ok := line["duration"].(float64); !ok || d <= 0 || d > 10_000 || d == float64(int64(d)) {
+		t.Errorf("got duration %v, want milliseconds as a number", line["duration"])
+	}
+}
+
+func validRFC3339(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
+}
