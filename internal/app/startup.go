@@ -49,7 +49,7 @@ func listenSetting(addr net.Addr, cfg config.Config) (name, key string) {
 		case portOf(cfg.DevTenant.Addr):
 			return "DEV_TENANT_ADDR", "dev_tenant.addr"
 		case portOf(cfg.DevTenant.SPAAddr):
-			return "dev_tenant.spa_addr", "in a -config file" // no environment variable
+			return "DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr"
 		}
 	}
 	return "", ""

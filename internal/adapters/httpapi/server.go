@@ -166,7 +166,14 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
-	s.waitFresh(ctx)
+	// Shutdown drops a request it finishes reading after it has begun, and
+	// the kernel resets the connections still queued when the listener
+	// closes: begin when every accepted connection has had its request
+	// read, the moment the server has caught up. Under a stream of new
+	// connections, begin within a second regardless.
+	caughtUp, cancelCaughtUp := context.WithTimeout(ctx, time.Second)
+	s.waitFresh(caughtUp)
+	cancelCaughtUp()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close() // past the deadline: cut the stragglers off
 		return fmt.Errorf("httpapi: shutdown: %w", err)
