@@ -52,7 +52,7 @@ type Server struct {
 	cfg      ServerConfig
 	srv      *http.Server
 	log      *zap.Logger
-	ln       net.Listener
+	ln       *queueListener
 	serving  atomic.Bool // listening and not shutting down: what readiness reports
 	draining atomic.Bool // from the start of Stop: every response closes its connection
 
@@ -103,7 +103,7 @@ func (s *Server) Start(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("httpapi: listen on %s: %w", addr, err)
 	}
-	s.ln = ln
+	s.ln = newQueueListener(ln, s.markFresh)
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
@@ -113,6 +113,10 @@ func (s *Server) Start(context.Context) error {
 	}()
 	return nil
 }
+
+// markFresh counts c as fresh from the moment it is accepted, before
+// ConnState reports it (see queueListener).
+func (s *Server) markFresh(c net.Conn) { s.trackFresh(c, http.StateNew) }
 
 // trackFresh keeps the connections whose first request has not been read:
 // net/http drops a request it finishes reading after Shutdown has begun, so
@@ -151,10 +155,11 @@ func (s *Server) waitFresh(ctx context.Context) {
 
 // Stop reports not ready and turns keep-alives off first (each response
 // then closes its connection), waits the drain delay, then closes the
-// listener (new connections are refused) and lets in-flight requests
-// finish, for at most the shutdown timeout. A connection left idle through
-// the whole drain is closed by the shutdown; with a drain delay longer
-// than the clients' pause between requests there is none.
+// listener (new connections are refused; those already queued are served,
+// on Linux) and lets in-flight requests finish, for at most the shutdown
+// timeout. A connection left idle through the whole drain is closed by the
+// shutdown; with a drain delay longer than the clients' pause between
+// requests there is none.
 func (s *Server) Stop(ctx context.Context) error {
 	s.serving.Store(false)
 	s.draining.Store(true)
@@ -168,10 +173,18 @@ func (s *Server) Stop(ctx context.Context) error {
 	defer cancel()
 	// Shutdown drops a request it finishes reading after it has begun, and
 	// the kernel resets the connections still queued when the listener
-	// closes: begin when every accepted connection has had its request
-	// read, the moment the server has caught up. Under a stream of new
-	// connections, begin within a second regardless.
+	// closes. So: close the listener having taken its queue (queueListener),
+	// then begin Shutdown when every accepted connection has had its request
+	// read, or after a second regardless (a client that connected but sends
+	// nothing gets up to ReadHeaderTimeout from Shutdown).
 	caughtUp, cancelCaughtUp := context.WithTimeout(ctx, time.Second)
+	if s.ln != nil {
+		taken, err := s.ln.closeQueue(caughtUp)
+		if err != nil {
+			s.log.Warn("closing the listener", zap.Error(err))
+		}
+		s.log.Info("listener closed", zap.Int("taken_from_queue", taken))
+	}
 	s.waitFresh(caughtUp)
 	cancelCaughtUp()
 	if err := s.srv.Shutdown(ctx); err != nil {
