@@ -58,6 +58,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	fresh       map[net.Conn]struct{} // accepted, first request not read yet
+	nFresh      atomic.Int64          // len(fresh), read without mu
 	freshChange chan struct{}         // closed and replaced when fresh changes
 }
 
@@ -122,6 +123,9 @@ func (s *Server) markFresh(c net.Conn) { s.trackFresh(c, http.StateNew) }
 // net/http drops a request it finishes reading after Shutdown has begun, so
 // Stop waits for them first.
 func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	if state != http.StateNew && s.nFresh.Load() == 0 {
+		return // every request on a kept-alive connection passes here twice: no lock then
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if state == http.StateNew {
@@ -131,6 +135,7 @@ func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
 	} else {
 		return
 	}
+	s.nFresh.Store(int64(len(s.fresh)))
 	close(s.freshChange)
 	s.freshChange = make(chan struct{})
 }
