@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,6 +104,14 @@ func TestStopForcesCloseWhenContextEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A gate on the handler says when the stuck request is in the server's
+	// hands: from then on Shutdown must wait for it.
+	entered, inner := make(chan struct{}), tn.srv.handler
+	var once sync.Once
+	tn.srv.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		inner.ServeHTTP(w, r)
+	})
 	if err := tn.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +127,7 @@ func TestStopForcesCloseWhenContextEnds(t *testing.T) {
 	if _, err := io.WriteString(conn, "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let the server start reading it
+	<-entered
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
