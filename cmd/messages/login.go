@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -88,12 +86,7 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 	redirectURL := "http://" + ln.Addr().String() + callbackPath
 	cfg := loginConfig(o, redirectURL)
 
-	state, err := randomString()
-	if err != nil {
-		_ = ln.Close()
-		return nil, err
-	}
-	verifier := oauth2.GenerateVerifier()
+	state, verifier := oauth2.GenerateVerifier(), oauth2.GenerateVerifier() // 32 random bytes each, base64url
 	authURL := cfg.AuthCodeURL(state,
 		oauth2.S256ChallengeOption(verifier),
 		// Auth0 issues a JWT for the API only when it is named.
@@ -142,15 +135,6 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
 	return t, nil
-}
-
-// randomString returns 32 random bytes, base64url-encoded: the state.
-func randomString() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 type callbackResult struct {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.apiCalls++
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && !contains(f.tokens, tok) {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && !slices.Contains(f.tokens, tok) {
 			f.tokens = append(f.tokens, tok)
 		}
 		f.mu.Unlock()
@@ -100,15 +101,6 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(api.Close)
 	f.apiURL = api.URL
 	return f
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // devArgs are the flags that point -dev at this fixture.

@@ -99,7 +99,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 // TestDevMode gets tokens from the dev tenant with the client-credentials
 // grant and calls all three endpoints, verified by the real auth0 adapter.
 func TestDevMode(t *testing.T) {
-	cfg := devConfig(t)
+	cfg := browsertest.DevConfig(t)
 	var (
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
@@ -136,7 +136,6 @@ func TestDevMode(t *testing.T) {
 
 // devConfig is the dev config with every listener on a free loopback port
 // and the tenant's key in a temporary directory.
-func devConfig(t *testing.T) config.Config { return browsertest.DevConfig(t) }
 
 func devToken(t *testing.T, issuer, id, secret, audience string) string {
 	t.Helper()

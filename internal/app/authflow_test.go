@@ -21,6 +21,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/browsertest"
 )
 
 // noRedirects is a client that shows redirects instead of following them.
@@ -90,7 +91,7 @@ func exchange(t *testing.T, issuer string, form url.Values) (int, map[string]any
 // TestDevModeAuthorizationCode runs the whole app in dev mode and drives
 // the SPA client's authorization code + PKCE flow with plain HTTP.
 func TestDevModeAuthorizationCode(t *testing.T) {
-	cfg := devConfig(t)
+	cfg := browsertest.DevConfig(t)
 	var (
 		srv    *httpapi.Server
 		tenant *devtenant.Tenant
@@ -185,7 +186,7 @@ func TestDevModeAuthorizationCode(t *testing.T) {
 // TestDevTokenSurvivesRestart saves a dev token, restarts the whole app on
 // the same config (same key file) and calls the API with it.
 func TestDevTokenSurvivesRestart(t *testing.T) {
-	cfg := devConfig(t)
+	cfg := browsertest.DevConfig(t)
 	start := func() (*fxtest.App, string, string) {
 		var (
 			srv    *httpapi.Server

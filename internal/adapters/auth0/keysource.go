@@ -261,18 +261,20 @@ func (k *KeySource) fresh(s *keySet) bool {
 }
 
 // Key returns the tenant's RSA public key with the given kid: the first one
-// when several different keys share it (see Keys). Errors are those of Keys.
+// when several different keys share it (see lookup). Errors are those of
+// lookup.
 func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	keys, err := k.Keys(ctx, kid)
+	keys, _, err := k.lookup(ctx, kid)
 	if err != nil {
 		return nil, err
 	}
 	return keys[0], nil
 }
 
-// Keys returns the tenant's RSA public keys with the given kid: one, or up
-// to maxKeysPerKid when different signing keys share it (RFC 7517 §4.5).
-// The slice is shared: callers must not modify it.
+// lookup returns the tenant's RSA public keys with the given kid: one, or
+// up to maxKeysPerKid when different signing keys share it (RFC 7517 §4.5),
+// and the version of the key set they come from. The slice is shared:
+// callers must not modify it.
 //
 // A kid in the held key set is answered at once, with no lock and no fetch.
 // Otherwise the caller joins (or starts) the one shared fetch, at most one per
@@ -283,12 +285,6 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 //     but has no such kid (ReasonMissingKeyID for an empty kid);
 //   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
 //     one older than MaxStaleAge) is held and none could be fetched.
-func (k *KeySource) Keys(ctx context.Context, kid string) ([]*rsa.PublicKey, error) {
-	keys, _, err := k.lookup(ctx, kid)
-	return keys, err
-}
-
-// lookup is Keys, with the version of the key set the keys come from.
 func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
 	if s := k.current(); s != nil {
 		if keys := s.keys[kid]; len(keys) > 0 {

@@ -20,8 +20,9 @@ const (
 	maxKidBytes = 256
 )
 
-// token is a compact JWS that passed the pre-parse checks: its header and
-// payload are decoded once, here, and reused by everything after.
+// token is a compact JWS that passed the pre-parse checks: its parts decoded
+// strictly, here, for the gates (kid, exp, types, ranges); the library then
+// parses its own copy (go-jose gives us no way to hand it ours).
 type token struct {
 	header       tokenHeader
 	claims       tokenClaims

@@ -172,7 +172,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 		e.claims.Scopes = slices.Clone(e.claims.Scopes) // the caller owns what it got
 		v.cache.ok.Set(h, e)
 	case v.cache.reject != nil && e != nil && errors.As(err, &invalid) && permanent(invalid.Reason):
-		// e != nil: refused by the library, after the RSA check.
+		// e != nil: refused by the library (the key set version is known).
 		v.cache.reject.Set(h, &rejected{digest: sha256.Sum256([]byte(raw)), err: invalid, version: e.version})
 	}
 	return claims, err

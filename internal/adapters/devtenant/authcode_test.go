@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 const (
@@ -46,7 +48,7 @@ func authParams(client, redirect, scope string) (url.Values, string) {
 	verifier := randomToken()
 	return url.Values{
 		"response_type": {"code"}, "client_id": {client}, "redirect_uri": {redirect}, "scope": {scope},
-		"audience": {testAudience}, "state": {"xyz"}, "nonce": {"n-0S6"}, "code_challenge": {s256(verifier)},
+		"audience": {testAudience}, "state": {"xyz"}, "nonce": {"n-0S6"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
 		"code_challenge_method": {"S256"},
 	}, verifier
 }

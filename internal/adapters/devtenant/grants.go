@@ -152,7 +152,7 @@ func (g *grants) spendRefresh(tok, clientID string) (refreshToken, refreshOutcom
 		return refreshToken{}, refreshRevoked
 	case rt.spent:
 		g.revoked[rt.family] = true
-		return refreshToken{}, refreshReused
+		return *rt, refreshReused // for the log: whose family was revoked
 	}
 	rt.spent = true
 	return *rt, refreshOK

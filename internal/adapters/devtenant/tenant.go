@@ -18,9 +18,9 @@
 // With Config.SPAAddr set, NewSPA serves an example single-page app built
 // on Auth0's SPA SDK.
 //
-// It is a development tool: anyone who knows a configured client secret or
-// dev password can mint tokens, and it refuses to listen on anything but
-// loopback.
+// It is a development tool: anyone who can reach its loopback port can
+// mint tokens (the Test tab needs no secret), and it refuses to listen on
+// anything but loopback.
 package devtenant
 
 import (
@@ -164,7 +164,7 @@ func (t *Tenant) Start(ctx context.Context) error {
 		clientIDs = append(clientIDs, id)
 	}
 	slices.Sort(clientIDs)
-	t.log.Warn("dev tenant is running: it issues access tokens to anyone who knows a configured client secret or dev password and must NEVER be used in production",
+	t.log.Warn("dev tenant is running: it issues access tokens to anyone who can reach its port (the Test tab needs no secret) and must NEVER be used in production",
 		zap.String("issuer", iss),
 		zap.String("audience", t.audience),
 		zap.Strings("client_ids", clientIDs),

@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -351,7 +352,7 @@ func TestTokenErrors(t *testing.T) {
 			wantStatus: 404, wantError: "not_found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			method, path := cmpOr(tc.method, http.MethodPost), cmpOr(tc.path, "oauth/token")
+			method, path := cmp.Or(tc.method, http.MethodPost), cmp.Or(tc.path, "oauth/token")
 			var body io.Reader = strings.NewReader(tc.body)
 			if tc.chunked {
 				body = io.MultiReader(body) // hides the length: sent chunked
@@ -406,11 +407,4 @@ func TestTokenErrors(t *testing.T) {
 		t.Errorf("issued-token log lines after only refusals: got %d, want 0", n)
 	}
 	assertNoSecretsLogged(t, logs.All())
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -1,15 +1,14 @@
 package devtenant
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/oauth2"
 )
 
 // idTokenTTL is Auth0's default ID token lifetime (36000 seconds).
@@ -71,12 +70,6 @@ func validVerifier(v string) bool {
 	return true
 }
 
-// s256 is BASE64URL-ENCODE(SHA256(ASCII(code_verifier))), RFC 7636 section 4.2.
-func s256(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // exchangeCode runs the authorization_code grant (RFC 6749 section 4.1.3)
 // with PKCE (RFC 7636 section 4.6).
 func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenError) {
@@ -100,7 +93,7 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 		return tokenResponse{}, invalidGrant("Invalid authorization code: issued to another client")
 	case code.redirectURI != p.RedirectURI:
 		return tokenResponse{}, invalidGrant("redirect_uri does not match the one of the authorization request")
-	case subtle.ConstantTimeCompare([]byte(s256(p.CodeVerifier)), []byte(code.challenge)) != 1:
+	case subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(p.CodeVerifier)), []byte(code.challenge)) != 1:
 		return tokenResponse{}, invalidGrant("Failed to verify code_verifier")
 	}
 	return t.userTokens(c, code.grant, "", true)

@@ -51,7 +51,7 @@ type absence uint8
 const (
 	absent    absence = iota // no Authorization header, no access_token
 	inQuery                  // only ?access_token=
-	notBearer                // an Authorization header of another scheme, or none
+	notBearer                // an Authorization header of another scheme
 )
 
 // whyAbsent classifies a request bearerToken found no credentials in.

@@ -76,7 +76,9 @@ func (l *queueListener) next() net.Conn {
 // every connection the server will ever serve has been tracked. It
 // returns how many connections it took from the queue.
 func (l *queueListener) closeQueue(ctx context.Context) (int, error) {
-	l.closing.Store(true) // before takeQueue: Serve's Accept fails once the socket stops
+	if l.closing.Swap(true) { // before takeQueue: Serve's Accept fails once the socket stops
+		return 0, nil // a second Stop: the queue was taken by the first
+	}
 	queued := takeQueue(l.Listener)
 	for _, c := range queued {
 		l.track(c)

@@ -116,25 +116,33 @@ func (s *Server) Start(context.Context) error {
 }
 
 // markFresh counts c as fresh from the moment it is accepted, before
-// ConnState reports it (see queueListener).
-func (s *Server) markFresh(c net.Conn) { s.trackFresh(c, http.StateNew) }
+// ConnState reports it (see queueListener): every connection is accepted
+// there, so ConnState's own StateNew adds nothing.
+func (s *Server) markFresh(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fresh[c] = struct{}{}
+	s.freshChanged()
+}
 
-// trackFresh keeps the connections whose first request has not been read:
-// net/http drops a request it finishes reading after Shutdown has begun, so
-// Stop waits for them first.
+// trackFresh is the server's ConnState hook: any state after StateNew means
+// c's first request has been read (or c is gone). net/http drops a request
+// it finishes reading after Shutdown has begun, so Stop waits for the fresh
+// ones first.
 func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
-	if state != http.StateNew && s.nFresh.Load() == 0 {
+	if state == http.StateNew || s.nFresh.Load() == 0 {
 		return // every request on a kept-alive connection passes here twice: no lock then
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if state == http.StateNew {
-		s.fresh[c] = struct{}{}
-	} else if _, ok := s.fresh[c]; ok {
+	if _, ok := s.fresh[c]; ok {
 		delete(s.fresh, c)
-	} else {
-		return
+		s.freshChanged()
 	}
+}
+
+// freshChanged publishes a change of fresh to waitFresh; s.mu is held.
+func (s *Server) freshChanged() {
 	s.nFresh.Store(int64(len(s.fresh)))
 	close(s.freshChange)
 	s.freshChange = make(chan struct{})
@@ -158,8 +166,8 @@ func (s *Server) waitFresh(ctx context.Context) {
 	}
 }
 
-// Stop reports not ready and turns keep-alives off first (each response
-// then closes its connection), waits the drain delay, then closes the
+// Stop reports not ready and answers Connection: close from here on (each
+// client moves to a fresh connection), waits the drain delay, then closes the
 // listener (new connections are refused; those already queued are served,
 // on Linux) and lets in-flight requests finish, for at most the shutdown
 // timeout. A connection left idle through the whole drain is closed by the

@@ -22,6 +22,11 @@ type Signer struct {
 	Audience string
 	Kid      string
 	Private  *rsa.PrivateKey
+
+	mu      sync.Mutex
+	jose    *devtenant.Signer // for joseKey and joseKid
+	joseKey *rsa.PrivateKey
+	joseKid string
 }
 
 // NewSigner returns a signer with an RSA-2048 key shared by the whole test
@@ -46,10 +51,18 @@ func (s *Signer) Claims(clientID, scope string) map[string]any {
 // Sign returns a compact RS256 JWS of claims, signed by the dev tenant's
 // signer, so tests and the dev tenant produce the same token shape.
 func (s *Signer) Sign(claims map[string]any) (string, error) {
-	signer, err := devtenant.NewSigner(s.Private, s.Kid)
-	if err != nil {
-		return "", err
+	s.mu.Lock()
+	if s.jose == nil || s.joseKey != s.Private || s.joseKid != s.Kid {
+		// Built once per key and kid, which callers may change.
+		signer, err := devtenant.NewSigner(s.Private, s.Kid)
+		if err != nil {
+			s.mu.Unlock()
+			return "", err
+		}
+		s.jose, s.joseKey, s.joseKid = signer, s.Private, s.Kid
 	}
+	signer := s.jose
+	s.mu.Unlock()
 	return signer.Sign(claims)
 }
 
