@@ -193,7 +193,12 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 func (t *Tenant) checkLogin(w http.ResponseWriter, r *http.Request, ar authzRequest, form url.Values) {
 	u, ok := t.login(form.Get("username"), form.Get("password"))
 	if !ok {
-		t.log.Info("login refused", zap.String("client_id", ar.client.id), zap.String("username", form.Get("username")))
+		// An unknown name is not logged: people type passwords into it.
+		name := form.Get("username")
+		if _, known := t.users[name]; !known {
+			name = ""
+		}
+		t.log.Info("login refused", zap.String("client_id", ar.client.id), zap.String("username", name))
 		t.renderLogin(w, http.StatusBadRequest, ar, form.Get("username"), "Wrong username or password.")
 		return
 	}
