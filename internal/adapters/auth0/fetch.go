@@ -92,7 +92,9 @@ func (k *KeySource) logChange(prev, next *keySet) {
 		return
 	}
 	added, removed := quoteKidsForLog(next.keys, prev.keys), quoteKidsForLog(prev.keys, next.keys)
-	if len(added) > 0 || len(removed) > 0 {
+	// A kid bound to another key changes the version but neither list: the
+	// change that matters most must not hide at debug.
+	if len(added) > 0 || len(removed) > 0 || next.version != prev.version {
 		k.log.Info("the tenant's signing keys changed",
 			zap.Int("keys", len(next.keys)), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
 		return
