@@ -45,6 +45,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
+	setGOGC(environ)
 	app := fx.New(Options(cfg, log, Production))
 	if err := app.Err(); err != nil {
 		fmt.Fprintln(stderr, "api: cannot compose the service:", err)
@@ -123,7 +124,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
 		lc.Append(fx.StartHook(func() {
 			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
-				zap.Any("config", cfg.Effective()))
+				zap.Int64("gogc", gogc()), zap.Any("config", cfg.Effective()))
 		}))
 	}))
 	return fx.Options(opts...)

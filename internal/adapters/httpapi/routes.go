@@ -96,15 +96,24 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		return nil
 	})
 	h.metrics.resolve("unmatched")
-	return mux
+	return &api{Router: mux, h: h}
 }
+
+// api is the handler NewHandler returns: the routes (chi.Routes, to walk
+// them), each request observed from before chi sees it.
+type api struct {
+	chi.Router
+	h *handler
+}
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.Router, w, r) }
 
 // routes is every route the API serves, in one place.
 func (h *handler) routes() chi.Router {
 	r := chi.NewRouter()
-	// observe first: every response, even a CORS preflight or a 404, gets
-	// its id, access line and metrics.
-	r.Use(h.observe, middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
+	// observe runs before these (api.ServeHTTP): every response, even a
+	// CORS preflight or a 404, gets its id, access line and metrics.
+	r.Use(middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
 		r.Use(cors.Handler(cors.Options{

@@ -1,0 +1,30 @@
+package app
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+func TestSetGOGC(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		environ []string
+		start   int
+		want    int64
+	}{
+		{"unset: the service's default", []string{"PORT=3010"}, 100, defaultGOGC},
+		{"set: the operator's value stands", []string{"GOGC=150"}, 150, 150},
+		{"set to off: stays off", []string{"GOGC=off"}, -1, -1},
+		{"a longer name is not GOGC", []string{"GOGC_EXTRA=1"}, 100, defaultGOGC},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// The runtime read GOGC at start-up; the test plays that part.
+			prev := debug.SetGCPercent(tt.start)
+			t.Cleanup(func() { debug.SetGCPercent(prev) })
+			setGOGC(tt.environ)
+			if got := gogc(); got != tt.want {
+				t.Errorf("got GOGC %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
