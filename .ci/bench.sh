@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Load benchmark: starts the service in dev mode on loopback (JSON access
-# logs at info, metrics on, as in production) and a bare net/http server
-# serving the same public JSON (.ci/floor.go: the floor), drives each case
-# with wrk, then prints req/s, p50, p99, each case's ratio to the floor and
-# the ratios the service is held to. Cases run in alternating rounds (the
-# order reverses every other round) and each figure is the median of its
-# rounds, so drift on a shared machine hits every case alike. Figures, not
-# assertions.
+# logs at info, metrics on, no CORS origins: as production runs by default)
+# and a bare net/http server serving the same public JSON (.ci/floor.go: the
+# floor; floor-limits is the same server with the service's timeouts and
+# header cap), drives each case with wrk, then prints req/s, p50, p99, each
+# case's ratio to the floor and the ratios the service is held to. Cases run
+# in rounds, the order reversing every other round, and the cases of a held
+# ratio run next to each other; a figure is the median of its rounds and a
+# ratio the median of its per-round ratios, so drift on a shared machine
+# cancels out of it. Figures, not assertions.
 # Usage: bash .ci/bench.sh
-#   DURATION=5s ROUNDS=3 CONNS=32 THREADS=1   wrk settings per run
-#   BENCH_PORT=43010                          first of the 10 consecutive loopback ports used
+#   DURATION=2s ROUNDS=9 CONNS=32 THREADS=1   wrk settings per run
+#   BENCH_PORT=23010                          first of the 8 consecutive loopback ports used (below
+#                                             Linux's ephemeral range, where outgoing connections take theirs)
 #   DURATION=1s ROUNDS=1                      a smoke run: checks the script, figures meaningless
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
-DURATION="${DURATION:-5s}"
-ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-2s}"
+ROUNDS="${ROUNDS:-9}"
 CONNS="${CONNS:-32}"
 THREADS="${THREADS:-1}"
-BENCH_PORT="${BENCH_PORT:-43010}"
+BENCH_PORT="${BENCH_PORT:-23010}"
 
 if ! command -v wrk >/dev/null; then
   echo "bench: installing wrk from Debian" >&2
@@ -27,10 +30,10 @@ if ! command -v wrk >/dev/null; then
 fi
 
 # Ports: the service and its admin and dev-tenant listeners, its cache-off
-# twin, and the floor, all from BENCH_PORT up.
+# twin, and the two floors, all from BENCH_PORT up.
 MAIN_API=$BENCH_PORT MAIN_ADMIN=$((BENCH_PORT + 1)) MAIN_TENANT=$((BENCH_PORT + 2))
 COLD_API=$((BENCH_PORT + 3)) COLD_ADMIN=$((BENCH_PORT + 4)) COLD_TENANT=$((BENCH_PORT + 5))
-FLOOR=$((BENCH_PORT + 6))
+FLOOR=$((BENCH_PORT + 6)) LIMITS=$((BENCH_PORT + 7))
 
 work="$(mktemp -d)"
 pids=()
@@ -54,8 +57,10 @@ wait_for() {
 # start NAME API_PORT ADMIN_PORT TENANT_PORT [ENV=VALUE...]: one service in dev mode, JSON logs to a file
 start() {
   local name=$1 api=$2 admin=$3 tenant=$4; shift 4
-  # spa_addr empty: no example SPA, whose fixed port two instances would share
-  printf 'http:\n  port: %s\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n  spa_addr: ""\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
+  # spa_addr empty: no example SPA, whose fixed port two instances would
+  # share; no CORS origins, as production runs by default (dev mode allows
+  # the example SPA's)
+  printf 'http:\n  port: %s\n  handler:\n    cors:\n      allowed_origins: []\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n  spa_addr: ""\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
   env "$@" LOG_FORMAT=json LOG_LEVEL=info "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_for "$name" "http://127.0.0.1:$admin/readyz"
@@ -73,28 +78,33 @@ start nocache "$COLD_API" "$COLD_ADMIN" "$COLD_TENANT" AUTH0_TOKEN_CACHE_SIZE=-1
 "$work/floor" -addr "127.0.0.1:$FLOOR" >"$work/floor.log" 2>&1 &
 pids+=($!)
 wait_for floor "http://127.0.0.1:$FLOOR/api/public"
+"$work/floor" -limits -addr "127.0.0.1:$LIMITS" >"$work/floor-limits.log" 2>&1 &
+pids+=($!)
+wait_for floor-limits "http://127.0.0.1:$LIMITS/api/public"
 TOKEN=$(token "$MAIN_TENANT")
 COLD=$(token "$COLD_TENANT")
 BAD="${TOKEN%????????}AAAAAAAA"
 API="http://127.0.0.1:$MAIN_API"
 
-# run NAME URL [TOKEN]: one wrk run, appended as "NAME rps p50 p99 non2xx"
+# run ROUND NAME URL [TOKEN]: one wrk run, appended as "ROUND NAME rps p50 p99 non2xx"
 run() {
   local args=(-t"$THREADS" -c"$CONNS" -d"$DURATION" --latency)
-  [ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
-  wrk "${args[@]}" "$2" >"$work/out.txt"
-  awk -v n="$1" '
+  [ -n "${4:-}" ] && args+=(-H "Authorization: Bearer $4")
+  wrk "${args[@]}" "$3" >"$work/out.txt"
+  awk -v r="$1" -v n="$2" '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^Requests\/sec/ { rps=$2 } $1=="50%" { p50=ms($2) } $1=="99%" { p99=ms($2) } /Non-2xx/ { bad=$NF }
-    END { printf "%s %s %s %s %d\n", n, rps, p50, p99, bad }' "$work/out.txt" >>"$work/results"
+    END { printf "%d %s %s %s %s %d\n", r, n, rps, p50, p99, bad }' "$work/out.txt" >>"$work/results"
 }
 
 # Each case as "NAME URL TOKEN" (TOKEN "-" for none). public-with-header is
 # the public call carrying the same Authorization header as private-reused:
 # both parse the same bytes, so their ratio is the cost of authentication.
+# The cases of each held ratio run next to each other.
 cases=(
   "floor http://127.0.0.1:$FLOOR/api/public -"
   "public $API/api/public -"
+  "floor-limits http://127.0.0.1:$LIMITS/api/public -"
   "public-with-header $API/api/public $TOKEN"
   "private-reused $API/api/private $TOKEN"
   "private-scoped $API/api/private-scoped $TOKEN"
@@ -110,40 +120,45 @@ for round in $(seq "$ROUNDS"); do
   for c in "${order[@]}"; do
     read -r name url tok <<<"$c"
     [ "$tok" = - ] && tok=""
-    run "$name" "$url" "$tok"
+    run "$round" "$name" "$url" "$tok"
   done
 done
 
 echo
-echo "Load benchmark: wrk -t$THREADS -c$CONNS -d$DURATION per run, median of $ROUNDS alternating rounds, on loopback;"
+echo "Load benchmark: wrk -t$THREADS -c$CONNS -d$DURATION per run, $ROUNDS alternating rounds, on loopback;"
 echo "service and wrk share the machine ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3))."
-echo "floor is a bare net/http server with the same public body (.ci/floor.go); the service runs in dev mode"
-echo "with JSON access logs at info and metrics on. private-cold is the service with AUTH0_TOKEN_CACHE_SIZE=-1:"
-echo "every request verifies in full."
+echo "floor is a bare net/http server with the same public body (.ci/floor.go), floor-limits the same server"
+echo "with the service's timeouts and header cap. The service runs in dev mode, with no CORS origins as in"
+echo "production, JSON access logs at info and metrics on. private-cold is the service with"
+echo "AUTH0_TOKEN_CACHE_SIZE=-1: every request verifies in full. Figures are medians over the rounds; a"
+echo "ratio is the median of its per-round ratios, each taken between runs seconds apart, so drift on a"
+echo "shared machine cancels out of it."
 echo
-sort -k1,1 -k2,2n "$work/results" | awk '
-{ k=$1; i=++cnt[k]; rps[k,i]=$2; p50[k,i]=$3; p99[k,i]=$4; bad[k]+=$5 }
-function median(arr, k, n,   i, j, t, v) {
-  for (i=1; i<=n; i++) v[i]=arr[k,i]
+awk '
+{ r=$1; k=$2; rps[k,r]=$3; p50[k,r]=$4; p99[k,r]=$5; bad[k]+=$6; if (r > rounds) rounds=r }
+function median(v, n,   i, j, t) {
   for (i=1; i<=n; i++) for (j=i+1; j<=n; j++) if (v[j] < v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
   return (n % 2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2
 }
+function col(arr, k,   i, v) { for (i=1; i<=rounds; i++) v[i]=arr[k,i]; return median(v, rounds) }
+# ratio(A, B, ARR): the median over rounds of ARR[A]/ARR[B]
+function ratio(a, b, arr,   i, v) { for (i=1; i<=rounds; i++) v[i]=arr[a,i]/arr[b,i]; return median(v, rounds) }
 function check(label, got, op, want) {
-  printf "| %s | %.2f | %s %.2f | %s |\n", label, got, op, want, ((op == ">=" && got >= want) || (op == "<=" && got <= want)) ? "met" : "MISSED"
+  printf "| %s | %.3f | %s %.2f | %s |\n", label, got, op, want, ((op == ">=" && got >= want) || (op == "<=" && got <= want)) ? "met" : "MISSED"
 }
 END {
-  n=split("floor public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
+  n=split("floor floor-limits public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
   printf "| case | req/s | p50 ms | p99 ms | non-2xx | req/s vs floor |\n|---|---:|---:|---:|---:|---:|\n"
-  for (o=1; o<=n; o++) { k=order[o]; c=cnt[k]
-    R[k]=median(rps,k,c); P50[k]=median(p50,k,c); P99[k]=median(p99,k,c)
-    printf "| %s | %.0f | %.3f | %.3f | %d | %.2fx |\n", k, R[k], P50[k], P99[k], bad[k], R[k]/R["floor"] }
+  for (o=1; o<=n; o++) { k=order[o]
+    printf "| %s | %.0f | %.3f | %.3f | %d | %.2fx |\n", k, col(rps,k), col(p50,k), col(p99,k), bad[k], ratio(k,"floor",rps) }
   printf "\n| ratio | value | target | |\n|---|---:|---:|---|\n"
-  check("public / floor, req/s", R["public"]/R["floor"], ">=", 0.90)
-  check("private-reused / public-with-header, req/s", R["private-reused"]/R["public-with-header"], ">=", 0.92)
-  check("private-reused / public, p99", P99["private-reused"]/P99["public"], "<=", 1.5)
-  printf "\nprivate-reused / public: req/s %.2f, p99 %.2fx\n", R["private-reused"]/R["public"], P99["private-reused"]/P99["public"]
-  printf "private-reused / public-with-header: p99 %.2fx\n", P99["private-reused"]/P99["public-with-header"]
-  printf "private-scoped / public: req/s %.2f, p99 %.2fx\n", R["private-scoped"]/R["public"], P99["private-scoped"]/P99["public"]
-  printf "private-cold   / public: req/s %.2f, p99 %.2fx\n", R["private-cold"]/R["public"], P99["private-cold"]/P99["public"]
-  printf "bad-signature  / public: req/s %.2f, p99 %.2fx\n", R["bad-signature"]/R["public"], P99["bad-signature"]/P99["public"]
-}'
+  check("public / floor, req/s", ratio("public","floor",rps), ">=", 0.90)
+  check("private-reused / public-with-header, req/s", ratio("private-reused","public-with-header",rps), ">=", 0.92)
+  check("private-reused / public, p99", ratio("private-reused","public",p99), "<=", 1.5)
+  printf "\nfloor-limits / floor: req/s %.2f (timeouts and header cap alone); public / floor-limits: %.2f\n", ratio("floor-limits","floor",rps), ratio("public","floor-limits",rps)
+  printf "private-reused / public: req/s %.2f, p99 %.2fx\n", ratio("private-reused","public",rps), ratio("private-reused","public",p99)
+  printf "private-reused / public-with-header: p99 %.2fx\n", ratio("private-reused","public-with-header",p99)
+  printf "private-scoped / public: req/s %.2f, p99 %.2fx\n", ratio("private-scoped","public",rps), ratio("private-scoped","public",p99)
+  printf "private-cold   / public: req/s %.2f, p99 %.2fx\n", ratio("private-cold","public",rps), ratio("private-cold","public",p99)
+  printf "bad-signature  / public: req/s %.2f, p99 %.2fx\n", ratio("bad-signature","public",rps), ratio("bad-signature","public",p99)
+}' "$work/results"
