@@ -11,7 +11,7 @@ import (
 // service keeps a live heap of a few MiB and allocates about 3 KiB per
 // request, so at Go's default of 100 it collects about 50 times a second
 // under load and the collector's fixed costs are paid per cycle; at 400 it
-// collects a quarter as often for about 12 MiB more heap. GOGC, and
+// collects a quarter as often for about 11 MiB more memory. GOGC, and
 // GOMEMLIMIT as the ceiling (set in the k8s manifests), still rule.
 const defaultGOGC = 400
 
