@@ -6,7 +6,7 @@
 # header cap), drives each case with wrk, then prints req/s, p50, p99, each
 # case's ratio to the floor and the ratios the service is held to. Cases run
 # in rounds, the order reversing every other round, and the cases of a held
-# ratio run next to each other; a figure is the median of its rounds and a
+# ratio run next to each other (or one run apart); a figure is the median of its rounds and a
 # ratio the median of its per-round ratios, so drift on a shared machine
 # cancels out of it. Figures, not assertions.
 # Usage: bash .ci/bench.sh
@@ -100,13 +100,14 @@ run() {
 # Each case as "NAME URL TOKEN" (TOKEN "-" for none). public-with-header is
 # the public call carrying the same Authorization header as private-reused:
 # both parse the same bytes, so their ratio is the cost of authentication.
-# The cases of each held ratio run next to each other.
+# The cases of each held ratio run next to each other (public's p99 and
+# private-reused's one run apart).
 cases=(
   "floor http://127.0.0.1:$FLOOR/api/public -"
   "public $API/api/public -"
-  "floor-limits http://127.0.0.1:$LIMITS/api/public -"
   "public-with-header $API/api/public $TOKEN"
   "private-reused $API/api/private $TOKEN"
+  "floor-limits http://127.0.0.1:$LIMITS/api/public -"
   "private-scoped $API/api/private-scoped $TOKEN"
   "bad-signature $API/api/private $BAD"
   "private-cold http://127.0.0.1:$COLD_API/api/private $COLD"
@@ -135,6 +136,7 @@ echo "ratio is the median of its per-round ratios, each taken between runs secon
 echo "shared machine cancels out of it."
 echo
 awk '
+NF != 6 || $3 <= 0 { print "bench: no figures from wrk in round " $1 " for " $2 ": " $0 > "/dev/stderr"; failed=1; exit 1 }
 { r=$1; k=$2; rps[k,r]=$3; p50[k,r]=$4; p99[k,r]=$5; bad[k]+=$6; if (r > rounds) rounds=r }
 function median(v, n,   i, j, t) {
   for (i=1; i<=n; i++) for (j=i+1; j<=n; j++) if (v[j] < v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
@@ -147,6 +149,7 @@ function check(label, got, op, want) {
   printf "| %s | %.3f | %s %.2f | %s |\n", label, got, op, want, ((op == ">=" && got >= want) || (op == "<=" && got <= want)) ? "met" : "MISSED"
 }
 END {
+  if (failed) exit 1
   n=split("floor floor-limits public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
   printf "| case | req/s | p50 ms | p99 ms | non-2xx | req/s vs floor |\n|---|---:|---:|---:|---:|---:|\n"
   for (o=1; o<=n; o++) { k=order[o]

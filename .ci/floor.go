@@ -5,7 +5,7 @@
 // all. With -limits it also has the service's http.Server limits (the
 // default timeouts and header cap of httpapi.ServerConfig): protection, not
 // observability, so bench.sh shows what they cost on their own.
-// Usage: go run .ci/floor.go -addr 127.0.0.1:43030 [-limits]
+// Usage: go run .ci/floor.go -addr 127.0.0.1:23030 [-limits]
 package main
 
 import (
@@ -18,7 +18,7 @@ import (
 var body = []byte(`{"message":"Hello from a public endpoint! You don't need to be authenticated to see this."}`)
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:43030", "listen address")
+	addr := flag.String("addr", "127.0.0.1:23030", "listen address")
 	limits := flag.Bool("limits", false, "the service's default timeouts and header cap")
 	flag.Parse()
 	mux := http.NewServeMux()

@@ -3,7 +3,7 @@ package app
 import (
 	"runtime/debug"
 	"runtime/metrics"
-	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,11 +15,18 @@ import (
 // GOMEMLIMIT as the ceiling (set in the k8s manifests), still rule.
 const defaultGOGC = 400
 
-// setGOGC applies defaultGOGC unless environ sets GOGC.
+// setGOGC applies defaultGOGC unless environ sets GOGC to a value the
+// runtime honours ("off" or an integer): for any other value, empty
+// included, the runtime falls back to 100, and so would the service.
 func setGOGC(environ []string) {
-	if !slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") }) {
-		debug.SetGCPercent(defaultGOGC)
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "GOGC="); ok {
+			if _, err := strconv.Atoi(v); err == nil || v == "off" {
+				return
+			}
+		}
 	}
+	debug.SetGCPercent(defaultGOGC)
 }
 
 // gogc is the collector's current target in percent (-1: off), for the

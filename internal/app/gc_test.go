@@ -16,6 +16,10 @@ func TestSetGOGC(t *testing.T) {
 		{"set: the operator's value stands", []string{"GOGC=150"}, 150, 150},
 		{"set to off: stays off", []string{"GOGC=off"}, -1, -1},
 		{"a longer name is not GOGC", []string{"GOGC_EXTRA=1"}, 100, defaultGOGC},
+		// Values the runtime ignores (it runs at 100): the service's default instead.
+		{"set but empty", []string{"GOGC="}, 100, defaultGOGC},
+		{"not a number", []string{"GOGC=abc"}, 100, defaultGOGC},
+		{"OFF in capitals", []string{"GOGC=OFF"}, 100, defaultGOGC},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// The runtime read GOGC at start-up; the test plays that part.

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -36,6 +37,10 @@ func TestTakenPortStopsStartup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// Run sets the process's GOGC as the service's main would;
+			// the rest of the test binary keeps its own.
+			prev := debug.SetGCPercent(100)
+			t.Cleanup(func() { debug.SetGCPercent(prev) })
 			var stderr strings.Builder
 			if got := app.Run(tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
 				t.Errorf("got exit code %d, want 1", got)

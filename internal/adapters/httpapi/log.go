@@ -23,7 +23,8 @@ import (
 type requestState struct {
 	ctx     stateContext
 	w       statusWriter
-	rctx    chi.Context // chi's routing context: chi finds it here and adds no context of its own
+	rctx    *chi.Context // chi's routing context: ownRctx, or a parent router's when mounted
+	ownRctx chi.Context  // chi finds it in the state and adds no context (or request copy) of its own
 	id      string
 	idHdr   [1]string      // the X-Request-Id header's value slice
 	claims  *domain.Claims // nil when the caller is not authenticated
@@ -59,7 +60,7 @@ func (c *stateContext) Value(key any) any {
 	case stateKey{}:
 		return c.st
 	case chi.RouteCtxKey:
-		return &c.st.rctx
+		return c.st.rctx
 	}
 	return c.Context.Value(key)
 }
@@ -145,7 +146,12 @@ func validRequestID(id string) bool {
 // once here instead of once here and once in chi.
 func (h *handler) observe(mux chi.Router, w http.ResponseWriter, r *http.Request) {
 	st := &requestState{start: time.Now(), w: statusWriter{ResponseWriter: w}, proxies: h.proxies}
-	st.rctx.Routes = mux
+	// Mounted under a parent chi router, the parent's context carries the
+	// path left to route: keep it, as chi does for its own sub-routers.
+	if st.rctx = chi.RouteContext(r.Context()); st.rctx == nil {
+		st.rctx = &st.ownRctx
+		st.rctx.Routes = mux
+	}
 	st.id = requestID(r)
 	st.idHdr[0] = st.id
 	w.Header()[requestIDHeader] = st.idHdr[:]

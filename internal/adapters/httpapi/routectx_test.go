@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/domain"
 )
@@ -37,10 +38,43 @@ func TestChiUsesTheRequestStateRouteContext(t *testing.T) {
 	if st == nil {
 		t.Fatal("got no request state in the verifier's context, want one")
 	}
-	if got, want := chi.RouteContext(v.ctx), &st.rctx; got != want {
+	if got, want := chi.RouteContext(v.ctx), &st.ownRctx; got != want {
 		t.Errorf("got chi's route context %p, want the request state's %p", got, want)
 	}
-	if got, want := st.rctx.RoutePattern(), "/api/private"; got != want {
+	if got, want := st.ownRctx.RoutePattern(), "/api/private"; got != want {
 		t.Errorf("got route pattern %q, want %q", got, want)
+	}
+}
+
+// TestMounted pins that the handler still routes when mounted under a
+// parent chi router: the parent's routing context, with the path left to
+// route, is the one used, and the access line names the whole pattern.
+func TestMounted(t *testing.T) {
+	for _, tt := range []struct {
+		path      string
+		wantCode  int
+		wantRoute string
+	}{
+		{"/v1/api/public", http.StatusOK, "/v1/api/public"},
+		{"/v1/api/private", http.StatusUnauthorized, "/v1/api/private"},
+		{"/v1/nope", http.StatusNotFound, "/v1/*"}, // the parent's pattern, as chi reports it for a sub-router's 404
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			parent := chi.NewRouter()
+			parent.Mount("/v1", NewHandler(HandlerConfig{}, &ctxVerifier{}, zap.New(core)))
+			rec := httptest.NewRecorder()
+			parent.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			if rec.Code != tt.wantCode {
+				t.Errorf("got status %d, want %d", rec.Code, tt.wantCode)
+			}
+			lines := logs.FilterMessageSnippet("request").All()
+			if len(lines) != 1 {
+				t.Fatalf("got %d access lines, want 1", len(lines))
+			}
+			if got := lines[0].ContextMap()["route"]; got != tt.wantRoute {
+				t.Errorf("got route %v, want %q", got, tt.wantRoute)
+			}
+		})
 	}
 }
