@@ -6,9 +6,9 @@
 # header cap), drives each case with wrk, then prints req/s, p50, p99, each
 # case's ratio to the floor and the ratios the service is held to. Cases run
 # in rounds, the order reversing every other round, and the cases of a held
-# ratio run next to each other (or one run apart); a figure is the median of its rounds and a
-# ratio the median of its per-round ratios, so drift on a shared machine
-# cancels out of it. Figures, not assertions.
+# ratio run next to each other (or one run apart); a figure is the median of
+# its rounds and a ratio the median of its per-round ratios, so drift on a
+# shared machine cancels out of it. Figures, not assertions.
 # Usage: bash .ci/bench.sh
 #   DURATION=2s ROUNDS=9 CONNS=32 THREADS=1   wrk settings per run
 #   BENCH_PORT=23010                          first of the 8 consecutive loopback ports used (below

@@ -16,8 +16,8 @@ import (
 const defaultGOGC = 400
 
 // setGOGC applies defaultGOGC unless environ sets GOGC to a value the
-// runtime honours ("off" or an integer): for any other value, empty
-// included, the runtime falls back to 100, and so would the service.
+// runtime honours ("off" or an integer). The runtime treats any other
+// value, empty included, as unset, and so does the service.
 func setGOGC(environ []string) {
 	for _, kv := range environ {
 		if v, ok := strings.CutPrefix(kv, "GOGC="); ok {
