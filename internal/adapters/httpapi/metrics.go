@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -77,46 +78,38 @@ func (m *Metrics) resolve(routes ...string) {
 
 // route returns the route's series, making them on first use.
 func (m *Metrics) route(route string) *routeMetrics {
-	if rm := (*m.routes.Load())[route]; rm != nil {
+	return loadOrMake(&m.routes, &m.mu, route, func() *routeMetrics {
+		rm := &routeMetrics{route: route, duration: m.duration.WithLabelValues(route)}
+		rm.requests.Store(&map[methodStatus]prometheus.Counter{})
 		return rm
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := *m.routes.Load()
-	if rm := old[route]; rm != nil {
-		return rm
-	}
-	rm := &routeMetrics{route: route, duration: m.duration.WithLabelValues(route)}
-	rm.requests.Store(&map[methodStatus]prometheus.Counter{})
-	next := make(map[string]*routeMetrics, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[route] = rm
-	m.routes.Store(&next)
-	return rm
+	})
 }
 
 // counter returns the route's request counter for method and status.
 func (m *Metrics) counter(rm *routeMetrics, method string, status int) prometheus.Counter {
-	key := methodStatus{method, status}
-	if c := (*rm.requests.Load())[key]; c != nil {
-		return c
+	return loadOrMake(&rm.requests, &m.mu, methodStatus{method, status}, func() prometheus.Counter {
+		return m.requests.WithLabelValues(rm.route, method, strconv.Itoa(status))
+	})
+}
+
+// loadOrMake returns key's value in the copy-on-write map p points to. A
+// miss makes the value under mu and publishes a copy of the map with it:
+// requests read without a lock, and each key is made once.
+func loadOrMake[K comparable, V any](p *atomic.Pointer[map[K]V], mu *sync.Mutex, key K, mk func() V) V {
+	if v, ok := (*p.Load())[key]; ok {
+		return v
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := *rm.requests.Load()
-	if c := old[key]; c != nil {
-		return c
+	mu.Lock()
+	defer mu.Unlock()
+	old := *p.Load()
+	if v, ok := old[key]; ok {
+		return v
 	}
-	c := m.requests.WithLabelValues(rm.route, method, strconv.Itoa(status))
-	next := make(map[methodStatus]prometheus.Counter, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[key] = c
-	rm.requests.Store(&next)
-	return c
+	v := mk()
+	next := maps.Clone(old)
+	next[key] = v
+	p.Store(&next)
+	return v
 }
 
 func (m *Metrics) request(route, method string, status int, d time.Duration) {
