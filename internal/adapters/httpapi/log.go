@@ -183,7 +183,7 @@ func (h *handler) finish(st *requestState) {
 	if st.status == 0 {
 		st.status = http.StatusOK
 	}
-	st.route = routePattern(st.req)
+	st.route = st.routePattern()
 	h.metrics.request(st.route, st.req.Method, st.status, st.duration)
 	h.endSpan(st)
 	log, msg := h.log, "request"
@@ -198,11 +198,9 @@ func (h *handler) finish(st *requestState) {
 
 // routePattern is the matched chi pattern, never the raw path, so logs and
 // metrics stay bounded whatever paths clients send.
-func routePattern(r *http.Request) string {
-	if rctx := chi.RouteContext(r.Context()); rctx != nil {
-		if p := rctx.RoutePattern(); p != "" {
-			return p
-		}
+func (st *requestState) routePattern() string {
+	if p := st.rctx.RoutePattern(); p != "" {
+		return p
 	}
 	return "unmatched"
 }

@@ -75,8 +75,8 @@ func (h *handler) endSpan(st *requestState) {
 	}
 	if st.span.IsRecording() {
 		route := st.route
-		if route == "" {
-			route = routePattern(st.req)
+		if route == "" { // an aborted request ends its span before finish names the route
+			route = st.routePattern()
 		}
 		st.span.SetName(route)
 		st.span.SetAttributes(
