@@ -3,7 +3,8 @@
 # logs at info, metrics on, no CORS origins: as production runs by default)
 # and a bare net/http server serving the same public JSON (.ci/floor.go: the
 # floor; floor-limits is the same server with the service's timeouts and
-# header cap), drives each case with wrk, then prints req/s, p50, p99, each
+# header cap; public-quiet is the service at LOG_LEVEL=warn, so with no
+# access lines, to show what they cost), drives each case with wrk, then prints req/s, p50, p99, each
 # case's ratio to the floor and the ratios the service is held to. Cases run
 # in rounds, the order reversing every other round, and the cases of a held
 # ratio run next to each other (or one run apart); a figure is the median of
@@ -11,7 +12,7 @@
 # shared machine cancels out of it. Figures, not assertions.
 # Usage: bash .ci/bench.sh
 #   DURATION=2s ROUNDS=9 CONNS=32 THREADS=1   wrk settings per run
-#   BENCH_PORT=23010                          first of the 8 consecutive loopback ports used (below
+#   BENCH_PORT=23010                          first of the 11 consecutive loopback ports used (below
 #                                             Linux's ephemeral range, where outgoing connections take theirs)
 #   DURATION=1s ROUNDS=1                      a smoke run: checks the script, figures meaningless
 set -euo pipefail
@@ -30,10 +31,11 @@ if ! command -v wrk >/dev/null; then
 fi
 
 # Ports: the service and its admin and dev-tenant listeners, its cache-off
-# twin, and the two floors, all from BENCH_PORT up.
+# and quiet twins, and the two floors, all from BENCH_PORT up.
 MAIN_API=$BENCH_PORT MAIN_ADMIN=$((BENCH_PORT + 1)) MAIN_TENANT=$((BENCH_PORT + 2))
 COLD_API=$((BENCH_PORT + 3)) COLD_ADMIN=$((BENCH_PORT + 4)) COLD_TENANT=$((BENCH_PORT + 5))
 FLOOR=$((BENCH_PORT + 6)) LIMITS=$((BENCH_PORT + 7))
+QUIET_API=$((BENCH_PORT + 8)) QUIET_ADMIN=$((BENCH_PORT + 9)) QUIET_TENANT=$((BENCH_PORT + 10))
 
 work="$(mktemp -d)"
 pids=()
@@ -54,14 +56,15 @@ wait_for() {
   echo "bench: $1 did not become ready" >&2; cat "$work/$1.log" >&2; exit 1
 }
 
-# start NAME API_PORT ADMIN_PORT TENANT_PORT [ENV=VALUE...]: one service in dev mode, JSON logs to a file
+# start NAME API_PORT ADMIN_PORT TENANT_PORT [ENV=VALUE...]: one service in dev mode, JSON logs at info
+# (unless ENV says otherwise) to a file
 start() {
   local name=$1 api=$2 admin=$3 tenant=$4; shift 4
   # spa_addr empty: no example SPA, whose fixed port two instances would
   # share; no CORS origins, as production runs by default (dev mode allows
   # the example SPA's)
   printf 'http:\n  port: %s\n  handler:\n    cors:\n      allowed_origins: []\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n  spa_addr: ""\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
-  env "$@" LOG_FORMAT=json LOG_LEVEL=info "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
+  env LOG_FORMAT=json LOG_LEVEL=info "$@" "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_for "$name" "http://127.0.0.1:$admin/readyz"
 }
@@ -71,10 +74,12 @@ token() { # token TENANT_PORT
     -d client_secret=dev-reader-secret -d audience=https://messages-api.dev | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
 }
 
-# The service as it runs, and a twin with the verified-token cache off:
-# there every request pays the whole verification, as a new token would.
+# The service as it runs; a twin with the verified-token cache off, where
+# every request pays the whole verification, as a new token would; and a
+# twin at LOG_LEVEL=warn, which writes no access lines (metrics stay on).
 start main "$MAIN_API" "$MAIN_ADMIN" "$MAIN_TENANT"
 start nocache "$COLD_API" "$COLD_ADMIN" "$COLD_TENANT" AUTH0_TOKEN_CACHE_SIZE=-1
+start quiet "$QUIET_API" "$QUIET_ADMIN" "$QUIET_TENANT" LOG_LEVEL=warn
 "$work/floor" -addr "127.0.0.1:$FLOOR" >"$work/floor.log" 2>&1 &
 pids+=($!)
 wait_for floor "http://127.0.0.1:$FLOOR/api/public"
@@ -101,13 +106,15 @@ run() {
 # the public call carrying the same Authorization header as private-reused:
 # both parse the same bytes, so their ratio is the cost of authentication.
 # The cases of each held ratio run next to each other (public's p99 and
-# private-reused's one run apart).
+# private-reused's one run apart), and so do the steps from the floor to
+# public: floor-limits, public-quiet, floor, public.
 cases=(
+  "floor-limits http://127.0.0.1:$LIMITS/api/public -"
+  "public-quiet http://127.0.0.1:$QUIET_API/api/public -"
   "floor http://127.0.0.1:$FLOOR/api/public -"
   "public $API/api/public -"
   "public-with-header $API/api/public $TOKEN"
   "private-reused $API/api/private $TOKEN"
-  "floor-limits http://127.0.0.1:$LIMITS/api/public -"
   "private-scoped $API/api/private-scoped $TOKEN"
   "bad-signature $API/api/private $BAD"
   "private-cold http://127.0.0.1:$COLD_API/api/private $COLD"
@@ -130,10 +137,10 @@ echo "Load benchmark: wrk -t$THREADS -c$CONNS -d$DURATION per run, $ROUNDS alter
 echo "service and wrk share the machine ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3))."
 echo "floor is a bare net/http server with the same public body (.ci/floor.go), floor-limits the same server"
 echo "with the service's timeouts and header cap. The service runs in dev mode, with no CORS origins as in"
-echo "production, JSON access logs at info and metrics on. private-cold is the service with"
-echo "AUTH0_TOKEN_CACHE_SIZE=-1: every request verifies in full. Figures are medians over the rounds; a"
-echo "ratio is the median of its per-round ratios, each taken between runs seconds apart, so drift on a"
-echo "shared machine cancels out of it."
+echo "production, JSON access logs at info and metrics on. public-quiet is the service at LOG_LEVEL=warn"
+echo "(no access lines); private-cold the service with AUTH0_TOKEN_CACHE_SIZE=-1: every request verifies"
+echo "in full. Figures are medians over the rounds; a ratio is the median of its per-round ratios, each"
+echo "taken between runs seconds apart, so drift on a shared machine cancels out of it."
 echo
 awk '
 NF != 6 || $3 <= 0 { print "bench: no figures from wrk in round " $1 " for " $2 ": " $0 > "/dev/stderr"; failed=1; exit 1 }
@@ -150,7 +157,7 @@ function check(label, got, op, want) {
 }
 END {
   if (failed) exit 1
-  n=split("floor floor-limits public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
+  n=split("floor floor-limits public-quiet public public-with-header private-reused private-scoped bad-signature private-cold", order, " ")
   printf "| case | req/s | p50 ms | p99 ms | non-2xx | req/s vs floor |\n|---|---:|---:|---:|---:|---:|\n"
   for (o=1; o<=n; o++) { k=order[o]
     printf "| %s | %.0f | %.3f | %.3f | %d | %.2fx |\n", k, col(rps,k), col(p50,k), col(p99,k), bad[k], ratio(k,"floor",rps) }
@@ -158,7 +165,8 @@ END {
   check("public / floor, req/s", ratio("public","floor",rps), ">=", 0.90)
   check("private-reused / public-with-header, req/s", ratio("private-reused","public-with-header",rps), ">=", 0.92)
   check("private-reused / public, p99", ratio("private-reused","public",p99), "<=", 1.5)
-  printf "\nfloor-limits / floor: req/s %.2f (timeouts and header cap alone); public / floor-limits: %.2f\n", ratio("floor-limits","floor",rps), ratio("public","floor-limits",rps)
+  printf "\nFrom the floor to public, req/s: floor-limits / floor %.2f (timeouts and header cap alone);\n", ratio("floor-limits","floor",rps)
+  printf "public-quiet / floor-limits %.2f (the handler chain but the access line); public / public-quiet %.2f (the access line)\n", ratio("public-quiet","floor-limits",rps), ratio("public","public-quiet",rps)
   printf "private-reused / public: req/s %.2f, p99 %.2fx\n", ratio("private-reused","public",rps), ratio("private-reused","public",p99)
   printf "private-reused / public-with-header: p99 %.2fx\n", ratio("private-reused","public-with-header",p99)
   printf "private-scoped / public: req/s %.2f, p99 %.2fx\n", ratio("private-scoped","public",rps), ratio("private-scoped","public",p99)

@@ -186,6 +186,11 @@ func (h *handler) finish(st *requestState) {
 	st.route = st.routePattern()
 	h.metrics.request(st.route, st.req.Method, st.status, st.duration)
 	h.endSpan(st)
+	h.logAccess(st)
+}
+
+// logAccess writes the request's access line (rejections to the sampled log).
+func (h *handler) logAccess(st *requestState) {
 	log, msg := h.log, "request"
 	if st.reason != "" {
 		log, msg = h.rejectLog, "request rejected"
