@@ -173,14 +173,22 @@ func noStore(next http.Handler) http.Handler {
 func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return func(w http.ResponseWriter, r *http.Request) {
+		path := routePath(r)
 		var allowed []string
 		for _, m := range methods {
-			if mux.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			if mux.Match(chi.NewRouteContext(), m, path) {
 				allowed = append(allowed, m)
 				if m == http.MethodGet {
 					allowed = append(allowed, http.MethodHead)
 				}
 			}
+		}
+		if allowed == nil {
+			// chi answers a method it does not know (PROPFIND, BREW) here
+			// before looking at the path: a path we do not serve is 404
+			// whatever the method, and no Allow would be true of it.
+			h.writeError(w, r, errNotFound)
+			return
 		}
 		allowed = append(allowed, http.MethodOptions)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -190,6 +198,19 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 		}
 		h.writeError(w, r, errMethodNotAllowed)
 	}
+}
+
+// routePath is the path chi routes r by: what a parent router left of it
+// when mounted, else the escaped path as sent, so a path chi would not
+// match is not reported as one that exists.
+func routePath(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		return rctx.RoutePath
+	}
+	if r.URL.RawPath != "" {
+		return r.URL.RawPath
+	}
+	return r.URL.Path
 }
 
 // sampleRejections keeps the first 10 identical rejection lines each second
