@@ -89,11 +89,15 @@ type accessLine requestState
 func (a *accessLine) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*requestState)(a)
 	_ = st.MarshalLogObject(enc)
-	enc.AddString("method", st.req.Method)
+	enc.AddString("method", loggedMethod(st.req.Method))
 	enc.AddString("route", st.route)
 	enc.AddInt64("status", int64(st.status))
 	enc.AddDuration("duration", st.duration) // milliseconds with the service's encoder
-	enc.AddInt64("bytes", int64(st.w.bytes))
+	bytes := st.w.bytes
+	if st.req.Method == http.MethodHead {
+		bytes = 0 // net/http reports a HEAD body's writes as done and sends none of it
+	}
+	enc.AddInt64("bytes", int64(bytes))
 	enc.AddString("remote_addr", st.proxies.clientAddr(st.req))
 	enc.AddString("user_agent", userAgent(st.req))
 	if st.claims != nil {
@@ -103,6 +107,19 @@ func (a *accessLine) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		enc.AddString("reason", st.reason)
 	}
 	return nil
+}
+
+// maxMethod bounds the method on the access line: a client chooses it (any
+// token up to the header cap); the longest registered method has 17 bytes.
+const maxMethod = 32
+
+// loggedMethod is the method cut to maxMethod bytes; net/http accepts only
+// token characters (ASCII) in a method, so a byte is a character.
+func loggedMethod(m string) string {
+	if len(m) > maxMethod {
+		return m[:maxMethod]
+	}
+	return m
 }
 
 const requestIDHeader = "X-Request-Id"
