@@ -81,7 +81,7 @@ func (h *handler) endSpan(st *requestState) {
 		st.span.SetName(route)
 		st.span.SetAttributes(
 			semconv.HTTPRoute(route),
-			semconv.HTTPRequestMethodKey.String(knownMethod(st.req.Method)),
+			spanMethod(st.req.Method),
 			semconv.HTTPResponseStatusCode(st.status),
 		)
 		if st.reason != "" {
@@ -92,4 +92,16 @@ func (h *handler) endSpan(st *requestState) {
 		}
 	}
 	st.span.End()
+}
+
+// spanMethod is http.request.method: a method the OpenTelemetry HTTP
+// conventions know, or _OTHER for any other (their MUST), never a
+// client's own text.
+func spanMethod(m string) attribute.KeyValue {
+	switch m {
+	case http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions,
+		http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodTrace, "QUERY":
+		return semconv.HTTPRequestMethodKey.String(m)
+	}
+	return semconv.HTTPRequestMethodOther
 }

@@ -208,3 +208,41 @@ func TestSpanErrorStatus(t *testing.T) {
 		t.Errorf("got span %q with status %v, want /api/private with error", s.Name, s.Status.Code)
 	}
 }
+
+// TestSpanMethodAttribute: http.request.method is the method when it is
+// one the OpenTelemetry HTTP conventions know, and _OTHER (their MUST)
+// for any other, never the client's own text.
+func TestSpanMethodAttribute(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	h, _ := tracedHandler(t, tracing.NewWithExporter(exp), newVerifier())
+	tests := []struct{ method, want string }{
+		{http.MethodGet, "GET"},
+		{http.MethodHead, "HEAD"},
+		{http.MethodOptions, "OPTIONS"},
+		{http.MethodTrace, "TRACE"},
+		{http.MethodConnect, "CONNECT"},
+		{"QUERY", "QUERY"},
+		{"PROPFIND", "_OTHER"},
+		{"get", "_OTHER"},
+		{strings.Repeat("B", 100), "_OTHER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method[:min(len(tt.method), 10)], func(t *testing.T) {
+			exp.Reset()
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tt.method, "/api/public", nil))
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("got %d spans, want 1", len(spans))
+			}
+			got := "(absent)"
+			for _, a := range spans[0].Attributes {
+				if a.Key == "http.request.method" {
+					got = a.Value.AsString()
+				}
+			}
+			if got != tt.want {
+				t.Errorf("got http.request.method %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
