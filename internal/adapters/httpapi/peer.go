@@ -22,6 +22,11 @@ func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
+		// Peers and hops are compared unmapped (Go reports an IPv4 peer as
+		// IPv4), so a v4-mapped entry is made IPv4 or it would never match.
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
 		out = append(out, p.Masked())
 	}
 	return out, nil
@@ -63,7 +68,9 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			} else {
 				hop, v = strings.TrimSpace(v), ""
 			}
-			if _, err := netip.ParseAddr(hop); err != nil {
+			// A zone is free text naming a link on the sender's host: no
+			// proxy forwards one, and it would put any text in remote_addr.
+			if a, err := netip.ParseAddr(hop); err != nil || a.Zone() != "" {
 				return addr // garbage: the trusted hop that passed it on is the best we know
 			}
 			if !t.trusts(hop) {

@@ -34,6 +34,14 @@ func TestRemoteAddr(t *testing.T) {
 		{"only trusted hops: the leftmost", trusted, "10.1.2.3:5555", []string{"10.7.7.7"}, "10.7.7.7"},
 		{"trusted peer without header", trusted, "10.1.2.3:5555", nil, "10.1.2.3"},
 		{"spaces around hops", trusted, "10.1.2.3:5555", []string{" 198.51.100.7 ,10.2.2.2 "}, "198.51.100.7"},
+		// A zone is text of the sender's choosing and names a link on the
+		// sender's host: no proxy forwards one, and remote_addr is an IP.
+		{"v6 hop with a zone is garbage", trusted, "10.1.2.3:5555", []string{`fe80::1%eth0"}{x`}, "10.1.2.3"},
+		{"zoned hop behind a trusted one", trusted, "10.1.2.3:5555", []string{"fe80::1%" + strings.Repeat("z", 300) + ", 10.4.4.4"}, "10.4.4.4"},
+		// Go reports an IPv4 peer as IPv4, also on a dual-stack socket.
+		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
