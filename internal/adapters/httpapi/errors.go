@@ -30,6 +30,10 @@ var (
 	errTwoMethods       = &requestError{http.StatusBadRequest, "invalid_request", "the token is sent both in the Authorization header and in the query"}
 )
 
+// statusClientClosedRequest is nginx's 499: the client closed the
+// connection before the answer was ready.
+const statusClientClosedRequest = 499
+
 // errorBody is every error response's JSON body.
 type errorBody struct {
 	Error       string `json:"error"`
@@ -78,8 +82,16 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		st.reason = "keys_unavailable"
 		w.Header().Set("Retry-After", h.retryAfter)
 		h.rejectLog.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client hung up mid-verification: nobody reads this answer,
+		// and a 5xx would count the hang-up, which any client can cause
+		// (a token with an unknown kid waits for a key lookup), as the
+		// service failing.
+		status = statusClientClosedRequest
+		body = errorBody{"client_closed_request", "the client closed the request"}
+		st.reason = "cancelled"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		// The client went away or the request ran out of time mid-verification.
+		// The request ran out of time mid-verification.
 		status = http.StatusServiceUnavailable
 		body = errorBody{"temporarily_unavailable", "the request was cancelled, retry later"}
 		st.reason = "cancelled"

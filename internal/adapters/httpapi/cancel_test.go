@@ -1,0 +1,69 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/domain"
+)
+
+// ctxErrVerifier answers with its context's error once that has ended, as
+// the auth0 verifier does while it waits for the tenant's keys, else err.
+type ctxErrVerifier struct{ err error }
+
+func (v ctxErrVerifier) Verify(ctx context.Context, _ string) (domain.Claims, error) {
+	if err := ctx.Err(); err != nil {
+		return domain.Claims{}, err
+	}
+	return domain.Claims{}, v.err
+}
+
+// TestClientGoneIsNotAServerError: a client that hangs up while its token
+// is verified (any client can: a token with an unknown kid waits for a key
+// lookup) is recorded as 499, nginx's "client closed request", not as a
+// 503 that would count the client's hang-up as the service failing; a
+// verification that runs out of time with the client still there is 503.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	tests := []struct {
+		name        string
+		clientGone  bool
+		verifierErr error
+		wantStatus  int
+		wantRetry   string
+	}{
+		{"client hung up mid-verification", true, nil, 499, ""},
+		{"verification ran out of time, client still there", false, context.DeadlineExceeded, 503, "5"},
+		{"verification cancelled, client still there", false, context.Canceled, 503, "5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, ctxErrVerifier{tt.verifierErr}, zap.New(core))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.clientGone {
+				cancel()
+			}
+			req := httptest.NewRequest(http.MethodGet, "/api/private", nil).WithContext(ctx)
+			req.Header.Set("Authorization", "Bearer "+readToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("got status %d, want %d", rec.Code, tt.wantStatus)
+			}
+			if got := rec.Header().Get("Retry-After"); got != tt.wantRetry {
+				t.Errorf("got Retry-After %q, want %q", got, tt.wantRetry)
+			}
+			m := logs.All()[0].ContextMap()
+			if m["status"] != int64(tt.wantStatus) || m["reason"] != "cancelled" {
+				t.Errorf("got access line status %v reason %v, want %d cancelled", m["status"], m["reason"], tt.wantStatus)
+			}
+		})
+	}
+}
