@@ -117,7 +117,8 @@ func claimsFrom(r *http.Request) *domain.Claims {
 	return c
 }
 
-// verificationOutcome labels a Verify result for metrics.
+// verificationOutcome labels a Verify result for metrics: valid, invalid,
+// unavailable, cancelled (the caller's context ended) or error.
 func verificationOutcome(err error) (outcome, reason string) {
 	if err == nil {
 		return "valid", "" // before errors.As's target, which escapes: a valid token allocates nothing here
@@ -128,6 +129,8 @@ func verificationOutcome(err error) (outcome, reason string) {
 		return "invalid", string(invalid.Reason)
 	case errors.Is(err, ports.ErrKeysUnavailable):
 		return "unavailable", ""
+	case errors.Is(err, context.Canceled): // the client hung up: not the verifier's error
+		return "cancelled", ""
 	default:
 		return "error", ""
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -36,15 +37,20 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		verifierErr error
 		wantStatus  int
 		wantRetry   string
+		wantOutcome string // of messages_api_token_verifications_total
 	}{
-		{"client hung up mid-verification", true, nil, 499, ""},
-		{"verification ran out of time, client still there", false, context.DeadlineExceeded, 503, "5"},
-		{"verification cancelled, client still there", false, context.Canceled, 503, "5"},
+		{"client hung up mid-verification", true, nil, 499, "", "cancelled"},
+		{"verification ran out of time, client still there", false, context.DeadlineExceeded, 503, "5", "error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zap.InfoLevel)
-			h := httpapi.NewHandler(httpapi.HandlerConfig{}, ctxErrVerifier{tt.verifierErr}, zap.New(core))
+			reg := prometheus.NewRegistry()
+			metrics, err := httpapi.NewMetrics(reg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, ctxErrVerifier{tt.verifierErr}, zap.New(core), httpapi.WithMetrics(metrics))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.clientGone {
@@ -64,6 +70,36 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			if m["status"] != int64(tt.wantStatus) || m["reason"] != "cancelled" {
 				t.Errorf("got access line status %v reason %v, want %d cancelled", m["status"], m["reason"], tt.wantStatus)
 			}
+			if got := verificationOutcomes(t, reg); len(got) != 1 || got[0] != tt.wantOutcome {
+				t.Errorf("got verification outcomes %v, want [%s]", got, tt.wantOutcome)
+			}
 		})
 	}
+}
+
+// verificationOutcomes lists the outcome labels of the verification
+// counter's series that have counted something.
+func verificationOutcomes(t *testing.T, reg *prometheus.Registry) []string {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range families {
+		if f.GetName() != "messages_api_token_verifications_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if m.GetCounter().GetValue() == 0 {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" {
+					out = append(out, l.GetValue())
+				}
+			}
+		}
+	}
+	return out
 }

@@ -53,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"route"}),
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "messages_api_token_verifications_total",
-			Help: "Bearer tokens verified, by outcome (valid, invalid, unavailable, error) and rejection reason.",
+			Help: "Bearer tokens verified, by outcome (valid, invalid, unavailable, cancelled, error) and rejection reason.",
 		}, []string{"outcome", "reason"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.verifications} {
