@@ -96,20 +96,26 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		return nil
 	})
 	h.metrics.resolve("unmatched")
-	return &api{Router: mux, h: h}
+	return &api{routeTree: mux, mux: mux, h: h}
 }
 
-// api is the handler NewHandler returns: the routes (chi.Routes, to walk
-// them), each request observed from before chi sees it.
+// api is the handler NewHandler returns: the routes, readable (chi.Routes,
+// to walk them) but closed to new ones, each request observed from before
+// chi sees it.
 type api struct {
-	chi.Router
-	h *handler
+	routeTree
+	mux *chi.Mux
+	h   *handler
 }
 
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.Router, w, r) }
+// routeTree is chi.Routes under a name that, embedded, does not hide its
+// Routes method behind a field of the same name.
+type routeTree = chi.Routes
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.mux, w, r) }
 
 // routes is every route the API serves, in one place.
-func (h *handler) routes() chi.Router {
+func (h *handler) routes() *chi.Mux {
 	r := chi.NewRouter()
 	// observe runs before these (api.ServeHTTP): every response, even a
 	// CORS preflight or a 404, gets its id, access line and metrics.
