@@ -28,8 +28,8 @@ type HandlerConfig struct {
 	CORS CORS
 	// TrustedProxies are the CIDRs (or IPs) of the proxies whose
 	// X-Forwarded-For is believed for the access line's remote_addr; none by
-	// default. Entries that are not CIDRs or IPs are ignored here (config
-	// validation refuses them with ParseTrustedProxies).
+	// default. Entries that are not CIDRs or IPs are ignored here, with a
+	// warning (config validation refuses them with ParseTrustedProxies).
 	TrustedProxies []string
 }
 
@@ -84,9 +84,12 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	if len(cfg.TrustedProxies) > 0 {
 		h.proxies = &trustedProxies{}
 		for _, e := range cfg.TrustedProxies {
-			if p, err := ParseTrustedProxies([]string{e}); err == nil {
-				h.proxies.prefixes = append(h.proxies.prefixes, p...)
+			p, err := ParseTrustedProxies([]string{e})
+			if err != nil {
+				log.Warn("trusted proxy entry ignored", zap.Error(err))
+				continue
 			}
+			h.proxies.prefixes = append(h.proxies.prefixes, p...)
 		}
 	}
 	mux := h.routes()
