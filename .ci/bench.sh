@@ -4,8 +4,9 @@
 # and a bare net/http server serving the same public JSON (.ci/floor.go: the
 # floor; floor-limits is the same server with the service's timeouts and
 # header cap; public-quiet is the service at LOG_LEVEL=warn, so with no
-# access lines, to show what they cost), drives each case with wrk, then prints req/s, p50, p99, each
-# case's ratio to the floor and the ratios the service is held to. Cases run
+# access lines, to show what they cost), drives each case with wrk, then
+# prints req/s, p50, p99, each case's ratio to the floor, the ratios the
+# service is held to and the steps from the floor to public. Cases run
 # in rounds, the order reversing every other round, and the cases of a held
 # ratio run next to each other (or one run apart); a figure is the median of
 # its rounds and a ratio the median of its per-round ratios, so drift on a
@@ -106,8 +107,8 @@ run() {
 # the public call carrying the same Authorization header as private-reused:
 # both parse the same bytes, so their ratio is the cost of authentication.
 # The cases of each held ratio run next to each other (public's p99 and
-# private-reused's one run apart), and so do the steps from the floor to
-# public: floor-limits, public-quiet, floor, public.
+# private-reused's one run apart), and the steps from the floor to public
+# run in a row: floor-limits, public-quiet, floor, public.
 cases=(
   "floor-limits http://127.0.0.1:$LIMITS/api/public -"
   "public-quiet http://127.0.0.1:$QUIET_API/api/public -"
@@ -166,7 +167,7 @@ END {
   check("private-reused / public-with-header, req/s", ratio("private-reused","public-with-header",rps), ">=", 0.92)
   check("private-reused / public, p99", ratio("private-reused","public",p99), "<=", 1.5)
   printf "\nFrom the floor to public, req/s: floor-limits / floor %.2f (timeouts and header cap alone);\n", ratio("floor-limits","floor",rps)
-  printf "public-quiet / floor-limits %.2f (the handler chain but the access line); public / public-quiet %.2f (the access line)\n", ratio("public-quiet","floor-limits",rps), ratio("public","public-quiet",rps)
+  printf "public-quiet / floor-limits %.2f (the handler chain without the access line); public / public-quiet %.2f (the access line)\n", ratio("public-quiet","floor-limits",rps), ratio("public","public-quiet",rps)
   printf "private-reused / public: req/s %.2f, p99 %.2fx\n", ratio("private-reused","public",rps), ratio("private-reused","public",p99)
   printf "private-reused / public-with-header: p99 %.2fx\n", ratio("private-reused","public-with-header",p99)
   printf "private-scoped / public: req/s %.2f, p99 %.2fx\n", ratio("private-scoped","public",rps), ratio("private-scoped","public",p99)

@@ -161,7 +161,7 @@ func validRequestID(id string) bool {
 // a JSON 500 with the stack logged once. It runs before mux, with chi's
 // routing context already in the request's context: a request is copied
 // once here instead of once here and once in chi.
-func (h *handler) observe(mux chi.Router, w http.ResponseWriter, r *http.Request) {
+func (h *handler) observe(mux *chi.Mux, w http.ResponseWriter, r *http.Request) {
 	st := &requestState{start: time.Now(), w: statusWriter{ResponseWriter: w}, proxies: h.proxies}
 	// Mounted under a parent chi router, the parent's context carries the
 	// path left to route: keep it, as chi does for its own sub-routers.

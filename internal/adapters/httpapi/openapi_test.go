@@ -425,3 +425,15 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		t.Errorf("got no routes, want the API's")
 	}
 }
+
+// TestHandlerRoutesAreClosed: what NewHandler returns can be walked but
+// not extended, so every route goes through routes() and its metrics.
+func TestHandlerRoutesAreClosed(t *testing.T) {
+	h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.NewNop())
+	if _, ok := h.(chi.Routes); !ok {
+		t.Errorf("got a %T, want a chi.Routes", h)
+	}
+	if _, ok := h.(chi.Router); ok {
+		t.Errorf("got a chi.Router, want a handler no route can be added to")
+	}
+}

@@ -99,3 +99,21 @@ func TestUserAgentTruncated(t *testing.T) {
 		})
 	}
 }
+
+// TestBadTrustedProxyWarns: built without config validation, NewHandler
+// keeps the good entries and says which one it ignored.
+func TestBadTrustedProxyWarns(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	h := httpapi.NewHandler(httpapi.HandlerConfig{TrustedProxies: []string{"10.0.0.0/33", "10.0.0.0/8"}}, newVerifier(), zap.New(core))
+	warnings := logs.FilterLevelExact(zap.WarnLevel).All()
+	if len(warnings) != 1 || !strings.Contains(warnings[0].ContextMap()["error"].(string), "10.0.0.0/33") {
+		t.Fatalf("got warnings %v, want one naming 10.0.0.0/33", warnings)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+	req.RemoteAddr = "10.1.2.3:5555"
+	req.Header.Set("X-Forwarded-For", "198.51.100.1")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got := logs.FilterMessage("request").All()[0].ContextMap()["remote_addr"]; got != "198.51.100.1" {
+		t.Errorf("got remote_addr %v, want 198.51.100.1 (10.0.0.0/8 still trusted)", got)
+	}
+}

@@ -28,8 +28,8 @@ type HandlerConfig struct {
 	CORS CORS
 	// TrustedProxies are the CIDRs (or IPs) of the proxies whose
 	// X-Forwarded-For is believed for the access line's remote_addr; none by
-	// default. Entries that are not CIDRs or IPs are ignored here (config
-	// validation refuses them with ParseTrustedProxies).
+	// default. Entries that are not CIDRs or IPs are ignored here, with a
+	// warning (config validation refuses them with ParseTrustedProxies).
 	TrustedProxies []string
 }
 
@@ -84,9 +84,12 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	if len(cfg.TrustedProxies) > 0 {
 		h.proxies = &trustedProxies{}
 		for _, e := range cfg.TrustedProxies {
-			if p, err := ParseTrustedProxies([]string{e}); err == nil {
-				h.proxies.prefixes = append(h.proxies.prefixes, p...)
+			p, err := ParseTrustedProxies([]string{e})
+			if err != nil {
+				log.Warn("trusted proxy entry ignored", zap.Error(err))
+				continue
 			}
+			h.proxies.prefixes = append(h.proxies.prefixes, p...)
 		}
 	}
 	mux := h.routes()
@@ -96,20 +99,26 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		return nil
 	})
 	h.metrics.resolve("unmatched")
-	return &api{Router: mux, h: h}
+	return &api{routeTree: mux, mux: mux, h: h}
 }
 
-// api is the handler NewHandler returns: the routes (chi.Routes, to walk
-// them), each request observed from before chi sees it.
+// api is the handler NewHandler returns: the routes, readable (chi.Routes,
+// to walk them) but closed to new ones, each request observed from before
+// chi sees it.
 type api struct {
-	chi.Router
-	h *handler
+	routeTree
+	mux *chi.Mux
+	h   *handler
 }
 
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.Router, w, r) }
+// routeTree is chi.Routes under a name that, embedded, does not hide its
+// Routes method behind a field of the same name.
+type routeTree = chi.Routes
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.mux, w, r) }
 
 // routes is every route the API serves, in one place.
-func (h *handler) routes() chi.Router {
+func (h *handler) routes() *chi.Mux {
 	r := chi.NewRouter()
 	// observe runs before these (api.ServeHTTP): every response, even a
 	// CORS preflight or a 404, gets its id, access line and metrics.
