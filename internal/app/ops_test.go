@@ -153,7 +153,7 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 }
 
 func TestServerLimits(t *testing.T) {
-	app, api, _ := fakeApp(t, testVerifier(), "HTTP_READ_HEADER_TIMEOUT=300ms", "HTTP_MAX_HEADER_BYTES=4096")
+	app, api, _ := fakeApp(t, testVerifier(), "HTTP_READ_HEADER_TIMEOUT=300ms", "HTTP_MAX_HEADER_BYTES=4096", "AUTH0_MAX_TOKEN_BYTES=4096")
 	defer app.RequireStop()
 	addr := strings.TrimPrefix(api, "http://")
 

@@ -323,6 +323,15 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) %s must be at least 1s and at most JWKS_MAX_REFRESH_INTERVAL (%s)",
 			c.Keys.MinRefreshInterval, c.Keys.MaxRefreshInterval))
 	}
+	// Limits that would let the server cut a request off before our handler answers it.
+	if c.HTTP.MaxHeaderBytes > 0 && c.Auth0.MaxTokenBytes > c.HTTP.MaxHeaderBytes {
+		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is above HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d: longer tokens would get the server's bare 431, not a 401 saying why; raise the header cap or lower the token limit",
+			c.Auth0.MaxTokenBytes, c.HTTP.MaxHeaderBytes))
+	}
+	if c.HTTP.WriteTimeout > 0 && c.Keys.FetchTimeout >= c.HTTP.WriteTimeout {
+		errs = append(errs, fmt.Errorf("JWKS_FETCH_TIMEOUT (keys.fetch_timeout) %s is not below HTTP_WRITE_TIMEOUT (http.write_timeout) %s: a request waiting for the tenant's keys would be cut off with no answer",
+			c.Keys.FetchTimeout, c.HTTP.WriteTimeout))
+	}
 	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
 	}
