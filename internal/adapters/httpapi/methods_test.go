@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/httpapi"
 )
@@ -68,6 +69,40 @@ func TestMountedAllow(t *testing.T) {
 			parent.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.target, nil))
 			if rec.Code != tt.wantStatus || rec.Header().Get("Allow") != tt.wantAllow {
 				t.Errorf("got %d with Allow %q, want %d with Allow %q", rec.Code, rec.Header().Get("Allow"), tt.wantStatus, tt.wantAllow)
+			}
+		})
+	}
+}
+
+// TestMethodNotAllowedRoute: a 405, or an OPTIONS answered with Allow, is
+// logged under the path's route pattern (the parent's prefix included when
+// mounted), so operators see which route it was; a 404 stays unmatched.
+func TestMethodNotAllowedRoute(t *testing.T) {
+	tests := []struct {
+		name, method, target string
+		mounted              bool
+		wantStatus           int64
+		wantRoute            string
+	}{
+		{"405", http.MethodPost, "/api/private", false, 405, "/api/private"},
+		{"unknown method, known path", "BREW", "/api/private-scoped", false, 405, "/api/private-scoped"},
+		{"OPTIONS", http.MethodOptions, "/api/public", false, 204, "/api/public"},
+		{"405 mounted", http.MethodPost, "/v1/api/private", true, 405, "/v1/api/private"},
+		{"unknown path", "BREW", "/nope", false, 404, "unmatched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			var h http.Handler = httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
+			if tt.mounted {
+				parent := chi.NewRouter()
+				parent.Mount("/v1", h)
+				h = parent
+			}
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tt.method, tt.target, nil))
+			m := logs.All()[0].ContextMap()
+			if m["status"] != tt.wantStatus || m["route"] != tt.wantRoute {
+				t.Errorf("got status %v route %v, want %d %s", m["status"], m["route"], tt.wantStatus, tt.wantRoute)
 			}
 		})
 	}

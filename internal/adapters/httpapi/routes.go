@@ -179,13 +179,16 @@ func noStore(next http.Handler) http.Handler {
 
 // methodNotAllowed answers 405 with the Allow header, and answers OPTIONS
 // on a known path with 204 and Allow: a preflight never needs a token.
+// Either is logged and counted under the path's route pattern.
 func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return func(w http.ResponseWriter, r *http.Request) {
 		path := routePath(r)
 		var allowed []string
+		pattern := ""
 		for _, m := range methods {
-			if mux.Match(chi.NewRouteContext(), m, path) {
+			if p := mux.Find(chi.NewRouteContext(), m, path); p != "" {
+				pattern = p
 				allowed = append(allowed, m)
 				if m == http.MethodGet {
 					allowed = append(allowed, http.MethodHead)
@@ -198,6 +201,10 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			// whatever the method, and no Allow would be true of it.
 			h.writeError(w, r, errNotFound)
 			return
+		}
+		// chi matched no route for this method, so it recorded no pattern.
+		if rctx := chi.RouteContext(r.Context()); rctx != nil {
+			rctx.RoutePatterns = append(rctx.RoutePatterns, pattern)
 		}
 		allowed = append(allowed, http.MethodOptions)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
