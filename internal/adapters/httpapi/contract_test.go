@@ -246,7 +246,8 @@ func (panicVerifier) Verify(context.Context, string) (domain.Claims, error) { pa
 
 func TestPanicBecomesJSON500(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
-	h := httpapi.NewHandler(httpapi.HandlerConfig{}, panicVerifier{}, zap.New(core))
+	// As in production, a logger that adds a stack trace to error lines.
+	h := httpapi.NewHandler(httpapi.HandlerConfig{}, panicVerifier{}, zap.New(core, zap.AddStacktrace(zap.ErrorLevel)))
 	req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
 	req.Header.Set("Authorization", "Bearer x")
 	rec := httptest.NewRecorder()
@@ -254,7 +255,14 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"server_error"`) {
 		t.Fatalf("got %d %s, want 500 with server_error", rec.Code, rec.Body)
 	}
-	if n := logs.FilterMessage("panic serving request").Len(); n != 1 {
-		t.Errorf("got %d panic log lines, want 1", n)
+	lines := logs.FilterMessage("panic serving request").All()
+	if len(lines) != 1 {
+		t.Fatalf("got %d panic log lines, want 1", len(lines))
+	}
+	if stack, _ := lines[0].ContextMap()["stack"].(string); !strings.Contains(stack, "panicVerifier") {
+		t.Errorf("got stack field %q, want the panicking goroutine's stack", stack)
+	}
+	if lines[0].Stack != "" {
+		t.Errorf("got the logger's own stack trace on the panic line too, want the stack once")
 	}
 }

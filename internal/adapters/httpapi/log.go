@@ -182,6 +182,11 @@ func (h *handler) observe(mux *chi.Mux, w http.ResponseWriter, r *http.Request) 
 
 var errPanic = &requestError{http.StatusInternalServerError, "server_error", "internal error"}
 
+// noStacktrace keeps the logger's own error-level stack trace off the panic
+// line: its stack field already holds the panicking goroutine's stack, and
+// loggers built without stack traces (dev's) still get it that way.
+var noStacktrace = zap.AddStacktrace(zap.LevelEnablerFunc(func(zapcore.Level) bool { return false }))
+
 // finish runs when the request ends, even by a panic.
 func (h *handler) finish(st *requestState) {
 	if p := recover(); p != nil {
@@ -190,7 +195,7 @@ func (h *handler) finish(st *requestState) {
 			h.endSpan(st)
 			panic(p)
 		}
-		h.log.Error("panic serving request", zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		h.log.WithOptions(noStacktrace).Error("panic serving request", zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		if st.w.status == 0 {
 			h.writeError(&st.w, st.req, errPanic)
 		}
