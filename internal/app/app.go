@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"go.uber.org/zap"
@@ -48,7 +49,10 @@ func Run(args, environ []string, stderr io.Writer) int {
 	setGOGC(environ)
 	app := fx.New(Options(cfg, log, Production))
 	if err := app.Err(); err != nil {
-		fmt.Fprintln(stderr, "api: cannot compose the service:", err)
+		// dig's chain of every constructor on the way buries the cause
+		// (a dev key file others can read, say) behind a paragraph of
+		// function names: print the constructor's own error.
+		fmt.Fprintln(stderr, "api: cannot compose the service:", dig.RootCause(err))
 		return 1
 	}
 	// Start, wait, stop by hand rather than app.Run, which calls os.Exit on

@@ -78,3 +78,39 @@ func TestBadDevTenantFD(t *testing.T) {
 		})
 	}
 }
+
+// TestBadDevKeyFileStopsStartup checks that a dev signing key file others
+// can read, or one that is no PEM key, stops start-up with exit 1 and one
+// line holding the dev tenant's fix, not Fx's chain of constructors.
+func TestBadDevKeyFileStopsStartup(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		mode os.FileMode
+		want string
+	}{
+		{"readable by others", "", 0o644, "has mode 0644, readable by others: run chmod 600"},
+		{"not PEM", "garbage\n", 0o600, `not a PEM "PRIVATE KEY" block: delete`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfgFile := keyFileConfig(t)
+			key := filepath.Join(filepath.Dir(cfgFile), "key.pem")
+			if err := os.WriteFile(key, []byte(tt.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(key, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			got := app.Run([]string{"-dev", "-config", cfgFile},
+				[]string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=127.0.0.1:0", "DEV_TENANT_SPA_ADDR=", "LOG_LEVEL=error"}, &stderr)
+			line := strings.TrimSpace(stderr.String())
+			if got != 1 || strings.Count(line, "\n") != 0 || !strings.Contains(line, tt.want) ||
+				!strings.HasPrefix(line, "api: cannot compose the service: devtenant: key file "+key) {
+				t.Errorf("got exit %d, stderr\n%s\nwant exit 1 and one line starting %q holding %q", got, line,
+					"api: cannot compose the service: devtenant: key file "+key, tt.want)
+			}
+		})
+	}
+}
