@@ -113,7 +113,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 		opts = append(opts, devtenant.Module, admin.Readiness("dev_tenant", (*devtenant.Tenant).Ready),
 			fx.Supply(devtenant.APIBaseURL(func() string { return apiBaseURL(api.Load()) })),
 			fx.Invoke(func(l *zap.Logger) {
-				l.Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
+				l.Named("app").Warn("DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 			}))
 	}
 	// Tracing before the API: stopping in reverse, it flushes the spans
@@ -127,7 +127,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	// started, not ahead of a failed start's one line.
 	opts = append(opts, fx.Invoke(func(lc fx.Lifecycle, l *zap.Logger) {
 		lc.Append(fx.StartHook(func() {
-			l.Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
+			l.Named("app").Info("started", zap.Bool("dev", cfg.Dev), zap.String("issuer", cfg.Tenant.Issuer()),
 				zap.Int64("gogc", gogc()), zap.Any("config", cfg.Effective()))
 		}))
 	}))

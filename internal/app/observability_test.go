@@ -12,11 +12,13 @@ import (
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/browsertest"
 	"github.com/example/messages-api/internal/domain"
 )
 
@@ -80,4 +82,28 @@ func TestAccessLineCorrelates(t *testing.T) {
 func validRFC3339(s string) bool {
 	_, err := time.Parse(time.RFC3339Nano, s)
 	return err == nil
+}
+
+// TestEveryLineNamesItsLogger starts and stops the dev app at info, as it
+// runs, and checks that every line it writes carries a logger name (the
+// README promises ts, level, logger and msg on every line).
+func TestEveryLineNamesItsLogger(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	var srv *httpapi.Server
+	a := fxtest.New(t, app.Options(browsertest.DevConfig(t), zap.New(core), app.Production), fx.Populate(&srv))
+	a.RequireStart()
+	resp, err := http.Get("http://" + srv.Addr().String() + "/api/public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	a.RequireStop()
+	for _, e := range logs.All() {
+		if e.LoggerName == "" {
+			t.Errorf("got line %q with no logger name, want every line named", e.Message)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Error("got no log lines, want start-up, access and shutdown lines")
+	}
 }
