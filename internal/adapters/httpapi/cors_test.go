@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/go-chi/chi/v5"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/httpapi"
 )
@@ -65,6 +67,44 @@ func TestCORS(t *testing.T) {
 			}
 			if tt.wantACAO != "" && tt.method == http.MethodGet && rec.Header().Get("Access-Control-Expose-Headers") == "" {
 				t.Errorf("got no Access-Control-Expose-Headers, want WWW-Authenticate exposed")
+			}
+		})
+	}
+}
+
+// TestPreflightRoute: go-chi/cors answers a preflight before chi routes it;
+// its access line still names the path's route pattern (the parent's prefix
+// included when mounted), so only a path the API does not serve is
+// unmatched.
+func TestPreflightRoute(t *testing.T) {
+	const app = "https://app.example.com"
+	tests := []struct {
+		name, origin, target string
+		mounted              bool
+		wantRoute            string
+	}{
+		{"allowed origin", app, "/api/private-scoped", false, "/api/private-scoped"},
+		{"another origin", "https://evil.example.com", "/api/public", false, "/api/public"},
+		{"mounted", app, "/v1/api/private", true, "/v1/api/private"},
+		{"unknown path", app, "/nope", false, "unmatched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			var h http.Handler = httpapi.NewHandler(httpapi.HandlerConfig{CORS: httpapi.CORS{AllowedOrigins: []string{app}}},
+				newVerifier(), zap.New(core))
+			if tt.mounted {
+				parent := chi.NewRouter()
+				parent.Mount("/v1", h)
+				h = parent
+			}
+			req := httptest.NewRequest(http.MethodOptions, tt.target, nil)
+			req.Header.Set("Origin", tt.origin)
+			req.Header.Set("Access-Control-Request-Method", "GET")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			m := logs.All()[0].ContextMap()
+			if m["status"] != int64(200) || m["route"] != tt.wantRoute {
+				t.Errorf("got status %v route %v, want 200 %s", m["status"], m["route"], tt.wantRoute)
 			}
 		})
 	}

@@ -125,7 +125,7 @@ func (h *handler) routes() *chi.Mux {
 	r.Use(middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
-		r.Use(cors.Handler(cors.Options{
+		r.Use(preflightRoute(r), cors.Handler(cors.Options{
 			AllowedOrigins:   h.cors.AllowedOrigins,
 			AllowedMethods:   []string{http.MethodGet, http.MethodOptions},
 			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
@@ -181,20 +181,8 @@ func noStore(next http.Handler) http.Handler {
 // on a known path with 204 and Allow: a preflight never needs a token.
 // Either is logged and counted under the path's route pattern.
 func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
-	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return func(w http.ResponseWriter, r *http.Request) {
-		path := routePath(r)
-		var allowed []string
-		pattern := ""
-		for _, m := range methods {
-			if p := mux.Find(chi.NewRouteContext(), m, path); p != "" {
-				pattern = p
-				allowed = append(allowed, m)
-				if m == http.MethodGet {
-					allowed = append(allowed, http.MethodHead)
-				}
-			}
-		}
+		pattern, allowed := routeAt(mux, routePath(r))
 		if allowed == nil {
 			// chi answers a method it does not know (PROPFIND, BREW) here
 			// before looking at the path: a path we do not serve is 404
@@ -203,9 +191,7 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			return
 		}
 		// chi matched no route for this method, so it recorded no pattern.
-		if rctx := chi.RouteContext(r.Context()); rctx != nil {
-			rctx.RoutePatterns = append(rctx.RoutePatterns, pattern)
-		}
+		addPattern(r, pattern)
 		allowed = append(allowed, http.MethodOptions)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		if r.Method == http.MethodOptions {
@@ -213,6 +199,44 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			return
 		}
 		h.writeError(w, r, errMethodNotAllowed)
+	}
+}
+
+// routeAt is the pattern of the route at path and the methods it serves
+// (HEAD with GET); no methods when the API does not serve path.
+func routeAt(mux *chi.Mux, path string) (pattern string, allowed []string) {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if p := mux.Find(chi.NewRouteContext(), m, path); p != "" {
+			pattern = p
+			allowed = append(allowed, m)
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+		}
+	}
+	return pattern, allowed
+}
+
+// addPattern records pattern as the route r matched, for the access line,
+// metrics and span, when chi itself matched none.
+func addPattern(r *http.Request, pattern string) {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil {
+		rctx.RoutePatterns = append(rctx.RoutePatterns, pattern)
+	}
+}
+
+// preflightRoute names a CORS preflight's route: go-chi/cors answers it
+// before chi routes it, and it would otherwise count as unmatched, a 404's label.
+func preflightRoute(mux *chi.Mux) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				if pattern, _ := routeAt(mux, routePath(r)); pattern != "" {
+					addPattern(r, pattern)
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 }
 
