@@ -25,6 +25,7 @@ type requestState struct {
 	w       statusWriter
 	rctx    *chi.Context // chi's routing context: ownRctx, or a parent router's when mounted
 	ownRctx chi.Context  // chi finds it in the state and adds no context (or request copy) of its own
+	parent  int          // len(rctx.RoutePatterns) before our routes: a parent router's patterns
 	id      string
 	idHdr   [1]string      // the X-Request-Id header's value slice
 	claims  *domain.Claims // nil when the caller is not authenticated
@@ -161,14 +162,15 @@ func validRequestID(id string) bool {
 // a JSON 500 with the stack logged once. It runs before mux, with chi's
 // routing context already in the request's context: a request is copied
 // once here instead of once here and once in chi.
-func (h *handler) observe(mux *chi.Mux, w http.ResponseWriter, r *http.Request) {
+func (h *handler) observe(w http.ResponseWriter, r *http.Request) {
 	st := &requestState{start: time.Now(), w: statusWriter{ResponseWriter: w}, proxies: h.proxies}
 	// Mounted under a parent chi router, the parent's context carries the
 	// path left to route: keep it, as chi does for its own sub-routers.
 	if st.rctx = chi.RouteContext(r.Context()); st.rctx == nil {
 		st.rctx = &st.ownRctx
-		st.rctx.Routes = mux
+		st.rctx.Routes = h.mux
 	}
+	st.parent = len(st.rctx.RoutePatterns)
 	st.id = requestID(r)
 	st.idHdr[0] = st.id
 	w.Header()[requestIDHeader] = st.idHdr[:]
@@ -177,7 +179,7 @@ func (h *handler) observe(mux *chi.Mux, w http.ResponseWriter, r *http.Request) 
 	r = r.WithContext(&st.ctx)
 	st.req = r
 	defer h.finish(st)
-	mux.ServeHTTP(&st.w, r)
+	h.mux.ServeHTTP(&st.w, r)
 }
 
 var errPanic = &requestError{http.StatusInternalServerError, "server_error", "internal error"}
@@ -205,7 +207,7 @@ func (h *handler) finish(st *requestState) {
 	if st.status == 0 {
 		st.status = http.StatusOK
 	}
-	st.route = st.routePattern()
+	st.route = st.routePattern(h.mux)
 	h.metrics.request(st.route, st.req.Method, st.status, st.duration)
 	h.endSpan(st)
 	h.logAccess(st)
@@ -224,8 +226,16 @@ func (h *handler) logAccess(st *requestState) {
 }
 
 // routePattern is the matched chi pattern, never the raw path, so logs and
-// metrics stay bounded whatever paths clients send.
-func (st *requestState) routePattern() string {
+// metrics stay bounded whatever paths clients send. chi records a pattern
+// only when a route serves the method: a 405, an OPTIONS answered with
+// Allow or a CORS preflight is named here after the route at its path, so
+// only a path the API does not serve is unmatched.
+func (st *requestState) routePattern(mux *chi.Mux) string {
+	if len(st.rctx.RoutePatterns) == st.parent {
+		if p, _ := routeAt(mux, routePath(st.req)); p != "" {
+			st.rctx.RoutePatterns = append(st.rctx.RoutePatterns, p)
+		}
+	}
 	if p := st.rctx.RoutePattern(); p != "" {
 		return p
 	}

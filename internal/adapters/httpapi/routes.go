@@ -51,6 +51,7 @@ type handler struct {
 	cors       CORS
 	proxies    *trustedProxies
 	tracing    Tracing
+	mux        *chi.Mux // every route: routes()
 }
 
 // Option tunes NewHandler.
@@ -92,14 +93,15 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 			h.proxies.prefixes = append(h.proxies.prefixes, p...)
 		}
 	}
-	mux := h.routes()
+	h.mux = h.routes()
+	mux := h.mux
 	// Every route's series exist from the start: a request only looks them up.
 	_ = chi.Walk(mux, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		h.metrics.resolve(route)
 		return nil
 	})
 	h.metrics.resolve("unmatched")
-	return &api{routeTree: mux, mux: mux, h: h}
+	return &api{routeTree: mux, h: h}
 }
 
 // api is the handler NewHandler returns: the routes, readable (chi.Routes,
@@ -107,15 +109,14 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 // chi sees it.
 type api struct {
 	routeTree
-	mux *chi.Mux
-	h   *handler
+	h *handler
 }
 
 // routeTree is chi.Routes under a name that, embedded, does not hide its
 // Routes method behind a field of the same name.
 type routeTree = chi.Routes
 
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(a.mux, w, r) }
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(w, r) }
 
 // routes is every route the API serves, in one place.
 func (h *handler) routes() *chi.Mux {
@@ -125,7 +126,7 @@ func (h *handler) routes() *chi.Mux {
 	r.Use(middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
-		r.Use(preflightRoute(r), cors.Handler(cors.Options{
+		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   h.cors.AllowedOrigins,
 			AllowedMethods:   []string{http.MethodGet, http.MethodOptions},
 			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
@@ -179,10 +180,9 @@ func noStore(next http.Handler) http.Handler {
 
 // methodNotAllowed answers 405 with the Allow header, and answers OPTIONS
 // on a known path with 204 and Allow: a preflight never needs a token.
-// Either is logged and counted under the path's route pattern.
 func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		pattern, allowed := routeAt(mux, routePath(r))
+		_, allowed := routeAt(mux, routePath(r))
 		if allowed == nil {
 			// chi answers a method it does not know (PROPFIND, BREW) here
 			// before looking at the path: a path we do not serve is 404
@@ -190,8 +190,6 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			h.writeError(w, r, errNotFound)
 			return
 		}
-		// chi matched no route for this method, so it recorded no pattern.
-		addPattern(r, pattern)
 		allowed = append(allowed, http.MethodOptions)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		if r.Method == http.MethodOptions {
@@ -205,8 +203,10 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 // routeAt is the pattern of the route at path and the methods it serves
 // (HEAD with GET); no methods when the API does not serve path.
 func routeAt(mux *chi.Mux, path string) (pattern string, allowed []string) {
+	var rctx chi.Context // one scratch context for every lookup
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if p := mux.Find(chi.NewRouteContext(), m, path); p != "" {
+		rctx.Reset()
+		if p := mux.Find(&rctx, m, path); p != "" {
 			pattern = p
 			allowed = append(allowed, m)
 			if m == http.MethodGet {
@@ -215,29 +215,6 @@ func routeAt(mux *chi.Mux, path string) (pattern string, allowed []string) {
 		}
 	}
 	return pattern, allowed
-}
-
-// addPattern records pattern as the route r matched, for the access line,
-// metrics and span, when chi itself matched none.
-func addPattern(r *http.Request, pattern string) {
-	if rctx := chi.RouteContext(r.Context()); rctx != nil {
-		rctx.RoutePatterns = append(rctx.RoutePatterns, pattern)
-	}
-}
-
-// preflightRoute names a CORS preflight's route: go-chi/cors answers it
-// before chi routes it, and it would otherwise count as unmatched, a 404's label.
-func preflightRoute(mux *chi.Mux) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-				if pattern, _ := routeAt(mux, routePath(r)); pattern != "" {
-					addPattern(r, pattern)
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }
 
 // routePath is the path chi routes r by: what a parent router left of it

@@ -76,7 +76,7 @@ func (h *handler) endSpan(st *requestState) {
 	if st.span.IsRecording() {
 		route := st.route
 		if route == "" { // an aborted request ends its span before finish names the route
-			route = st.routePattern()
+			route = st.routePattern(h.mux)
 		}
 		st.span.SetName(route)
 		st.span.SetAttributes(
