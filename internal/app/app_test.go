@@ -134,9 +134,6 @@ func TestDevMode(t *testing.T) {
 	}
 }
 
-// devConfig is the dev config with every listener on a free loopback port
-// and the tenant's key in a temporary directory.
-
 func devToken(t *testing.T, issuer, id, secret, audience string) string {
 	t.Helper()
 	resp, err := http.PostForm(issuer+"oauth/token", url.Values{
@@ -186,7 +183,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
-			if got := app.Run(tt.args, tt.environ, &stderr); got != 2 {
+			if got := run(t, tt.args, tt.environ, &stderr); got != 2 {
 				t.Errorf("got exit code %d, want 2", got)
 			}
 			if !strings.Contains(stderr.String(), tt.want) {

@@ -11,6 +11,14 @@ import (
 	"github.com/example/messages-api/internal/app"
 )
 
+// run is app.Run with the test binary's GOGC restored afterwards: Run sets
+// the process's GOGC, as the service's main would.
+func run(t *testing.T, args, environ []string, stderr *strings.Builder) int {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	return app.Run(args, environ, stderr)
+}
+
 // TestTakenPortStopsStartup holds each listener's address taken and checks
 // that start-up stops with exit 1 and one line naming the setting, the
 // address and what to do.
@@ -37,12 +45,8 @@ func TestTakenPortStopsStartup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// Run sets the process's GOGC as the service's main would;
-			// the rest of the test binary keeps its own.
-			prev := debug.SetGCPercent(100)
-			t.Cleanup(func() { debug.SetGCPercent(prev) })
 			var stderr strings.Builder
-			if got := app.Run(tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
+			if got := run(t, tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
 				t.Errorf("got exit code %d, want 1", got)
 			}
 			if got := strings.TrimSpace(stderr.String()); got != tt.want {
@@ -70,7 +74,7 @@ func TestBadDevTenantFD(t *testing.T) {
 	for _, val := range []string{"abc", "-1", "2"} {
 		t.Run(val, func(t *testing.T) {
 			var stderr strings.Builder
-			got := app.Run([]string{"-dev", "-config", keyFileConfig(t)}, []string{"DEV_TENANT_FD=" + val, "LOG_LEVEL=error"}, &stderr)
+			got := run(t, []string{"-dev", "-config", keyFileConfig(t)}, []string{"DEV_TENANT_FD=" + val, "LOG_LEVEL=error"}, &stderr)
 			want := `DEV_TENANT_FD "` + val + `": want the number of an inherited file descriptor, 3 or more`
 			if got != 2 || !strings.Contains(stderr.String(), want) {
 				t.Errorf("got exit %d, stderr %q; want exit 2 and %q", got, stderr.String(), want)
@@ -103,7 +107,7 @@ func TestBadDevKeyFileStopsStartup(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stderr strings.Builder
-			got := app.Run([]string{"-dev", "-config", cfgFile},
+			got := run(t, []string{"-dev", "-config", cfgFile},
 				[]string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=127.0.0.1:0", "DEV_TENANT_SPA_ADDR=", "LOG_LEVEL=error"}, &stderr)
 			line := strings.TrimSpace(stderr.String())
 			if got != 1 || strings.Count(line, "\n") != 0 || !strings.Contains(line, tt.want) ||
