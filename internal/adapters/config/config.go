@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -182,7 +184,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
 				return key, splitList(value)
 			}
-			return key, value
+			return key, strings.TrimSpace(value)
 		},
 	}), nil)
 	if err != nil {
@@ -193,8 +195,9 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		TagName: "koanf", // `koanf:"-"` fields (issuer, insecure loopback) are never set from outside
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			strictTypes,
 			mapstructure.StringToTimeDurationHookFunc(),
-			mapstructure.StringToSliceHookFunc(","),
+			listHook,
 		),
 		// Settings are snake_case; the adapters' fields are plain Go names.
 		MatchName: func(key, field string) bool {
@@ -369,7 +372,7 @@ func (c *Config) checkTenant() []error {
 	return errs
 }
 
-var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*)'`)
+var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)*)'`)
 
 // settingNames rewrites the decoder's Go field paths ('Keys.FetchTimeout')
 // into the names a user sets (keys.fetch_timeout, JWKS_FETCH_TIMEOUT).
@@ -402,6 +405,46 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// strictTypes is a gate in front of mapstructure's WeaklyTypedInput, which
+// the environment's strings need but which would otherwise quietly turn a
+// file's bare 10 into a 10ns timeout, true into port 1, 2 into true and
+// 3010.5 into 3010, and an empty variable into 0 or false.
+func strictTypes(from, to reflect.Type, data any) (any, error) {
+	s, isString := data.(string)
+	switch {
+	case to == reflect.TypeFor[time.Duration]():
+		if !isString {
+			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
+		}
+	case to.Kind() == reflect.Bool:
+		if !isString && from.Kind() != reflect.Bool {
+			return nil, fmt.Errorf("%v is not true or false", data)
+		}
+	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
+		if from.Kind() == reflect.Bool {
+			return nil, fmt.Errorf("%v is not a number", data)
+		}
+		if f, ok := data.(float64); ok && f != math.Trunc(f) {
+			return nil, fmt.Errorf("%v is not a whole number", data)
+		}
+	default:
+		return data, nil
+	}
+	if isString && strings.TrimSpace(s) == "" {
+		return nil, errors.New("is empty: give a value or leave the variable unset")
+	}
+	return data, nil
+}
+
+// listHook splits a list given as one string (a file's "a, b") as the
+// environment's lists are split: on commas, trimmed, empty entries dropped.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if s, ok := data.(string); ok && to == reflect.TypeFor[[]string]() {
+		return splitList(s), nil
+	}
+	return data, nil
 }
 
 func splitList(s string) []string {

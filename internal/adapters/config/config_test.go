@@ -260,3 +260,46 @@ func TestDevTenantAddrFromEnvironment(t *testing.T) {
 	want(t, "dev tenant addr", c.DevTenant.Addr, "127.0.0.1:4011")
 	want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:4011/")
 }
+
+// TestLoadRefusesLooseTypes: a value of the wrong type is refused with the
+// setting's name, never converted into something else (a bare number as a
+// duration would be nanoseconds, true as a port would be 1).
+func TestLoadRefusesLooseTypes(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		want    string
+	}{
+		{"duration without a unit in a file", "http:\n  read_timeout: 10\n", base, "http.read_timeout (in file FILE) 10 needs a unit"},
+		{"leeway without a unit in a file", "auth0:\n  leeway: 5\n", base, "auth0.leeway (in file FILE) 5 needs a unit"},
+		{"dev token ttl without a unit", "dev_tenant:\n  token_ttl: 3600\n", base, "dev_tenant.token_ttl 3600 needs a unit"},
+		{"fraction as a port", "http:\n  port: 3010.5\n", base, "http.port (in file FILE)"},
+		{"bool as a port", "http:\n  port: true\n", base, "http.port (in file FILE)"},
+		{"number as a bool", "auth0:\n  permissions: 2\n", base, "auth0.permissions (in file FILE)"},
+		{"empty port", "", append(slices.Clone(base), "PORT="), "PORT (http.port, from the environment) is empty"},
+		{"empty bool", "", append(slices.Clone(base), "AUTH0_PERMISSIONS="), "AUTH0_PERMISSIONS (auth0.permissions, from the environment) is empty"},
+		{"empty duration", "", append(slices.Clone(base), "HTTP_DRAIN_DELAY="), "HTTP_DRAIN_DELAY (http.drain_delay, from the environment) is empty"},
+		{"empty size", "", append(slices.Clone(base), "AUTH0_TOKEN_CACHE_SIZE= "), "AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size, from the environment) is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.file)
+			_, err := config.Load(false, path, tt.environ)
+			w := strings.ReplaceAll(tt.want, "FILE", path)
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("got error %v, want one containing %q", err, w)
+			}
+		})
+	}
+}
+
+// TestLoadTrimsLists: a list given as one comma-separated string in a file
+// is split and trimmed as it is from the environment.
+func TestLoadTrimsLists(t *testing.T) {
+	c, err := config.Load(false, writeFile(t, "auth0:\n  audiences: \"https://a.example.com, https://b.example.com,\"\n"), []string{"AUTH0_DOMAIN=example.eu.auth0.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "audiences", strings.Join(c.Auth0.Audiences, "|"), "https://a.example.com|https://b.example.com")
+}
