@@ -8,10 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/url"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -280,7 +278,8 @@ func (c *Config) validate() error {
 	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
 	}
-	if _, err := zapcore.ParseLevel(c.Log.Level); err != nil {
+	// zap also knows dpanic, panic and fatal: levels that would hide every error.
+	if l, err := zapcore.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" || l > zapcore.ErrorLevel {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL (log.level) %q is not one of debug, info, warn, error", c.Log.Level))
 	}
 	if c.Log.Format != "json" && c.Log.Format != "console" {
@@ -316,9 +315,13 @@ func (c *Config) validate() error {
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
 	}
-	if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("ADMIN_ADDR (admin.addr) %q is not host:port (e.g. 127.0.0.1:9090 or :9090)", c.Admin.Addr))
+	if c.HTTP.Handler.RetryAfterSeconds < 1 {
+		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
 	}
+	if c.HTTP.Handler.CORS.MaxAgeSeconds < 0 {
+		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
+	}
+	errs = append(errs, c.checkListeners()...)
 	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
 		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
 	}
@@ -405,54 +408,4 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
-}
-
-// strictTypes is a gate in front of mapstructure's WeaklyTypedInput, which
-// the environment's strings need but which would otherwise quietly turn a
-// file's bare 10 into a 10ns timeout, true into port 1, 2 into true and
-// 3010.5 into 3010, and an empty variable into 0 or false.
-func strictTypes(from, to reflect.Type, data any) (any, error) {
-	s, isString := data.(string)
-	switch {
-	case to == reflect.TypeFor[time.Duration]():
-		if !isString {
-			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
-		}
-	case to.Kind() == reflect.Bool:
-		if !isString && from.Kind() != reflect.Bool {
-			return nil, fmt.Errorf("%v is not true or false", data)
-		}
-	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
-		if from.Kind() == reflect.Bool {
-			return nil, fmt.Errorf("%v is not a number", data)
-		}
-		if f, ok := data.(float64); ok && f != math.Trunc(f) {
-			return nil, fmt.Errorf("%v is not a whole number", data)
-		}
-	default:
-		return data, nil
-	}
-	if isString && strings.TrimSpace(s) == "" {
-		return nil, errors.New("is empty: give a value or leave the variable unset")
-	}
-	return data, nil
-}
-
-// listHook splits a list given as one string (a file's "a, b") as the
-// environment's lists are split: on commas, trimmed, empty entries dropped.
-func listHook(from, to reflect.Type, data any) (any, error) {
-	if s, ok := data.(string); ok && to == reflect.TypeFor[[]string]() {
-		return splitList(s), nil
-	}
-	return data, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for p := range strings.SplitSeq(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -303,3 +303,44 @@ func TestLoadTrimsLists(t *testing.T) {
 	}
 	want(t, "audiences", strings.Join(c.Auth0.Audiences, "|"), "https://a.example.com|https://b.example.com")
 }
+
+// TestLoadRefusesOutOfRange: every number and name a setting takes is
+// checked at startup, not clamped or ignored later.
+func TestLoadRefusesOutOfRange(t *testing.T) {
+	tests := []struct {
+		name    string
+		dev     bool
+		environ []string
+		want    string // "" = no error
+	}{
+		{"retry-after zero", false, []string{"HTTP_RETRY_AFTER_SECONDS=0"}, "HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds, from the environment) 0 must be at least 1"},
+		{"retry-after negative", false, []string{"HTTP_RETRY_AFTER_SECONDS=-5"}, "HTTP_RETRY_AFTER_SECONDS"},
+		{"CORS max age negative", false, []string{"CORS_MAX_AGE_SECONDS=-1"}, "CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds, from the environment) -1 must not be negative"},
+		{"CORS max age zero", false, []string{"CORS_MAX_AGE_SECONDS=0"}, ""},
+		{"level fatal hides errors", false, []string{"LOG_LEVEL=fatal"}, "LOG_LEVEL (log.level, from the environment) \"fatal\" is not one of debug, info, warn, error"},
+		{"level dpanic", false, []string{"LOG_LEVEL=dpanic"}, "LOG_LEVEL"},
+		{"level empty", false, []string{"LOG_LEVEL="}, "LOG_LEVEL"},
+		{"level in capitals", false, []string{"LOG_LEVEL=WARN"}, ""},
+		{"admin port out of range", false, []string{"ADMIN_ADDR=:99999"}, "ADMIN_ADDR (admin.addr, from the environment) \":99999\""},
+		{"admin port a service name", false, []string{"ADMIN_ADDR=127.0.0.1:http"}, "ADMIN_ADDR"},
+		{"admin without port", false, []string{"ADMIN_ADDR=127.0.0.1"}, "ADMIN_ADDR"},
+		{"API and admin on one port", false, []string{"PORT=9090"}, "PORT (http.port, from the environment) 9090 and ADMIN_ADDR (admin.addr) 127.0.0.1:9090 are the same port"},
+		{"API and admin on one port, both wildcard", false, []string{"PORT=9090", "ADMIN_ADDR=:9090"}, "are the same port"},
+		{"API and admin on one port, other hosts", false, []string{"PORT=9090", "HOST=10.0.0.1"}, ""},
+		{"both on port 0", false, []string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0"}, ""},
+		{"dev tenant on the API's port", true, []string{"DEV_TENANT_ADDR=127.0.0.1:3010"}, "PORT (http.port) 3010 and DEV_TENANT_ADDR (dev_tenant.addr, from the environment) 127.0.0.1:3010 are the same port"},
+		{"SPA on the admin port", true, []string{"DEV_TENANT_SPA_ADDR=localhost:9090"}, "ADMIN_ADDR (admin.addr) 127.0.0.1:9090 and DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) localhost:9090 are the same port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			environ := tt.environ
+			if !tt.dev {
+				environ = append(slices.Clone(base), environ...)
+			}
+			_, err := config.Load(tt.dev, "", environ)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// strictTypes is a gate in front of mapstructure's WeaklyTypedInput, which
+// the environment's strings need but which would otherwise quietly turn a
+// file's bare 10 into a 10ns timeout, true into port 1, 2 into true and
+// 3010.5 into 3010, and an empty variable into 0 or false.
+func strictTypes(from, to reflect.Type, data any) (any, error) {
+	s, isString := data.(string)
+	switch {
+	case to == reflect.TypeFor[time.Duration]():
+		if !isString {
+			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
+		}
+	case to.Kind() == reflect.Bool:
+		if !isString && from.Kind() != reflect.Bool {
+			return nil, fmt.Errorf("%v is not true or false", data)
+		}
+	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
+		if from.Kind() == reflect.Bool {
+			return nil, fmt.Errorf("%v is not a number", data)
+		}
+		if f, ok := data.(float64); ok && f != math.Trunc(f) {
+			return nil, fmt.Errorf("%v is not a whole number", data)
+		}
+	default:
+		return data, nil
+	}
+	if isString && strings.TrimSpace(s) == "" {
+		return nil, errors.New("is empty: give a value or leave the variable unset")
+	}
+	return data, nil
+}
+
+// listHook splits a list given as one string (a file's "a, b") as the
+// environment's lists are split: on commas, trimmed, empty entries dropped.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if s, ok := data.(string); ok && to == reflect.TypeFor[[]string]() {
+		return splitList(s), nil
+	}
+	return data, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+)
+
+// listener is one address the service binds, named by its setting.
+type listener struct {
+	name, key string
+	host      string
+	port      int
+	shown     string // the value as set, for messages
+}
+
+// checkListeners refuses a listen address that is not host:port with a
+// numeric port, and two listeners on one port whose hosts overlap: the
+// second would fail at start with "address already in use" naming only one
+// of them, or (the dev tenant on the API's port) serve the wrong thing.
+func (c *Config) checkListeners() []error {
+	var errs []error
+	ls := []listener{{name: "PORT", key: "http.port", host: c.HTTP.Host, port: c.HTTP.Port, shown: strconv.Itoa(c.HTTP.Port)}}
+	addrs := []struct{ name, key, addr string }{{"ADMIN_ADDR", "admin.addr", c.Admin.Addr}}
+	if c.Dev {
+		addrs = append(addrs, struct{ name, key, addr string }{"DEV_TENANT_ADDR", "dev_tenant.addr", c.DevTenant.Addr})
+		if c.DevTenant.SPAAddr != "" {
+			addrs = append(addrs, struct{ name, key, addr string }{"DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr", c.DevTenant.SPAAddr})
+		}
+	}
+	for _, a := range addrs {
+		host, p, err := net.SplitHostPort(a.addr)
+		port, perr := strconv.Atoi(p)
+		if err != nil || perr != nil || port < 0 || port > 65535 {
+			errs = append(errs, fmt.Errorf("%s (%s) %q is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)", a.name, a.key, a.addr))
+			continue
+		}
+		ls = append(ls, listener{name: a.name, key: a.key, host: host, port: port, shown: a.addr})
+	}
+	for i, a := range ls {
+		for _, b := range ls[i+1:] {
+			if a.port != 0 && a.port == b.port && hostsOverlap(a.host, b.host) {
+				errs = append(errs, fmt.Errorf("%s (%s) %s and %s (%s) %s are the same port: give each its own",
+					a.name, a.key, a.shown, b.name, b.key, b.shown))
+			}
+		}
+	}
+	return errs
+}
+
+// hostsOverlap reports whether listening on both hosts with one port would
+// clash: either is every interface, both are loopback, or they are equal.
+func hostsOverlap(a, b string) bool {
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return wildcard(a) || wildcard(b) || auth0.LoopbackHost(a) && auth0.LoopbackHost(b) || strings.EqualFold(a, b)
+}
