@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -28,7 +29,16 @@ const ServiceName = "messages-api"
 // OTEL_TRACES_SAMPLER, OTEL_BSP_* and OTEL_SERVICE_NAME.
 type Config struct {
 	Export bool // run the OTLP/HTTP exporter
+	// FlushTimeout bounds the flush of queued spans at shutdown
+	// [DefaultFlushTimeout]: a collector that hangs must not take the stop
+	// timeout the other stop hooks need.
+	FlushTimeout time.Duration
 }
+
+// DefaultFlushTimeout is the flush budget at shutdown. The exporter's own
+// timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and its retries would otherwise
+// spend the whole stop timeout on a collector that does not answer.
+const DefaultFlushTimeout = 3 * time.Second
 
 // ConfigFromEnv decides from the OpenTelemetry environment variables
 // (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/)
@@ -62,13 +72,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if protocol != "" && protocol != "http/protobuf" {
 		return Config{}, fmt.Errorf("OTLP protocol %q is not supported: use http/protobuf (the default)", protocol)
 	}
+	if err := checkExportEnv(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
 
 // Provider is the service's tracer provider.
 type Provider struct {
-	sdk       *sdktrace.TracerProvider
-	exporting bool
+	sdk          *sdktrace.TracerProvider
+	exporting    bool
+	flushTimeout time.Duration
+	log          *zap.Logger
 }
 
 // New builds the provider. With cfg.Export it starts an OTLP/HTTP exporter
@@ -96,9 +111,15 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 		log.Warn("trace export failed", zap.Error(err))
 	}))
 	log.Info("exporting traces over OTLP/HTTP")
+	flush := cfg.FlushTimeout
+	if flush <= 0 {
+		flush = DefaultFlushTimeout
+	}
 	return &Provider{
-		sdk:       sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)),
-		exporting: true,
+		sdk:          sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)),
+		exporting:    true,
+		flushTimeout: flush,
+		log:          log,
 	}, nil
 }
 
@@ -109,9 +130,11 @@ func NewWithExporter(exp sdktrace.SpanExporter) *Provider {
 	if exp == nil {
 		// Non-recording spans still get their own span id: what log
 		// correlation needs, at the cost of an id and a small struct.
-		return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))}
+		return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())),
+			flushTimeout: DefaultFlushTimeout, log: zap.NewNop()}
 	}
-	return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)), exporting: true}
+	return &Provider{sdk: sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)), exporting: true,
+		flushTimeout: DefaultFlushTimeout, log: zap.NewNop()}
 }
 
 // Tracer returns the tracer for the named instrumentation scope.
@@ -121,11 +144,14 @@ func (p *Provider) Tracer(name string) trace.Tracer { return p.sdk.Tracer(name) 
 // traced, with or without an incoming traceparent.
 func (p *Provider) Exporting() bool { return p.exporting }
 
-// Shutdown flushes the spans still queued and stops the exporter; ctx
-// bounds the wait.
+// Shutdown flushes the spans still queued and stops the exporter, for at
+// most the flush timeout (or until ctx ends). Spans it could not send are
+// logged as lost, not returned: the service itself stopped cleanly.
 func (p *Provider) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, p.flushTimeout)
+	defer cancel()
 	if err := p.sdk.Shutdown(ctx); err != nil {
-		return fmt.Errorf("tracing: shutdown: %w", err)
+		p.log.Warn("trace flush cut short: queued spans are lost", zap.Duration("flush_timeout", p.flushTimeout), zap.Error(err))
 	}
 	return nil
 }

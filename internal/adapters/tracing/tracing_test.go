@@ -2,16 +2,20 @@ package tracing_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/tracing"
 )
@@ -34,6 +38,32 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces protocol wins", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, true, ""},
 		{"console refused", map[string]string{"OTEL_TRACES_EXPORTER": "console"}, false, "OTEL_TRACES_EXPORTER"},
 		{"zipkin refused", map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, false, "OTEL_TRACES_EXPORTER"},
+		// The SDK logs each of these in plain text outside the JSON logs,
+		// value included, and falls back to a default: a malformed endpoint
+		// sends spans to https://localhost:4318, a malformed sampler
+		// argument samples everything.
+		{"endpoint not a URL", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url"), false, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http or https URL"},
+		{"endpoint unparsable", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1"), false, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{"endpoint another scheme", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "grpc://collector:4317"), false, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{"traces endpoint without a host", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http:///v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{"header without =", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization:Bearer SECRET"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1 is not name=value"},
+		{"header with a bad name", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=x,bad name=SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2"},
+		{"header with a bad escape", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=SECRET%zz"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1"},
+		{"headers well-formed", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20SECRET, x-tenant = a"), true, ""},
+		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds above 0"},
+		{"timeout negative", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "-1"), false, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
+		{"compression unknown", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"), false, "OTEL_EXPORTER_OTLP_COMPRESSION \"brotli\" is not gzip or none"},
+		{"insecure not a bool", otlp("OTEL_EXPORTER_OTLP_INSECURE", "yes"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
+		{"CA file missing", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"), false, "OTEL_EXPORTER_OTLP_CERTIFICATE /nonexistent/ca.pem"},
+		{"client certificate without key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/nonexistent/c.pem"), false, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+		{"sampler unknown", otlp("OTEL_TRACES_SAMPLER", "sometimes"), false, "OTEL_TRACES_SAMPLER \"sometimes\""},
+		{"sampler argument a percentage", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10%"), false, "OTEL_TRACES_SAMPLER_ARG \"10%\" is not a ratio from 0 to 1"},
+		{"sampler argument above 1", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10"), false, "OTEL_TRACES_SAMPLER_ARG"},
+		{"sampler ratio", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25"), true, ""},
+		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
+		{"batch queue zero", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "0"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
+		{"resource attribute without =", otlp("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,SECRET"), false, "OTEL_RESOURCE_ATTRIBUTES entry 2 is not name=value"},
+		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +71,9 @@ func TestConfigFromEnv(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "SECRET") {
+					t.Errorf("got error %v, want one that never repeats a header's value", err)
 				}
 				return
 			}
@@ -99,4 +132,76 @@ func TestShutdownFlushes(t *testing.T) {
 	if n := posts.Load(); n != 1 {
 		t.Errorf("got %d exports after shutdown, want 1", n)
 	}
+}
+
+// otlp is an environment that exports over OTLP, plus the name=value pairs kv.
+func otlp(kv ...string) map[string]string {
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
+	return env
+}
+
+// TestShutdownWithAHangingCollector: a collector that accepts and never
+// answers (the exporter retries for up to a minute) costs the stop no more
+// than the flush budget, and the stop still succeeds with a warning, so the
+// hooks stopped after it keep their share of the stop timeout.
+func TestShutdownWithAHangingCollector(t *testing.T) {
+	collector := hangingCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+collector)
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // only the shutdown sends
+	core, logs := observer.New(zap.WarnLevel)
+	p, err := tracing.New(context.Background(), tracing.Config{Export: true, FlushTimeout: 50 * time.Millisecond}, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Errorf("got error %v, want none: lost spans are a warning, not a failed stop", err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("got the stop's whole minute spent, want the flush budget")
+	}
+	if got := logs.FilterMessage("trace flush cut short: queued spans are lost").Len(); got != 1 {
+		t.Errorf("got %d flush warnings, want 1 (logs: %v)", got, logs.All())
+	}
+}
+
+// hangingCollector listens on loopback, accepts and never answers; it
+// closes its connections when the test ends.
+func hangingCollector(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
 }

@@ -1,0 +1,138 @@
+package tracing
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// checkExportEnv refuses the OTEL_* values the SDK would reject on its own.
+// It is a gate in front of the SDK, which logs such a value in plain text
+// outside our JSON logs (a header's secret included) and carries on with a
+// default: a malformed endpoint sends spans to https://localhost:4318, a
+// malformed sampler argument samples everything. Messages name the
+// variable and never repeat a header's or an endpoint's value.
+func checkExportEnv(getenv func(string) string) error {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var errs []error
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		if v := get(name); v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("%s is not an http or https URL with a host, such as http://collector:4318", name))
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_RESOURCE_ATTRIBUTES"} {
+		errs = append(errs, checkPairs(name, get(name))...)
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
+		if v := get(name); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				unit := "a whole number above 0"
+				if strings.HasSuffix(name, "TIMEOUT") || strings.HasSuffix(name, "DELAY") {
+					unit = "a whole number of milliseconds above 0"
+				}
+				errs = append(errs, fmt.Errorf("%s %q is not %s", name, v, unit))
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"} {
+		if v := get(name); v != "" && v != "gzip" && v != "none" {
+			errs = append(errs, fmt.Errorf("%s %q is not gzip or none", name, v))
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
+		if v := get(name); v != "" {
+			if _, err := strconv.ParseBool(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s %q is not true or false", name, v))
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
+		if path := get(name); path != "" {
+			if b, err := os.ReadFile(path); err != nil {
+				errs = append(errs, fmt.Errorf("%s %s: %w", name, path, err))
+			} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
+				errs = append(errs, fmt.Errorf("%s %s holds no PEM certificate", name, path))
+			}
+		}
+	}
+	for _, prefix := range []string{"OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_TRACES_"} {
+		errs = append(errs, checkClientCert(prefix+"CLIENT_CERTIFICATE", get(prefix+"CLIENT_CERTIFICATE"), prefix+"CLIENT_KEY", get(prefix+"CLIENT_KEY")))
+	}
+	errs = append(errs, checkSampler(get("OTEL_TRACES_SAMPLER"), get("OTEL_TRACES_SAMPLER_ARG")))
+	return errors.Join(errs...)
+}
+
+// checkPairs checks a list of name=value entries with URL-encoded values,
+// the format of OTLP headers and resource attributes. The entry is named by
+// its position only: a header's value is often a credential.
+func checkPairs(name, v string) []error {
+	if v == "" {
+		return nil
+	}
+	var errs []error
+	for i, p := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		_, uerr := url.PathUnescape(val)
+		if !ok || k == "" || strings.IndexFunc(k, notToken) >= 0 || uerr != nil {
+			errs = append(errs, fmt.Errorf("%s entry %d is not name=value (a name of letters, digits and -._~!#$&'*+^`|, a URL-encoded value)", name, i+1))
+		}
+	}
+	return errs
+}
+
+// notToken reports a character not allowed in an HTTP field name (RFC 9110 §5.6.2).
+func notToken(r rune) bool {
+	return !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)))
+}
+
+// checkClientCert checks a client certificate and its key: both or neither,
+// and a pair tls.X509KeyPair accepts.
+func checkClientCert(certName, certPath, keyName, keyPath string) error {
+	switch {
+	case certPath == "" && keyPath == "":
+		return nil
+	case certPath == "":
+		return fmt.Errorf("%s is set without %s", keyName, certName)
+	case keyPath == "":
+		return fmt.Errorf("%s is set without %s", certName, keyName)
+	}
+	cert, err := os.ReadFile(certPath)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", certName, certPath, err)
+	}
+	key, err := os.ReadFile(keyPath)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", keyName, keyPath, err)
+	}
+	if _, err := tls.X509KeyPair(cert, key); err != nil {
+		return fmt.Errorf("%s %s and %s %s are not a certificate and its key", certName, certPath, keyName, keyPath)
+	}
+	return nil
+}
+
+// checkSampler checks OTEL_TRACES_SAMPLER against the samplers the SDK
+// knows, and its argument for the ratio-based ones.
+func checkSampler(sampler, arg string) error {
+	switch strings.ToLower(sampler) {
+	case "", "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+		return nil
+	case "traceidratio", "parentbased_traceidratio":
+		if arg == "" {
+			return nil
+		}
+		if r, err := strconv.ParseFloat(arg, 64); err != nil || r < 0 || r > 1 {
+			return fmt.Errorf("OTEL_TRACES_SAMPLER_ARG %q is not a ratio from 0 to 1, such as 0.25", arg)
+		}
+		return nil
+	}
+	return fmt.Errorf("OTEL_TRACES_SAMPLER %q is not one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio", sampler)
+}
