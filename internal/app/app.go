@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/dig"
@@ -64,12 +66,35 @@ func Run(args, environ []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, startError(err, cfg))
 		return 1
 	}
+	// Fx keeps catching SIGINT and SIGTERM while it stops, so a second one
+	// would be swallowed until a long drain ends: this one cuts the stop short.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
 	sig := <-app.Wait()
+	select {
+	case <-signals: // the signal Wait reported
+	default:
+	}
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancelStop()
+	var cutShort atomic.Bool
+	go func() {
+		select {
+		case <-signals:
+			cutShort.Store(true)
+			log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
+			cancelStop()
+		case <-stopCtx.Done():
+		}
+	}()
 	if err := app.Stop(stopCtx); err != nil {
 		_ = log.Sync()
-		fmt.Fprintln(stderr, "api: stop failed:", err)
+		if cutShort.Load() {
+			fmt.Fprintln(stderr, "api: stopped at once on a second signal")
+		} else {
+			fmt.Fprintln(stderr, "api: stop failed:", err)
+		}
 		return 1
 	}
 	return sig.ExitCode

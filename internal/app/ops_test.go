@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -185,12 +186,8 @@ func TestServerLimits(t *testing.T) {
 	})
 }
 
-// TestSIGTERMExitsZero runs the real binary in dev mode and stops it with
-// SIGTERM: readiness goes false first while the API still serves during the
-// drain delay, with keep-alives off, then the API server logs its own stop
-// line and the process exits 0. (In-flight requests completing is
-// TestGracefulShutdown's job.)
-func TestSIGTERMExitsZero(t *testing.T) {
+// TestSignals runs the real binary in dev mode and stops it with signals.
+func TestSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -198,6 +195,66 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+
+	// SIGTERM: readiness goes false first while the API still serves during
+	// the drain delay, with keep-alives off, then the API server logs its own
+	// stop line and the process exits 0. (In-flight requests completing is
+	// TestGracefulShutdown's job.)
+	t.Run("SIGTERM exits 0", func(t *testing.T) {
+		b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
+		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after SIGTERM")
+		resp, err := http.Get("http://" + b.api + "/api/public")
+		if err != nil {
+			t.Fatalf("got %v during the drain delay, want 200", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !resp.Close {
+			t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
+		}
+		if err := b.cmd.Wait(); err != nil {
+			t.Errorf("got exit %v after SIGTERM, want 0", err)
+		}
+		b.logs.waitFor(t, "httpapi", "API server stopped")
+	})
+
+	// A second SIGINT or SIGTERM during the drain (an operator's second
+	// Ctrl-C) stops at once with exit 1 and says so, rather than being
+	// ignored until a long drain and shutdown end.
+	for _, second := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run("a second "+second.String()+" stops at once", func(t *testing.T) {
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1h")
+			if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			b.logs.waitFor(t, "httpapi", "shutting down")
+			if err := b.cmd.Process.Signal(second); err != nil {
+				t.Fatal(err)
+			}
+			err := b.cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Errorf("got exit %v after a second signal, want exit status 1", err)
+			}
+			b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
+		})
+	}
+}
+
+// binary is the service's binary running in dev mode.
+type binary struct {
+	cmd        *exec.Cmd
+	logs       *logLines
+	api, admin string // bound addresses
+}
+
+// startBinary runs bin in dev mode on free loopback ports with JSON logs and
+// environ added, and returns once it is ready; the test's end kills it if
+// it is still running.
+func startBinary(t *testing.T, bin string, environ ...string) *binary {
+	t.Helper()
 	// The example SPA on a port of its own and the signing key in a temporary
 	// file: the test touches neither port 3000 nor the user's cache.
 	file := filepath.Join(t.TempDir(), "c.yaml")
@@ -206,23 +263,23 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	// The issuer is fixed in the child's config before it starts, so the
 	// tenant's socket is opened here and inherited (fd 3), never re-bound.
 	tenant, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tenant.Close()
+	t.Cleanup(func() { tenant.Close() })
 	tenantFile, err := tenant.(*net.TCPListener).File()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tenantFile.Close()
+	t.Cleanup(func() { tenantFile.Close() })
 	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
 	cmd.ExtraFiles = []*os.File{tenantFile}
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0",
-		"DEV_TENANT_ADDR=" + tenant.Addr().String(), "DEV_TENANT_FD=3", "HTTP_DRAIN_DELAY=1s"}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0",
+		"DEV_TENANT_ADDR=" + tenant.Addr().String(), "DEV_TENANT_FD=3"}, environ...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -230,34 +287,20 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	logs := readLogLines(stderr)
-	defer func() {
+	b := &binary{cmd: cmd, logs: readLogLines(stderr)}
+	t.Cleanup(func() {
 		if t.Failed() {
-			for _, l := range logs.all() {
+			for _, l := range b.logs.all() {
 				t.Log(l.raw)
 			}
 		}
-	}()
-	apiAddr := logs.waitFor(t, "httpapi", "listening")["addr"]
-	admAddr := logs.waitFor(t, "admin", "admin listening")["addr"]
-	waitFor(t, func() bool { s, _ := tryGet("http://" + admAddr + "/readyz"); return s == 200 }, "ready binary")
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { s, _ := tryGet("http://" + admAddr + "/readyz"); return s == 503 }, "not ready after SIGTERM")
-	resp, err := http.Get("http://" + apiAddr + "/api/public")
-	if err != nil {
-		t.Fatalf("got %v during the drain delay, want 200", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !resp.Close {
-		t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("got exit %v after SIGTERM, want 0", err)
-	}
-	logs.waitFor(t, "httpapi", "API server stopped")
+		cancel()
+		_ = cmd.Wait() // reaps it; an error here is the test's own kill
+	})
+	b.api = b.logs.waitFor(t, "httpapi", "listening")["addr"]
+	b.admin = b.logs.waitFor(t, "admin", "admin listening")["addr"]
+	waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 200 }, "ready binary")
+	return b
 }
 
 type logLine struct {
