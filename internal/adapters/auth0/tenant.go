@@ -113,7 +113,41 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	default:
 		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", domain, u.Scheme)
 	}
-	return u.Scheme + "://" + strings.ToLower(u.Host) + "/", nil
+	// The issuer Auth0 writes is the bare host: a default port or a root dot
+	// kept here would fail every token's iss, and a host no DNS name can be
+	// would fail every fetch, long after startup.
+	host, port := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), u.Port()
+	if u.Scheme == "https" && port == "443" || u.Scheme == "http" && port == "80" {
+		port = ""
+	}
+	if net.ParseIP(host) == nil && !dnsName(host) || strings.HasSuffix(u.Host, ":") {
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com (letters, digits, hyphens and dots; an internationalised name in its xn-- form)", domain)
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return u.Scheme + "://" + host + "/", nil
+}
+
+// dnsName reports whether s is a DNS host name: labels of 1 to 63 ASCII
+// letters, digits and inner hyphens (RFC 1123 §2.1), at most 253 bytes.
+func dnsName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // LoopbackHost reports whether host is localhost or a loopback IP: the only
