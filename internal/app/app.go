@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -114,7 +115,7 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts := []fx.Option{
 		fx.Supply(log),
 		// Room for the drain delay and the in-flight requests on SIGTERM.
-		fx.StopTimeout(cfg.HTTP.DrainDelay + cfg.HTTP.ShutdownTimeout + 5*time.Second),
+		fx.StopTimeout(stopTimeout(cfg.HTTP.DrainDelay, cfg.HTTP.ShutdownTimeout)),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
 			z := &fxevent.ZapLogger{Logger: l.Named("fx")}
 			// Fx's wiring events are noise in production, and its errors are
@@ -157,6 +158,20 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 		}))
 	}))
 	return fx.Options(opts...)
+}
+
+// stopTimeout is the drain delay plus the shutdown timeout plus 5s for the
+// hooks stopped after the API (the trace flush takes at most 3s of it),
+// saturating where the sum would wrap into a negative duration.
+func stopTimeout(drain, shutdown time.Duration) time.Duration {
+	total := drain
+	for _, d := range []time.Duration{shutdown, 5 * time.Second} {
+		if total > math.MaxInt64-d {
+			return math.MaxInt64
+		}
+		total += d
+	}
+	return total
 }
 
 // apiBaseURL is "http://HOST:PORT" of a serving API, else "".

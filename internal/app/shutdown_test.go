@@ -4,13 +4,22 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/app"
 )
 
 // TestGracefulShutdown holds requests in the verifier while the app stops:
@@ -196,4 +205,36 @@ func dialRefused(addr string) bool {
 	}
 	c.Close()
 	return false
+}
+
+// TestStopTimeoutCoversTheDrain: Fx's stop timeout is the drain delay plus
+// the shutdown timeout plus room for the hooks after the API; durations near
+// the largest one saturate rather than wrap into a negative timeout, which
+// would fail every stop at once.
+func TestStopTimeoutCoversTheDrain(t *testing.T) {
+	tests := []struct {
+		drain, shutdown string
+		want            time.Duration
+	}{
+		{"0s", "15s", 20 * time.Second},
+		{"10s", "15s", 30 * time.Second},
+		{"2562047h", "1s", 2562047*time.Hour + 6*time.Second},
+		{"2562047h47m", "1h", math.MaxInt64},
+		{"2562047h", "2562047h", math.MaxInt64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.drain+"+"+tt.shutdown, func(t *testing.T) {
+			cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAY="+tt.drain, "HTTP_SHUTDOWN_TIMEOUT="+tt.shutdown))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := fx.New(app.Options(cfg, zap.NewNop(), authtest.Module(testVerifier())))
+			if err := a.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.StopTimeout(); got != tt.want {
+				t.Errorf("got stop timeout %s, want %s", got, tt.want)
+			}
+		})
+	}
 }
