@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -33,6 +34,10 @@ import (
 // 1 for a failed start (one line on stderr saying why).
 func Run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
+	if help := config.Help(""); errors.As(err, &help) {
+		fmt.Fprint(stderr, help)
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "api: configuration error:\n"+err.Error())
 		return 2

@@ -118,3 +118,36 @@ func TestBadDevKeyFileStopsStartup(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandLine: -h prints what each flag does and exits 0; a flag that
+// does not exist or a stray argument is a usage error, exit 2, with the
+// usage line.
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{[]string{"-h"}, 0, []string{"usage: api [-dev [-dev-reset]] [-config FILE]", "-dev ", "-dev-reset", "-config FILE", "README"}},
+		{[]string{"--help"}, 0, []string{"usage: api", "-config FILE"}},
+		{[]string{"-version"}, 2, []string{"flag provided but not defined: -version", "usage: api"}},
+		{[]string{"serve"}, 2, []string{`unexpected argument "serve"`, "usage: api"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stderr strings.Builder
+			got := run(t, tt.args, nil, &stderr)
+			if got != tt.wantCode {
+				t.Errorf("got exit %d, want %d", got, tt.wantCode)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("got stderr\n%s\nwant it to contain %q", stderr.String(), w)
+				}
+			}
+			if tt.wantCode == 0 && strings.Contains(stderr.String(), "error") {
+				t.Errorf("got stderr\n%s\nwant help, not an error", stderr.String())
+			}
+		})
+	}
+}

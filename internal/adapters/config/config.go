@@ -121,8 +121,13 @@ func Parse(args, environ []string) (Config, error) {
 	fs.SetOutput(io.Discard)
 	dev := fs.Bool("dev", false, "run with the local dev tenant on loopback")
 	reset := fs.Bool("dev-reset", false, "with -dev: replace the dev tenant's signing key (tokens issued before stop working)")
-	path := fs.String("config", "", "a YAML file laid over the embedded defaults")
-	if err := fs.Parse(args); err != nil {
+	path := fs.String("config", "", "a YAML `FILE` laid over the embedded defaults")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return Config{}, Help(usage + "\n" + b.String() + settingsHelp)
+	} else if err != nil {
 		return Config{}, fmt.Errorf("%w (%s)", err, usage)
 	}
 	if fs.NArg() > 0 {
@@ -137,6 +142,17 @@ func Parse(args, environ []string) (Config, error) {
 }
 
 const usage = "usage: api [-dev [-dev-reset]] [-config FILE]"
+
+const settingsHelp = `Settings: the embedded configs/config.yaml, then -config FILE, then the environment
+(AUTH0_DOMAIN, AUTH0_AUDIENCE, PORT, ADMIN_ADDR, LOG_LEVEL, OTEL_*...); every one is in
+README.md, section Configuration.
+`
+
+// Help is what Parse returns for -h or -help: the usage text, to print as
+// it is with exit status 0 (the user asked for it; it is no error).
+type Help string
+
+func (h Help) Error() string { return string(h) }
 
 // Load merges the defaults, the dev overlay when dev is set, the file at
 // path when it is not empty, and environ, then validates the result. Errors
