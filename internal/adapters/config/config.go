@@ -44,7 +44,8 @@ type Config struct {
 	DevTenant devtenant.Config
 	Tracing   tracing.Config `koanf:"-"` // from the standard OTEL_* variables, read by tracing.ConfigFromEnv
 
-	effective map[string]any // every setting by name, for the startup log
+	effective map[string]any  // every setting by name, for the startup log
+	emptyEnv  map[string]bool // variables set to "" (or only commas and spaces) in the environment
 }
 
 // Effective returns every setting by its name (e.g. "keys.fetch_timeout")
@@ -206,6 +207,12 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	}
 
 	var c Config
+	c.emptyEnv = map[string]bool{}
+	for _, kv := range environ {
+		if name, v, _ := strings.Cut(kv, "="); Env[name] != "" && len(splitList(v)) == 0 {
+			c.emptyEnv[name] = true
+		}
+	}
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		TagName: "koanf", // `koanf:"-"` fields (issuer, insecure loopback) are never set from outside
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
@@ -289,7 +296,7 @@ func (c *Config) validate() error {
 	var errs []error
 	errs = append(errs, c.checkTenant()...)
 	if len(c.Auth0.Audiences) == 0 {
-		errs = append(errs, errors.New("AUTH0_AUDIENCE is not set: set it to your API's identifier (e.g. https://messages-api.example.com), or run with -dev"))
+		errs = append(errs, c.unset("AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
 	}
 	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
@@ -381,7 +388,7 @@ func (c *Config) checkTenant() []error {
 	for _, e := range faults {
 		switch {
 		case errors.Is(e, auth0.ErrNoDomain):
-			errs = append(errs, errors.New("AUTH0_DOMAIN is not set: set it to your Auth0 tenant domain (e.g. example.eu.auth0.com), or run with -dev"))
+			errs = append(errs, c.unset("AUTH0_DOMAIN", "your Auth0 tenant domain (e.g. example.eu.auth0.com)"))
 		case errors.Is(e, auth0.ErrLeeway):
 			errs = append(errs, leeway)
 		default:
@@ -389,6 +396,16 @@ func (c *Config) checkTenant() []error {
 		}
 	}
 	return errs
+}
+
+// unset is the error for a required setting left empty, naming an empty
+// environment variable as the cause: it overrides a file's value, which the
+// operator may be looking at.
+func (c *Config) unset(name, what string) error {
+	if c.emptyEnv[name] {
+		return fmt.Errorf("%s is set but empty in the environment, which overrides the defaults and the -config file: unset it, or set it to %s", name, what)
+	}
+	return fmt.Errorf("%s is not set: set it to %s, or run with -dev", name, what)
 }
 
 var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)*)'`)

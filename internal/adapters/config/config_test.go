@@ -89,6 +89,12 @@ func TestLoadRefuses(t *testing.T) {
 	}{
 		{"no domain", "", []string{"AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN is not set"},
 		{"no audience", "", []string{"AUTH0_DOMAIN=a.auth0.com"}, "AUTH0_AUDIENCE is not set"},
+		// docker compose's AUTH0_DOMAIN=${AUTH0_DOMAIN} with the variable unset
+		// on the host: the empty value overrides the file's.
+		{"domain empty in the environment over a file", "auth0:\n  domain: a.auth0.com\n", []string{"AUTH0_DOMAIN=", "AUTH0_AUDIENCE=x"},
+			"AUTH0_DOMAIN is set but empty in the environment, which overrides the defaults and the -config file: unset it, or set it to your Auth0 tenant domain"},
+		{"audience empty in the environment over a file", "auth0:\n  audiences: [x]\n", []string{"AUTH0_DOMAIN=a.auth0.com", "AUTH0_AUDIENCE= , "},
+			"AUTH0_AUDIENCE is set but empty in the environment"},
 		{"http domain", "", []string{"AUTH0_DOMAIN=http://a.auth0.com", "AUTH0_AUDIENCE=x"}, "must use https"},
 		{"domain with path", "", []string{"AUTH0_DOMAIN=a.auth0.com/x", "AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN"},
 		{"port not a number", "", append(slices.Clone(base), "PORT=http"), "port"},
