@@ -36,8 +36,8 @@ func hashToken(raw string) tokenHash { return tokenHash(maphash.String(hashSeed,
 type verified struct {
 	token   string
 	claims  domain.Claims
-	exp     float64
-	nbf     *float64
+	exp     float64  // whole seconds, as the library reads it (libraryDate)
+	nbf     *float64 // likewise; nil when the token has none
 	kid     string
 	key     *rsa.PublicKey
 	version uint64 // of the key set key came from
