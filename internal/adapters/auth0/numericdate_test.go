@@ -50,16 +50,7 @@ func TestVerifierCacheFractionalDates(t *testing.T) {
 	for _, size := range []int{0, -1} { // default cache, and no cache
 		for _, tc := range tests {
 			t.Run(fmt.Sprintf("%s, CacheSize %d", tc.name, size), func(t *testing.T) {
-				finder := &vtStaticKeys{}
-				finder.set(vtKid, &keys.main.PublicKey, nil)
-				cfg := vtBaseConfig()
-				cfg.CacheSize = size
-				// Built outside the bubble: the cache's goroutines live
-				// as long as the verifier.
-				v, err := vtNew(cfg, finder)
-				if err != nil {
-					t.Fatal(err)
-				}
+				v := vtClockVerifier(t, &keys.main.PublicKey, size)
 				synctest.Test(t, func(t *testing.T) {
 					now := float64(time.Now().UnixNano()) / 1e9
 					tok := vtToken(nil, tc.claims(now))
