@@ -36,8 +36,8 @@ func hashToken(raw string) tokenHash { return tokenHash(maphash.String(hashSeed,
 type verified struct {
 	token   string
 	claims  domain.Claims
-	exp     float64
-	nbf     *float64
+	exp     float64  // whole seconds, as the library reads it (libraryDate)
+	nbf     *float64 // likewise; nil when the token has none
 	kid     string
 	key     *rsa.PublicKey
 	version uint64 // of the key set key came from
@@ -65,9 +65,7 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 			// Bounded in bytes, not entries: size entries of about 1 KiB.
 			// Large RBAC tokens then mean fewer entries, not more memory.
 			MaximumWeight: uint64(size) * entryBudget,
-			Weigher: func(_ tokenHash, e *verified) uint32 {
-				return uint32(min(len(e.token)+entryOverhead, 1<<30))
-			},
+			Weigher:       func(_ tokenHash, e *verified) uint32 { return e.weight() },
 			// An entry lives until its token expires (plus the leeway);
 			// hits re-check the time claims anyway.
 			ExpiryCalculator: otter.ExpiryCreatingFunc(func(e otter.Entry[tokenHash, *verified]) time.Duration {
@@ -87,8 +85,21 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 // Memory accounting of the verified-token cache.
 const (
 	entryBudget   = 1024 // bytes per configured entry
-	entryOverhead = 256  // claims, key pointer and bookkeeping beside the token
+	entryOverhead = 256  // the entry, key pointer and cache bookkeeping beside the token and claims
+	scopeOverhead = 24   // a scope's string header in the slice, and its allocation's rounding
 )
+
+// weight is about the bytes e holds, in the cache's unit: the token, the
+// subject and every scope. Scopes count apart from the token: an RBAC
+// token's permissions are one JSON string each, so a few base64 bytes in
+// the token become a 16-byte header and an allocation in memory.
+func (e *verified) weight() uint32 {
+	n := len(e.token) + entryOverhead + len(e.claims.Subject)
+	for _, s := range e.claims.Scopes {
+		n += scopeOverhead + len(s)
+	}
+	return uint32(min(n, 1<<30))
+}
 
 // rejected is a token refused for good, and why. It keeps a SHA-256 of the
 // token, not the token: anyone can forge 16 KiB tokens with a bad

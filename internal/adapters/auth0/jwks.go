@@ -21,6 +21,7 @@ const (
 	jwkDropMissingKid       = "missing_kid"
 	jwkDropKty              = "kty_not_rsa"
 	jwkDropUse              = "use_not_sig"
+	jwkDropKeyOps           = "key_ops_not_verify"
 	jwkDropAlg              = "alg_not_rs256"
 	jwkDropBadModulus       = "bad_modulus"
 	jwkDropWeakModulus      = "modulus_too_short"
@@ -133,6 +134,10 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 			return kid, nil, jwkDropUse
 		}
 	}
+	// key_ops restricts a key as use does (RFC 7517 §4.3); go-jose ignores it.
+	if raw, present := obj["key_ops"]; present && !jwkKeyOpsVerify(raw) {
+		return kid, nil, jwkDropKeyOps
+	}
 	if raw, present := obj["alg"]; present {
 		if alg, ok := jwkJSONString(raw); !ok || alg != "RS256" {
 			return kid, nil, jwkDropAlg
@@ -175,6 +180,16 @@ func jwkBase64Field(raw json.RawMessage) ([]byte, bool) {
 	}
 	b, err := jwkBase64.DecodeString(s)
 	return b, err == nil && len(b) > 0
+}
+
+// jwkKeyOpsVerify reports whether raw is a key_ops array of strings that
+// allows "verify".
+func jwkKeyOpsVerify(raw json.RawMessage) bool {
+	var ops []string
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' || json.Unmarshal(raw, &ops) != nil {
+		return false
+	}
+	return slices.Contains(ops, "verify")
 }
 
 // jwkJSONString decodes raw if it is a JSON string.

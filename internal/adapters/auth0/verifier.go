@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -266,7 +267,11 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 			break
 		}
 	}
-	e := &verified{exp: *t.claims.Exp, nbf: t.claims.Nbf, kid: kid, key: key, version: version}
+	e := &verified{exp: libraryDate(*t.claims.Exp), kid: kid, key: key, version: version}
+	if t.claims.Nbf != nil {
+		nbf := libraryDate(*t.claims.Nbf)
+		e.nbf = &nbf
+	}
 	if err != nil {
 		return domain.Claims{}, e, libraryError(err)
 	}
@@ -301,7 +306,13 @@ func (v *Verifier) keyError(err error) error {
 	return err
 }
 
-// checkTimes re-checks exp and nbf, with the leeway, for a cached token.
+// libraryDate is a NumericDate as go-jose reads it, whole seconds truncated
+// toward zero: a cache hit must judge exp and nbf as the library did, or
+// one token gets 200 and 401 in turn within a second.
+func libraryDate(d float64) float64 { return math.Trunc(d) }
+
+// checkTimes re-checks exp and nbf, with the leeway, for a cached token,
+// as the library does (strictly before nbf, strictly after exp).
 func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
 	t := float64(now.UnixNano()) / 1e9
 	switch {

@@ -1159,16 +1159,7 @@ func vtVerify(t *testing.T, v *auth0.Verifier, tok string) (domain.Claims, ports
 // the caller's copy of the claims.
 func TestVerifierCache(t *testing.T) {
 	keys := vtKeys()
-	newVerifier := func(t *testing.T, finder *vtStaticKeys, cacheSize int) *auth0.Verifier {
-		t.Helper()
-		cfg := vtBaseConfig()
-		cfg.CacheSize = cacheSize
-		v, err := vtNew(cfg, finder)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	newVerifier := vtCachingVerifier
 	mainPub, otherPub := &keys.main.PublicKey, &keys.other.PublicKey
 	wantOK := vtClaimsWant("read:messages", "write:messages")
 
@@ -1313,6 +1304,29 @@ func TestVerifierCache(t *testing.T) {
 	}
 }
 
+// vtCachingVerifier is a verifier of the base config with keys from finder
+// and the given cache size.
+func vtCachingVerifier(t *testing.T, finder *vtStaticKeys, cacheSize int) *auth0.Verifier {
+	t.Helper()
+	cfg := vtBaseConfig()
+	cfg.CacheSize = cacheSize
+	v, err := vtNew(cfg, finder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// vtClockVerifier is a verifier for a synctest bubble, with key under vtKid
+// and the given cache size. It is built outside the bubble: the cache's
+// own goroutines live as long as the verifier.
+func vtClockVerifier(t *testing.T, key *rsa.PublicKey, cacheSize int) *auth0.Verifier {
+	t.Helper()
+	finder := &vtStaticKeys{}
+	finder.set(vtKid, key, nil)
+	return vtCachingVerifier(t, finder, cacheSize)
+}
+
 // Time moves on for a cached token: it expires, and a not-yet-valid token
 // becomes valid. The library reads the time itself, so the test runs in a
 // synctest bubble, where time moves only when every goroutine waits.
@@ -1321,16 +1335,7 @@ func TestVerifierCacheTime(t *testing.T) {
 	for _, size := range []int{0, -1} {
 		t.Run(fmt.Sprintf("CacheSize %d", size), func(t *testing.T) {
 			t.Parallel()
-			finder := &vtStaticKeys{}
-			finder.set(vtKid, &keys.main.PublicKey, nil)
-			cfg := vtBaseConfig()
-			cfg.CacheSize = size
-			// Built outside the bubble: the cache's own goroutines live
-			// as long as the verifier.
-			v, err := vtNew(cfg, finder)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := vtClockVerifier(t, &keys.main.PublicKey, size)
 			synctest.Test(t, func(t *testing.T) {
 				const margin = 2.0 // seconds
 				now := float64(time.Now().UnixNano()) / 1e9

@@ -1,0 +1,5 @@
+//go:build !race
+
+package auth0
+
+const raceHeapSlack = 1.0
