@@ -232,6 +232,9 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
+	if h, ok := strings.CutPrefix(c.HTTP.Host, "["); ok { // [::1] as in a URL: the listener adds its own brackets
+		c.HTTP.Host = strings.TrimSuffix(h, "]")
+	}
 	var tracingErr error
 	c.Tracing, tracingErr = tracing.ConfigFromEnv(func(name string) string {
 		for _, kv := range environ {

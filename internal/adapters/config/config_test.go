@@ -49,6 +49,9 @@ func TestLoad(t *testing.T) {
 				want(t, "audiences", strings.Join(c.Auth0.Audiences, "|"), "https://a.example.com|https://b.example.com")
 				want(t, "permissions", c.Auth0.Permissions, true)
 			}},
+		{name: "IPv6 host in brackets", environ: append(slices.Clone(base), "HOST=[::1]"), check: func(t *testing.T, c config.Config) {
+			want(t, "http host", c.HTTP.Host, "::1")
+		}},
 		{name: "domain with scheme and slash", environ: []string{"AUTH0_DOMAIN=https://Example.eu.auth0.com/", "AUTH0_AUDIENCE=x"},
 			check: func(t *testing.T, c config.Config) {
 				want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
@@ -334,6 +337,11 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"API and admin on one port, both wildcard", false, []string{"PORT=9090", "ADMIN_ADDR=:9090"}, "are the same port"},
 		{"API and admin on one port, other hosts", false, []string{"PORT=9090", "HOST=10.0.0.1"}, ""},
 		{"both on port 0", false, []string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0"}, ""},
+		{"host with a port", false, []string{"HOST=0.0.0.0:3010"}, "HOST (http.host, from the environment) \"0.0.0.0:3010\" is not a host name or IP address (the port is PORT's)"},
+		{"host with a space", false, []string{"HOST=a b"}, "HOST (http.host, from the environment)"},
+		{"host IPv6 in brackets", false, []string{"HOST=[::1]"}, ""},
+		{"host IPv6", false, []string{"HOST=::"}, ""},
+		{"host a name", false, []string{"HOST=api.internal"}, ""},
 		{"dev tenant on the API's port", true, []string{"DEV_TENANT_ADDR=127.0.0.1:3010"}, "PORT (http.port) 3010 and DEV_TENANT_ADDR (dev_tenant.addr, from the environment) 127.0.0.1:3010 are the same port"},
 		{"SPA on the admin port", true, []string{"DEV_TENANT_SPA_ADDR=localhost:9090"}, "ADMIN_ADDR (admin.addr) 127.0.0.1:9090 and DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) localhost:9090 are the same port"},
 	}

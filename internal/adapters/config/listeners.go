@@ -23,6 +23,9 @@ type listener struct {
 // of them, or (the dev tenant on the API's port) serve the wrong thing.
 func (c *Config) checkListeners() []error {
 	var errs []error
+	if h := c.HTTP.Host; net.ParseIP(h) == nil && strings.ContainsAny(h, " :/[]@?#%") {
+		errs = append(errs, fmt.Errorf("HOST (http.host) %q is not a host name or IP address (the port is PORT's)", h))
+	}
 	ls := []listener{{name: "PORT", key: "http.port", host: c.HTTP.Host, port: c.HTTP.Port, shown: strconv.Itoa(c.HTTP.Port)}}
 	addrs := []struct{ name, key, addr string }{{"ADMIN_ADDR", "admin.addr", c.Admin.Addr}}
 	if c.Dev {
