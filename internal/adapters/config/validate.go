@@ -1,0 +1,129 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/httpapi"
+)
+
+func (c *Config) validate() error {
+	var errs []error
+	errs = append(errs, c.checkTenant()...)
+	if len(c.Auth0.Audiences) == 0 {
+		errs = append(errs, c.unset("AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
+	}
+	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
+	}
+	// zap also knows dpanic, panic and fatal: levels that would hide every error.
+	if l, err := zapcore.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" || l > zapcore.ErrorLevel {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL (log.level) %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	if c.Log.Format != "json" && c.Log.Format != "console" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT (log.format) %q is not json or console", c.Log.Format))
+	}
+	for _, s := range []struct {
+		name string
+		v    int64
+	}{
+		{"HTTP_READ_HEADER_TIMEOUT", int64(c.HTTP.ReadHeaderTimeout)}, {"HTTP_READ_TIMEOUT", int64(c.HTTP.ReadTimeout)},
+		{"HTTP_WRITE_TIMEOUT", int64(c.HTTP.WriteTimeout)}, {"HTTP_IDLE_TIMEOUT", int64(c.HTTP.IdleTimeout)},
+		{"HTTP_SHUTDOWN_TIMEOUT", int64(c.HTTP.ShutdownTimeout)}, {"HTTP_MAX_HEADER_BYTES", int64(c.HTTP.MaxHeaderBytes)},
+		{"JWKS_FETCH_TIMEOUT", int64(c.Keys.FetchTimeout)}, {"JWKS_MAX_BODY_BYTES", c.Keys.MaxBodyBytes},
+		{"JWKS_REFRESH_INTERVAL", int64(c.Keys.RefreshInterval)}, {"JWKS_UNKNOWN_KEY_COOLDOWN", int64(c.Keys.UnknownKeyCooldown)},
+		{"JWKS_MAX_STALE_AGE", int64(c.Keys.MaxStaleAge)}, {"JWKS_RETRY_INTERVAL", int64(c.Keys.RetryInterval)},
+		{"AUTH0_MAX_TOKEN_BYTES", int64(c.Auth0.MaxTokenBytes)},
+	} {
+		if s.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s (%s) must be positive", s.name, Env[s.name]))
+		}
+	}
+	for _, o := range c.HTTP.Handler.CORS.AllowedOrigins {
+		if u, err := url.Parse(o); o == "*" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
+		}
+	}
+	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
+	}
+	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
+		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))
+	}
+	if c.HTTP.DrainDelay < 0 {
+		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
+	}
+	if c.HTTP.Handler.RetryAfterSeconds < 1 {
+		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
+	}
+	if c.HTTP.Handler.CORS.MaxAgeSeconds < 0 {
+		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
+	}
+	errs = append(errs, c.checkListeners()...)
+	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
+		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
+	}
+	if c.Keys.MinRefreshInterval < time.Second || c.Keys.MinRefreshInterval > c.Keys.MaxRefreshInterval {
+		errs = append(errs, fmt.Errorf("JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) %s must be at least 1s and at most JWKS_MAX_REFRESH_INTERVAL (%s)",
+			c.Keys.MinRefreshInterval, c.Keys.MaxRefreshInterval))
+	}
+	// Limits that would let the server cut a request off before our handler answers it.
+	if c.HTTP.MaxHeaderBytes > 0 && c.Auth0.MaxTokenBytes > c.HTTP.MaxHeaderBytes {
+		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is above HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d: longer tokens would get the server's bare 431, not a 401 saying why; raise the header cap or lower the token limit",
+			c.Auth0.MaxTokenBytes, c.HTTP.MaxHeaderBytes))
+	}
+	if c.HTTP.WriteTimeout > 0 && c.Keys.FetchTimeout >= c.HTTP.WriteTimeout {
+		errs = append(errs, fmt.Errorf("JWKS_FETCH_TIMEOUT (keys.fetch_timeout) %s is not below HTTP_WRITE_TIMEOUT (http.write_timeout) %s: a request waiting for the tenant's keys would be cut off with no answer",
+			c.Keys.FetchTimeout, c.HTTP.WriteTimeout))
+	}
+	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
+	}
+	return errors.Join(errs...)
+}
+
+// checkTenant builds c.Tenant, the one check of the domain, the loopback
+// rule and the leeway, and words its faults by the setting at fault.
+func (c *Config) checkTenant() []error {
+	leeway := fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway)
+	var errs []error
+	if c.Auth0.Leeway == 0 {
+		// NewTenant reads 0 as its default; a setting of 0s is a mistake.
+		errs = append(errs, leeway)
+	}
+	t, err := auth0.NewTenant(c.Auth0.Domain, c.Auth0.AllowInsecureLoopback, c.Auth0.Leeway)
+	if err == nil {
+		c.Tenant = t
+		return errs
+	}
+	faults := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		faults = j.Unwrap()
+	}
+	for _, e := range faults {
+		switch {
+		case errors.Is(e, auth0.ErrNoDomain):
+			errs = append(errs, c.unset("AUTH0_DOMAIN", "your Auth0 tenant domain (e.g. example.eu.auth0.com)"))
+		case errors.Is(e, auth0.ErrLeeway):
+			errs = append(errs, leeway)
+		default:
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+// unset is the error for a required setting left empty, naming an empty
+// environment variable as the cause: it overrides a file's value, which the
+// operator may be looking at.
+func (c *Config) unset(name, what string) error {
+	if c.emptyEnv[name] {
+		return fmt.Errorf("%s is set but empty in the environment, which overrides the defaults and the -config file: unset it, or set it to %s", name, what)
+	}
+	return fmt.Errorf("%s is not set: set it to %s, or run with -dev", name, what)
+}
