@@ -290,7 +290,9 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		c.effective["auth0.domain"] = c.Auth0.Domain
 		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}
-	return c, c.validate()
+	// validate sets c.Tenant: call it before c is read for the return.
+	err = c.validate()
+	return c, err
 }
 
 var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)*)'`)

@@ -52,7 +52,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, nil
 	}
 	var c Config
-	switch exporter := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exporter {
+	switch exporter := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER"))); exporter {
 	case "none":
 		return Config{}, nil
 	case "otlp":
@@ -65,9 +65,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if !c.Export {
 		return c, nil
 	}
-	protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
 	if protocol == "" {
-		protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
 	if protocol != "" && protocol != "http/protobuf" {
 		return Config{}, fmt.Errorf("OTLP protocol %q is not supported: use http/protobuf (the default)", protocol)

@@ -38,6 +38,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces protocol wins", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, true, ""},
 		{"console refused", map[string]string{"OTEL_TRACES_EXPORTER": "console"}, false, "OTEL_TRACES_EXPORTER"},
 		{"zipkin refused", map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, false, "OTEL_TRACES_EXPORTER"},
+		// The spec's enum values are case-insensitive; the SDK trims them.
+		{"exporter in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "OTLP"}, true, ""},
+		{"exporter none in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "None", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, false, ""},
+		{"protocol with spaces", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": " http/protobuf "}, true, ""},
 		// The SDK logs each of these in plain text outside the JSON logs,
 		// value included, and falls back to a default: a malformed endpoint
 		// sends spans to https://localhost:4318, a malformed sampler
