@@ -326,6 +326,8 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"retry-after negative", false, []string{"HTTP_RETRY_AFTER_SECONDS=-5"}, "HTTP_RETRY_AFTER_SECONDS"},
 		{"CORS max age negative", false, []string{"CORS_MAX_AGE_SECONDS=-1"}, "CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds, from the environment) -1 must not be negative"},
 		{"CORS max age zero", false, []string{"CORS_MAX_AGE_SECONDS=0"}, ""},
+		{"header cap of 2 TB", false, []string{"HTTP_MAX_HEADER_BYTES=2147483648000"}, "HTTP_MAX_HEADER_BYTES (http.max_header_bytes, from the environment) 2147483648000 is above 1048576"},
+		{"header cap of 1 MiB", false, []string{"HTTP_MAX_HEADER_BYTES=1048576"}, ""},
 		{"level fatal hides errors", false, []string{"LOG_LEVEL=fatal"}, "LOG_LEVEL (log.level, from the environment) \"fatal\" is not one of debug, info, warn, error"},
 		{"level dpanic", false, []string{"LOG_LEVEL=dpanic"}, "LOG_LEVEL"},
 		{"level empty", false, []string{"LOG_LEVEL="}, "LOG_LEVEL"},

@@ -12,6 +12,12 @@ import (
 	"github.com/example/messages-api/internal/adapters/httpapi"
 )
 
+// maxHeaderBytes bounds HTTP_MAX_HEADER_BYTES: what one connection can make
+// the server buffer is a client's choice up to it.
+const maxHeaderBytes = 1 << 20
+
+// validate checks every setting, alone and against the others, and names
+// each fault by its setting.
 func (c *Config) validate() error {
 	var errs []error
 	errs = append(errs, c.checkTenant()...)
@@ -57,6 +63,10 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
+	}
+	if c.HTTP.MaxHeaderBytes > maxHeaderBytes {
+		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",
+			c.HTTP.MaxHeaderBytes, maxHeaderBytes))
 	}
 	if c.HTTP.Handler.RetryAfterSeconds < 1 {
 		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
