@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,7 +21,9 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/admin"
 	"github.com/example/messages-api/internal/adapters/authtest"
@@ -46,6 +49,30 @@ func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, st
 	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
 	app.RequireStart()
 	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
+}
+
+// TestUnknownVariableIsLogged: a mistyped setting in the environment is a
+// warning at startup naming it and the setting it resembles, never its value.
+func TestUnknownVariableIsLogged(t *testing.T) {
+	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAYS=10s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.WarnLevel)
+	app := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(testVerifier())))
+	app.RequireStart()
+	app.RequireStop()
+	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
+	if len(lines) != 1 {
+		t.Fatalf("got %d warnings, want 1 (logs: %v)", len(lines), logs.All())
+	}
+	got := lines[0].ContextMap()
+	if got["variable"] != "HTTP_DRAIN_DELAYS" || got["did_you_mean"] != "HTTP_DRAIN_DELAY" || lines[0].LoggerName != "config" {
+		t.Errorf("got %v from %q, want variable HTTP_DRAIN_DELAYS, did_you_mean HTTP_DRAIN_DELAY, from config", got, lines[0].LoggerName)
+	}
+	if strings.Contains(fmt.Sprint(got), "10s") {
+		t.Errorf("got the value in %v, want the name only", got)
+	}
 }
 
 func testVerifier() *authtest.Verifier {

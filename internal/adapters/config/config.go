@@ -44,7 +44,12 @@ type Config struct {
 
 	effective map[string]any  // every setting by name, for the startup log
 	emptyEnv  map[string]bool // variables set to "" (or only commas and spaces) in the environment
+	unknown   []UnknownVariable
 }
+
+// UnknownEnv lists the environment's variables that look like settings
+// but are none, for a warning at startup.
+func (c Config) UnknownEnv() []UnknownVariable { return c.unknown }
 
 // Effective returns every setting by its name (e.g. "keys.fetch_timeout")
 // with its effective value, secrets left out: the dev tenant's clients
@@ -230,6 +235,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
 	}
 	c.Dev = dev
+	c.unknown = unknownEnv(environ)
 	if h, ok := strings.CutPrefix(c.HTTP.Host, "["); ok { // [::1] as in a URL: the listener adds its own brackets
 		c.HTTP.Host = strings.TrimSuffix(h, "]")
 	}

@@ -360,3 +360,18 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownEnvironment: a variable named like the service's settings that
+// is none of them (a typo that would silently leave the default) is
+// reported with the closest one; other tools' variables are not.
+func TestUnknownEnvironment(t *testing.T) {
+	c, err := config.Load(false, "", append(slices.Clone(base), "HTTP_DRAIN_DELAYS=10s", "JWKS_FETCH_TIMOUT=2s", "LOG_FILE=/var/log/x",
+		"AUTH0_CLIENT_ID=id", "AUTH0_CLIENT_SECRET=secret", "HTTP_PROXY=http://proxy:3128", "HTTPS_PROXY=http://proxy:3128", "PATH=/bin", "HOSTNAME=pod-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(c.UnknownEnv())
+	if want := "[{HTTP_DRAIN_DELAYS HTTP_DRAIN_DELAY} {JWKS_FETCH_TIMOUT JWKS_FETCH_TIMEOUT} {LOG_FILE }]"; got != want {
+		t.Errorf("got unknown variables %s, want %s", got, want)
+	}
+}

@@ -95,3 +95,38 @@ func attribute(err error, src map[string]string) error {
 	})
 	return errors.New(msg)
 }
+
+// UnknownVariable is an environment variable named like the service's
+// settings that is none of them.
+type UnknownVariable struct {
+	Name       string
+	DidYouMean string // the closest setting's variable, or ""
+}
+
+// settingPrefixes are the prefixes of the variables in Env; notSettings are
+// variables with those prefixes that belong to other programs (cmd/messages,
+// Go's proxy settings) or are read outside Env.
+var (
+	settingPrefixes = []string{"AUTH0_", "JWKS_", "HTTP_", "CORS_", "LOG_", "ADMIN_", "DEV_TENANT_"}
+	notSettings     = []string{"AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "HTTP_PROXY", "DEV_TENANT_FD"}
+)
+
+// unknownEnv lists the variables of environ that look like settings but
+// are not (HTTP_DRAIN_DELAYS): each would silently leave its setting at
+// the default. Values are never kept.
+func unknownEnv(environ []string) []UnknownVariable {
+	names := make([]string, 0, len(Env))
+	for name := range Env {
+		names = append(names, name)
+	}
+	var out []UnknownVariable
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ok := Env[name]; ok || slices.Contains(notSettings, name) ||
+			!slices.ContainsFunc(settingPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			continue
+		}
+		out = append(out, UnknownVariable{Name: name, DidYouMean: closest(name, names)})
+	}
+	return out
+}
