@@ -44,6 +44,7 @@ type Config struct {
 
 	effective map[string]any  // every setting by name, for the startup log
 	emptyEnv  map[string]bool // variables set to "" (or only commas and spaces) in the environment
+	quotedEnv []string        // variables whose value (or a list entry) is wrapped in quotes
 	unknown   []UnknownVariable
 }
 
@@ -210,12 +211,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	}
 
 	var c Config
-	c.emptyEnv = map[string]bool{}
-	for _, kv := range environ {
-		if name, v, _ := strings.Cut(kv, "="); Env[name] != "" && len(splitList(v)) == 0 {
-			c.emptyEnv[name] = true
-		}
-	}
+	c.emptyEnv, c.quotedEnv = envShapes(environ)
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		TagName: "koanf", // `koanf:"-"` fields (issuer, insecure loopback) are never set from outside
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(

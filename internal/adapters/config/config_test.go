@@ -96,6 +96,11 @@ func TestLoadRefuses(t *testing.T) {
 		// on the host: the empty value overrides the file's.
 		{"domain empty in the environment over a file", "auth0:\n  domain: a.auth0.com\n", []string{"AUTH0_DOMAIN=", "AUTH0_AUDIENCE=x"},
 			"AUTH0_DOMAIN is set but empty in the environment, which overrides the defaults and the -config file: unset it, or set it to your Auth0 tenant domain"},
+		// docker run --env-file keeps quotes: the audience would never match a token.
+		{"audience in quotes", "", []string{"AUTH0_DOMAIN=a.auth0.com", `AUTH0_AUDIENCE="https://api.example.com"`},
+			"AUTH0_AUDIENCE (auth0.audiences, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"one of the audiences in quotes", "", []string{"AUTH0_DOMAIN=a.auth0.com", `AUTH0_AUDIENCE=https://a.example.com, 'https://b.example.com'`}, "AUTH0_AUDIENCE"},
+		{"domain in quotes", "", []string{`AUTH0_DOMAIN='a.auth0.com'`, "AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN (auth0.domain, from the environment) is wrapped in quotes"},
 		{"audience empty in the environment over a file", "auth0:\n  audiences: [x]\n", []string{"AUTH0_DOMAIN=a.auth0.com", "AUTH0_AUDIENCE= , "},
 			"AUTH0_AUDIENCE is set but empty in the environment"},
 		{"http domain", "", []string{"AUTH0_DOMAIN=http://a.auth0.com", "AUTH0_AUDIENCE=x"}, "must use https"},

@@ -130,3 +130,29 @@ func unknownEnv(environ []string) []UnknownVariable {
 	}
 	return out
 }
+
+// envShapes finds the settings' variables that environ sets to nothing (""
+// or only commas and spaces) and those whose value, or an entry of a list,
+// is wrapped in quotes: docker's --env-file and some .env loaders keep
+// them, and an audience of "\"https://api\"" would never match a token.
+func envShapes(environ []string) (empty map[string]bool, quoted []string) {
+	empty = map[string]bool{}
+	for _, kv := range environ {
+		name, v, _ := strings.Cut(kv, "=")
+		if _, ok := Env[name]; !ok {
+			continue
+		}
+		entries := splitList(v)
+		if len(entries) == 0 {
+			empty[name] = true
+		}
+		if slices.ContainsFunc(append(entries, strings.TrimSpace(v)), wrappedInQuotes) {
+			quoted = append(quoted, name)
+		}
+	}
+	return empty, quoted
+}
+
+func wrappedInQuotes(s string) bool {
+	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
+}

@@ -20,6 +20,9 @@ const maxHeaderBytes = 1 << 20
 // each fault by its setting.
 func (c *Config) validate() error {
 	var errs []error
+	for _, name := range c.quotedEnv {
+		errs = append(errs, fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name]))
+	}
 	errs = append(errs, c.checkTenant()...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, c.unset("AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
