@@ -30,8 +30,9 @@ import (
 )
 
 // Run loads the config from args and environ, then runs the app until
-// SIGINT or SIGTERM. It returns the process exit code: 2 for a bad config,
-// 1 for a failed start (one line on stderr saying why).
+// SIGINT or SIGTERM. It returns the process exit code: 0 after a clean stop
+// or -h, 2 for a bad config, 1 for a failed start (one line on stderr
+// saying why) or a stop that failed or was cut short by a second signal.
 func Run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
 	if help := config.Help(""); errors.As(err, &help) {
@@ -74,24 +75,29 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	// Fx keeps catching SIGINT and SIGTERM while it stops, so a second one
 	// would be swallowed until a long drain ends: this one cuts the stop short.
-	signals := make(chan os.Signal, 2)
+	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
 	sig := <-app.Wait()
-	select {
-	case <-signals: // the signal Wait reported
-	default:
-	}
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancelStop()
 	var cutShort atomic.Bool
 	go func() {
-		select {
-		case <-signals:
-			cutShort.Store(true)
-			log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
-			cancelStop()
-		case <-stopCtx.Done():
+		// Every signal reaches both Fx and signals, in no set order: the
+		// first one here is the one Wait reported, the second cuts short.
+		for n := 1; ; n++ {
+			select {
+			case <-signals:
+				if n < 2 {
+					continue
+				}
+				cutShort.Store(true)
+				log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
+				cancelStop()
+				return
+			case <-stopCtx.Done():
+				return
+			}
 		}
 	}()
 	if err := app.Stop(stopCtx); err != nil {
