@@ -203,7 +203,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
 				return key, splitList(value)
 			}
-			return key, strings.TrimSpace(value)
+			return key, typedLike(k.Get(key), strings.TrimSpace(value))
 		},
 	}), nil)
 	if err != nil {

@@ -193,6 +193,22 @@ func writeFile(t *testing.T, content string) string {
 	return p
 }
 
+// TestEffectiveKeepsTypes: the startup line's config holds a setting from
+// the environment with the type of its default (a number stays a number),
+// so a log pipeline never sees one field as a number here and a string there.
+func TestEffectiveKeepsTypes(t *testing.T) {
+	c, err := config.Load(false, "", append(slices.Clone(base), "PORT=8080", "AUTH0_PERMISSIONS=true", "JWKS_FETCH_TIMEOUT=2s", "HTTP_REALM=api"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff := c.Effective()
+	for key, want := range map[string]any{"http.port": 8080, "auth0.permissions": true, "keys.fetch_timeout": "2s", "http.handler.realm": "api"} {
+		if got := eff[key]; got != want {
+			t.Errorf("got %s %#v, want %#v", key, got, want)
+		}
+	}
+}
+
 func TestEffectiveHasNoSecrets(t *testing.T) {
 	c, err := config.Load(true, "", nil)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,4 +58,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// typedLike parses an environment value as the type of the setting's
+// default (an int or a bool), so the effective config logged at startup
+// keeps one type per setting. A value that does not parse stays a string,
+// for the decoder to refuse with the setting's name.
+func typedLike(def any, v string) any {
+	switch def.(type) {
+	case int:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	case bool:
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return v
 }
