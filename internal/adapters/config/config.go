@@ -248,6 +248,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		return Config{}, tracingErr
 	}
 	c.effective = k.All()
+	c.effective["http.host"] = c.HTTP.Host
 	c.effective["tracing.export"] = c.Tracing.Export
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
@@ -289,6 +290,8 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
 			}
 		}
+		c.effective["dev_tenant.addr"] = c.DevTenant.Addr
+		c.effective["http.handler.cors.allowed_origins"] = c.HTTP.Handler.CORS.AllowedOrigins
 		c.effective["auth0.domain"] = c.Auth0.Domain
 		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}

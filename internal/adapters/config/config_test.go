@@ -202,6 +202,17 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eff := c.Effective()
+	dev, err := config.Load(true, "", []string{"HOST=[::1]", "DEV_TENANT_ADDR=localhost:4011"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What dev mode and the loader adjust is logged as used.
+	for key, want := range map[string]string{"http.handler.cors.allowed_origins": "[http://localhost:3000 http://127.0.0.1:3000]",
+		"http.host": "::1", "dev_tenant.addr": "127.0.0.1:4011"} {
+		if got := fmt.Sprint(dev.Effective()[key]); got != want {
+			t.Errorf("dev mode: got %s %s, want %s", key, got, want)
+		}
+	}
 	for key, want := range map[string]any{"http.port": 8080, "auth0.permissions": true, "keys.fetch_timeout": "2s", "http.handler.realm": "api"} {
 		if got := eff[key]; got != want {
 			t.Errorf("got %s %#v, want %#v", key, got, want)
