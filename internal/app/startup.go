@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/example/messages-api/internal/adapters/config"
@@ -18,11 +19,14 @@ func startError(err error, cfg config.Config) string {
 	if !errors.As(err, &op) || op.Op != "listen" || op.Addr == nil {
 		return "api: start failed: " + err.Error()
 	}
-	name, key := listenSetting(op.Addr, cfg)
+	name, key, hostName := listenSetting(op.Addr, cfg)
 	hint := op.Err.Error()
-	if errors.Is(err, syscall.EADDRINUSE) {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
 		hint = "address already in use; is another instance running? set " + name + " to a free one"
-	} else if name != "" {
+	case errors.Is(err, syscall.EADDRNOTAVAIL) && hostName != "":
+		hint += "; no interface of this machine has that address: set " + hostName
+	case name != "":
 		hint += "; set " + name
 	}
 	if name == "" {
@@ -31,26 +35,45 @@ func startError(err error, cfg config.Config) string {
 	return fmt.Sprintf("api: cannot listen on %s for %s (%s): %s", op.Addr, name, key, hint)
 }
 
-// listenSetting names the setting that chose addr's port.
-func listenSetting(addr net.Addr, cfg config.Config) (name, key string) {
-	_, port, _ := net.SplitHostPort(addr.String())
-	portOf := func(hostport string) string {
-		_, p, _ := net.SplitHostPort(hostport)
-		return p
+// listenSetting names the setting that chose addr, and the one that holds
+// its host: by port and host, since several listeners may ask for port 0.
+func listenSetting(addr net.Addr, cfg config.Config) (name, key, hostName string) {
+	host, port, _ := net.SplitHostPort(addr.String())
+	ip := net.ParseIP(host)
+	type listener struct{ name, key, hostName, host, port string }
+	split := func(hostport string) (string, string) {
+		h, p, _ := net.SplitHostPort(hostport)
+		return h, p
 	}
-	switch port {
-	case strconv.Itoa(cfg.HTTP.Port):
-		return "PORT", "http.port"
-	case portOf(cfg.Admin.Addr):
-		return "ADMIN_ADDR", "admin.addr"
-	}
+	ls := []listener{{name: "PORT", key: "http.port", hostName: "HOST", host: cfg.HTTP.Host, port: strconv.Itoa(cfg.HTTP.Port)}}
+	adminHost, adminPort := split(cfg.Admin.Addr)
+	ls = append(ls, listener{"ADMIN_ADDR", "admin.addr", "ADMIN_ADDR", adminHost, adminPort})
 	if cfg.Dev {
-		switch port {
-		case portOf(cfg.DevTenant.Addr):
-			return "DEV_TENANT_ADDR", "dev_tenant.addr"
-		case portOf(cfg.DevTenant.SPAAddr):
-			return "DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr"
+		h, p := split(cfg.DevTenant.Addr)
+		ls = append(ls, listener{"DEV_TENANT_ADDR", "dev_tenant.addr", "DEV_TENANT_ADDR", h, p})
+		h, p = split(cfg.DevTenant.SPAAddr)
+		ls = append(ls, listener{"DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr", "DEV_TENANT_SPA_ADDR", h, p})
+	}
+	for _, l := range ls {
+		if l.port == port && hostMatches(l.host, ip) {
+			return l.name, l.key, l.hostName
 		}
 	}
-	return "", ""
+	return "", "", ""
+}
+
+// hostMatches reports whether a listener configured with host may have
+// asked for ip: a name other than localhost may resolve to anything.
+func hostMatches(host string, ip net.IP) bool {
+	switch {
+	case ip == nil:
+		return true
+	case host == "":
+		return ip.IsUnspecified()
+	case strings.EqualFold(host, "localhost"):
+		return ip.IsLoopback()
+	case net.ParseIP(host) != nil:
+		return net.ParseIP(host).Equal(ip)
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,6 +48,35 @@ func TestTakenPortStopsStartup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
 			if got := run(t, tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
+				t.Errorf("got exit code %d, want 1", got)
+			}
+			if got := strings.TrimSpace(stderr.String()); got != tt.want {
+				t.Errorf("got\n%s\nwant exactly one line:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestUnassignedAddressStopsStartup: an address no interface of the machine
+// has (192.0.2.1, TEST-NET-1) is named with the setting that chose it,
+// matched by host as well as port (both listeners are on port 0 here), and
+// the hint names the setting that holds the host.
+func TestUnassignedAddressStopsStartup(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    string
+	}{
+		{"API host", []string{"HOST=192.0.2.1"},
+			"api: cannot listen on 192.0.2.1:0 for PORT (http.port): bind: cannot assign requested address; no interface of this machine has that address: set HOST"},
+		{"admin host", []string{"ADMIN_ADDR=192.0.2.1:0"},
+			"api: cannot listen on 192.0.2.1:0 for ADMIN_ADDR (admin.addr): bind: cannot assign requested address; no interface of this machine has that address: set ADMIN_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			environ := append(append(slices.Clone(prodEnv), tt.environ...), "LOG_LEVEL=error")
+			if got := run(t, nil, environ, &stderr); got != 1 {
 				t.Errorf("got exit code %d, want 1", got)
 			}
 			if got := strings.TrimSpace(stderr.String()); got != tt.want {
