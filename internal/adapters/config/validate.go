@@ -94,6 +94,19 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("JWKS_FETCH_TIMEOUT (keys.fetch_timeout) %s is not below HTTP_WRITE_TIMEOUT (http.write_timeout) %s: a request waiting for the tenant's keys would be cut off with no answer",
 			c.Keys.FetchTimeout, c.HTTP.WriteTimeout))
 	}
+	// The key source's pace against the tenant: each of these below its floor
+	// would have it fetch that often (Auth0 rate-limits its endpoints).
+	if k := c.Keys; k.RefreshInterval > 0 && (k.RefreshInterval < k.MinRefreshInterval || k.RefreshInterval > k.MaxRefreshInterval) {
+		errs = append(errs, fmt.Errorf("JWKS_REFRESH_INTERVAL (keys.refresh_interval) %s is outside JWKS_MIN_REFRESH_INTERVAL..JWKS_MAX_REFRESH_INTERVAL (%s..%s)",
+			k.RefreshInterval, k.MinRefreshInterval, k.MaxRefreshInterval))
+	}
+	if k := c.Keys; k.MaxStaleAge > 0 && k.MaxStaleAge < k.MinRefreshInterval {
+		errs = append(errs, fmt.Errorf("JWKS_MAX_STALE_AGE (keys.max_stale_age) %s is below JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) %s: the keys would be refetched that often",
+			k.MaxStaleAge, k.MinRefreshInterval))
+	}
+	if r := c.Keys.RetryInterval; r > 0 && r < time.Second {
+		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is below 1s: a tenant that is down would be retried at that pace", r))
+	}
 	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
 	}
