@@ -250,6 +250,9 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	c.effective = k.All()
 	c.effective["http.host"] = c.HTTP.Host
 	c.effective["tracing.export"] = c.Tracing.Export
+	if c.Tracing.Export {
+		c.effective["tracing.endpoint"] = c.Tracing.Endpoint
+	}
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -135,4 +136,32 @@ func checkSampler(sampler, arg string) error {
 		return nil
 	}
 	return fmt.Errorf("OTEL_TRACES_SAMPLER %q is not one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio", sampler)
+}
+
+// exportURL is the URL the OTLP/HTTP exporter posts spans to, resolved from
+// the variables as the exporter does: the per-signal endpoint as it is, or
+// the general one with /v1/traces appended, else https://localhost:4318;
+// the _INSECURE variables set the scheme last. checkExportEnv has vetted
+// the URLs.
+func exportURL(getenv func(string) string) string {
+	scheme, host, p := "https", "localhost:4318", "/v1/traces"
+	if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")); v != "" {
+		if u, err := url.Parse(v); err == nil {
+			scheme, host, p = u.Scheme, u.Host, path.Join(u.Path, "/v1/traces")
+		}
+	}
+	if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")); v != "" {
+		if u, err := url.Parse(v); err == nil {
+			scheme, host, p = u.Scheme, u.Host, u.Path
+			if p == "" {
+				p = "/"
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
+		if insecure, err := strconv.ParseBool(strings.TrimSpace(getenv(name))); err == nil {
+			scheme = map[bool]string{true: "http", false: "https"}[insecure]
+		}
+	}
+	return scheme + "://" + host + p
 }

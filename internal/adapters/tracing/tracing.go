@@ -29,6 +29,9 @@ const ServiceName = "messages-api"
 // OTEL_TRACES_SAMPLER, OTEL_BSP_* and OTEL_SERVICE_NAME.
 type Config struct {
 	Export bool // run the OTLP/HTTP exporter
+	// Endpoint is where the exporter sends spans, as it resolves the
+	// variables (scheme, host and path; never credentials), for the log.
+	Endpoint string
 	// FlushTimeout bounds the flush of queued spans at shutdown
 	// [DefaultFlushTimeout]: a collector that hangs must not take the stop
 	// timeout the other stop hooks need.
@@ -75,6 +78,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err := checkExportEnv(getenv); err != nil {
 		return Config{}, err
 	}
+	c.Endpoint = exportURL(getenv)
 	return c, nil
 }
 
@@ -110,7 +114,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
 		log.Warn("trace export failed", zap.Error(err))
 	}))
-	log.Info("exporting traces over OTLP/HTTP")
+	log.Info("exporting traces over OTLP/HTTP", zap.String("endpoint", cfg.Endpoint))
 	flush := cfg.FlushTimeout
 	if flush <= 0 {
 		flush = DefaultFlushTimeout

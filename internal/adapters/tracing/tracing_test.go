@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -208,4 +209,30 @@ func hangingCollector(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// TestEndpointShown: the startup log says where spans go, as the exporter
+// will resolve it from the variables, without credentials.
+func TestEndpointShown(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, "http://collector:4318/v1/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/otel/"}, "http://collector:4318/otel/v1/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:SECRET@collector:4318"}, "http://collector:4318/v1/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://b/traces"}, "https://b/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://b"}, "https://b/"},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, "https://localhost:4318/v1/traces"},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, "http://localhost:4318/v1/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c", "OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false"}, "https://c/v1/traces"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.env), func(t *testing.T) {
+			c, err := tracing.ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if err != nil || c.Endpoint != tt.want {
+				t.Errorf("got endpoint %q, error %v; want %q", c.Endpoint, err, tt.want)
+			}
+		})
+	}
 }
