@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
-	fileprovider "github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 
@@ -166,8 +166,12 @@ func (h Help) Error() string { return string(h) }
 func Load(dev bool, path string, environ []string) (Config, error) {
 	var file *koanf.Koanf
 	if path != "" {
+		b, err := readFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
 		file = koanf.New(".")
-		if err := file.Load(fileprovider.Provider(path), yaml.Parser()); err != nil {
+		if err := file.Load(rawbytes.Provider(b), yaml.Parser()); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %w", path, err)
 		}
 		if err := checkFileKeys(path, file); err != nil {
@@ -176,6 +180,29 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 	}
 	c, err := load(dev, file, environ)
 	return c, attribute(err, sources(path, file, environ))
+}
+
+// maxFileBytes bounds a config file: every setting with a comment fits in
+// a few KiB.
+const maxFileBytes = 1 << 20
+
+// readFile reads a config file of at most maxFileBytes. The bound is a
+// gate of ours: koanf reads whatever path it is given to the end, so
+// -config /dev/zero would fill memory before any error.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileBytes {
+		return nil, fmt.Errorf("larger than %d KiB: not a config file", maxFileBytes>>10)
+	}
+	return b, nil
 }
 
 func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {

@@ -415,3 +415,29 @@ func TestUnknownEnvironment(t *testing.T) {
 		t.Errorf("got unknown variables %s, want %s", got, want)
 	}
 }
+
+// TestLoadRefusesWhatIsNoConfigFile: a path that reads on forever, or a
+// file far larger than any config, is refused after 1 MiB, not read into
+// memory to the end.
+func TestLoadRefusesWhatIsNoConfigFile(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 1<<20)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, path, want string }{
+		{"a device that never ends", "/dev/zero", "not a config file"},
+		{"a file over 1 MiB", big, "not a config file"},
+		{"no such file", filepath.Join(t.TempDir(), "none.yaml"), "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := os.Stat(tt.path); tt.path == "/dev/zero" && err != nil {
+				t.Skip("no /dev/zero here")
+			}
+			_, err := config.Load(false, tt.path, []string{"AUTH0_DOMAIN=x.auth0.com", "AUTH0_AUDIENCE=https://api"})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("got %v, want an error naming %s and saying %q", err, tt.path, tt.want)
+			}
+		})
+	}
+}
