@@ -16,6 +16,10 @@ import (
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
 
+// maxCacheSize bounds AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE,
+// in entries.
+const maxCacheSize = 1_000_000
+
 // validate checks every setting, alone and against the others, and names
 // each fault by its setting.
 func (c *Config) validate() error {
@@ -63,6 +67,14 @@ func (c *Config) validate() error {
 	}
 	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
 		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))
+	}
+	// A few zeros too many would let the caches grow to gigabytes; the
+	// refusals are filled by whoever sends forged tokens.
+	if c.Auth0.CacheSize > maxCacheSize {
+		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size) %d is above %d (entries of 1 KiB: about 1 GiB)", c.Auth0.CacheSize, maxCacheSize))
+	}
+	if c.Auth0.RejectCacheSize > maxCacheSize {
+		errs = append(errs, fmt.Errorf("AUTH0_REJECT_CACHE_SIZE (auth0.reject_cache_size) %d is above %d (about 100 MiB of refused tokens' digests)", c.Auth0.RejectCacheSize, maxCacheSize))
 	}
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
