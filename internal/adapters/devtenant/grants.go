@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"sync"
 	"time"
 )
@@ -24,7 +25,15 @@ type authCode struct {
 	challenge   string // BASE64URL(SHA256(code_verifier)), RFC 7636 section 4.2
 	grant
 	expires time.Time
+
+	spent bool    // redeemed (or tried): kept to catch a reuse
+	fam   *family // the refresh tokens its redemption issued
 }
+
+// family is the refresh tokens of one code redemption: the first one and
+// every one rotated from it. Its tokens and the spent code point at it, so
+// a revoked family goes from memory with the last of them.
+type family struct{ revoked bool } // guarded by grants.mu
 
 // grant is what a user granted a client: it survives refreshes.
 type grant struct {
@@ -37,7 +46,7 @@ type grant struct {
 // refreshToken is one token of a rotation family.
 type refreshToken struct {
 	clientID string
-	family   string
+	family   *family
 	spent    bool
 	grant
 }
@@ -54,24 +63,22 @@ type session struct {
 // heap dump shows no usable token.
 type grants struct {
 	mu       sync.Mutex
-	codes    map[[32]byte]authCode
+	codes    map[[32]byte]*authCode
 	refresh  map[[32]byte]*refreshToken
-	revoked  map[string]bool // refresh-token families revoked after a reuse
 	sessions map[[32]byte]session
 	order    [][32]byte // insertion order, for the cap
 }
 
 func newGrants() *grants {
 	return &grants{
-		codes:    map[[32]byte]authCode{},
+		codes:    map[[32]byte]*authCode{},
 		refresh:  map[[32]byte]*refreshToken{},
-		revoked:  map[string]bool{},
 		sessions: map[[32]byte]session{},
 	}
 }
 
 // randomToken returns 32 random bytes, base64url: an unguessable code,
-// refresh token, session id or family id.
+// refresh token or session id.
 func randomToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
@@ -103,26 +110,50 @@ func put[V any](g *grants, m map[[32]byte]V, v V) string {
 	return tok
 }
 
-// issueCode stores c under a new code and returns the code.
-func (g *grants) issueCode(c authCode) string { return put(g, g.codes, c) }
-
-// takeCode removes and returns the code's grant: a code is single-use
-// (RFC 6749 section 4.1.2), even when its redemption then fails.
-func (g *grants) takeCode(code string) (authCode, bool) {
+// size is the number of entries held, for tests of the cap.
+func (g *grants) size() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	k := keyOf(code)
-	c, ok := g.codes[k]
-	delete(g.codes, k)
-	return c, ok
+	return len(g.codes) + len(g.refresh) + len(g.sessions)
 }
 
-// issueRefresh stores a new refresh token of family ("" starts a family).
-func (g *grants) issueRefresh(clientID, family string, gr grant) string {
-	if family == "" {
-		family = randomToken()
+// issueCode stores c under a new code and returns the code.
+func (g *grants) issueCode(c authCode) string { return put(g, g.codes, &c) }
+
+// codeOutcome says whether a code may be redeemed.
+type codeOutcome int
+
+const (
+	codeOK codeOutcome = iota
+	codeUnknown
+	codeReused // presented before: the refresh tokens it issued are now revoked
+)
+
+// takeCode spends the code and returns its grant and the family its
+// refresh tokens belong to. A code is single-use, even when its first
+// redemption failed; a second presentation revokes that family (RFC 6749
+// section 4.1.2: the code was stolen, so what it issued is revoked).
+func (g *grants) takeCode(code string) (authCode, *family, codeOutcome) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.codes[keyOf(code)]
+	switch {
+	case !ok:
+		return authCode{}, nil, codeUnknown
+	case c.spent:
+		c.fam.revoked = true
+		return *c, nil, codeReused // for the log: whose tokens were revoked
 	}
-	return put(g, g.refresh, &refreshToken{clientID: clientID, family: family, grant: gr})
+	c.spent, c.fam = true, &family{}
+	return *c, c.fam, codeOK
+}
+
+// issueRefresh stores a new refresh token of fam (nil starts a family).
+func (g *grants) issueRefresh(clientID string, fam *family, gr grant) string {
+	if fam == nil {
+		fam = &family{}
+	}
+	return put(g, g.refresh, &refreshToken{clientID: clientID, family: fam, grant: gr})
 }
 
 // refreshOutcome says why a refresh token was refused.
@@ -134,12 +165,15 @@ const (
 	refreshRevoked
 	refreshReused     // a spent token came back: its family is now revoked
 	refreshWrongOwner // issued to another client
+	refreshNoScope    // none of the requested scopes was granted: not spent
 )
 
 // spendRefresh marks tok spent and returns its record. Reusing a spent
 // token revokes its whole family, as Auth0's refresh token rotation does,
-// since one of the two users of that token is an attacker.
-func (g *grants) spendRefresh(tok, clientID string) (refreshToken, refreshOutcome) {
+// since one of the two users of that token is an attacker. A request
+// whose scopes (when any) are all outside the grant leaves tok unspent, so
+// the client can retry with a valid scope.
+func (g *grants) spendRefresh(tok, clientID string, requested []string) (refreshToken, refreshOutcome) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	rt, ok := g.refresh[keyOf(tok)]
@@ -148,11 +182,13 @@ func (g *grants) spendRefresh(tok, clientID string) (refreshToken, refreshOutcom
 		return refreshToken{}, refreshUnknown
 	case rt.clientID != clientID:
 		return refreshToken{}, refreshWrongOwner
-	case g.revoked[rt.family]:
+	case rt.family.revoked:
 		return refreshToken{}, refreshRevoked
 	case rt.spent:
-		g.revoked[rt.family] = true
+		rt.family.revoked = true
 		return *rt, refreshReused // for the log: whose family was revoked
+	case len(requested) > 0 && !slices.ContainsFunc(requested, func(s string) bool { return slices.Contains(rt.scope, s) }):
+		return refreshToken{}, refreshNoScope
 	}
 	rt.spent = true
 	return *rt, refreshOK

@@ -83,10 +83,13 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 	case !validVerifier(p.CodeVerifier):
 		return tokenResponse{}, denied(http.StatusBadRequest, "invalid_request", "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1)")
 	}
-	code, ok := t.grants.takeCode(p.Code)
+	code, fam, outcome := t.grants.takeCode(p.Code)
 	switch {
-	case !ok:
-		return tokenResponse{}, invalidGrant("Invalid authorization code: unknown or already used")
+	case outcome == codeUnknown:
+		return tokenResponse{}, invalidGrant("Invalid authorization code")
+	case outcome == codeReused:
+		t.log.Warn("authorization code reused: the refresh tokens it issued are revoked", zap.String("client_id", c.id), zap.String("sub", code.user.sub))
+		return tokenResponse{}, invalidGrant("Invalid authorization code: it was already used, so the tokens it issued are revoked")
 	case !t.now().Before(code.expires):
 		return tokenResponse{}, invalidGrant("Invalid authorization code: expired")
 	case code.clientID != c.id:
@@ -96,7 +99,7 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 	case subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(p.CodeVerifier)), []byte(code.challenge)) != 1:
 		return tokenResponse{}, invalidGrant("Failed to verify code_verifier")
 	}
-	return t.userTokens(c, code.grant, "", true)
+	return t.userTokens(c, code.grant, fam, true)
 }
 
 // refresh runs the refresh_token grant (RFC 6749 section 6) with rotation:
@@ -105,7 +108,8 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 	if p.RefreshToken == "" {
 		return tokenResponse{}, denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: refresh_token")
 	}
-	rt, outcome := t.grants.spendRefresh(p.RefreshToken, c.id)
+	requested := splitScope(p.Scope)
+	rt, outcome := t.grants.spendRefresh(p.RefreshToken, c.id, requested)
 	switch outcome {
 	case refreshUnknown:
 		return tokenResponse{}, invalidGrant("Unknown or invalid refresh token.")
@@ -116,13 +120,16 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 	case refreshReused:
 		t.log.Warn("refresh token reused: its family is revoked", zap.String("client_id", c.id), zap.String("sub", rt.user.sub))
 		return tokenResponse{}, invalidGrant("Unknown or invalid refresh token: it was already used, so every token of its family is revoked")
+	case refreshNoScope:
+		// RFC 6749 section 5.2, rather than a token without scope.
+		return tokenResponse{}, denied(http.StatusBadRequest, "invalid_scope", "The requested scope exceeds the grant: none of "+strings.Join(requested, " ")+" was granted")
 	}
 	gr := rt.grant
 	gr.nonce = "" // a refreshed ID token carries no nonce (OIDC Core section 12.2)
 	// A scope parameter narrows the new access token to requested ∩
 	// granted, as at /authorize; the SDK asks again for every configured
 	// scope, granted or not. The new refresh token keeps the whole grant.
-	if requested := splitScope(p.Scope); len(requested) > 0 && !slices.Equal(requested, gr.scope) {
+	if len(requested) > 0 && !slices.Equal(requested, gr.scope) {
 		narrowed := gr
 		narrowed.scope = slices.DeleteFunc(requested, func(s string) bool { return !slices.Contains(gr.scope, s) })
 		resp, terr := t.userTokens(c, narrowed, rt.family, false)
@@ -137,7 +144,7 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 // userTokens signs a user's access token, an ID token when openid was
 // granted, and (withRefresh) a refresh token of family when offline_access
 // was granted.
-func (t *Tenant) userTokens(c *client, gr grant, family string, withRefresh bool) (tokenResponse, *tokenError) {
+func (t *Tenant) userTokens(c *client, gr grant, family *family, withRefresh bool) (tokenResponse, *tokenError) {
 	now := t.now()
 	scope := strings.Join(gr.scope, " ")
 	at := accessClaims{
