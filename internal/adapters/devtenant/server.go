@@ -7,10 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"go.uber.org/zap"
 )
 
@@ -62,7 +65,7 @@ func (s *server) start(ctx context.Context) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%s: server error log: %w", s.name, err)
 	}
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           hostGate(bound, s.handler),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -115,4 +118,31 @@ func boundAddr(ln net.Listener) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("unexpected listener address %T", ln.Addr())
 	}
 	return netip.AddrPortFrom(tcpAddr.AddrPort().Addr().Unmap(), tcpAddr.AddrPort().Port()), nil
+}
+
+// misdirected is the answer to a request for another host.
+var misdirected, _ = json.Marshal(oauthError{Error: "invalid_request", ErrorDescription: "The Host header does not name this server"})
+
+// hostGate answers 421 to a request whose Host is not the listener's own
+// address (its IP or localhost, with its port): a web page that rebinds
+// its DNS name to 127.0.0.1 reaches the port but sends its own name, and
+// would otherwise read tokens from the Test tab (DNS rebinding).
+func hostGate(bound netip.AddrPort, next http.Handler) http.Handler {
+	port := strconv.Itoa(int(bound.Port()))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, p, err := net.SplitHostPort(r.Host)
+		if err != nil && port == "80" {
+			host, p, err = r.Host, port, nil // browsers leave out the default port
+		}
+		ip, ipErr := netip.ParseAddr(host)
+		if err != nil || p != port || !(strings.EqualFold(host, "localhost") || ipErr == nil && ip.Unmap() == bound.Addr()) {
+			h := w.Header()
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			_, _ = w.Write(misdirected)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
