@@ -2,14 +2,11 @@ package devtenant
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/http"
 	"net/url"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // rawGet sends one GET with the request line and headers as given, so the
@@ -38,17 +35,7 @@ func rawGet(t *testing.T, addr, path, headers string) int {
 // requests that name them: a web page that rebinds its own DNS name to
 // 127.0.0.1 reaches the port, but its requests carry its name as Host.
 func TestHostHeader(t *testing.T) {
-	tn, _ := startTenant(t, func(c *Config) {
-		withUsers(c)
-		c.SPAAddr, c.SPAClientID = "127.0.0.1:0", spaID
-	})
-	cfg := testConfig()
-	cfg.SPAAddr, cfg.SPAClientID = "127.0.0.1:0", spaID
-	spa := NewSPA(cfg, tn, func() string { return "http://127.0.0.1:8081" }, zap.NewNop())
-	if err := spa.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = spa.Stop(context.Background()) })
+	tn, spa := startWithSPA(t)
 
 	for _, srv := range []struct{ name, base, path string }{
 		{"tenant", tn.Issuer(), pathTest},

@@ -13,7 +13,10 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-func TestSPA(t *testing.T) {
+// startWithSPA starts a tenant with the users and its example SPA on
+// port 0, both stopped when the test ends.
+func startWithSPA(t *testing.T) (*Tenant, *SPA) {
+	t.Helper()
 	tn, _ := startTenant(t, func(c *Config) {
 		withUsers(c)
 		c.SPAAddr, c.SPAClientID = "127.0.0.1:0", spaID
@@ -25,6 +28,11 @@ func TestSPA(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = spa.Stop(context.Background()) })
+	return tn, spa
+}
+
+func TestSPA(t *testing.T) {
+	tn, spa := startWithSPA(t)
 	base := spa.URL()
 	if !strings.HasPrefix(base, "http://localhost:") {
 		t.Fatalf("URL: got %q, want http://localhost:PORT/", base)
