@@ -33,8 +33,9 @@ type browser interface {
 
 // errStateMismatch means the browser came back with a state this login did
 // not send: a forged or stale redirect (RFC 6749 §10.12), so its code is
-// never exchanged.
-var errStateMismatch = errors.New("the login redirect carried a state this login did not send (a forged or stale redirect); log in again")
+// never exchanged. The login ignores it and keeps waiting, so a page or
+// process that finds the port cannot end the login.
+var errStateMismatch = errors.New("this redirect carried a state this login did not send (a forged or stale redirect), so it was ignored; the login is still waiting for its own")
 
 // authorizeError is an error the tenant sent back on the redirect
 // (RFC 6749 §4.1.2.1), such as access_denied.
@@ -143,7 +144,8 @@ type callbackResult struct {
 }
 
 // callback receives the browser's redirect on the loopback listener. The
-// first redirect decides the login; later ones are told it is over.
+// first redirect with this login's state decides the login; later ones are
+// told it is over, and ones without it are refused and ignored.
 type callback struct {
 	state, issuer string
 	done          chan callbackResult // buffered, 1: only the first send lands
@@ -154,11 +156,15 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	res := c.check(r.URL.Query())
-	select {
-	case c.done <- res:
-	default:
-		res = callbackResult{err: errors.New("this login is already over; run the command again to log in")}
+	q := r.URL.Query()
+	res := callbackResult{err: errStateMismatch}
+	if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(c.state)) == 1 {
+		res = c.check(q)
+		select {
+		case c.done <- res:
+		default:
+			res = callbackResult{err: errors.New("this login is already over; run the command again to log in")}
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the code
@@ -171,13 +177,9 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = landingPage.Execute(w, page)
 }
 
-// check reads the redirect's parameters (RFC 6749 §4.1.2, §4.1.2.1).
+// check reads the parameters of a redirect that carries this login's
+// state (RFC 6749 §4.1.2, §4.1.2.1).
 func (c *callback) check(q url.Values) callbackResult {
-	// The state first: an error redirect that does not carry our state is
-	// not about this login either.
-	if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(c.state)) != 1 {
-		return callbackResult{err: errStateMismatch}
-	}
 	// RFC 9207: a tenant that names itself must be the one we asked.
 	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {
 		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss), c.issuer)}
