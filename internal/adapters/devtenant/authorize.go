@@ -76,10 +76,12 @@ type authzError struct {
 	desc     string
 }
 
-func pageError(desc string) *authzError { return &authzError{code: "invalid_request", desc: desc} }
+func pageError(desc string) *authzError {
+	return &authzError{code: "invalid_request", desc: describe(desc)}
+}
 
 func redirectError(code, desc string) *authzError {
-	return &authzError{redirect: true, code: code, desc: desc}
+	return &authzError{redirect: true, code: code, desc: describe(desc)}
 }
 
 // serveAuthorize runs RFC 6749 section 4.1.1 in Auth0's shape: GET shows

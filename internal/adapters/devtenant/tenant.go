@@ -221,6 +221,26 @@ type oauthError struct {
 	ErrorDescription string `json:"error_description"`
 }
 
+// maxDescription caps an error_description, which may echo a parameter.
+const maxDescription = 256
+
+// describe makes desc a valid error_description (RFC 6749 sections 4.1.2.1
+// and 5.2: only %x20-21 / %x23-5B / %x5D-7E) of at most maxDescription
+// bytes: any other character becomes '?', since descriptions echo what the
+// caller sent.
+func describe(desc string) string {
+	desc = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, desc)
+	if len(desc) > maxDescription {
+		desc = desc[:maxDescription-3] + "..."
+	}
+	return desc
+}
+
 type route struct {
 	allow   []string
 	handler http.HandlerFunc

@@ -47,7 +47,7 @@ type tokenError struct {
 }
 
 func denied(status int, code, desc string) *tokenError {
-	return &tokenError{status: status, body: oauthError{Error: code, ErrorDescription: desc}}
+	return &tokenError{status: status, body: oauthError{Error: code, ErrorDescription: describe(desc)}}
 }
 
 // invalidGrant is RFC 6749 section 5.2's answer to a bad code, verifier,
