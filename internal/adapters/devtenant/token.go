@@ -202,7 +202,9 @@ func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, *tokenE
 	case id == "":
 		return nil, denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
 	case c == nil:
-		return nil, denied(http.StatusUnauthorized, "invalid_client", "Unknown client: "+id)
+		terr := denied(http.StatusUnauthorized, "invalid_client", "Unknown client: "+id)
+		terr.basic = r.Header.Get("Authorization") != "" // RFC 6749 section 5.2: then a challenge
+		return nil, terr
 	case !c.public():
 		return nil, denied(http.StatusBadRequest, "unauthorized_client", "Grant type "+p.GrantType+" is for spa and native clients; "+id+" is an m2m client")
 	case p.ClientSecret != "":
