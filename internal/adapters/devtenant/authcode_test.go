@@ -413,6 +413,10 @@ func TestNativeLoopbackRedirect(t *testing.T) {
 		{"https://127.0.0.1:49152/callback", false},
 		{"http://127.0.0.1:49152/callback?x=1", false},
 		{"http://127.0.0.2:49152/callback", false},
+		{"http://127.0.0.1:0/callback", false},
+		{"http://127.0.0.1:65536/callback", false},
+		{"http://127.0.0.1:99999/callback", false},
+		{"http://127.0.0.1:65535/callback", true},
 	} {
 		t.Run(tt.redirect, func(t *testing.T) {
 			params, _ := authParams(cliID, tt.redirect, "openid")

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -71,6 +72,12 @@ func loopbackWithoutPort(s string) (string, bool) {
 	ip, err := netip.ParseAddr(u.Hostname())
 	if err != nil || !ip.IsLoopback() || ip.Zone() != "" {
 		return "", false
+	}
+	if p := u.Port(); p != "" {
+		// Any port, but a port: 0 or past 65535 sends the browser nowhere.
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return "", false
+		}
 	}
 	u.Host = u.Hostname()
 	if ip.Is6() {
