@@ -172,6 +172,8 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 		{"HOST=localhost", []string{"HOST=localhost"}, ""},
 		{"HOST=0.0.0.0", []string{"HOST=0.0.0.0"}, "HOST (http.host, from the environment)"},
 		{"HOST=a hostname", []string{"HOST=build-box"}, "HOST (http.host, from the environment)"},
+		{"HOST with a port", []string{"HOST=127.0.0.1:3010"},
+			`HOST (http.host, from the environment) "127.0.0.1:3010" is not a host name or IP address (the port is PORT's)`},
 		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
 	}
 	for _, tt := range tests {
