@@ -293,8 +293,9 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
 		}
 		// Dev mode binds loopback only, whatever the environment says
-		// (some shells export HOST=<hostname>).
-		if !auth0.LoopbackHost(c.HTTP.Host) {
+		// (some shells export HOST=<hostname>). A HOST with a port is left
+		// to validate, whose message says that the port is PORT's.
+		if !auth0.LoopbackHost(c.HTTP.Host) && !notAHost(c.HTTP.Host) {
 			return Config{}, fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
 		}
 		if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !auth0.LoopbackHost(host) {

@@ -21,6 +21,15 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		if !isString {
 			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
 		}
+		// The environment's bare 10 gets the file's message, not Go's
+		// "missing unit in duration" (a bare 0 parses, and means 0).
+		if v := strings.TrimSpace(s); v != "" {
+			if _, err := time.ParseDuration(v); err != nil {
+				if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+					return nil, fmt.Errorf("%s needs a unit, such as 10s, 500ms or 5m", v)
+				}
+			}
+		}
 	case to.Kind() == reflect.Bool:
 		if !isString && from.Kind() != reflect.Bool {
 			return nil, fmt.Errorf("%v is not true or false", data)

@@ -23,7 +23,7 @@ type listener struct {
 // of them, or (the dev tenant on the API's port) serve the wrong thing.
 func (c *Config) checkListeners() []error {
 	var errs []error
-	if h := c.HTTP.Host; net.ParseIP(h) == nil && strings.ContainsAny(h, " :/[]@?#%") {
+	if h := c.HTTP.Host; notAHost(h) {
 		errs = append(errs, fmt.Errorf("HOST (http.host) %q is not a host name or IP address (the port is PORT's)", h))
 	}
 	ls := []listener{{name: "PORT", key: "http.port", host: c.HTTP.Host, port: c.HTTP.Port, shown: strconv.Itoa(c.HTTP.Port)}}
@@ -52,6 +52,12 @@ func (c *Config) checkListeners() []error {
 		}
 	}
 	return errs
+}
+
+// notAHost reports whether h cannot be a host name or IP address: with a
+// port (127.0.0.1:3010), a URL or a space.
+func notAHost(h string) bool {
+	return net.ParseIP(h) == nil && strings.ContainsAny(h, " :/[]@?#%")
 }
 
 // hostsOverlap reports whether listening on both hosts with one port would

@@ -65,8 +65,13 @@ func (c *Config) validate() error {
 	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
 	}
-	if c.Auth0.CacheSize == 0 || c.Auth0.CacheSize < -1 || c.Auth0.RejectCacheSize == 0 || c.Auth0.RejectCacheSize < -1 {
-		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE must be positive, or -1 to disable"))
+	for _, s := range []struct {
+		name string
+		v    int
+	}{{"AUTH0_TOKEN_CACHE_SIZE", c.Auth0.CacheSize}, {"AUTH0_REJECT_CACHE_SIZE", c.Auth0.RejectCacheSize}} {
+		if s.v == 0 || s.v < -1 {
+			errs = append(errs, fmt.Errorf("%s (%s) %d must be positive, or -1 to disable", s.name, Env[s.name], s.v))
+		}
 	}
 	// A few zeros too many would let the caches grow to gigabytes; the
 	// refusals are filled by whoever sends forged tokens.

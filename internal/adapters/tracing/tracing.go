@@ -68,12 +68,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if !c.Export {
 		return c, nil
 	}
-	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
+	protocolVar := "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+	protocol := strings.TrimSpace(getenv(protocolVar))
 	if protocol == "" {
-		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+		protocolVar = "OTEL_EXPORTER_OTLP_PROTOCOL"
+		protocol = strings.TrimSpace(getenv(protocolVar))
 	}
 	if protocol != "" && protocol != "http/protobuf" {
-		return Config{}, fmt.Errorf("OTLP protocol %q is not supported: use http/protobuf (the default)", protocol)
+		return Config{}, fmt.Errorf("%s %q is not supported: use http/protobuf (the default)", protocolVar, protocol)
 	}
 	if err := checkExportEnv(getenv); err != nil {
 		return Config{}, err
