@@ -41,6 +41,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with the tenant's config changed by mutate.
+func newFixtureWith(t *testing.T, mutate func(*devtenant.Config)) *fixture {
+	t.Helper()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	cfg, err := config.Load(true, "", nil)
 	if err != nil {
@@ -49,6 +55,9 @@ func newFixture(t *testing.T) *fixture {
 	dt := cfg.DevTenant // the clients of configs/dev.yaml
 	dt.Addr = "127.0.0.1:0"
 	dt.KeyFile = filepath.Join(t.TempDir(), "key.pem") // never the user's cache
+	if mutate != nil {
+		mutate(&dt)
+	}
 	tenant, err := devtenant.New(dt, log)
 	if err != nil {
 		t.Fatal(err)
@@ -140,15 +149,23 @@ func statusLines(stdout string) []string {
 func TestRepeatedCallsReuseOneToken(t *testing.T) {
 	tests := []struct {
 		n          string
+		ttl        time.Duration // the tenant's token lifetime; 0 = its default
 		wantCalls  int
 		wantTokens int64
 	}{
-		{"1", 1, 1},
-		{"5", 5, 1},
+		{"1", 0, 1, 1},
+		{"5", 0, 5, 1},
+		// Shorter than twice the early renewal: still reused, for half its life.
+		{"5", 30 * time.Second, 5, 1},
+		{"5", 2 * earlyExpiry, 5, 1},
 	}
 	for _, tt := range tests {
-		t.Run("n="+tt.n, func(t *testing.T) {
-			f := newFixture(t)
+		t.Run("n="+tt.n+"/ttl="+tt.ttl.String(), func(t *testing.T) {
+			f := newFixtureWith(t, func(c *devtenant.Config) {
+				if tt.ttl != 0 {
+					c.TokenTTL = tt.ttl
+				}
+			})
 			r := runCmd(t, nil, f.devArgs("-n", tt.n, "/api/private-scoped")...)
 			if r.code != 0 {
 				t.Fatalf("got exit code %d, want 0\nstderr: %s", r.code, r.stderr)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// A new token is a new *oauth2.Token from ts: compared by pointer, a
 	// renewal is saved even when the tenant reissued the same access token
 	// string (same claims within a second), since its refresh token rotated.
-	saved, printed := cached, ""
+	saved, current, printed := cached, cached, ""
 	target := o.api.String() + o.path
 	failed, retried := 0, false
 	for i := 0; i < o.calls; i++ {
@@ -69,6 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			fmt.Fprintln(stderr, "messages: "+explainTokenError(err, &o))
 			return 1
+		}
+		if tok != current {
+			current = tok
+			// Reused for as long as its lifetime allows (each new token is billed).
+			ts = oauth2.ReuseTokenSourceWithExpiry(tok, f, renewBefore(tok))
 		}
 		if cache != nil && tok != saved {
 			if err := cache.save(tok); err != nil {
@@ -116,6 +122,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// renewBefore is how long before its expiry a new token stops being
+// reused: earlyExpiry, or half the lifetime of a token that lives less than
+// twice that, which earlyExpiry alone would never reuse.
+func renewBefore(tok *oauth2.Token) time.Duration {
+	if life := time.Until(tok.Expiry); !tok.Expiry.IsZero() && life < 2*earlyExpiry {
+		return max(life/2, 0)
+	}
+	return earlyExpiry
 }
 
 // source is where new tokens come from, counting them.
