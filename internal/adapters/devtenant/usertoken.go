@@ -89,7 +89,7 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 		return tokenResponse{}, invalidGrant("Invalid authorization code")
 	case outcome == codeReused:
 		t.log.Warn("authorization code reused: the refresh tokens it issued are revoked", zap.String("client_id", c.id), zap.String("sub", code.user.sub))
-		return tokenResponse{}, invalidGrant("Invalid authorization code: it was already used, so the tokens it issued are revoked")
+		return tokenResponse{}, invalidGrant("Invalid authorization code: it was already used, so the refresh tokens it issued are revoked")
 	case !t.now().Before(code.expires):
 		return tokenResponse{}, invalidGrant("Invalid authorization code: expired")
 	case code.clientID != c.id:
