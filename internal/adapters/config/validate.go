@@ -65,21 +65,22 @@ func (c *Config) validate() error {
 	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
 	}
+	// The upper bound: a few zeros too many would let the caches grow to
+	// gigabytes, and the refusals are filled by whoever sends forged tokens.
 	for _, s := range []struct {
 		name string
 		v    int
-	}{{"AUTH0_TOKEN_CACHE_SIZE", c.Auth0.CacheSize}, {"AUTH0_REJECT_CACHE_SIZE", c.Auth0.RejectCacheSize}} {
-		if s.v == 0 || s.v < -1 {
+		max  string // what maxCacheSize entries hold
+	}{
+		{"AUTH0_TOKEN_CACHE_SIZE", c.Auth0.CacheSize, "entries of 1 KiB: about 1 GiB"},
+		{"AUTH0_REJECT_CACHE_SIZE", c.Auth0.RejectCacheSize, "about 100 MiB of refused tokens' digests"},
+	} {
+		switch {
+		case s.v == 0 || s.v < -1:
 			errs = append(errs, fmt.Errorf("%s (%s) %d must be positive, or -1 to disable", s.name, Env[s.name], s.v))
+		case s.v > maxCacheSize:
+			errs = append(errs, fmt.Errorf("%s (%s) %d is above %d (%s)", s.name, Env[s.name], s.v, maxCacheSize, s.max))
 		}
-	}
-	// A few zeros too many would let the caches grow to gigabytes; the
-	// refusals are filled by whoever sends forged tokens.
-	if c.Auth0.CacheSize > maxCacheSize {
-		errs = append(errs, fmt.Errorf("AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size) %d is above %d (entries of 1 KiB: about 1 GiB)", c.Auth0.CacheSize, maxCacheSize))
-	}
-	if c.Auth0.RejectCacheSize > maxCacheSize {
-		errs = append(errs, fmt.Errorf("AUTH0_REJECT_CACHE_SIZE (auth0.reject_cache_size) %d is above %d (about 100 MiB of refused tokens' digests)", c.Auth0.RejectCacheSize, maxCacheSize))
 	}
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
