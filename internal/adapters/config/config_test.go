@@ -56,6 +56,14 @@ func TestLoad(t *testing.T) {
 			check: func(t *testing.T, c config.Config) {
 				want(t, "issuer", c.Tenant.Issuer(), "https://example.eu.auth0.com/")
 			}},
+		{name: "a file's bare 0 as a duration", file: "http:\n  drain_delay: 0\n", environ: base,
+			check: func(t *testing.T, c config.Config) {
+				want(t, "drain delay", c.HTTP.DrainDelay, time.Duration(0))
+			}},
+		{name: "a file's bare 0.0 as a duration", file: "http:\n  drain_delay: 0.0\n", environ: base,
+			check: func(t *testing.T, c config.Config) {
+				want(t, "drain delay", c.HTTP.DrainDelay, time.Duration(0))
+			}},
 		{name: "file then env", file: "http:\n  port: 9000\nkeys:\n  fetch_timeout: 2s\n", environ: append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=3s"),
 			check: func(t *testing.T, c config.Config) {
 				want(t, "port", c.HTTP.Port, 9000)
@@ -336,6 +344,7 @@ func TestLoadRefusesLooseTypes(t *testing.T) {
 		{"duration without a unit in a file", "http:\n  read_timeout: 10\n", base, "http.read_timeout (in file FILE) 10 needs a unit"},
 		{"leeway without a unit in a file", "auth0:\n  leeway: 5\n", base, "auth0.leeway (in file FILE) 5 needs a unit"},
 		{"dev token ttl without a unit", "dev_tenant:\n  token_ttl: 3600\n", base, "dev_tenant.token_ttl 3600 needs a unit"},
+		{"fraction without a unit in a file", "http:\n  drain_delay: 0.5\n", base, "http.drain_delay (in file FILE) 0.5 needs a unit"},
 		{"fraction as a port", "http:\n  port: 3010.5\n", base, "http.port (in file FILE)"},
 		{"bool as a port", "http:\n  port: true\n", base, "http.port (in file FILE)"},
 		{"number as a bool", "auth0:\n  permissions: 2\n", base, "auth0.permissions (in file FILE)"},
@@ -401,6 +410,15 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"host IPv6 in brackets", false, []string{"HOST=[::1]"}, ""},
 		{"host IPv6", false, []string{"HOST=::"}, ""},
 		{"host a name", false, []string{"HOST=api.internal"}, ""},
+		{"host IPv6 link-local with its zone", false, []string{"HOST=fe80::1%eth0"}, ""},
+		{"host IPv6 with a zone in brackets", false, []string{"HOST=[fe80::1%eth0]"}, ""},
+		{"admin IPv6 with a zone", false, []string{"ADMIN_ADDR=[fe80::1%eth0]:9090"}, ""},
+		{"API on IPv4 loopback, admin on IPv6 loopback, one port", false, []string{"HOST=127.0.0.1", "PORT=9090", "ADMIN_ADDR=[::1]:9090"}, ""},
+		{"API and admin on two loopback addresses, one port", false, []string{"HOST=127.0.0.2", "PORT=9090"}, ""},
+		{"API on localhost, admin on 127.0.0.1, one port", false, []string{"HOST=localhost", "PORT=9090"}, "are the same port"},
+		{"API on localhost, admin on ::1, one port", false, []string{"HOST=localhost", "PORT=9090", "ADMIN_ADDR=[::1]:9090"}, "are the same port"},
+		{"API on IPv4-mapped loopback, admin on 127.0.0.1, one port", false, []string{"HOST=::ffff:127.0.0.1", "PORT=9090"}, "are the same port"},
+		{"API on 0.0.0.0, admin on ::1, one port", false, []string{"HOST=0.0.0.0", "PORT=9090", "ADMIN_ADDR=[::1]:9090"}, "are the same port"},
 		{"dev tenant on the API's port", true, []string{"DEV_TENANT_ADDR=127.0.0.1:3010"}, "PORT (http.port) 3010 and DEV_TENANT_ADDR (dev_tenant.addr, from the environment) 127.0.0.1:3010 are the same port"},
 		{"SPA on the admin port", true, []string{"DEV_TENANT_SPA_ADDR=localhost:9090"}, "ADMIN_ADDR (admin.addr) 127.0.0.1:9090 and DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) localhost:9090 are the same port"},
 	}
@@ -430,6 +448,35 @@ func TestUnknownEnvironment(t *testing.T) {
 	got := fmt.Sprint(c.UnknownEnv())
 	if want := "[{HTTP_DRAIN_DELAYS HTTP_DRAIN_DELAY} {JWKS_FETCH_TIMOUT JWKS_FETCH_TIMEOUT} {LOG_FILE }]"; got != want {
 		t.Errorf("got unknown variables %s, want %s", got, want)
+	}
+}
+
+// TestUnknownEnvironmentOfOtherPrograms: variables that Kubernetes, Auth0's
+// SDKs and tools set with the settings' prefixes are not reported.
+func TestUnknownEnvironmentOfOtherPrograms(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    string
+	}{
+		{"Kubernetes service links of a Service named admin", []string{"ADMIN_SERVICE_HOST=10.0.0.7", "ADMIN_SERVICE_PORT=80", "ADMIN_SERVICE_PORT_HTTP=80",
+			"ADMIN_PORT=tcp://10.0.0.7:80", "ADMIN_PORT_80_TCP=tcp://10.0.0.7:80", "ADMIN_PORT_80_TCP_PROTO=tcp", "ADMIN_PORT_80_TCP_PORT=80", "ADMIN_PORT_80_TCP_ADDR=10.0.0.7"}, "[]"},
+		{"Kubernetes service links of Services named http and log-shipper", []string{"HTTP_SERVICE_HOST=10.0.0.8", "HTTP_PORT=tcp://10.0.0.8:80",
+			"LOG_SHIPPER_SERVICE_PORT=514", "LOG_SHIPPER_PORT_514_UDP_ADDR=10.0.0.9", "JWKS_CACHE_PORT_6379_TCP=tcp://10.0.0.10:6379"}, "[]"},
+		{"Auth0 SDK and tool variables", []string{"AUTH0_SECRET=s", "AUTH0_BASE_URL=http://localhost:3000", "AUTH0_ISSUER_BASE_URL=https://t.auth0.com",
+			"AUTH0_SCOPE=openid", "AUTH0_API_TOKEN=t", "AUTH0_ACCESS_TOKEN=t", "AUTH0_DEBUG=true"}, "[]"},
+		{"a typo that looks like a service link", []string{"HTTP_PORTS=3010", "ADMIN_PORT_9090=x", "HTTP_PORT=3010"}, "[{HTTP_PORTS } {ADMIN_PORT_9090 } {HTTP_PORT }]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(false, "", append(slices.Clone(base), tt.environ...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(c.UnknownEnv()); got != tt.want {
+				t.Errorf("got unknown variables %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -19,6 +19,10 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 	switch {
 	case to == reflect.TypeFor[time.Duration]():
 		if !isString {
+			// A bare 0 is 0 in every unit, as time.ParseDuration reads it.
+			if v := reflect.ValueOf(data); v.CanInt() && v.Int() == 0 || v.CanUint() && v.Uint() == 0 || v.CanFloat() && v.Float() == 0 {
+				return time.Duration(0), nil
+			}
 			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
 		}
 		// The environment's bare 10 gets the file's message, not Go's

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -55,14 +56,31 @@ func (c *Config) checkListeners() []error {
 }
 
 // notAHost reports whether h cannot be a host name or IP address: with a
-// port (127.0.0.1:3010), a URL or a space.
+// port (127.0.0.1:3010), a URL or a space. An IPv6 address may carry its
+// zone (fe80::1%eth0), as net.Listen accepts.
 func notAHost(h string) bool {
-	return net.ParseIP(h) == nil && strings.ContainsAny(h, " :/[]@?#%")
+	_, err := netip.ParseAddr(h)
+	return err != nil && strings.ContainsAny(h, " :/[]@?#%")
 }
 
 // hostsOverlap reports whether listening on both hosts with one port would
-// clash: either is every interface, both are loopback, or they are equal.
+// clash: either is every interface, they are the same address, or one is
+// localhost and the other a loopback address it may resolve to. Two
+// distinct addresses (127.0.0.1 and ::1, or 127.0.0.2) each take the port.
 func hostsOverlap(a, b string) bool {
 	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
-	return wildcard(a) || wildcard(b) || auth0.LoopbackHost(a) && auth0.LoopbackHost(b) || strings.EqualFold(a, b)
+	if wildcard(a) || wildcard(b) || strings.EqualFold(a, b) {
+		return true
+	}
+	ipA, errA := netip.ParseAddr(a)
+	ipB, errB := netip.ParseAddr(b)
+	switch {
+	case errA == nil && errB == nil:
+		return ipA.Unmap() == ipB.Unmap()
+	case strings.EqualFold(a, "localhost"):
+		return auth0.LoopbackHost(b)
+	case strings.EqualFold(b, "localhost"):
+		return auth0.LoopbackHost(a)
+	}
+	return false
 }

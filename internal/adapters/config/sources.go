@@ -105,11 +105,28 @@ type UnknownVariable struct {
 
 // settingPrefixes are the prefixes of the variables in Env; notSettings are
 // variables with those prefixes that belong to other programs (cmd/messages,
-// Go's proxy settings) or are read outside Env.
+// Go's proxy settings, Auth0's SDKs, CLI and Terraform provider, which
+// often share one .env with the API) or are read outside Env.
 var (
 	settingPrefixes = []string{"AUTH0_", "JWKS_", "HTTP_", "CORS_", "LOG_", "ADMIN_", "DEV_TENANT_"}
-	notSettings     = []string{"AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "HTTP_PROXY", "DEV_TENANT_FD"}
+	notSettings     = []string{"AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "HTTP_PROXY", "DEV_TENANT_FD",
+		"AUTH0_SECRET", "AUTH0_BASE_URL", "AUTH0_ISSUER_BASE_URL", "AUTH0_SCOPE", "AUTH0_API_TOKEN", "AUTH0_ACCESS_TOKEN", "AUTH0_DEBUG"}
 )
+
+// serviceLink matches the variables Kubernetes sets for every Service in
+// the namespace (enableServiceLinks defaults to true): a Service named
+// admin, http or log-shipper would otherwise be warned about at each start.
+var (
+	serviceLink     = regexp.MustCompile(`_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT_[0-9]+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?$`)
+	serviceLinkPort = regexp.MustCompile(`_PORT$`) // with a value of tcp://, udp:// or sctp://IP:PORT
+	linkURL         = regexp.MustCompile(`^(tcp|udp|sctp)://`)
+)
+
+// kubernetesServiceLink reports whether name=value is one of the service
+// links Kubernetes sets; HTTP_PORT=3010 is a typo, not a link.
+func kubernetesServiceLink(name, value string) bool {
+	return serviceLink.MatchString(name) || serviceLinkPort.MatchString(name) && linkURL.MatchString(value)
+}
 
 // unknownEnv lists the variables of environ that look like settings but
 // are not (HTTP_DRAIN_DELAYS): each would silently leave its setting at
@@ -121,8 +138,8 @@ func unknownEnv(environ []string) []UnknownVariable {
 	}
 	var out []UnknownVariable
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if _, ok := Env[name]; ok || slices.Contains(notSettings, name) ||
+		name, value, _ := strings.Cut(kv, "=")
+		if _, ok := Env[name]; ok || slices.Contains(notSettings, name) || kubernetesServiceLink(name, value) ||
 			!slices.ContainsFunc(settingPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
 			continue
 		}
