@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -40,23 +39,9 @@ func startError(err error, cfg config.Config) string {
 func listenSetting(addr net.Addr, cfg config.Config) (name, key, hostName string) {
 	host, port, _ := net.SplitHostPort(addr.String())
 	ip := net.ParseIP(host)
-	type listener struct{ name, key, hostName, host, port string }
-	split := func(hostport string) (string, string) {
-		h, p, _ := net.SplitHostPort(hostport)
-		return h, p
-	}
-	ls := []listener{{name: "PORT", key: "http.port", hostName: "HOST", host: cfg.HTTP.Host, port: strconv.Itoa(cfg.HTTP.Port)}}
-	adminHost, adminPort := split(cfg.Admin.Addr)
-	ls = append(ls, listener{"ADMIN_ADDR", "admin.addr", "ADMIN_ADDR", adminHost, adminPort})
-	if cfg.Dev {
-		h, p := split(cfg.DevTenant.Addr)
-		ls = append(ls, listener{"DEV_TENANT_ADDR", "dev_tenant.addr", "DEV_TENANT_ADDR", h, p})
-		h, p = split(cfg.DevTenant.SPAAddr)
-		ls = append(ls, listener{"DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr", "DEV_TENANT_SPA_ADDR", h, p})
-	}
-	for _, l := range ls {
-		if l.port == port && hostMatches(l.host, ip) {
-			return l.name, l.key, l.hostName
+	for _, l := range cfg.Listeners() {
+		if l.Port == port && hostMatches(l.Host, ip) {
+			return l.Name, l.Key, l.HostName
 		}
 	}
 	return "", "", ""

@@ -10,12 +10,34 @@ import (
 	"github.com/example/messages-api/internal/adapters/auth0"
 )
 
-// listener is one address the service binds, named by its setting.
-type listener struct {
-	name, key string
-	host      string
-	port      int
-	shown     string // the value as set, for messages
+// Listener is one address the service binds, named by the settings that
+// choose it.
+type Listener struct {
+	Name, Key string // the setting that chooses its port: PORT and http.port, ADMIN_ADDR and admin.addr, ...
+	HostName  string // the setting that holds its host: HOST for PORT, otherwise Name
+	Value     string // that setting's value as given: 9090, or 127.0.0.1:9090
+	Host      string // "" for every interface, or when Value is not host:port
+	Port      string
+}
+
+// Listeners lists the addresses the service binds with c: the API and the
+// admin listener, and in dev mode the dev tenant and its example SPA (when
+// it has an address).
+func (c *Config) Listeners() []Listener {
+	port := strconv.Itoa(c.HTTP.Port)
+	ls := []Listener{{Name: "PORT", Key: "http.port", HostName: "HOST", Value: port, Host: c.HTTP.Host, Port: port}}
+	add := func(name, key, addr string) {
+		host, port, _ := net.SplitHostPort(addr)
+		ls = append(ls, Listener{Name: name, Key: key, HostName: name, Value: addr, Host: host, Port: port})
+	}
+	add("ADMIN_ADDR", "admin.addr", c.Admin.Addr)
+	if c.Dev {
+		add("DEV_TENANT_ADDR", "dev_tenant.addr", c.DevTenant.Addr)
+		if c.DevTenant.SPAAddr != "" {
+			add("DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr", c.DevTenant.SPAAddr)
+		}
+	}
+	return ls
 }
 
 // checkListeners refuses a listen address that is not host:port with a
@@ -27,28 +49,26 @@ func (c *Config) checkListeners() []error {
 	if h := c.HTTP.Host; notAHost(h) {
 		errs = append(errs, fmt.Errorf("HOST (http.host) %q is not a host name or IP address (the port is PORT's)", h))
 	}
-	ls := []listener{{name: "PORT", key: "http.port", host: c.HTTP.Host, port: c.HTTP.Port, shown: strconv.Itoa(c.HTTP.Port)}}
-	addrs := []struct{ name, key, addr string }{{"ADMIN_ADDR", "admin.addr", c.Admin.Addr}}
-	if c.Dev {
-		addrs = append(addrs, struct{ name, key, addr string }{"DEV_TENANT_ADDR", "dev_tenant.addr", c.DevTenant.Addr})
-		if c.DevTenant.SPAAddr != "" {
-			addrs = append(addrs, struct{ name, key, addr string }{"DEV_TENANT_SPA_ADDR", "dev_tenant.spa_addr", c.DevTenant.SPAAddr})
-		}
+	type bound struct {
+		Listener
+		port int
 	}
-	for _, a := range addrs {
-		host, p, err := net.SplitHostPort(a.addr)
-		port, perr := strconv.Atoi(p)
-		if err != nil || perr != nil || port < 0 || port > 65535 {
-			errs = append(errs, fmt.Errorf("%s (%s) %q is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)", a.name, a.key, a.addr))
-			continue
+	var ls []bound
+	for i, l := range c.Listeners() {
+		port, err := strconv.Atoi(l.Port)
+		if i > 0 { // the _ADDR settings; PORT's range is checked with the other numbers
+			if _, _, serr := net.SplitHostPort(l.Value); serr != nil || err != nil || port < 0 || port > 65535 {
+				errs = append(errs, fmt.Errorf("%s (%s) %q is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)", l.Name, l.Key, l.Value))
+				continue
+			}
 		}
-		ls = append(ls, listener{name: a.name, key: a.key, host: host, port: port, shown: a.addr})
+		ls = append(ls, bound{l, port})
 	}
 	for i, a := range ls {
 		for _, b := range ls[i+1:] {
-			if a.port != 0 && a.port == b.port && hostsOverlap(a.host, b.host) {
+			if a.port != 0 && a.port == b.port && hostsOverlap(a.Host, b.Host) {
 				errs = append(errs, fmt.Errorf("%s (%s) %s and %s (%s) %s are the same port: give each its own",
-					a.name, a.key, a.shown, b.name, b.key, b.shown))
+					a.Name, a.Key, a.Value, b.Name, b.Key, b.Value))
 			}
 		}
 	}
