@@ -116,16 +116,15 @@ var (
 // serviceLink matches the variables Kubernetes sets for every Service in
 // the namespace (enableServiceLinks defaults to true): a Service named
 // admin, http or log-shipper would otherwise be warned about at each start.
-var (
-	serviceLink     = regexp.MustCompile(`_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT_[0-9]+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?$`)
-	serviceLinkPort = regexp.MustCompile(`_PORT$`) // with a value of tcp://, udp:// or sctp://IP:PORT
-	linkURL         = regexp.MustCompile(`^(tcp|udp|sctp)://`)
-)
+var serviceLink = regexp.MustCompile(`_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT_[0-9]+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?$`)
 
 // kubernetesServiceLink reports whether name=value is one of the service
-// links Kubernetes sets; HTTP_PORT=3010 is a typo, not a link.
+// links Kubernetes sets; NAME_PORT is one only with a tcp://, udp:// or
+// sctp:// value, so HTTP_PORT=3010 is a typo, not a link.
 func kubernetesServiceLink(name, value string) bool {
-	return serviceLink.MatchString(name) || serviceLinkPort.MatchString(name) && linkURL.MatchString(value)
+	scheme, _, isURL := strings.Cut(value, "://")
+	return serviceLink.MatchString(name) ||
+		strings.HasSuffix(name, "_PORT") && isURL && (scheme == "tcp" || scheme == "udp" || scheme == "sctp")
 }
 
 // unknownEnv lists the variables of environ that look like settings but
