@@ -110,13 +110,6 @@ func put[V any](g *grants, m map[[32]byte]V, v V) string {
 	return tok
 }
 
-// size is the number of entries held, for tests of the cap.
-func (g *grants) size() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.codes) + len(g.refresh) + len(g.sessions)
-}
-
 // issueCode stores c under a new code and returns the code.
 func (g *grants) issueCode(c authCode) string { return put(g, g.codes, &c) }
 

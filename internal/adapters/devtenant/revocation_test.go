@@ -133,3 +133,10 @@ func TestGrantsBounded(t *testing.T) {
 		})
 	}
 }
+
+// size is the number of entries g holds, for the tests of the cap.
+func (g *grants) size() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.codes) + len(g.refresh) + len(g.sessions)
+}

@@ -160,7 +160,10 @@ func exportURL(getenv func(string) string) string {
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
 		if insecure, err := strconv.ParseBool(strings.TrimSpace(getenv(name))); err == nil {
-			scheme = map[bool]string{true: "http", false: "https"}[insecure]
+			scheme = "https"
+			if insecure {
+				scheme = "http"
+			}
 		}
 	}
 	return scheme + "://" + host + p
