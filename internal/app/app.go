@@ -136,12 +136,6 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 			return z
 		}),
 		config.Module(cfg),
-		fx.Invoke(func(l *zap.Logger) {
-			for _, v := range cfg.UnknownEnv() {
-				l.Named("config").Warn("unknown variable in the environment, ignored",
-					zap.String("variable", v.Name), zap.String("did_you_mean", v.DidYouMean))
-			}
-		}),
 		// Before the API: Fx stops in reverse, so /readyz and /metrics
 		// outlive the API's drain.
 		admin.Module,
