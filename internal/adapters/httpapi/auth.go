@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
@@ -27,20 +28,50 @@ func bearerToken(r *http.Request) (token string, ok bool, err error) {
 	default:
 		return "", false, errTwoHeaders
 	}
-	scheme, rest, _ := strings.Cut(values[0], " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	v := values[0]
+	// A scheme is a token (RFC 9110 §11.4), so a tab ends it as a space
+	// does: "Bearer<TAB>token" is a malformed Bearer credential for the
+	// verifier to refuse, not another scheme.
+	i := strings.IndexAny(v, " \t")
+	if i < 0 {
+		i = len(v)
+	}
+	if !strings.EqualFold(v[:i], "Bearer") {
 		return "", false, nil
 	}
 	if hasQueryToken(r) {
 		return "", false, errTwoMethods
 	}
 	// Extra spaces between scheme and token are tolerated; anything else
-	// (a second token, a comma) reaches the verifier and is malformed there.
-	return strings.TrimLeft(rest, " "), true, nil
+	// (a tab, a second token, a comma) reaches the verifier and is
+	// malformed there.
+	return strings.TrimLeft(v[i:], " "), true, nil
 }
 
+// hasQueryToken reports whether the query has an access_token parameter
+// (RFC 6750 §2.3), read as a URL form is (the URL Standard's
+// application/x-www-form-urlencoded parser): pairs split on "&" only, each
+// name percent-decoded, the value never looked at. url.ParseQuery drops a
+// whole pair for a ";" or a bad escape in its value, which would hide the
+// token it holds.
 func hasQueryToken(r *http.Request) bool {
-	return r.URL.RawQuery != "" && r.URL.Query().Has("access_token")
+	const name = "access_token"
+	for q := r.URL.RawQuery; q != ""; {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		key, _, _ := strings.Cut(pair, "=")
+		if key == name {
+			return true
+		}
+		// An escaped name ("access%5Ftoken") decodes to it; one longer than
+		// every character escaped cannot, and a bad escape leaves a "%" in it.
+		if len(key) <= 3*len(name) && strings.ContainsAny(key, "%+") {
+			if k, err := url.QueryUnescape(key); err == nil && k == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // absence says why a request has no bearer credentials. It is still no

@@ -64,6 +64,15 @@ func TestAuthContract(t *testing.T) {
 		{name: "unknown token", target: "/api/private", auth: []string{"Bearer junk"}, wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token", wantDesc: "unknown test token"},
 		{name: "two tokens in one header", target: "/api/private", auth: []string{"Bearer " + noneToken + " " + noneToken}, wantStatus: 401, wantBody: "invalid_token"},
+		// A scheme ends at a space or a tab (RFC 9110 §11.4: it is a token), and
+		// only spaces may follow it: a tab makes a malformed Bearer credential,
+		// not another scheme (which would be "no credentials").
+		{name: "tab between scheme and token", target: "/api/private", auth: []string{"Bearer\t" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "space and tab between scheme and token", target: "/api/private", auth: []string{"Bearer \t" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "lower-case scheme and a tab", target: "/api/private", auth: []string{"bearer\t" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
 		{name: "expired", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonExpired, "the token has expired"),
 			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the token has expired"`, wantBody: "invalid_token", wantDesc: "the token has expired"},
 		{name: "bad signature", target: "/api/private-scoped", auth: []string{"Bearer " + readToken}, fail: ports.Invalid(ports.ReasonBadSignature, "the token signature is invalid"),
@@ -75,6 +84,19 @@ func TestAuthContract(t *testing.T) {
 			wantChall: realm + `, error="invalid_request", error_description="more than one Authorization header"`, wantBody: "invalid_request"},
 		{name: "header and query token", target: "/api/private?access_token=" + noneToken, auth: []string{"Bearer " + noneToken}, wantStatus: 400,
 			wantBody: "invalid_request"},
+		// The query is read as URL forms are (pairs split on "&" only, names
+		// percent-decoded): a ";" or a bad escape in the value does not hide
+		// an access_token pair (RFC 6750 §2: one method per request).
+		{name: "header and query token with a semicolon in its value", target: "/api/private?access_token=" + noneToken + ";x=1", auth: []string{"Bearer " + noneToken},
+			wantStatus: 400, wantChall: realm + `, error="invalid_request", error_description="the token is sent both in the Authorization header and in the query"`, wantBody: "invalid_request"},
+		{name: "header and query token with a bad escape in its value", target: "/api/private?access_token=%zz" + noneToken, auth: []string{"Bearer " + noneToken},
+			wantStatus: 400, wantBody: "invalid_request"},
+		{name: "header and query token after a bad escape elsewhere", target: "/api/private?a=%zz&access_token=" + noneToken, auth: []string{"Bearer " + noneToken},
+			wantStatus: 400, wantBody: "invalid_request"},
+		{name: "header and escaped access_token name", target: "/api/private?access%5Ftoken=" + noneToken, auth: []string{"Bearer " + noneToken},
+			wantStatus: 400, wantBody: "invalid_request"},
+		{name: "header and a parameter named otherwise", target: "/api/private?access_tokens=1&ACCESS_TOKEN=2&x=access_token", auth: []string{"Bearer " + noneToken},
+			wantStatus: 200, wantBody: privateMsg},
 		{name: "query token alone is no credentials", target: "/api/private?access_token=" + noneToken, wantStatus: 401, wantChall: realm, wantBody: "unauthorized"},
 		{name: "scoped without the scope", target: "/api/private-scoped", auth: []string{"Bearer " + noneToken}, wantStatus: 403,
 			wantChall: realm + `, error="insufficient_scope", error_description="the token lacks the scope read:messages", scope="read:messages"`, wantBody: "insufficient_scope",

@@ -34,11 +34,19 @@ func TestTokenInTheWrongPlace(t *testing.T) {
 		{"query token alone", "/api/private?access_token=" + readToken, "", queryDesc, "token_in_query"},
 		{"query token alone, scoped route", "/api/private-scoped?x=1&access_token=" + readToken, "", queryDesc, "token_in_query"},
 		{"empty query token", "/api/private?access_token=", "", queryDesc, "token_in_query"},
+		{"query token with a semicolon in its value", "/api/private?access_token=" + readToken + ";x=1", "", queryDesc, "token_in_query"},
+		{"query token with a bad escape in its value", "/api/private?access_token=%zz" + readToken, "", queryDesc, "token_in_query"},
+		{"query token with a percent-encoded name", "/api/private?%61ccess%5Ftoken=" + readToken, "", queryDesc, "token_in_query"},
+		{"query token after malformed pairs", "/api/private?%&=&a=%zz&access_token=" + readToken, "", queryDesc, "token_in_query"},
+		// Parameter names are exact (RFC 6750 §2.3): another spelling is
+		// another parameter, not a token in the wrong place.
+		{"another spelling of the name", "/api/private?ACCESS_TOKEN=" + readToken, "", plainDesc, "no_token"},
 		{"Token scheme", "/api/private", "Token " + readToken, schemeDes, "not_bearer"},
 		{"JWT scheme", "/api/private", "JWT " + readToken, schemeDes, "not_bearer"},
 		{"Basic scheme", "/api/private", "Basic dXNlcjpwYXNz", schemeDes, "not_bearer"},
 		{"no scheme, the token alone", "/api/private", readToken, schemeDes, "not_bearer"},
 		{"scheme glued to the token", "/api/private", "Bearer" + readToken, schemeDes, "not_bearer"},
+		{"scheme, then a no-break space", "/api/private", "Bearer\u00a0" + readToken, schemeDes, "not_bearer"},
 		{"another scheme and a query token", "/api/private?access_token=" + readToken, "Token " + readToken, schemeDes, "not_bearer"},
 	}
 	for _, tt := range tests {
