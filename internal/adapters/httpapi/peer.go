@@ -104,9 +104,17 @@ func userAgent(r *http.Request) string {
 	if len(ua) <= maxUserAgent {
 		return ua
 	}
+	// Drop the last character if the cut splits it. Bytes that are no
+	// character (invalid UTF-8) count one each, so at most UTFMax-1 bytes
+	// are looked back at and a run of them is cut at 256, not to nothing.
 	n := maxUserAgent
-	for n > 0 && !utf8.RuneStart(ua[n]) {
-		n--
+	for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(ua[i]) {
+			if _, size := utf8.DecodeRuneInString(ua[i:]); i+size > n {
+				n = i
+			}
+			break
+		}
 	}
 	return ua[:n]
 }

@@ -42,6 +42,13 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
+		// Only a plain IP is an entry (README): one with a port ends the walk
+		// at the proxy that passed it on, as garbage does.
+		{"hop with a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"198.51.100.1:4711"}, "10.1.2.3"},
+		{"v6 hop in brackets with a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"[2001:db8::7]:4711, 10.4.4.4"}, "10.4.4.4"},
+		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
+		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
+		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +90,11 @@ func TestUserAgentTruncated(t *testing.T) {
 		{"exactly 256", strings.Repeat("a", 256), strings.Repeat("a", 256)},
 		{"long", strings.Repeat("a", 1000), strings.Repeat("a", 256)},
 		{"cut inside a character", strings.Repeat("a", 255) + "é" + "zzz", strings.Repeat("a", 255)},
+		{"cut inside a 4-byte character", strings.Repeat("a", 254) + "😀", strings.Repeat("a", 254)},
+		// Bytes that are no character count one each: the line keeps 256
+		// of them, not nothing.
+		{"invalid UTF-8", strings.Repeat("\x80", 300), strings.Repeat("\x80", 256)},
+		{"text, then invalid UTF-8", strings.Repeat("a", 250) + strings.Repeat("\xff", 50), strings.Repeat("a", 250) + strings.Repeat("\xff", 6)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
