@@ -19,6 +19,7 @@ func TestCORS(t *testing.T) {
 		name       string
 		cfg        httpapi.HandlerConfig
 		method     string
+		reqMethod  string // Access-Control-Request-Method of a preflight; GET if empty
 		origin     string
 		reqHeaders string
 		auth       string
@@ -38,6 +39,14 @@ func TestCORS(t *testing.T) {
 			auth: "Bearer " + readToken, wantStatus: 200},
 		{name: "no origins configured: OPTIONS is 204 with Allow", cfg: httpapi.HandlerConfig{}, method: http.MethodOptions,
 			origin: app, reqHeaders: "authorization", wantStatus: 204},
+		// HEAD is served wherever GET is (RFC 9110 §9.3.2), so a browser app
+		// may send it too: its preflight and its response carry CORS headers.
+		{name: "preflight for HEAD from an allowed origin", cfg: allowed, method: http.MethodOptions, reqMethod: http.MethodHead, origin: app,
+			reqHeaders: "authorization", wantStatus: 200, wantACAO: app},
+		{name: "HEAD from an allowed origin", cfg: allowed, method: http.MethodHead, origin: app, auth: "Bearer " + readToken,
+			wantStatus: 200, wantACAO: app},
+		{name: "preflight for POST, which no route serves, gets no CORS headers", cfg: allowed, method: http.MethodOptions, reqMethod: http.MethodPost,
+			origin: app, reqHeaders: "authorization", wantStatus: 200},
 		{name: "credentials only when configured", method: http.MethodOptions, origin: app, reqHeaders: "authorization",
 			cfg: httpapi.HandlerConfig{CORS: httpapi.CORS{AllowedOrigins: []string{app}, AllowCredentials: true}}, wantStatus: 200,
 			wantACAO: app, wantCreds: true},
@@ -48,7 +57,11 @@ func TestCORS(t *testing.T) {
 			req := httptest.NewRequest(tt.method, "/api/private-scoped", nil)
 			req.Header.Set("Origin", tt.origin)
 			if tt.method == http.MethodOptions {
-				req.Header.Set("Access-Control-Request-Method", "GET")
+				reqMethod := tt.reqMethod
+				if reqMethod == "" {
+					reqMethod = http.MethodGet
+				}
+				req.Header.Set("Access-Control-Request-Method", reqMethod)
 				req.Header.Set("Access-Control-Request-Headers", tt.reqHeaders)
 			}
 			if tt.auth != "" {
@@ -65,7 +78,7 @@ func TestCORS(t *testing.T) {
 			if got := rec.Header().Get("Access-Control-Allow-Credentials") == "true"; got != tt.wantCreds {
 				t.Errorf("got credentials allowed %v, want %v", got, tt.wantCreds)
 			}
-			if tt.wantACAO != "" && tt.method == http.MethodGet && rec.Header().Get("Access-Control-Expose-Headers") == "" {
+			if tt.wantACAO != "" && tt.method != http.MethodOptions && rec.Header().Get("Access-Control-Expose-Headers") == "" {
 				t.Errorf("got no Access-Control-Expose-Headers, want WWW-Authenticate exposed")
 			}
 		})

@@ -128,7 +128,7 @@ func (h *handler) routes() *chi.Mux {
 		// Preflights are answered here, before any token is looked at.
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   h.cors.AllowedOrigins,
-			AllowedMethods:   []string{http.MethodGet, http.MethodOptions},
+			AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodOptions}, // HEAD: served wherever GET is
 			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
 			ExposedHeaders:   []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
 			AllowCredentials: h.cors.AllowCredentials,
