@@ -80,6 +80,12 @@ func TestAuthContract(t *testing.T) {
 		{name: "description with quotes and backslash is sanitised", target: "/api/private", auth: []string{"Bearer " + noneToken},
 			fail: ports.Invalid(ports.ReasonMalformed, "bad \"kid\" \\ here\n"), wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="bad kid  here"`, wantBody: "invalid_token", wantDesc: "bad kid  here"},
+		// The body and the challenge always say why, whatever a verifier
+		// returns: a description sanitised to nothing gets a generic one.
+		{name: "empty description", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, ""),
+			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the access token is invalid"`, wantBody: "invalid_token", wantDesc: "the access token is invalid"},
+		{name: "description of characters a challenge cannot carry", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, "«»\"\n"),
+			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the access token is invalid"`, wantBody: "invalid_token", wantDesc: "the access token is invalid"},
 		{name: "two Authorization headers", target: "/api/private", auth: []string{"Bearer " + noneToken, "Bearer " + noneToken}, wantStatus: 400,
 			wantChall: realm + `, error="invalid_request", error_description="more than one Authorization header"`, wantBody: "invalid_request"},
 		{name: "header and query token", target: "/api/private?access_token=" + noneToken, auth: []string{"Bearer " + noneToken}, wantStatus: 400,

@@ -56,6 +56,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &invalid):
 		status = http.StatusUnauthorized
 		body = errorBody{"invalid_token", sanitize(invalid.Description)}
+		if strings.TrimSpace(body.Description) == "" { // the caller is always told why, whatever a verifier wrote
+			body.Description = "the access token is invalid"
+		}
 		st.reason = string(invalid.Reason)
 		w.Header().Set("WWW-Authenticate", h.challenge(body.Error, body.Description, ""))
 	case errors.Is(err, domain.ErrNotAuthenticated):
