@@ -204,7 +204,11 @@ func TestRequestID(t *testing.T) {
 	}{
 		{"none", "", false},
 		{"well formed", "abc-123_x.y", true},
+		{"exactly 64", strings.Repeat("a", 64), true},
 		{"too long", strings.Repeat("a", 65), false},
+		{"control character", "abc\x01def", false},
+		{"non-ASCII", "abcé", false},
+		{"header-breaking characters", "a\r\nSet-Cookie: x=1", false},
 		{"bad characters", "abc\"def", false},
 		{"spaces", "a b", false},
 	}
