@@ -45,6 +45,12 @@ func TestCORS(t *testing.T) {
 			reqHeaders: "authorization", wantStatus: 200, wantACAO: app},
 		{name: "HEAD from an allowed origin", cfg: allowed, method: http.MethodHead, origin: app, auth: "Bearer " + readToken,
 			wantStatus: 200, wantACAO: app},
+		// A browser app traced with OpenTelemetry sends W3C Trace Context
+		// headers, which the API honours: its preflight must not fail.
+		{name: "preflight with trace context headers", cfg: allowed, method: http.MethodOptions, origin: app,
+			reqHeaders: "authorization,traceparent,tracestate", wantStatus: 200, wantACAO: app},
+		{name: "preflight with a header the API does not read gets no CORS headers", cfg: allowed, method: http.MethodOptions, origin: app,
+			reqHeaders: "authorization,x-api-key", wantStatus: 200},
 		{name: "preflight for POST, which no route serves, gets no CORS headers", cfg: allowed, method: http.MethodOptions, reqMethod: http.MethodPost,
 			origin: app, reqHeaders: "authorization", wantStatus: 200},
 		{name: "credentials only when configured", method: http.MethodOptions, origin: app, reqHeaders: "authorization",

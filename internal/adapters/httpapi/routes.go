@@ -127,9 +127,10 @@ func (h *handler) routes() *chi.Mux {
 	if len(h.cors.AllowedOrigins) > 0 {
 		// Preflights are answered here, before any token is looked at.
 		r.Use(cors.Handler(cors.Options{
-			AllowedOrigins:   h.cors.AllowedOrigins,
-			AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodOptions}, // HEAD: served wherever GET is
-			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
+			AllowedOrigins: h.cors.AllowedOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions}, // HEAD: served wherever GET is
+			AllowedHeaders: []string{"Authorization", "Content-Type", requestIDHeader,
+				"Traceparent", "Tracestate"}, // W3C Trace Context, which browser apps traced with OpenTelemetry send
 			ExposedHeaders:   []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
 			AllowCredentials: h.cors.AllowCredentials,
 			MaxAge:           h.cors.MaxAgeSeconds,
