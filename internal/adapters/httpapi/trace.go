@@ -130,14 +130,19 @@ func (h *handler) endSpan(st *requestState) {
 			route = st.routePattern(h.mux)
 		}
 		st.span.SetName(route)
-		st.span.SetAttributes(
-			semconv.HTTPRoute(route),
-			spanMethod(st.req.Method),
-			semconv.HTTPResponseStatusCode(st.status),
-		)
-		if st.reason != "" {
-			st.span.SetAttributes(ReasonAttribute.String(st.reason))
+		var attrs [4]attribute.KeyValue // one SetAttributes call: each call's slice is an allocation
+		n := 0
+		if route != "unmatched" { // http.route is the route that matched (OTel HTTP semantic conventions), not our name for none
+			attrs[n] = semconv.HTTPRoute(route)
+			n++
 		}
+		attrs[n], attrs[n+1] = spanMethod(st.req.Method), semconv.HTTPResponseStatusCode(st.status)
+		n += 2
+		if st.reason != "" {
+			attrs[n] = ReasonAttribute.String(st.reason)
+			n++
+		}
+		st.span.SetAttributes(attrs[:n]...)
 		if st.status >= 500 { // server spans: only 5xx are errors (OTel HTTP semantic conventions)
 			st.span.SetStatus(codes.Error, http.StatusText(st.status))
 		}

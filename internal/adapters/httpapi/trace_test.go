@@ -32,6 +32,26 @@ func tracedHandler(t *testing.T, p *tracing.Provider, v ports.TokenVerifier) (ht
 	return h, logs
 }
 
+// onlySpan is the one span exp holds.
+func onlySpan(t *testing.T, exp *tracetest.InMemoryExporter) tracetest.SpanStub {
+	t.Helper()
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans, want 1", len(spans))
+	}
+	return spans[0]
+}
+
+// stringAttr is s's attribute key as a string, and whether s has it.
+func stringAttr(s tracetest.SpanStub, key attribute.Key) (string, bool) {
+	for _, a := range s.Attributes {
+		if a.Key == key {
+			return a.Value.Emit(), true
+		}
+	}
+	return "", false
+}
+
 // TestTraceparent pins which traceparent values are honoured (W3C Trace
 // Context §3.2): an honoured one puts its trace id and this service's own
 // span id on the access line; any other is ignored.
@@ -171,11 +191,7 @@ func TestSpans(t *testing.T) {
 				req.Header.Set("traceparent", tt.traceparent)
 			}
 			h.ServeHTTP(httptest.NewRecorder(), req)
-			spans := exp.GetSpans()
-			if len(spans) != 1 {
-				t.Fatalf("got %d spans, want 1 (every request is traced when exporting)", len(spans))
-			}
-			s := spans[0]
+			s := onlySpan(t, exp) // every request is traced when exporting
 			if s.Name != tt.wantName {
 				t.Errorf("got span name %q, want %q", s.Name, tt.wantName)
 			}
@@ -211,11 +227,7 @@ func TestSpanErrorStatus(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
 	req.Header.Set("Authorization", "Bearer "+readToken)
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	spans := exp.GetSpans()
-	if len(spans) != 1 {
-		t.Fatalf("got %d spans, want 1", len(spans))
-	}
-	if s := spans[0]; s.Status.Code != codes.Error || s.Name != "/api/private" {
+	if s := onlySpan(t, exp); s.Status.Code != codes.Error || s.Name != "/api/private" {
 		t.Errorf("got span %q with status %v, want /api/private with error", s.Name, s.Status.Code)
 	}
 }
@@ -241,17 +253,7 @@ func TestSpanMethodAttribute(t *testing.T) {
 		t.Run(tt.method[:min(len(tt.method), 10)], func(t *testing.T) {
 			exp.Reset()
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tt.method, "/api/public", nil))
-			spans := exp.GetSpans()
-			if len(spans) != 1 {
-				t.Fatalf("got %d spans, want 1", len(spans))
-			}
-			got := "(absent)"
-			for _, a := range spans[0].Attributes {
-				if a.Key == "http.request.method" {
-					got = a.Value.AsString()
-				}
-			}
-			if got != tt.want {
+			if got, _ := stringAttr(onlySpan(t, exp), "http.request.method"); got != tt.want {
 				t.Errorf("got http.request.method %q, want %q", got, tt.want)
 			}
 		})
