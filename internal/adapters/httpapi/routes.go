@@ -129,7 +129,7 @@ func (h *handler) routes() *chi.Mux {
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   h.cors.AllowedOrigins,
 			AllowedMethods:   []string{http.MethodGet, http.MethodOptions},
-			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader},
+			AllowedHeaders:   []string{"Authorization", "Content-Type", requestIDHeader, "traceparent", "tracestate"}, // a browser app's W3C trace headers need the preflight's leave
 			ExposedHeaders:   []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
 			AllowCredentials: h.cors.AllowCredentials,
 			MaxAge:           h.cors.MaxAgeSeconds,
