@@ -79,6 +79,8 @@ func TestTraceparent(t *testing.T) {
 		{"flags too long", []string{"00-" + traceID + "-" + parentID + "-001"}, false},
 		{"flags not hex", []string{"00-" + traceID + "-" + parentID + "-.0"}, false},
 		{"version too long", []string{"000-" + traceID + "-" + parentID + "-01"}, false},
+		{"version 00 with 8 KiB after it", []string{traceparent + "-" + strings.Repeat("a", 8<<10)}, false},
+		{"future version with 8 KiB of extra fields", []string{"cc-" + traceID + "-" + parentID + "-01-" + strings.Repeat("a-", 4<<10)}, true},
 		{"version 00 with reserved flag bits", []string{"00-" + traceID + "-" + parentID + "-09"}, false},
 		{"all-zero trace id", []string{"00-00000000000000000000000000000000-" + parentID + "-01"}, false},
 		{"all-zero parent id", []string{"00-" + traceID + "-0000000000000000-01"}, false},

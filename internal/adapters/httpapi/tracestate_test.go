@@ -56,6 +56,8 @@ func TestTraceContextOnTheWire(t *testing.T) {
 			{"tracestate", strings.Repeat("z", 257) + "=1"}}, true, ""},
 		{"empty value", [][2]string{{"traceparent", tp}, {"tracestate", "foo=,bar=3"}}, true, ""},
 		{"upper-case key", [][2]string{{"traceparent", tp}, {"tracestate", "FOO=1"}}, true, ""},
+		{"9 KiB of distinct members", [][2]string{{"traceparent", tp}, {"tracestate", members(1, 900)}}, true, ""},
+		{"8 KiB of empty members", [][2]string{{"traceparent", tp}, {"tracestate", "foo=1" + strings.Repeat(", ", 4<<10)}}, true, "foo=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
