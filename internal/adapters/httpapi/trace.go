@@ -54,8 +54,8 @@ func parentSpan(ctx context.Context, r *http.Request) context.Context {
 
 // traceHeaders is the carrier the SDK's propagator reads: r's headers, with
 // its tracestate fields combined. Gate: the SDK reads only the first
-// tracestate field, where W3C Trace Context §3.3.1 says several MUST be
-// combined into one list (RFC 9110 §5.3).
+// tracestate field, where W3C Trace Context ("tracestate Header Field
+// Values") says several MUST be combined into one list (RFC 9110 §5.3).
 type traceHeaders http.Header
 
 // Get returns key's first value; for tracestate, every field's combined.
@@ -74,7 +74,7 @@ func (h traceHeaders) Keys() []string { return propagation.HeaderCarrier(h).Keys
 
 // tracestate is the tracestate fields as one list, in order (RFC 9110
 // §5.3), without the empty and whitespace-only members that W3C Trace
-// Context §3.3.1.1 allows and the SDK's parser refuses, dropping the whole
+// Context allows ("list") and the SDK's parser refuses, dropping the whole
 // list. Bounded by the header cap.
 func tracestate(fields []string) string {
 	var b strings.Builder
