@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"net/http"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -31,14 +32,64 @@ const ReasonAttribute = attribute.Key("messages_api.reason")
 // (version ff, all-zero ids, wrong lengths and upper-case hex are invalid).
 var traceContext = propagation.TraceContext{}
 
+// traceparentV00Len is the exact length of a version-00 traceparent
+// (W3C Trace Context §3.2.2: "00-" 32 hex "-" 16 hex "-" 2 hex).
+const traceparentV00Len = 55
+
 // parentSpan is the valid remote parent in r's traceparent, if any. More
 // than one traceparent header is invalid: combined into one value, as
 // RFC 9110 §5.3 allows a proxy to do, they would not parse either.
 func parentSpan(ctx context.Context, r *http.Request) context.Context {
-	if len(r.Header["Traceparent"]) != 1 {
+	tp := r.Header["Traceparent"]
+	if len(tp) != 1 {
 		return ctx
 	}
-	return traceContext.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	// Gate: version 00 has no fields after the flags (§3.2.2), but the SDK
+	// reads "00-…-01-" (an empty fifth field) as valid.
+	if strings.HasPrefix(tp[0], "00") && len(tp[0]) != traceparentV00Len {
+		return ctx
+	}
+	return traceContext.Extract(ctx, traceHeaders(r.Header))
+}
+
+// traceHeaders is the carrier the SDK's propagator reads: r's headers, with
+// its tracestate fields combined. Gate: the SDK reads only the first
+// tracestate field, where W3C Trace Context ("tracestate Header Field
+// Values") says several MUST be combined into one list (RFC 9110 §5.3).
+type traceHeaders http.Header
+
+// Get returns key's first value; for tracestate, every field's combined.
+func (h traceHeaders) Get(key string) string {
+	if key == "tracestate" {
+		return tracestate(h["Tracestate"])
+	}
+	return http.Header(h).Get(key)
+}
+
+// Set writes the header, for the carrier interface: Extract never calls it.
+func (h traceHeaders) Set(key, value string) { http.Header(h).Set(key, value) }
+
+// Keys lists the header names.
+func (h traceHeaders) Keys() []string { return propagation.HeaderCarrier(h).Keys() }
+
+// tracestate is the tracestate fields as one list, in order (RFC 9110
+// §5.3), without the empty and whitespace-only members that W3C Trace
+// Context allows ("list") and the SDK's parser refuses, dropping the whole
+// list. Bounded by the header cap.
+func tracestate(fields []string) string {
+	var b strings.Builder
+	for _, f := range fields {
+		for m := range strings.SplitSeq(f, ",") {
+			if strings.Trim(m, " \t") == "" {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(m)
+		}
+	}
+	return b.String()
 }
 
 // startSpan starts the request's span when it is traced and returns the
@@ -79,14 +130,19 @@ func (h *handler) endSpan(st *requestState) {
 			route = st.routePattern(h.mux)
 		}
 		st.span.SetName(route)
-		st.span.SetAttributes(
-			semconv.HTTPRoute(route),
-			spanMethod(st.req.Method),
-			semconv.HTTPResponseStatusCode(st.status),
-		)
-		if st.reason != "" {
-			st.span.SetAttributes(ReasonAttribute.String(st.reason))
+		var attrs [4]attribute.KeyValue // one SetAttributes call: each call's slice is an allocation
+		n := 0
+		if route != "unmatched" { // http.route is the route that matched (OTel HTTP semantic conventions), not our name for none
+			attrs[n] = semconv.HTTPRoute(route)
+			n++
 		}
+		attrs[n], attrs[n+1] = spanMethod(st.req.Method), semconv.HTTPResponseStatusCode(st.status)
+		n += 2
+		if st.reason != "" {
+			attrs[n] = ReasonAttribute.String(st.reason)
+			n++
+		}
+		st.span.SetAttributes(attrs[:n]...)
 		if st.status >= 500 { // server spans: only 5xx are errors (OTel HTTP semantic conventions)
 			st.span.SetStatus(codes.Error, http.StatusText(st.status))
 		}

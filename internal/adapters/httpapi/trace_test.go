@@ -32,6 +32,26 @@ func tracedHandler(t *testing.T, p *tracing.Provider, v ports.TokenVerifier) (ht
 	return h, logs
 }
 
+// onlySpan is the one span exp holds.
+func onlySpan(t *testing.T, exp *tracetest.InMemoryExporter) tracetest.SpanStub {
+	t.Helper()
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans, want 1", len(spans))
+	}
+	return spans[0]
+}
+
+// stringAttr is s's attribute key as a string, and whether s has it.
+func stringAttr(s tracetest.SpanStub, key attribute.Key) (string, bool) {
+	for _, a := range s.Attributes {
+		if a.Key == key {
+			return a.Value.Emit(), true
+		}
+	}
+	return "", false
+}
+
 // TestTraceparent pins which traceparent values are honoured (W3C Trace
 // Context §3.2): an honoured one puts its trace id and this service's own
 // span id on the access line; any other is ignored.
@@ -48,6 +68,19 @@ func TestTraceparent(t *testing.T) {
 		{"empty", []string{""}, false},
 		{"version ff", []string{"ff-" + traceID + "-" + parentID + "-01"}, false},
 		{"version 00 with extra field", []string{traceparent + "-extra"}, false},
+		{"version 00 with an empty extra field", []string{traceparent + "-"}, false},
+		{"version 00 with a trailing character", []string{traceparent + "."}, false},
+		{"future version with an empty extra field", []string{"cc-" + traceID + "-" + parentID + "-01-"}, true},
+		{"future version, flags not followed by a dash", []string{"cc-" + traceID + "-" + parentID + "-01.what-the-future-holds"}, false},
+		{"future version with reserved flag bits", []string{"cc-" + traceID + "-" + parentID + "-09"}, true},
+		{"version fe", []string{"fe-" + traceID + "-" + parentID + "-01"}, true},
+		{"upper-case version", []string{"CC-" + traceID + "-" + parentID + "-01"}, false},
+		{"random flag (Level 2)", []string{"00-" + traceID + "-" + parentID + "-02"}, true},
+		{"flags too long", []string{"00-" + traceID + "-" + parentID + "-001"}, false},
+		{"flags not hex", []string{"00-" + traceID + "-" + parentID + "-.0"}, false},
+		{"version too long", []string{"000-" + traceID + "-" + parentID + "-01"}, false},
+		{"version 00 with 8 KiB after it", []string{traceparent + "-" + strings.Repeat("a", 8<<10)}, false},
+		{"future version with 8 KiB of extra fields", []string{"cc-" + traceID + "-" + parentID + "-01-" + strings.Repeat("a-", 4<<10)}, true},
 		{"version 00 with reserved flag bits", []string{"00-" + traceID + "-" + parentID + "-09"}, false},
 		{"all-zero trace id", []string{"00-00000000000000000000000000000000-" + parentID + "-01"}, false},
 		{"all-zero parent id", []string{"00-" + traceID + "-0000000000000000-01"}, false},
@@ -160,11 +193,7 @@ func TestSpans(t *testing.T) {
 				req.Header.Set("traceparent", tt.traceparent)
 			}
 			h.ServeHTTP(httptest.NewRecorder(), req)
-			spans := exp.GetSpans()
-			if len(spans) != 1 {
-				t.Fatalf("got %d spans, want 1 (every request is traced when exporting)", len(spans))
-			}
-			s := spans[0]
+			s := onlySpan(t, exp) // every request is traced when exporting
 			if s.Name != tt.wantName {
 				t.Errorf("got span name %q, want %q", s.Name, tt.wantName)
 			}
@@ -200,11 +229,7 @@ func TestSpanErrorStatus(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
 	req.Header.Set("Authorization", "Bearer "+readToken)
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	spans := exp.GetSpans()
-	if len(spans) != 1 {
-		t.Fatalf("got %d spans, want 1", len(spans))
-	}
-	if s := spans[0]; s.Status.Code != codes.Error || s.Name != "/api/private" {
+	if s := onlySpan(t, exp); s.Status.Code != codes.Error || s.Name != "/api/private" {
 		t.Errorf("got span %q with status %v, want /api/private with error", s.Name, s.Status.Code)
 	}
 }
@@ -230,17 +255,7 @@ func TestSpanMethodAttribute(t *testing.T) {
 		t.Run(tt.method[:min(len(tt.method), 10)], func(t *testing.T) {
 			exp.Reset()
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tt.method, "/api/public", nil))
-			spans := exp.GetSpans()
-			if len(spans) != 1 {
-				t.Fatalf("got %d spans, want 1", len(spans))
-			}
-			got := "(absent)"
-			for _, a := range spans[0].Attributes {
-				if a.Key == "http.request.method" {
-					got = a.Value.AsString()
-				}
-			}
-			if got != tt.want {
+			if got, _ := stringAttr(onlySpan(t, exp), "http.request.method"); got != tt.want {
 				t.Errorf("got http.request.method %q, want %q", got, tt.want)
 			}
 		})
