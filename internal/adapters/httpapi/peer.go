@@ -52,7 +52,7 @@ func (t *trustedProxies) trusts(addr string) bool {
 // clientAddr is the address the request came from: the peer's IP, or, when
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
-// client). It never allocates.
+// client), without its port if it had one. It never allocates.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
 	if t == nil || len(t.prefixes) == 0 || !t.trusts(addr) {
@@ -68,9 +68,15 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			} else {
 				hop, v = strings.TrimSpace(v), ""
 			}
+			a, err := netip.ParseAddr(hop)
+			if err != nil { // some proxies (Azure Application Gateway, IIS ARR) add the client's port
+				if ap, perr := netip.ParseAddrPort(hop); perr == nil {
+					a, err, hop = ap.Addr(), nil, peerIP(hop)
+				}
+			}
 			// A zone is free text naming a link on the sender's host: no
 			// proxy forwards one, and it would put any text in remote_addr.
-			if a, err := netip.ParseAddr(hop); err != nil || a.Zone() != "" {
+			if err != nil || a.Zone() != "" {
 				return addr // garbage: the trusted hop that passed it on is the best we know
 			}
 			if !t.trusts(hop) {

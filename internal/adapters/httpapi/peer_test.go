@@ -42,10 +42,14 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
-		// Only a plain IP is an entry (README): one with a port ends the walk
-		// at the proxy that passed it on, as garbage does.
-		{"hop with a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"198.51.100.1:4711"}, "10.1.2.3"},
-		{"v6 hop in brackets with a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"[2001:db8::7]:4711, 10.4.4.4"}, "10.4.4.4"},
+		// Some proxies add the client's port to its entry: the entry's IP
+		// counts, without the port; a malformed port is garbage.
+		{"hop with a port: its IP", trusted, "10.1.2.3:5555", []string{"198.51.100.1:4711"}, "198.51.100.1"},
+		{"v6 hop in brackets with a port: its IP", trusted, "10.1.2.3:5555", []string{"[2001:db8::7]:4711, 10.4.4.4"}, "2001:db8::7"},
+		{"trusted hop with a port: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, 10.4.4.4:443"}, "198.51.100.1"},
+		{"hop with a port out of range: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"198.51.100.1:70000"}, "10.1.2.3"},
+		{"hop with an empty port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"198.51.100.1:"}, "10.1.2.3"},
+		{"v6 hop with a zone and a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"[fe80::1%eth0]:80"}, "10.1.2.3"},
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
