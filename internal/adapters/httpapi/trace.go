@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -130,7 +131,7 @@ func (h *handler) endSpan(st *requestState) {
 			route = st.routePattern(h.mux)
 		}
 		st.span.SetName(route)
-		var attrs [4]attribute.KeyValue // one SetAttributes call: each call's slice is an allocation
+		var attrs [5]attribute.KeyValue // one SetAttributes call: each call's slice is an allocation
 		n := 0
 		if route != "unmatched" { // http.route is the route that matched (OTel HTTP semantic conventions), not our name for none
 			attrs[n] = semconv.HTTPRoute(route)
@@ -142,10 +143,12 @@ func (h *handler) endSpan(st *requestState) {
 			attrs[n] = ReasonAttribute.String(st.reason)
 			n++
 		}
-		st.span.SetAttributes(attrs[:n]...)
-		if st.status >= 500 { // server spans: only 5xx are errors (OTel HTTP semantic conventions)
+		if st.status >= 500 { // server spans: only 5xx are errors, their error.type the status code (OTel HTTP semantic conventions)
+			attrs[n] = semconv.ErrorTypeKey.String(strconv.Itoa(st.status))
+			n++
 			st.span.SetStatus(codes.Error, http.StatusText(st.status))
 		}
+		st.span.SetAttributes(attrs[:n]...)
 	}
 	st.span.End()
 }

@@ -219,18 +219,43 @@ func TestSpans(t *testing.T) {
 	}
 }
 
-// TestSpanErrorStatus: a 5xx marks the span as an error; a 4xx does not
-// (OTel HTTP semantic conventions for server spans).
+// TestSpanErrorStatus: a 5xx marks the span as an error, with error.type
+// the status code; a 4xx does not (OTel HTTP semantic conventions for
+// server spans).
 func TestSpanErrorStatus(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	v := newVerifier()
-	v.Fail(errors.New("verifier bug"))
-	h, _ := tracedHandler(t, tracing.NewWithExporter(exp), v)
-	req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
-	req.Header.Set("Authorization", "Bearer "+readToken)
-	h.ServeHTTP(httptest.NewRecorder(), req)
-	if s := onlySpan(t, exp); s.Status.Code != codes.Error || s.Name != "/api/private" {
-		t.Errorf("got span %q with status %v, want /api/private with error", s.Name, s.Status.Code)
+	tests := []struct {
+		name          string
+		fail          error
+		wantError     bool
+		wantErrorType string // "" for none
+	}{
+		{"a verifier bug: 500", errors.New("verifier bug"), true, "500"},
+		{"keys unavailable: 503", ports.ErrKeysUnavailable, true, "503"},
+		{"no failure: 200", nil, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			v := newVerifier()
+			v.Fail(tt.fail)
+			h, _ := tracedHandler(t, tracing.NewWithExporter(exp), v)
+			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+			req.Header.Set("Authorization", "Bearer "+readToken)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			s := onlySpan(t, exp)
+			if (s.Status.Code == codes.Error) != tt.wantError || s.Name != "/api/private" {
+				t.Errorf("got span %q with status %v, want /api/private with error=%v", s.Name, s.Status.Code, tt.wantError)
+			}
+			got := ""
+			for _, a := range s.Attributes {
+				if a.Key == "error.type" {
+					got = a.Value.Emit()
+				}
+			}
+			if got != tt.wantErrorType {
+				t.Errorf("got error.type %q, want %q", got, tt.wantErrorType)
+			}
+		})
 	}
 }
 
