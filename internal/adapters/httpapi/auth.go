@@ -87,8 +87,8 @@ const (
 
 // whyAbsent classifies a request bearerToken found no credentials in.
 func whyAbsent(r *http.Request) absence {
-	switch {
-	case len(r.Header.Values("Authorization")) > 0:
+	switch v := r.Header.Values("Authorization"); {
+	case len(v) > 0 && v[0] != "": // an empty header (a client's empty token variable) holds no credentials of any scheme
 		return notBearer
 	case hasQueryToken(r):
 		return inQuery

@@ -22,6 +22,7 @@ func TestTokenInTheWrongPlace(t *testing.T) {
 		queryDesc = "tokens in the query string are not accepted; send Authorization: Bearer <token>"
 		schemeDes = "the Authorization scheme must be Bearer; send Authorization: Bearer <token>"
 		plainDesc = "a bearer access token is required"
+		empty     = "<an empty header>" // auth: an Authorization header with no value
 	)
 	tests := []struct {
 		name       string
@@ -48,13 +49,21 @@ func TestTokenInTheWrongPlace(t *testing.T) {
 		{"scheme glued to the token", "/api/private", "Bearer" + readToken, schemeDes, "not_bearer"},
 		{"scheme, then a no-break space", "/api/private", "Bearer\u00a0" + readToken, schemeDes, "not_bearer"},
 		{"another scheme and a query token", "/api/private?access_token=" + readToken, "Token " + readToken, schemeDes, "not_bearer"},
+		// A client whose token variable is empty sends an empty header: no
+		// credentials, and a token in the query still gets its hint.
+		{"an empty Authorization header", "/api/private", empty, plainDesc, "no_token"},
+		{"an empty Authorization header and a query token", "/api/private?access_token=" + readToken, empty, queryDesc, "token_in_query"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zap.InfoLevel)
 			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
 			req := httptest.NewRequest(http.MethodGet, tt.target, nil)
-			if tt.auth != "" {
+			switch tt.auth {
+			case "":
+			case empty:
+				req.Header.Set("Authorization", "")
+			default:
 				req.Header.Set("Authorization", tt.auth)
 			}
 			rec := httptest.NewRecorder()
