@@ -126,6 +126,13 @@ func TestBadDevKeyFileStopsStartup(t *testing.T) {
 		{"readable by others", "", 0o644, "has mode 0644, readable by others: run chmod 600"},
 		{"not PEM", "garbage\n", 0o600, `not a PEM "PRIVATE KEY" block: delete`},
 	}
+	// The tenant needs a port of its own (not 0) but never gets to listen:
+	// one held here is one no other test takes meanwhile.
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfgFile := keyFileConfig(t)
@@ -138,7 +145,7 @@ func TestBadDevKeyFileStopsStartup(t *testing.T) {
 			}
 			var stderr strings.Builder
 			got := run(t, []string{"-dev", "-config", cfgFile},
-				[]string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=127.0.0.1:0", "DEV_TENANT_SPA_ADDR=", "LOG_LEVEL=error"}, &stderr)
+				[]string{"PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=" + held.Addr().String(), "DEV_TENANT_SPA_ADDR=", "LOG_LEVEL=error"}, &stderr)
 			line := strings.TrimSpace(stderr.String())
 			if got != 1 || strings.Count(line, "\n") != 0 || !strings.Contains(line, tt.want) ||
 				!strings.HasPrefix(line, "api: cannot compose the service: devtenant: key file "+key) {
