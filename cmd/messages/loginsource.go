@@ -71,7 +71,7 @@ func explainLoginError(err error, o *options) string {
 		case errors.Is(err, context.Canceled):
 			return "interrupted while logging in"
 		case errors.Is(err, syscall.ECONNREFUSED):
-			return fmt.Sprintf("cannot log in: %v (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev)", err)
+			return fmt.Sprintf("cannot log in: %v%s", err, tenantRefusedHint)
 		}
 		return "cannot log in: " + err.Error()
 	}

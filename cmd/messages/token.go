@@ -68,6 +68,11 @@ func expiresIn(t *oauth2.Token) string {
 	return time.Until(t.Expiry).Round(time.Second).String()
 }
 
+// tenantRefusedHint follows a refused connection to the tenant: -dev
+// assumes the dev tenant's default address, which DEV_TENANT_ADDR moves.
+const tenantRefusedHint = " (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev;" +
+	" on another address (DEV_TENANT_ADDR), pass -domain http://HOST:PORT)"
+
 // explainTokenError turns a failed token request into a message that says
 // what is wrong and what to change, from Auth0's {"error",
 // "error_description"} answer when there is one.
@@ -83,7 +88,7 @@ func explainTokenError(err error, o *options) string {
 		msg := fmt.Sprintf("cannot get a token from %s: %v", o.tokenURL, err)
 		switch {
 		case errors.Is(err, syscall.ECONNREFUSED):
-			msg += " (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev)"
+			msg += tenantRefusedHint
 		case strings.Contains(err.Error(), "HTTP response to HTTPS client"):
 			msg += " (a local dev tenant speaks plain http: give the domain as http://HOST:PORT)"
 		}
