@@ -241,7 +241,7 @@ func TestSignals(t *testing.T) {
 		if resp.StatusCode != 200 || !resp.Close {
 			t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
 		}
-		if err := b.cmd.Wait(); err != nil {
+		if err := b.wait(); err != nil {
 			t.Errorf("got exit %v after SIGTERM, want 0", err)
 		}
 		b.logs.waitFor(t, "httpapi", "API server stopped")
@@ -260,7 +260,7 @@ func TestSignals(t *testing.T) {
 			if err := b.cmd.Process.Signal(second); err != nil {
 				t.Fatal(err)
 			}
-			err := b.cmd.Wait()
+			err := b.wait()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 				t.Errorf("got exit %v after a second signal, want exit status 1", err)
@@ -330,6 +330,13 @@ func startBinary(t *testing.T, bin string, environ ...string) *binary {
 	return b
 }
 
+// wait waits for the process to exit. Its output is read to the end first:
+// cmd.Wait closes the pipe, and lines not yet read would be lost.
+func (b *binary) wait() error {
+	b.logs.waitEOF()
+	return b.cmd.Wait()
+}
+
 type logLine struct {
 	raw    string
 	fields map[string]string
@@ -366,6 +373,19 @@ func readLogLines(r io.Reader) *logLines {
 		l.mu.Unlock()
 	}()
 	return l
+}
+
+// waitEOF returns once the process's output has ended.
+func (l *logLines) waitEOF() {
+	for {
+		l.mu.Lock()
+		more := l.more
+		l.mu.Unlock()
+		if more == nil {
+			return
+		}
+		<-more
+	}
 }
 
 func (l *logLines) all() []logLine {
