@@ -11,8 +11,10 @@ import (
 )
 
 // Verifier accepts exactly the tokens it was given and refuses every other
-// one as malformed. Fail makes it return one error for every token, to test
-// how callers handle any port error. It is safe for concurrent use.
+// one as ports.ReasonMalformed with the description "unknown test token"
+// (the 401's error_description). Fail makes it return one error for every
+// token, to test how callers handle any port error. It is safe for
+// concurrent use.
 type Verifier struct {
 	mu     sync.RWMutex
 	tokens map[string]domain.Claims
