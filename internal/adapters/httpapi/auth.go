@@ -124,10 +124,20 @@ func (h *handler) extractToken(r *http.Request) (string, error) {
 func (h *handler) authenticate() func(http.Handler) http.Handler {
 	return jwtmiddleware.New(h.validateToken,
 		jwtmiddleware.WithTokenExtractor(h.extractToken),
-		jwtmiddleware.WithErrorHandler(h.writeError),
+		jwtmiddleware.WithErrorHandler(h.writeMiddlewareError),
 		jwtmiddleware.WithCredentialsOptional(true),
 		jwtmiddleware.WithValidateOnOptions(false),
 	).CheckJWT
+}
+
+// writeMiddlewareError hands writeError the verifier's own error: the
+// middleware wraps each in "jwt invalid: ...", which the failure's log line
+// would repeat, calling a tenant outage an invalid token.
+func (h *handler) writeMiddlewareError(w http.ResponseWriter, r *http.Request, err error) {
+	if inner := errors.Unwrap(err); inner != nil && errors.Is(err, jwtmiddleware.ErrJWTInvalid) {
+		err = inner
+	}
+	h.writeError(w, r, err)
 }
 
 // validateToken adapts ports.TokenVerifier to the middleware: the claims

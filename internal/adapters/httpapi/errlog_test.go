@@ -1,0 +1,48 @@
+package httpapi_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/ports"
+)
+
+// TestFailureLinesCarryTheVerifierError: the line logged for a verifier
+// failure holds the verifier's own error, not go-jwt-middleware's wrapping
+// of it ("jwt invalid: ..."), which would call a tenant outage an invalid
+// token.
+func TestFailureLinesCarryTheVerifierError(t *testing.T) {
+	tests := []struct {
+		name      string
+		fail      error
+		wantMsg   string
+		wantError string
+	}{
+		{"keys unavailable", ports.ErrKeysUnavailable, "keys unavailable", "verification keys unavailable"},
+		{"a verifier bug", errors.New("verifier bug"), "request failed", "verifier bug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			v := newVerifier()
+			v.Fail(tt.fail)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+			req.Header.Set("Authorization", "Bearer "+readToken)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			lines := logs.FilterMessage(tt.wantMsg).All()
+			if len(lines) != 1 {
+				t.Fatalf("got %d %q lines, want 1", len(lines), tt.wantMsg)
+			}
+			if got := lines[0].ContextMap()["error"]; got != tt.wantError {
+				t.Errorf("got error %q, want %q", got, tt.wantError)
+			}
+		})
+	}
+}
