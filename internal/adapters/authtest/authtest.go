@@ -13,21 +13,22 @@ import (
 // Verifier accepts exactly the tokens it was given and refuses every other
 // one as ports.ReasonMalformed with the description "unknown test token"
 // (the 401's error_description). Fail makes it return one error for every
-// token, to test how callers handle any port error. It is safe for
-// concurrent use.
+// token, and Refuse one error for one token, to test how callers handle any
+// port error. It is safe for concurrent use.
 type Verifier struct {
-	mu     sync.RWMutex
-	tokens map[string]domain.Claims
-	err    error
-	gate   *Gate
-	calls  int
+	mu      sync.RWMutex
+	tokens  map[string]domain.Claims
+	refused map[string]error
+	err     error
+	gate    *Gate
+	calls   int
 }
 
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
 // New returns a verifier that accepts tokens, each mapped to its claims.
 func New(tokens map[string]domain.Claims) *Verifier {
-	v := &Verifier{tokens: make(map[string]domain.Claims, len(tokens))}
+	v := &Verifier{tokens: make(map[string]domain.Claims, len(tokens)), refused: map[string]error{}}
 	for t, c := range tokens {
 		v.tokens[t] = c
 	}
@@ -47,6 +48,20 @@ func (v *Verifier) Fail(err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.err = err
+}
+
+// Refuse makes Verify return err for token alone, while other tokens pass
+// or fail as before (Fail still wins over it); nil restores the token's
+// normal behaviour. Use ports.Invalid(reason, ...), ports.ErrKeysUnavailable
+// or any other error.
+func (v *Verifier) Refuse(token string, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err == nil {
+		delete(v.refused, token)
+		return
+	}
+	v.refused[token] = err
 }
 
 // Hold makes every Verify from now on wait at the returned gate until it
@@ -111,6 +126,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (domain.Claims, err
 	}
 	if v.err != nil {
 		return domain.Claims{}, v.err
+	}
+	if err := v.refused[token]; err != nil {
+		return domain.Claims{}, err
 	}
 	c, ok := v.tokens[token]
 	if !ok {
