@@ -115,6 +115,7 @@ var Env = map[string]string{
 	"CORS_ALLOW_CREDENTIALS":    "http.handler.cors.allow_credentials",
 	"CORS_MAX_AGE_SECONDS":      "http.handler.cors.max_age_seconds",
 	"HTTP_TRUSTED_PROXIES":      "http.handler.trusted_proxies",
+	"HTTP_LOG_EVERY_REJECTION":  "http.handler.log_every_rejection",
 	"LOG_LEVEL":                 "log.level",
 	"LOG_FORMAT":                "log.format",
 }

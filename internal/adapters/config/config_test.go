@@ -33,6 +33,7 @@ func TestLoad(t *testing.T) {
 			want(t, "http host", c.HTTP.Host, "")
 			want(t, "insecure loopback", c.Auth0.AllowInsecureLoopback, false)
 			want(t, "trusted proxies", len(c.HTTP.Handler.TrustedProxies), 0)
+			want(t, "log every rejection", c.HTTP.Handler.LogEveryRejection, false)
 			want(t, "trace export", c.Tracing.Export, false)
 		}},
 		{name: "trusted proxies and OTLP from env", environ: append(slices.Clone(base), "HTTP_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.7",
@@ -40,6 +41,10 @@ func TestLoad(t *testing.T) {
 			want(t, "trusted proxies", strings.Join(c.HTTP.Handler.TrustedProxies, " "), "10.0.0.0/8 192.168.1.7")
 			want(t, "trace export", c.Tracing.Export, true)
 		}},
+		{name: "every rejection logged, from env", environ: append(slices.Clone(base), "HTTP_LOG_EVERY_REJECTION=true"),
+			check: func(t *testing.T, c config.Config) {
+				want(t, "log every rejection", c.HTTP.Handler.LogEveryRejection, true)
+			}},
 		{name: "env overrides", environ: append(slices.Clone(base), "PORT=8080", "AUTH0_LEEWAY=5s", "LOG_LEVEL=debug",
 			"AUTH0_AUDIENCE=https://a.example.com, https://b.example.com", "AUTH0_PERMISSIONS=true", "UNRELATED=1"),
 			check: func(t *testing.T, c config.Config) {

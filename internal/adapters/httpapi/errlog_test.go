@@ -46,3 +46,34 @@ func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectionLines: rejections' access lines are sampled by default (the
+// first 10 a second, then 1 in 100), so a flood of bad tokens cannot flood
+// the logs; LogEveryRejection writes one for each.
+func TestRejectionLines(t *testing.T) {
+	const n = 50 // well over what the sampler keeps in the second or two this takes
+	tests := []struct {
+		name     string
+		every    bool
+		wantAll  bool
+		wantDesc string
+	}{
+		{"sampled by default", false, false, "fewer than every one"},
+		{"every one", true, true, "every one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{LogEveryRejection: tt.every}, newVerifier(), zap.New(core))
+			for range n {
+				req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+				req.Header.Set("Authorization", "Bearer not-a-test-token")
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			got := logs.FilterMessage("request rejected").Len()
+			if (got == n) != tt.wantAll || got == 0 {
+				t.Errorf("got %d rejection lines for %d rejections, want %s", got, n, tt.wantDesc)
+			}
+		})
+	}
+}

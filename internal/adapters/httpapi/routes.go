@@ -31,6 +31,9 @@ type HandlerConfig struct {
 	// default. Entries that are not CIDRs or IPs are ignored here, with a
 	// warning (config validation refuses them with ParseTrustedProxies).
 	TrustedProxies []string
+	// LogEveryRejection writes an access line for every rejected request;
+	// by default they are sampled (sampleRejections).
+	LogEveryRejection bool
 }
 
 // CORS configures cross-origin access for single-page apps. With no allowed
@@ -74,7 +77,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	h := &handler{
 		verifier:   verifier,
 		log:        access,
-		rejectLog:  access.WithOptions(zap.WrapCore(sampleRejections)),
+		rejectLog:  rejectLog(access, cfg.LogEveryRejection),
 		realm:      sanitize(cfg.Realm),
 		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
 		cors:       cfg.CORS,
@@ -229,6 +232,15 @@ func routePath(r *http.Request) string {
 		return r.URL.RawPath
 	}
 	return r.URL.Path
+}
+
+// rejectLog is the log of rejected requests: access, sampled unless every
+// line is asked for (an integration test's assertions, an incident).
+func rejectLog(access *zap.Logger, every bool) *zap.Logger {
+	if every {
+		return access
+	}
+	return access.WithOptions(zap.WrapCore(sampleRejections))
 }
 
 // sampleRejections keeps the first 10 identical rejection lines each second
