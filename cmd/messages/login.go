@@ -77,6 +77,9 @@ func loginConfig(o *options, redirectURL string) *oauth2.Config {
 func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
 	defer cancel()
+	if err := reachable(ctx, o.issuer); err != nil {
+		return nil, err
+	}
 
 	// 127.0.0.1 rather than localhost: no resolver, no IPv6 surprise
 	// (RFC 8252 §7.3, §8.3).
@@ -137,6 +140,32 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 	}
 	return t, nil
 }
+
+// reachable checks that the tenant answers at all (any status will do)
+// before the user is sent to its login page: otherwise the browser shows an
+// error and login waits loginTimeout for a redirect that cannot come.
+func reachable(ctx context.Context, issuer string) error {
+	ctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, issuer+".well-known/openid-configuration", nil)
+	if err != nil {
+		return err
+	}
+	client := http.DefaultClient
+	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok {
+		client = c
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("the tenant at %s does not answer: %w", issuer, err)
+	}
+	_ = resp.Body.Close()
+	return nil
+}
+
+// reachTimeout bounds reachable: a tenant that takes longer to answer one
+// request will not serve a login either.
+const reachTimeout = 10 * time.Second
 
 type callbackResult struct {
 	code string

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -464,6 +465,37 @@ func TestLoginOptions(t *testing.T) {
 			}
 			if o.clientID != tt.wantClient || strings.Join(o.scopes, " ") != tt.wantScopes || o.clientSecret != "" {
 				t.Errorf("got client %q, scopes %q, secret set %v; want %q, %q, none", o.clientID, strings.Join(o.scopes, " "), o.clientSecret != "", tt.wantClient, tt.wantScopes)
+			}
+		})
+	}
+}
+
+// TestLoginTenantDown: a tenant that does not answer ends -login at once,
+// saying so and what to change, instead of sending the user to a page that
+// cannot load and waiting minutes for a redirect.
+func TestLoginTenantDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	tests := []struct {
+		name  string
+		extra []string
+	}{
+		{"with a browser", nil},
+		{"without one", []string{"-no-browser"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-login", "-domain", closed, "-audience", "https://messages-api.test", "-client-id", "native-app", "-print-token"}, tt.extra...)
+			r := runWith(t, unusedBrowser{t}, args...)
+			if r.code != 1 || !strings.Contains(r.stderr, "does not answer") || !strings.Contains(r.stderr, "pass -domain") {
+				t.Errorf("got exit %d, stderr %q, want 1 and a message that the tenant does not answer, with the fix", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "open this URL") || strings.Contains(r.stderr, "opening the login page") {
+				t.Errorf("got stderr %q, want no login page offered", r.stderr)
 			}
 		})
 	}
