@@ -130,11 +130,14 @@ func (h *handler) authenticate() func(http.Handler) http.Handler {
 	).CheckJWT
 }
 
-// writeMiddlewareError hands writeError the verifier's own error: the
-// middleware wraps each in "jwt invalid: ...", which the failure's log line
-// would repeat, calling a tenant outage an invalid token.
+// writeMiddlewareError hands writeError our own error: the middleware wraps
+// each of the verifier's in "jwt invalid: ..." and each of our extractor's
+// (which holds the verifier's for "Bearer" alone) in "error extracting
+// token: ...", which the failure's log line would repeat, calling a tenant
+// outage an invalid token. Those are its only wrappers, one deep; its own
+// ErrJWTMissing wraps nothing.
 func (h *handler) writeMiddlewareError(w http.ResponseWriter, r *http.Request, err error) {
-	if inner := errors.Unwrap(err); inner != nil && errors.Is(err, jwtmiddleware.ErrJWTInvalid) {
+	if inner := errors.Unwrap(err); inner != nil {
 		err = inner
 	}
 	h.writeError(w, r, err)

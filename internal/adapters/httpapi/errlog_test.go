@@ -16,16 +16,20 @@ import (
 // TestFailureLinesCarryTheVerifierError: the line logged for a verifier
 // failure holds the verifier's own error, not go-jwt-middleware's wrapping
 // of it ("jwt invalid: ..."), which would call a tenant outage an invalid
-// token.
+// token. "Bearer" alone reaches the verifier from the middleware's token
+// extractor, whose errors it wraps too ("error extracting token: ...").
 func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 	tests := []struct {
 		name      string
 		fail      error
+		auth      string
 		wantMsg   string
 		wantError string
 	}{
-		{"keys unavailable", ports.ErrKeysUnavailable, "keys unavailable", "verification keys unavailable"},
-		{"a verifier bug", errors.New("verifier bug"), "request failed", "verifier bug"},
+		{"keys unavailable", ports.ErrKeysUnavailable, "Bearer " + readToken, "keys unavailable", "verification keys unavailable"},
+		{"a verifier bug", errors.New("verifier bug"), "Bearer " + readToken, "request failed", "verifier bug"},
+		{"keys unavailable, Bearer alone", ports.ErrKeysUnavailable, "Bearer", "keys unavailable", "verification keys unavailable"},
+		{"a verifier bug, Bearer alone", errors.New("verifier bug"), "Bearer ", "request failed", "verifier bug"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,7 +38,7 @@ func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 			v.Fail(tt.fail)
 			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core))
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
-			req.Header.Set("Authorization", "Bearer "+readToken)
+			req.Header.Set("Authorization", tt.auth)
 			h.ServeHTTP(httptest.NewRecorder(), req)
 			lines := logs.FilterMessage(tt.wantMsg).All()
 			if len(lines) != 1 {
