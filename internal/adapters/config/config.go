@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -295,7 +296,8 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		}
 		// The issuer and the key set's URL are built from the address before
 		// the tenant listens: port 0 would point both at a port nobody has.
-		if _, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && port == "0" {
+		// Compared as a number: net.Listen reads "00" as 0 too.
+		if _, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && isZero(port) {
 			return Config{}, fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
 		}
 		// Dev mode binds loopback only, whatever the environment says
@@ -370,4 +372,10 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// isZero reports whether port is a number that is 0 ("0", "00", "+0").
+func isZero(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n == 0
 }

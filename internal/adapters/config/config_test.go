@@ -427,6 +427,8 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"dev tenant on the API's port", true, []string{"DEV_TENANT_ADDR=127.0.0.1:3010"}, "PORT (http.port) 3010 and DEV_TENANT_ADDR (dev_tenant.addr, from the environment) 127.0.0.1:3010 are the same port"},
 		{"dev tenant on port 0", true, []string{"DEV_TENANT_ADDR=127.0.0.1:0"}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment) \"127.0.0.1:0\": port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port"},
 		{"dev tenant on localhost port 0", true, []string{"DEV_TENANT_ADDR=localhost:0"}, "port 0 would leave the issuer"},
+		{"dev tenant on port 00", true, []string{"DEV_TENANT_ADDR=127.0.0.1:00"}, "port 0 would leave the issuer"},
+		{"dev tenant on port +0", true, []string{"DEV_TENANT_ADDR=127.0.0.1:+0"}, "port 0 would leave the issuer"},
 		{"SPA on port 0", true, []string{"DEV_TENANT_SPA_ADDR=127.0.0.1:0"}, ""},
 		{"SPA on the admin port", true, []string{"DEV_TENANT_SPA_ADDR=localhost:9090"}, "ADMIN_ADDR (admin.addr) 127.0.0.1:9090 and DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) localhost:9090 are the same port"},
 	}
