@@ -239,8 +239,12 @@ func (st *requestState) routePattern(mux *chi.Mux) string {
 	if p := st.rctx.RoutePattern(); p != "" {
 		return p
 	}
-	return "unmatched"
+	return unmatchedRoute
 }
+
+// unmatchedRoute names the route of a request no route matched, in logs,
+// metrics and span names (endSpan leaves http.route off for it).
+const unmatchedRoute = "unmatched"
 
 // statusWriter records the status and body size for the access line.
 type statusWriter struct {

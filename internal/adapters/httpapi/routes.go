@@ -103,7 +103,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		h.metrics.resolve(route)
 		return nil
 	})
-	h.metrics.resolve("unmatched")
+	h.metrics.resolve(unmatchedRoute)
 	return &api{routeTree: mux, h: h}
 }
 

@@ -112,7 +112,7 @@ func (h *handler) startSpan(r *http.Request, st *requestState) context.Context {
 	}
 	// Named after the route once it is known (endSpan); never the raw path,
 	// the query or any header: the token must not leave in a span.
-	ctx, st.span = h.tracing.Tracer.Start(ctx, "unmatched", trace.WithSpanKind(trace.SpanKindServer))
+	ctx, st.span = h.tracing.Tracer.Start(ctx, unmatchedRoute, trace.WithSpanKind(trace.SpanKindServer))
 	sc := st.span.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	hex.Encode(st.traceID[:], tid[:])
@@ -133,7 +133,7 @@ func (h *handler) endSpan(st *requestState) {
 		st.span.SetName(route)
 		var attrs [5]attribute.KeyValue // one SetAttributes call: each call's slice is an allocation
 		n := 0
-		if route != "unmatched" { // http.route is the route that matched (OTel HTTP semantic conventions), not our name for none
+		if route != unmatchedRoute { // http.route is the route that matched (OTel HTTP semantic conventions), not our name for none
 			attrs[n] = semconv.HTTPRoute(route)
 			n++
 		}
