@@ -31,8 +31,9 @@ type HandlerConfig struct {
 	// default. Entries that are not CIDRs or IPs are ignored here, with a
 	// warning (config validation refuses them with ParseTrustedProxies).
 	TrustedProxies []string
-	// LogEveryRejection writes an access line for every rejected request;
-	// by default they are sampled (sampleRejections).
+	// LogEveryRejection writes an access line for every rejected request
+	// and every keys-unavailable warning; by default they are sampled
+	// (sampleRejections).
 	LogEveryRejection bool
 }
 
