@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -325,7 +326,8 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		c.effective["dev_tenant.usernames"] = usernames
 		// The example SPA calls the API from its own origin.
 		for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
-			if !strings.HasSuffix(o, ":0") && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
+			// A port-0 SPA's origin is known only once it listens.
+			if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
 				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
 			}
 		}

@@ -54,6 +54,14 @@ func TestLoad(t *testing.T) {
 				want(t, "audiences", strings.Join(c.Auth0.Audiences, "|"), "https://a.example.com|https://b.example.com")
 				want(t, "permissions", c.Auth0.Permissions, true)
 			}},
+		// A port-0 SPA's origin is known only once it listens: none is
+		// added to the API's CORS origins, however the 0 is written.
+		{name: "SPA on port 0", dev: true, environ: []string{"DEV_TENANT_SPA_ADDR=127.0.0.1:0"}, check: func(t *testing.T, c config.Config) {
+			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000") // dev.yaml's own
+		}},
+		{name: "SPA on port 00", dev: true, environ: []string{"DEV_TENANT_SPA_ADDR=127.0.0.1:00"}, check: func(t *testing.T, c config.Config) {
+			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000") // dev.yaml's own
+		}},
 		{name: "IPv6 host in brackets", environ: append(slices.Clone(base), "HOST=[::1]"), check: func(t *testing.T, c config.Config) {
 			want(t, "http host", c.HTTP.Host, "::1")
 		}},
