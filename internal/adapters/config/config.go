@@ -44,9 +44,7 @@ type Config struct {
 	DevTenant devtenant.Config
 	Tracing   tracing.Config `koanf:"-"` // from the standard OTEL_* variables, read by tracing.ConfigFromEnv
 
-	effective map[string]any  // every setting by name, for the startup log
-	emptyEnv  map[string]bool // variables set to "" (or only commas and spaces) in the environment
-	quotedEnv []string        // variables whose value (or a list entry) is wrapped in quotes
+	effective map[string]any // every setting by name, for the startup log
 	unknown   []UnknownVariable
 }
 
@@ -241,7 +239,6 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	}
 
 	var c Config
-	c.emptyEnv, c.quotedEnv = envShapes(environ)
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		TagName: "koanf", // `koanf:"-"` fields (issuer, insecure loopback) are never set from outside
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
@@ -337,7 +334,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}
 	// validate sets c.Tenant: call it before c is read for the return.
-	err = c.validate()
+	err = c.validate(environ)
 	return c, err
 }
 

@@ -21,15 +21,17 @@ const maxHeaderBytes = 1 << 20
 const maxCacheSize = 1_000_000
 
 // validate checks every setting, alone and against the others, and names
-// each fault by its setting.
-func (c *Config) validate() error {
+// each fault by its setting; environ is the environment c was loaded from,
+// for the faults only its raw values show.
+func (c *Config) validate(environ []string) error {
 	var errs []error
-	for _, name := range c.quotedEnv {
+	emptyEnv, quotedEnv := envShapes(environ)
+	for _, name := range quotedEnv {
 		errs = append(errs, fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name]))
 	}
-	errs = append(errs, c.checkTenant()...)
+	errs = append(errs, c.checkTenant(emptyEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
-		errs = append(errs, c.unset("AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
+		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
 	}
 	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
@@ -133,7 +135,7 @@ func (c *Config) validate() error {
 
 // checkTenant builds c.Tenant, the one check of the domain, the loopback
 // rule and the leeway, and words its faults by the setting at fault.
-func (c *Config) checkTenant() []error {
+func (c *Config) checkTenant(emptyEnv map[string]bool) []error {
 	leeway := fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway)
 	var errs []error
 	if c.Auth0.Leeway == 0 {
@@ -152,7 +154,7 @@ func (c *Config) checkTenant() []error {
 	for _, e := range faults {
 		switch {
 		case errors.Is(e, auth0.ErrNoDomain):
-			errs = append(errs, c.unset("AUTH0_DOMAIN", "your Auth0 tenant domain (e.g. example.eu.auth0.com)"))
+			errs = append(errs, unset(emptyEnv, "AUTH0_DOMAIN", "your Auth0 tenant domain (e.g. example.eu.auth0.com)"))
 		case errors.Is(e, auth0.ErrLeeway):
 			errs = append(errs, leeway)
 		default:
@@ -163,10 +165,10 @@ func (c *Config) checkTenant() []error {
 }
 
 // unset is the error for a required setting left empty, naming an empty
-// environment variable as the cause: it overrides a file's value, which the
-// operator may be looking at.
-func (c *Config) unset(name, what string) error {
-	if c.emptyEnv[name] {
+// environment variable (one of emptyEnv) as the cause: it overrides a
+// file's value, which the operator may be looking at.
+func unset(emptyEnv map[string]bool, name, what string) error {
+	if emptyEnv[name] {
 		return fmt.Errorf("%s is set but empty in the environment, which overrides the defaults and the -config file: unset it, or set it to %s", name, what)
 	}
 	return fmt.Errorf("%s is not set: set it to %s, or run with -dev", name, what)
