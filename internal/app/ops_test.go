@@ -38,7 +38,15 @@ import (
 // and admin base URLs.
 func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, string, string) {
 	t.Helper()
-	cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), env...))
+	return startFakeApp(t, v, zaptest.NewLogger(t), env...)
+}
+
+// startFakeApp starts the whole app with the fake verifier, logging to log,
+// with env (KEY=VALUE) laid over prodEnv, and returns the API and admin
+// base URLs.
+func startFakeApp(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...string) (*fxtest.App, string, string) {
+	t.Helper()
+	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), env...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +54,7 @@ func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, st
 		srv *httpapi.Server
 		adm *admin.Server
 	)
-	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
+	app := fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv, &adm))
 	app.RequireStart()
 	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
 }
@@ -54,13 +62,8 @@ func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, st
 // TestUnknownVariableIsLogged: a mistyped setting in the environment is a
 // warning at startup naming it and the setting it resembles, never its value.
 func TestUnknownVariableIsLogged(t *testing.T) {
-	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAYS=10s"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.WarnLevel)
-	app := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(testVerifier())))
-	app.RequireStart()
+	app, _, _ := startFakeApp(t, testVerifier(), zap.New(core), "HTTP_DRAIN_DELAYS=10s")
 	app.RequireStop()
 	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
 	if len(lines) != 1 {
