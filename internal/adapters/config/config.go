@@ -289,14 +289,16 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		if c.DevTenant.Addr == "" {
 			c.DevTenant.Addr = devtenant.DefaultAddr
 		}
-		if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && host == "localhost" {
-			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
-		}
-		// The issuer and the key set's URL are built from the address before
-		// the tenant listens: port 0 would point both at a port nobody has.
-		// Compared as a number: net.Listen reads "00" as 0 too.
-		if _, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil && isZero(port) {
-			return Config{}, fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
+		if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
+			if host == "localhost" {
+				c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+			}
+			// The issuer and the key set's URL are built from the address before
+			// the tenant listens: port 0 would point both at a port nobody has.
+			// Compared as a number: net.Listen reads "00" as 0 too.
+			if isZero(port) {
+				return Config{}, fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
+			}
 		}
 		// Dev mode binds loopback only, whatever the environment says
 		// (some shells export HOST=<hostname>). A HOST with a port is left
