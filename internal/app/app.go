@@ -85,20 +85,16 @@ func Run(args, environ []string, stderr io.Writer) int {
 	go func() {
 		// Every signal reaches both Fx and signals, in no set order: the
 		// first one here is the one Wait reported, the second cuts short.
-		for n := 1; ; n++ {
+		for range 2 {
 			select {
 			case <-signals:
-				if n < 2 {
-					continue
-				}
-				cutShort.Store(true)
-				log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
-				cancelStop()
-				return
 			case <-stopCtx.Done():
 				return
 			}
 		}
+		cutShort.Store(true)
+		log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
+		cancelStop()
 	}()
 	if err := app.Stop(stopCtx); err != nil {
 		_ = log.Sync()
