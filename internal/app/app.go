@@ -168,8 +168,9 @@ func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 }
 
 // stopTimeout is the drain delay plus the shutdown timeout plus 5s for the
-// hooks stopped after the API (the trace flush takes at most 3s of it),
-// saturating where the sum would wrap into a negative duration.
+// hooks stopped after the API (the trace flush takes at most
+// [tracing.DefaultFlushTimeout] of it), saturating where the sum would
+// wrap into a negative duration.
 func stopTimeout(drain, shutdown time.Duration) time.Duration {
 	total := drain
 	for _, d := range []time.Duration{shutdown, 5 * time.Second} {
