@@ -18,7 +18,6 @@ import (
 
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
-	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/ports"
 )
@@ -166,13 +165,7 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 // reads, and returns it with the API's base URL; the caller stops it.
 func observedApp(t *testing.T, v *authtest.Verifier) (*fxtest.App, string, *observer.ObservedLogs) {
 	t.Helper()
-	cfg, err := config.Load(false, "", prodEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zapcore.InfoLevel)
-	var srv *httpapi.Server
-	a := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(v)), fx.Populate(&srv))
-	a.RequireStart()
-	return a, "http://" + srv.Addr().String(), logs
+	a, base, _ := fakeAppLogging(t, v, zap.New(core))
+	return a, base, logs
 }

@@ -38,6 +38,12 @@ import (
 // and admin base URLs.
 func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, string, string) {
 	t.Helper()
+	return fakeAppLogging(t, v, zaptest.NewLogger(t), env...)
+}
+
+// fakeAppLogging is fakeApp with the app's logger given.
+func fakeAppLogging(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...string) (*fxtest.App, string, string) {
+	t.Helper()
 	cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), env...))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +52,7 @@ func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, st
 		srv *httpapi.Server
 		adm *admin.Server
 	)
-	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv, &adm))
+	app := fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv, &adm))
 	app.RequireStart()
 	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
 }
