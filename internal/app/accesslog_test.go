@@ -37,8 +37,8 @@ func TestFakeVerifierGraph(t *testing.T) {
 // TestAccessLineOfEachOutcome calls the composed app once per outcome and
 // checks the answer's challenge and the access line the composition's
 // logger receives: the request id sent back, the route pattern, the status
-// and the reason code the README lists. Each case gets its own app, since
-// one app writes only the first 10 rejection lines a second.
+// and the reason code the README lists. Each case gets its own app, with
+// the production defaults (rejection lines sampled) and its own fake.
 func TestAccessLineOfEachOutcome(t *testing.T) {
 	const realm = `Bearer realm="messages-api"`
 	tests := []struct {
@@ -166,6 +166,6 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 func observedApp(t *testing.T, v *authtest.Verifier) (*fxtest.App, string, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
-	a, base, _ := startFakeApp(t, v, zap.New(core))
+	a, base, _ := fakeAppLogging(t, v, zap.New(core))
 	return a, base, logs
 }

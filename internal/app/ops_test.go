@@ -38,15 +38,13 @@ import (
 // and admin base URLs.
 func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, string, string) {
 	t.Helper()
-	return startFakeApp(t, v, zaptest.NewLogger(t), env...)
+	return fakeAppLogging(t, v, zaptest.NewLogger(t), env...)
 }
 
-// startFakeApp starts the whole app with the fake verifier, logging to log,
-// with env (KEY=VALUE) laid over prodEnv, and returns the API and admin
-// base URLs.
-func startFakeApp(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...string) (*fxtest.App, string, string) {
+// fakeAppLogging is fakeApp with the app's logger given.
+func fakeAppLogging(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...string) (*fxtest.App, string, string) {
 	t.Helper()
-	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), env...))
+	cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), env...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +60,13 @@ func startFakeApp(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...st
 // TestUnknownVariableIsLogged: a mistyped setting in the environment is a
 // warning at startup naming it and the setting it resembles, never its value.
 func TestUnknownVariableIsLogged(t *testing.T) {
+	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAYS=10s"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	core, logs := observer.New(zap.WarnLevel)
-	app, _, _ := startFakeApp(t, testVerifier(), zap.New(core), "HTTP_DRAIN_DELAYS=10s")
+	app := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(testVerifier())))
+	app.RequireStart()
 	app.RequireStop()
 	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
 	if len(lines) != 1 {

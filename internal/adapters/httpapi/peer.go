@@ -35,11 +35,7 @@ func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 // trustedProxies are the peers whose X-Forwarded-For is believed.
 type trustedProxies struct{ prefixes []netip.Prefix }
 
-func (t *trustedProxies) trusts(addr string) bool {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return false
-	}
+func (t *trustedProxies) trusts(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range t.prefixes {
 		if p.Contains(a) {
@@ -55,7 +51,10 @@ func (t *trustedProxies) trusts(addr string) bool {
 // client), without its port if it had one. It never allocates.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
-	if t == nil || len(t.prefixes) == 0 || !t.trusts(addr) {
+	if t == nil || len(t.prefixes) == 0 {
+		return addr
+	}
+	if a, err := netip.ParseAddr(addr); err != nil || !t.trusts(a) {
 		return addr
 	}
 	values := r.Header["X-Forwarded-For"]
@@ -79,7 +78,7 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			if err != nil || a.Zone() != "" {
 				return addr // garbage: the trusted hop that passed it on is the best we know
 			}
-			if !t.trusts(hop) {
+			if !t.trusts(a) {
 				return hop
 			}
 			addr = hop
