@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,13 +59,8 @@ func fakeAppLogging(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...
 // TestUnknownVariableIsLogged: a mistyped setting in the environment is a
 // warning at startup naming it and the setting it resembles, never its value.
 func TestUnknownVariableIsLogged(t *testing.T) {
-	cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAYS=10s"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.WarnLevel)
-	app := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(testVerifier())))
-	app.RequireStart()
+	app, _, _ := fakeAppLogging(t, testVerifier(), zap.New(core), "HTTP_DRAIN_DELAYS=10s")
 	app.RequireStop()
 	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
 	if len(lines) != 1 {
