@@ -226,34 +226,46 @@ func TestSignals(t *testing.T) {
 	// SIGTERM: readiness goes false first while the API still serves during
 	// the drain delay, with keep-alives off, then the API server logs its own
 	// stop line and the process exits 0. (In-flight requests completing is
-	// TestGracefulShutdown's job.)
-	t.Run("SIGTERM exits 0", func(t *testing.T) {
-		b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
-		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after SIGTERM")
-		resp, err := http.Get("http://" + b.api + "/api/public")
-		if err != nil {
-			t.Fatalf("got %v during the drain delay, want 200", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !resp.Close {
-			t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
-		}
-		if err := b.wait(); err != nil {
-			t.Errorf("got exit %v after SIGTERM, want 0", err)
-		}
-		b.logs.waitFor(t, "httpapi", "API server stopped")
-	})
+	// TestGracefulShutdown's job.) SIGINT and SIGHUP stop it the same way:
+	// SIGHUP's default would kill the process with its logs unflushed.
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String()+" exits 0", func(t *testing.T) {
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
+			if err := b.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after "+sig.String())
+			resp, err := http.Get("http://" + b.api + "/api/public")
+			if err != nil {
+				t.Fatalf("got %v during the drain delay, want 200", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !resp.Close {
+				t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
+			}
+			if err := b.wait(); err != nil {
+				t.Errorf("got exit %v after %v, want 0", err, sig)
+			}
+			if got := b.logs.waitFor(t, "app", "stopping")["signal"]; got != sig.String() {
+				t.Errorf("got signal %q on the stopping line, want %q", got, sig.String())
+			}
+			b.logs.waitFor(t, "httpapi", "API server stopped")
+		})
+	}
 
-	// A second SIGINT or SIGTERM during the drain (an operator's second
-	// Ctrl-C) stops at once with exit 1 and says so, rather than being
-	// ignored until a long drain and shutdown end.
-	for _, second := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run("a second "+second.String()+" stops at once", func(t *testing.T) {
+	// A second signal during the drain (an operator's second Ctrl-C) stops
+	// at once with exit 1 and says so, rather than being ignored until a
+	// long drain and shutdown end.
+	for _, pair := range [][2]syscall.Signal{
+		{syscall.SIGTERM, syscall.SIGINT},
+		{syscall.SIGTERM, syscall.SIGTERM},
+		{syscall.SIGHUP, syscall.SIGTERM},
+		{syscall.SIGINT, syscall.SIGHUP},
+	} {
+		first, second := pair[0], pair[1]
+		t.Run(second.String()+" after "+first.String()+" stops at once", func(t *testing.T) {
 			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1h")
-			if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			if err := b.cmd.Process.Signal(first); err != nil {
 				t.Fatal(err)
 			}
 			b.logs.waitFor(t, "httpapi", "shutting down")
