@@ -20,6 +20,7 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/example/messages-api/internal/adapters/admin"
@@ -40,6 +41,9 @@ func TestUnknownVariableIsLogged(t *testing.T) {
 	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
 	if len(lines) != 1 {
 		t.Fatalf("got %d warnings, want 1 (logs: %v)", len(lines), logs.All())
+	}
+	if lines[0].Level != zapcore.WarnLevel {
+		t.Errorf("got the line at %v, want warn", lines[0].Level)
 	}
 	got := lines[0].ContextMap()
 	if got["variable"] != "HTTP_DRAIN_DELAYS" || got["did_you_mean"] != "HTTP_DRAIN_DELAY" || lines[0].LoggerName != "config" {

@@ -39,7 +39,7 @@ func Environ() []string {
 type App struct {
 	API    string                 // the API's base URL, "http://127.0.0.1:PORT"
 	Admin  string                 // the admin endpoints' base URL (/metrics, /healthz, /readyz)
-	Logs   *observer.ObservedLogs // every line the app has written, debug and up (also in the test's log)
+	Logs   *observer.ObservedLogs // every line the app has written at LOG_LEVEL, info by default (also in the test's log)
 	Config config.Config          // what it runs with
 
 	fx   *fxtest.App
@@ -57,8 +57,14 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	if err != nil {
 		t.Fatalf("apptest: config: %v", err)
 	}
-	core, logs := observer.New(zapcore.DebugLevel)
-	log := zap.New(zapcore.NewTee(zaptest.NewLogger(t).Core(), core))
+	// At LOG_LEVEL, as production's logger: Logs then misses a line written
+	// below its level, and the app skips what that level does not write.
+	level, err := zapcore.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		t.Fatalf("apptest: LOG_LEVEL: %v", err)
+	}
+	core, logs := observer.New(level)
+	log := zap.New(zapcore.NewTee(zaptest.NewLogger(t, zaptest.Level(level)).Core(), core))
 	var (
 		srv *httpapi.Server
 		adm *admin.Server

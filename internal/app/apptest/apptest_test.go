@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/app/apptest"
 	"github.com/example/messages-api/internal/domain"
@@ -55,4 +57,37 @@ func TestStart(t *testing.T) {
 		t.Error("got an answer after Stop, want the connection refused")
 	}
 	a.Stop()
+}
+
+// TestLogsAtTheConfiguredLevel: Logs holds what production would write at
+// LOG_LEVEL (info by default), so a test reading it fails when a line drops
+// below the level it must be written at, and LOG_LEVEL=warn writes no access
+// lines, as the README's public-quiet benchmark relies on.
+func TestLogsAtTheConfiguredLevel(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		env             []string
+		wantAccessLines int
+		wantDebug       bool
+	}{
+		{"default is info", nil, 1, false},
+		{"warn writes no access lines", []string{"LOG_LEVEL=warn"}, 0, false},
+		{"debug writes Fx's events", []string{"LOG_LEVEL=debug"}, 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := apptest.Start(t, authtest.New(nil), tt.env...)
+			resp, err := http.Get(a.API + "/api/public")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			a.Stop()
+			if got := a.Logs.FilterMessage("request").Len(); got != tt.wantAccessLines {
+				t.Errorf("got %d access lines, want %d", got, tt.wantAccessLines)
+			}
+			if got := a.Logs.FilterLevelExact(zapcore.DebugLevel).Len() > 0; got != tt.wantDebug {
+				t.Errorf("got debug lines %v, want %v", got, tt.wantDebug)
+			}
+		})
+	}
 }
