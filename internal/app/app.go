@@ -30,8 +30,8 @@ import (
 )
 
 // Run loads the config from args and environ, then runs the app until
-// SIGINT, SIGTERM or SIGHUP, or until a server stops serving on its own
-// (exit code 1). It returns the process exit code: 0 after a clean stop
+// SIGINT, SIGTERM or SIGHUP (unless started ignoring it, as under nohup),
+// or until a server stops serving on its own (exit code 1). It returns the process exit code: 0 after a clean stop
 // or -h, 2 for a bad config, 1 for a failed start (one line on stderr
 // saying why) or a stop that failed or was cut short by a second signal.
 func Run(args, environ []string, stderr io.Writer) int {
@@ -61,9 +61,15 @@ func Run(args, environ []string, stderr io.Writer) int {
 	// one sent during start-up stops the app once started instead of killing
 	// the process with its logs unflushed. SIGHUP (the terminal or session
 	// gone) stops it too: there is no reload, and by default it would kill
-	// the process on the spot.
+	// the process on the spot. Not when the process was started ignoring it
+	// (nohup): catching it would undo that, stopping what was asked to
+	// outlive its terminal.
 	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	caught := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		caught = append(caught, syscall.SIGHUP)
+	}
+	signal.Notify(signals, caught...)
 	defer signal.Stop(signals)
 	app := fx.New(Options(cfg, log, Production))
 	if err := app.Err(); err != nil {

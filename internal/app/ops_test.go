@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -258,6 +259,32 @@ func TestSignals(t *testing.T) {
 			b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
 		})
 	}
+
+	// A signal the process was started ignoring stays ignored: under nohup
+	// the service outlives its terminal, as its operator asked, and the
+	// SIGTERM sent after the SIGHUP is the one that stops it, cleanly.
+	for _, tt := range []struct {
+		name    string
+		under   []string // the command bin runs under
+		ignored syscall.Signal
+	}{
+		{"SIGHUP under nohup", []string{"nohup"}, syscall.SIGHUP},
+	} {
+		t.Run(tt.name+" is ignored", func(t *testing.T) {
+			b := startBinaryUnder(t, tt.under, bin)
+			for _, sig := range []syscall.Signal{tt.ignored, syscall.SIGTERM} {
+				if err := b.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.wait(); err != nil {
+				t.Errorf("got exit %v after %v then SIGTERM, want 0", err, tt.ignored)
+			}
+			if got := b.logs.waitFor(t, "app", "stopping")["signal"]; got != syscall.SIGTERM.String() {
+				t.Errorf("got signal %q on the stopping line, want %q", got, syscall.SIGTERM.String())
+			}
+		})
+	}
 }
 
 // binary is the service's binary running in dev mode.
@@ -271,6 +298,13 @@ type binary struct {
 // environ added, and returns once it is ready; the test's end kills it if
 // it is still running.
 func startBinary(t *testing.T, bin string, environ ...string) *binary {
+	t.Helper()
+	return startBinaryUnder(t, nil, bin, environ...)
+}
+
+// startBinaryUnder is startBinary with bin run by the command under (such
+// as nohup), which execs it in the same process.
+func startBinaryUnder(t *testing.T, under []string, bin string, environ ...string) *binary {
 	t.Helper()
 	// The example SPA on a port of its own and the signing key in a temporary
 	// file: the test touches neither port 3000 nor the user's cache.
@@ -293,7 +327,8 @@ func startBinary(t *testing.T, bin string, environ ...string) *binary {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tenantFile.Close() })
-	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
+	argv := append(append(slices.Clone(under), bin), "-dev", "-config", file)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.ExtraFiles = []*os.File{tenantFile}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0",
 		"DEV_TENANT_ADDR=" + tenant.Addr().String(), "DEV_TENANT_FD=3"}, environ...)
