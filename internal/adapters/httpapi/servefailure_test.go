@@ -44,3 +44,46 @@ func TestServeFailureStopsTheApp(t *testing.T) {
 		t.Error("got ready after the listener failed, want not ready")
 	}
 }
+
+// TestServeFailureDuringStartUp: a listener failing before the app has
+// finished starting still stops it with exit code 1 once started. Fx's
+// Shutdowner documents shutting down only started apps; its broadcaster
+// keeps the last signal for a Wait called later, which Run relies on.
+func TestServeFailureDuringStartUp(t *testing.T) {
+	var s *Server
+	shutdown := make(chan struct{}) // closed once the module has called Shutdown
+	app := fxtest.New(t, Module,
+		fx.Supply(ServerConfig{Host: "127.0.0.1"}, zap.NewNop()),
+		fx.Supply(fx.Annotate(authtest.New(nil), fx.As(new(ports.TokenVerifier)))),
+		fx.Supply(fx.Annotate(prometheus.NewRegistry(), fx.As(new(prometheus.Registerer)))),
+		fx.Decorate(func(sd fx.Shutdowner) fx.Shutdowner { return closingShutdowner{sd, shutdown} }),
+		fx.Invoke(func(lc fx.Lifecycle, s *Server) { // after the server's own start hook
+			lc.Append(fx.StartHook(func() {
+				_ = s.ln.Listener.Close()
+				<-shutdown
+			}))
+		}),
+		fx.Populate(&s))
+	app.RequireStart()
+	defer app.RequireStop()
+
+	select {
+	case sig := <-app.Wait():
+		if sig.ExitCode != 1 {
+			t.Errorf("got exit code %d, want 1", sig.ExitCode)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("got no shutdown after a listener failed during start-up, want one with exit code 1")
+	}
+}
+
+// closingShutdowner is a Shutdowner closing done after its first Shutdown.
+type closingShutdowner struct {
+	fx.Shutdowner
+	done chan struct{}
+}
+
+func (c closingShutdowner) Shutdown(opts ...fx.ShutdownOption) error {
+	defer close(c.done)
+	return c.Shutdowner.Shutdown(opts...)
+}
