@@ -146,6 +146,8 @@ func keysLoaded(ks *auth0.KeySource) bool { return !ks.Stats().LastGoodFetch.IsZ
 func Options(cfg config.Config, log *zap.Logger, verifier fx.Option) fx.Option {
 	opts := []fx.Option{
 		fx.Supply(log),
+		// At the root, so every module's Shutdowner is the gated one.
+		fx.Decorate(serializeShutdown),
 		// Room for the drain delay and the in-flight requests on SIGTERM.
 		fx.StopTimeout(stopTimeout(cfg.HTTP.DrainDelay, cfg.HTTP.ShutdownTimeout)),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
