@@ -1,7 +1,7 @@
 // Package apptest starts the whole Messages API for integration tests, with
 // the fake verifier (authtest) in place of the Auth0 adapter: no tenant and
-// no keys, every listener on a free 127.0.0.1 port, every log line kept for
-// the test to read.
+// no keys, every listener on a free 127.0.0.1 port, every log line it writes
+// at LOG_LEVEL kept for the test to read.
 //
 //	v := authtest.New(map[string]domain.Claims{"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}}})
 //	a := apptest.Start(t, v)
