@@ -31,9 +31,10 @@ import (
 
 // Run loads the config from args and environ, then runs the app until
 // SIGINT, SIGTERM or SIGHUP (unless started ignoring it, as under nohup),
-// or until a server stops serving on its own (exit code 1). It returns the process exit code: 0 after a clean stop
-// or -h, 2 for a bad config, 1 for a failed start (one line on stderr
-// saying why) or a stop that failed or was cut short by a second signal.
+// or until a server stops serving on its own (exit code 1). It returns the
+// process exit code: 0 after a clean stop or -h, 2 for a bad config, 1 for
+// a failed start (one line on stderr saying why) or a stop that failed or
+// was cut short by a second signal.
 func Run(args, environ []string, stderr io.Writer) int {
 	cfg, err := config.Parse(args, environ)
 	if help := config.Help(""); errors.As(err, &help) {
