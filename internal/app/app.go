@@ -91,10 +91,13 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	// Fx also catches SIGINT and SIGTERM, from here, and reports a module's
 	// Shutdowner (a server that stopped serving, exit code 1).
-	exit, seen := 0, 0 // seen: signals read from signals
+	exit, seen := 0, 0 // seen: stop requests counted, two cut the stop short
 	select {
 	case sig := <-app.Wait():
 		if exit = sig.ExitCode; exit != 0 { // only a Shutdowner sets one; the server said why
+			// The stop's first request, with no signal to read back below:
+			// as on SIGTERM, the operator's first signal cuts it short.
+			seen = 1
 			log.Named("app").Warn("stopping: a server stopped serving", zap.Int("exit_code", exit))
 		} else {
 			log.Named("app").Info("stopping", zap.Stringer("signal", sig.Signal))
@@ -108,8 +111,8 @@ func Run(args, environ []string, stderr io.Writer) int {
 	var cutShort atomic.Bool
 	go func() {
 		// Every SIGINT and SIGTERM reaches both Fx and signals: when Fx
-		// reported the first, it is still to be read here. The process's
-		// second signal, whichever it is, cuts the stop short rather than
+		// reported the first, it is still to be read here. The second stop
+		// request, whichever signal it is, cuts the stop short rather than
 		// being swallowed until a long drain ends.
 		for ; seen < 2; seen++ {
 			select {

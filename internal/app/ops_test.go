@@ -197,10 +197,7 @@ func TestSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "api")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildAPI(t)
 
 	// SIGTERM: readiness goes false first while the API still serves during
 	// the drain delay, with keep-alives off, then the API server logs its own
@@ -285,6 +282,16 @@ func TestSignals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildAPI builds the service's binary into a temporary directory.
+func buildAPI(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "api")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/messages-api/cmd/api").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // binary is the service's binary running in dev mode.
