@@ -11,14 +11,12 @@ import (
 	"time"
 
 	"go.uber.org/fx"
-	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/apptest"
 	"github.com/example/messages-api/internal/ports"
 )
 
@@ -77,8 +75,8 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := testVerifier()
 			v.Fail(tt.fail)
-			a, base, logs := observedApp(t, v)
-			defer a.RequireStop()
+			a := apptest.Start(t, v)
+			base, logs := a.API, a.Logs
 			req, _ := http.NewRequest(http.MethodGet, base+tt.path, nil)
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
@@ -139,7 +137,8 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 // signal to wait on, so their count is polled, as goleak does.
 func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
-	a, base, _ := observedApp(t, testVerifier())
+	a := apptest.Start(t, testVerifier())
+	base := a.API
 	client := &http.Client{Transport: &http.Transport{}}
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/private", nil)
 	req.Header.Set("Authorization", "Bearer reader")
@@ -149,7 +148,7 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 	}
 	resp.Body.Close()
 	client.CloseIdleConnections()
-	a.RequireStop()
+	a.Stop()
 
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
@@ -159,13 +158,4 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Errorf("got %d goroutines after stop, want at most the %d before start:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
-}
-
-// observedApp starts the app with v and a logger whose lines the test
-// reads, and returns it with the API's base URL; the caller stops it.
-func observedApp(t *testing.T, v *authtest.Verifier) (*fxtest.App, string, *observer.ObservedLogs) {
-	t.Helper()
-	core, logs := observer.New(zapcore.InfoLevel)
-	a, base, _ := fakeAppLogging(t, v, zap.New(core))
-	return a, base, logs
 }

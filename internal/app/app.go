@@ -30,7 +30,8 @@ import (
 )
 
 // Run loads the config from args and environ, then runs the app until
-// SIGINT or SIGTERM. It returns the process exit code: 0 after a clean stop
+// SIGINT, SIGTERM or SIGHUP, or until a server stops serving on its own
+// (exit code 1). It returns the process exit code: 0 after a clean stop
 // or -h, 2 for a bad config, 1 for a failed start (one line on stderr
 // saying why) or a stop that failed or was cut short by a second signal.
 func Run(args, environ []string, stderr io.Writer) int {
@@ -56,6 +57,14 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	defer func() { _ = log.Sync() }()
 	setGOGC(environ)
+	// The service's signals are caught from here, before the start, so that
+	// one sent during start-up stops the app once started instead of killing
+	// the process with its logs unflushed. SIGHUP (the terminal or session
+	// gone) stops it too: there is no reload, and by default it would kill
+	// the process on the spot.
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
 	app := fx.New(Options(cfg, log, Production))
 	if err := app.Err(); err != nil {
 		// dig's chain of every constructor on the way buries the cause
@@ -73,19 +82,29 @@ func Run(args, environ []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, startError(err, cfg))
 		return 1
 	}
-	// Fx keeps catching SIGINT and SIGTERM while it stops, so a second one
-	// would be swallowed until a long drain ends: this one cuts the stop short.
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	sig := <-app.Wait()
+	// Fx also catches SIGINT and SIGTERM, from here, and reports a module's
+	// Shutdowner (a server that stopped serving, exit code 1).
+	exit, seen := 0, 0 // seen: signals read from signals
+	select {
+	case sig := <-app.Wait():
+		if exit = sig.ExitCode; exit != 0 { // only a Shutdowner sets one; the server said why
+			log.Named("app").Warn("stopping: a server stopped serving", zap.Int("exit_code", exit))
+		} else {
+			log.Named("app").Info("stopping", zap.Stringer("signal", sig.Signal))
+		}
+	case sig := <-signals:
+		seen = 1
+		log.Named("app").Info("stopping", zap.Stringer("signal", sig))
+	}
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancelStop()
 	var cutShort atomic.Bool
 	go func() {
-		// Every signal reaches both Fx and signals, in no set order: the
-		// first one here is the one Wait reported, the second cuts short.
-		for range 2 {
+		// Every SIGINT and SIGTERM reaches both Fx and signals: when Fx
+		// reported the first, it is still to be read here. The process's
+		// second signal, whichever it is, cuts the stop short rather than
+		// being swallowed until a long drain ends.
+		for ; seen < 2; seen++ {
 			select {
 			case <-signals:
 			case <-stopCtx.Done():
@@ -105,7 +124,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	return sig.ExitCode
+	return exit
 }
 
 // Production is the real verifier, ready once the tenant's keys have been

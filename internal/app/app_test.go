@@ -19,12 +19,13 @@ import (
 	"github.com/example/messages-api/internal/adapters/devtenant"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/apptest"
 	"github.com/example/messages-api/internal/app/browsertest"
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
 
-var prodEnv = []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://messages-api.example.com", "PORT=0", "HOST=127.0.0.1", "ADMIN_ADDR=127.0.0.1:0"}
+var prodEnv = apptest.Environ()
 
 // TestProductionGraph dry-runs the production wiring: every dependency is
 // provided and nothing is started.
@@ -43,19 +44,11 @@ func TestProductionGraph(t *testing.T) {
 // TestAppWithFakeVerifier runs the whole app over real HTTP on loopback,
 // with the fake verifier in place of the auth0 adapter.
 func TestAppWithFakeVerifier(t *testing.T) {
-	cfg, err := config.Load(false, "", prodEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := authtest.New(map[string]domain.Claims{
 		"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}},
 		"nobody": {Subject: "nobody@clients"},
 	})
-	var srv *httpapi.Server
-	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), authtest.Module(v)), fx.Populate(&srv))
-	app.RequireStart()
-	defer app.RequireStop()
-	base := "http://" + srv.Addr().String()
+	base := apptest.Start(t, v).API
 
 	tests := []struct {
 		path, token string

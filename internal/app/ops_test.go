@@ -20,48 +20,23 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/admin"
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
-	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/apptest"
 	"github.com/example/messages-api/internal/app/browsertest"
 	"github.com/example/messages-api/internal/domain"
 )
 
-// fakeApp starts the whole app with the fake verifier and returns the API
-// and admin base URLs.
-func fakeApp(t *testing.T, v *authtest.Verifier, env ...string) (*fxtest.App, string, string) {
-	t.Helper()
-	return fakeAppLogging(t, v, zaptest.NewLogger(t), env...)
-}
-
-// fakeAppLogging is fakeApp with the app's logger given.
-func fakeAppLogging(t *testing.T, v *authtest.Verifier, log *zap.Logger, env ...string) (*fxtest.App, string, string) {
-	t.Helper()
-	cfg, err := config.Load(false, "", append(append([]string{}, prodEnv...), env...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		srv *httpapi.Server
-		adm *admin.Server
-	)
-	app := fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv, &adm))
-	app.RequireStart()
-	return app, "http://" + srv.Addr().String(), "http://" + adm.Addr().String()
-}
-
 // TestUnknownVariableIsLogged: a mistyped setting in the environment is a
 // warning at startup naming it and the setting it resembles, never its value.
 func TestUnknownVariableIsLogged(t *testing.T) {
-	core, logs := observer.New(zap.WarnLevel)
-	app, _, _ := fakeAppLogging(t, testVerifier(), zap.New(core), "HTTP_DRAIN_DELAYS=10s")
-	app.RequireStop()
+	a := apptest.Start(t, testVerifier(), "HTTP_DRAIN_DELAYS=10s")
+	a.Stop()
+	logs := a.Logs
 	lines := logs.FilterMessage("unknown variable in the environment, ignored").All()
 	if len(lines) != 1 {
 		t.Fatalf("got %d warnings, want 1 (logs: %v)", len(lines), logs.All())
@@ -84,8 +59,8 @@ func testVerifier() *authtest.Verifier {
 
 // TestMetricsAfterKnownTraffic pins metric names and label sets.
 func TestMetricsAfterKnownTraffic(t *testing.T) {
-	app, api, adm := fakeApp(t, testVerifier())
-	defer app.RequireStop()
+	a := apptest.Start(t, testVerifier())
+	api, adm := a.API, a.Admin
 	for _, c := range []struct{ path, token string }{
 		{"/api/public", ""}, {"/api/private", ""}, {"/api/private", "nobody"}, {"/api/private-scoped", "nobody"},
 		{"/api/private-scoped", "reader"}, {"/api/private", "forged"}, {"/no/such/path/123", ""},
@@ -181,9 +156,8 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 }
 
 func TestServerLimits(t *testing.T) {
-	app, api, _ := fakeApp(t, testVerifier(), "HTTP_READ_HEADER_TIMEOUT=300ms", "HTTP_MAX_HEADER_BYTES=4096", "AUTH0_MAX_TOKEN_BYTES=4096")
-	defer app.RequireStop()
-	addr := strings.TrimPrefix(api, "http://")
+	a := apptest.Start(t, testVerifier(), "HTTP_READ_HEADER_TIMEOUT=300ms", "HTTP_MAX_HEADER_BYTES=4096", "AUTH0_MAX_TOKEN_BYTES=4096")
+	api, addr := a.API, strings.TrimPrefix(a.API, "http://")
 
 	t.Run("slow headers are cut off", func(t *testing.T) {
 		conn, err := net.Dial("tcp", addr)
@@ -226,34 +200,46 @@ func TestSignals(t *testing.T) {
 	// SIGTERM: readiness goes false first while the API still serves during
 	// the drain delay, with keep-alives off, then the API server logs its own
 	// stop line and the process exits 0. (In-flight requests completing is
-	// TestGracefulShutdown's job.)
-	t.Run("SIGTERM exits 0", func(t *testing.T) {
-		b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
-		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after SIGTERM")
-		resp, err := http.Get("http://" + b.api + "/api/public")
-		if err != nil {
-			t.Fatalf("got %v during the drain delay, want 200", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !resp.Close {
-			t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
-		}
-		if err := b.wait(); err != nil {
-			t.Errorf("got exit %v after SIGTERM, want 0", err)
-		}
-		b.logs.waitFor(t, "httpapi", "API server stopped")
-	})
+	// TestGracefulShutdown's job.) SIGINT and SIGHUP stop it the same way:
+	// SIGHUP's default would kill the process with its logs unflushed.
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String()+" exits 0", func(t *testing.T) {
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
+			if err := b.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after "+sig.String())
+			resp, err := http.Get("http://" + b.api + "/api/public")
+			if err != nil {
+				t.Fatalf("got %v during the drain delay, want 200", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !resp.Close {
+				t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
+			}
+			if err := b.wait(); err != nil {
+				t.Errorf("got exit %v after %v, want 0", err, sig)
+			}
+			if got := b.logs.waitFor(t, "app", "stopping")["signal"]; got != sig.String() {
+				t.Errorf("got signal %q on the stopping line, want %q", got, sig.String())
+			}
+			b.logs.waitFor(t, "httpapi", "API server stopped")
+		})
+	}
 
-	// A second SIGINT or SIGTERM during the drain (an operator's second
-	// Ctrl-C) stops at once with exit 1 and says so, rather than being
-	// ignored until a long drain and shutdown end.
-	for _, second := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run("a second "+second.String()+" stops at once", func(t *testing.T) {
+	// A second signal during the drain (an operator's second Ctrl-C) stops
+	// at once with exit 1 and says so, rather than being ignored until a
+	// long drain and shutdown end.
+	for _, pair := range [][2]syscall.Signal{
+		{syscall.SIGTERM, syscall.SIGINT},
+		{syscall.SIGTERM, syscall.SIGTERM},
+		{syscall.SIGHUP, syscall.SIGTERM},
+		{syscall.SIGINT, syscall.SIGHUP},
+	} {
+		first, second := pair[0], pair[1]
+		t.Run(second.String()+" after "+first.String()+" stops at once", func(t *testing.T) {
 			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1h")
-			if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			if err := b.cmd.Process.Signal(first); err != nil {
 				t.Fatal(err)
 			}
 			b.logs.waitFor(t, "httpapi", "shutting down")

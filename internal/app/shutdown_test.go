@@ -20,6 +20,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/app"
+	"github.com/example/messages-api/internal/app/apptest"
 )
 
 // TestGracefulShutdown holds requests in the verifier while the app stops:
@@ -28,7 +29,8 @@ func TestGracefulShutdown(t *testing.T) {
 	v := testVerifier()
 	gate := v.Hold()
 	defer gate.Release()
-	app, api, _ := fakeApp(t, v)
+	a := apptest.Start(t, v)
+	api := a.API
 	const n = 20
 	var wg sync.WaitGroup
 	statuses := make(chan int, n)
@@ -48,7 +50,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	gate.Arrived(n)
 	stopped := make(chan struct{})
-	go func() { app.RequireStop(); close(stopped) }()
+	go func() { a.Stop(); close(stopped) }()
 	addr := strings.TrimPrefix(api, "http://")
 	waitFor(t, func() bool { return dialRefused(addr) }, "listener closed")
 	select {
@@ -74,8 +76,8 @@ func TestGracefulShutdown(t *testing.T) {
 // and the clients' later connections are refused only once the listener
 // has closed.
 func TestShutdownUnderLoad(t *testing.T) {
-	app, api, _ := fakeApp(t, testVerifier(), "HTTP_DRAIN_DELAY=300ms")
-	addr := strings.TrimPrefix(api, "http://")
+	a := apptest.Start(t, testVerifier(), "HTTP_DRAIN_DELAY=300ms")
+	addr := strings.TrimPrefix(a.API, "http://")
 	const clients = 8
 	var (
 		warm, done sync.WaitGroup
@@ -92,7 +94,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 		})
 	}
 	warm.Wait() // every client has had an answer on a kept-alive connection
-	app.RequireStop()
+	a.Stop()
 	done.Wait()
 	t.Logf("answered %d (%d with Connection: close), refused %d", total.answered, total.closed, total.refused)
 	for _, e := range total.unanswered {

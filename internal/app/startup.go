@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -14,6 +15,13 @@ import (
 // listener that could not bind, the address, the setting that chose it and
 // what to do.
 func startError(err error, cfg config.Config) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		if names := hostSettings(dns.Name, cfg); names != "" {
+			return fmt.Sprintf("api: cannot resolve %s for %s: %s; set %s to an IP address or a name this machine resolves",
+				dns.Name, names, dns.Err, names)
+		}
+	}
 	var op *net.OpError
 	if !errors.As(err, &op) || op.Op != "listen" || op.Addr == nil {
 		return "api: start failed: " + err.Error()
@@ -32,6 +40,18 @@ func startError(err error, cfg config.Config) string {
 		return fmt.Sprintf("api: cannot listen on %s: %s", op.Addr, hint)
 	}
 	return fmt.Sprintf("api: cannot listen on %s for %s (%s): %s", op.Addr, name, key, hint)
+}
+
+// hostSettings names the settings that hold host ("HOST", or "HOST or
+// ADMIN_ADDR" when two do): a failed lookup names no address to match.
+func hostSettings(host string, cfg config.Config) string {
+	var names []string
+	for _, l := range cfg.Listeners() {
+		if l.Host != "" && strings.EqualFold(l.Host, host) && !slices.Contains(names, l.HostName) {
+			names = append(names, l.HostName)
+		}
+	}
+	return strings.Join(names, " or ")
 }
 
 // listenSetting names the setting that chose addr, and the one that holds

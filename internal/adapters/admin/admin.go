@@ -39,6 +39,7 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	log    *zap.Logger
+	failed func(error) // OnServeFailure's
 }
 
 // New builds the admin server; gatherer is what /metrics exposes.
@@ -103,10 +104,19 @@ func (s *Server) Start(context.Context) error {
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("admin serve failed", zap.Error(err))
+			if s.failed != nil {
+				s.failed(err)
+			}
 		}
 	}()
 	return nil
 }
+
+// OnServeFailure sets f to run, once, if the server stops serving on its
+// own after Start (its listener failing): probes and scrapes would go
+// unanswered while the API serves on, so the module shuts the app down
+// with exit code 1 for its supervisor to restart it. Call it before Start.
+func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 
 // Stop shuts the admin listener down.
 func (s *Server) Stop(ctx context.Context) error {

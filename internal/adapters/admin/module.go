@@ -18,7 +18,10 @@ var Module = fx.Module("admin",
 			return New(cfg, reg, checks, log)
 		}, fx.ParamTags(``, ``, `group:"readiness"`)),
 	),
-	fx.Invoke(func(lc fx.Lifecycle, s *Server) { lc.Append(fx.StartStopHook(s.Start, s.Stop)) }),
+	fx.Invoke(func(lc fx.Lifecycle, s *Server, sd fx.Shutdowner) {
+		s.OnServeFailure(func(error) { _ = sd.Shutdown(fx.ExitCode(1)) })
+		lc.Append(fx.StartStopHook(s.Start, s.Stop))
+	}),
 )
 
 // Readiness provides one readiness check built from a value of the graph,

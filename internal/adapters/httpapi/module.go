@@ -15,7 +15,10 @@ var Module = fx.Module("httpapi",
 	fx.Provide(NewMetrics, func(p serverParams) *Server {
 		return NewServer(p.Config, p.Verifier, p.Metrics, p.Log, WithTracing(p.Tracing))
 	}),
-	fx.Invoke(func(lc fx.Lifecycle, s *Server) { lc.Append(fx.StartStopHook(s.Start, s.Stop)) }),
+	fx.Invoke(func(lc fx.Lifecycle, s *Server, sd fx.Shutdowner) {
+		s.OnServeFailure(func(error) { _ = sd.Shutdown(fx.ExitCode(1)) })
+		lc.Append(fx.StartStopHook(s.Start, s.Stop))
+	}),
 )
 
 type serverParams struct {

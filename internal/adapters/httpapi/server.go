@@ -55,6 +55,7 @@ type Server struct {
 	ln       *queueListener
 	serving  atomic.Bool // listening and not shutting down: what readiness reports
 	draining atomic.Bool // from the start of Stop: every response closes its connection
+	failed   func(error) // OnServeFailure's
 
 	mu          sync.Mutex
 	fresh       map[net.Conn]struct{} // accepted, first request not read yet
@@ -109,11 +110,22 @@ func (s *Server) Start(context.Context) error {
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serving.Store(false)
 			s.log.Error("serve failed", zap.Error(err))
+			if s.failed != nil {
+				s.failed(err)
+			}
 		}
 	}()
 	return nil
 }
+
+// OnServeFailure sets f to run, once, if the server stops serving on its
+// own after Start (its listener failing): readiness turns false, but a
+// process that nothing answers in should not live on, so the module shuts
+// the app down with exit code 1 for its supervisor to restart it. Call it
+// before Start.
+func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 
 // markFresh counts c as fresh from the moment it is accepted, before
 // ConnState reports it (see queueListener): every connection is accepted
