@@ -32,7 +32,19 @@ type cacheEntry struct {
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type"`
 	Expiry       time.Time `json:"expiry"`
+	RenewAt      time.Time `json:"renew_at,omitzero"` // when the run that fetched it would stop reusing it
 	RefreshToken string    `json:"refresh_token,omitempty"`
+}
+
+// renewAt is when the cached token stops being reused: the moment saved
+// with it, so the next run keeps the rule of the run that fetched it
+// (renewBefore), or earlyExpiry before it expires for an entry without one
+// or with one past its expiry.
+func (e *cacheEntry) renewAt() time.Time {
+	if !e.RenewAt.IsZero() && !e.RenewAt.After(e.Expiry) {
+		return e.RenewAt
+	}
+	return e.Expiry.Add(-earlyExpiry)
 }
 
 // grantLogin marks a cache entry of -login: a user's token, never mixed
@@ -72,39 +84,42 @@ func (e *unsafeCacheError) Error() string {
 }
 
 // load returns the cached token when the file holds one for this run's
-// grant, tenant, audience, client and scopes that is not about to expire,
-// or that has expired but carries a refresh token (the caller renews it). A
-// missing file, or one for another configuration, gives nil and a note on
-// log. An unsafe file gives an *unsafeCacheError. A file that cannot be
-// parsed is reported on log and ignored (the next save replaces it).
-func (c *tokenCache) load(log io.Writer) (*oauth2.Token, error) {
+// grant, tenant, audience, client and scopes that is not past its renewal
+// moment, or that is but carries a refresh token (the caller renews it),
+// with how long before its expiry it stops being reused. A missing file, or
+// one for another configuration, gives nil and a note on log. An unsafe
+// file gives an *unsafeCacheError. A file that cannot be parsed is reported
+// on log and ignored (the next save replaces it).
+func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	e, err := c.read()
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return nil, nil
+		return nil, earlyExpiry, nil
 	case err != nil:
 		if _, unsafe := errors.AsType[*unsafeCacheError](err); unsafe {
-			return nil, err
+			return nil, earlyExpiry, err
 		}
 		fmt.Fprintf(log, "messages: ignoring the token cache: %v\n", err)
-		return nil, nil
+		return nil, earlyExpiry, nil
 	}
+	renew := e.Expiry.Sub(e.renewAt())
+	due := e.Expiry.IsZero() || !time.Now().Before(e.renewAt())
 	switch {
 	case e.Version != cacheVersion || e.AccessToken == "":
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
-		return nil, nil
+		return nil, earlyExpiry, nil
 	case e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
-		return nil, nil
-	case e.RefreshToken != "" && (e.Expiry.IsZero() || time.Until(e.Expiry) <= earlyExpiry):
+		return nil, earlyExpiry, nil
+	case e.RefreshToken != "" && due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; renewing it with its refresh token\n", c.path)
-		return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, nil
-	case e.Expiry.IsZero() || time.Until(e.Expiry) <= earlyExpiry:
+		return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, renew, nil
+	case due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; getting a new one\n", c.path)
-		return nil, nil
+		return nil, earlyExpiry, nil
 	}
 	fmt.Fprintf(log, "messages: using the cached token from %s (expires in %s)\n", c.path, time.Until(e.Expiry).Round(time.Second))
-	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, nil
+	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, renew, nil
 }
 
 func (c *tokenCache) read() (*cacheEntry, error) {
@@ -150,6 +165,7 @@ func (c *tokenCache) save(t *oauth2.Token) error {
 	}
 	e := c.key
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)
+	e.RenewAt = e.Expiry.Add(-renewBefore(t))
 	e.RefreshToken = t.RefreshToken
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {

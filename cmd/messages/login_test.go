@@ -352,6 +352,12 @@ func TestLoginCache(t *testing.T) {
 			if err := seed.save(&oauth2.Token{AccessToken: "at-cached", TokenType: "Bearer", Expiry: time.Now().Add(tt.expiry), RefreshToken: tt.refresh}); err != nil {
 				t.Fatal(err)
 			}
+			// The cached token was a long-lived one, now near its end: save
+			// alone would take a 30 s token for a short-lived one, reused for half its life.
+			e := readEntry(t, file)
+			e.RenewAt = e.Expiry.Add(-earlyExpiry)
+			seeded, _ := json.Marshal(e)
+			writeMode(t, file, seeded, 0o600)
 
 			var b browser = unusedBrowser{t}
 			rb := &redirectingBrowser{t: t, as: as, back: approved}
@@ -371,7 +377,7 @@ func TestLoginCache(t *testing.T) {
 			if tt.wantLogin && rb.opened != 1 {
 				t.Errorf("got %d logins, want 1", rb.opened)
 			}
-			e := readEntry(t, file)
+			e = readEntry(t, file)
 			checkMode(t, file)
 			if e.AccessToken != tt.wantToken || e.RefreshToken != tt.wantNewRefresh || e.Grant != grantLogin {
 				t.Errorf("got cache {%s %s %s}, want {%s %s %s}", e.AccessToken, e.RefreshToken, e.Grant, tt.wantToken, tt.wantNewRefresh, grantLogin)
@@ -389,7 +395,7 @@ func TestLoginCacheKeptApart(t *testing.T) {
 	}
 	o.login = true
 	var log strings.Builder
-	if got, err := newTokenCache(file, &o).load(&log); got != nil || err != nil {
+	if got, _, err := newTokenCache(file, &o).load(&log); got != nil || err != nil {
 		t.Errorf("got token %v and error %v for -login from a client-credentials cache, want none", got, err)
 	}
 	if !strings.Contains(log.String(), "another tenant, audience, client or scope") {

@@ -47,17 +47,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var (
 		cache  *tokenCache
 		cached *oauth2.Token
+		renew  = earlyExpiry
 	)
 	if o.cacheFile != "" {
 		cache = newTokenCache(o.cacheFile, &o)
-		if cached, err = cache.load(stderr); err != nil {
+		if cached, renew, err = cache.load(stderr); err != nil {
 			fmt.Fprintln(stderr, "messages: "+err.Error())
 			return 2
 		}
 	}
 	f := newSource(ctx, &o, cached, b, stderr)
 	// The token is reused for every call until shortly before it expires.
-	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, earlyExpiry)
+	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, renew)
 
 	// A new token is a new *oauth2.Token from ts: compared by pointer, a
 	// renewal is saved even when the tenant reissued the same access token

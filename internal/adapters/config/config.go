@@ -255,7 +255,13 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		Result:           &c,
 	}})
 	if err != nil {
-		return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
+		// The decoder heads its faults with a line that names no setting;
+		// each fault is a line of its own that does.
+		var faults interface{ Unwrap() []error }
+		if !errors.As(err, &faults) {
+			return Config{}, fmt.Errorf("invalid setting: %s", settingNames(err.Error()))
+		}
+		return Config{}, errors.New(settingNames(faults.(error).Error()))
 	}
 	c.Dev = dev
 	c.unknown = unknownEnv(environ)

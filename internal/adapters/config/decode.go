@@ -26,17 +26,24 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
 		}
 		// The environment's bare 10 gets the file's message, not Go's
-		// "missing unit in duration" (a bare 0 parses, and means 0).
+		// "missing unit in duration" (a bare 0 parses, and means 0); any
+		// other failure names the value, which Go's "time: unknown unit" does not.
 		if v := strings.TrimSpace(s); v != "" {
 			if _, err := time.ParseDuration(v); err != nil {
 				if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
 					return nil, fmt.Errorf("%s needs a unit, such as 10s, 500ms or 5m", v)
 				}
+				return nil, fmt.Errorf("%q is not a duration, such as 10s, 500ms or 5m", v)
 			}
 		}
 	case to.Kind() == reflect.Bool:
 		if !isString && from.Kind() != reflect.Bool {
 			return nil, fmt.Errorf("%v is not true or false", data)
+		}
+		if v := strings.TrimSpace(s); isString && v != "" {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return nil, fmt.Errorf("%q is not true or false", v)
+			}
 		}
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
 		if from.Kind() == reflect.Bool {
@@ -45,6 +52,9 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		if f, ok := data.(float64); ok && f != math.Trunc(f) {
 			return nil, fmt.Errorf("%v is not a whole number", data)
 		}
+		if v := strings.TrimSpace(s); isString && v != "" {
+			return decimal(to, v)
+		}
 	default:
 		return data, nil
 	}
@@ -52,6 +62,32 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		return nil, errors.New("is empty: give a value or leave the variable unset")
 	}
 	return data, nil
+}
+
+// decimal reads v as a base-10 number of type to. The decoder alone would
+// read a string in any base Go's syntax names (0x0BC2 as 3010, 010 as 8,
+// 1_000 as 1000), and its errors name neither the value nor the fault.
+func decimal(to reflect.Type, v string) (any, error) {
+	out := reflect.New(to).Elem()
+	var err error
+	if out.CanInt() {
+		var n int64
+		if n, err = strconv.ParseInt(v, 10, to.Bits()); err == nil {
+			out.SetInt(n)
+		}
+	} else {
+		var n uint64
+		if n, err = strconv.ParseUint(v, 10, to.Bits()); err == nil {
+			out.SetUint(n)
+		}
+	}
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return nil, fmt.Errorf("%q is out of range", v)
+	case err != nil:
+		return nil, fmt.Errorf("%q is not a whole number", v)
+	}
+	return out.Interface(), nil
 }
 
 // listHook splits a list given as one string (a file's "a, b") as the

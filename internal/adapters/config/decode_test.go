@@ -1,0 +1,96 @@
+package config_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/example/messages-api/internal/adapters/config"
+)
+
+// TestLoadStatesEachBadValue: a value the decoder cannot take is refused
+// with the whole error being one line per fault, each naming the setting,
+// where it was set and the value as given; no decoder preamble, no Go
+// parser text, and no number read in another base (0x0BC2 as port 3010).
+func TestLoadStatesEachBadValue(t *testing.T) {
+	env := func(kv ...string) []string { return append(slices.Clone(base), kv...) }
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		want    string // the whole error; FILE is the file's path
+	}{
+		{"empty port", "", env("PORT="),
+			"PORT (http.port, from the environment) is empty: give a value or leave the variable unset"},
+		{"port a word", "", env("PORT=abc"),
+			`PORT (http.port, from the environment) "abc" is not a whole number`},
+		{"port in hex", "", env("PORT=0x0BC2"),
+			`PORT (http.port, from the environment) "0x0BC2" is not a whole number`},
+		{"size in octal", "", env("AUTH0_TOKEN_CACHE_SIZE=0o7"),
+			`AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size, from the environment) "0o7" is not a whole number`},
+		{"size with underscores", "", env("AUTH0_TOKEN_CACHE_SIZE=1_000"),
+			`AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size, from the environment) "1_000" is not a whole number`},
+		{"size beyond 64 bits", "", env("AUTH0_TOKEN_CACHE_SIZE=99999999999999999999"),
+			`AUTH0_TOKEN_CACHE_SIZE (auth0.cache_size, from the environment) "99999999999999999999" is out of range`},
+		{"bool a word", "", env("AUTH0_PERMISSIONS=yes"),
+			`AUTH0_PERMISSIONS (auth0.permissions, from the environment) "yes" is not true or false`},
+		{"duration with an unknown unit", "", env("HTTP_READ_TIMEOUT=10x"),
+			`HTTP_READ_TIMEOUT (http.read_timeout, from the environment) "10x" is not a duration, such as 10s, 500ms or 5m`},
+		{"port a word in a file", "http:\n  port: abc\n", base,
+			`http.port (in file FILE) "abc" is not a whole number`},
+		{"duration a word in a file", "http:\n  read_timeout: ten\n", base,
+			`http.read_timeout (in file FILE) "ten" is not a duration, such as 10s, 500ms or 5m`},
+		{"bool a word in a file", "auth0:\n  permissions: maybe\n", base,
+			`auth0.permissions (in file FILE) "maybe" is not true or false`},
+		{"one fault in a file", "http:\n  read_timeout: 10\n", base,
+			"http.read_timeout (in file FILE) 10 needs a unit, such as 10s, 500ms or 5m"},
+		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
+			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
+				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, path, err := loadWithFile(t, tt.file, tt.environ)
+			w := strings.ReplaceAll(tt.want, "FILE", path)
+			if err == nil || err.Error() != w {
+				t.Errorf("got error %v, want exactly %q", err, w)
+			}
+		})
+	}
+}
+
+// TestLoadTakesDecimalStrings: a number or boolean written as a string (a
+// quoted YAML value, the environment's " 3010 ") is still read.
+func TestLoadTakesDecimalStrings(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		port    int
+	}{
+		{"quoted port in a file", "http:\n  port: \"8080\"\n", base, 8080},
+		{"port with spaces", "", append(slices.Clone(base), "PORT= 8081 "), 8081},
+		{"port with a plus", "", append(slices.Clone(base), "PORT=+8082"), 8082},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := loadWithFile(t, tt.file, tt.environ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, "port", c.HTTP.Port, tt.port)
+		})
+	}
+}
+
+// loadWithFile loads environ over file, when not empty, written to a
+// temporary path, which it returns.
+func loadWithFile(t *testing.T, file string, environ []string) (config.Config, string, error) {
+	t.Helper()
+	path := ""
+	if file != "" {
+		path = writeFile(t, file)
+	}
+	c, err := config.Load(false, path, environ)
+	return c, path, err
+}
