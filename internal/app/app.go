@@ -51,13 +51,6 @@ func Run(args, environ []string, stderr io.Writer) int {
 			return 2
 		}
 	}
-	log, err := newLogger(cfg.Log)
-	if err != nil {
-		fmt.Fprintln(stderr, "api:", err)
-		return 2
-	}
-	defer func() { _ = log.Sync() }()
-	setGOGC(environ)
 	// The service's signals are caught from here, before the start, so that
 	// one sent during start-up stops the app once started instead of killing
 	// the process with its logs unflushed. SIGHUP (the terminal or session
@@ -71,7 +64,14 @@ func Run(args, environ []string, stderr io.Writer) int {
 		caught = append(caught, syscall.SIGHUP)
 	}
 	signal.Notify(signals, caught...)
-	defer signal.Stop(signals)
+	defer signal.Stop(signals) // deferred before log.Sync, so it runs after the last flush
+	log, err := newLogger(cfg.Log)
+	if err != nil {
+		fmt.Fprintln(stderr, "api:", err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+	setGOGC(environ)
 	app := fx.New(Options(cfg, log, Production))
 	if err := app.Err(); err != nil {
 		// dig's chain of every constructor on the way buries the cause
