@@ -55,6 +55,9 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		if v := strings.TrimSpace(s); isString && v != "" {
 			return decimal(to, v)
 		}
+		if !fits(to, data) {
+			return nil, fmt.Errorf("%v is out of range", data)
+		}
 	default:
 		return data, nil
 	}
@@ -88,6 +91,27 @@ func decimal(to reflect.Type, v string) (any, error) {
 		return nil, fmt.Errorf("%q is not a whole number", v)
 	}
 	return out.Interface(), nil
+}
+
+// fits reports whether a YAML number (an int, a uint64 above the int64
+// range, or a float64 for what lies beyond) fits the integer type to: the
+// decoder converts without checking, so 2^64-1 would become -1 and 1e20 the
+// lowest int64 (a float64's conversion is the platform's to choose).
+func fits(to reflect.Type, data any) bool {
+	out := reflect.New(to).Elem()
+	switch v := reflect.ValueOf(data); {
+	case v.CanInt():
+		return out.CanInt() && !out.OverflowInt(v.Int()) || out.CanUint() && v.Int() >= 0 && !out.OverflowUint(uint64(v.Int()))
+	case v.CanUint():
+		return out.CanUint() && !out.OverflowUint(v.Uint()) || out.CanInt() && v.Uint() <= math.MaxInt64 && !out.OverflowInt(int64(v.Uint()))
+	case v.CanFloat():
+		f := v.Float() // whole, checked above; 2^63 and 2^64 are exact in a float64
+		if out.CanInt() {
+			return f >= math.MinInt64 && f < math.MaxInt64 && !out.OverflowInt(int64(f))
+		}
+		return f >= 0 && f < math.MaxUint64 && !out.OverflowUint(uint64(f))
+	}
+	return true
 }
 
 // listHook splits a list given as one string (a file's "a, b") as the

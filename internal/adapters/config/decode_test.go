@@ -44,6 +44,16 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			`auth0.permissions (in file FILE) "maybe" is not true or false`},
 		{"one fault in a file", "http:\n  read_timeout: 10\n", base,
 			"http.read_timeout (in file FILE) 10 needs a unit, such as 10s, 500ms or 5m"},
+		// The file's YAML numbers: one beyond the setting's range is refused,
+		// not wrapped round (2^64-1 as -1 would disable the caches).
+		{"size of 2^64-1 in a file", "auth0:\n  cache_size: 18446744073709551615\n", base,
+			"auth0.cache_size (in file FILE) 18446744073709551615 is out of range"},
+		{"port beyond 64 bits in a file", "http:\n  port: 99999999999999999999\n", base,
+			"http.port (in file FILE) 1e+20 is out of range"},
+		{"size infinite in a file", "keys:\n  max_body_bytes: .inf\n", base,
+			"keys.max_body_bytes (in file FILE) +Inf is out of range"},
+		{"size below int64 in a file", "auth0:\n  reject_cache_size: -1e19\n", base,
+			"auth0.reject_cache_size (in file FILE) -1e+19 is out of range"},
 		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
 			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
 				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},
