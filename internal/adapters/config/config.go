@@ -178,6 +178,9 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		if err := checkFileKeys(path, file); err != nil {
 			return Config{}, err
 		}
+		if err := checkFileNumbers(path, b); err != nil {
+			return Config{}, err
+		}
 	}
 	c, err := load(dev, file, environ)
 	return c, attribute(err, sources(path, file, environ))

@@ -54,6 +54,21 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			"keys.max_body_bytes (in file FILE) +Inf is out of range"},
 		{"size below int64 in a file", "auth0:\n  reject_cache_size: -1e19\n", base,
 			"auth0.reject_cache_size (in file FILE) -1e+19 is out of range"},
+		// YAML reads 010 as 8, and 0x, 0o, 0b and _ as Go does: a file's
+		// number is read in base 10 only, as the environment's is.
+		{"port with a leading zero in a file", "http:\n  port: 010\n", base,
+			"http.port (in file FILE) 010 is not a whole number in base 10 (YAML reads it as 8)"},
+		{"port in hex in a file", "http:\n  port: 0x0BC2\n", base,
+			"http.port (in file FILE) 0x0BC2 is not a whole number in base 10 (YAML reads it as 3010)"},
+		{"size with underscores in a file", "auth0:\n  cache_size: 1_000\n", base,
+			"auth0.cache_size (in file FILE) 1_000 is not a whole number in base 10 (YAML reads it as 1000)"},
+		{"negative octal in a file", "auth0:\n  reject_cache_size: -0o1\n", base,
+			"auth0.reject_cache_size (in file FILE) -0o1 is not a whole number in base 10 (YAML reads it as -1)"},
+		{"a word in binary in a file", "http:\n  handler:\n    realm: 0b11\n", base,
+			"http.handler.realm (in file FILE) 0b11 is not a whole number in base 10 (YAML reads it as 3)"},
+		{"two in a file, one a line", "http:\n  port: 010\nauth0:\n  cache_size: 0x10\n", base,
+			"http.port (in file FILE) 010 is not a whole number in base 10 (YAML reads it as 8)\n" +
+				"auth0.cache_size (in file FILE) 0x10 is not a whole number in base 10 (YAML reads it as 16)"},
 		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
 			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
 				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},
@@ -81,6 +96,12 @@ func TestLoadTakesDecimalStrings(t *testing.T) {
 		{"quoted port in a file", "http:\n  port: \"8080\"\n", base, 8080},
 		{"port with spaces", "", append(slices.Clone(base), "PORT= 8081 "), 8081},
 		{"port with a plus", "", append(slices.Clone(base), "PORT=+8082"), 8082},
+		{"port with a plus in a file", "http:\n  port: +8083\n", base, 8083},
+		{"port 0 in a file", "http:\n  port: 0\n", base, 0},
+		{"port 0 in a file", "http:\n  port: -0\n", base, 0},
+		{"port a whole float in a file", "http:\n  port: 8084.0\n", base, 8084},
+		{"port with a leading zero quoted in a file", "http:\n  port: \"08085\"\n", base, 8085},
+		{"port with a leading zero in the environment", "", append(slices.Clone(base), "PORT=08086"), 8086},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
