@@ -20,30 +20,37 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 	case to == reflect.TypeFor[time.Duration]():
 		if !isString {
 			// A bare 0 is 0 in every unit, as time.ParseDuration reads it.
-			if v := reflect.ValueOf(data); v.CanInt() && v.Int() == 0 || v.CanUint() && v.Uint() == 0 || v.CanFloat() && v.Float() == 0 {
+			v := reflect.ValueOf(data)
+			if v.CanInt() && v.Int() == 0 || v.CanUint() && v.Uint() == 0 || v.CanFloat() && v.Float() == 0 {
 				return time.Duration(0), nil
 			}
-			return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
+			if v.CanInt() || v.CanUint() || v.CanFloat() && !math.IsNaN(v.Float()) && !math.IsInf(v.Float(), 0) {
+				return nil, fmt.Errorf("%v needs a unit, such as 10s, 500ms or 5m", data)
+			}
+			return nil, fmt.Errorf("%v is not a duration, such as 10s, 500ms or 5m", data)
 		}
 		// The environment's bare 10 gets the file's message, not Go's
 		// "missing unit in duration" (a bare 0 parses, and means 0); any
 		// other failure names the value, which Go's "time: unknown unit" does not.
 		if v := strings.TrimSpace(s); v != "" {
 			if _, err := time.ParseDuration(v); err != nil {
-				if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+				if f, nerr := strconv.ParseFloat(v, 64); nerr == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 					return nil, fmt.Errorf("%s needs a unit, such as 10s, 500ms or 5m", v)
 				}
 				return nil, fmt.Errorf("%q is not a duration, such as 10s, 500ms or 5m", v)
 			}
+			return v, nil // trimmed, as numbers and the environment's values are
 		}
 	case to.Kind() == reflect.Bool:
 		if !isString && from.Kind() != reflect.Bool {
 			return nil, fmt.Errorf("%v is not true or false", data)
 		}
 		if v := strings.TrimSpace(s); isString && v != "" {
-			if _, err := strconv.ParseBool(v); err != nil {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
 				return nil, fmt.Errorf("%q is not true or false", v)
 			}
+			return b, nil
 		}
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
 		if from.Kind() == reflect.Bool {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/example/messages-api/internal/adapters/config"
 )
@@ -69,6 +70,17 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		{"two in a file, one a line", "http:\n  port: 010\nauth0:\n  cache_size: 0x10\n", base,
 			"http.port (in file FILE) 010 is not a whole number in base 10 (YAML reads it as 8)\n" +
 				"auth0.cache_size (in file FILE) 0x10 is not a whole number in base 10 (YAML reads it as 16)"},
+		// Only a number lacks a unit; anything else is no duration at all.
+		{"duration a boolean in a file", "http:\n  read_timeout: true\n", base,
+			"http.read_timeout (in file FILE) true is not a duration, such as 10s, 500ms or 5m"},
+		{"duration a list in a file", "http:\n  read_timeout: [10s]\n", base,
+			"http.read_timeout (in file FILE) [10s] is not a duration, such as 10s, 500ms or 5m"},
+		{"duration not a number in a file", "http:\n  read_timeout: .nan\n", base,
+			"http.read_timeout (in file FILE) NaN is not a duration, such as 10s, 500ms or 5m"},
+		{"duration NaN", "", env("HTTP_READ_TIMEOUT=NaN"),
+			`HTTP_READ_TIMEOUT (http.read_timeout, from the environment) "NaN" is not a duration, such as 10s, 500ms or 5m`},
+		{"duration infinite", "", env("HTTP_READ_TIMEOUT=inf"),
+			`HTTP_READ_TIMEOUT (http.read_timeout, from the environment) "inf" is not a duration, such as 10s, 500ms or 5m`},
 		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
 			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
 				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},
@@ -110,6 +122,32 @@ func TestLoadTakesDecimalStrings(t *testing.T) {
 				t.Fatal(err)
 			}
 			want(t, "port", c.HTTP.Port, tt.port)
+		})
+	}
+}
+
+// TestLoadTrimsFileStrings: a file's quoted boolean or duration is trimmed,
+// as its numbers and the environment's values are, not refused with Go's
+// parser text.
+func TestLoadTrimsFileStrings(t *testing.T) {
+	tests := []struct {
+		name        string
+		file        string
+		permissions bool
+		readTimeout time.Duration
+	}{
+		{"boolean", "auth0:\n  permissions: \" true \"\n", true, 10 * time.Second},
+		{"duration", "http:\n  read_timeout: \" 12s \"\n", false, 12 * time.Second},
+		{"duration with a tab", "http:\n  read_timeout: \"\\t13s\"\n", false, 13 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := loadWithFile(t, tt.file, base)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			want(t, "permissions", c.Auth0.Permissions, tt.permissions)
+			want(t, "read timeout", c.HTTP.ReadTimeout, tt.readTimeout)
 		})
 	}
 }
