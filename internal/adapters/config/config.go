@@ -220,8 +220,25 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		}
 	}
 	if file != nil {
+		// A setting the file leaves empty (port:) would reach the decoder as
+		// nothing and leave the setting at 0 or false (port 0 listens on a
+		// random port); as "" it is refused as an empty variable is.
+		var empty []string
+		for _, key := range file.Keys() {
+			switch k.Get(key).(type) {
+			case int, bool, string: // durations are strings; a string setting decodes "" as it did nothing
+				if file.Get(key) == nil {
+					empty = append(empty, key)
+				}
+			}
+		}
 		if err := k.Merge(file); err != nil {
 			return Config{}, err
+		}
+		for _, key := range empty {
+			if err := k.Set(key, ""); err != nil {
+				return Config{}, err
+			}
 		}
 	}
 	err := k.Load(env.Provider(".", env.Opt{

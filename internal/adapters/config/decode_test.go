@@ -70,6 +70,14 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		{"two in a file, one a line", "http:\n  port: 010\nauth0:\n  cache_size: 0x10\n", base,
 			"http.port (in file FILE) 010 is not a whole number in base 10 (YAML reads it as 8)\n" +
 				"auth0.cache_size (in file FILE) 0x10 is not a whole number in base 10 (YAML reads it as 16)"},
+		// A setting left empty in a file is refused as an empty variable is,
+		// not read as 0 (port 0 would listen on a random port) or false.
+		{"port left empty in a file", "http:\n  port:\n", base,
+			"http.port (in file FILE) is empty: give a value or leave the variable unset"},
+		{"boolean null in a file", "auth0:\n  permissions: null\n", base,
+			"auth0.permissions (in file FILE) is empty: give a value or leave the variable unset"},
+		{"duration ~ in a file", "http:\n  read_timeout: ~\n", base,
+			"http.read_timeout (in file FILE) is empty: give a value or leave the variable unset"},
 		// Only a number lacks a unit; anything else is no duration at all.
 		{"duration a boolean in a file", "http:\n  read_timeout: true\n", base,
 			"http.read_timeout (in file FILE) true is not a duration, such as 10s, 500ms or 5m"},
@@ -114,6 +122,7 @@ func TestLoadTakesDecimalStrings(t *testing.T) {
 		{"port a whole float in a file", "http:\n  port: 8084.0\n", base, 8084},
 		{"port with a leading zero quoted in a file", "http:\n  port: \"08085\"\n", base, 8085},
 		{"port with a leading zero in the environment", "", append(slices.Clone(base), "PORT=08086"), 8086},
+		{"host, lists and clients left empty in a file", "http:\n  host:\n  handler:\n    cors:\n      allowed_origins:\nauth0:\n  audiences:\ndev_tenant:\n  clients:\n", base, 3010},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
