@@ -356,7 +356,7 @@ func TestLoadRefusesLooseTypes(t *testing.T) {
 	}{
 		{"duration without a unit in a file", "http:\n  read_timeout: 10\n", base, "http.read_timeout (in file FILE) 10 needs a unit"},
 		{"leeway without a unit in a file", "auth0:\n  leeway: 5\n", base, "auth0.leeway (in file FILE) 5 needs a unit"},
-		{"dev token ttl without a unit", "dev_tenant:\n  token_ttl: 3600\n", base, "dev_tenant.token_ttl 3600 needs a unit"},
+		{"dev token ttl without a unit", "dev_tenant:\n  token_ttl: 3600\n", base, "dev_tenant.token_ttl (in file FILE) 3600 needs a unit"},
 		{"fraction without a unit in a file", "http:\n  drain_delay: 0.5\n", base, "http.drain_delay (in file FILE) 0.5 needs a unit"},
 		{"fraction as a port", "http:\n  port: 3010.5\n", base, "http.port (in file FILE)"},
 		{"bool as a port", "http:\n  port: true\n", base, "http.port (in file FILE)"},

@@ -78,6 +78,13 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			"auth0.permissions (in file FILE) is empty: give a value or leave the variable unset"},
 		{"duration ~ in a file", "http:\n  read_timeout: ~\n", base,
 			"http.read_timeout (in file FILE) is empty: give a value or leave the variable unset"},
+		// A setting without a variable is named with the file that set it.
+		{"dev tenant duration in a file", "dev_tenant:\n  token_ttl: 10\n", base,
+			"dev_tenant.token_ttl (in file FILE) 10 needs a unit, such as 10s, 500ms or 5m"},
+		{"dev tenant boolean in a file", "dev_tenant:\n  rbac: nope\n", base,
+			`dev_tenant.rbac (in file FILE) "nope" is not true or false`},
+		{"a client's secret a list in a file", "dev_tenant:\n  clients:\n    - id: x\n      secret: [hunter2]\n", base,
+			"dev_tenant.clients[0].secret (in file FILE) expected type 'string', got unconvertible type '[]interface {}'"},
 		// Only a number lacks a unit; anything else is no duration at all.
 		{"duration a boolean in a file", "http:\n  read_timeout: true\n", base,
 			"http.read_timeout (in file FILE) true is not a duration, such as 10s, 500ms or 5m"},

@@ -93,8 +93,27 @@ func attribute(err error, src map[string]string) error {
 		}
 		return m
 	})
-	return errors.New(msg)
+	// A setting without a variable (dev_tenant.token_ttl) heads its line
+	// bare; it is named with the file that set it, or holds it (a list's
+	// entry, dev_tenant.clients[0].secret).
+	lines := strings.Split(msg, "\n")
+	for i, line := range lines {
+		key := bareSetting.FindString(line)
+		if key == "" || strings.HasPrefix(line[len(key):], " (") {
+			continue
+		}
+		for held := key; held != ""; held = held[:max(strings.LastIndexAny(held, ".["), 0)] {
+			if where := src[held]; strings.HasPrefix(where, "file ") {
+				lines[i] = fmt.Sprintf("%s (in %s)%s", key, where, line[len(key):])
+				break
+			}
+		}
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
+
+// bareSetting is a setting's key heading a line of an error.
+var bareSetting = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+|\[[0-9]+\])+`)
 
 // UnknownVariable is an environment variable named like the service's
 // settings that is none of them.
