@@ -85,7 +85,7 @@ func (e *unsafeCacheError) Error() string {
 
 // load returns the cached token when the file holds one for this run's
 // grant, tenant, audience, client and scopes that is not past its renewal
-// moment, or that is but carries a refresh token (the caller renews it),
+// moment, or only the refresh token of one that is (the caller renews it),
 // with how long before its expiry it stops being reused. A missing file, or
 // one for another configuration, gives nil and a note on log. An unsafe
 // file gives an *unsafeCacheError. A file that cannot be parsed is reported
@@ -113,7 +113,9 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 		return nil, earlyExpiry, nil
 	case e.RefreshToken != "" && due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; renewing it with its refresh token\n", c.path)
-		return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, renew, nil
+		// The refresh token alone: oauth2 would reuse an access token
+		// without an expiry (a hand-edited file) as valid for ever.
+		return &oauth2.Token{RefreshToken: e.RefreshToken}, renew, nil
 	case due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; getting a new one\n", c.path)
 		return nil, earlyExpiry, nil

@@ -341,6 +341,9 @@ func TestLoginCache(t *testing.T) {
 		{"same access token reissued: rotated refresh token saved", -time.Minute, "rt-cached", "rt-cached", "at-cached", false, 1, "at-cached", "rt-1", "renewed the access token"},
 		{"refresh token refused: log in again", -time.Minute, "rt-spent", "rt-other", "", true, 1, "at-1", "rt-1", "the tenant refused the refresh token (Unknown or invalid refresh token.); logging in again"},
 		{"no refresh token: log in again", -time.Minute, "", "", "", true, 0, "at-1", "rt-1", "has expired or is about to; getting a new one"},
+		// A hand-edited file without an expiry: renewed as it says, not
+		// reused (oauth2 takes a token without an expiry for ever valid).
+		{"no expiry renewed with the refresh token", 0, "rt-cached", "rt-cached", "", false, 1, "at-1", "rt-1", "renewing it with its refresh token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,13 +352,17 @@ func TestLoginCache(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "login.json")
 			o := options{login: true, issuer: as.url + "/", audience: "https://messages-api.test", clientID: "native-app", scopes: loginScopes("")}
 			seed := newTokenCache(file, &o)
-			if err := seed.save(&oauth2.Token{AccessToken: "at-cached", TokenType: "Bearer", Expiry: time.Now().Add(tt.expiry), RefreshToken: tt.refresh}); err != nil {
+			// A token without an expiry is never saved: it is written with one, removed below.
+			if err := seed.save(&oauth2.Token{AccessToken: "at-cached", TokenType: "Bearer", Expiry: time.Now().Add(cmp.Or(tt.expiry, time.Hour)), RefreshToken: tt.refresh}); err != nil {
 				t.Fatal(err)
 			}
 			// The cached token was a long-lived one, now near its end: save
 			// alone would take a 30 s token for a short-lived one, reused for half its life.
 			e := readEntry(t, file)
 			e.RenewAt = e.Expiry.Add(-earlyExpiry)
+			if tt.expiry == 0 {
+				e.Expiry, e.RenewAt = time.Time{}, time.Time{}
+			}
 			seeded, _ := json.Marshal(e)
 			writeMode(t, file, seeded, 0o600)
 
