@@ -8,6 +8,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/ports"
@@ -16,15 +17,16 @@ import (
 // TestServeFailureStopsTheApp: when the API's listener fails after start,
 // readiness turns false and the module shuts the app down with exit code 1,
 // rather than leaving a process that answers nothing and reports ready.
+// The stop then has no listener to close: it warns of none.
 func TestServeFailureStopsTheApp(t *testing.T) {
 	var s *Server
+	core, logs := observer.New(zap.InfoLevel)
 	app := fxtest.New(t, Module,
-		fx.Supply(ServerConfig{Host: "127.0.0.1"}, zap.NewNop()),
+		fx.Supply(ServerConfig{Host: "127.0.0.1"}, zap.New(core)),
 		fx.Supply(fx.Annotate(authtest.New(nil), fx.As(new(ports.TokenVerifier)))),
 		fx.Supply(fx.Annotate(prometheus.NewRegistry(), fx.As(new(prometheus.Registerer)))),
 		fx.Populate(&s))
 	app.RequireStart()
-	defer app.RequireStop()
 	wait := app.Wait()
 	if !s.Ready() {
 		t.Fatal("got not ready after start, want ready")
@@ -42,6 +44,15 @@ func TestServeFailureStopsTheApp(t *testing.T) {
 	}
 	if s.Ready() {
 		t.Error("got ready after the listener failed, want not ready")
+	}
+	app.RequireStop()
+	for _, e := range logs.All() {
+		if e.Level >= zap.WarnLevel && e.Message != "serve failed" {
+			t.Errorf("got %s line %q %v in the stop after a serve failure, want only the failure's", e.Level, e.Message, e.ContextMap())
+		}
+	}
+	if logs.FilterMessage("API server stopped").Len() != 1 {
+		t.Error("got no \"API server stopped\" line, want the stop to finish")
 	}
 }
 

@@ -53,9 +53,10 @@ type Server struct {
 	srv      *http.Server
 	log      *zap.Logger
 	ln       *queueListener
-	serving  atomic.Bool // listening and not shutting down: what readiness reports
-	draining atomic.Bool // from the start of Stop: every response closes its connection
-	failed   func(error) // OnServeFailure's
+	serving  atomic.Bool   // listening and not shutting down: what readiness reports
+	draining atomic.Bool   // from the start of Stop: every response closes its connection
+	failed   func(error)   // OnServeFailure's
+	served   chan struct{} // closed when Serve has returned
 
 	mu          sync.Mutex
 	fresh       map[net.Conn]struct{} // accepted, first request not read yet
@@ -68,7 +69,7 @@ type Server struct {
 func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger, opts ...Option) *Server {
 	cfg.setDefaults()
 	opts = append([]Option{WithMetrics(metrics)}, opts...)
-	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{})}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
 		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, opts...)),
@@ -109,6 +110,7 @@ func (s *Server) Start(context.Context) error {
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
+		defer close(s.served)
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.serving.Store(false)
 			s.log.Error("serve failed", zap.Error(err))
@@ -203,12 +205,12 @@ func (s *Server) Stop(ctx context.Context) error {
 	// read, or after a second regardless (a client that connected but sends
 	// nothing gets up to ReadHeaderTimeout from Shutdown).
 	caughtUp, cancelCaughtUp := context.WithTimeout(ctx, time.Second)
-	if s.ln != nil {
-		taken, err := s.ln.closeQueue(caughtUp)
-		if err != nil {
-			s.log.Warn("closing the listener", zap.Error(err))
-		}
-		s.log.Info("listener closed", zap.Int("taken_from_queue", taken))
+	select {
+	case <-s.served:
+		// Serve failed (OnServeFailure): its socket is gone and nothing
+		// accepts from the queue, so there is no queue to take.
+	default:
+		s.closeListener(caughtUp)
 	}
 	s.waitFresh(caughtUp)
 	cancelCaughtUp()
@@ -218,6 +220,19 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	s.log.Info("API server stopped")
 	return nil
+}
+
+// closeListener closes the listener having taken its queue, and returns
+// once Serve has accepted what it took, or when ctx ends.
+func (s *Server) closeListener(ctx context.Context) {
+	if s.ln == nil {
+		return // never started
+	}
+	taken, err := s.ln.closeQueue(ctx)
+	if err != nil {
+		s.log.Warn("closing the listener", zap.Error(err))
+	}
+	s.log.Info("listener closed", zap.Int("taken_from_queue", taken))
 }
 
 // Ready reports whether the server is listening and not shutting down.
