@@ -39,11 +39,7 @@ func (k *KeySource) fetch() error {
 	if err != nil {
 		return fmt.Errorf("JWKS from %s: %w", jwksURI, err)
 	}
-	if len(rep.reasons) > 0 {
-		k.log.Warn("ignored entries of the tenant's JWKS",
-			zap.Int("entries", rep.entries), zap.Int("kept", len(keys)),
-			zap.String("reasons", rep.reasonSummary()), zap.Strings("ignored_kids", rep.kids))
-	}
+	k.logIgnored(rep, len(keys))
 	if len(keys) == 0 {
 		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (keeping the previous keys)", jwksURI, rep.entries)
 	}
@@ -61,6 +57,29 @@ func (k *KeySource) fetch() error {
 	}
 	k.set.Store(next)
 	return nil
+}
+
+// logIgnored reports the JWKS entries the last fetch dropped: a warning when
+// they first appear or change, debug while they stay the same, since an
+// unknown-kid flood refetches once per cooldown and the same odd entry would
+// otherwise warn every few seconds.
+func (k *KeySource) logIgnored(rep jwksReport, kept int) {
+	var summary string
+	if len(rep.reasons) > 0 {
+		summary = rep.reasonSummary() + " " + strings.Join(rep.kids, ",")
+	}
+	changed := summary != k.ignored
+	k.ignored = summary
+	if summary == "" {
+		return
+	}
+	level := zap.DebugLevel
+	if changed {
+		level = zap.WarnLevel
+	}
+	k.log.Log(level, "ignored entries of the tenant's JWKS",
+		zap.Int("entries", rep.entries), zap.Int("kept", kept),
+		zap.String("reasons", rep.reasonSummary()), zap.Strings("ignored_kids", rep.kids))
 }
 
 // sameKeySet reports whether a and b hold the same keys under the same kids.
