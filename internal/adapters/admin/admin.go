@@ -48,9 +48,12 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 		cfg.Addr = DefaultAddr
 	}
 	s := &Server{addr: cfg.Addr, checks: checks, log: log}
+	// At warn: a scrape missing metrics and what net/http reports are
+	// faults, which at info an operator keeping warnings would never see.
+	errLog, _ := zap.NewStdLogAt(log, zap.WarnLevel) // its only error is a level zap does not know
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
-		ErrorLog: zap.NewStdLog(log), ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog: errLog, ErrorHandling: promhttp.ContinueOnError,
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, status{Status: "ok"})
@@ -62,7 +65,7 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		ErrorLog:          zap.NewStdLog(log),
+		ErrorLog:          errLog,
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -78,9 +79,18 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
+		ErrorLog:          serverErrorLog(log.Named("http")),
 	}
 	return s
+}
+
+// serverErrorLog is net/http's ErrorLog for a server, at warn: what it
+// reports there is a fault (a full file table when accepting, a handler's
+// misuse of the response), which at info an operator keeping warnings and
+// errors would never see.
+func serverErrorLog(zl *zap.Logger) *log.Logger {
+	l, _ := zap.NewStdLogAt(zl, zap.WarnLevel) // its only error is a level zap does not know
+	return l
 }
 
 // closeWhileDraining answers "Connection: close" once the drain has begun,
