@@ -1,13 +1,10 @@
 package auth0
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestKeySourceIgnoredEntriesWarnOnce: a JWKS entry the service cannot use
@@ -33,24 +30,12 @@ func TestKeySourceIgnoredEntriesWarnOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tn := newKSTenant(t, tt.sets[0]...)
-			core, logs := observer.New(zapcore.DebugLevel)
-			const cooldown = time.Second
-			ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), KeySourceConfig{UnknownKeyCooldown: cooldown}, tn.srv.Client(), zap.New(core))
-			if err != nil {
-				t.Fatalf("NewKeySource: got error %v, want nil", err)
-			}
-			t.Cleanup(ks.Stop)
-			clk := newFakeClock()
-			ks.now = clk.now
+			ks, logs, clk := newObservedKeySource(t, tn, time.Second)
 			mustKey(t, ks, "good", keyA())
 			for _, set := range tt.sets[1:] {
 				tn.serveKeys(set...)
-				clk.advance(cooldown)
-				before := tn.jwksHits.Load()
-				_, _ = ks.Key(context.Background(), "unknown") // an unknown kid: one refetch
-				if tn.jwksHits.Load() == before {
-					t.Fatalf("got no refetch for an unknown kid after the cooldown, want one")
-				}
+				clk.advance(time.Second)
+				refetch(t, tn, ks)
 			}
 			var warns, debugs int
 			for _, e := range logs.FilterMessage(msg).All() {

@@ -1,0 +1,159 @@
+package auth0
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// TestKeySourceOperatorLines pins the lines an operator alerts on (README,
+// "Operating it"): each state of the tenant's keys is said once, at the
+// level it deserves, with the fields that say what to do, and a tenant that
+// keeps failing is a warning at most once a minute.
+func TestKeySourceOperatorLines(t *testing.T) {
+	const (
+		failed  = "fetching the tenant's signing keys failed"
+		again   = "fetching the tenant's signing keys works again"
+		loaded  = "loaded the tenant's signing keys"
+		changed = "the tenant's signing keys changed"
+	)
+	type line struct {
+		level  zapcore.Level
+		msg    string
+		fields map[string]string // a subset of the line's fields, as fmt prints them
+	}
+	// step is what the tenant answers at one fetch, and how long after the
+	// previous fetch it comes.
+	type step struct {
+		after time.Duration
+		jwks  http.HandlerFunc
+	}
+	keysA, keysB := jwksJSON(jwk("kid-a", keyA())), jwksJSON(jwk("kid-b", keyB()))
+	serve := func(body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }
+	}
+	const cooldown = time.Second
+	tests := []struct {
+		name  string
+		steps []step
+		want  []line
+	}{
+		{"down at start", []step{{0, status(500)}}, []line{
+			{zapcore.WarnLevel, failed, map[string]string{"consecutive_failures": "1", "serving_cached_keys": "false"}},
+		}},
+		{"still down within the minute: debug", []step{{0, status(500)}, {cooldown, status(500)}}, []line{
+			{zapcore.WarnLevel, failed, map[string]string{"consecutive_failures": "1"}},
+			{zapcore.DebugLevel, failed, map[string]string{"consecutive_failures": "2"}},
+		}},
+		{"still down a minute later: a warning again", []step{{0, status(500)}, {failureWarnInterval, status(500)}}, []line{
+			{zapcore.WarnLevel, failed, map[string]string{"consecutive_failures": "1"}},
+			{zapcore.WarnLevel, failed, map[string]string{"consecutive_failures": "2"}},
+		}},
+		{"back after an outage at start", []step{{0, status(500)}, {cooldown, serve(keysA)}}, []line{
+			{zapcore.WarnLevel, failed, nil},
+			{zapcore.InfoLevel, again, map[string]string{"failed_attempts": "1"}},
+			{zapcore.InfoLevel, loaded, map[string]string{"kids": `["kid-a"]`}},
+		}},
+		{"down later: serving the cached keys", []step{{0, serve(keysA)}, {cooldown, status(503)}}, []line{
+			{zapcore.InfoLevel, loaded, nil},
+			{zapcore.WarnLevel, failed, map[string]string{"serving_cached_keys": "true", "keys": "1"}},
+		}},
+		{"a refresh with the same keys: debug only", []step{{0, serve(keysA)}, {cooldown, serve(keysA)}}, []line{
+			{zapcore.InfoLevel, loaded, nil},
+			{zapcore.DebugLevel, "refreshed the tenant's signing keys", nil},
+		}},
+		{"a rotation", []step{{0, serve(keysA)}, {cooldown, serve(keysB)}}, []line{
+			{zapcore.InfoLevel, loaded, nil},
+			{zapcore.InfoLevel, changed, map[string]string{"added": `["kid-b"]`, "removed": `["kid-a"]`}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn := newKSTenant(t)
+			ks, logs, clk := newObservedKeySource(t, tn, cooldown)
+			for _, s := range tt.steps {
+				clk.advance(s.after)
+				tn.setJWKS(s.jwks)
+				refetch(t, tn, ks)
+			}
+			var got []line
+			for _, e := range logs.All() {
+				if e.Message != "discovered the tenant's JWKS" {
+					got = append(got, line{e.Level, e.Message, nil})
+					for k, want := range fieldsOf(e) {
+						if got[len(got)-1].fields == nil {
+							got[len(got)-1].fields = map[string]string{}
+						}
+						got[len(got)-1].fields[k] = want
+					}
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d lines %v, want %d %v", len(got), got, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if g.level != w.level || g.msg != w.msg {
+					t.Errorf("line %d: got %s %q, want %s %q", i, g.level, g.msg, w.level, w.msg)
+				}
+				for k, v := range w.fields {
+					if g.fields[k] != v {
+						t.Errorf("line %d %q: got %s=%s, want %s", i, g.msg, k, g.fields[k], v)
+					}
+				}
+			}
+		})
+	}
+}
+
+// fieldsOf is a line's fields as fmt prints them, kid lists unquoted.
+func fieldsOf(e observer.LoggedEntry) map[string]string {
+	out := map[string]string{}
+	for k, v := range e.ContextMap() {
+		if list, ok := v.([]any); ok {
+			s := "["
+			for i, x := range list {
+				if i > 0 {
+					s += " "
+				}
+				s += fmt.Sprint(x)
+			}
+			v = s + "]"
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+// newObservedKeySource is a key source for tn whose every log line, at any
+// level, is in logs, on a clock that moves only by clk.advance.
+func newObservedKeySource(t *testing.T, tn *ksTenant, cooldown time.Duration) (*KeySource, *observer.ObservedLogs, *fakeClock) {
+	t.Helper()
+	core, logs := observer.New(zapcore.DebugLevel)
+	ks, err := NewKeySource(MustTenant(t, tn.issuer, false, 0), KeySourceConfig{UnknownKeyCooldown: cooldown}, tn.srv.Client(), zap.New(core))
+	if err != nil {
+		t.Fatalf("NewKeySource: got error %v, want nil", err)
+	}
+	t.Cleanup(ks.Stop)
+	clk := newFakeClock()
+	ks.now = clk.now
+	return ks, logs, clk
+}
+
+// refetch makes ks fetch the JWKS once, with an unknown kid after the
+// cooldown, and returns once the fetch is over.
+func refetch(t *testing.T, tn *ksTenant, ks *KeySource) {
+	t.Helper()
+	before := tn.jwksHits.Load()
+	_, _ = ks.Key(context.Background(), "kid-unknown")
+	if tn.jwksHits.Load() == before {
+		t.Fatalf("got no fetch for an unknown kid after the cooldown, want one")
+	}
+}
