@@ -107,7 +107,7 @@ func (k *KeySource) logChange(prev, next *keySet) {
 	}
 	if prev == nil {
 		k.log.Info("loaded the tenant's signing keys",
-			zap.Int("keys", len(next.keys)), zap.Strings("kids", quoteKidsForLog(next.keys, nil)), zap.Duration("ttl", next.ttl))
+			zap.Int("keys", next.size()), zap.Strings("kids", quoteKidsForLog(next.keys, nil)), zap.Duration("ttl", next.ttl))
 		return
 	}
 	added, removed := quoteKidsForLog(next.keys, prev.keys), quoteKidsForLog(prev.keys, next.keys)
@@ -115,10 +115,10 @@ func (k *KeySource) logChange(prev, next *keySet) {
 	// change that matters most must not hide at debug.
 	if len(added) > 0 || len(removed) > 0 || next.version != prev.version {
 		k.log.Info("the tenant's signing keys changed",
-			zap.Int("keys", len(next.keys)), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
+			zap.Int("keys", next.size()), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
 		return
 	}
-	k.log.Debug("refreshed the tenant's signing keys", zap.Int("keys", len(next.keys)), zap.Duration("ttl", next.ttl))
+	k.log.Debug("refreshed the tenant's signing keys", zap.Int("keys", next.size()), zap.Duration("ttl", next.ttl))
 }
 
 // quoteKidsForLog lists, sorted and made safe to log, the kids of a that are not in b.

@@ -85,6 +85,15 @@ type keySet struct {
 	version   uint64 // bumped when the keys differ from the previous set's
 }
 
+// size is the number of keys held: more than the kids when kids are shared.
+func (s *keySet) size() int {
+	n := 0
+	for _, keys := range s.keys {
+		n += len(keys)
+	}
+	return n
+}
+
 // KeySource serves the tenant's RSA signing keys by kid. It is safe for
 // concurrent use.
 type KeySource struct {
@@ -246,9 +255,7 @@ func (k *KeySource) Stats() KeyStats {
 	}
 	st := KeyStats{LastGoodFetch: s.fetchedAt}
 	if k.fresh(s) {
-		for _, keys := range s.keys {
-			st.Keys += len(keys)
-		}
+		st.Keys = s.size()
 	}
 	return st
 }
@@ -472,7 +479,7 @@ func (k *KeySource) attempt() (any, error) {
 		fields := []zap.Field{zap.Error(err), zap.Int("consecutive_failures", failures+1)}
 		if held := k.current(); held != nil {
 			fields = append(fields, zap.Bool("serving_cached_keys", true),
-				zap.Int("keys", len(held.keys)), zap.Time("last_good_fetch", held.fetchedAt))
+				zap.Int("keys", held.size()), zap.Time("last_good_fetch", held.fetchedAt))
 		} else {
 			fields = append(fields, zap.Bool("serving_cached_keys", false))
 		}

@@ -35,6 +35,7 @@ func TestKeySourceOperatorLines(t *testing.T) {
 		jwks  http.HandlerFunc
 	}
 	keysA, keysB := jwksJSON(jwk("kid-a", keyA())), jwksJSON(jwk("kid-b", keyB()))
+	shared := jwksJSON(jwk("kid-a", keyA()), jwk("kid-a", keyB()))
 	serve := func(body []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }
 	}
@@ -67,6 +68,11 @@ func TestKeySourceOperatorLines(t *testing.T) {
 		{"a refresh with the same keys: debug only", []step{{0, serve(keysA)}, {cooldown, serve(keysA)}}, []line{
 			{zapcore.InfoLevel, loaded, nil},
 			{zapcore.DebugLevel, "refreshed the tenant's signing keys", nil},
+		}},
+		// keys counts signing keys, as messages_api_jwks_keys does, not kids.
+		{"two keys under one kid", []step{{0, serve(shared)}, {cooldown, status(500)}}, []line{
+			{zapcore.InfoLevel, loaded, map[string]string{"keys": "2", "kids": `["kid-a"]`}},
+			{zapcore.WarnLevel, failed, map[string]string{"keys": "2"}},
 		}},
 		{"a rotation", []step{{0, serve(keysA)}, {cooldown, serve(keysB)}}, []line{
 			{zapcore.InfoLevel, loaded, nil},
