@@ -26,6 +26,14 @@ func TestVerifierClaimShapes(t *testing.T) {
 		{name: "aud array of one null", token: vtToken(nil, vtObj{"aud": []any{nil}}), reason: ports.ReasonInvalidClaim},
 		{name: "aud array with a repeated audience", token: vtToken(nil, vtObj{"aud": []string{vtAudience, vtAudience}}), want: both},
 
+		// RFC 9068 §2.2 requires sub and iat, and Auth0 puts both in every
+		// access token: without sub a caller has no identity at all.
+		{name: "sub missing", token: vtToken(nil, vtObj{"sub": vtDel}), reason: ports.ReasonMissingClaim},
+		{name: "sub null", token: vtToken(nil, vtObj{"sub": nil}), reason: ports.ReasonMissingClaim},
+		{name: "sub empty", token: vtToken(nil, vtObj{"sub": ""}), reason: ports.ReasonMissingClaim},
+		{name: "iat missing", token: vtToken(nil, vtObj{"iat": vtDel}), reason: ports.ReasonMissingClaim},
+		{name: "iat null", token: vtToken(nil, vtObj{"iat": nil}), reason: ports.ReasonMissingClaim},
+		{name: "iat zero is present", token: vtToken(nil, vtObj{"iat": 0}), want: both},
 		{name: "nbf null is no nbf", token: vtToken(nil, vtObj{"nbf": nil}), want: both},
 	}
 	for _, tc := range tests {

@@ -43,7 +43,7 @@ type tokenHeader struct {
 
 type tokenClaims struct {
 	Iss         string      `json:"iss"`
-	Sub         string      `json:"sub"`
+	Sub         *string     `json:"sub"`
 	Jti         *string     `json:"jti"` // read only so that a non-string is refused here, not by the library after a key lookup
 	Aud         audience    `json:"aud"`
 	Exp         *float64    `json:"exp"`
@@ -98,6 +98,21 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*a = audience(list)
+	return nil
+}
+
+// checkRequired refuses a token without a claim RFC 9068 §2.2 requires and
+// Auth0 puts in every access token: the library checks exp only when
+// present, and takes a missing sub as an empty identity.
+func (c *tokenClaims) checkRequired() error {
+	switch {
+	case c.Exp == nil:
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
+	case c.Sub == nil || *c.Sub == "":
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no sub claim")
+	case c.Iat == nil:
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no iat claim")
+	}
 	return nil
 }
 
@@ -216,8 +231,8 @@ func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
 	if err := decodeObject(payloadJSON, &t.claims); err != nil {
 		return nil, jsonError("payload", err)
 	}
-	if t.claims.Exp == nil {
-		return nil, ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
+	if err := t.claims.checkRequired(); err != nil {
+		return nil, err
 	}
 	if err := t.claims.checkRange(); err != nil {
 		return nil, err
