@@ -42,16 +42,44 @@ type tokenHeader struct {
 }
 
 type tokenClaims struct {
-	Iss         string   `json:"iss"`
-	Sub         string   `json:"sub"`
-	Jti         *string  `json:"jti"` // read only so that a non-string is refused here, not by the library after a key lookup
-	Aud         audience `json:"aud"`
-	Exp         *float64 `json:"exp"`
-	Nbf         *float64 `json:"nbf"`
-	Iat         *float64 `json:"iat"`
-	Scope       string   `json:"scope"`
-	Permissions []string `json:"permissions"`
+	Iss         string      `json:"iss"`
+	Sub         *string     `json:"sub"`
+	Jti         *string     `json:"jti"` // read only so that a non-string is refused here, not by the library after a key lookup
+	Aud         audience    `json:"aud"`
+	Exp         *float64    `json:"exp"`
+	Nbf         *float64    `json:"nbf"`
+	Iat         *float64    `json:"iat"`
+	Scope       string      `json:"scope"`
+	Permissions stringArray `json:"permissions"`
 }
+
+// stringArray is a JSON array of strings, null elements refused: the
+// strict decoder and go-jose both read a null as "", which would make a
+// permission nobody granted, and go-jose refuses it in aud only after the
+// key lookup and the RSA check.
+type stringArray []string
+
+func (a *stringArray) UnmarshalJSON(b []byte) error {
+	var list []*string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	if list == nil {
+		*a = nil
+		return nil
+	}
+	out := make(stringArray, len(list))
+	for i, s := range list {
+		if s == nil {
+			return errNullElement
+		}
+		out[i] = *s
+	}
+	*a = out
+	return nil
+}
+
+var errNullElement = errors.New("null in an array of strings")
 
 // audience is the aud claim: one string or an array of strings (RFC 7519 §4.1.3).
 type audience []string
@@ -65,11 +93,26 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 		*a = audience{s}
 		return nil
 	}
-	var list []string
-	if err := json.Unmarshal(b, &list); err != nil {
+	var list stringArray
+	if err := list.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	*a = list
+	*a = audience(list)
+	return nil
+}
+
+// checkRequired refuses a token without a claim RFC 9068 §2.2 requires and
+// Auth0 puts in every access token: the library checks exp only when
+// present, and takes a missing sub as an empty identity.
+func (c *tokenClaims) checkRequired() error {
+	switch {
+	case c.Exp == nil:
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
+	case c.Sub == nil || *c.Sub == "":
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no sub claim")
+	case c.Iat == nil:
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no iat claim")
+	}
 	return nil
 }
 
@@ -188,8 +231,8 @@ func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
 	if err := decodeObject(payloadJSON, &t.claims); err != nil {
 		return nil, jsonError("payload", err)
 	}
-	if t.claims.Exp == nil {
-		return nil, ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
+	if err := t.claims.checkRequired(); err != nil {
+		return nil, err
 	}
 	if err := t.claims.checkRange(); err != nil {
 		return nil, err

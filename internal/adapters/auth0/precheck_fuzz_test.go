@@ -185,8 +185,8 @@ func vtfCheckAccepted(t *testing.T, raw string, tok *token, opts precheckOptions
 	if opts.requireAtJWT && (h.Typ == nil || !typeAccepted(h.Typ, true)) {
 		t.Errorf("accepted typ %v with requireAtJWT", h.Typ)
 	}
-	if tok.claims.Exp == nil {
-		t.Error("accepted a token without exp")
+	if tok.claims.Exp == nil || tok.claims.Iat == nil || tok.claims.Sub == nil || *tok.claims.Sub == "" {
+		t.Error("accepted a token without exp, iat or sub")
 	}
 	segs := strings.Split(raw, ".")
 	vtfCompareWithEncodingJSON(t, segs, tok)

@@ -3,9 +3,9 @@
 //
 // A token goes through gates, cheapest first: the verified-token cache
 // (cache.go); the pre-parse checks (precheck.go), which refuse in
-// microseconds what go-jwt-middleware's validator would accept (no exp, the
-// JWS JSON serialization, b64: false, crit, duplicate members, invalid
-// UTF-8, extra dots, oversize); the key lookup by exact kid from the
+// microseconds what go-jwt-middleware's validator would accept (no exp, sub
+// or iat, the JWS JSON serialization, b64: false, crit, duplicate members,
+// invalid UTF-8, extra dots, oversize); the key lookup by exact kid from the
 // tenant's JWKS (keysource.go), which refetches on an unknown kid; then the
 // library's validator.Validator.ValidateToken (validate.go), which checks
 // the signature and iss, aud, exp, nbf and iat with our leeway.
