@@ -293,9 +293,11 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 // Errors:
 //   - ctx's own error when ctx ends first;
 //   - *ports.InvalidTokenError with ReasonUnknownKey when a key set is held
-//     but has no such kid (ReasonMissingKeyID for an empty kid);
+//     but has no such kid, and the tenant's current one has none either
+//     (ReasonMissingKeyID for an empty kid);
 //   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
-//     one older than MaxStaleAge) is held and none could be fetched.
+//     one older than MaxStaleAge) is held and none could be fetched, or
+//     when the held one has no such kid and could not be refreshed.
 func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
 	if s := k.current(); s != nil {
 		if keys := s.keys[kid]; len(keys) > 0 {
@@ -324,7 +326,24 @@ func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, u
 	if keys := s.keys[kid]; len(keys) > 0 {
 		return keys, s.version, nil
 	}
+	if refreshFailed(fetchErr) {
+		// The held set may only be out of date: a kid the tenant rotated in
+		// while it cannot be reached is no fault of the token's, and a 401
+		// would send its clients for new tokens that fail the same way.
+		return nil, 0, fmt.Errorf("%w: the key set could not be refreshed: %v", ports.ErrKeysUnavailable, fetchErr)
+	}
 	return nil, s.version, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
+}
+
+// refreshFailed reports whether err, await's, says the held key set could
+// not be brought up to date: a fetch that failed or ran out of time, or a
+// cooldown after one that did. A cooldown after a good fetch is no failure:
+// the tenant's key set was read moments ago.
+func refreshFailed(err error) bool {
+	if cd, ok := errors.AsType[*cooldownError](err); ok {
+		return cd.last != nil
+	}
+	return err != nil
 }
 
 // UnknownKeyDescription is the error_description of an unknown kid.
