@@ -16,7 +16,7 @@ import (
 // TestFailureLinesCarryTheVerifierError: the line logged for a verifier
 // failure holds the verifier's own error, not go-jwt-middleware's wrapping
 // of it ("jwt invalid: ..."), which would call a tenant outage an invalid
-// token. "Bearer" alone reaches the verifier from the middleware's token
+// token, and no stack trace. "Bearer" alone reaches the verifier from the middleware's token
 // extractor, whose errors it wraps too ("error extracting token: ...").
 func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 	tests := []struct {
@@ -36,7 +36,8 @@ func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 			core, logs := observer.New(zap.InfoLevel)
 			v := newVerifier()
 			v.Fail(tt.fail)
-			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core))
+			// Stack traces at error level, as the service's own logger has.
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core, zap.AddStacktrace(zap.ErrorLevel)))
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
 			req.Header.Set("Authorization", tt.auth)
 			h.ServeHTTP(httptest.NewRecorder(), req)
@@ -46,6 +47,10 @@ func TestFailureLinesCarryTheVerifierError(t *testing.T) {
 			}
 			if got := lines[0].ContextMap()["error"]; got != tt.wantError {
 				t.Errorf("got error %q, want %q", got, tt.wantError)
+			}
+			// It would be the logging call's stack, never the fault's.
+			if lines[0].Stack != "" {
+				t.Errorf("got a stack trace on the %q line, want none:\n%s", tt.wantMsg, lines[0].Stack)
 			}
 		})
 	}

@@ -184,9 +184,11 @@ func (h *handler) observe(w http.ResponseWriter, r *http.Request) {
 
 var errPanic = &requestError{http.StatusInternalServerError, "server_error", "internal error"}
 
-// noStacktrace keeps the logger's own error-level stack trace off the panic
-// line: its stack field already holds the panicking goroutine's stack, and
-// loggers built without stack traces (dev's) still get it that way.
+// noStacktrace keeps the logger's own error-level stack trace off the
+// request path's lines: it would be the logging call's (writeError's),
+// never the fault's. The panic line carries the panicking goroutine's stack
+// as a field instead, which loggers built without stack traces (dev's) get
+// too.
 var noStacktrace = zap.AddStacktrace(zap.LevelEnablerFunc(func(zapcore.Level) bool { return false }))
 
 // finish runs when the request ends, even by a panic.
@@ -197,7 +199,7 @@ func (h *handler) finish(st *requestState) {
 			h.endSpan(st)
 			panic(p)
 		}
-		h.log.WithOptions(noStacktrace).Error("panic serving request", zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		h.log.Error("panic serving request", zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		if st.w.status == 0 {
 			h.writeError(&st.w, st.req, errPanic)
 		}

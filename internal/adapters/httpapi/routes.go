@@ -74,7 +74,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	}
 	// Access lines all come from one place: the caller annotation would
 	// say the same thing every time and costs a stack walk per request.
-	access := log.WithOptions(zap.WithCaller(false))
+	access := log.WithOptions(zap.WithCaller(false), noStacktrace)
 	h := &handler{
 		verifier:   verifier,
 		log:        access,
