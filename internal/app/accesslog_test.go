@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"runtime"
 	"testing"
@@ -76,23 +75,14 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 			v := testVerifier()
 			v.Fail(tt.fail)
 			a := apptest.Start(t, v)
-			base, logs := a.API, a.Logs
-			req, _ := http.NewRequest(http.MethodGet, base+tt.path, nil)
-			if tt.token != "" {
-				req.Header.Set("Authorization", "Bearer "+tt.token)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			logs := a.Logs
+			resp, body := call(t, a.API+tt.path, tt.token)
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("got status %d, want %d (body %s)", resp.StatusCode, tt.wantStatus, body)
 			}
 			if tt.wantError != "" {
 				var e struct{ Error string }
-				if err := json.Unmarshal(body, &e); err != nil || e.Error != tt.wantError {
+				if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != tt.wantError {
 					t.Errorf("got body %s, want error %q", body, tt.wantError)
 				}
 			}

@@ -76,13 +76,7 @@ func TestAppWithFakeVerifier(t *testing.T) {
 	t.Run("keys unavailable", func(t *testing.T) {
 		v.Fail(ports.ErrKeysUnavailable)
 		defer v.Fail(nil)
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/private", nil)
-		req.Header.Set("Authorization", "Bearer reader")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := call(t, base+"/api/private", "reader")
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" {
 			t.Errorf("got %d with Retry-After %q, want 503 with Retry-After 5", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
@@ -147,6 +141,14 @@ func devToken(t *testing.T, issuer, id, secret, audience string) string {
 
 func get(t *testing.T, url, token string) (int, string) {
 	t.Helper()
+	resp, body := call(t, url, token)
+	return resp.StatusCode, body
+}
+
+// call GETs url with token as a Bearer credential (none when empty) and
+// returns the response, its body read and closed, for its headers.
+func call(t *testing.T, url, token string) (*http.Response, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -157,7 +159,7 @@ func get(t *testing.T, url, token string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp, string(b)
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {

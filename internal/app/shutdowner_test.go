@@ -36,8 +36,7 @@ func TestServersFailingAtOnce(t *testing.T) {
 			defer a.RequireStop()
 			var wg sync.WaitGroup
 			for range tt.callers {
-				wg.Add(1)
-				go func() { defer wg.Done(); _ = sd.Shutdown(fx.ExitCode(1)) }()
+				wg.Go(func() { _ = sd.Shutdown(fx.ExitCode(1)) })
 			}
 			wg.Wait()
 			if sig := <-a.Wait(); sig.ExitCode != 1 {
