@@ -84,7 +84,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		body = errorBody{"temporarily_unavailable", "token verification keys are unavailable, retry later"}
 		st.reason = "keys_unavailable"
 		w.Header().Set("Retry-After", h.retryAfter)
-		h.rejectLog.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
+		h.sampled.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client hung up mid-verification: nobody reads this answer,
 		// and a 5xx would count the hang-up, which any client can cause
@@ -103,7 +103,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		status = http.StatusInternalServerError
 		body = errorBody{"server_error", "internal error"}
 		st.reason = "internal"
-		h.log.Error("request failed", zap.Inline(st), zap.Error(err))
+		h.sampled.Error("request failed", zap.Inline(st), zap.Error(err)) // sampled: a fault may hit every request
 	}
 	writeJSON(w, status, body)
 }

@@ -199,7 +199,12 @@ func (h *handler) finish(st *requestState) {
 			h.endSpan(st)
 			panic(p)
 		}
-		h.log.Error("panic serving request", zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		st.reason = "internal"
+		// Sampled as the rejections are (a panic every request hits would
+		// write a stack per request); the stack is taken only for a kept line.
+		if ce := h.sampled.Check(zap.ErrorLevel, "panic serving request"); ce != nil {
+			ce.Write(zap.Inline(st), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		}
 		if st.w.status == 0 {
 			h.writeError(&st.w, st.req, errPanic)
 		}
@@ -215,11 +220,12 @@ func (h *handler) finish(st *requestState) {
 	h.logAccess(st)
 }
 
-// logAccess writes the request's access line (rejections to the sampled log).
+// logAccess writes the request's access line (rejections and failures to
+// the sampled log).
 func (h *handler) logAccess(st *requestState) {
 	log, msg := h.log, "request"
 	if st.reason != "" {
-		log, msg = h.rejectLog, "request rejected"
+		log, msg = h.sampled, "request rejected"
 	}
 	if ce := log.Check(zap.InfoLevel, msg); ce != nil { // nil: below the level or sampled away
 		st.line[0] = zap.Inline((*accessLine)(st))

@@ -32,8 +32,8 @@ type HandlerConfig struct {
 	// warning (config validation refuses them with ParseTrustedProxies).
 	TrustedProxies []string
 	// LogEveryRejection writes an access line for every rejected request
-	// and every keys-unavailable warning; by default they are sampled
-	// (sampleRejections).
+	// and every keys-unavailable warning, request-failed line and panic
+	// line; by default they are sampled (sampleLines).
 	LogEveryRejection bool
 }
 
@@ -48,7 +48,7 @@ type CORS struct {
 type handler struct {
 	verifier   ports.TokenVerifier
 	log        *zap.Logger
-	rejectLog  *zap.Logger // sampled: a token flood must not flood the logs
+	sampled    *zap.Logger // rejections and faults: a token flood, or a fault every request hits, must not flood the logs
 	realm      string
 	retryAfter string
 	metrics    *Metrics // nil: no metrics
@@ -78,7 +78,7 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	h := &handler{
 		verifier:   verifier,
 		log:        access,
-		rejectLog:  rejectLog(access, cfg.LogEveryRejection),
+		sampled:    sampledLog(access, cfg.LogEveryRejection),
 		realm:      sanitize(cfg.Realm),
 		retryAfter: retryAfterSeconds(cfg.RetryAfterSeconds),
 		cors:       cfg.CORS,
@@ -235,17 +235,20 @@ func routePath(r *http.Request) string {
 	return r.URL.Path
 }
 
-// rejectLog is the log of rejected requests: access, sampled unless every
-// line is asked for (an integration test's assertions, an incident).
-func rejectLog(access *zap.Logger, every bool) *zap.Logger {
+// sampledLog is the log of rejected and failed requests (their access
+// lines, keys-unavailable warnings, request-failed and panic lines):
+// access, sampled unless every line is asked for (an integration test's
+// assertions, an incident). Metrics still count every request.
+func sampledLog(access *zap.Logger, every bool) *zap.Logger {
 	if every {
 		return access
 	}
-	return access.WithOptions(zap.WrapCore(sampleRejections))
+	return access.WithOptions(zap.WrapCore(sampleLines))
 }
 
-// sampleRejections keeps the first 10 identical rejection lines each second
-// and then one in 100, so a flood of bad tokens cannot flood the logs.
-func sampleRejections(c zapcore.Core) zapcore.Core {
+// sampleLines keeps, for each message, the first 10 lines each second and
+// then one in 100, so a flood of bad tokens, or a fault every request hits
+// (a panic's line carries its stack), cannot flood the logs.
+func sampleLines(c zapcore.Core) zapcore.Core {
 	return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
 }
