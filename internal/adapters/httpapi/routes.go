@@ -129,15 +129,18 @@ func (h *handler) routes() *chi.Mux {
 	// CORS preflight or a 404, gets its id, access line and metrics.
 	r.Use(middleware.GetHead) // HEAD wherever GET works (RFC 9110 §9.3.2)
 	if len(h.cors.AllowedOrigins) > 0 {
-		// Preflights are answered here, before any token is looked at.
+		// Preflights get their CORS headers here, before any token is looked
+		// at, then go on to be answered as any OPTIONS is (methodNotAllowed:
+		// 204 with Allow, or 404): the library would answer them 200 itself.
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins: h.cors.AllowedOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions}, // HEAD: served wherever GET is
 			AllowedHeaders: []string{"Authorization", "Content-Type", requestIDHeader,
 				"Traceparent", "Tracestate"}, // W3C Trace Context, which browser apps traced with OpenTelemetry send
-			ExposedHeaders:   []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
-			AllowCredentials: h.cors.AllowCredentials,
-			MaxAge:           h.cors.MaxAgeSeconds,
+			ExposedHeaders:     []string{"WWW-Authenticate", requestIDHeader, "Retry-After"},
+			AllowCredentials:   h.cors.AllowCredentials,
+			MaxAge:             h.cors.MaxAgeSeconds,
+			OptionsPassthrough: true,
 		}))
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, errNotFound) })
