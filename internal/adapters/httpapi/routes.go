@@ -56,6 +56,7 @@ type handler struct {
 	proxies    *trustedProxies
 	tracing    Tracing
 	mux        *chi.Mux // every route: routes()
+	allowAny   []string // the Allow of OPTIONS *: every method a route serves
 }
 
 // Option tunes NewHandler.
@@ -100,11 +101,21 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 	h.mux = h.routes()
 	mux := h.mux
 	// Every route's series exist from the start: a request only looks them up.
-	_ = chi.Walk(mux, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	served := map[string]bool{http.MethodOptions: true}
+	_ = chi.Walk(mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		h.metrics.resolve(route)
+		served[method] = true
 		return nil
 	})
 	h.metrics.resolve(unmatchedRoute)
+	served[http.MethodHead] = served[http.MethodGet] // middleware.GetHead
+	var allow []string
+	for _, m := range allowOrder {
+		if served[m] {
+			allow = append(allow, m)
+		}
+	}
+	h.allowAny = []string{strings.Join(allow, ", ")}
 	return &api{routeTree: mux, h: h}
 }
 
@@ -143,7 +154,7 @@ func (h *handler) routes() *chi.Mux {
 			OptionsPassthrough: true,
 		}))
 	}
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, errNotFound) })
+	r.NotFound(h.notFound)
 	r.MethodNotAllowed(h.methodNotAllowed(r))
 
 	r.Get("/api/public", h.public)
@@ -207,6 +218,23 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 		h.writeError(w, r, errMethodNotAllowed)
 	}
 }
+
+// notFound answers 404, and OPTIONS * (asterisk-form, RFC 9110 §9.3.7: the
+// server as a whole) as an OPTIONS on a path is answered: 204, with Allow
+// listing every method a route serves. NewServer keeps net/http from
+// answering it first (a 200 without the request's id, access line or
+// metrics).
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions && r.RequestURI == "*" {
+		w.Header()["Allow"] = h.allowAny
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	h.writeError(w, r, errNotFound)
+}
+
+// allowOrder is the order of the methods in Allow.
+var allowOrder = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
 // routeAt is the pattern of the route at path and the methods it serves
 // (HEAD with GET); no methods when the API does not serve path.

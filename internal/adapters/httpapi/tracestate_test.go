@@ -1,14 +1,11 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -83,25 +80,11 @@ func TestTraceContextOnTheWire(t *testing.T) {
 // client library would trim or merge them) and returns the status.
 func rawGet(t *testing.T, addr string, headers [][2]string) int {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a server that never answers fails the test, not hangs it
 	var b strings.Builder
-	b.WriteString("GET /api/public HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n")
+	b.WriteString("GET /api/public HTTP/1.1\r\nHost: api.test\r\n")
 	for _, h := range headers {
 		b.WriteString(h[0] + ":" + h[1] + "\r\n")
 	}
-	b.WriteString("\r\n")
-	if _, err := c.Write([]byte(b.String())); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := sendRaw(t, addr, b.String())
 	return resp.StatusCode
 }

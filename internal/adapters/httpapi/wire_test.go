@@ -1,0 +1,370 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing"
+)
+
+// wireSecret is a token the verifier refuses; like the valid ones, it must
+// never reach a log line or a span.
+const wireSecret = "junk-secret-token"
+
+// wireLog collects the server's JSON log output.
+type wireLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *wireLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *wireLog) Sync() error { return nil }
+
+// take returns what was logged since the last take.
+func (l *wireLog) take() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	l.b.Reset()
+	return s
+}
+
+// wireCase is one request written byte for byte as a hostile client would.
+type wireCase struct {
+	name       string
+	request    string // the request line and headers, each ending CRLF, then any body; Connection: close is added
+	wantStatus int
+	wantChall  string // exact WWW-Authenticate; "" means absent
+	wantError  string // the JSON body's error code; "" for a 2xx or 3xx
+	wantReason string // the access line's reason; "" means none
+	wantAllow  string // exact Allow, when checked
+	wantAddr   string // the access line's remote_addr, when checked
+	wantTrace  bool   // the access line has the caller's trace id
+	noLine     bool   // net/http refuses the request itself: no access line
+}
+
+// TestHostileRequestsOnTheWire sends, through the API's real server on a
+// loopback port, what a hostile or broken client writes: odd methods and
+// request targets, HTTP/1.0, encoded paths, control and non-UTF-8 bytes,
+// forged X-Forwarded-For chains, trace context variants and Authorization
+// headers of every shape. Each gets a specific answer (RFC 6750 §3.1: 400
+// invalid_request, 401 with or without an error code), never a 5xx or a
+// hang, and one well-formed JSON access line with bounded fields; no token
+// reaches a log line, a span or a metric label.
+func TestHostileRequestsOnTheWire(t *testing.T) {
+	const (
+		app   = "https://app.example.com"
+		tp    = "traceparent: 00-" + traceID + "-" + parentID + "-01\r\n"
+		bear  = "Authorization: Bearer " + noneToken + "\r\n"
+		chall = realm + `, error="invalid_token", error_description="unknown test token"`
+		twice = realm + `, error="invalid_request", error_description="more than one Authorization header"`
+		both  = realm + `, error="invalid_request", error_description="the token is sent both in the Authorization header and in the query"`
+		allow = "GET, HEAD, OPTIONS"
+	)
+	long := strings.Repeat("a", 15000)
+	tests := []wireCase{
+		// Protocol versions and request-target forms (RFC 9112 §3.2).
+		{name: "HTTP/1.0 without a token", request: "GET /api/private HTTP/1.0\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "no_token"},
+		{name: "HTTP/1.0 with a token", request: "GET /api/private HTTP/1.0\r\n" + bear, wantStatus: 200},
+		{name: "absolute-form", request: "GET http://api.test/api/private HTTP/1.1\r\nHost: api.test\r\n" + bear, wantStatus: 200},
+		{name: "absolute-form with a query token only", request: "GET http://api.test/api/private?access_token=" + wireSecret + " HTTP/1.1\r\nHost: api.test\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "token_in_query"},
+		{name: "asterisk-form OPTIONS", request: "OPTIONS * HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 204, wantAllow: allow},
+		{name: "asterisk-form GET", request: "GET * HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "authority-form CONNECT", request: "CONNECT api.test:443 HTTP/1.1\r\nHost: api.test:443\r\n", wantStatus: 404, wantError: "not_found"},
+
+		// Paths: chi routes the path as sent, so an encoded or unnormalised
+		// one is a path the API does not serve, never the route behind it.
+		{name: "escaped letter", request: "GET /api/%70rivate HTTP/1.1\r\nHost: api.test\r\n" + bear, wantStatus: 404, wantError: "not_found"},
+		{name: "double-escaped letter", request: "GET /api/%2570rivate HTTP/1.1\r\nHost: api.test\r\n" + bear, wantStatus: 404, wantError: "not_found"},
+		{name: "double slash", request: "GET /api//private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "trailing slash", request: "GET /api/private/ HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "upper case", request: "GET /API/private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "dot segment", request: "GET /api/x/../private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "escaped slash", request: "GET /api%2Fprivate HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+		{name: "escaped NUL", request: "GET /api/private%00 HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 404, wantError: "not_found"},
+
+		// Methods are case-sensitive (RFC 9110 §9.1); any token is one.
+		{name: "lower-case method", request: "get /api/private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 405, wantError: "method_not_allowed", wantAllow: allow},
+		{name: "made-up method", request: "BREW /api/private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 405, wantError: "method_not_allowed", wantAllow: allow},
+		{name: "TRACE", request: "TRACE /api/private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 405, wantError: "method_not_allowed", wantAllow: allow},
+		{name: "method of 100 bytes", request: strings.Repeat("M", 100) + " /api/public HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 405, wantError: "method_not_allowed"},
+		{name: "OPTIONS never needs a token, even two", request: "OPTIONS /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n",
+			wantStatus: 204, wantAllow: allow},
+		{name: "CORS preflight", request: "OPTIONS /api/private HTTP/1.1\r\nHost: api.test\r\nOrigin: " + app + "\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n",
+			wantStatus: 204, wantAllow: allow},
+		{name: "HEAD without a token", request: "HEAD /api/private HTTP/1.1\r\nHost: api.test\r\n", wantStatus: 401, wantChall: realm, wantReason: "no_token"},
+
+		// Header bytes: net/http refuses control characters itself; other
+		// bytes reach the access line JSON-escaped and bounded.
+		{name: "control character in User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: a\x01b\r\n", wantStatus: 400, noLine: true},
+		{name: "non-UTF-8 User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: \xff\xfe\xc3\r\n", wantStatus: 200},
+		{name: "User-Agent of 300 two-byte characters", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("é", 300) + "\r\n", wantStatus: 200},
+		{name: "User-Agent of 12 KiB", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("u", 12<<10) + "\r\n", wantStatus: 200},
+		{name: "non-UTF-8 X-Request-Id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: \xff\xfe\r\n", wantStatus: 200},
+		{name: "X-Request-Id of 1 KiB", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: " + strings.Repeat("r", 1<<10) + "\r\n", wantStatus: 200},
+		{name: "two X-Request-Id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: a\r\nX-Request-Id: b\r\n", wantStatus: 200},
+		{name: "headers over the cap", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer " + strings.Repeat("a", 40<<10) + "\r\n",
+			wantStatus: 431, noLine: true},
+
+		// W3C Trace Context: only a valid traceparent is continued.
+		{name: "traceparent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\n" + tp, wantStatus: 200, wantTrace: true},
+		{name: "traceparent in upper-case hex", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\n" + strings.ToUpper(tp), wantStatus: 200},
+		{name: "all-zero trace id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\ntraceparent: 00-00000000000000000000000000000000-" + parentID + "-01\r\n", wantStatus: 200},
+		{name: "all-zero parent id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\ntraceparent: 00-" + traceID + "-0000000000000000-01\r\n", wantStatus: 200},
+		{name: "version ff", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\ntraceparent: ff-" + traceID + "-" + parentID + "-01\r\n", wantStatus: 200},
+		{name: "version 00 with an extra field", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\ntraceparent: 00-" + traceID + "-" + parentID + "-01-x\r\n", wantStatus: 200},
+		{name: "a later version with an extra field", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\ntraceparent: 01-" + traceID + "-" + parentID + "-01-x\r\n", wantStatus: 200, wantTrace: true},
+		{name: "two traceparent headers", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\n" + tp + tp, wantStatus: 200},
+		{name: "non-UTF-8 tracestate", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\n" + tp + "tracestate: a=\xff\r\n", wantStatus: 200, wantTrace: true},
+
+		// X-Forwarded-For, from a trusted peer (127.0.0.1 here): the
+		// rightmost hop that is not a trusted proxy; what is left of it is
+		// the client's to forge.
+		{name: "forwarded through a trusted proxy", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: 203.0.113.9, 127.0.0.1\r\n", wantStatus: 200, wantAddr: "203.0.113.9"},
+		{name: "forged hop left of the client", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: 198.51.100.7, 203.0.113.9\r\n", wantStatus: 200, wantAddr: "203.0.113.9"},
+		{name: "two X-Forwarded-For headers", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: 198.51.100.7\r\nX-Forwarded-For: 203.0.113.9\r\n", wantStatus: 200, wantAddr: "203.0.113.9"},
+		{name: "garbage hop", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: 198.51.100.7, \xff<script>\r\n", wantStatus: 200, wantAddr: "127.0.0.1"},
+		{name: "hop with a zone", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: fe80::1%eth0\r\n", wantStatus: 200, wantAddr: "127.0.0.1"},
+		{name: "12 KiB chain", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: " + strings.Repeat("127.0.0.1, ", 1<<10) + "203.0.113.9\r\n", wantStatus: 200, wantAddr: "203.0.113.9"},
+
+		// Authorization (RFC 6750 §2.1, §3.1).
+		{name: "two Authorization headers", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\n" + bear + bear,
+			wantStatus: 400, wantChall: twice, wantError: "invalid_request", wantReason: "invalid_request"},
+		{name: "an empty Authorization header and a token", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: \r\n" + bear,
+			wantStatus: 400, wantChall: twice, wantError: "invalid_request", wantReason: "invalid_request"},
+		{name: "scheme in upper case, spaces", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization:   BEARER    " + noneToken + "  \r\n", wantStatus: 200},
+		{name: "tab after the scheme", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer\t" + wireSecret + "\r\n",
+			wantStatus: 401, wantChall: chall, wantError: "invalid_token", wantReason: "malformed"},
+		{name: "Bearer alone", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer   \r\n",
+			wantStatus: 401, wantChall: chall, wantError: "invalid_token", wantReason: "malformed"},
+		{name: "two credentials in one header", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer " + noneToken + ", Bearer " + wireSecret + "\r\n",
+			wantStatus: 401, wantChall: chall, wantError: "invalid_token", wantReason: "malformed"},
+		{name: "non-UTF-8 token", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer \xff" + wireSecret + "\r\n",
+			wantStatus: 401, wantChall: chall, wantError: "invalid_token", wantReason: "malformed"},
+		{name: "token of 15000 bytes", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer " + long + "\r\n",
+			wantStatus: 401, wantChall: chall, wantError: "invalid_token", wantReason: "malformed"},
+		{name: "another scheme", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: Token " + wireSecret + "\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "not_bearer"},
+		{name: "no scheme", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nAuthorization: " + wireSecret + "\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "not_bearer"},
+		{name: "token in the header and the query", request: "GET /api/private?access_token=" + wireSecret + " HTTP/1.1\r\nHost: api.test\r\n" + bear,
+			wantStatus: 400, wantChall: both, wantError: "invalid_request", wantReason: "invalid_request"},
+		{name: "token in the header and the query, name escaped", request: "GET /api/private?x=1&access%5Ftoken=" + wireSecret + " HTTP/1.1\r\nHost: api.test\r\n" + bear,
+			wantStatus: 400, wantChall: both, wantError: "invalid_request", wantReason: "invalid_request"},
+		{name: "token only in the query", request: "GET /api/private-scoped?access_token=" + wireSecret + " HTTP/1.1\r\nHost: api.test\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "token_in_query"},
+		// A GET's body carries no token (RFC 6750 §2.2 needs a method with
+		// body semantics) and is never read: the header decides.
+		{name: "token in the header and a GET's form body", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\n" + bear +
+			"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 30\r\n\r\naccess_token=" + wireSecret, wantStatus: 200},
+		{name: "token only in a GET's form body", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\n" +
+			"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 30\r\n\r\naccess_token=" + wireSecret,
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "no_token"},
+		{name: "POST with a form body token", request: "POST /api/private HTTP/1.1\r\nHost: api.test\r\n" +
+			"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 30\r\n\r\naccess_token=" + wireSecret,
+			wantStatus: 405, wantError: "method_not_allowed", wantAllow: allow},
+
+		// Bodies the API never reads do not hold the answer back.
+		{name: "Expect 100-continue, body never sent", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "no_token"},
+		{name: "chunked body never finished", request: "GET /api/private HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nabc",
+			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "no_token"},
+	}
+
+	logs := &wireLog{}
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.InfoLevel))
+	reg := prometheus.NewRegistry()
+	metrics, err := httpapi.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := tracetest.NewInMemoryExporter()
+	srv := httpapi.NewServer(httpapi.ServerConfig{Host: "127.0.0.1", Handler: httpapi.HandlerConfig{
+		LogEveryRejection: true, // each case's access line, not a sample
+		TrustedProxies:    []string{"127.0.0.1"},
+		CORS:              httpapi.CORS{AllowedOrigins: []string{app}},
+	}}, newVerifier(), metrics, log, httpapi.WithTracing(httpapi.Tracing{Tracer: tracing.NewWithExporter(spans).Tracer("test")}))
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	logs.take() // the listening line
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := sendRaw(t, srv.Addr().String(), tt.request)
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("got status %d, want %d (body %q)", resp.StatusCode, tt.wantStatus, body)
+			}
+			if got := resp.Header.Get("WWW-Authenticate"); got != tt.wantChall {
+				t.Errorf("got WWW-Authenticate %q, want %q", got, tt.wantChall)
+			}
+			if tt.wantAllow != "" {
+				if got := resp.Header.Get("Allow"); got != tt.wantAllow {
+					t.Errorf("got Allow %q, want %q", got, tt.wantAllow)
+				}
+			}
+			if tt.wantError != "" {
+				var e struct{ Error, ErrorDescription string }
+				if err := json.Unmarshal(body, &struct {
+					Error            *string `json:"error"`
+					ErrorDescription *string `json:"error_description"`
+				}{&e.Error, &e.ErrorDescription}); err != nil || e.Error != tt.wantError || e.ErrorDescription == "" {
+					t.Errorf("got body %q, want error %q with a description", body, tt.wantError)
+				}
+			}
+			checkWireLog(t, logs.take(), tt, resp.StatusCode)
+		})
+	}
+
+	for _, s := range spans.GetSpans() {
+		for _, a := range s.Attributes {
+			if v := a.Value.Emit(); holdsToken(v) {
+				t.Errorf("span %q attribute %s holds a token: %q", s.Name, a.Key, v)
+			}
+		}
+	}
+	checkWireLabels(t, reg)
+}
+
+// sendRaw writes request on a fresh connection, as given, and reads the
+// answer. net/http sends nothing of a response that fits its buffer (every
+// answer here, a few hundred bytes) before the handler has returned, so the
+// request's access line has been written by then. Closing the connection
+// ends the server's wait for a body the client never finishes.
+func sendRaw(t *testing.T, addr, request string) (*http.Response, []byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a server that never answers fails the test, not hangs it
+	line, rest, _ := strings.Cut(request, "\r\n")
+	if _, err := io.WriteString(c, line+"\r\nConnection: close\r\n"+rest); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rest, "\r\n\r\n") && !strings.HasPrefix(rest, "\r\n") {
+		_, _ = io.WriteString(c, "\r\n") // the end of the headers, for a request without a body
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, &http.Request{Method: strings.Fields(line)[0]})
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return resp, body
+}
+
+// holdsToken reports whether s holds any of the tests' tokens.
+func holdsToken(s string) bool {
+	for _, tok := range []string{readToken, noneToken, wireSecret, strings.Repeat("a", 64)} {
+		if strings.Contains(s, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkWireLog checks what one request logged: every line one JSON object,
+// no token, and one access line (none when net/http answered) with the
+// status sent and bounded fields.
+func checkWireLog(t *testing.T, out string, tt wireCase, status int) {
+	t.Helper()
+	if holdsToken(out) {
+		t.Errorf("the log holds a token:\n%s", out)
+	}
+	var access []map[string]any
+	for line := range strings.Lines(out) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Errorf("got a log line that is not one JSON object (%v): %q", err, line)
+			continue
+		}
+		if m["msg"] == "request" || m["msg"] == "request rejected" {
+			access = append(access, m)
+		}
+	}
+	if tt.noLine {
+		if len(access) != 0 {
+			t.Errorf("got %d access lines for a request net/http refused, want none", len(access))
+		}
+		return
+	}
+	if len(access) != 1 {
+		t.Fatalf("got %d access lines, want 1:\n%s", len(access), out)
+	}
+	a := access[0]
+	if got, _ := a["status"].(float64); int(got) != status {
+		t.Errorf("got access line status %v, want %d", a["status"], status)
+	}
+	if got, _ := a["reason"].(string); got != tt.wantReason {
+		t.Errorf("got reason %q, want %q", got, tt.wantReason)
+	}
+	if tt.wantAddr != "" && a["remote_addr"] != tt.wantAddr {
+		t.Errorf("got remote_addr %v, want %s", a["remote_addr"], tt.wantAddr)
+	}
+	if got := a["trace_id"] == traceID; got != tt.wantTrace {
+		t.Errorf("got trace_id %v, want the caller's: %v", a["trace_id"], tt.wantTrace)
+	}
+	for field, limit := range map[string]int{"request_id": 64, "method": 32, "remote_addr": 45, "user_agent": 256, "route": 64} {
+		v, ok := a[field].(string)
+		if !ok || len(v) > limit || !utf8.ValidString(v) {
+			t.Errorf("got %s %q, want a string of at most %d bytes", field, v, limit)
+		}
+	}
+	if a["request_id"] == "" {
+		t.Errorf("got an empty request_id")
+	}
+}
+
+// checkWireLabels checks the request metrics' labels after every case: route
+// patterns and known methods only, whatever the requests were.
+func checkWireLabels(t *testing.T, reg *prometheus.Registry) {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]map[string]bool{
+		"route":  {"/api/public": true, "/api/private": true, "/api/private-scoped": true, "/openapi.json": true, "unmatched": true},
+		"method": {"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true, "other": true},
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if want, ok := known[l.GetName()]; ok && !want[l.GetValue()] {
+					t.Errorf("got %s label %s=%q, want one of %v", f.GetName(), l.GetName(), l.GetValue(), want)
+				}
+				if holdsToken(l.GetValue()) {
+					t.Errorf("got %s label %s holding a token", f.GetName(), l.GetName())
+				}
+			}
+		}
+	}
+}
