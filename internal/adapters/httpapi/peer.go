@@ -48,7 +48,8 @@ func (t *trustedProxies) trusts(a netip.Addr) bool {
 // clientAddr is the address the request came from: the peer's IP, or, when
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
-// client), without its port if it had one. It never allocates.
+// client), without its port if it had one, and an IPv4-mapped one as
+// IPv4. It allocates only for such a hop.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
 	if t == nil || len(t.prefixes) == 0 {
@@ -77,6 +78,9 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			// proxy forwards one, and it would put any text in remote_addr.
 			if err != nil || a.Zone() != "" {
 				return addr // garbage: the trusted hop that passed it on is the best we know
+			}
+			if a.Is4In6() { // written as Go reports an IPv4 peer, so a client has one address in the logs
+				hop = a.Unmap().String()
 			}
 			if !t.trusts(a) {
 				return hop

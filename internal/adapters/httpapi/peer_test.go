@@ -42,6 +42,11 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
+		// A client is logged as its peer would be: the same IPv4 address
+		// however a proxy wrote it.
+		{"v4-mapped client hop: logged as IPv4", trusted, "10.1.2.3:5555", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped client hop with a port: logged as IPv4", trusted, "10.1.2.3:5555", []string{"[::ffff:198.51.100.1]:4711"}, "198.51.100.1"},
+		{"only trusted hops, the leftmost v4-mapped: logged as IPv4", trusted, "10.1.2.3:5555", []string{"::ffff:10.7.7.7, 10.2.2.2"}, "10.7.7.7"},
 		// Some proxies add the client's port to its entry: the entry's IP
 		// counts, without the port; a malformed port is garbage.
 		{"hop with a port: its IP", trusted, "10.1.2.3:5555", []string{"198.51.100.1:4711"}, "198.51.100.1"},
