@@ -72,17 +72,18 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics,
 	opts = append([]Option{WithMetrics(metrics)}, opts...)
 	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{})}
 	s.srv = &http.Server{
-		ConnState: s.trackFresh,
+		ConnState:         s.trackFresh,
+		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, opts...)),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          serverErrorLog(log.Named("http")),
+
 		// OPTIONS * reaches the API's handler (notFound), which answers
 		// it with its id, access line and metrics like any request.
 		DisableGeneralOptionsHandler: true,
-		Handler:                      s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, opts...)),
-		ReadHeaderTimeout:            cfg.ReadHeaderTimeout,
-		ReadTimeout:                  cfg.ReadTimeout,
-		WriteTimeout:                 cfg.WriteTimeout,
-		IdleTimeout:                  cfg.IdleTimeout,
-		MaxHeaderBytes:               cfg.MaxHeaderBytes,
-		ErrorLog:                     serverErrorLog(log.Named("http")),
 	}
 	return s
 }
