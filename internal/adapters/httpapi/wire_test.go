@@ -1,53 +1,16 @@
 package httpapi_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"io"
-	"net"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-	"unicode/utf8"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/example/messages-api/internal/adapters/httpapi"
-	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
 // wireSecret is a token the verifier refuses; like the valid ones, it must
 // never reach a log line or a span.
 const wireSecret = "junk-secret-token"
-
-// wireLog collects the server's JSON log output.
-type wireLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *wireLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *wireLog) Sync() error { return nil }
-
-// take returns what was logged since the last take.
-func (l *wireLog) take() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	l.b.Reset()
-	return s
-}
 
 // wireCase is one request written byte for byte as a hostile client would.
 type wireCase struct {
@@ -206,28 +169,14 @@ func TestHostileRequestsOnTheWire(t *testing.T) {
 			wantStatus: 401, wantChall: realm, wantError: "unauthorized", wantReason: "no_token"},
 	}
 
-	logs := &wireLog{}
-	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.InfoLevel))
-	reg := prometheus.NewRegistry()
-	metrics, err := httpapi.NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spans := tracetest.NewInMemoryExporter()
-	srv := httpapi.NewServer(httpapi.ServerConfig{Host: "127.0.0.1", Handler: httpapi.HandlerConfig{
+	srv := startWire(t, httpapi.HandlerConfig{
 		LogEveryRejection: true, // each case's access line, not a sample
 		TrustedProxies:    []string{"127.0.0.1"},
 		CORS:              httpapi.CORS{AllowedOrigins: []string{app}},
-	}}, newVerifier(), metrics, log, httpapi.WithTracing(httpapi.Tracing{Tracer: tracing.NewWithExporter(spans).Tracer("test")}))
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
-	logs.take() // the listening line
-
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := sendRaw(t, srv.Addr().String(), tt.request)
+			resp, body := sendRaw(t, srv.addr, tt.request)
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("got status %d, want %d (body %q)", resp.StatusCode, tt.wantStatus, body)
 			}
@@ -248,136 +197,37 @@ func TestHostileRequestsOnTheWire(t *testing.T) {
 					t.Errorf("got body %q, want error %q with a description", body, tt.wantError)
 				}
 			}
-			checkWireLog(t, logs.take(), tt, resp.StatusCode)
+			checkWireLog(t, srv.logs.take(), tt, resp.StatusCode)
 		})
 	}
 
-	for _, s := range spans.GetSpans() {
+	for _, s := range srv.spans.GetSpans() {
 		for _, a := range s.Attributes {
 			if v := a.Value.Emit(); holdsToken(v) {
 				t.Errorf("span %q attribute %s holds a token: %q", s.Name, a.Key, v)
 			}
 		}
 	}
-	checkWireLabels(t, reg)
+	checkWireLabels(t, srv.reg)
 }
 
-// sendRaw writes request on a fresh connection, as given, and reads the
-// answer. net/http sends nothing of a response that fits its buffer (every
-// answer here, a few hundred bytes) before the handler has returned, so the
-// request's access line has been written by then. Closing the connection
-// ends the server's wait for a body the client never finishes.
-func sendRaw(t *testing.T, addr, request string) (*http.Response, []byte) {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+// TestForwardedForFromUntrustedPeersOnTheWire: with no trusted proxies, or
+// a peer that is none of them, X-Forwarded-For is the client's to forge and
+// remote_addr is the peer's.
+func TestForwardedForFromUntrustedPeersOnTheWire(t *testing.T) {
+	const forged = "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-For: 198.51.100.7, 10.0.0.1\r\n"
+	tests := []struct {
+		name    string
+		proxies []string
+	}{
+		{"no trusted proxies", nil},
+		{"the peer is not a trusted proxy", []string{"10.0.0.0/8", "::1"}},
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a server that never answers fails the test, not hangs it
-	line, rest, _ := strings.Cut(request, "\r\n")
-	if _, err := io.WriteString(c, line+"\r\nConnection: close\r\n"+rest); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(rest, "\r\n\r\n") && !strings.HasPrefix(rest, "\r\n") {
-		_, _ = io.WriteString(c, "\r\n") // the end of the headers, for a request without a body
-	}
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, &http.Request{Method: strings.Fields(line)[0]})
-	if err != nil {
-		t.Fatalf("reading the response: %v", err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the body: %v", err)
-	}
-	return resp, body
-}
-
-// holdsToken reports whether s holds any of the tests' tokens.
-func holdsToken(s string) bool {
-	for _, tok := range []string{readToken, noneToken, wireSecret, strings.Repeat("a", 64)} {
-		if strings.Contains(s, tok) {
-			return true
-		}
-	}
-	return false
-}
-
-// checkWireLog checks what one request logged: every line one JSON object,
-// no token, and one access line (none when net/http answered) with the
-// status sent and bounded fields.
-func checkWireLog(t *testing.T, out string, tt wireCase, status int) {
-	t.Helper()
-	if holdsToken(out) {
-		t.Errorf("the log holds a token:\n%s", out)
-	}
-	var access []map[string]any
-	for line := range strings.Lines(out) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Errorf("got a log line that is not one JSON object (%v): %q", err, line)
-			continue
-		}
-		if m["msg"] == "request" || m["msg"] == "request rejected" {
-			access = append(access, m)
-		}
-	}
-	if tt.noLine {
-		if len(access) != 0 {
-			t.Errorf("got %d access lines for a request net/http refused, want none", len(access))
-		}
-		return
-	}
-	if len(access) != 1 {
-		t.Fatalf("got %d access lines, want 1:\n%s", len(access), out)
-	}
-	a := access[0]
-	if got, _ := a["status"].(float64); int(got) != status {
-		t.Errorf("got access line status %v, want %d", a["status"], status)
-	}
-	if got, _ := a["reason"].(string); got != tt.wantReason {
-		t.Errorf("got reason %q, want %q", got, tt.wantReason)
-	}
-	if tt.wantAddr != "" && a["remote_addr"] != tt.wantAddr {
-		t.Errorf("got remote_addr %v, want %s", a["remote_addr"], tt.wantAddr)
-	}
-	if got := a["trace_id"] == traceID; got != tt.wantTrace {
-		t.Errorf("got trace_id %v, want the caller's: %v", a["trace_id"], tt.wantTrace)
-	}
-	for field, limit := range map[string]int{"request_id": 64, "method": 32, "remote_addr": 45, "user_agent": 256, "route": 64} {
-		v, ok := a[field].(string)
-		if !ok || len(v) > limit || !utf8.ValidString(v) {
-			t.Errorf("got %s %q, want a string of at most %d bytes", field, v, limit)
-		}
-	}
-	if a["request_id"] == "" {
-		t.Errorf("got an empty request_id")
-	}
-}
-
-// checkWireLabels checks the request metrics' labels after every case: route
-// patterns and known methods only, whatever the requests were.
-func checkWireLabels(t *testing.T, reg *prometheus.Registry) {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	known := map[string]map[string]bool{
-		"route":  {"/api/public": true, "/api/private": true, "/api/private-scoped": true, "/openapi.json": true, "unmatched": true},
-		"method": {"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true, "other": true},
-	}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if want, ok := known[l.GetName()]; ok && !want[l.GetValue()] {
-					t.Errorf("got %s label %s=%q, want one of %v", f.GetName(), l.GetName(), l.GetValue(), want)
-				}
-				if holdsToken(l.GetValue()) {
-					t.Errorf("got %s label %s holding a token", f.GetName(), l.GetName())
-				}
-			}
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startWire(t, httpapi.HandlerConfig{TrustedProxies: tt.proxies})
+			resp, _ := sendRaw(t, srv.addr, forged)
+			checkWireLog(t, srv.logs.take(), wireCase{wantAddr: "127.0.0.1"}, resp.StatusCode)
+		})
 	}
 }
