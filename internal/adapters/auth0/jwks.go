@@ -34,6 +34,14 @@ const (
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 )
 
+const (
+	minModulusBits = 2048
+	// maxModulusBits bounds the cost of one signature check; Auth0 uses
+	// 2048-bit keys.
+	maxModulusBits = 8192
+	jwkExponent    = 65537
+)
+
 // maxKeysPerKid bounds how many different keys one kid may name: a token
 // under a shared kid is checked against each (RFC 7517 §4.5 lets entries of
 // different kty or use share a kid; two signing keys under one kid happen
