@@ -3,6 +3,7 @@ package auth0
 import (
 	"bytes"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,8 @@ const (
 	jwkDropLargeModulus     = "modulus_too_long"
 	jwkDropBadExponent      = "bad_exponent"
 	jwkDropExponentNot65537 = "exponent_not_65537"
-	jwkDropInvalid          = "invalid_jwk"         // go-jose refused it, e.g. an x5c that does not match n and e
+	jwkDropInvalid          = "invalid_jwk"         // go-jose refused its n and e
+	jwkDropX5cOtherKey      = "x5c_other_key"       // its certificate holds another key (RFC 7517 §4.7)
 	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with "d" is a leak, not a key to use
 	jwkDropIdentical        = "identical_duplicate" // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
@@ -121,10 +123,9 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 }
 
 // decodeJWK returns the RSA signing key an entry describes, or why it is
-// not one. go-jose decodes the key (and refuses an x5c whose certificate
-// does not hold n and e); the checks before it refuse what it is lax about
-// (padded base64, fields of the wrong type), the checks after it what RS256
-// with Auth0 needs.
+// not one. go-jose decodes the key from n and e; the checks before it refuse
+// what it is lax about (padded base64, fields of the wrong type), the checks
+// after it what RS256 with Auth0 needs, and an x5c that holds another key.
 func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason string) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(raw, &obj) != nil || obj == nil {
@@ -157,13 +158,24 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	if eb, ok := jwkBase64Field(obj["e"]); !ok || len(eb) > 8 {
 		return kid, nil, jwkDropBadExponent
 	}
+	if _, present := obj["d"]; present {
+		return kid, nil, jwkDropPrivate
+	}
+	// Only kty, n and e: given the whole entry, go-jose also reads x5u as a
+	// URL, x5c with Go's X.509 parser and x5t, and any of those failing
+	// would cost a key that n and e describe in full (x5cHolds checks the
+	// certificate instead).
+	members, err := json.Marshal(map[string]json.RawMessage{"kty": obj["kty"], "n": obj["n"], "e": obj["e"]})
+	if err != nil {
+		return kid, nil, jwkDropInvalid
+	}
 	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(raw); err != nil {
+	if err := jwk.UnmarshalJSON(members); err != nil {
 		return kid, nil, jwkDropInvalid
 	}
 	pub, ok := jwk.Key.(*rsa.PublicKey)
 	if !ok {
-		return kid, nil, jwkDropPrivate
+		return kid, nil, jwkDropInvalid
 	}
 	switch bits := pub.N.BitLen(); {
 	case bits < minModulusBits:
@@ -176,7 +188,32 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	if pub.E != jwkExponent {
 		return kid, nil, jwkDropExponentNot65537
 	}
+	if !x5cHolds(obj["x5c"], pub) {
+		return kid, nil, jwkDropX5cOtherKey
+	}
 	return kid, pub, ""
+}
+
+// x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
+// first certificate must hold the same public key (RFC 7517 §4.7). The
+// service never uses the certificate, so one it cannot read (not an array
+// of base64 DER, or refused by Go's X.509 parser, as a negative serial
+// number is since Go 1.23) is ignored rather than costing the key.
+func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
+	var chain []string
+	if len(raw) == 0 || json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
+		return true
+	}
+	der, err := base64.StdEncoding.DecodeString(chain[0])
+	if err != nil {
+		return true
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return true
+	}
+	certKey, ok := cert.PublicKey.(*rsa.PublicKey)
+	return ok && sameKey(certKey, pub)
 }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url

@@ -3,9 +3,16 @@ package auth0
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +82,46 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 	}
 }
 
+// certDER is a self-signed certificate for key (RFC 7517 §4.7's x5c holds
+// it in standard base64). With negativeSerial, its serial number is patched
+// negative: RFC 5280 §4.1.2.2 forbids it, some issuers' certificates have one
+// all the same, and Go's parser refuses them since Go 1.23.
+func certDER(t *testing.T, key *rsa.PrivateKey, negativeSerial bool) []byte {
+	t.Helper()
+	serial := []byte{0x02, 0x04, 0x7e, 0x5e, 0x71, 0xa1} // DER INTEGER 0x7e5e71a1
+	tmpl := &x509.Certificate{
+		SerialNumber: new(big.Int).SetBytes(serial[2:]),
+		Subject:      pkix.Name{CommonName: "tenant.eu.auth0.com"},
+		NotBefore:    time.Unix(1_600_000_000, 0),
+		NotAfter:     time.Unix(2_600_000_000, 0),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("CreateCertificate: got error %v, want nil", err)
+	}
+	if negativeSerial {
+		i := bytes.Index(der, serial)
+		if i < 0 {
+			t.Fatalf("certificate: got no serial %x in its DER, want one", serial)
+		}
+		der[i+2] |= 0x80
+		if _, err := x509.ParseCertificate(der); err == nil {
+			t.Fatalf("ParseCertificate with a negative serial: got no error, want one (Go 1.23+)")
+		}
+	}
+	return der
+}
+
 func TestParseJWKSEntries(t *testing.T) {
 	t.Parallel()
 	good := jwk("good", keyA())
+	certB := certDER(t, ksTestKeys()[1], false)
+	x5cB := []string{base64.StdEncoding.EncodeToString(certB)}
+	x5tB := sha1.Sum(certB)
+	negB := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[1], true))}
+	x5cC := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[2], false))}
+	auth0B := with(jwk("auth0", keyB()), "x5c", x5cB, "x5t", b64u(x5tB[:]))
+	odd4096 := new(big.Int).SetBit(big.NewInt(1), 4095, 1) // bits, not primes: parseJWKS checks the size
 	evenN := new(big.Int).Sub(keyB().N, big.NewInt(1))
 	huge := bytes.Repeat([]byte{0xff}, 16384/8)
 	std := base64.RawStdEncoding.EncodeToString(keyB().N.Bytes())
@@ -112,13 +156,33 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"kid empty", jwk("", keyB()), []string{"good"}, "missing_kid=1"},
 		{"kid a number", with(jwk("", keyB()), "kid", 7), []string{"good"}, "missing_kid=1"},
 		// RFC 7517 §4.5: entries of another kty or use may share a kid;
-		// two signing keys under one kid are both kept (see jwks_kid_test.go).
+		// two signing keys under one kid are both kept (see kid_faults_test.go).
 		{"another signing key under the good kid", jwk("good", keyB()), []string{"good"}, ""},
 		{"EC entry under the good kid", map[string]any{"kty": "EC", "kid": "good"}, []string{"good"}, "kty_not_rsa=1"},
 		{"n padded", with(jwk("pad", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes())), []string{"good"}, "bad_modulus=1"},
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
 		{"entry a string", "hello", []string{"good"}, "not_an_object=1"},
+		{"4096-bit modulus", with(jwk("big", keyB()), "n", b64u(odd4096.Bytes())), []string{"good", "big"}, ""},
+		// Certificate members (RFC 7517 §4.6-4.9): the key is n and e; an
+		// x5c is checked against them when Go can read it, and nothing
+		// else about them can cost a key.
+		{"x5c and x5t of the key, as Auth0 publishes them", auth0B, []string{"good", "auth0"}, ""},
+		{"x5t in hex, as Auth0 once published it", with(auth0B, "x5t", b64u([]byte(hex.EncodeToString(x5tB[:])))), []string{"good", "auth0"}, ""},
+		{"x5c whose certificate has a negative serial number", with(auth0B, "x5c", negB, "x5t", nil), []string{"good", "auth0"}, ""},
+		{"x5c with a certificate after the leaf Go cannot read", with(auth0B, "x5c", append(slices.Clone(x5cB), negB[0])), []string{"good", "auth0"}, ""},
+		{"x5c not a certificate", with(auth0B, "x5c", []string{"AAAA"}, "x5t", nil), []string{"good", "auth0"}, ""},
+		{"x5c not base64", with(auth0B, "x5c", []string{"%%%"}, "x5t", nil), []string{"good", "auth0"}, ""},
+		{"x5c a string", with(auth0B, "x5c", x5cB[0]), []string{"good", "auth0"}, ""},
+		{"x5t of another certificate", with(auth0B, "x5t", b64u(make([]byte, 20))), []string{"good", "auth0"}, ""},
+		{"x5t of the wrong size", with(auth0B, "x5t", b64u(make([]byte, 7))), []string{"good", "auth0"}, ""},
+		{"x5t#S256 of another certificate", with(auth0B, "x5t#S256", b64u(make([]byte, 32))), []string{"good", "auth0"}, ""},
+		{"x5u", with(auth0B, "x5u", "https://tenant.eu.auth0.com/cert.pem"), []string{"good", "auth0"}, ""},
+		{"x5c of another key", with(auth0B, "x5c", x5cC, "x5t", nil), []string{"good"}, "x5c_other_key=1"},
+		// RFC 7518 §6.3.1: n and e are required; the certificate is no
+		// substitute (Auth0 always sends both).
+		{"x5c only, without n and e", with(auth0B, "n", nil, "e", nil), []string{"good"}, "bad_modulus=1"},
+		{"private key", with(jwk("priv", keyB()), "d", b64u(ksTestKeys()[1].D.Bytes())), []string{"good"}, "private_key=1"},
 		{"entry null", json.RawMessage("null"), []string{"good"}, "not_an_object=1"},
 	}
 	if std == b64u(keyB().N.Bytes()) {
