@@ -710,6 +710,16 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "invalid UTF-8 in a header name", token: raw(`{"alg":"RS256","kid":"vt-key-1","typ":"JWT","`+"\xff"+`":1}`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "invalid UTF-8 in a payload value", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `"sub":"`, `"sub":"`+"\xed\xa0\x80", 1)), reason: ports.ReasonMalformed},
 		{name: "invalid UTF-8 in an unknown payload claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"x":"`+"\xff"+`",`, 1)), reason: ports.ReasonMalformed},
+		// An escaped lone surrogate is valid UTF-8 and valid JSON syntax (RFC
+		// 8259 §8.2): JavaScript's JSON.stringify writes one for a string cut
+		// in the middle of an emoji, as an Auth0 Action's custom claim can be.
+		// Go's decoders, the library's included, read it as U+FFFD.
+		{name: "lone surrogate escape in an unknown payload claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"https://example.com/name":"Ann \ud83d",`, 1)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escapes in a nested unknown claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"https://example.com/meta":{"n":["\udc00x","\ud800\u0041"]},`, 1)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escape in an unknown header member", token: raw(`{"alg":"RS256","kid":"vt-key-1","typ":"JWT","x":"\ud83d"}`, vtClaims(nil)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escape in sub reads as U+FFFD, as the library reads it", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `"sub":"`, `"sub":"\ud83d`, 1)), want: &domain.Claims{Subject: "\ufffd" + vtSubject, Scopes: []string{"read:messages", "write:messages"}}},
+		{name: "names that read alike once their lone surrogates are U+FFFD", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"\ud800":1,"\udbff":2,`, 1)), reason: ports.ReasonMalformed},
+		{name: "a raw encoded surrogate in an unknown claim is invalid UTF-8", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"x":"`+"\xed\xa0\xbd"+`",`, 1)), reason: ports.ReasonMalformed},
 		{name: "header is a JSON array", token: raw(`["RS256"]`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "header is a JSON string", token: raw(`"RS256"`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "header is null", token: raw(`null`, vtClaims(nil)), reason: ports.ReasonMalformed},
