@@ -163,6 +163,9 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
 		{"entry a string", "hello", []string{"good"}, "not_an_object=1"},
+		// Some issuers prefix the modulus with a zero byte (RFC 7518 §6.3.1.1
+		// says not to); the key is the same.
+		{"n with a leading zero byte", with(jwk("n0", keyB()), "n", b64u(append([]byte{0}, keyB().N.Bytes()...))), []string{"good", "n0"}, ""},
 		{"4096-bit modulus", with(jwk("big", keyB()), "n", b64u(odd4096.Bytes())), []string{"good", "big"}, ""},
 		// Certificate members (RFC 7517 §4.6-4.9): the key is n and e; an
 		// x5c is checked against them when Go can read it, and nothing

@@ -776,6 +776,7 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "typ JWT", token: vtToken(vtObj{"typ": "JWT"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ jwt lower case", token: vtToken(vtObj{"typ": "jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ missing", token: vtToken(vtObj{"typ": vtDel}, nil), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "typ null is no typ", token: vtToken(vtObj{"typ": nil}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ at+jwt", token: vtToken(vtObj{"typ": "at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ application/at+jwt", token: vtToken(vtObj{"typ": "application/at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ AT+JWT", token: vtToken(vtObj{"typ": "AT+JWT"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
@@ -789,6 +790,7 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "RequireAtJWT accepts application/at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "RequireAtJWT refuses JWT", cfg: withRequireAt, token: vtToken(vtObj{"typ": "JWT"}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses a missing typ", cfg: withRequireAt, token: vtToken(vtObj{"typ": vtDel}, nil), reason: ports.ReasonUnsupportedType},
+		{name: "RequireAtJWT refuses typ null", cfg: withRequireAt, token: vtToken(vtObj{"typ": nil}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses application/jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/jwt"}, nil), reason: ports.ReasonUnsupportedType},
 	}
 
