@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	jose "gopkg.in/go-jose/go-jose.v2"
 )
 
@@ -34,7 +35,13 @@ const (
 	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with "d" is a leak, not a key to use
 	jwkDropIdentical        = "identical_duplicate" // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
+	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
 )
+
+// maxJWKSEntries bounds the entries of one JWKS that are decoded: each costs
+// a JSON object and a key, so a body of a megabyte of "{}," would cost 136
+// MiB and a second and a half per fetch. Auth0 publishes two or three keys.
+const maxJWKSEntries = 100
 
 const (
 	minModulusBits = 2048
@@ -58,10 +65,7 @@ type jwksReport struct {
 }
 
 func (r *jwksReport) drop(reason, kid string) {
-	if r.reasons == nil {
-		r.reasons = make(map[string]int)
-	}
-	r.reasons[reason]++
+	r.count(reason)
 	if len(r.kids) < maxLoggedKids {
 		if kid == "" {
 			r.kids = append(r.kids, "<none>")
@@ -69,6 +73,14 @@ func (r *jwksReport) drop(reason, kid string) {
 			r.kids = append(r.kids, quoteForLog(kid))
 		}
 	}
+}
+
+// count counts an entry dropped for reason, whose kid is not known.
+func (r *jwksReport) count(reason string) {
+	if r.reasons == nil {
+		r.reasons = make(map[string]int)
+	}
+	r.reasons[reason]++
 }
 
 func (r *jwksReport) reasonSummary() string {
@@ -97,15 +109,34 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
 		return nil, rep, errors.New(`no "keys" array`)
 	}
-	var entries []json.RawMessage
-	if err := json.Unmarshal(raw, &entries); err != nil {
+	// The entries are read one at a time, and those past maxJWKSEntries
+	// skipped without a copy. As lenient as encoding/json above: an entry's
+	// own faults are decodeJWK's to judge, one at a time.
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return nil, rep, errors.New(`no "keys" array`)
 	}
-	rep.entries = len(entries)
-
-	keys := make(map[string][]*rsa.PublicKey, len(entries))
-	for _, e := range entries {
-		kid, key, reason := decodeJWK(e)
+	keys := make(map[string][]*rsa.PublicKey)
+	for {
+		switch dec.PeekKind() {
+		case ']':
+			return keys, rep, nil
+		case 0: // the document parsed above, so this is no JSON fault of its own
+			return nil, rep, errors.New(`no "keys" array`)
+		}
+		rep.entries++
+		if rep.entries > maxJWKSEntries {
+			if dec.SkipValue() != nil {
+				return nil, rep, errors.New(`no "keys" array`)
+			}
+			rep.count(jwkDropTooManyEntries)
+			continue
+		}
+		e, err := dec.ReadValue()
+		if err != nil {
+			return nil, rep, errors.New(`no "keys" array`)
+		}
+		kid, key, reason := decodeJWK(json.RawMessage(e))
 		if key != nil {
 			switch held := keys[kid]; {
 			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):
@@ -119,7 +150,6 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		}
 		rep.drop(reason, kid)
 	}
-	return keys, rep, nil
 }
 
 // decodeJWK returns the RSA signing key an entry describes, or why it is

@@ -216,6 +216,57 @@ func TestParseJWKSEntries(t *testing.T) {
 	}
 }
 
+// TestParseJWKSEntryFlood: the body is capped in bytes, but every entry was
+// decoded on its own, so a megabyte of "{}," (350,000 entries) cost 136 MiB
+// and over a second per fetch. Entries past maxJWKSEntries are counted, not
+// decoded: twice as many of them cost no more allocations. Not parallel:
+// testing.AllocsPerRun refuses parallel tests.
+func TestParseJWKSEntryFlood(t *testing.T) {
+	good, err := json.Marshal(jwk("good", keyA()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		filler string
+		n      int
+	}{
+		{"empty objects", `{}`, 50_000},
+		{"numbers", `1`, 50_000},
+		{"RSA-looking entries", `{"kty":"RSA","kid":"x","n":"AQAB","e":"AQAB"}`, 10_000},
+	}
+	// The decoder's buffer grows with the body: a few allocations, not one
+	// an entry.
+	const slack = 20
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var allocs [2]float64
+			for i, n := range []int{tt.n, 2 * tt.n} {
+				body := []byte(`{"keys":[` + string(good) + strings.Repeat(","+tt.filler, n) + `]}`)
+				var (
+					keys map[string][]*rsa.PublicKey
+					rep  jwksReport
+					err  error
+				)
+				allocs[i] = testing.AllocsPerRun(1, func() { keys, rep, err = parseJWKS(body) })
+				if err != nil || keys["good"] == nil {
+					t.Fatalf("parseJWKS: got keys %v, error %v; want the good key", keys, err)
+				}
+				if rep.entries != n+1 {
+					t.Errorf("entries: got %d, want %d", rep.entries, n+1)
+				}
+				if got, want := rep.reasons[jwkDropTooManyEntries], n+1-maxJWKSEntries; got != want {
+					t.Errorf("entries past the cap: got %d, want %d", got, want)
+				}
+			}
+			if allocs[1] > allocs[0]+slack {
+				t.Errorf("got %.0f allocations for %d entries and %.0f for %d, want at most %d more: entries past the cap must not be decoded",
+					allocs[0], tt.n+1, allocs[1], 2*tt.n+1, slack)
+			}
+		})
+	}
+}
+
 func TestParseJWKSDocument(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -224,6 +275,12 @@ func TestParseJWKSDocument(t *testing.T) {
 	}{
 		{`{"keys":[]}`, false},
 		{`{"keys":[],"other":1}`, false},
+		// Read entry by entry, as leniently as the document: an entry's
+		// own oddities are decodeJWK's to judge.
+		{`{"keys":[{"a":1,"a":2}]}`, false},
+		{"{\"keys\":[{\"a\":\"\xff\"}]}", false},
+		{`{"keys":[{"a":"\ud800"}]}`, false},
+		{`{"keys":[1,"x",null,[],{}]}`, false},
 		{``, true},
 		{`null`, true},
 		{`[]`, true},
