@@ -227,8 +227,9 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 // x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
 // first certificate must hold the same public key (RFC 7517 §4.7). The
 // service never uses the certificate, so one it cannot read (not an array
-// of base64 DER, or refused by Go's X.509 parser, as a negative serial
-// number is since Go 1.23) is ignored rather than costing the key.
+// of base64 DER, refused by Go's X.509 parser, as a negative serial number
+// is since Go 1.23, or with a key of an algorithm Go does not read) is
+// ignored rather than costing the key.
 func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	var chain []string
 	if len(raw) == 0 || json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
@@ -242,8 +243,14 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	if err != nil {
 		return true
 	}
-	certKey, ok := cert.PublicKey.(*rsa.PublicKey)
-	return ok && sameKey(certKey, pub)
+	switch certKey := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return sameKey(certKey, pub)
+	case nil: // an algorithm Go does not read, RSASSA-PSS among them
+		return true
+	default:
+		return false
+	}
 }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url

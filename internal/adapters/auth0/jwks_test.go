@@ -120,6 +120,15 @@ func TestParseJWKSEntries(t *testing.T) {
 	x5tB := sha1.Sum(certB)
 	negB := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[1], true))}
 	x5cC := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[2], false))}
+	// The key's algorithm patched from rsaEncryption to RSASSA-PSS, which
+	// Go's parser reads as an unknown one: a certificate without a key.
+	pss := certDER(t, ksTestKeys()[1], false)
+	rsaOID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01}
+	if bytes.Count(pss, rsaOID) != 1 {
+		t.Fatalf("certificate: got %d rsaEncryption OIDs, want 1", bytes.Count(pss, rsaOID))
+	}
+	pss[bytes.Index(pss, rsaOID)+len(rsaOID)-1] = 0x0a
+	x5cPSS := []string{base64.StdEncoding.EncodeToString(pss)}
 	auth0B := with(jwk("auth0", keyB()), "x5c", x5cB, "x5t", b64u(x5tB[:]))
 	odd4096 := new(big.Int).SetBit(big.NewInt(1), 4095, 1) // bits, not primes: parseJWKS checks the size
 	evenN := new(big.Int).Sub(keyB().N, big.NewInt(1))
@@ -174,6 +183,7 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"x5t in hex, as Auth0 once published it", with(auth0B, "x5t", b64u([]byte(hex.EncodeToString(x5tB[:])))), []string{"good", "auth0"}, ""},
 		{"x5c whose certificate has a negative serial number", with(auth0B, "x5c", negB, "x5t", nil), []string{"good", "auth0"}, ""},
 		{"x5c with a certificate after the leaf Go cannot read", with(auth0B, "x5c", append(slices.Clone(x5cB), negB[0])), []string{"good", "auth0"}, ""},
+		{"x5c whose certificate names its key by an algorithm Go does not read", with(auth0B, "x5c", x5cPSS, "x5t", nil), []string{"good", "auth0"}, ""},
 		{"x5c not a certificate", with(auth0B, "x5c", []string{"AAAA"}, "x5t", nil), []string{"good", "auth0"}, ""},
 		{"x5c not base64", with(auth0B, "x5c", []string{"%%%"}, "x5t", nil), []string{"good", "auth0"}, ""},
 		{"x5c a string", with(auth0B, "x5c", x5cB[0]), []string{"good", "auth0"}, ""},
