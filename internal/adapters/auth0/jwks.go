@@ -32,7 +32,7 @@ const (
 	jwkDropExponentNot65537 = "exponent_not_65537"
 	jwkDropInvalid          = "invalid_jwk"         // go-jose refused its n and e
 	jwkDropX5cOtherKey      = "x5c_other_key"       // its certificate holds another key (RFC 7517 §4.7)
-	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with "d" is a leak, not a key to use
+	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
 	jwkDropIdentical        = "identical_duplicate" // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
@@ -188,7 +188,7 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	if eb, ok := jwkBase64Field(obj["e"]); !ok || len(eb) > 8 {
 		return kid, nil, jwkDropBadExponent
 	}
-	if _, present := obj["d"]; present {
+	if jwkHasPrivateMember(obj) {
 		return kid, nil, jwkDropPrivate
 	}
 	// Only kty, n and e: given the whole entry, go-jose also reads x5u as a
@@ -251,6 +251,18 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	default:
 		return false
 	}
+}
+
+// jwkHasPrivateMember reports whether an entry holds any of RSA's private
+// members (RFC 7518 §6.3.2), null counting as absent. Any of them gives the
+// key away (dp alone factors n), and go-jose looks only at d.
+func jwkHasPrivateMember(obj map[string]json.RawMessage) bool {
+	for _, name := range []string{"d", "p", "q", "dp", "dq", "qi", "oth"} {
+		if v, present := obj[name]; present && string(bytes.TrimSpace(v)) != "null" {
+			return true
+		}
+	}
+	return false
 }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url

@@ -196,6 +196,11 @@ func TestParseJWKSEntries(t *testing.T) {
 		// substitute (Auth0 always sends both).
 		{"x5c only, without n and e", with(auth0B, "n", nil, "e", nil), []string{"good"}, "bad_modulus=1"},
 		{"private key", with(jwk("priv", keyB()), "d", b64u(ksTestKeys()[1].D.Bytes())), []string{"good"}, "private_key=1"},
+		// Any private member gives the key away (dp alone factors n): a
+		// key anyone can sign with is no key to trust.
+		{"p and q without d", with(jwk("pq", keyB()), "p", b64u(ksTestKeys()[1].Primes[0].Bytes()), "q", b64u(ksTestKeys()[1].Primes[1].Bytes())), []string{"good"}, "private_key=1"},
+		{"dp alone", with(jwk("dp", keyB()), "dp", b64u(ksTestKeys()[1].Precomputed.Dp.Bytes())), []string{"good"}, "private_key=1"},
+		{"d null is no private key", with(jwk("dnull", keyB()), "d", json.RawMessage("null")), []string{"good", "dnull"}, ""},
 		{"entry null", json.RawMessage("null"), []string{"good"}, "not_an_object=1"},
 	}
 	if std == b64u(keyB().N.Bytes()) {
