@@ -13,6 +13,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
@@ -829,6 +830,16 @@ type vtTenant struct {
 func vtNewTenant(t *testing.T) *vtTenant {
 	t.Helper()
 	tn := &vtTenant{}
+	// Auth0's shape: n and e, and the key's certificate with its SHA-1
+	// thumbprint.
+	jwk := vtJWK(vtKid, &vtKeys().main.PublicKey)
+	jwk["x5c"] = []string{vtSelfSigned(vtKeys().main)}
+	der, err := base64.StdEncoding.DecodeString(jwk["x5c"].([]string)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x5t := sha1.Sum(der)
+	jwk["x5t"] = vtB64(x5t[:])
 	tn.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn.mu.Lock()
 		tn.paths = append(tn.paths, r.URL.RequestURI())
@@ -839,7 +850,7 @@ func vtNewTenant(t *testing.T) *vtTenant {
 		case "/.well-known/openid-configuration":
 			fmt.Fprint(w, vtJSON(map[string]any{"issuer": issuer, "jwks_uri": issuer + ".well-known/jwks.json"}))
 		case "/.well-known/jwks.json":
-			fmt.Fprint(w, vtJSON(map[string]any{"keys": []any{vtJWK(vtKid, &vtKeys().main.PublicKey)}}))
+			fmt.Fprint(w, vtJSON(map[string]any{"keys": []any{jwk}}))
 		default:
 			http.NotFound(w, r)
 		}
