@@ -234,8 +234,8 @@ func TestParseJWKSEntries(t *testing.T) {
 // TestParseJWKSEntryFlood: the body is capped in bytes, but every entry was
 // decoded on its own, so a megabyte of "{}," (350,000 entries) cost 136 MiB
 // and over a second per fetch. Entries past maxJWKSEntries are counted, not
-// decoded: twice as many of them cost no more allocations. Not parallel:
-// testing.AllocsPerRun refuses parallel tests.
+// decoded: twice as many of them cost next to no more allocations. Not
+// parallel: testing.AllocsPerRun refuses parallel tests.
 func TestParseJWKSEntryFlood(t *testing.T) {
 	good, err := json.Marshal(jwk("good", keyA()))
 	if err != nil {
@@ -250,9 +250,6 @@ func TestParseJWKSEntryFlood(t *testing.T) {
 		{"numbers", `1`, 50_000},
 		{"RSA-looking entries", `{"kty":"RSA","kid":"x","n":"AQAB","e":"AQAB"}`, 10_000},
 	}
-	// The decoder's buffer grows with the body: a few allocations, not one
-	// an entry.
-	const slack = 20
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var allocs [2]float64
@@ -274,9 +271,12 @@ func TestParseJWKSEntryFlood(t *testing.T) {
 					t.Errorf("entries past the cap: got %d, want %d", got, want)
 				}
 			}
-			if allocs[1] > allocs[0]+slack {
-				t.Errorf("got %.0f allocations for %d entries and %.0f for %d, want at most %d more: entries past the cap must not be decoded",
-					allocs[0], tt.n+1, allocs[1], 2*tt.n+1, slack)
+			// Decoded, each entry cost 4 to 60 allocations; skipped, none,
+			// but for the decoder's buffer growing with the body and the
+			// pools it draws from (which the race detector empties at random).
+			if extra, most := allocs[1]-allocs[0], float64(tt.n/100); extra > most {
+				t.Errorf("got %.0f allocations for %d entries and %.0f for %d, want at most %.0f more: entries past the cap must not be decoded",
+					allocs[0], tt.n+1, allocs[1], 2*tt.n+1, most)
 			}
 		})
 	}
