@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			failed++
 			fmt.Fprintf(stderr, "messages: GET %s: %v\n", target, err)
 			if errors.Is(err, syscall.ECONNREFUSED) {
-				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev; on another address, pass -api URL or set API_URL)\n", o.api)
+				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev, which -dev finds at HOST and PORT as the service does; elsewhere, pass -api URL or set API_URL)\n", o.api)
 			}
 			if ctx.Err() != nil {
 				return 1

@@ -69,9 +69,10 @@ func expiresIn(t *oauth2.Token) string {
 }
 
 // tenantRefusedHint follows a refused connection to the tenant: -dev
-// assumes the dev tenant's default address, which DEV_TENANT_ADDR moves.
+// finds the dev tenant through DEV_TENANT_ADDR, as the service does, so a
+// service started with another environment is elsewhere.
 const tenantRefusedHint = " (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev;" +
-	" on another address (DEV_TENANT_ADDR), pass -domain http://HOST:PORT)"
+	" -dev looks for it at DEV_TENANT_ADDR as the service does: run both with the same environment, or pass -domain http://HOST:PORT)"
 
 // explainTokenError turns a failed token request into a message that says
 // what is wrong and what to change, from Auth0's {"error",
