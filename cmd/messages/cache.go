@@ -108,6 +108,11 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	case e.Version != cacheVersion || e.AccessToken == "":
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
 		return nil, earlyExpiry, nil
+	case unusable(e.AccessToken, e.TokenType) != "":
+		// Hand-edited or corrupted: sent as it is, it would fail every
+		// call, and -print-token would write it to the terminal.
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: %s\n", c.path, unusable(e.AccessToken, e.TokenType))
+		return nil, earlyExpiry, nil
 	case e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, earlyExpiry, nil
@@ -158,12 +163,15 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 	return &e, nil
 }
 
+// errNoExpiry is save's refusal of a token without an expiry.
+var errNoExpiry = errors.New("the tenant sent no expires_in, so there is no knowing when the token goes stale: it is used for this run only, not cached")
+
 // save writes t for this run's configuration atomically: a new 0600 file
 // in the same directory, synced, then renamed over the old one. A token
-// without an expiry is not cached: there is no knowing when it goes stale.
+// without an expiry is not cached (errNoExpiry).
 func (c *tokenCache) save(t *oauth2.Token) error {
 	if t.Expiry.IsZero() {
-		return nil
+		return errNoExpiry
 	}
 	e := c.key
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)

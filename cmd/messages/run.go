@@ -78,7 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			ts = oauth2.ReuseTokenSourceWithExpiry(tok, f, renewBefore(tok))
 		}
 		if cache != nil && tok != saved {
-			if err := cache.save(tok); err != nil {
+			switch err := cache.save(tok); {
+			case errors.Is(err, errNoExpiry):
+				fmt.Fprintf(stderr, "messages: warning: %v\n", err)
+			case err != nil:
 				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
 			}
 			saved = tok
