@@ -216,6 +216,12 @@ func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, *tokenE
 
 // readTokenRequest reads and parses the capped body as a form or JSON.
 func readTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *tokenError) {
+	// RFC 6749 section 2.3.1: parameters, credentials above all, never go
+	// in the URL, which logs and histories keep. Refused rather than
+	// ignored, so a client that puts them there learns it here.
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)")
+	}
 	tooLarge := denied(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("The request body must be at most %d bytes", maxBodyBytes))
 	if r.ContentLength > maxBodyBytes {
 		return tokenRequest{}, tooLarge
