@@ -140,7 +140,7 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 	if why := notPrivate(fi); why != "" {
 		return nil, &unsafeCacheError{c.path, why}
 	}
-	f, err := os.Open(c.path)
+	f, err := openCache(c.path)
 	if err != nil {
 		return nil, err
 	}
