@@ -113,3 +113,40 @@ func TestDevSettingsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDevClientOfTheWrongType: with -dev the command knows each dev
+// client's type, so a grant the client cannot use is a usage error at
+// once, not a refusal from the tenant (client credentials) or a login page
+// that shows an error and never comes back (-login).
+func TestDevClientOfTheWrongType(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"spa client without -login", []string{"-client-id", "dev-spa"},
+			`the dev client "dev-spa" is a spa client: it has no secret and gets tokens by a user's login, not client credentials; use -client-id dev-nobody or dev-reader`},
+		{"native client without -login", []string{"-client-id", "dev-cli"},
+			`the dev client "dev-cli" is a native client: it has no secret and gets tokens by a user's login: add -login`},
+		{"-login with an m2m client", []string{"-login", "-client-id", "dev-reader"},
+			`-login needs a native client (loopback redirects, RFC 8252); the dev client "dev-reader" is an m2m client: use -client-id dev-cli, or drop -login`},
+		{"-login with the spa client", []string{"-login", "-client-id", "dev-spa"},
+			`-login needs a native client (loopback redirects, RFC 8252); the dev client "dev-spa" is a spa client: use -client-id dev-cli, or drop -login`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"-dev"}, tt.args...), "/api/private")
+			_, err := parseOptions(args, func(string) string { return "" }, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("a client the service adds with -config is let through", func(t *testing.T) {
+		env := map[string]string{"AUTH0_CLIENT_SECRET": "s"}
+		o, err := parseOptions([]string{"-dev", "-client-id", "my-m2m", "/api/private"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+		if err != nil || o.clientID != "my-m2m" || o.clientSecret != "s" {
+			t.Errorf("got %q %q, %v; want my-m2m with the secret from the environment", o.clientID, o.clientSecret, err)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/devtenant"
 )
 
 const (
@@ -223,6 +224,8 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			app = "Native"
 		}
 		errs = append(errs, fmt.Errorf("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your %s application's client id, or use -dev", app))
+	} else if err := d.checkGrant(o.clientID, o.login); *dev && err != nil {
+		return options{}, err // the secret's absence that follows says nothing more
 	}
 	if o.login {
 		// A native app is a public client: a secret shipped in it would not
@@ -271,6 +274,43 @@ type devSettings struct {
 	api      string            // the API, "http://127.0.0.1:3010"
 	audience string            // the API identifier the tenant issues tokens for
 	secrets  map[string]string // the m2m clients' secrets, by client id
+	types    map[string]string // every client's type (devtenant.TypeM2M...), by client id
+}
+
+// idsOf lists the dev clients of type typ, sorted, joined by " or ".
+func (d devSettings) idsOf(typ string) string {
+	var ids []string
+	for id, t := range d.types {
+		if t == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, " or ")
+}
+
+// checkGrant refuses, with -dev, a dev client whose type cannot use this
+// run's grant: the tenant would refuse client credentials, and -login
+// would wait minutes for a redirect its error page never sends. A client
+// the embedded configuration does not know is let through (a -config file
+// of the service may add it).
+func (d devSettings) checkGrant(clientID string, login bool) error {
+	switch typ := d.types[clientID]; {
+	case typ == "":
+	case login && typ != devtenant.TypeNative:
+		article := "a"
+		if typ == devtenant.TypeM2M {
+			article = "an"
+		}
+		return fmt.Errorf("-login needs a native client (loopback redirects, RFC 8252); the dev client %q is %s %s client: use -client-id %s, or drop -login",
+			clientID, article, typ, d.idsOf(devtenant.TypeNative))
+	case !login && typ == devtenant.TypeNative:
+		return fmt.Errorf("the dev client %q is a native client: it has no secret and gets tokens by a user's login: add -login", clientID)
+	case !login && typ != devtenant.TypeM2M:
+		return fmt.Errorf("the dev client %q is a %s client: it has no secret and gets tokens by a user's login, not client credentials; use -client-id %s",
+			clientID, typ, d.idsOf(devtenant.TypeM2M))
+	}
+	return nil
 }
 
 // devTenant returns where "api -dev" runs its tenant and API under this
@@ -299,14 +339,17 @@ func devTenant(getenv func(string) string) (devSettings, error) {
 		return devSettings{}, fmt.Errorf("-dev reads where \"api -dev\" listens from the environment, as the service does:\n%w", err)
 	}
 	secrets := make(map[string]string, len(cfg.DevTenant.Clients))
+	types := make(map[string]string, len(cfg.DevTenant.Clients))
 	for _, c := range cfg.DevTenant.Clients {
 		secrets[c.ID] = c.Secret
+		types[c.ID] = cmp.Or(c.Type, devtenant.TypeM2M)
 	}
 	return devSettings{
 		domain:   "http://" + cfg.DevTenant.Addr, // as the service's issuer: localhost is already 127.0.0.1
 		api:      "http://" + net.JoinHostPort(cfg.HTTP.Host, strconv.Itoa(cfg.HTTP.Port)),
 		audience: cfg.DevTenant.Audience,
 		secrets:  secrets,
+		types:    types,
 	}, nil
 }
 

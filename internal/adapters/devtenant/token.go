@@ -136,6 +136,12 @@ func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenRespon
 		}
 	}
 	claimedID := ids[0]
+	// A public client has no secret to check: it is told which grant it
+	// uses rather than that its (non-existent) secret is wrong.
+	if c := t.clients[claimedID]; c != nil && c.public() {
+		return tokenResponse{}, claimedID, denied(http.StatusBadRequest, "unauthorized_client",
+			"Grant type client_credentials is for m2m clients; "+claimedID+" is a "+c.typ+" client: it gets tokens by a user's login (authorization_code)")
+	}
 	switch {
 	case claimedID == "":
 		return tokenResponse{}, "", denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
