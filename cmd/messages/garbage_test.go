@@ -255,3 +255,46 @@ func TestHangingTenant(t *testing.T) {
 		})
 	}
 }
+
+// TestUnansweringAPI: a call that gets no HTTP answer (refused, or no
+// answer within -timeout) ends the run: the next calls would wait the same
+// way, -n times over.
+func TestUnansweringAPI(t *testing.T) {
+	f := newFixture(t)
+	var calls atomic.Int64
+	stop := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		<-stop
+	}))
+	t.Cleanup(hanging.Close)
+	t.Cleanup(func() { close(stop) })
+	tests := []struct {
+		name string
+		api  string
+		want string
+	}{
+		{"hanging", hanging.URL, "Client.Timeout exceeded"},
+		{"refusing", "http://" + closedAddr(t), "connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls.Store(0)
+			r := runCmd(t, nil, "-dev", "-domain", f.tenantURL, "-api", tt.api, "-timeout", "300ms", "-n", "50", "/api/private")
+			if r.code != 1 {
+				t.Errorf("got exit code %d, want 1", r.code)
+			}
+			if got := strings.Count(r.stderr, "messages: GET "); got != 1 {
+				t.Errorf("got %d failed calls reported, want 1 (the run stops)\nstderr: %s", got, r.stderr)
+			}
+			for _, want := range []string{tt.want, "stopping: the other 49 call(s) are not made"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("got stderr %q, want it to contain %q", r.stderr, want)
+				}
+			}
+			if got := calls.Load(); tt.api == hanging.URL && got != 1 {
+				t.Errorf("got %d calls to the hanging API, want 1", got)
+			}
+		})
+	}
+}

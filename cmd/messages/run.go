@@ -96,15 +96,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 		resp, body, err := get(ctx, client, target, tok)
 		if err != nil {
-			failed++
 			fmt.Fprintf(stderr, "messages: GET %s: %v\n", target, err)
 			if errors.Is(err, syscall.ECONNREFUSED) {
 				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev, which -dev finds at HOST and PORT as the service does; elsewhere, pass -api URL or set API_URL)\n", o.api)
 			}
-			if ctx.Err() != nil {
-				return 1
+			// No answer at all: the next calls would most likely wait or
+			// fail the same way, -n times over.
+			if left := o.calls - i - 1; left > 0 && ctx.Err() == nil {
+				fmt.Fprintf(stderr, "messages: stopping: the other %d call(s) are not made\n", left)
 			}
-			continue
+			return 1
 		}
 		// A cached token can be stale in ways its expiry does not tell (the
 		// tenant rotated its keys, or the dev tenant restarted with a new
