@@ -8,15 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
@@ -309,100 +303,11 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
-		// Dev mode verifies the local tenant's tokens through the same
-		// adapter as production; only loopback http is let through. The
-		// issuer must be the one the tenant writes into its tokens.
-		if c.DevTenant.Addr == "" {
-			c.DevTenant.Addr = devtenant.DefaultAddr
+		if err := c.applyDev(); err != nil {
+			return Config{}, err
 		}
-		if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
-			if host == "localhost" {
-				c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
-			}
-			// The issuer and the key set's URL are built from the address before
-			// the tenant listens: port 0 would point both at a port nobody has.
-			// Compared as a number: net.Listen reads "00" as 0 too.
-			if isZero(port) {
-				return Config{}, fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
-			}
-		}
-		// Dev mode binds loopback only, whatever the environment says
-		// (some shells export HOST=<hostname>). A HOST with a port is left
-		// to validate, whose message says that the port is PORT's.
-		if !auth0.LoopbackHost(c.HTTP.Host) && !notAHost(c.HTTP.Host) {
-			return Config{}, fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
-		}
-		if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !auth0.LoopbackHost(host) {
-			return Config{}, fmt.Errorf("ADMIN_ADDR (admin.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:9090)", c.Admin.Addr)
-		}
-		c.Auth0.Domain = "http://" + c.DevTenant.Addr
-		c.Auth0.Audiences = []string{c.DevTenant.Audience}
-		c.Auth0.AllowInsecureLoopback = true
-		c.Auth0.DevTenant = true // an unknown kid then says the dev tenant's key may have changed
-		ids := make([]string, 0, len(c.DevTenant.Clients))
-		for _, cl := range c.DevTenant.Clients {
-			ids = append(ids, cl.ID)
-		}
-		c.effective["dev_tenant.client_ids"] = ids
-		usernames := make([]string, 0, len(c.DevTenant.Users))
-		for _, u := range c.DevTenant.Users {
-			usernames = append(usernames, u.Username)
-		}
-		c.effective["dev_tenant.usernames"] = usernames
-		// The example SPA calls the API from its own origin.
-		for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
-			// A port-0 SPA's origin is known only once it listens.
-			if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
-				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
-			}
-		}
-		c.effective["dev_tenant.addr"] = c.DevTenant.Addr
-		c.effective["http.handler.cors.allowed_origins"] = c.HTTP.Handler.CORS.AllowedOrigins
-		c.effective["auth0.domain"] = c.Auth0.Domain
-		c.effective["auth0.audiences"] = c.Auth0.Audiences
 	}
 	// validate sets c.Tenant: call it before c is read for the return.
 	err = c.validate(environ)
 	return c, err
-}
-
-var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)*)'`)
-
-// settingNames rewrites the decoder's Go field paths ('Keys.FetchTimeout')
-// into the names a user sets (keys.fetch_timeout, JWKS_FETCH_TIMEOUT).
-func settingNames(msg string) string {
-	byKey := make(map[string]string, len(Env))
-	for name, key := range Env {
-		byKey[key] = name
-	}
-	return goFieldPath.ReplaceAllStringFunc(msg, func(m string) string {
-		parts := strings.Split(strings.Trim(m, "'"), ".")
-		for i, p := range parts {
-			parts[i] = snake(p)
-		}
-		key := strings.Join(parts, ".")
-		if name, ok := byKey[key]; ok {
-			return name + " (" + key + ")"
-		}
-		return key
-	})
-}
-
-// snake turns FetchTimeout into fetch_timeout and HTTP into http.
-func snake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rune(s[i-1])) ||
-			i+1 < len(s) && unicode.IsLower(rune(s[i+1])) && unicode.IsUpper(rune(s[i-1]))) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// isZero reports whether port is a number that is 0 ("0", "00", "+0").
-func isZero(port string) bool {
-	n, err := strconv.Atoi(port)
-	return err == nil && n == 0
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // strictTypes is a gate in front of mapstructure's WeaklyTypedInput, which
@@ -156,4 +158,39 @@ func typedLike(def any, v string) any {
 		}
 	}
 	return v
+}
+
+var goFieldPath = regexp.MustCompile(`'([A-Z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)*)'`)
+
+// settingNames rewrites the decoder's Go field paths ('Keys.FetchTimeout')
+// into the names a user sets (keys.fetch_timeout, JWKS_FETCH_TIMEOUT).
+func settingNames(msg string) string {
+	byKey := make(map[string]string, len(Env))
+	for name, key := range Env {
+		byKey[key] = name
+	}
+	return goFieldPath.ReplaceAllStringFunc(msg, func(m string) string {
+		parts := strings.Split(strings.Trim(m, "'"), ".")
+		for i, p := range parts {
+			parts[i] = snake(p)
+		}
+		key := strings.Join(parts, ".")
+		if name, ok := byKey[key]; ok {
+			return name + " (" + key + ")"
+		}
+		return key
+	})
+}
+
+// snake turns FetchTimeout into fetch_timeout and HTTP into http.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rune(s[i-1])) ||
+			i+1 < len(s) && unicode.IsLower(rune(s[i+1])) && unicode.IsUpper(rune(s[i-1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -46,17 +47,22 @@ func (c *Config) validate(environ []string) error {
 	for _, s := range []struct {
 		name string
 		v    int64
+		dur  bool // v is a time.Duration, shown as 1.5s, not in nanoseconds
 	}{
-		{"HTTP_READ_HEADER_TIMEOUT", int64(c.HTTP.ReadHeaderTimeout)}, {"HTTP_READ_TIMEOUT", int64(c.HTTP.ReadTimeout)},
-		{"HTTP_WRITE_TIMEOUT", int64(c.HTTP.WriteTimeout)}, {"HTTP_IDLE_TIMEOUT", int64(c.HTTP.IdleTimeout)},
-		{"HTTP_SHUTDOWN_TIMEOUT", int64(c.HTTP.ShutdownTimeout)}, {"HTTP_MAX_HEADER_BYTES", int64(c.HTTP.MaxHeaderBytes)},
-		{"JWKS_FETCH_TIMEOUT", int64(c.Keys.FetchTimeout)}, {"JWKS_MAX_BODY_BYTES", c.Keys.MaxBodyBytes},
-		{"JWKS_REFRESH_INTERVAL", int64(c.Keys.RefreshInterval)}, {"JWKS_UNKNOWN_KEY_COOLDOWN", int64(c.Keys.UnknownKeyCooldown)},
-		{"JWKS_MAX_STALE_AGE", int64(c.Keys.MaxStaleAge)}, {"JWKS_RETRY_INTERVAL", int64(c.Keys.RetryInterval)},
-		{"AUTH0_MAX_TOKEN_BYTES", int64(c.Auth0.MaxTokenBytes)},
+		{"HTTP_READ_HEADER_TIMEOUT", int64(c.HTTP.ReadHeaderTimeout), true}, {"HTTP_READ_TIMEOUT", int64(c.HTTP.ReadTimeout), true},
+		{"HTTP_WRITE_TIMEOUT", int64(c.HTTP.WriteTimeout), true}, {"HTTP_IDLE_TIMEOUT", int64(c.HTTP.IdleTimeout), true},
+		{"HTTP_SHUTDOWN_TIMEOUT", int64(c.HTTP.ShutdownTimeout), true}, {"HTTP_MAX_HEADER_BYTES", int64(c.HTTP.MaxHeaderBytes), false},
+		{"JWKS_FETCH_TIMEOUT", int64(c.Keys.FetchTimeout), true}, {"JWKS_MAX_BODY_BYTES", c.Keys.MaxBodyBytes, false},
+		{"JWKS_REFRESH_INTERVAL", int64(c.Keys.RefreshInterval), true}, {"JWKS_UNKNOWN_KEY_COOLDOWN", int64(c.Keys.UnknownKeyCooldown), true},
+		{"JWKS_MAX_STALE_AGE", int64(c.Keys.MaxStaleAge), true}, {"JWKS_RETRY_INTERVAL", int64(c.Keys.RetryInterval), true},
+		{"AUTH0_MAX_TOKEN_BYTES", int64(c.Auth0.MaxTokenBytes), false},
 	} {
 		if s.v <= 0 {
-			errs = append(errs, fmt.Errorf("%s (%s) must be positive", s.name, Env[s.name]))
+			shown := strconv.FormatInt(s.v, 10)
+			if s.dur {
+				shown = time.Duration(s.v).String()
+			}
+			errs = append(errs, fmt.Errorf("%s (%s) %s must be positive", s.name, Env[s.name], shown))
 		}
 	}
 	for _, o := range c.HTTP.Handler.CORS.AllowedOrigins {
@@ -85,7 +91,7 @@ func (c *Config) validate(environ []string) error {
 		}
 	}
 	if c.HTTP.DrainDelay < 0 {
-		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) must not be negative"))
+		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) %s must not be negative", c.HTTP.DrainDelay))
 	}
 	if c.HTTP.MaxHeaderBytes > maxHeaderBytes {
 		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/devtenant"
+)
+
+// applyDev points c at the local dev tenant: the tenant's issuer and
+// audience, loopback-only listeners, and the example SPA's origin for CORS.
+// Errors name the setting that cannot hold in dev mode.
+func (c *Config) applyDev() error {
+	// Dev mode verifies the local tenant's tokens through the same
+	// adapter as production; only loopback http is let through. The
+	// issuer must be the one the tenant writes into its tokens.
+	if c.DevTenant.Addr == "" {
+		c.DevTenant.Addr = devtenant.DefaultAddr
+	}
+	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
+		if host == "localhost" {
+			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		// The issuer and the key set's URL are built from the address before
+		// the tenant listens: port 0 would point both at a port nobody has.
+		// Compared as a number: net.Listen reads "00" as 0 too.
+		if isZero(port) {
+			return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
+		}
+	}
+	// Dev mode binds loopback only, whatever the environment says
+	// (some shells export HOST=<hostname>). A HOST with a port is left
+	// to validate, whose message says that the port is PORT's.
+	if !auth0.LoopbackHost(c.HTTP.Host) && !notAHost(c.HTTP.Host) {
+		return fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
+	}
+	if host, _, err := net.SplitHostPort(c.Admin.Addr); err != nil || !auth0.LoopbackHost(host) {
+		return fmt.Errorf("ADMIN_ADDR (admin.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:9090)", c.Admin.Addr)
+	}
+	c.Auth0.Domain = "http://" + c.DevTenant.Addr
+	c.Auth0.Audiences = []string{c.DevTenant.Audience}
+	c.Auth0.AllowInsecureLoopback = true
+	c.Auth0.DevTenant = true // an unknown kid then says the dev tenant's key may have changed
+	ids := make([]string, 0, len(c.DevTenant.Clients))
+	for _, cl := range c.DevTenant.Clients {
+		ids = append(ids, cl.ID)
+	}
+	c.effective["dev_tenant.client_ids"] = ids
+	usernames := make([]string, 0, len(c.DevTenant.Users))
+	for _, u := range c.DevTenant.Users {
+		usernames = append(usernames, u.Username)
+	}
+	c.effective["dev_tenant.usernames"] = usernames
+	// The example SPA calls the API from its own origin.
+	for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+		// A port-0 SPA's origin is known only once it listens.
+		if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
+			c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
+		}
+	}
+	c.effective["dev_tenant.addr"] = c.DevTenant.Addr
+	c.effective["http.handler.cors.allowed_origins"] = c.HTTP.Handler.CORS.AllowedOrigins
+	c.effective["auth0.domain"] = c.Auth0.Domain
+	c.effective["auth0.audiences"] = c.Auth0.Audiences
+	return nil
+}
+
+// isZero reports whether port is a number that is 0 ("0", "00", "+0").
+func isZero(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n == 0
+}
