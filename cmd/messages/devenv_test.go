@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,6 +74,23 @@ func TestDevFollowsTheServiceSettings(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
+}
+
+// TestDevWithTheServiceEnvironment: with the environment a service was
+// started with, -dev alone reaches its tenant and its API.
+func TestDevWithTheServiceEnvironment(t *testing.T) {
+	f := newFixture(t)
+	env := map[string]string{
+		"DEV_TENANT_ADDR": strings.TrimPrefix(f.tenantURL, "http://"),
+		"PORT":            f.apiURL[strings.LastIndex(f.apiURL, ":")+1:],
+	}
+	r := runCmd(t, env, "-dev", "/api/private-scoped")
+	if r.code != 0 || !slices.Equal(statusLines(r.stdout), []string{"HTTP/1.1 200 OK"}) {
+		t.Errorf("got exit code %d and %q, want 0 and one 200\nstderr: %s", r.code, statusLines(r.stdout), r.stderr)
+	}
+	if n := f.tokenRequests.Load(); n != 1 {
+		t.Errorf("got %d token requests at the tenant, want 1", n)
+	}
 }
 
 // TestDevSettingsErrors: a setting "api -dev" would refuse is refused the
