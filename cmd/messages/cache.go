@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type cacheEntry struct {
 	Domain       string    `json:"domain"`          // the tenant's issuer, "https://DOMAIN/"
 	Audience     string    `json:"audience"`
 	ClientID     string    `json:"client_id"`
-	Scope        string    `json:"scope"` // the requested scopes; "" = the client's default
+	Scope        string    `json:"scope"` // the requested scopes, sorted, each once; "" = the client's default
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type"`
 	Expiry       time.Time `json:"expiry"`
@@ -68,8 +69,14 @@ func newTokenCache(path string, o *options) *tokenCache {
 		Domain:   o.issuer,
 		Audience: o.audience,
 		ClientID: o.clientID,
-		Scope:    strings.Join(o.scopes, " "),
+		Scope:    scopeKey(o.scopes),
 	}}
+}
+
+// scopeKey is the scopes as a cache key: sorted and each once, so runs that
+// ask for the same set however spelt share one token (each is billed).
+func scopeKey(scopes []string) string {
+	return strings.Join(slices.Compact(slices.Sorted(slices.Values(scopes))), " ")
 }
 
 // unsafeCacheError means the cache file is readable or writable by others
