@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type cacheEntry struct {
 	Domain       string    `json:"domain"`          // the tenant's issuer, "https://DOMAIN/"
 	Audience     string    `json:"audience"`
 	ClientID     string    `json:"client_id"`
-	Scope        string    `json:"scope"` // the requested scopes; "" = the client's default
+	Scope        string    `json:"scope"` // the requested scopes, sorted, each once; "" = the client's default
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type"`
 	Expiry       time.Time `json:"expiry"`
@@ -68,8 +69,14 @@ func newTokenCache(path string, o *options) *tokenCache {
 		Domain:   o.issuer,
 		Audience: o.audience,
 		ClientID: o.clientID,
-		Scope:    strings.Join(o.scopes, " "),
+		Scope:    scopeKey(o.scopes),
 	}}
+}
+
+// scopeKey is the scopes as a cache key: sorted and each once, so runs that
+// ask for the same set however spelt share one token (each is billed).
+func scopeKey(scopes []string) string {
+	return strings.Join(slices.Compact(slices.Sorted(slices.Values(scopes))), " ")
 }
 
 // unsafeCacheError means the cache file is readable or writable by others
@@ -108,6 +115,11 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	case e.Version != cacheVersion || e.AccessToken == "":
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
 		return nil, earlyExpiry, nil
+	case unusable(e.AccessToken, e.TokenType) != "":
+		// Hand-edited or corrupted: sent as it is, it would fail every
+		// call, and -print-token would write it to the terminal.
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: %s\n", c.path, unusable(e.AccessToken, e.TokenType))
+		return nil, earlyExpiry, nil
 	case e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, earlyExpiry, nil
@@ -135,7 +147,7 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 	if why := notPrivate(fi); why != "" {
 		return nil, &unsafeCacheError{c.path, why}
 	}
-	f, err := os.Open(c.path)
+	f, err := openCache(c.path)
 	if err != nil {
 		return nil, err
 	}
@@ -158,12 +170,15 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 	return &e, nil
 }
 
+// errNoExpiry is save's refusal of a token without an expiry.
+var errNoExpiry = errors.New("the tenant sent no expires_in, so there is no knowing when the token goes stale: it is used for this run only, not cached")
+
 // save writes t for this run's configuration atomically: a new 0600 file
 // in the same directory, synced, then renamed over the old one. A token
-// without an expiry is not cached: there is no knowing when it goes stale.
+// without an expiry is not cached (errNoExpiry).
 func (c *tokenCache) save(t *oauth2.Token) error {
 	if t.Expiry.IsZero() {
-		return nil
+		return errNoExpiry
 	}
 	e := c.key
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)

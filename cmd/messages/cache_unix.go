@@ -21,3 +21,11 @@ func notPrivate(fi os.FileInfo) string {
 	}
 	return ""
 }
+
+// openCache opens the file Lstat has checked without following a symbolic
+// link or blocking: swapped in the meantime for a link or a named pipe
+// (whose open waits for a writer), it fails or is caught by the SameFile
+// check after it, rather than hanging the command.
+func openCache(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+}

@@ -48,6 +48,9 @@ func (s *loginSource) Token() (*oauth2.Token, error) {
 func (s *loginSource) fetched() int { return s.issued }
 
 func (s *loginSource) got(t *oauth2.Token, what string) (*oauth2.Token, error) {
+	if err := usable(t); err != nil {
+		return nil, err
+	}
 	if t.RefreshToken == "" {
 		t.RefreshToken = s.refresh // a tenant that does not rotate keeps the old one valid
 	}

@@ -577,9 +577,9 @@ func TestOptions(t *testing.T) {
 		{"-dev wins over the environment", []string{"-dev", "/api/private"}, env,
 			"http://127.0.0.1:3011/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "https://api.example.com/api/private", 1},
 		{"-dev knows the dev clients' secrets", []string{"-dev", "-client-id", "dev-nobody", "/api/private"}, nil,
-			"http://127.0.0.1:3011/oauth/token", "https://messages-api.dev", "dev-nobody", "dev-nobody-secret", "http://localhost:3010/api/private", 1},
+			"http://127.0.0.1:3011/oauth/token", "https://messages-api.dev", "dev-nobody", "dev-nobody-secret", "http://127.0.0.1:3010/api/private", 1},
 		{"flags win over -dev", []string{"-dev", "-domain", "localhost:1234", "/api/private", "-n", "3"}, nil,
-			"https://localhost:1234/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "http://localhost:3010/api/private", 3},
+			"https://localhost:1234/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "http://127.0.0.1:3010/api/private", 3},
 		{"http loopback tenant", []string{"-domain", "http://[::1]:3011/", "/p"}, env,
 			"http://[::1]:3011/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/p", 1},
 	}

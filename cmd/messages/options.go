@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
-	"github.com/example/messages-api/internal/adapters/config"
 )
 
 const (
@@ -54,7 +54,8 @@ token from the Auth0 tenant (client-credentials grant, or with -login a
 user's login), and prints each response's status line and body.
 
 Settings come from the flags, then the environment:
-  -api URL             API base URL [API_URL] (default ` + defaultAPI + `)
+  -api URL             API base URL [API_URL] (default ` + defaultAPI + `; with
+                       -dev, where "api -dev" listens)
   -domain DOMAIN       Auth0 tenant domain, e.g. example.eu.auth0.com [AUTH0_DOMAIN]
   -audience ID         the API's identifier [AUTH0_AUDIENCE]
   -client-id ID        the M2M application's client id [AUTH0_CLIENT_ID]
@@ -62,10 +63,12 @@ Settings come from the flags, then the environment:
                        environment variable: flags show up in ps and shell history
   -scope "A B"         scopes to request (default: all the client was granted;
                        with -login: read:messages); -login adds offline_access
-  -dev                 use the local dev tenant of "api -dev": domain
-                       http://127.0.0.1:3011, audience https://messages-api.dev,
+  -dev                 use the local dev tenant of "api -dev": its tenant and
+                       API where the service listens with the same DEV_TENANT_ADDR,
+                       PORT and HOST (default http://127.0.0.1:3011 and
+                       http://127.0.0.1:3010), audience https://messages-api.dev,
                        client dev-reader; the secret of any dev client (e.g.
-                       -client-id dev-nobody) is known. Flags still win.
+                       -client-id dev-nobody) is known. Flags (and API_URL) still win.
   -login               log in as a user instead: the authorization code grant
                        with PKCE in the system browser, redirected back to a
                        loopback port (a Native application's client id, no
@@ -175,12 +178,11 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			return strings.TrimSpace(getenv(envName))
 		}
 	}
-	var devDomain, devAudience, devID string
-	var devSecrets map[string]string
+	var d devSettings
+	var devID string
 	if *dev {
 		var err error
-		devDomain, devAudience, devSecrets, err = devTenant()
-		if err != nil {
+		if d, err = devTenant(getenv); err != nil {
 			return options{}, err
 		}
 		devID = devClientID
@@ -189,27 +191,27 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		}
 	}
 
+	// The API: the flag, else API_URL, else where "api -dev" listens with
+	// this environment, else the default.
 	apiURL := strings.TrimSpace(*api)
 	if !given["api"] {
 		apiURL = strings.TrimSpace(getenv("API_URL"))
 	}
-	if apiURL == "" {
-		apiURL = defaultAPI
-	}
+	apiURL = cmp.Or(apiURL, d.api, defaultAPI)
 	u, err := checkAPI(apiURL, *insecure)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	o.api = u
 
-	if d := pick("domain", *domain, devDomain, "AUTH0_DOMAIN"); d == "" {
+	if dom := pick("domain", *domain, d.domain, "AUTH0_DOMAIN"); dom == "" {
 		errs = append(errs, errors.New("the tenant domain is not set: set AUTH0_DOMAIN (or -domain), e.g. example.eu.auth0.com, or use -dev"))
-	} else if iss, err := auth0.Issuer(d, true); err != nil {
+	} else if iss, err := auth0.Issuer(dom, true); err != nil {
 		errs = append(errs, fmt.Errorf("tenant domain: %w", err))
 	} else {
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
-	if o.audience = pick("audience", *audience, devAudience, "AUTH0_AUDIENCE"); o.audience == "" {
+	if o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); o.audience == "" {
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
 	}
 	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
@@ -218,6 +220,8 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			app = "Native"
 		}
 		errs = append(errs, fmt.Errorf("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your %s application's client id, or use -dev", app))
+	} else if err := d.checkGrant(o.clientID, o.login); *dev && err != nil {
+		return options{}, err // the secret's absence that follows says nothing more
 	}
 	if o.login {
 		// A native app is a public client: a secret shipped in it would not
@@ -234,8 +238,8 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	case given["client-secret"]:
 		o.clientSecret = *clientSecret
 		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
-	case *dev && devSecrets[o.clientID] != "":
-		o.clientSecret = devSecrets[o.clientID]
+	case *dev && d.secrets[o.clientID] != "":
+		o.clientSecret = d.secrets[o.clientID]
 	default:
 		o.clientSecret = getenv("AUTH0_CLIENT_SECRET")
 	}
@@ -258,20 +262,6 @@ func loginScopes(scope string) []string {
 		scopes = append(scopes, "offline_access")
 	}
 	return scopes
-}
-
-// devTenant returns the dev tenant's domain, audience and client secrets,
-// from the same embedded configuration "api -dev" runs with.
-func devTenant() (domain, audience string, secrets map[string]string, err error) {
-	cfg, err := config.Load(true, "", nil)
-	if err != nil {
-		return "", "", nil, fmt.Errorf("the embedded dev configuration: %w", err)
-	}
-	secrets = make(map[string]string, len(cfg.DevTenant.Clients))
-	for _, c := range cfg.DevTenant.Clients {
-		secrets[c.ID] = c.Secret
-	}
-	return "http://" + cfg.DevTenant.Addr, cfg.DevTenant.Audience, secrets, nil
 }
 
 // checkAPI validates the API base URL. The token is sent to it, so plain

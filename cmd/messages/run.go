@@ -78,7 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			ts = oauth2.ReuseTokenSourceWithExpiry(tok, f, renewBefore(tok))
 		}
 		if cache != nil && tok != saved {
-			if err := cache.save(tok); err != nil {
+			switch err := cache.save(tok); {
+			case errors.Is(err, errNoExpiry):
+				fmt.Fprintf(stderr, "messages: warning: %v\n", err)
+			case err != nil:
 				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
 			}
 			saved = tok
@@ -93,15 +96,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 		resp, body, err := get(ctx, client, target, tok)
 		if err != nil {
-			failed++
 			fmt.Fprintf(stderr, "messages: GET %s: %v\n", target, err)
 			if errors.Is(err, syscall.ECONNREFUSED) {
-				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev; on another address, pass -api URL or set API_URL)\n", o.api)
+				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev, which -dev finds at HOST and PORT as the service does; elsewhere, pass -api URL or set API_URL)\n", o.api)
 			}
-			if ctx.Err() != nil {
-				return 1
+			// No answer at all: the next calls would most likely wait or
+			// fail the same way, -n times over.
+			if left := o.calls - i - 1; left > 0 && ctx.Err() == nil {
+				fmt.Fprintf(stderr, "messages: stopping: the other %d call(s) are not made\n", left)
 			}
-			continue
+			return 1
 		}
 		// A cached token can be stale in ways its expiry does not tell (the
 		// tenant rotated its keys, or the dev tenant restarted with a new

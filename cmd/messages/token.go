@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,9 @@ func (f *fetcher) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := usable(t); err != nil {
+		return nil, err
+	}
 	f.issued++
 	scope, _ := t.Extra("scope").(string)
 	fmt.Fprintf(f.log, "messages: got a new access token for client %q (audience %s, scope %q, expires in %s)\n",
@@ -61,6 +65,46 @@ func (f *fetcher) Token() (*oauth2.Token, error) {
 
 func (f *fetcher) fetched() int { return f.issued }
 
+// bearerToken is RFC 6750 section 2.1's b64token, the only shape of
+// access token this command sends, prints or caches.
+var bearerToken = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
+
+// unusableError says why a token response cannot be used. It never holds
+// the token: a garbled one may carry terminal escapes, or be a real token
+// in the wrong place.
+type unusableError struct{ why string }
+
+func (e *unusableError) Error() string {
+	return "the tenant answered with a token this command cannot use: " + e.why
+}
+
+// usable checks a new token before it is sent, printed or cached: an
+// access token that is a b64token, of type Bearer (RFC 6749 section 7.1:
+// a client must not use a token type it does not understand), not already
+// expired (a negative expires_in would otherwise have every call fetch a
+// new one).
+func usable(t *oauth2.Token) error {
+	if why := unusable(t.AccessToken, t.TokenType); why != "" {
+		return &unusableError{why}
+	}
+	if !t.Expiry.IsZero() && !t.Expiry.After(time.Now()) {
+		return &unusableError{fmt.Sprintf("it has already expired (expires_in %s; a token's lifetime must be positive)", time.Until(t.Expiry).Round(time.Second))}
+	}
+	return nil
+}
+
+// unusable says what is wrong with an access token and its type (from the
+// tenant or a cache file), or returns "".
+func unusable(accessToken, tokenType string) string {
+	switch {
+	case !bearerToken.MatchString(accessToken):
+		return "its access_token is not a bearer token (RFC 6750 §2.1: letters, digits, -._~+/ and = padding)"
+	case tokenType != "" && !strings.EqualFold(tokenType, "bearer"):
+		return fmt.Sprintf("its token_type %q is not Bearer, the only type this command sends (RFC 6750)", clean(tokenType))
+	}
+	return ""
+}
+
 func expiresIn(t *oauth2.Token) string {
 	if t.Expiry.IsZero() {
 		return "an unknown time"
@@ -69,9 +113,10 @@ func expiresIn(t *oauth2.Token) string {
 }
 
 // tenantRefusedHint follows a refused connection to the tenant: -dev
-// assumes the dev tenant's default address, which DEV_TENANT_ADDR moves.
+// finds the dev tenant through DEV_TENANT_ADDR, as the service does, so a
+// service started with another environment is elsewhere.
 const tenantRefusedHint = " (is the tenant right? the local dev tenant runs with: go run ./cmd/api -dev;" +
-	" on another address (DEV_TENANT_ADDR), pass -domain http://HOST:PORT)"
+	" -dev looks for it at DEV_TENANT_ADDR as the service does: run both with the same environment, or pass -domain http://HOST:PORT)"
 
 // explainTokenError turns a failed token request into a message that says
 // what is wrong and what to change, from Auth0's {"error",

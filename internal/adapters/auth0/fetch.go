@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -59,29 +57,6 @@ func (k *KeySource) fetch() error {
 	return nil
 }
 
-// logIgnored reports the JWKS entries the last fetch dropped: a warning when
-// they first appear or change, debug while they stay the same, since an
-// unknown-kid flood refetches once per cooldown and the same odd entry would
-// otherwise warn every few seconds.
-func (k *KeySource) logIgnored(rep jwksReport, kept int) {
-	var summary string
-	if len(rep.reasons) > 0 {
-		summary = rep.reasonSummary() + " " + strings.Join(rep.kids, ",")
-	}
-	changed := summary != k.ignored
-	k.ignored = summary
-	if summary == "" {
-		return
-	}
-	level := zap.DebugLevel
-	if changed {
-		level = zap.WarnLevel
-	}
-	k.log.Log(level, "ignored entries of the tenant's JWKS",
-		zap.Int("entries", rep.entries), zap.Int("kept", kept),
-		zap.String("reasons", rep.reasonSummary()), zap.Strings("ignored_kids", rep.kids))
-}
-
 // sameKeySet reports whether a and b hold the same keys under the same kids.
 func sameKeySet(a, b map[string][]*rsa.PublicKey) bool {
 	if len(a) != len(b) {
@@ -99,52 +74,6 @@ func sameKeySet(a, b map[string][]*rsa.PublicKey) bool {
 		}
 	}
 	return true
-}
-
-func (k *KeySource) logChange(prev, next *keySet) {
-	if next == nil {
-		return
-	}
-	if prev == nil {
-		k.log.Info("loaded the tenant's signing keys",
-			zap.Int("keys", next.size()), zap.Strings("kids", quoteKidsForLog(next.keys, nil)), zap.Duration("ttl", next.ttl))
-		return
-	}
-	added, removed := quoteKidsForLog(next.keys, prev.keys), quoteKidsForLog(prev.keys, next.keys)
-	// A kid bound to another key changes the version but neither list: the
-	// change that matters most must not hide at debug.
-	if len(added) > 0 || len(removed) > 0 || next.version != prev.version {
-		k.log.Info("the tenant's signing keys changed",
-			zap.Int("keys", next.size()), zap.Strings("added", added), zap.Strings("removed", removed), zap.Duration("ttl", next.ttl))
-		return
-	}
-	k.log.Debug("refreshed the tenant's signing keys", zap.Int("keys", next.size()), zap.Duration("ttl", next.ttl))
-}
-
-// quoteKidsForLog lists, sorted and made safe to log, the kids of a that are not in b.
-func quoteKidsForLog(a, b map[string][]*rsa.PublicKey) []string {
-	var out []string
-	for kid := range a {
-		if _, ok := b[kid]; !ok {
-			out = append(out, kid)
-		}
-	}
-	slices.Sort(out)
-	if len(out) > maxLoggedKids {
-		out = out[:maxLoggedKids]
-	}
-	for i, kid := range out {
-		out[i] = quoteForLog(kid)
-	}
-	return out
-}
-
-// quoteForLog quotes a tenant-supplied kid for a log line, bounding its length.
-func quoteForLog(kid string) string {
-	if len(kid) > maxLoggedKidLen {
-		return strconv.QuoteToASCII(kid[:maxLoggedKidLen]) + "..."
-	}
-	return strconv.QuoteToASCII(kid)
 }
 
 // discover returns the jwks_uri, fetching the discovery document until that

@@ -3,6 +3,7 @@ package auth0
 import (
 	"bytes"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	jose "gopkg.in/go-jose/go-jose.v2"
 )
 
@@ -28,10 +30,25 @@ const (
 	jwkDropLargeModulus     = "modulus_too_long"
 	jwkDropBadExponent      = "bad_exponent"
 	jwkDropExponentNot65537 = "exponent_not_65537"
-	jwkDropInvalid          = "invalid_jwk"         // go-jose refused it, e.g. an x5c that does not match n and e
-	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with "d" is a leak, not a key to use
+	jwkDropInvalid          = "invalid_jwk"         // go-jose refused its n and e
+	jwkDropX5cOtherKey      = "x5c_other_key"       // its certificate holds another key (RFC 7517 §4.7)
+	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
 	jwkDropIdentical        = "identical_duplicate" // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
+	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
+)
+
+// maxJWKSEntries bounds the entries of one JWKS that are decoded: each costs
+// a JSON object and a key, so a body of a megabyte of "{}," would cost 136
+// MiB and a second and a half per fetch. Auth0 publishes two or three keys.
+const maxJWKSEntries = 100
+
+const (
+	minModulusBits = 2048
+	// maxModulusBits bounds the cost of one signature check; Auth0 uses
+	// 2048-bit keys.
+	maxModulusBits = 8192
+	jwkExponent    = 65537
 )
 
 // maxKeysPerKid bounds how many different keys one kid may name: a token
@@ -48,10 +65,7 @@ type jwksReport struct {
 }
 
 func (r *jwksReport) drop(reason, kid string) {
-	if r.reasons == nil {
-		r.reasons = make(map[string]int)
-	}
-	r.reasons[reason]++
+	r.count(reason)
 	if len(r.kids) < maxLoggedKids {
 		if kid == "" {
 			r.kids = append(r.kids, "<none>")
@@ -59,6 +73,14 @@ func (r *jwksReport) drop(reason, kid string) {
 			r.kids = append(r.kids, quoteForLog(kid))
 		}
 	}
+}
+
+// count counts an entry dropped for reason, whose kid is not known.
+func (r *jwksReport) count(reason string) {
+	if r.reasons == nil {
+		r.reasons = make(map[string]int)
+	}
+	r.reasons[reason]++
 }
 
 func (r *jwksReport) reasonSummary() string {
@@ -87,15 +109,34 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
 		return nil, rep, errors.New(`no "keys" array`)
 	}
-	var entries []json.RawMessage
-	if err := json.Unmarshal(raw, &entries); err != nil {
+	// The entries are read one at a time, and those past maxJWKSEntries
+	// skipped without a copy. As lenient as encoding/json above: an entry's
+	// own faults are decodeJWK's to judge, one at a time.
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return nil, rep, errors.New(`no "keys" array`)
 	}
-	rep.entries = len(entries)
-
-	keys := make(map[string][]*rsa.PublicKey, len(entries))
-	for _, e := range entries {
-		kid, key, reason := decodeJWK(e)
+	keys := make(map[string][]*rsa.PublicKey)
+	for {
+		switch dec.PeekKind() {
+		case ']':
+			return keys, rep, nil
+		case 0: // the document parsed above, so this is no JSON fault of its own
+			return nil, rep, errors.New(`no "keys" array`)
+		}
+		rep.entries++
+		if rep.entries > maxJWKSEntries {
+			if dec.SkipValue() != nil {
+				return nil, rep, errors.New(`no "keys" array`)
+			}
+			rep.count(jwkDropTooManyEntries)
+			continue
+		}
+		e, err := dec.ReadValue()
+		if err != nil {
+			return nil, rep, errors.New(`no "keys" array`)
+		}
+		kid, key, reason := decodeJWK(json.RawMessage(e))
 		if key != nil {
 			switch held := keys[kid]; {
 			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):
@@ -109,14 +150,12 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		}
 		rep.drop(reason, kid)
 	}
-	return keys, rep, nil
 }
 
 // decodeJWK returns the RSA signing key an entry describes, or why it is
-// not one. go-jose decodes the key (and refuses an x5c whose certificate
-// does not hold n and e); the checks before it refuse what it is lax about
-// (padded base64, fields of the wrong type), the checks after it what RS256
-// with Auth0 needs.
+// not one. go-jose decodes the key from n and e; the checks before it refuse
+// what it is lax about (padded base64, fields of the wrong type), the checks
+// after it what RS256 with Auth0 needs, and an x5c that holds another key.
 func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason string) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(raw, &obj) != nil || obj == nil {
@@ -149,13 +188,24 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	if eb, ok := jwkBase64Field(obj["e"]); !ok || len(eb) > 8 {
 		return kid, nil, jwkDropBadExponent
 	}
+	if jwkHasPrivateMember(obj) {
+		return kid, nil, jwkDropPrivate
+	}
+	// Only kty, n and e: given the whole entry, go-jose also reads x5u as a
+	// URL, x5c with Go's X.509 parser and x5t, and any of those failing
+	// would cost a key that n and e describe in full (x5cHolds checks the
+	// certificate instead).
+	members, err := json.Marshal(map[string]json.RawMessage{"kty": obj["kty"], "n": obj["n"], "e": obj["e"]})
+	if err != nil {
+		return kid, nil, jwkDropInvalid
+	}
 	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(raw); err != nil {
+	if err := jwk.UnmarshalJSON(members); err != nil {
 		return kid, nil, jwkDropInvalid
 	}
 	pub, ok := jwk.Key.(*rsa.PublicKey)
 	if !ok {
-		return kid, nil, jwkDropPrivate
+		return kid, nil, jwkDropInvalid
 	}
 	switch bits := pub.N.BitLen(); {
 	case bits < minModulusBits:
@@ -168,7 +218,51 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	if pub.E != jwkExponent {
 		return kid, nil, jwkDropExponentNot65537
 	}
+	if !x5cHolds(obj["x5c"], pub) {
+		return kid, nil, jwkDropX5cOtherKey
+	}
 	return kid, pub, ""
+}
+
+// x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
+// first certificate must hold the same public key (RFC 7517 §4.7). The
+// service never uses the certificate, so one it cannot read (not an array
+// of base64 DER, refused by Go's X.509 parser, as a negative serial number
+// is since Go 1.23, or with a key of an algorithm Go does not read) is
+// ignored rather than costing the key.
+func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
+	var chain []string
+	if len(raw) == 0 || json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
+		return true
+	}
+	der, err := base64.StdEncoding.DecodeString(chain[0])
+	if err != nil {
+		return true
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return true
+	}
+	switch certKey := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return sameKey(certKey, pub)
+	case nil: // an algorithm Go does not read, RSASSA-PSS among them
+		return true
+	default:
+		return false
+	}
+}
+
+// jwkHasPrivateMember reports whether an entry holds any of RSA's private
+// members (RFC 7518 §6.3.2), null counting as absent. Any of them gives the
+// key away (dp alone factors n), and go-jose looks only at d.
+func jwkHasPrivateMember(obj map[string]json.RawMessage) bool {
+	for _, name := range []string{"d", "p", "q", "dp", "dq", "qi", "oth"} {
+		if v, present := obj[name]; present && string(bytes.TrimSpace(v)) != "null" {
+			return true
+		}
+	}
+	return false
 }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url

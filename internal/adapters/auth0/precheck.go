@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -282,14 +283,25 @@ func typeAccepted(typ *string, requireAtJWT bool) bool {
 
 // decodeObject decodes a JSON object strictly: duplicate member names and
 // invalid UTF-8 are errors, names match case-sensitively, nothing may follow.
+// An escaped lone surrogate ("\ud83d") is no UTF-8 error: JavaScript writes
+// one for a string cut mid-emoji, so an Auth0 Action's custom claim can hold
+// one; it reads as U+FFFD, as go-jose reads it.
 func decodeObject(data []byte, v any) error {
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		return errNotObject
 	}
-	return json.Unmarshal(data, v)
+	// AllowInvalidUTF8 lets escaped lone surrogates through, and raw
+	// invalid UTF-8 too: utf8.Valid refuses that first (RFC 8725 §3.7).
+	if !utf8.Valid(data) {
+		return errInvalidUTF8
+	}
+	return json.Unmarshal(data, v, jsontext.AllowInvalidUTF8(true))
 }
 
-var errNotObject = errors.New("not a JSON object")
+var (
+	errNotObject   = errors.New("not a JSON object")
+	errInvalidUTF8 = errors.New("invalid UTF-8")
+)
 
 // jsonError turns a strict-decoding failure into a specific reason. Only our
 // own member names appear in a description, never token content.

@@ -103,6 +103,7 @@ func FuzzPrecheck(f *testing.F) {
 		{`{"alg":"RS256","kid":"k"}` + "\xff", `{"exp":1,"x":"` + "\xc0\xaf" + `"}`},
 		{`{"alg":"RS256","kid":"k"}`, `{"exp":1}{"exp":2}`},
 		{`{"alg":"RS256","kid":"k","typ":null}`, `{"exp":1,"permissions":["a",1]}`},
+		{vtfHeader, strings.Replace(vtfPayload, "{", `{"x":"\ud83d","y":{"\udc00":["\ud800\u0041"]},`, 1)},
 	}
 	for _, j := range jsonSeeds {
 		f.Add("", j[0], j[1], false)

@@ -10,6 +10,10 @@ import (
 
 // The refresh loop and its Cache-Control policy.
 
+// maxRetryFactor bounds the backoff: retries never wait longer than
+// maxRetryFactor*RetryInterval (plus jitter).
+const maxRetryFactor = 4
+
 // run is the background loop: warm up at once, refresh before the TTL ends,
 // retry with jittered, bounded backoff while fetches fail.
 func (k *KeySource) run() {

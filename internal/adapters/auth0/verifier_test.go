@@ -13,6 +13,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
@@ -710,6 +711,16 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "invalid UTF-8 in a header name", token: raw(`{"alg":"RS256","kid":"vt-key-1","typ":"JWT","`+"\xff"+`":1}`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "invalid UTF-8 in a payload value", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `"sub":"`, `"sub":"`+"\xed\xa0\x80", 1)), reason: ports.ReasonMalformed},
 		{name: "invalid UTF-8 in an unknown payload claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"x":"`+"\xff"+`",`, 1)), reason: ports.ReasonMalformed},
+		// An escaped lone surrogate is valid UTF-8 and valid JSON syntax (RFC
+		// 8259 §8.2): JavaScript's JSON.stringify writes one for a string cut
+		// in the middle of an emoji, as an Auth0 Action's custom claim can be.
+		// Go's decoders, the library's included, read it as U+FFFD.
+		{name: "lone surrogate escape in an unknown payload claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"https://example.com/name":"Ann \ud83d",`, 1)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escapes in a nested unknown claim", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"https://example.com/meta":{"n":["\udc00x","\ud800\u0041"]},`, 1)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escape in an unknown header member", token: raw(`{"alg":"RS256","kid":"vt-key-1","typ":"JWT","x":"\ud83d"}`, vtClaims(nil)), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "lone surrogate escape in sub reads as U+FFFD, as the library reads it", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `"sub":"`, `"sub":"\ud83d`, 1)), want: &domain.Claims{Subject: "\ufffd" + vtSubject, Scopes: []string{"read:messages", "write:messages"}}},
+		{name: "names that read alike once their lone surrogates are U+FFFD", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"\ud800":1,"\udbff":2,`, 1)), reason: ports.ReasonMalformed},
+		{name: "a raw encoded surrogate in an unknown claim is invalid UTF-8", token: raw(defaultHeader, strings.Replace(vtClaims(nil), `{`, `{"x":"`+"\xed\xa0\xbd"+`",`, 1)), reason: ports.ReasonMalformed},
 		{name: "header is a JSON array", token: raw(`["RS256"]`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "header is a JSON string", token: raw(`"RS256"`, vtClaims(nil)), reason: ports.ReasonMalformed},
 		{name: "header is null", token: raw(`null`, vtClaims(nil)), reason: ports.ReasonMalformed},
@@ -766,6 +777,7 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "typ JWT", token: vtToken(vtObj{"typ": "JWT"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ jwt lower case", token: vtToken(vtObj{"typ": "jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ missing", token: vtToken(vtObj{"typ": vtDel}, nil), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "typ null is no typ", token: vtToken(vtObj{"typ": nil}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ at+jwt", token: vtToken(vtObj{"typ": "at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ application/at+jwt", token: vtToken(vtObj{"typ": "application/at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "typ AT+JWT", token: vtToken(vtObj{"typ": "AT+JWT"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
@@ -779,6 +791,7 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "RequireAtJWT accepts application/at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "RequireAtJWT refuses JWT", cfg: withRequireAt, token: vtToken(vtObj{"typ": "JWT"}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses a missing typ", cfg: withRequireAt, token: vtToken(vtObj{"typ": vtDel}, nil), reason: ports.ReasonUnsupportedType},
+		{name: "RequireAtJWT refuses typ null", cfg: withRequireAt, token: vtToken(vtObj{"typ": nil}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses application/jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/jwt"}, nil), reason: ports.ReasonUnsupportedType},
 	}
 
@@ -817,6 +830,16 @@ type vtTenant struct {
 func vtNewTenant(t *testing.T) *vtTenant {
 	t.Helper()
 	tn := &vtTenant{}
+	// Auth0's shape: n and e, and the key's certificate with its SHA-1
+	// thumbprint.
+	jwk := vtJWK(vtKid, &vtKeys().main.PublicKey)
+	jwk["x5c"] = []string{vtSelfSigned(vtKeys().main)}
+	der, err := base64.StdEncoding.DecodeString(jwk["x5c"].([]string)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x5t := sha1.Sum(der)
+	jwk["x5t"] = vtB64(x5t[:])
 	tn.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn.mu.Lock()
 		tn.paths = append(tn.paths, r.URL.RequestURI())
@@ -827,7 +850,7 @@ func vtNewTenant(t *testing.T) *vtTenant {
 		case "/.well-known/openid-configuration":
 			fmt.Fprint(w, vtJSON(map[string]any{"issuer": issuer, "jwks_uri": issuer + ".well-known/jwks.json"}))
 		case "/.well-known/jwks.json":
-			fmt.Fprint(w, vtJSON(map[string]any{"keys": []any{vtJWK(vtKid, &vtKeys().main.PublicKey)}}))
+			fmt.Fprint(w, vtJSON(map[string]any{"keys": []any{jwk}}))
 		default:
 			http.NotFound(w, r)
 		}

@@ -193,6 +193,41 @@ func TestAuthorizationCodeSecurity(t *testing.T) {
 			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, "short"))
 			return result{s, b}
 		}, "invalid_request"},
+		{"missing code_verifier", func(t *testing.T) result {
+			code, _ := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			form := redeem(spaID, code, spaRedirect, "")
+			form.Del("code_verifier")
+			s, b := postForm(t, tn, form)
+			return result{s, b}
+		}, "invalid_request"},
+		{"repeated code_verifier", func(t *testing.T) result {
+			code, verifier := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			form := redeem(spaID, code, spaRedirect, verifier)
+			form.Add("code_verifier", randomToken())
+			s, b := postForm(t, tn, form)
+			return result{s, b}
+		}, "invalid_request"},
+		{"code_verifier with a character outside RFC 7636", func(t *testing.T) result {
+			code, _ := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, strings.Repeat("a", 42)+"+"))
+			return result{s, b}
+		}, "invalid_request"},
+		{"code_verifier too long", func(t *testing.T) result {
+			code, _ := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, strings.Repeat("a", 129)))
+			return result{s, b}
+		}, "invalid_request"},
+		{"the challenge sent as the verifier (plain)", func(t *testing.T) result {
+			code, verifier := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, oauth2.S256ChallengeFromVerifier(verifier)))
+			return result{s, b}
+		}, "invalid_grant"},
+		{"verifier of another login", func(t *testing.T) result {
+			code, _ := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			_, other := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, other))
+			return result{s, b}
+		}, "invalid_grant"},
 		{"refresh token reuse revokes the family", func(t *testing.T) result {
 			rt1 := refreshTokenFor(t, tn, scope)
 			s, b := postForm(t, tn, refreshForm(spaID, rt1))
@@ -243,6 +278,18 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"unknown client", func(v url.Values) { v.Set("client_id", "nope") }, true, ""},
 		{"m2m client", func(v url.Values) { v.Set("client_id", readerID) }, true, ""},
 		{"repeated redirect_uri", func(v url.Values) { v.Add("redirect_uri", "http://evil.example/") }, true, ""},
+		{"redirect_uri with a query added", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"?next=//evil.example") }, true, ""},
+		{"redirect_uri with a fragment", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"#x") }, true, ""},
+		{"redirect_uri with user info", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000@evil.example/") }, true, ""},
+		{"redirect_uri as a longer host", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000.evil.example/") }, true, ""},
+		{"redirect_uri scheme-relative", func(v url.Values) { v.Set("redirect_uri", "//localhost:3000/") }, true, ""},
+		{"redirect_uri in capitals", func(v url.Values) { v.Set("redirect_uri", "HTTP://LOCALHOST:3000/") }, true, ""},
+		{"repeated state", func(v url.Values) { v.Add("state", "other") }, true, ""},
+		{"repeated code_challenge", func(v url.Values) { v.Add("code_challenge", strings.Repeat("A", 43)) }, true, ""},
+		{"code_challenge_method in lower case", func(v url.Values) { v.Set("code_challenge_method", "s256") }, false, "invalid_request"},
+		{"code_challenge_method S512", func(v url.Values) { v.Set("code_challenge_method", "S512") }, false, "invalid_request"},
+		{"code_challenge too long", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 44)) }, false, "invalid_request"},
+		{"code_challenge with padding", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"=") }, false, "invalid_request"},
 		{"plain PKCE", func(v url.Values) { v.Set("code_challenge_method", "plain") }, false, "invalid_request"},
 		{"no code_challenge_method", func(v url.Values) { v.Del("code_challenge_method") }, false, "invalid_request"},
 		{"no code_challenge", func(v url.Values) { v.Del("code_challenge") }, false, "invalid_request"},
@@ -515,6 +562,15 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			{"returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&post_logout_redirect_uri=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
+			// Open-redirect shapes: none is a URL of the client.
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000//evil.example"), http.StatusBadRequest},
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000@evil.example/"), http.StatusBadRequest},
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("//evil.example/"), http.StatusBadRequest},
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("/\\evil.example/"), http.StatusBadRequest},
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000.evil.example/"), http.StatusBadRequest},
+			{"returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
+			{"client_id=nope&returnTo=" + url.QueryEscape(spaRedirect), http.StatusBadRequest},
+			{"client_id=" + readerID + "&returnTo=" + url.QueryEscape(spaRedirect), http.StatusBadRequest},
 			{"", http.StatusOK},
 		} {
 			req := newRequest(t, http.MethodGet, tn.Issuer()+"v2/logout?"+tt.query, nil)

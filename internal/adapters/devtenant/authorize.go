@@ -71,9 +71,10 @@ type authzRequest struct {
 // the client or redirect URI could not be trusted, so the user sees an
 // error page and nothing is redirected (RFC 6749 section 4.1.2.1).
 type authzError struct {
-	redirect bool
-	code     string
-	desc     string
+	redirect      bool
+	code          string
+	desc          string
+	unknownClient bool // desc echoes a client_id that names no client: not logged
 }
 
 func pageError(desc string) *authzError {
@@ -136,7 +137,9 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	case id == "":
 		return authzRequest{}, pageError("Missing required parameter: client_id")
 	case c == nil:
-		return authzRequest{}, pageError("Unknown client: " + id)
+		aerr := pageError("Unknown client: " + id)
+		aerr.unknownClient = true
+		return authzRequest{}, aerr
 	case !c.public():
 		return authzRequest{}, &authzError{code: "unauthorized_client", desc: "Client " + id + " is an m2m client: it uses the client_credentials grant"}
 	case redirectURI == "":
@@ -223,7 +226,11 @@ func (t *Tenant) issueCode(w http.ResponseWriter, r *http.Request, ar authzReque
 
 // refuse shows an error page, or sends the error to the redirect URI.
 func (t *Tenant) refuse(w http.ResponseWriter, r *http.Request, ar authzRequest, aerr *authzError) {
-	t.log.Info("authorization refused", zap.String("error", aerr.code), zap.String("error_description", aerr.desc), zap.Bool("redirected", aerr.redirect))
+	desc := zap.String("error_description", aerr.desc)
+	if aerr.unknownClient {
+		desc = zap.Bool("unknown_client", true) // as at /oauth/token: it may be a pasted secret
+	}
+	t.log.Info("authorization refused", zap.String("error", aerr.code), desc, zap.Bool("redirected", aerr.redirect))
 	if !aerr.redirect {
 		t.renderError(w, http.StatusBadRequest, aerr.code, aerr.desc)
 		return

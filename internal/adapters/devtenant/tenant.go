@@ -350,6 +350,11 @@ func (t *Tenant) writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if status >= http.StatusBadRequest {
+		// An error is about this one request: no cache may keep it (RFC
+		// 6749 section 5.2 answers; a 404 or 405 too).
+		h.Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

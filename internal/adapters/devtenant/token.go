@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -66,12 +67,18 @@ func (t *Tenant) serveToken(w http.ResponseWriter, r *http.Request) {
 		if terr.basic && terr.status == http.StatusUnauthorized {
 			h.Set("WWW-Authenticate", `Basic realm="devtenant"`)
 		}
-		t.log.Info("token request refused",
-			zap.Int("status", terr.status),
-			zap.String("error", terr.body.Error),
-			zap.String("error_description", terr.body.ErrorDescription),
-			zap.String("client_id", clientID),
-		)
+		fields := []zap.Field{zap.Int("status", terr.status), zap.String("error", terr.body.Error)}
+		switch _, known := t.clients[clientID]; {
+		case known:
+			fields = append(fields, zap.String("error_description", terr.body.ErrorDescription), zap.String("client_id", clientID))
+		case clientID != "":
+			// Like an unknown username: people paste secrets into the wrong
+			// field, so neither the id nor a description echoing it is logged.
+			fields = append(fields, zap.Bool("unknown_client", true))
+		default:
+			fields = append(fields, zap.String("error_description", terr.body.ErrorDescription))
+		}
+		t.log.Info("token request refused", fields...)
 		t.writeJSON(w, terr.status, terr.body)
 		return
 	}
@@ -79,7 +86,7 @@ func (t *Tenant) serveToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // tokenFor runs the grant. It returns the response, or the refusal, and
-// the client id the caller claimed (for logs; may be empty).
+// the client id the caller claimed (for logs; may be empty or unknown).
 func (t *Tenant) tokenFor(w http.ResponseWriter, r *http.Request) (tokenResponse, string, *tokenError) {
 	p, terr := readTokenRequest(w, r)
 	if terr != nil {
@@ -91,9 +98,9 @@ func (t *Tenant) tokenFor(w http.ResponseWriter, r *http.Request) (tokenResponse
 	case "client_credentials":
 		return t.clientCredentials(r, p)
 	case "authorization_code", "refresh_token":
-		c, terr := t.publicClient(r, p)
+		c, claimed, terr := t.publicClient(r, p)
 		if terr != nil {
-			return tokenResponse{}, p.ClientID, terr
+			return tokenResponse{}, claimed, terr
 		}
 		if p.GrantType == "authorization_code" {
 			resp, terr := t.exchangeCode(c, p)
@@ -129,6 +136,12 @@ func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenRespon
 		}
 	}
 	claimedID := ids[0]
+	// A public client has no secret to check: it is told which grant it
+	// uses rather than that its (non-existent) secret is wrong.
+	if c := t.clients[claimedID]; c != nil && c.public() {
+		return tokenResponse{}, claimedID, denied(http.StatusBadRequest, "unauthorized_client",
+			"Grant type client_credentials is for m2m clients; "+claimedID+" is a "+c.typ+" client: it gets tokens by a user's login (authorization_code)")
+	}
 	switch {
 	case claimedID == "":
 		return tokenResponse{}, "", denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
@@ -189,33 +202,39 @@ func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *to
 // publicClient identifies the spa or native client of a code or refresh
 // grant: client_id in the body, or HTTP Basic with an empty password (as
 // golang.org/x/oauth2 first tries). Public clients have no secret to send.
-func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, *tokenError) {
+func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, string, *tokenError) {
 	id := p.ClientID
 	if r.Header.Get("Authorization") != "" {
 		user, pass, ok := r.BasicAuth()
 		if !ok || pass != "" || (id != "" && id != user) {
-			return nil, denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
+			return nil, cmp.Or(id, user), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
 		}
 		id, _ = url.QueryUnescape(user)
 	}
 	switch c := t.clients[id]; {
 	case id == "":
-		return nil, denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
+		return nil, "", denied(http.StatusBadRequest, "invalid_request", "Missing required parameter: client_id")
 	case c == nil:
 		terr := denied(http.StatusUnauthorized, "invalid_client", "Unknown client: "+id)
 		terr.basic = r.Header.Get("Authorization") != "" // RFC 6749 section 5.2: then a challenge
-		return nil, terr
+		return nil, id, terr
 	case !c.public():
-		return nil, denied(http.StatusBadRequest, "unauthorized_client", "Grant type "+p.GrantType+" is for spa and native clients; "+id+" is an m2m client")
+		return nil, id, denied(http.StatusBadRequest, "unauthorized_client", "Grant type "+p.GrantType+" is for spa and native clients; "+id+" is an m2m client")
 	case p.ClientSecret != "":
-		return nil, denied(http.StatusBadRequest, "invalid_request", "A public client has no client_secret")
+		return nil, id, denied(http.StatusBadRequest, "invalid_request", "A public client has no client_secret")
 	default:
-		return c, nil
+		return c, id, nil
 	}
 }
 
 // readTokenRequest reads and parses the capped body as a form or JSON.
 func readTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *tokenError) {
+	// RFC 6749 section 2.3.1: parameters, credentials above all, never go
+	// in the URL, which logs and histories keep. Refused rather than
+	// ignored, so a client that puts them there learns it here.
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)")
+	}
 	tooLarge := denied(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("The request body must be at most %d bytes", maxBodyBytes))
 	if r.ContentLength > maxBodyBytes {
 		return tokenRequest{}, tooLarge

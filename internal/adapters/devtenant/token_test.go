@@ -353,6 +353,23 @@ func TestTokenErrors(t *testing.T) {
 			wantStatus: 404, wantError: "not_found"},
 		{tokenCase: tokenCase{name: "token path with trailing slash", contentType: ctForm, body: with()}, path: "oauth/token/",
 			wantStatus: 404, wantError: "not_found"},
+		// RFC 6749 section 2.3.1: credentials never in the URL, where logs and
+		// histories keep them; every parameter goes in the body.
+		{tokenCase: tokenCase{name: "parameters in the URL only", contentType: ctForm},
+			path: "oauth/token?" + with(), wantStatus: 400, wantError: "invalid_request",
+			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
+		{tokenCase: tokenCase{name: "client_secret in the URL as well as the body", contentType: ctForm, body: with()},
+			path: "oauth/token?client_secret=" + readerSecret, wantStatus: 400, wantError: "invalid_request",
+			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
+		{tokenCase: tokenCase{name: "an empty query", contentType: ctForm, body: with()},
+			path: "oauth/token?", wantStatus: 400, wantError: "invalid_request",
+			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
+		{tokenCase: tokenCase{name: "HEAD on /oauth/token"}, method: http.MethodHead,
+			wantStatus: 405, wantError: ""},
+		{tokenCase: tokenCase{name: "PUT on /oauth/token", contentType: ctForm, body: with()}, method: http.MethodPut,
+			wantStatus: 405, wantError: "method_not_allowed"},
+		{tokenCase: tokenCase{name: "DELETE on /authorize"}, method: http.MethodDelete, path: "authorize",
+			wantStatus: 405, wantError: "method_not_allowed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			method, path := cmp.Or(tc.method, http.MethodPost), cmp.Or(tc.path, "oauth/token")
@@ -374,6 +391,14 @@ func TestTokenErrors(t *testing.T) {
 			if res.status != tc.wantStatus {
 				t.Errorf("status: got %d, want %d (body %s)", res.status, tc.wantStatus, res.body)
 			}
+			// Every error answer, whatever the path or method (RFC 6749
+			// section 5.2 answers come from the token endpoint's URL).
+			if got := res.header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control: got %q, want no-store", got)
+			}
+			if method == http.MethodHead {
+				return // no body
+			}
 			if got := res.header.Get("Content-Type"); got != "application/json; charset=utf-8" {
 				t.Errorf("Content-Type: got %q, want application/json; charset=utf-8", got)
 			}
@@ -392,11 +417,6 @@ func TestTokenErrors(t *testing.T) {
 			}
 			if e["error_description"] == "" {
 				t.Errorf("error_description: got empty, want a description")
-			}
-			if path == "oauth/token" && method == http.MethodPost {
-				if got := res.header.Get("Cache-Control"); got != "no-store" {
-					t.Errorf("Cache-Control: got %q, want no-store", got)
-				}
 			}
 			if tc.wantStatus == 405 && res.header.Get("Allow") == "" {
 				t.Errorf("Allow: got empty, want the allowed methods")

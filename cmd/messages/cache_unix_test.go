@@ -1,0 +1,75 @@
+//go:build unix
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestCacheNotOurs: a cache file of another user, a named pipe (whose open
+// would block until a writer came) and a directory are each refused with
+// exit 2 before any token request, and left as they were.
+func TestCacheNotOurs(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	tok := cacheEntry{Version: cacheVersion, Domain: f.tenantURL + "/", Audience: f.audience, ClientID: "dev-reader",
+		AccessToken: "eyJ.planted.z", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour).UTC()}
+	data, err := json.Marshal(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, file string)
+		want  string
+	}{
+		{"owned by another user", func(t *testing.T, file string) {
+			if os.Getuid() != 0 {
+				t.Skip("needs root to give a file to another user")
+			}
+			writeMode(t, file, data, 0o600)
+			if err := os.Chown(file, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}, "belongs to uid 65534, not to you (uid 0)"},
+		{"a named pipe", func(t *testing.T, file string) {
+			if err := syscall.Mkfifo(file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "is not a regular file"},
+		{"a directory", func(t *testing.T, file string) {
+			if err := os.Mkdir(file, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, "is not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
+			tt.setup(t, file)
+			before, err := os.Lstat(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runCmd(t, nil, f.devArgs("-token-cache", file, "-print-token", "/api/private")...)
+			if r.code != 2 || r.stdout != "" {
+				t.Errorf("got exit code %d and stdout %q, want 2 and nothing", r.code, r.stdout)
+			}
+			if !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "refusing to use it") {
+				t.Errorf("got stderr %q, want it to contain %q and %q", r.stderr, tt.want, "refusing to use it")
+			}
+			if n := f.tokenRequests.Load(); n != 0 {
+				t.Errorf("got %d token requests, want 0", n)
+			}
+			if after, err := os.Lstat(file); err != nil || !os.SameFile(before, after) || after.ModTime() != before.ModTime() {
+				t.Errorf("got the refused file changed (%v), want it left as it was", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,50 @@
+package devtenant
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestStateRoundTrip: the code comes back with the state exactly as sent,
+// and with none when none was sent (RFC 6749 section 4.1.2), through the
+// login form and through an existing session.
+func TestStateRoundTrip(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, tt := range []struct {
+		name  string
+		state *string
+	}{
+		{"none", nil},
+		{"reserved characters", new("a b&c=d/é%+~#?")},
+		{"4 KiB", new(strings.Repeat("s", 4<<10))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			params, _ := authParams(spaID, spaRedirect, "openid")
+			params.Del("state")
+			if tt.state != nil {
+				params.Set("state", *tt.state)
+			}
+			res := postLogin(t, tn, params, "reader", "reader-password")
+			for i, q := range []string{"login form", "session"} {
+				if i == 1 {
+					req := newRequest(t, http.MethodGet, tn.Issuer()+"authorize?"+params.Encode(), nil)
+					for _, c := range (&http.Response{Header: res.header}).Cookies() {
+						req.AddCookie(c)
+					}
+					res = doNoFollow(t, req)
+				}
+				got := redirectQuery(t, res)
+				if got.Get("code") == "" {
+					t.Errorf("%s: got no code, want one", q)
+				}
+				switch st, ok := got["state"]; {
+				case tt.state == nil && ok:
+					t.Errorf("%s: got state %q, want none", q, st)
+				case tt.state != nil && (len(st) != 1 || st[0] != *tt.state):
+					t.Errorf("%s: got state %.40q, want %.40q", q, st, *tt.state)
+				}
+			}
+		})
+	}
+}
