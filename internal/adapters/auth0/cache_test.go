@@ -5,12 +5,18 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
+	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
 
@@ -134,5 +140,187 @@ func TestRejectCacheMemoryIsBounded(t *testing.T) {
 	// Remembering the tokens themselves would hold size x 14 KiB = 2.7 MiB.
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 1<<20 {
 		t.Errorf("got the heap grown by %d KiB after %d forgeries, want under 1 MiB for %d remembered refusals", grew>>10, forgeries, size)
+	}
+}
+
+// A cached answer must never outlive what made it true: the key, the clock,
+// the caller's copy of the claims.
+func TestVerifierCache(t *testing.T) {
+	keys := vtKeys()
+	newVerifier := vtCachingVerifier
+	mainPub, otherPub := &keys.main.PublicKey, &keys.other.PublicKey
+	wantOK := vtClaimsWant("read:messages", "write:messages")
+
+	for _, size := range []int{0, -1} { // default cache, and no cache
+		t.Run(fmt.Sprintf("CacheSize %d", size), func(t *testing.T) {
+			t.Run("valid token twice gives equal claims", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				for i := range 3 {
+					got, reason, err := vtVerify(t, v, tok)
+					if err != nil || !reflect.DeepEqual(got, *wantOK) {
+						t.Fatalf("call %d: got %+v, %s, %v; want %+v", i, got, reason, err, *wantOK)
+					}
+				}
+				if _, _, n := v.CacheStats(); size < 0 && n != 0 {
+					t.Errorf("got %d cache entries with the cache disabled, want 0", n)
+				}
+			})
+			t.Run("caller mutating its claims does not change the next answer", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, vtObj{"scope": "openid"})
+				first, _, err := vtVerify(t, v, tok)
+				if err != nil || len(first.Scopes) != 1 {
+					t.Fatalf("got %+v, %v; want one scope", first, err)
+				}
+				first.Scopes[0] = domain.ScopeReadMessages // a buggy or hostile caller
+				first.Subject = "admin@clients"
+				second, _, err := vtVerify(t, v, tok)
+				if err != nil || !reflect.DeepEqual(second, domain.Claims{Subject: vtSubject, Scopes: []string{"openid"}}) {
+					t.Errorf("got %+v, %v on the second call, want the claims as verified: a caller's writes must not reach the cache", second, err)
+				}
+			})
+			t.Run("key removed from the tenant", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				if _, reason, err := vtVerify(t, v, tok); err != nil {
+					t.Fatalf("got %s, %v; want success", reason, err)
+				}
+				finder.set(vtKid, nil, nil)
+				if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonUnknownKey {
+					t.Errorf("got %q, %v after the key left the JWKS; want unknown_key", reason, err)
+				}
+			})
+			t.Run("kid rebound to another key", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				if _, reason, err := vtVerify(t, v, tok); err != nil {
+					t.Fatalf("got %s, %v; want success", reason, err)
+				}
+				finder.set(vtKid, otherPub, nil)
+				if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonBadSignature {
+					t.Errorf("got %q, %v after the kid was bound to another key; want bad_signature", reason, err)
+				}
+			})
+			t.Run("unknown kid is not remembered once the key appears", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonUnknownKey {
+					t.Fatalf("got %q, %v; want unknown_key", reason, err)
+				}
+				finder.set(vtKid, mainPub, nil)
+				if got, reason, err := vtVerify(t, v, tok); err != nil || !reflect.DeepEqual(got, *wantOK) {
+					t.Errorf("got %+v, %q, %v once the key was published; want success", got, reason, err)
+				}
+			})
+			t.Run("keys unavailable passes through and is not remembered", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, nil, fmt.Errorf("%w: tenant down", ports.ErrKeysUnavailable))
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				_, _, err := vtVerify(t, v, tok)
+				var invalid *ports.InvalidTokenError
+				if !errors.Is(err, ports.ErrKeysUnavailable) || errors.As(err, &invalid) {
+					t.Fatalf("got %v, want an error wrapping ports.ErrKeysUnavailable and no InvalidTokenError", err)
+				}
+				finder.set(vtKid, mainPub, nil)
+				if _, reason, err := vtVerify(t, v, tok); err != nil {
+					t.Errorf("got %q, %v once keys were back; want success", reason, err)
+				}
+			})
+			t.Run("bad signature stays refused", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				forged := vtSign(vtRS256(keys.attacker), vtHeader(nil), vtClaims(nil))
+				for i := range 3 {
+					if _, reason, err := vtVerify(t, v, forged); reason != ports.ReasonBadSignature {
+						t.Fatalf("call %d: got %q, %v; want bad_signature", i, reason, err)
+					}
+				}
+			})
+			t.Run("exp beyond int64 seconds", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				for _, exp := range []float64{1e19, 1e300} {
+					tok := vtToken(nil, vtObj{"exp": exp})
+					for i := range 2 {
+						if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonInvalidClaim {
+							t.Errorf("exp %g, call %d: got %q, %v; want invalid_claim", exp, i, reason, err)
+						}
+					}
+				}
+			})
+			t.Run("concurrent callers", func(t *testing.T) {
+				finder := &vtStaticKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				good, forged := vtToken(nil, nil), vtSign(vtRS256(keys.attacker), vtHeader(nil), vtClaims(nil))
+				var wg sync.WaitGroup
+				errs := make(chan string, 64)
+				for i := range 16 {
+					wg.Go(func() {
+						for range 8 {
+							if c, err := v.Verify(context.Background(), good); err != nil || !reflect.DeepEqual(c, *wantOK) {
+								errs <- fmt.Sprintf("worker %d: good token gave %+v, %v", i, c, err)
+								return
+							}
+							if _, err := v.Verify(context.Background(), forged); err == nil {
+								errs <- fmt.Sprintf("worker %d: forged token accepted", i)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for e := range errs {
+					t.Error(e)
+				}
+			})
+		})
+	}
+}
+
+// Time moves on for a cached token: it expires, and a not-yet-valid token
+// becomes valid. The library reads the time itself, so the test runs in a
+// synctest bubble, where time moves only when every goroutine waits.
+func TestVerifierCacheTime(t *testing.T) {
+	keys := vtKeys()
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("CacheSize %d", size), func(t *testing.T) {
+			t.Parallel()
+			v := vtClockVerifier(t, &keys.main.PublicKey, size)
+			synctest.Test(t, func(t *testing.T) {
+				const margin = 2.0 // seconds
+				now := float64(time.Now().UnixNano()) / 1e9
+				leeway := auth0.DefaultLeeway.Seconds()
+				expiring := vtToken(nil, vtObj{"exp": now - leeway + margin})
+				maturing := vtToken(nil, vtObj{"nbf": now + leeway + margin})
+				if _, reason, err := vtVerify(t, v, expiring); err != nil {
+					t.Fatalf("expiring token: got %q, %v before its exp; want success", reason, err)
+				}
+				if _, reason, _ := vtVerify(t, v, maturing); reason != ports.ReasonNotYetValid {
+					t.Fatalf("maturing token: got %q before its nbf, want not_yet_valid", reason)
+				}
+				time.Sleep(time.Duration((margin + 1.3) * float64(time.Second))) // NumericDates are whole seconds to go-jose
+				if _, reason, err := vtVerify(t, v, expiring); reason != ports.ReasonExpired {
+					t.Errorf("expiring token: got %q, %v after its exp; want expired", reason, err)
+				}
+				if _, reason, err := vtVerify(t, v, maturing); err != nil {
+					t.Errorf("maturing token: got %q, %v after its nbf; want success", reason, err)
+				}
+			})
+		})
 	}
 }

@@ -87,3 +87,67 @@ func TestNewZeroTenant(t *testing.T) {
 		t.Fatalf("New(Tenant{}): got %v, %v; want nil and an error", v, err)
 	}
 }
+
+func TestVerifierIssuer(t *testing.T) {
+	tests := []struct {
+		name     string
+		domain   string
+		loopback bool // allowInsecureLoopback
+		want     string
+		wantErr  bool
+		known    string
+	}{
+		{name: "bare domain", domain: vtDomain, want: vtIssuer},
+		{name: "https scheme", domain: "https://" + vtDomain, want: vtIssuer},
+		{name: "https scheme and trailing slash", domain: "https://" + vtDomain + "/", want: vtIssuer},
+		{name: "bare domain and trailing slash", domain: vtDomain + "/", want: vtIssuer},
+		{name: "upper-case domain", domain: "VT-Tenant.EU.Auth0.COM", want: vtIssuer},
+		{name: "upper-case scheme", domain: "HTTPS://" + vtDomain, want: vtIssuer},
+		{name: "surrounding spaces", domain: "  " + vtDomain + "\t", want: vtIssuer},
+		{name: "custom domain with port", domain: "login.vt.example:8443", want: "https://login.vt.example:8443/"},
+		{name: "empty", domain: "", wantErr: true},
+		{name: "spaces only", domain: "   ", wantErr: true},
+		{name: "path", domain: "https://" + vtDomain + "/tenant", wantErr: true},
+		{name: "path with trailing slash", domain: vtDomain + "/a/", wantErr: true},
+		{name: "double slash path", domain: "https://" + vtDomain + "//", wantErr: true},
+		{name: "query", domain: "https://" + vtDomain + "/?x=1", wantErr: true},
+		{name: "fragment", domain: "https://" + vtDomain + "#x", wantErr: true},
+		{name: "userinfo", domain: "https://user:pass@" + vtDomain, wantErr: true},
+		{name: "userinfo without scheme", domain: "evil.example@" + vtDomain, wantErr: true},
+		{name: "backslash userinfo trick", domain: "https://" + vtDomain + `\@evil.example`, wantErr: true},
+		{name: "space inside", domain: "vt tenant.eu.auth0.com", wantErr: true},
+		{name: "other scheme", domain: "ftp://" + vtDomain, wantErr: true},
+		{name: "scheme only", domain: "https://", wantErr: true},
+		{name: "port without host", domain: "https://:443", wantErr: true},
+		{name: "http non-loopback refused", domain: "http://" + vtDomain, wantErr: true},
+		{name: "http non-loopback refused with loopback allowed", domain: "http://" + vtDomain, loopback: true, wantErr: true},
+		{name: "http loopback refused without the flag", domain: "http://127.0.0.1:3011", wantErr: true},
+		{name: "http localhost refused without the flag", domain: "http://localhost:3011", wantErr: true},
+		{name: "http 127.0.0.1 with the flag", domain: "http://127.0.0.1:3011", loopback: true, want: "http://127.0.0.1:3011/"},
+		{name: "http 127.0.0.2 with the flag", domain: "http://127.0.0.2:3011/", loopback: true, want: "http://127.0.0.2:3011/"},
+		{name: "http ::1 with the flag", domain: "http://[::1]:3011", loopback: true, want: "http://[::1]:3011/"},
+		{name: "http localhost with the flag", domain: "http://localhost:3011", loopback: true, want: "http://localhost:3011/"},
+		{name: "http LOCALHOST with the flag", domain: "http://LOCALHOST:3011", loopback: true, want: "http://localhost:3011/"},
+		{name: "http localhost-prefixed host with the flag", domain: "http://localhost.evil.example", loopback: true, wantErr: true},
+		{name: "http loopback-looking DNS name with the flag", domain: "http://127.0.0.1.nip.io", loopback: true, wantErr: true},
+		{name: "http 0.0.0.0 with the flag", domain: "http://0.0.0.0:3011", loopback: true, wantErr: true},
+		{name: "https loopback needs no flag", domain: "https://127.0.0.1:8443", want: "https://127.0.0.1:8443/"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := auth0.Issuer(tc.domain, tc.loopback)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("Issuer(%q, %v): got %q, want an error", tc.domain, tc.loopback, got)
+				}
+				if got != "" {
+					t.Errorf("Issuer(%q, %v): got %q with the error, want \"\"", tc.domain, tc.loopback, got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("Issuer(%q, %v): got %q, %v; want %q", tc.domain, tc.loopback, got, err, tc.want)
+			}
+		})
+	}
+}
