@@ -3,9 +3,12 @@ package devtenant
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -17,6 +20,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+	"golang.org/x/oauth2"
 )
 
 const (
@@ -151,6 +155,119 @@ func assertNoSecretsLogged(t *testing.T, entries []observer.LoggedEntry) {
 			}
 		}
 	}
+}
+
+const (
+	spaID       = "test-spa"
+	spaRedirect = "http://localhost:3000/"
+	cliID       = "test-cli"
+	cliRedirect = "http://127.0.0.1:49152/callback"
+)
+
+// withUsers adds the public clients, the dev users and RBAC to a test config.
+func withUsers(c *Config) {
+	c.RBAC = true
+	c.Clients = append(c.Clients,
+		Client{ID: spaID, Type: TypeSPA, RedirectURIs: []string{spaRedirect}},
+		Client{ID: cliID, Type: TypeNative, RedirectURIs: []string{"http://127.0.0.1/callback", "http://[::1]/callback"}},
+	)
+	c.Users = []User{
+		{Username: "reader", Password: "reader-password", Permissions: []string{"read:messages"}},
+		{Username: "nobody", Password: "nobody-password"},
+	}
+}
+
+// noFollow shows redirects instead of following them.
+var noFollow = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func doNoFollow(t *testing.T, req *http.Request) response {
+	t.Helper()
+	return doWith(t, noFollow, req)
+}
+
+// authParams is a valid /authorize request for client and redirect with a
+// fresh PKCE pair; it returns the parameters and the verifier.
+func authParams(client, redirect, scope string) (url.Values, string) {
+	verifier := randomToken()
+	return url.Values{
+		"response_type": {"code"}, "client_id": {client}, "redirect_uri": {redirect}, "scope": {scope},
+		"audience": {testAudience}, "state": {"xyz"}, "nonce": {"n-0S6"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
+		"code_challenge_method": {"S256"},
+	}, verifier
+}
+
+func authorizeGET(t *testing.T, tn *Tenant, params url.Values) response {
+	t.Helper()
+	return doNoFollow(t, newRequest(t, http.MethodGet, tn.Issuer()+"authorize?"+params.Encode(), nil))
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// postLogin posts the login form as a browser would: the hidden inputs of
+// the login page for params, plus the credentials.
+func postLogin(t *testing.T, tn *Tenant, params url.Values, username, password string) response {
+	t.Helper()
+	page := authorizeGET(t, tn, params)
+	if page.status != http.StatusOK {
+		t.Fatalf("login page: got status %d, want 200 (%s)", page.status, page.body)
+	}
+	form := url.Values{"username": {username}, "password": {password}}
+	for _, m := range hiddenRE.FindAllStringSubmatch(string(page.body), -1) {
+		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	req := newRequest(t, http.MethodPost, tn.Issuer()+"authorize", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return doNoFollow(t, req)
+}
+
+// redirectQuery returns the query of a 302 answer's Location.
+func redirectQuery(t *testing.T, res response) url.Values {
+	t.Helper()
+	if res.status != http.StatusFound {
+		t.Fatalf("got status %d, want 302 (body %s)", res.status, res.body)
+	}
+	loc, err := url.Parse(res.header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc.Query()
+}
+
+// codeFor logs username in through client and returns a fresh code and its verifier.
+func codeFor(t *testing.T, tn *Tenant, client, redirect, scope, username string) (string, string) {
+	t.Helper()
+	params, verifier := authParams(client, redirect, scope)
+	q := redirectQuery(t, postLogin(t, tn, params, username, username+"-password"))
+	if q.Get("code") == "" {
+		t.Fatalf("login: got no code (%v)", q)
+	}
+	return q.Get("code"), verifier
+}
+
+func postForm(t *testing.T, tn *Tenant, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req := newRequest(t, http.MethodPost, tn.Issuer()+"oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res := do(t, req)
+	return res.status, decodeJSON(t, res.body)
+}
+
+func redeem(client, code, redirect, verifier string) url.Values {
+	return url.Values{"grant_type": {"authorization_code"}, "client_id": {client}, "code": {code}, "redirect_uri": {redirect}, "code_verifier": {verifier}}
+}
+
+// refreshTokenFor logs reader in through the spa client and returns the
+// refresh token of the exchange.
+func refreshTokenFor(t *testing.T, tn *Tenant, scope string) string {
+	t.Helper()
+	code, verifier := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+	_, b := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
+	rt, _ := b["refresh_token"].(string)
+	return rt
+}
+
+func refreshForm(client, token string) url.Values {
+	return url.Values{"grant_type": {"refresh_token"}, "client_id": {client}, "refresh_token": {token}}
 }
 
 func TestModule(t *testing.T) {

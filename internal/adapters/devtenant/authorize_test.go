@@ -1,0 +1,110 @@
+package devtenant
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestAuthorizeRefusals covers /authorize: errors before the redirect URI
+// is trusted show a page and never redirect; later ones go back to the
+// redirect URI with error and the state untouched (RFC 6749 section 4.1.2.1).
+func TestAuthorizeRefusals(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	tests := []struct {
+		name      string
+		mutate    func(url.Values)
+		wantPage  bool   // an error page, no redirect
+		wantError string // the redirected error
+	}{
+		{"unregistered redirect_uri", func(v url.Values) { v.Set("redirect_uri", "http://evil.example/") }, true, ""},
+		{"redirect_uri differing by a slash", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000") }, true, ""},
+		{"redirect_uri of another port", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3001/") }, true, ""},
+		{"missing redirect_uri", func(v url.Values) { v.Del("redirect_uri") }, true, ""},
+		{"unknown client", func(v url.Values) { v.Set("client_id", "nope") }, true, ""},
+		{"m2m client", func(v url.Values) { v.Set("client_id", readerID) }, true, ""},
+		{"repeated redirect_uri", func(v url.Values) { v.Add("redirect_uri", "http://evil.example/") }, true, ""},
+		{"redirect_uri with a query added", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"?next=//evil.example") }, true, ""},
+		{"redirect_uri with a fragment", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"#x") }, true, ""},
+		{"redirect_uri with user info", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000@evil.example/") }, true, ""},
+		{"redirect_uri as a longer host", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000.evil.example/") }, true, ""},
+		{"redirect_uri scheme-relative", func(v url.Values) { v.Set("redirect_uri", "//localhost:3000/") }, true, ""},
+		{"redirect_uri in capitals", func(v url.Values) { v.Set("redirect_uri", "HTTP://LOCALHOST:3000/") }, true, ""},
+		{"repeated state", func(v url.Values) { v.Add("state", "other") }, true, ""},
+		{"repeated code_challenge", func(v url.Values) { v.Add("code_challenge", strings.Repeat("A", 43)) }, true, ""},
+		{"code_challenge_method in lower case", func(v url.Values) { v.Set("code_challenge_method", "s256") }, false, "invalid_request"},
+		{"code_challenge_method S512", func(v url.Values) { v.Set("code_challenge_method", "S512") }, false, "invalid_request"},
+		{"code_challenge too long", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 44)) }, false, "invalid_request"},
+		{"code_challenge with padding", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"=") }, false, "invalid_request"},
+		{"plain PKCE", func(v url.Values) { v.Set("code_challenge_method", "plain") }, false, "invalid_request"},
+		{"no code_challenge_method", func(v url.Values) { v.Del("code_challenge_method") }, false, "invalid_request"},
+		{"no code_challenge", func(v url.Values) { v.Del("code_challenge") }, false, "invalid_request"},
+		{"malformed code_challenge", func(v url.Values) { v.Set("code_challenge", "short") }, false, "invalid_request"},
+		{"response_type token", func(v url.Values) { v.Set("response_type", "token") }, false, "unsupported_response_type"},
+		{"other audience", func(v url.Values) { v.Set("audience", "https://other.example") }, false, "access_denied"},
+		{"response_mode form_post", func(v url.Values) { v.Set("response_mode", "form_post") }, false, "invalid_request"},
+		{"prompt none without a session", func(v url.Values) { v.Set("prompt", "none") }, false, "login_required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			params, _ := authParams(spaID, spaRedirect, "openid")
+			params.Set("state", "a b&c=d/é%+~")
+			tt.mutate(params)
+			res := authorizeGET(t, tn, params)
+			if tt.wantPage {
+				if res.status != http.StatusBadRequest || res.header.Get("Location") != "" {
+					t.Errorf("got status %d, Location %q; want 400 and no redirect", res.status, res.header.Get("Location"))
+				}
+				return
+			}
+			q := redirectQuery(t, res)
+			if q.Get("error") != tt.wantError || q.Get("code") != "" {
+				t.Errorf("got error %q, code %q; want error %s and no code", q.Get("error"), q.Get("code"), tt.wantError)
+			}
+			if got := q.Get("state"); got != "a b&c=d/é%+~" {
+				t.Errorf("state: got %q, want it untouched", got)
+			}
+		})
+	}
+}
+
+func TestLoginPage(t *testing.T) {
+	tn, logs := startTenant(t, withUsers)
+	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
+	params, _ := authParams(spaID, spaRedirect, "openid")
+	params.Set("state", `"><script>x</script> & ü`)
+
+	t.Run("form", func(t *testing.T) {
+		res := authorizeGET(t, tn, params)
+		body := string(res.body)
+		for _, want := range []string{`name="username"`, `name="password"`, `<button type="submit"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("login page: got no %s, want the form", want)
+			}
+		}
+		if strings.Contains(body, "<script>x") {
+			t.Errorf("login page: got the state unescaped, want it escaped")
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		res := postLogin(t, tn, params, "reader", "wrong")
+		if res.status != http.StatusBadRequest || res.header.Get("Location") != "" || !strings.Contains(string(res.body), `id="error"`) {
+			t.Errorf("got status %d, Location %q; want 400, the form again with #error, no redirect", res.status, res.header.Get("Location"))
+		}
+		if res.header.Get("Set-Cookie") != "" {
+			t.Errorf("got a session cookie, want none")
+		}
+	})
+	t.Run("unknown user", func(t *testing.T) {
+		if res := postLogin(t, tn, params, "ghost", "ghost-password"); res.status != http.StatusBadRequest {
+			t.Errorf("got status %d, want 400", res.status)
+		}
+	})
+	t.Run("state round-tripped untouched", func(t *testing.T) {
+		q := redirectQuery(t, postLogin(t, tn, params, "reader", "reader-password"))
+		if got := q.Get("state"); got != params.Get("state") {
+			t.Errorf("state: got %q, want %q", got, params.Get("state"))
+		}
+	})
+}
