@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestUsageErrors(t *testing.T) {
+	full := map[string]string{
+		"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://messages-api.example.com",
+		"AUTH0_CLIENT_ID": "abc", "AUTH0_CLIENT_SECRET": "s3cret-value",
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no PATH", full, nil, "PATH is missing"},
+		{"two PATHs", full, []string{"/a", "/b"}, "want one PATH, got 2"},
+		{"nothing set", nil, []string{"/api/private"}, "set AUTH0_DOMAIN"},
+		{"no audience", map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com"}, []string{"/api/private"}, "set AUTH0_AUDIENCE"},
+		{"no secret", map[string]string{"AUTH0_DOMAIN": "x.auth0.com", "AUTH0_AUDIENCE": "a", "AUTH0_CLIENT_ID": "c"}, []string{"/api/private"}, "set AUTH0_CLIENT_SECRET"},
+		{"http tenant not on loopback", full, []string{"-domain", "http://example.eu.auth0.com", "/api/private"}, "must use https"},
+		{"tenant with a path", full, []string{"-domain", "example.eu.auth0.com/oauth", "/api/private"}, "is not a tenant domain"},
+		{"http API not on loopback", full, []string{"-api", "http://api.example.com", "/api/private"}, "would travel unencrypted"},
+		{"API with a query", full, []string{"-api", "https://api.example.com/?x=1", "/api/private"}, "must not have user info, a query or a fragment"},
+		{"URL as PATH", full, []string{"https://evil.example/api/private"}, "not a URL"},
+		{"scheme-relative PATH", full, []string{"//evil.example/api/private"}, "not a URL"},
+		{"zero calls", full, []string{"-n", "0", "/api/private"}, "-n 0: want 1 to 1000 calls"},
+		{"too many calls", full, []string{"-n", "1001", "/api/private"}, "-n 1001"},
+		{"zero timeout", full, []string{"-timeout", "0s", "/api/private"}, "-timeout 0s must be positive"},
+		{"unknown flag", full, []string{"-prod", "/api/private"}, "flag provided but not defined: -prod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.env, tt.args...)
+			if r.code != 2 {
+				t.Errorf("got exit code %d, want 2", r.code)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("got stderr %q, want it to contain %q", r.stderr, tt.want)
+			}
+			if strings.Contains(r.stdout+r.stderr, "s3cret-value") {
+				t.Errorf("got the client secret in the output, want it never printed")
+			}
+		})
+	}
+	t.Run("-h", func(t *testing.T) {
+		r := runCmd(t, nil, "-h")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: messages") {
+			t.Errorf("got exit code %d and stdout %.40q, want 0 and the usage", r.code, r.stdout)
+		}
+	})
+}
+
+func TestOptions(t *testing.T) {
+	env := map[string]string{
+		"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://env.example",
+		"AUTH0_CLIENT_ID": "env-client", "AUTH0_CLIENT_SECRET": "env-secret", "API_URL": "https://api.example.com/",
+	}
+	tests := []struct {
+		name         string
+		args         []string
+		env          map[string]string
+		wantTokenURL string
+		wantAudience string
+		wantClient   string
+		wantSecret   string
+		wantTarget   string
+		wantCalls    int
+	}{
+		{"environment", []string{"/api/private"}, env,
+			"https://example.eu.auth0.com/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/api/private", 1},
+		{"domain with scheme, slash and capitals", []string{"-domain", "HTTPS://Example.EU.auth0.com/", "api/public"}, env,
+			"https://example.eu.auth0.com/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/api/public", 1},
+		{"flags win over the environment", []string{"-api", "https://other.example/base/", "-audience", "a", "-client-id", "c", "/x?y=1"}, env,
+			"https://example.eu.auth0.com/oauth/token", "a", "c", "env-secret", "https://other.example/base/x?y=1", 1},
+		{"-dev wins over the environment", []string{"-dev", "/api/private"}, env,
+			"http://127.0.0.1:3011/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "https://api.example.com/api/private", 1},
+		{"-dev knows the dev clients' secrets", []string{"-dev", "-client-id", "dev-nobody", "/api/private"}, nil,
+			"http://127.0.0.1:3011/oauth/token", "https://messages-api.dev", "dev-nobody", "dev-nobody-secret", "http://127.0.0.1:3010/api/private", 1},
+		{"flags win over -dev", []string{"-dev", "-domain", "localhost:1234", "/api/private", "-n", "3"}, nil,
+			"https://localhost:1234/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "http://127.0.0.1:3010/api/private", 3},
+		{"http loopback tenant", []string{"-domain", "http://[::1]:3011/", "/p"}, env,
+			"http://[::1]:3011/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/p", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var warn bytes.Buffer
+			o, err := parseOptions(tt.args, func(k string) string { return tt.env[k] }, &warn)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			got := []any{o.tokenURL, o.audience, o.clientID, o.clientSecret, o.api.String() + o.path, o.calls}
+			want := []any{tt.wantTokenURL, tt.wantAudience, tt.wantClient, tt.wantSecret, tt.wantTarget, tt.wantCalls}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Errorf("got %v, want %v", got, want)
+					break
+				}
+			}
+		})
+	}
+	t.Run("secret flag warns", func(t *testing.T) {
+		var warn bytes.Buffer
+		if _, err := parseOptions([]string{"-client-secret", "flag-secret", "/p"}, func(k string) string { return env[k] }, &warn); err != nil {
+			t.Fatal(err)
+		}
+		if want := "prefer AUTH0_CLIENT_SECRET"; !strings.Contains(warn.String(), want) || strings.Contains(warn.String(), "flag-secret") {
+			t.Errorf("got warning %q, want it to contain %q and not the secret", warn.String(), want)
+		}
+	})
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTokenErrors(t *testing.T) {
+	f := newFixture(t)
+	closed := closedAddr(t)
+	tests := []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		want   []string
+		secret string
+	}{
+		{
+			name: "wrong secret",
+			env: map[string]string{"AUTH0_DOMAIN": f.tenantURL, "AUTH0_AUDIENCE": f.audience,
+				"AUTH0_CLIENT_ID": "dev-reader", "AUTH0_CLIENT_SECRET": "not-the-secret"},
+			args:   []string{"-api", f.apiURL, "/api/private"},
+			want:   []string{"access_denied: Unauthorized", `the client id "dev-reader" or its client secret is wrong`},
+			secret: "not-the-secret",
+		},
+		{
+			name:   "unknown audience",
+			args:   f.devArgs("-audience", "https://unknown.example", "/api/private"),
+			want:   []string{`the audience "https://unknown.example" is not an API of the tenant`, "Service not enabled within domain"},
+			secret: "dev-reader-secret",
+		},
+		{
+			name:   "scope not granted",
+			args:   f.devArgs("-client-id", "dev-nobody", "-scope", "read:messages", "/api/private-scoped"),
+			want:   []string{`the client "dev-nobody" has not been granted the scope(s) read:messages`, "Client has not been granted scopes"},
+			secret: "dev-nobody-secret",
+		},
+		{
+			name:   "tenant unreachable",
+			args:   []string{"-dev", "-domain", "http://" + closed, "-api", f.apiURL, "/api/private"},
+			want:   []string{"cannot get a token from http://" + closed + "/oauth/token", "connection refused"},
+			secret: "dev-reader-secret",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.env, tt.args...)
+			if r.code != 1 {
+				t.Errorf("got exit code %d, want 1", r.code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("got stderr %q, want it to contain %q", r.stderr, w)
+				}
+			}
+			if strings.Contains(r.stdout+r.stderr, tt.secret) {
+				t.Errorf("got the client secret in the output, want it never printed")
+			}
+		})
+	}
+	if calls, _ := f.seen(); calls != 0 {
+		t.Errorf("got %d API calls, want 0 when no token was issued", calls)
+	}
+}
