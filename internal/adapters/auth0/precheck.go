@@ -60,9 +60,11 @@ type tokenClaims struct {
 // key lookup and the RSA check.
 type stringArray []string
 
-func (a *stringArray) UnmarshalJSON(b []byte) error {
+// UnmarshalJSONFrom reads the array with dec's own options, so that it is
+// read as the rest of the object is (an escaped lone surrogate as U+FFFD).
+func (a *stringArray) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	var list []*string
-	if err := json.Unmarshal(b, &list); err != nil {
+	if err := json.UnmarshalDecode(dec, &list); err != nil {
 		return err
 	}
 	if list == nil {
@@ -85,17 +87,18 @@ var errNullElement = errors.New("null in an array of strings")
 // audience is the aud claim: one string or an array of strings (RFC 7519 §4.1.3).
 type audience []string
 
-func (a *audience) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
+// UnmarshalJSONFrom reads aud with dec's own options, as stringArray does.
+func (a *audience) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == '"' {
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := json.UnmarshalDecode(dec, &s); err != nil {
 			return err
 		}
 		*a = audience{s}
 		return nil
 	}
 	var list stringArray
-	if err := list.UnmarshalJSON(b); err != nil {
+	if err := list.UnmarshalJSONFrom(dec); err != nil {
 		return err
 	}
 	*a = audience(list)
