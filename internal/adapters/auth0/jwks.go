@@ -20,6 +20,7 @@ import (
 // Reasons a JWKS entry is ignored.
 const (
 	jwkDropNotObject        = "not_an_object"
+	jwkDropDuplicateMember  = "duplicate_member" // the last of two would hide the first: a d, another x5c (RFC 7517 §4)
 	jwkDropMissingKid       = "missing_kid"
 	jwkDropKty              = "kty_not_rsa"
 	jwkDropUse              = "use_not_sig"
@@ -157,9 +158,9 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 // what it is lax about (padded base64, fields of the wrong type), the checks
 // after it what RS256 with Auth0 needs, and an x5c that holds another key.
 func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason string) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil || obj == nil {
-		return "", nil, jwkDropNotObject
+	obj, reason := jwkMembers(raw)
+	if reason != "" {
+		return "", nil, reason
 	}
 	kid, ok := jwkJSONString(obj["kid"])
 	if !ok || kid == "" {
@@ -224,6 +225,34 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	return kid, pub, ""
 }
 
+// jwkMembers returns an entry's members by name, or why it has none to
+// read: it is no object, or names a member twice (RFC 7517 §4 lets a
+// parser refuse that; reading the last, as encoding/json does, would let a
+// "d":null hide a "d" before it). Names compare unescaped.
+func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, jwkDropNotObject
+	}
+	obj := make(map[string]json.RawMessage)
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, jwkDropNotObject
+		}
+		name := tok.String() // the token is good until the next read
+		value, err := dec.ReadValue()
+		if err != nil {
+			return nil, jwkDropNotObject
+		}
+		if _, dup := obj[name]; dup {
+			return nil, jwkDropDuplicateMember
+		}
+		obj[name] = json.RawMessage(bytes.Clone(value))
+	}
+	return obj, ""
+}
+
 // x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
 // first certificate must hold the same public key (RFC 7517 §4.7). The
 // service never uses the certificate, so one it cannot read (not an array
@@ -231,11 +260,22 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 // is since Go 1.23, or with a key of an algorithm Go does not read) is
 // ignored rather than costing the key.
 func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
-	var chain []string
-	if len(raw) == 0 || json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
+	// Only the first element is read: what follows it cannot excuse a
+	// first certificate of another key. A lone string is read as the
+	// first, for the same reason.
+	first := raw
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '[' {
+		var chain []json.RawMessage
+		if json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
+			return true
+		}
+		first = chain[0]
+	}
+	leaf, ok := jwkJSONString(first)
+	if !ok {
 		return true
 	}
-	der, err := base64.StdEncoding.DecodeString(chain[0])
+	der, err := base64.StdEncoding.DecodeString(leaf)
 	if err != nil {
 		return true
 	}

@@ -1,0 +1,69 @@
+package auth0
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestParseJWKSEntryShapes: entries whose members hide a private member or
+// a certificate of another key behind a duplicate name or an odd x5c shape.
+func TestParseJWKSEntryShapes(t *testing.T) {
+	t.Parallel()
+	entry := func(extra string) json.RawMessage {
+		b, err := json.Marshal(jwk("odd", keyB()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return json.RawMessage(strings.Replace(string(b), "{", "{"+extra, 1))
+	}
+	d := `"` + b64u(ksTestKeys()[1].D.Bytes()) + `"`
+	certB := `"` + base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[1], false)) + `"`
+	certC := `"` + base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[2], false)) + `"`
+	tests := []struct {
+		name        string
+		entry       json.RawMessage
+		wantKept    bool
+		wantReasons string
+	}{
+		// RFC 7517 §4: a parser rejects duplicate member names or reads the
+		// last; the last would hide a leaked private key or another x5c.
+		{"d then d null", entry(`"d":` + d + `,"d":null,`), false, "duplicate_member=1"},
+		{"d then an escaped d null", entry(`"d":` + d + `,"\u0064":null,`), false, "duplicate_member=1"},
+		{"x5c of another key then of the key", entry(`"x5c":[` + certC + `],"x5c":[` + certB + `],`), false, "duplicate_member=1"},
+		{"kid twice", entry(`"kid":"other",`), false, "duplicate_member=1"},
+		{"duplicate inside a member's value is the member's affair", entry(`"ext":{"a":1,"a":2},`), true, ""},
+		{"d null alone", entry(`"d":null,`), true, ""},
+		{"d empty string", entry(`"d":"",`), false, "private_key=1"},
+		{"d empty array", entry(`"d":[],`), false, "private_key=1"},
+		{"oth empty array", entry(`"oth":[],`), false, "private_key=1"},
+		// x5c: the first certificate, when Go reads it, must hold the key,
+		// whatever follows it in the array.
+		{"x5c of another key followed by a number", entry(`"x5c":[` + certC + `,1],`), false, "x5c_other_key=1"},
+		{"x5c of another key followed by an object", entry(`"x5c":[` + certC + `,{}],`), false, "x5c_other_key=1"},
+		{"x5c of the key followed by a number", entry(`"x5c":[` + certB + `,1],`), true, ""},
+		{"x5c a string of another key's certificate", entry(`"x5c":` + certC + `,`), false, "x5c_other_key=1"},
+		{"x5c first a number", entry(`"x5c":[1,` + certC + `],`), true, ""},
+		{"x5c an object", entry(`"x5c":{"0":` + certC + `},`), true, ""},
+		{"x5c null", entry(`"x5c":null,`), true, ""},
+		{"x5c [null]", entry(`"x5c":[null],`), true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, rep, err := parseJWKS(jwksJSON(jwk("good", keyA()), tt.entry))
+			if err != nil {
+				t.Fatalf("parseJWKS: got error %v, want nil", err)
+			}
+			if got := keys["odd"] != nil; got != tt.wantKept {
+				t.Errorf("entry kept: got %v, want %v", got, tt.wantKept)
+			}
+			if keys["good"] == nil {
+				t.Errorf("good key: got none, want it kept")
+			}
+			if got := rep.reasonSummary(); got != tt.wantReasons {
+				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)
+			}
+		})
+	}
+}
