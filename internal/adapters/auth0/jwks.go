@@ -265,11 +265,15 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	// first, for the same reason.
 	first := raw
 	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '[' {
-		var chain []json.RawMessage
-		if json.Unmarshal(raw, &chain) != nil || len(chain) == 0 {
+		dec := jsontext.NewDecoder(bytes.NewReader(t), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+		if _, err := dec.ReadToken(); err != nil || dec.PeekKind() == ']' {
 			return true
 		}
-		first = chain[0]
+		v, err := dec.ReadValue()
+		if err != nil {
+			return true
+		}
+		first = json.RawMessage(v)
 	}
 	leaf, ok := jwkJSONString(first)
 	if !ok {
