@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,10 +33,11 @@ const (
 	jwkDropLargeModulus     = "modulus_too_long"
 	jwkDropBadExponent      = "bad_exponent"
 	jwkDropExponentNot65537 = "exponent_not_65537"
-	jwkDropInvalid          = "invalid_jwk"         // go-jose refused its n and e
-	jwkDropX5cOtherKey      = "x5c_other_key"       // its certificate holds another key (RFC 7517 §4.7)
-	jwkDropPrivate          = "private_key"         // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
-	jwkDropIdentical        = "identical_duplicate" // counted once
+	jwkDropInvalid          = "invalid_jwk"           // go-jose refused its n and e
+	jwkDropX5cOtherKey      = "x5c_other_key"         // its certificate holds another key (RFC 7517 §4.7)
+	jwkDropPrivate          = "private_key"           // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
+	jwkDropLeakedElsewhere  = "private_key_elsewhere" // another entry of the set gives this key's private half
+	jwkDropIdentical        = "identical_duplicate"   // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
 )
@@ -118,9 +121,11 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		return nil, rep, errors.New(`no "keys" array`)
 	}
 	keys := make(map[string][]*rsa.PublicKey)
+	var leaked []*big.Int // the moduli of entries with private members
 	for {
 		switch dec.PeekKind() {
 		case ']':
+			dropLeaked(keys, leaked, &rep)
 			return keys, rep, nil
 		case 0: // the document parsed above, so this is no JSON fault of its own
 			return nil, rep, errors.New(`no "keys" array`)
@@ -138,6 +143,11 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 			return nil, rep, errors.New(`no "keys" array`)
 		}
 		kid, key, reason := decodeJWK(json.RawMessage(e))
+		if reason == jwkDropPrivate {
+			if n := jwkLeakedModulus(e); n != nil {
+				leaked = append(leaked, n)
+			}
+		}
 		if key != nil {
 			switch held := keys[kid]; {
 			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):
@@ -163,6 +173,11 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 		return "", nil, reason
 	}
 	kid, ok := jwkJSONString(obj["kid"])
+	// First: a private member gives the key away whatever else the entry
+	// says, and parseJWKS then drops the key wherever else it stands.
+	if jwkHasPrivateMember(obj) {
+		return kid, nil, jwkDropPrivate
+	}
 	if !ok || kid == "" {
 		return "", nil, jwkDropMissingKid
 	}
@@ -188,9 +203,6 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 	}
 	if eb, ok := jwkBase64Field(obj["e"]); !ok || len(eb) > 8 {
 		return kid, nil, jwkDropBadExponent
-	}
-	if jwkHasPrivateMember(obj) {
-		return kid, nil, jwkDropPrivate
 	}
 	// Only kty, n and e: given the whole entry, go-jose also reads x5u as a
 	// URL, x5c with Go's X.509 parser and x5t, and any of those failing
@@ -294,6 +306,42 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// jwkLeakedModulus returns the modulus of an entry with a private member,
+// or nil when it has none to read.
+func jwkLeakedModulus(raw []byte) *big.Int {
+	obj, reason := jwkMembers(raw)
+	if reason != "" {
+		return nil
+	}
+	nb, ok := jwkBase64Field(obj["n"])
+	if !ok {
+		return nil
+	}
+	return new(big.Int).SetBytes(nb)
+}
+
+// dropLeaked drops every kept key whose modulus an entry with a private
+// member gave away: whoever read the set can sign with it, under any kid.
+func dropLeaked(keys map[string][]*rsa.PublicKey, leaked []*big.Int, rep *jwksReport) {
+	if len(leaked) == 0 {
+		return
+	}
+	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids in a stable order
+		kept := slices.DeleteFunc(keys[kid], func(k *rsa.PublicKey) bool {
+			if slices.ContainsFunc(leaked, func(n *big.Int) bool { return n.Cmp(k.N) == 0 }) {
+				rep.drop(jwkDropLeakedElsewhere, kid)
+				return true
+			}
+			return false
+		})
+		if len(kept) == 0 {
+			delete(keys, kid)
+		} else {
+			keys[kid] = kept
+		}
 	}
 }
 

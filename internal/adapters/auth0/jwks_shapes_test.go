@@ -3,6 +3,7 @@ package auth0
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,6 +61,58 @@ func TestParseJWKSEntryShapes(t *testing.T) {
 			}
 			if keys["good"] == nil {
 				t.Errorf("good key: got none, want it kept")
+			}
+			if got := rep.reasonSummary(); got != tt.wantReasons {
+				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)
+			}
+		})
+	}
+}
+
+// TestParseJWKSLeakedKey: an entry with a private member gives its key
+// away, so no entry of the set may have that key trusted, whatever its kid,
+// use or alg, and wherever it stands in the set.
+func TestParseJWKSLeakedKey(t *testing.T) {
+	t.Parallel()
+	priv := ksTestKeys()[1]
+	d := b64u(priv.D.Bytes())
+	tests := []struct {
+		name        string
+		entries     []any
+		wantKept    []string
+		wantReasons string
+	}{
+		{"private entry after the public one", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry before the public one", []any{with(jwk("priv", keyB()), "d", d), jwk("pub", keyB())},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry under the same kid", []any{jwk("pub", keyB()), with(jwk("pub", keyB()), "dp", b64u(priv.Precomputed.Dp.Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry for encryption", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "use", "enc", "alg", "RSA-OAEP", "p", b64u(priv.Primes[0].Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry with a zero-prefixed modulus", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "n", b64u(append([]byte{0}, keyB().N.Bytes()...)), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry without kid", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "kid", nil, "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry of another key", []any{jwk("pub", keyB()), with(jwk("priv", keyC()), "d", d)},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"private member null", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "d", json.RawMessage("null"))},
+			[]string{"good", "pub", "priv"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, rep, err := parseJWKS(jwksJSON(append([]any{jwk("good", keyA())}, tt.entries...)...))
+			if err != nil {
+				t.Fatalf("parseJWKS: got error %v, want nil", err)
+			}
+			var kept []string
+			for kid := range keys {
+				kept = append(kept, kid)
+			}
+			slices.Sort(kept)
+			want := slices.Sorted(slices.Values(tt.wantKept))
+			if !slices.Equal(kept, want) {
+				t.Errorf("kept: got %v, want %v", kept, want)
 			}
 			if got := rep.reasonSummary(); got != tt.wantReasons {
 				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)
