@@ -30,6 +30,12 @@ func FuzzClaimsDifferential(f *testing.F) {
 		`{"\u0061ud":"a","sub":"s","exp":1,"iat":1}`,
 		`{"sub":"s","exp":1,"iat":1,"x":{"\ud800":1,"\udbff":2}}`,
 		`{"sub":"s","exp":1e2,"iat":-0,"nbf":1.5,"scope":"a\u0000b"}`,
+		`{"sub":"s","exp":1E+2,"iat":4.9e-325,"nbf":-0.0,"scope":"\/\ud800\n"}`,
+		`{"sub":"s","exp":1.7976931348623157e309,"iat":1}`,
+		`{"sub":"s","exp":1,"iat":1,"AUD":"a","Scope":"x","permissions\u0000":["y"]}`,
+		`{"sub":"s","exp":1,"iat":1,"aud":[],"permissions":[]}`,
+		`{"sub":"s","exp":1,"iat":1,"aud":null,"permissions":null,"scope":null,"iss":null}`,
+		` {"sub":"s","exp":1,"iat":1} `,
 	} {
 		f.Add([]byte(s))
 	}
