@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -66,7 +67,8 @@ func (c *Config) validate(environ []string) error {
 		}
 	}
 	for _, o := range c.HTTP.Handler.CORS.AllowedOrigins {
-		if u, err := url.Parse(o); o == "*" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+		// A "*" anywhere is go-chi/cors's wildcard: "https://*" would allow every https origin.
+		if u, err := url.Parse(o); strings.Contains(o, "*") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
 		}
 	}
