@@ -1,13 +1,7 @@
 package devtenant
 
 import (
-	"cmp"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -16,59 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"go.uber.org/zap/zaptest/observer"
 )
-
-// tokenCase is a token request: its body, media type and optional Basic auth.
-type tokenCase struct {
-	name        string
-	contentType string
-	body        string
-	basic       *[2]string // raw Basic user and password, already encoded as the client sends them
-	header      http.Header
-}
-
-func form(kv ...string) string {
-	v := url.Values{}
-	for i := 0; i < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v.Encode()
-}
-
-func jsonBody(t *testing.T, kv ...string) string {
-	t.Helper()
-	m := map[string]string{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-const (
-	ctForm = "application/x-www-form-urlencoded"
-	ctJSON = "application/json"
-)
-
-func postToken(t *testing.T, tn *Tenant, tc tokenCase) response {
-	t.Helper()
-	req := newRequest(t, http.MethodPost, tn.Issuer()+"oauth/token", strings.NewReader(tc.body))
-	if tc.contentType != "" {
-		req.Header.Set("Content-Type", tc.contentType)
-	}
-	if tc.basic != nil {
-		req.SetBasicAuth(tc.basic[0], tc.basic[1])
-	}
-	for k, v := range tc.header {
-		req.Header[k] = v
-	}
-	return do(t, req)
-}
 
 func TestTokenIssuance(t *testing.T) {
 	tn, logs := startTenant(t, nil)
@@ -225,31 +168,6 @@ func TestTokenIssuance(t *testing.T) {
 	}
 }
 
-// verifyToken checks the compact JWS signature with pub and returns the
-// decoded header and claims.
-func verifyToken(t *testing.T, token string, pub *rsa.PublicKey) (header, claims map[string]any) {
-	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token: got %d dot-separated parts, want 3", len(parts))
-	}
-	seg := func(i int) []byte {
-		if strings.ContainsAny(parts[i], "=+/") {
-			t.Errorf("token part %d: got %q, want unpadded base64url", i, parts[i])
-		}
-		b, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			t.Fatalf("token part %d: %v", i, err)
-		}
-		return b
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], seg(2)); err != nil {
-		t.Errorf("signature: got %v, want it to verify with the JWKS key", err)
-	}
-	return decodeJSON(t, seg(0)), decodeJSON(t, seg(1))
-}
-
 func TestTokenTTL(t *testing.T) {
 	tn, _ := startTenant(t, func(c *Config) { c.TokenTTL = 90 * time.Second })
 	pub, _ := fetchKey(t, tn)
@@ -263,171 +181,4 @@ func TestTokenTTL(t *testing.T) {
 	if got, want := claims["exp"].(float64)-claims["iat"].(float64), float64(90); got != want {
 		t.Errorf("exp-iat: got %v, want %v", got, want)
 	}
-}
-
-func TestTokenErrors(t *testing.T) {
-	tn, logs := startTenant(t, nil)
-	padding := strings.Repeat("a", maxBodyBytes)
-	valid := []string{"grant_type", "client_credentials", "client_id", readerID, "client_secret", readerSecret, "audience", testAudience}
-	with := func(kv ...string) string {
-		all := append(slices.Clone(valid), kv...)
-		return form(all...)
-	}
-
-	for _, tc := range []struct {
-		tokenCase
-		method     string // "" = POST
-		path       string // "" = oauth/token
-		chunked    bool   // send the body without Content-Length
-		wantStatus int
-		wantError  string
-		wantDesc   string // "" = any
-	}{
-		{tokenCase: tokenCase{name: "wrong secret", contentType: ctForm, body: with("client_secret", "nope")},
-			wantStatus: 401, wantError: "access_denied", wantDesc: "Unauthorized"},
-		{tokenCase: tokenCase{name: "wrong secret of another client", contentType: ctForm, body: with("client_secret", noScopeSec)},
-			wantStatus: 401, wantError: "access_denied", wantDesc: "Unauthorized"},
-		{tokenCase: tokenCase{name: "unknown client", contentType: ctForm, body: with("client_id", "who")},
-			wantStatus: 401, wantError: "access_denied", wantDesc: "Unauthorized"},
-		{tokenCase: tokenCase{name: "wrong secret via basic", contentType: ctForm,
-			body: form("grant_type", "client_credentials", "audience", testAudience), basic: &[2]string{readerID, "nope"}},
-			wantStatus: 401, wantError: "access_denied", wantDesc: "Unauthorized"},
-		{tokenCase: tokenCase{name: "unknown public client via basic", contentType: ctForm,
-			body: form("grant_type", "authorization_code"), basic: &[2]string{"who", ""}},
-			wantStatus: 401, wantError: "invalid_client", wantDesc: "Unknown client: who"},
-		{tokenCase: tokenCase{name: "unknown audience", contentType: ctForm, body: with("audience", "https://other.example")},
-			wantStatus: 403, wantError: "access_denied", wantDesc: "Service not enabled within domain: https://other.example"},
-		{tokenCase: tokenCase{name: "missing audience", contentType: ctForm, body: with("audience", "")},
-			wantStatus: 403, wantError: "access_denied", wantDesc: "No audience parameter was provided, and no default audience has been configured"},
-		{tokenCase: tokenCase{name: "bad grant_type", contentType: ctForm, body: with("grant_type", "password")},
-			wantStatus: 400, wantError: "unsupported_grant_type", wantDesc: "Unsupported grant type: password"},
-		{tokenCase: tokenCase{name: "missing grant_type", contentType: ctForm, body: with("grant_type", "")},
-			wantStatus: 400, wantError: "invalid_request", wantDesc: "Missing required parameter: grant_type"},
-		{tokenCase: tokenCase{name: "missing client_id", contentType: ctForm, body: with("client_id", "")},
-			wantStatus: 400, wantError: "invalid_request", wantDesc: "Missing required parameter: client_id"},
-		{tokenCase: tokenCase{name: "missing client_secret", contentType: ctForm, body: with("client_secret", "")},
-			wantStatus: 400, wantError: "invalid_request", wantDesc: "Missing required parameter: client_secret"},
-		{tokenCase: tokenCase{name: "scope not granted", contentType: ctForm, body: with("scope", "read:messages delete:messages admin")},
-			wantStatus: 403, wantError: "access_denied", wantDesc: "Client has not been granted scopes: delete:messages admin"},
-		{tokenCase: tokenCase{name: "scope requested by client without grants", contentType: ctForm,
-			body: form("grant_type", "client_credentials", "client_id", noScopeID, "client_secret", noScopeSec, "audience", testAudience, "scope", "read:messages")},
-			wantStatus: 403, wantError: "access_denied", wantDesc: "Client has not been granted scopes: read:messages"},
-		{tokenCase: tokenCase{name: "malformed JSON", contentType: ctJSON, body: `{"grant_type":"client_credentials",`},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "JSON array", contentType: ctJSON, body: `[]`},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "JSON non-string value", contentType: ctJSON, body: `{"grant_type":"client_credentials","client_id":1}`},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "JSON duplicate member", contentType: ctJSON,
-			body: `{"grant_type":"client_credentials","client_id":"` + readerID + `","client_id":"x","client_secret":"` + readerSecret + `","audience":"` + testAudience + `"}`},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "JSON trailing data", contentType: ctJSON, body: jsonBody(t, valid...) + `{}`},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "malformed form", contentType: ctForm, body: with() + "&x=%zz"},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "form value not UTF-8", contentType: ctForm, body: with() + "&x=%ff"},
-			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameters must be valid UTF-8"},
-		{tokenCase: tokenCase{name: "repeated form parameter", contentType: ctForm, body: with() + "&audience=" + url.QueryEscape(testAudience)},
-			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter included more than once: audience"},
-		{tokenCase: tokenCase{name: "missing content type", body: with()},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "unsupported content type", contentType: "text/plain", body: with()},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "basic auth and client_secret in body", contentType: ctForm, body: with(), basic: &[2]string{readerID, readerSecret}},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "basic auth with other client_id in body", contentType: ctForm,
-			body: form("grant_type", "client_credentials", "client_id", noScopeID, "audience", testAudience), basic: &[2]string{readerID, readerSecret}},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "bearer authorization header", contentType: ctForm, body: with(),
-			header: http.Header{"Authorization": {"Bearer abc"}}},
-			wantStatus: 400, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "oversized body", contentType: ctForm, body: with("padding", padding)},
-			wantStatus: 413, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "oversized chunked body", contentType: ctForm, body: with("padding", padding)}, chunked: true,
-			wantStatus: 413, wantError: "invalid_request"},
-		{tokenCase: tokenCase{name: "GET on /oauth/token"}, method: http.MethodGet,
-			wantStatus: 405, wantError: "method_not_allowed"},
-		{tokenCase: tokenCase{name: "POST on jwks"}, method: http.MethodPost, path: ".well-known/jwks.json",
-			wantStatus: 405, wantError: "method_not_allowed"},
-		{tokenCase: tokenCase{name: "unknown path"}, method: http.MethodGet, path: "oauth/authorize",
-			wantStatus: 404, wantError: "not_found"},
-		{tokenCase: tokenCase{name: "token path with trailing slash", contentType: ctForm, body: with()}, path: "oauth/token/",
-			wantStatus: 404, wantError: "not_found"},
-		// RFC 6749 section 2.3.1: credentials never in the URL, where logs and
-		// histories keep them; every parameter goes in the body.
-		{tokenCase: tokenCase{name: "parameters in the URL only", contentType: ctForm},
-			path: "oauth/token?" + with(), wantStatus: 400, wantError: "invalid_request",
-			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
-		{tokenCase: tokenCase{name: "client_secret in the URL as well as the body", contentType: ctForm, body: with()},
-			path: "oauth/token?client_secret=" + readerSecret, wantStatus: 400, wantError: "invalid_request",
-			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
-		{tokenCase: tokenCase{name: "an empty query", contentType: ctForm, body: with()},
-			path: "oauth/token?", wantStatus: 400, wantError: "invalid_request",
-			wantDesc: "Parameters must be sent in the request body, not in the URL (RFC 6749 section 2.3.1)"},
-		{tokenCase: tokenCase{name: "HEAD on /oauth/token"}, method: http.MethodHead,
-			wantStatus: 405, wantError: ""},
-		{tokenCase: tokenCase{name: "PUT on /oauth/token", contentType: ctForm, body: with()}, method: http.MethodPut,
-			wantStatus: 405, wantError: "method_not_allowed"},
-		{tokenCase: tokenCase{name: "DELETE on /authorize"}, method: http.MethodDelete, path: "authorize",
-			wantStatus: 405, wantError: "method_not_allowed"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			method, path := cmp.Or(tc.method, http.MethodPost), cmp.Or(tc.path, "oauth/token")
-			var body io.Reader = strings.NewReader(tc.body)
-			if tc.chunked {
-				body = io.MultiReader(body) // hides the length: sent chunked
-			}
-			req := newRequest(t, method, tn.Issuer()+path, body)
-			if tc.contentType != "" {
-				req.Header.Set("Content-Type", tc.contentType)
-			}
-			if tc.basic != nil {
-				req.SetBasicAuth(tc.basic[0], tc.basic[1])
-			}
-			for k, v := range tc.header {
-				req.Header[k] = v
-			}
-			res := do(t, req)
-			if res.status != tc.wantStatus {
-				t.Errorf("status: got %d, want %d (body %s)", res.status, tc.wantStatus, res.body)
-			}
-			// Every error answer, whatever the path or method (RFC 6749
-			// section 5.2 answers come from the token endpoint's URL).
-			if got := res.header.Get("Cache-Control"); got != "no-store" {
-				t.Errorf("Cache-Control: got %q, want no-store", got)
-			}
-			if method == http.MethodHead {
-				return // no body
-			}
-			if got := res.header.Get("Content-Type"); got != "application/json; charset=utf-8" {
-				t.Errorf("Content-Type: got %q, want application/json; charset=utf-8", got)
-			}
-			var e map[string]string
-			if err := json.Unmarshal(res.body, &e); err != nil {
-				t.Fatalf("body %s: got %v, want a JSON object of strings", res.body, err)
-			}
-			if got := slices.Sorted(maps.Keys(e)); !slices.Equal(got, []string{"error", "error_description"}) {
-				t.Errorf("error members: got %v, want [error error_description]", got)
-			}
-			if e["error"] != tc.wantError {
-				t.Errorf("error: got %q, want %q", e["error"], tc.wantError)
-			}
-			if tc.wantDesc != "" && e["error_description"] != tc.wantDesc {
-				t.Errorf("error_description: got %q, want %q", e["error_description"], tc.wantDesc)
-			}
-			if e["error_description"] == "" {
-				t.Errorf("error_description: got empty, want a description")
-			}
-			if tc.wantStatus == 405 && res.header.Get("Allow") == "" {
-				t.Errorf("Allow: got empty, want the allowed methods")
-			}
-			if tc.basic != nil && tc.wantStatus == 401 && res.header.Get("WWW-Authenticate") == "" {
-				t.Errorf("WWW-Authenticate after failed Basic auth: got empty, want a Basic challenge")
-			}
-		})
-	}
-	if n := logs.FilterMessage("issued access token").Len(); n != 0 {
-		t.Errorf("issued-token log lines after only refusals: got %d, want 0", n)
-	}
-	assertNoSecretsLogged(t, logs.All())
 }

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+// authServer is an authorization server for -login's tests: it hands out
+// codes for the requests its approve method sees, checks PKCE, the
+// redirect URI and the client at the token endpoint, and rotates refresh
+// tokens. All on 127.0.0.1, closed when the test ends.
+type authServer struct {
+	url string
+
+	mu           sync.Mutex
+	codes        map[string]authRequest // issued, not yet redeemed
+	refresh      string                 // the one live refresh token
+	failExchange bool                   // answer every code with invalid_grant
+	fixedAccess  string                 // when set, every access token issued is this one
+	exchanges    int
+	refreshes    int
+	issued       int
+}
+
+type authRequest struct {
+	clientID, redirectURI, challenge string
+}
+
+func newAuthServer(t *testing.T) *authServer {
+	t.Helper()
+	as := &authServer{codes: map[string]authRequest{}}
+	srv := httptest.NewServer(http.HandlerFunc(as.token))
+	t.Cleanup(srv.Close)
+	as.url = srv.URL
+	return as
+}
+
+func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/oauth/token" || r.Method != http.MethodPost || r.ParseForm() != nil {
+		http.NotFound(w, r)
+		return
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	refuse := func(desc string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": desc})
+	}
+	if r.PostForm.Has("client_secret") {
+		refuse("a public client sent a secret")
+		return
+	}
+	switch r.PostForm.Get("grant_type") {
+	case "authorization_code":
+		as.exchanges++
+		req, ok := as.codes[r.PostForm.Get("code")]
+		delete(as.codes, r.PostForm.Get("code")) // single use
+		switch {
+		case as.failExchange:
+			refuse("Invalid authorization code")
+			return
+		case !ok:
+			refuse("unknown code")
+			return
+		case oauth2.S256ChallengeFromVerifier(r.PostForm.Get("code_verifier")) != req.challenge:
+			refuse("Failed to verify code verifier")
+			return
+		case r.PostForm.Get("redirect_uri") != req.redirectURI:
+			refuse("redirect_uri mismatch")
+			return
+		case r.PostForm.Get("client_id") != req.clientID:
+			refuse("client mismatch")
+			return
+		}
+	case "refresh_token":
+		as.refreshes++
+		if rt := r.PostForm.Get("refresh_token"); rt == "" || rt != as.refresh {
+			refuse("Unknown or invalid refresh token.")
+			return
+		}
+	default:
+		refuse("unexpected grant")
+		return
+	}
+	as.issued++
+	as.refresh = fmt.Sprintf("rt-%d", as.issued) // rotation: the old one is spent
+	access := cmp.Or(as.fixedAccess, fmt.Sprintf("at-%d", as.issued))
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"access_token": access, "token_type": "Bearer", "expires_in": 3600,
+		"refresh_token": as.refresh, "scope": "read:messages offline_access",
+	})
+}
+
+var loopbackRedirect = regexp.MustCompile(`^http://127\.0\.0\.1:[1-9][0-9]*/callback$`)
+
+// approve checks the /authorize URL the command built and registers a
+// code for it, as a tenant does once the user has logged in.
+func (as *authServer) approve(t *testing.T, authURL string) (code string, q url.Values) {
+	t.Helper()
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatalf("got an unparsable login URL %q", authURL)
+	}
+	q = u.Query()
+	if got, want := u.Scheme+"://"+u.Host+u.Path, as.url+"/authorize"; got != want {
+		t.Errorf("got authorize endpoint %s, want %s", got, want)
+	}
+	for param, want := range map[string]string{
+		"response_type": "code", "client_id": "native-app", "code_challenge_method": "S256",
+		"audience": "https://messages-api.test", "scope": "read:messages offline_access",
+	} {
+		if got := q.Get(param); got != want {
+			t.Errorf("got %s=%q, want %q", param, got, want)
+		}
+	}
+	if got := q.Get("redirect_uri"); !loopbackRedirect.MatchString(got) {
+		t.Errorf("got redirect_uri %q, want http://127.0.0.1:PORT/callback (RFC 8252 §7.3)", got)
+	}
+	if got := q.Get("code_challenge"); len(got) != 43 {
+		t.Errorf("got code_challenge %q, want a base64url SHA-256 (43 characters)", got)
+	}
+	if len(q.Get("state")) < 32 {
+		t.Errorf("got state %q, want at least 32 random characters", q.Get("state"))
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	code = fmt.Sprintf("code-%d", len(as.codes)+as.exchanges)
+	as.codes[code] = authRequest{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge")}
+	return code, q
+}
+
+func (as *authServer) counts() (exchanges, refreshes int) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.exchanges, as.refreshes
+}
+
+// redirectingBrowser plays the user's browser: it takes the login URL,
+// has the tenant approve it, then follows the redirect back to the
+// command with the parameters back(code, state) chooses.
+type redirectingBrowser struct {
+	t            *testing.T
+	as           *authServer
+	back         func(code, state string) url.Values
+	forged       url.Values // when set, sent before back: a redirect from someone else
+	opened       int
+	status       int // of the command's landing page
+	forgedStatus int
+}
+
+func (b *redirectingBrowser) Open(ctx context.Context, authURL string) error {
+	b.opened++
+	code, q := b.as.approve(b.t, authURL)
+	if b.forged != nil {
+		status, err := visit(ctx, q.Get("redirect_uri")+"?"+b.forged.Encode())
+		if err != nil {
+			return err
+		}
+		b.forgedStatus = status
+	}
+	status, err := visit(ctx, q.Get("redirect_uri")+"?"+b.back(code, q.Get("state")).Encode())
+	b.status = status
+	return err
+}
+
+func visit(ctx context.Context, u string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// unusedBrowser fails the test when a login is started.
+type unusedBrowser struct{ t *testing.T }
+
+func (b unusedBrowser) Open(context.Context, string) error {
+	b.t.Error("got a browser login, want none")
+	return fmt.Errorf("no browser here")
+}
+
+func loginArgs(as *authServer, extra ...string) []string {
+	return append([]string{"-login", "-domain", as.url, "-audience", "https://messages-api.test", "-client-id", "native-app", "-print-token"}, extra...)
+}
+
+func runWith(t *testing.T, b browser, args ...string) result {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), args, func(string) string { return "" }, &stdout, &stderr, b)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}

@@ -1,0 +1,101 @@
+package app_test
+
+import (
+	"errors"
+	"net/http"
+	"os/exec"
+	"syscall"
+	"testing"
+)
+
+// TestSignals runs the real binary in dev mode and stops it with signals.
+func TestSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildAPI(t)
+
+	// SIGTERM: readiness goes false first while the API still serves during
+	// the drain delay, with keep-alives off, then the API server logs its own
+	// stop line and the process exits 0. (In-flight requests completing is
+	// TestGracefulShutdown's job.) SIGINT and SIGHUP stop it the same way:
+	// SIGHUP's default would kill the process with its logs unflushed.
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String()+" exits 0", func(t *testing.T) {
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
+			if err := b.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { s, _ := tryGet("http://" + b.admin + "/readyz"); return s == 503 }, "not ready after "+sig.String())
+			resp, err := http.Get("http://" + b.api + "/api/public")
+			if err != nil {
+				t.Fatalf("got %v during the drain delay, want 200", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !resp.Close {
+				t.Errorf("got %d (Connection: close %v) during the drain delay, want 200 closing its connection", resp.StatusCode, resp.Close)
+			}
+			if err := b.wait(); err != nil {
+				t.Errorf("got exit %v after %v, want 0", err, sig)
+			}
+			if got := b.logs.waitFor(t, "app", "stopping")["signal"]; got != sig.String() {
+				t.Errorf("got signal %q on the stopping line, want %q", got, sig.String())
+			}
+			b.logs.waitFor(t, "httpapi", "API server stopped")
+		})
+	}
+
+	// A second signal during the drain (an operator's second Ctrl-C) stops
+	// at once with exit 1 and says so, rather than being ignored until a
+	// long drain and shutdown end.
+	for _, pair := range [][2]syscall.Signal{
+		{syscall.SIGTERM, syscall.SIGINT},
+		{syscall.SIGTERM, syscall.SIGTERM},
+		{syscall.SIGHUP, syscall.SIGTERM},
+		{syscall.SIGINT, syscall.SIGHUP},
+	} {
+		first, second := pair[0], pair[1]
+		t.Run(second.String()+" after "+first.String()+" stops at once", func(t *testing.T) {
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1h")
+			if err := b.cmd.Process.Signal(first); err != nil {
+				t.Fatal(err)
+			}
+			b.logs.waitFor(t, "httpapi", "shutting down")
+			if err := b.cmd.Process.Signal(second); err != nil {
+				t.Fatal(err)
+			}
+			err := b.wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Errorf("got exit %v after a second signal, want exit status 1", err)
+			}
+			b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
+		})
+	}
+
+	// A signal the process was started ignoring stays ignored: under nohup
+	// the service outlives its terminal, as its operator asked, and the
+	// SIGTERM sent after the SIGHUP is the one that stops it, cleanly.
+	for _, tt := range []struct {
+		name    string
+		under   []string // the command bin runs under
+		ignored syscall.Signal
+	}{
+		{"SIGHUP under nohup", []string{"nohup"}, syscall.SIGHUP},
+	} {
+		t.Run(tt.name+" is ignored", func(t *testing.T) {
+			b := startBinaryUnder(t, tt.under, bin)
+			for _, sig := range []syscall.Signal{tt.ignored, syscall.SIGTERM} {
+				if err := b.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.wait(); err != nil {
+				t.Errorf("got exit %v after %v then SIGTERM, want 0", err, tt.ignored)
+			}
+			if got := b.logs.waitFor(t, "app", "stopping")["signal"]; got != syscall.SIGTERM.String() {
+				t.Errorf("got signal %q on the stopping line, want %q", got, syscall.SIGTERM.String())
+			}
+		})
+	}
+}
