@@ -267,8 +267,8 @@ func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
 
 // x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
 // first certificate must hold the same public key (RFC 7517 §4.7). The
-// service never uses the certificate, so one it cannot read (not an array
-// of base64 DER, refused by Go's X.509 parser, as a negative serial number
+// service never uses the certificate, so one it cannot read (no string of
+// base64 DER first, refused by Go's X.509 parser, as a negative serial number
 // is since Go 1.23, or with a key of an algorithm Go does not read) is
 // ignored rather than costing the key.
 func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
