@@ -7,6 +7,7 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -113,8 +114,11 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	}
 	// The SDK reports export failures through its global handler; without
 	// this they would go to the standard logger, outside our JSON logs.
+	// Scrubbed: the exporter quotes the collector's answer, which may echo
+	// the request's headers, and at any length.
+	secrets := exportSecrets(os.Getenv) // what the exporter read
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		log.Warn("trace export failed", zap.Error(err))
+		log.Warn("trace export failed", zap.String("error", scrubExportError(err.Error(), secrets)))
 	}))
 	log.Info("exporting traces over OTLP/HTTP", zap.String("endpoint", cfg.Endpoint))
 	flush := cfg.FlushTimeout

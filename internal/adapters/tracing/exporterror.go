@@ -1,0 +1,71 @@
+package tracing
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxExportErrorBytes bounds a logged export failure: the exporter quotes
+// the collector's error body, up to 4 MiB of it.
+const maxExportErrorBytes = 512
+
+// minSecretBytes is the shortest header value scrubbed from export
+// failures: a shorter one is no credential, and scrubbing it would garble
+// every number in the message.
+const minSecretBytes = 4
+
+// exportSecrets lists what an export failure must never repeat: the values
+// of the OTLP headers (an API key, a Basic credential), as set and decoded,
+// and the user information of the endpoints.
+func exportSecrets(getenv func(string) string) []string {
+	var secrets []string
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		for _, p := range strings.Split(getenv(name), ",") {
+			_, v, _ := strings.Cut(p, "=")
+			secrets = append(secrets, strings.TrimSpace(v))
+			if d, err := url.PathUnescape(v); err == nil {
+				secrets = append(secrets, strings.TrimSpace(d))
+				// "Basic abc": the credential alone may be quoted back too.
+				if _, cred, ok := strings.Cut(strings.TrimSpace(d), " "); ok {
+					secrets = append(secrets, strings.TrimSpace(cred))
+				}
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		if u, err := url.Parse(strings.TrimSpace(getenv(name))); err == nil && u.User != nil {
+			pw, _ := u.User.Password()
+			secrets = append(secrets, u.User.Username(), pw)
+		}
+	}
+	kept := secrets[:0]
+	for _, s := range secrets {
+		if len(s) >= minSecretBytes {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
+// userinfo is the user information of a URL quoted in an error.
+var userinfo = regexp.MustCompile(`://[^/@\s"]*@`)
+
+// scrubExportError is msg, an export failure as the SDK words it, with
+// every secret and any URL's user information replaced by "REDACTED",
+// cut to maxExportErrorBytes.
+func scrubExportError(msg string, secrets []string) string {
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "REDACTED")
+	}
+	msg = userinfo.ReplaceAllString(msg, "://REDACTED@")
+	if len(msg) <= maxExportErrorBytes {
+		return msg
+	}
+	cut := maxExportErrorBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "... (cut)"
+}

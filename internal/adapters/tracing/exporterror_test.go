@@ -1,0 +1,72 @@
+package tracing_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/adapters/tracing"
+)
+
+// TestExportErrorRevealsNoSecret: a failed export is logged without the
+// endpoint's credentials, the OTLP headers' values (often an API key) or
+// more than a bounded part of what the collector answered.
+func TestExportErrorRevealsNoSecret(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"rejected with a short body", http.StatusUnauthorized, "bad key"},
+		{"rejected, echoing the request's headers", http.StatusForbidden, "X-Api-Key: HEADERSECRET is not valid"},
+		{"rejected with a huge body", http.StatusBadRequest, strings.Repeat("x", 1<<20)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer collector.Close()
+			endpoint := strings.Replace(collector.URL, "http://", "http://alice:USERSECRET@", 1)
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=HEADERSECRET,authorization=Basic%20QUTHSECRET")
+			t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // only the shutdown sends
+			cfg, err := tracing.ConfigFromEnv(func(k string) string {
+				return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+					"OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=HEADERSECRET,authorization=Basic%20QUTHSECRET"}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			core, logs := observer.New(zap.WarnLevel)
+			p, err := tracing.New(context.Background(), cfg, zap.New(core))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+			span.End()
+			_ = p.Shutdown(context.Background())
+			failed := logs.FilterMessage("trace export failed").All()
+			if len(failed) == 0 {
+				t.Fatalf("got no export failure logged, want one (logs: %v)", logs.All())
+			}
+			for _, e := range failed {
+				msg, _ := e.ContextMap()["error"].(string)
+				for _, secret := range []string{"USERSECRET", "alice", "HEADERSECRET", "QUTHSECRET"} {
+					if strings.Contains(msg, secret) {
+						t.Errorf("got error field %.300q, want it without %s", msg, secret)
+					}
+				}
+				if len(msg) > 1024 {
+					t.Errorf("got an error field of %d bytes, want at most 1024", len(msg))
+				}
+			}
+		})
+	}
+}
