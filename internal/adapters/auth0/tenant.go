@@ -102,16 +102,16 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	}
 	u, err := url.Parse(d)
 	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", domain)
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", withoutUserinfo(domain))
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", domain)
+			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", withoutUserinfo(domain))
 		}
 	default:
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", domain, u.Scheme)
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", withoutUserinfo(domain), u.Scheme)
 	}
 	// The issuer Auth0 writes is the bare host: a default port or a root dot
 	// kept here would fail every token's iss, and a host no DNS name can be
@@ -121,7 +121,7 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 		port = ""
 	}
 	if net.ParseIP(host) == nil && !dnsName(host) || strings.HasSuffix(u.Host, ":") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com (letters, digits, hyphens and dots; an internationalised name in its xn-- form)", domain)
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com (letters, digits, hyphens and dots; an internationalised name in its xn-- form)", withoutUserinfo(domain))
 	}
 	if port != "" {
 		host = net.JoinHostPort(host, port)
@@ -129,6 +129,21 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 		host = "[" + host + "]"
 	}
 	return u.Scheme + "://" + host + "/", nil
+}
+
+// withoutUserinfo is domain as an error may show it: anything before its
+// last "@" past the scheme (user information, a credential) replaced by
+// REDACTED.
+func withoutUserinfo(domain string) string {
+	start := 0
+	if i := strings.Index(domain, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	at := strings.LastIndex(domain[start:], "@")
+	if at < 0 {
+		return domain
+	}
+	return domain[:start] + "REDACTED" + domain[start+at:]
 }
 
 // dnsName reports whether s is a DNS host name: labels of 1 to 63 ASCII
