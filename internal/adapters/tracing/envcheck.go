@@ -5,12 +5,18 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// MaxQueueSize bounds OTEL_BSP_MAX_QUEUE_SIZE and _MAX_EXPORT_BATCH_SIZE:
+// spans held in memory while the collector is slow (the default is 2048).
+const MaxQueueSize = 1 << 20
 
 // checkExportEnv refuses the OTEL_* values the SDK would reject on its own.
 // It is a gate in front of the SDK, which logs such a value in plain text
@@ -31,15 +37,21 @@ func checkExportEnv(getenv func(string) string) error {
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_RESOURCE_ATTRIBUTES"} {
 		errs = append(errs, checkPairs(name, get(name))...)
 	}
+	// The SDK multiplies milliseconds into a time.Duration, which wraps
+	// past about 292 years into a negative timeout; it makes the queue, and
+	// a batch, at the size asked for, which past memory panics at start.
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
+		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
 		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
-				unit := "a whole number above 0"
-				if strings.HasSuffix(name, "TIMEOUT") || strings.HasSuffix(name, "DELAY") {
-					unit = "a whole number of milliseconds above 0"
-				}
-				errs = append(errs, fmt.Errorf("%s %q is not %s", name, v, unit))
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > math.MaxInt64/int(time.Millisecond) {
+				errs = append(errs, fmt.Errorf("%s %q is not a whole number of milliseconds above 0 (at most %d)", name, v, math.MaxInt64/int(time.Millisecond)))
+			}
+		}
+	}
+	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
+		if v := get(name); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > MaxQueueSize {
+				errs = append(errs, fmt.Errorf("%s %q is not a whole number from 1 to %d", name, v, MaxQueueSize))
 			}
 		}
 	}
@@ -130,7 +142,7 @@ func checkSampler(sampler, arg string) error {
 		if arg == "" {
 			return nil
 		}
-		if r, err := strconv.ParseFloat(arg, 64); err != nil || r < 0 || r > 1 {
+		if r, err := strconv.ParseFloat(arg, 64); err != nil || !(r >= 0 && r <= 1) { // NaN too
 			return fmt.Errorf("OTEL_TRACES_SAMPLER_ARG %q is not a ratio from 0 to 1, such as 0.25", arg)
 		}
 		return nil

@@ -62,7 +62,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	case "otlp":
 		c.Export = true
 	case "":
-		c.Export = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+		// Blank is unset, as the exporter reads it: else spans would go to
+		// its default, https://localhost:4318.
+		c.Export = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||
+			strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != ""
 	default:
 		return Config{}, fmt.Errorf("OTEL_TRACES_EXPORTER %q is not supported: use otlp or none", exporter)
 	}

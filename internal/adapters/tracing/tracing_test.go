@@ -68,6 +68,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		{"batch queue zero", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "0"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
 		{"resource attribute without =", otlp("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,SECRET"), false, "OTEL_RESOURCE_ATTRIBUTES entry 2 is not name=value"},
+		{"endpoint only spaces: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "  "}, false, ""},
+		{"traces endpoint only a tab: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "\t"}, false, ""},
+		{"sampler argument NaN", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "NaN"), false, "OTEL_TRACES_SAMPLER_ARG \"NaN\" is not a ratio"},
+		{"timeout beyond a duration", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "9223372036854775807"), false, "OTEL_EXPORTER_OTLP_TIMEOUT"},
+		{"batch delay beyond a duration", otlp("OTEL_BSP_SCHEDULE_DELAY", "9300000000000000"), false, "OTEL_BSP_SCHEDULE_DELAY"},
+		{"batch queue of a trillion spans", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_QUEUE_SIZE \"1000000000000\" is not a whole number from 1 to 1048576"},
+		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
+		{"batch queue at the cap", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1048576"), true, ""},
+		{"several exporters", map[string]string{"OTEL_TRACES_EXPORTER": "otlp,console"}, false, "OTEL_TRACES_EXPORTER \"otlp,console\" is not supported"},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
