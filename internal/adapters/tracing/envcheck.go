@@ -39,7 +39,7 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	// The SDK multiplies milliseconds into a time.Duration, which wraps
 	// past about 292 years into a negative timeout; it makes the queue, and
-	// a batch, at the size asked for, which past memory panics at start.
+	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
 		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
 		if v := get(name); v != "" {
