@@ -34,9 +34,10 @@ func checkExportEnv(getenv func(string) string) error {
 			}
 		}
 	}
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_RESOURCE_ATTRIBUTES"} {
-		errs = append(errs, checkPairs(name, get(name))...)
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		errs = append(errs, checkPairs(name, get(name), true)...)
 	}
+	errs = append(errs, checkPairs("OTEL_RESOURCE_ATTRIBUTES", get("OTEL_RESOURCE_ATTRIBUTES"), false)...)
 	// The SDK multiplies milliseconds into a time.Duration, which wraps
 	// past about 292 years into a negative timeout; it makes the queue, and
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
@@ -84,9 +85,11 @@ func checkExportEnv(getenv func(string) string) error {
 }
 
 // checkPairs checks a list of name=value entries with URL-encoded values,
-// the format of OTLP headers and resource attributes. The entry is named by
-// its position only: a header's value is often a credential.
-func checkPairs(name, v string) []error {
+// the format of OTLP headers and resource attributes; a header's decoded
+// value must also be one net/http sends (no control character but tab, RFC
+// 9110 §5.5), else every export fails. The entry is named by its position
+// only: a header's value is often a credential.
+func checkPairs(name, v string, header bool) []error {
 	if v == "" {
 		return nil
 	}
@@ -94,13 +97,16 @@ func checkPairs(name, v string) []error {
 	for i, p := range strings.Split(v, ",") {
 		k, val, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
-		_, uerr := url.PathUnescape(val)
-		if !ok || k == "" || strings.IndexFunc(k, notToken) >= 0 || uerr != nil {
-			errs = append(errs, fmt.Errorf("%s entry %d is not name=value (a name of letters, digits and -._~!#$&'*+^`|, a URL-encoded value)", name, i+1))
+		dec, uerr := url.PathUnescape(val)
+		if !ok || k == "" || strings.IndexFunc(k, notToken) >= 0 || uerr != nil || header && strings.IndexFunc(dec, control) >= 0 {
+			errs = append(errs, fmt.Errorf("%s entry %d is not name=value (a name of letters, digits and -._~!#$&'*+^`|, a URL-encoded value, a header's without control characters)", name, i+1))
 		}
 	}
 	return errs
 }
+
+// control reports a control character other than tab.
+func control(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 // notToken reports a character not allowed in an HTTP field name (RFC 9110 §5.6.2).
 func notToken(r rune) bool {

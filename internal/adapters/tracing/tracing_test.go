@@ -77,6 +77,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
 		{"batch queue at the cap", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1048576"), true, ""},
 		{"several exporters", map[string]string{"OTEL_TRACES_EXPORTER": "otlp,console"}, false, "OTEL_TRACES_EXPORTER \"otlp,console\" is not supported"},
+		{"header value decoding to a newline", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=SECRET%0Ax-other: 1"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1 is not name=value"},
+		{"traces header value with a control character", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-api-key=SECRET%7F"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1"},
+		{"header value with an encoded space", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20abc"), true, ""},
+		{"resource attribute value with a newline", otlp("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), true, ""},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
