@@ -29,8 +29,15 @@ func checkExportEnv(getenv func(string) string) error {
 	var errs []error
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
 		if v := get(name); v != "" {
-			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// The exporter keeps the scheme, host and path only: credentials
+			// or an API key put anywhere else would silently not be sent.
+			switch u, err := url.Parse(v); {
+			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 				errs = append(errs, fmt.Errorf("%s is not an http or https URL with a host, such as http://collector:4318", name))
+			case u.User != nil:
+				errs = append(errs, fmt.Errorf("%s has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS=authorization=Basic%%20<base64 of user:password>", name))
+			case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(v, "#"):
+				errs = append(errs, fmt.Errorf("%s has a query or fragment, which the exporter drops: put an API key in OTEL_EXPORTER_OTLP_HEADERS", name))
 			}
 		}
 	}
@@ -160,7 +167,7 @@ func checkSampler(sampler, arg string) error {
 // the variables as the exporter does: the per-signal endpoint as it is, or
 // the general one with /v1/traces appended, else https://localhost:4318;
 // the _INSECURE variables set the scheme last. checkExportEnv has vetted
-// the URLs.
+// the URLs (no user information, query or fragment).
 func exportURL(getenv func(string) string) string {
 	scheme, host, p := "https", "localhost:4318", "/v1/traces"
 	if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")); v != "" {

@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,8 +16,8 @@ const maxExportErrorBytes = 512
 const minSecretBytes = 4
 
 // exportSecrets lists what an export failure must never repeat: the values
-// of the OTLP headers (an API key, a Basic credential), as set and decoded,
-// and the user information of the endpoints.
+// of the OTLP headers (an API key, a Basic credential), as set and decoded.
+// (An endpoint carries no credential: checkExportEnv refuses one.)
 func exportSecrets(getenv func(string) string) []string {
 	var secrets []string
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
@@ -34,12 +33,6 @@ func exportSecrets(getenv func(string) string) []string {
 			}
 		}
 	}
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
-		if u, err := url.Parse(strings.TrimSpace(getenv(name))); err == nil && u.User != nil {
-			pw, _ := u.User.Password()
-			secrets = append(secrets, u.User.Username(), pw)
-		}
-	}
 	kept := secrets[:0]
 	for _, s := range secrets {
 		if len(s) >= minSecretBytes {
@@ -49,17 +42,12 @@ func exportSecrets(getenv func(string) string) []string {
 	return kept
 }
 
-// userinfo is the user information of a URL quoted in an error.
-var userinfo = regexp.MustCompile(`://[^/@\s"]*@`)
-
 // scrubExportError is msg, an export failure as the SDK words it, with
-// every secret and any URL's user information replaced by "REDACTED",
-// cut to maxExportErrorBytes.
+// every secret replaced by "REDACTED", cut to maxExportErrorBytes.
 func scrubExportError(msg string, secrets []string) string {
 	for _, s := range secrets {
 		msg = strings.ReplaceAll(msg, s, "REDACTED")
 	}
-	msg = userinfo.ReplaceAllString(msg, "://REDACTED@")
 	if len(msg) <= maxExportErrorBytes {
 		return msg
 	}

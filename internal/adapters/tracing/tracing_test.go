@@ -81,6 +81,11 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces header value with a control character", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-api-key=SECRET%7F"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1"},
 		{"header value with an encoded space", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20abc"), true, ""},
 		{"resource attribute value with a newline", otlp("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), true, ""},
+		{"endpoint with a query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?api_key=SECRET"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query or fragment, which the exporter drops"},
+		{"traces endpoint with a fragment", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector/v1/traces#SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has a query or fragment"},
+		{"endpoint with an empty query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query"},
+		{"endpoint with user and password", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:SECRET@collector:4318"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS"},
+		{"traces endpoint with a user", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://SECRET@collector/v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has user information"},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
@@ -233,7 +238,6 @@ func TestEndpointShown(t *testing.T) {
 	}{
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, "http://collector:4318/v1/traces"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/otel/"}, "http://collector:4318/otel/v1/traces"},
-		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:SECRET@collector:4318"}, "http://collector:4318/v1/traces"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://b/traces"}, "https://b/traces"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://b"}, "https://b/"},
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, "https://localhost:4318/v1/traces"},
