@@ -86,6 +86,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{"endpoint with an empty query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query"},
 		{"endpoint with user and password", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:SECRET@collector:4318"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS"},
 		{"traces endpoint with a user", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://SECRET@collector/v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has user information"},
+		{"exporter in capitals with spaces", map[string]string{"OTEL_TRACES_EXPORTER": " OTLP "}, true, ""},
+		{"exporter none in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "NONE", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, false, ""},
+		{"exporter list with none", map[string]string{"OTEL_TRACES_EXPORTER": "otlp,none"}, false, "OTEL_TRACES_EXPORTER \"otlp,none\" is not supported"},
+		{"SDK disabled in capitals with spaces", map[string]string{"OTEL_SDK_DISABLED": " TRUE ", "OTEL_TRACES_EXPORTER": "otlp"}, false, ""},
+		{"SDK disabled as 1 is not true", map[string]string{"OTEL_SDK_DISABLED": "1", "OTEL_TRACES_EXPORTER": "otlp"}, true, ""},
+		{"sampler in capitals", otlp("OTEL_TRACES_SAMPLER", "ParentBased_TraceIdRatio", "OTEL_TRACES_SAMPLER_ARG", " 0.5 "), true, ""},
+		{"sampler argument infinite", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "Inf"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
