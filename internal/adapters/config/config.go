@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -167,7 +168,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		}
 		file = koanf.New(".")
 		if err := file.Load(rawbytes.Provider(b), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+			return Config{}, fmt.Errorf("config file %s: %s", path, withoutValues(err.Error()))
 		}
 		if err := checkFileKeys(path, file); err != nil {
 			return Config{}, err
@@ -178,6 +179,27 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 	}
 	c, err := load(dev, file, environ)
 	return c, attribute(err, sources(path, file, environ))
+}
+
+// yamlQuotes are the parts of a YAML error that quote the file: a scalar
+// in backticks (whole up to 10 bytes), an anchor's name in single quotes,
+// a key printed with %#v.
+var yamlQuotes = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile("`.*`"), "(value not shown)"},
+	{regexp.MustCompile(`anchor '.*'`), "anchor"},
+	{regexp.MustCompile(`invalid map key: .*`), "invalid map key"},
+}
+
+// withoutValues is a YAML error without what it quotes of the file: the
+// file -config names may be the wrong one, a password or a key.
+func withoutValues(msg string) string {
+	for _, q := range yamlQuotes {
+		msg = q.re.ReplaceAllString(msg, q.with)
+	}
+	return msg
 }
 
 // maxFileBytes bounds a config file: every setting with a comment fits in
