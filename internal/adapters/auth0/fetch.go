@@ -98,7 +98,7 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%s has no issuer string", k.tenant.DiscoveryURL())
 	}
 	if issuer != k.tenant.Issuer() {
-		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(issuer), k.tenant.Issuer())
+		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(withoutUserinfo(issuer)), k.tenant.Issuer())
 	}
 	jwksURI, ok := jwkJSONString(doc["jwks_uri"])
 	if !ok {
@@ -119,19 +119,19 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 func (k *KeySource) checkJWKSURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
-		return fmt.Errorf("jwks_uri %s is not an absolute URL", quoteForLog(raw))
+		return fmt.Errorf("jwks_uri %s is not an absolute URL", quoteForLog(withoutUserinfo(raw)))
 	}
 	if u.User != nil || u.Fragment != "" {
-		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", quoteForLog(raw))
+		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", quoteForLog(withoutUserinfo(raw)))
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && k.tenant.InsecureLoopback() && LoopbackHost(u.Hostname()):
 	default:
-		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(raw))
+		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(withoutUserinfo(raw)))
 	}
 	if !strings.EqualFold(u.Hostname(), k.tenant.issuerURL.Hostname()) || urlPort(u) != urlPort(k.tenant.issuerURL) {
-		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(raw), k.tenant.issuerURL.Host)
+		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(withoutUserinfo(raw)), k.tenant.issuerURL.Host)
 	}
 	return nil
 }

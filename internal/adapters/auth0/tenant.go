@@ -131,19 +131,27 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	return u.Scheme + "://" + host + "/", nil
 }
 
-// withoutUserinfo is domain as an error may show it: anything before its
-// last "@" past the scheme (user information, a credential) replaced by
-// REDACTED.
-func withoutUserinfo(domain string) string {
+// withoutUserinfo is s, a URL or a domain, as an error may show it: its
+// user information (a credential) replaced by REDACTED. A URL that parses
+// loses exactly that; anything else, everything before its last "@" past
+// the scheme (a password may hold a "/" or an "@").
+func withoutUserinfo(s string) string {
+	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
+		if u.User == nil {
+			return s
+		}
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
 	start := 0
-	if i := strings.Index(domain, "://"); i >= 0 {
+	if i := strings.Index(s, "://"); i >= 0 {
 		start = i + len("://")
 	}
-	at := strings.LastIndex(domain[start:], "@")
+	at := strings.LastIndex(s[start:], "@")
 	if at < 0 {
-		return domain
+		return s
 	}
-	return domain[:start] + "REDACTED" + domain[start+at:]
+	return s[:start] + "REDACTED" + s[start+at:]
 }
 
 // dnsName reports whether s is a DNS host name: labels of 1 to 63 ASCII
