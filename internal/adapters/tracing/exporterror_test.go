@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -70,3 +71,34 @@ func TestExportErrorRevealsNoSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestExportFailuresDoNotFlood: a collector refusing every export (a wrong
+// API key) under load fails one export per batch; the warnings are at most
+// one per ExportErrorInterval, not one per batch.
+func TestExportFailuresDoNotFlood(t *testing.T) {
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1") // one export per span
+	core, logs := observer.New(zap.WarnLevel)
+	stopped := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // every line in the same instant
+	p, err := tracing.New(context.Background(), tracing.Config{Export: true}, zap.New(core, zap.WithClock(fixedClock(stopped))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+		span.End()
+	}
+	_ = p.Shutdown(context.Background())
+	if got := logs.FilterMessage("trace export failed").Len(); got != 1 {
+		t.Errorf("got %d export warnings within one interval, want 1", got)
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time                         { return time.Time(c) }
+func (c fixedClock) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }

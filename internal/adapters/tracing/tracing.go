@@ -18,6 +18,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // ServiceName is the default service.name resource attribute; OTEL_SERVICE_NAME
@@ -38,6 +39,10 @@ type Config struct {
 	// timeout the other stop hooks need.
 	FlushTimeout time.Duration
 }
+
+// ExportErrorInterval is the least time between two "trace export failed"
+// warnings; the failures in between are not logged.
+const ExportErrorInterval = 10 * time.Second
 
 // DefaultFlushTimeout is the flush budget at shutdown. The exporter's own
 // timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and its retries would otherwise
@@ -119,9 +124,14 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	// this they would go to the standard logger, outside our JSON logs.
 	// Scrubbed: the exporter quotes the collector's answer, which may echo
 	// the request's headers, and at any length.
+	// Sampled: a collector refusing every export fails one per batch of
+	// spans, hundreds a second under load.
 	secrets := exportSecrets(os.Getenv) // what the exporter read
+	exportLog := log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, ExportErrorInterval, 1, 0)
+	}))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		log.Warn("trace export failed", zap.String("error", scrubExportError(err.Error(), secrets)))
+		exportLog.Warn("trace export failed", zap.String("error", scrubExportError(err.Error(), secrets)))
 	}))
 	log.Info("exporting traces over OTLP/HTTP", zap.String("endpoint", cfg.Endpoint))
 	flush := cfg.FlushTimeout
