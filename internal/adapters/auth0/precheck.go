@@ -192,23 +192,41 @@ func scan(raw string, maxTokenBytes int) ([2]int, error) {
 		switch tokenBytes[raw[i]] {
 		case base64URL:
 		case dot:
-			if n == 2 {
-				return dots, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+			if n == 4 { // past a JWE's five parts: stop here, so a dot flood costs nothing
+				return dots, errParts
 			}
-			dots[n] = i
+			if n < 2 {
+				dots[n] = i
+			}
 			n++
 		default:
 			return dots, ports.Invalid(ports.ReasonMalformed, "the token has characters outside the base64url alphabet")
 		}
 	}
-	if n != 2 {
-		return dots, ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+	switch n {
+	case 2:
+	case 0:
+		return dots, errOpaque
+	case 4:
+		return dots, errEncrypted
+	default:
+		return dots, errParts
 	}
 	if dots[0] == 0 || dots[1] == dots[0]+1 || dots[1] == len(raw)-1 {
 		return dots, ports.Invalid(ports.ReasonMalformed, "a token part is empty")
 	}
 	return dots, nil
 }
+
+// The refusals of a token's shape. Auth0 issues an opaque or an encrypted
+// (JWE, RFC 7516 §7.1: five parts) access token, meant for its own
+// /userinfo, when the token request names no audience: the most common
+// reason a caller sends one, so the description says what to change.
+var (
+	errParts     = ports.Invalid(ports.ReasonMalformed, "a token has exactly three dot-separated parts")
+	errOpaque    = ports.Invalid(ports.ReasonMalformed, "the token is opaque, not a JWT: Auth0 issues one when the token request names no audience; request the token with audience set to this API's identifier")
+	errEncrypted = ports.Invalid(ports.ReasonMalformed, "the token is encrypted (JWE, five parts), not a signed JWT: Auth0 issues one when the token request names no audience; request the token with audience set to this API's identifier")
+)
 
 // decode decodes a scanned token's parts strictly and checks its header.
 func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {

@@ -50,3 +50,43 @@ func TestVerifierDotFloodIsCheap(t *testing.T) {
 		t.Errorf("got %d key lookups, want 0", n)
 	}
 }
+
+// A token of the wrong shape is told apart by its parts: Auth0 issues an
+// opaque or a JWE access token when the token request names no audience,
+// and the caller is told to name one.
+func TestVerifierShapeDescriptions(t *testing.T) {
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	v, err := vtNew(vtBaseConfig(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		parts     = "a token has exactly three dot-separated parts"
+		audience  = "request the token with audience set to this API's identifier"
+		opaque    = "the token is opaque, not a JWT: "
+		encrypted = "the token is encrypted (JWE, five parts), not a signed JWT: "
+	)
+	// Auth0's shapes without an audience: 32 characters, or a dir/A256GCM JWE.
+	jwe := vtB64([]byte(`{"alg":"dir","enc":"A256GCM","iss":"https://vt.example/"}`)) + "..dGVzdGl2MTIzNDU2." + vtB64([]byte("ciphertext")) + ".dGFnMTIzNDU2Nzg5MDEyMw"
+	tests := []struct {
+		name, token, want string
+	}{
+		{"opaque, 32 characters", "pJ6tgc2FrxMJ7iXt9v2bLW6yxPPasm6u", opaque + "Auth0 issues one when the token request names no audience; " + audience},
+		{"JWE, dir with an empty key part", jwe, encrypted + "Auth0 issues one when the token request names no audience; " + audience},
+		{"JWE shape, every part set", "aaaa.bbbb.cccc.dddd.eeee", encrypted},
+		{"two parts", "aaaa.bbbb", parts},
+		{"four parts", "aaaa.bbbb.cccc.dddd", parts},
+		{"six parts", "aaaa.bbbb.cccc.dddd.eeee.ffff", parts},
+		{"five dots then more", "a.b.c.d.e.f.g.h", parts},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Verify(t.Context(), tc.token)
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonMalformed || !strings.HasPrefix(invalid.Description, tc.want) {
+				t.Fatalf("got %v, want malformed with a description starting %q", err, tc.want)
+			}
+			vtCheckDescription(t, invalid.Description, tc.token, nil)
+		})
+	}
+}
