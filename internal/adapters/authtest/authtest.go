@@ -14,7 +14,7 @@ import (
 // one as ports.ReasonMalformed with the description "unknown test token"
 // (the 401's error_description). Fail makes it return one error for every
 // token, and Refuse one error for one token, to test how callers handle any
-// port error. It is safe for concurrent use.
+// port error. Make one with New; it is safe for concurrent use.
 type Verifier struct {
 	mu      sync.RWMutex
 	tokens  map[string]domain.Claims

@@ -6,10 +6,18 @@
 //	v := authtest.New(map[string]domain.Claims{"reader": {Subject: "reader@clients", Scopes: []string{"read:messages"}}})
 //	a := apptest.Start(t, v)
 //	// GET a.API+"/api/private-scoped" with "Authorization: Bearer reader": 200
-//	// a.Logs.FilterMessage("request").All(): its access line
+//	// a.RequestLogs(resp.Header.Get("X-Request-Id")).All(): its lines, the access line last
+//	// GET a.Admin+"/metrics": messages_api_http_requests_total{...,status="200"} 1
+//
+// A request's access line is written, and its metrics counted, before its
+// response is sent (the API's bodies stay in net/http's write buffer until
+// the handler returns), so a test reads them as soon as the response
+// arrives, with no wait. Each Start has its own ports, registry and logs:
+// parallel tests (t.Parallel) each start their own app.
 package apptest
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,7 +47,7 @@ func Environ() []string {
 type App struct {
 	API    string                 // the API's base URL, "http://127.0.0.1:PORT"
 	Admin  string                 // the admin endpoints' base URL (/metrics, /healthz, /readyz)
-	Logs   *observer.ObservedLogs // every line the app has written at LOG_LEVEL, info by default (also in the test's log)
+	Logs   *observer.ObservedLogs // every line the app has written at LOG_LEVEL, info by default (also in the test's log); see RequestLogs
 	Config config.Config          // what it runs with
 
 	fx   *fxtest.App
@@ -49,10 +57,22 @@ type App struct {
 // Start composes app.Options with v in place of the Auth0 adapter and the
 // config from Environ with env (KEY=VALUE, as in the process environment)
 // laid over it, starts it, and stops it when t ends. A config, graph or
-// start error fails t. Rejection access lines are sampled as in production
-// (the first 10 a second); "HTTP_LOG_EVERY_REJECTION=true" keeps them all.
+// start error fails t, and so do a nil v (use authtest.New(nil) for an app
+// that accepts no token) and an env entry without "=". A misspelt setting
+// is ignored, as in production, with the warning "unknown variable in the
+// environment, ignored" naming the one meant (in Logs and t's log).
+// Rejection access lines are sampled as in production (the first 10 a
+// second); "HTTP_LOG_EVERY_REJECTION=true" keeps them all.
 func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	t.Helper()
+	if v == nil {
+		t.Fatalf("apptest: Start needs a verifier: authtest.New(tokens), or authtest.New(nil) to accept none")
+	}
+	for _, kv := range env {
+		if !strings.Contains(kv, "=") {
+			t.Fatalf("apptest: env %q is not KEY=VALUE (e.g. %q)", kv, "HTTP_LOG_EVERY_REJECTION=true")
+		}
+	}
 	cfg, err := config.Load(false, "", append(Environ(), env...))
 	if err != nil {
 		t.Fatalf("apptest: config: %v", err)
@@ -80,3 +100,13 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 // Stop stops the app now, as SIGTERM would (with the configured drain),
 // and fails the test if that fails; later calls, and t's end, do nothing.
 func (a *App) Stop() { a.stop.Do(a.fx.RequireStop) }
+
+// RequestLogs returns the lines written for the request whose X-Request-Id
+// response header is id (its access line, "request" or "request rejected",
+// and any warning or error written while it ran), in the order written.
+// The app inlines its request fields (zap.Inline), so Logs.FilterField and
+// Logs.FilterFieldKey never see request_id, status or route; this, and
+// LoggedEntry.ContextMap for the fields (status is an int64), do.
+func (a *App) RequestLogs(id string) *observer.ObservedLogs {
+	return a.Logs.Filter(func(e observer.LoggedEntry) bool { return e.ContextMap()["request_id"] == id })
+}

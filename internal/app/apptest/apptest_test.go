@@ -1,8 +1,11 @@
 package apptest_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
@@ -87,6 +90,72 @@ func TestLogsAtTheConfiguredLevel(t *testing.T) {
 			}
 			if got := a.Logs.FilterLevelExact(zapcore.DebugLevel).Len() > 0; got != tt.wantDebug {
 				t.Errorf("got debug lines %v, want %v", got, tt.wantDebug)
+			}
+		})
+	}
+}
+
+// TestRequestLogs: the lines of one request are found by its X-Request-Id
+// as soon as its response arrives, which Logs.FilterField cannot do (the
+// fields are inlined), and two apps run side by side in parallel tests.
+func TestRequestLogs(t *testing.T) {
+	for _, name := range []string{"first app", "second app"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := apptest.Start(t, authtest.New(nil))
+			for range 3 {
+				resp, err := http.Get(a.API + "/api/private")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				id := resp.Header.Get("X-Request-Id")
+				lines := a.RequestLogs(id).All()
+				if len(lines) != 1 {
+					t.Fatalf("got %d lines for request %s, want 1", len(lines), id)
+				}
+				f := lines[0].ContextMap()
+				if lines[0].Message != "request rejected" || f["status"] != int64(401) || f["reason"] != "no_token" {
+					t.Errorf("got %q %v, want a request rejected line with status 401, reason no_token", lines[0].Message, f)
+				}
+			}
+		})
+	}
+}
+
+// fatalTB records Start's Fatalf and ends the goroutine, as testing does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// TestStartRefusesMistakes: a mistake in Start's arguments fails the test
+// with what to do, rather than starting an app that silently ignores it.
+func TestStartRefusesMistakes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		v    *authtest.Verifier
+		env  []string
+		want string
+	}{
+		{"nil verifier", nil, nil, "authtest.New(nil) to accept none"},
+		{"no =", authtest.New(nil), []string{"HTTP_LOG_EVERY_REJECTION"}, `"HTTP_LOG_EVERY_REJECTION" is not KEY=VALUE`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fatalTB{TB: t}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				apptest.Start(f, tt.v, tt.env...)
+			}()
+			<-done
+			if !strings.Contains(f.msg, tt.want) {
+				t.Errorf("got failure %q, want it to contain %q", f.msg, tt.want)
 			}
 		})
 	}
