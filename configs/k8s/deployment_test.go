@@ -75,6 +75,13 @@ func TestDeploymentPortsAndProbes(t *testing.T) {
 	if host, ok := env["HOST"]; ok && host != "" {
 		t.Errorf("got HOST=%q, want it unset (all interfaces)", host)
 	}
+
+	// Prometheus finds the pods by these annotations (the Service leaves
+	// the admin port out).
+	ann := d.Spec.Template.Annotations
+	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != strconv.Itoa(adminPort) || ann["prometheus.io/path"] != "/metrics" {
+		t.Errorf("got scrape annotations %v, want scrape \"true\", port %d, path /metrics", ann, adminPort)
+	}
 }
 
 func splitHostPort(s string) (host, port string, err error) {
@@ -240,9 +247,13 @@ func TestDeploymentResourcesAndShutdown(t *testing.T) {
 	if shutdown <= 0 {
 		t.Fatalf("got shutdown timeout %s from %s, want it positive", shutdown, serviceConfig)
 	}
+	// The service's own stop budget (internal/app stopTimeout) adds 5s after
+	// the API for the hooks stopped later (trace flush, log sync).
+	const afterAPI = 5 * time.Second
 	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
-	if grace == nil || time.Duration(*grace)*time.Second <= drain+shutdown {
-		t.Errorf("got terminationGracePeriodSeconds %s, want more than drain %s + shutdown %s", show(grace), drain, shutdown)
+	if grace == nil || time.Duration(*grace)*time.Second <= drain+shutdown+afterAPI {
+		t.Errorf("got terminationGracePeriodSeconds %s, want more than drain %s + shutdown %s + %s for the later stop hooks",
+			show(grace), drain, shutdown, afterAPI)
 	}
 	// The drain must outlast the readiness probe's noticing: failing
 	// probes one period apart, each up to its timeout.
