@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,6 +74,13 @@ func TestDeploymentPortsAndProbes(t *testing.T) {
 	}
 	if host, ok := env["HOST"]; ok && host != "" {
 		t.Errorf("got HOST=%q, want it unset (all interfaces)", host)
+	}
+
+	// Prometheus finds the pods by these annotations (the Service leaves
+	// the admin port out).
+	ann := d.Spec.Template.Annotations
+	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != strconv.Itoa(adminPort) || ann["prometheus.io/path"] != "/metrics" {
+		t.Errorf("got scrape annotations %v, want scrape \"true\", port %d, path /metrics", ann, adminPort)
 	}
 }
 
@@ -214,9 +222,6 @@ func TestDeploymentResourcesAndShutdown(t *testing.T) {
 		}
 	}
 
-	if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 {
-		t.Errorf("got replicas %s, want at least 2", show(d.Spec.Replicas))
-	}
 	if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.String() != "0" {
 		t.Errorf("got rolling update %+v, want maxUnavailable 0 (never below the replica count during a rollout)", ru)
 	}
@@ -242,9 +247,13 @@ func TestDeploymentResourcesAndShutdown(t *testing.T) {
 	if shutdown <= 0 {
 		t.Fatalf("got shutdown timeout %s from %s, want it positive", shutdown, serviceConfig)
 	}
+	// The service's own stop budget (internal/app stopTimeout) adds 5s after
+	// the API for the hooks stopped later (trace flush, log sync).
+	const afterAPI = 5 * time.Second
 	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
-	if grace == nil || time.Duration(*grace)*time.Second <= drain+shutdown {
-		t.Errorf("got terminationGracePeriodSeconds %s, want more than drain %s + shutdown %s", show(grace), drain, shutdown)
+	if grace == nil || time.Duration(*grace)*time.Second <= drain+shutdown+afterAPI {
+		t.Errorf("got terminationGracePeriodSeconds %s, want more than drain %s + shutdown %s + %s for the later stop hooks",
+			show(grace), drain, shutdown, afterAPI)
 	}
 	// The drain must outlast the readiness probe's noticing: failing
 	// probes one period apart, each up to its timeout.
@@ -288,4 +297,28 @@ func goMemLimit(s string) (int64, error) {
 		return 0, fmt.Errorf("not a GOMEMLIMIT value")
 	}
 	return n * mult, nil
+}
+
+// TestDeploymentImageIsPinned: a moving tag (":latest", or none) with
+// IfNotPresent leaves each node on whatever it pulled first, and a new push
+// never changes the pod template, so apply rolls nothing out.
+func TestDeploymentImageIsPinned(t *testing.T) {
+	image := apiContainer(t, deployment(t)).Image
+	digest := regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	cases := []struct {
+		image string
+		want  bool
+	}{
+		{image, true}, // the manifest's own
+		{"ghcr.io/example/messages-api:latest", false},
+		{"ghcr.io/example/messages-api", false},
+		{"ghcr.io/example/messages-api:v1.2.3", false},
+		{"ghcr.io/example/messages-api@sha256:abc", false},
+		{"ghcr.io/example/messages-api:v1.2.3@sha256:" + strings.Repeat("ab", 32), true},
+	}
+	for _, c := range cases {
+		if got := digest.MatchString(c.image); got != c.want {
+			t.Errorf("image %q: got pinned by digest %v, want %v", c.image, got, c.want)
+		}
+	}
 }
