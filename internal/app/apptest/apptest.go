@@ -103,7 +103,8 @@ func (a *App) Stop() { a.stop.Do(a.fx.RequireStop) }
 
 // RequestLogs returns the lines written for the request whose X-Request-Id
 // response header is id (its access line, "request" or "request rejected",
-// and any warning or error written while it ran), in the order written.
+// and any warning or error written while it ran), in the order written:
+// a snapshot of what has been written so far.
 // The app inlines its request fields (zap.Inline), so Logs.FilterField and
 // Logs.FilterFieldKey never see request_id, status or route; this, and
 // LoggedEntry.ContextMap for the fields (status is an int64), do.
