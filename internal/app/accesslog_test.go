@@ -48,6 +48,7 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 		wantMsg           string
 		wantReason        string
 		wantSubject       string
+		wantOther         string // the message of the request's other line, if it writes one
 	}{
 		{name: "public", path: "/api/public", wantStatus: 200, wantMsg: "request"},
 		{name: "public while keys are unavailable", path: "/api/public", fail: ports.ErrKeysUnavailable, wantStatus: 200, wantMsg: "request"},
@@ -64,11 +65,12 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 			wantChallenge: realm + `, error="insufficient_scope", error_description="the token lacks the scope read:messages", scope="read:messages"`,
 			wantMsg:       "request rejected", wantReason: "insufficient_scope", wantSubject: "nobody@clients"},
 		{name: "keys unavailable", path: "/api/private", token: "reader", fail: ports.ErrKeysUnavailable, wantStatus: 503,
-			wantError: "temporarily_unavailable", wantRetryAfter: "5", wantMsg: "request rejected", wantReason: "keys_unavailable"},
+			wantError: "temporarily_unavailable", wantRetryAfter: "5", wantMsg: "request rejected", wantReason: "keys_unavailable",
+			wantOther: "keys unavailable"},
 		{name: "verification ran out of time", path: "/api/private", token: "reader", fail: context.DeadlineExceeded, wantStatus: 503,
 			wantError: "temporarily_unavailable", wantRetryAfter: "5", wantMsg: "request rejected", wantReason: "cancelled"},
 		{name: "verifier fails otherwise", path: "/api/private", token: "reader", fail: errors.New("boom"), wantStatus: 500,
-			wantError: "server_error", wantMsg: "request rejected", wantReason: "internal"},
+			wantError: "server_error", wantMsg: "request rejected", wantReason: "internal", wantOther: "request failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,10 +113,15 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 				t.Errorf("got subject %q, want %q", s, tt.wantSubject)
 			}
 			// A line written during the request (the keys-unavailable
-			// warning, the internal error) names the same request.
-			for _, e := range logs.FilterFieldKey("request_id").All() {
-				if got := e.ContextMap()["request_id"]; got != id {
-					t.Errorf("got %q line with request_id %v, want %q", e.Message, got, id)
+			// warning, the internal error) names the same request. The ids
+			// are one inline field, so they are read from the context map.
+			if tt.wantOther != "" {
+				other := logs.FilterMessage(tt.wantOther).All()
+				if len(other) != 1 {
+					t.Fatalf("got %d %q lines, want 1", len(other), tt.wantOther)
+				}
+				if got := other[0].ContextMap()["request_id"]; got != id {
+					t.Errorf("got %q line with request_id %v, want %q", tt.wantOther, got, id)
 				}
 			}
 		})
