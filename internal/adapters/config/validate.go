@@ -3,9 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -67,15 +65,11 @@ func (c *Config) validate(environ []string) error {
 		}
 	}
 	for i, o := range c.HTTP.Handler.CORS.AllowedOrigins {
-		// An Origin is scheme://host[:port] (RFC 6454 §6.1): user information, a query or a fragment never matches.
-		// A "*" anywhere is go-chi/cors's wildcard: "https://*" would allow every https origin.
-		u, err := url.Parse(o)
-		switch {
-		case strings.Contains(o, "@"): // named by position: user information is a credential
-			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) entry %d has user information; an origin is scheme://host[:port], such as https://app.example.com", i+1))
-		case strings.Contains(o, "*") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" ||
-			u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#"):
-			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q is not an exact origin such as https://app.example.com", o))
+		switch err := httpapi.CheckOrigin(o); {
+		case errors.Is(err, httpapi.ErrOriginUserinfo): // named by position: user information is a credential
+			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) entry %d %w", i+1, err))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q %w", o, err))
 		}
 	}
 	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap"
@@ -47,6 +49,39 @@ func TestCORSOriginsAreExact(t *testing.T) {
 			}
 			if got := logs.FilterMessage("CORS origin ignored").Len(); got != 1 {
 				t.Errorf("got %d warnings about an ignored origin, want 1", got)
+			}
+		})
+	}
+}
+
+// TestCORSOriginNotExactIsIgnored: an entry that is not scheme://host[:port]
+// is ignored as a wildcard is, and one with user information is named by
+// its position only, so its credential never reaches the log.
+func TestCORSOriginNotExactIsIgnored(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		entry     string
+		wantField string // the warning's field naming the entry
+	}{
+		{"https://user:S3CRET@app.example.com", "entry"},
+		{"https://app.example.com/path", "origin"},
+		{"https://app.example.com?x=1", "origin"},
+		{"app.example.com", "origin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.entry, func(t *testing.T) {
+			core, logs := observer.New(zapcore.WarnLevel)
+			httpapi.NewHandler(httpapi.HandlerConfig{CORS: httpapi.CORS{AllowedOrigins: []string{"https://ok.example", tt.entry}}}, newVerifier(), zap.New(core))
+			lines := logs.FilterMessage("CORS origin ignored").All()
+			if len(lines) != 1 {
+				t.Fatalf("got %d warnings about an ignored origin, want 1", len(lines))
+			}
+			f := lines[0].ContextMap()
+			if _, ok := f[tt.wantField]; !ok {
+				t.Errorf("got warning fields %v, want %q", f, tt.wantField)
+			}
+			if strings.Contains(fmt.Sprint(f), "S3CRET") {
+				t.Errorf("got warning fields %v, want no credential", f)
 			}
 		})
 	}

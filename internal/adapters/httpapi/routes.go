@@ -40,7 +40,7 @@ type HandlerConfig struct {
 // CORS configures cross-origin access for single-page apps. With no allowed
 // origins, no CORS headers are sent at all.
 type CORS struct {
-	AllowedOrigins   []string // exact origins, e.g. https://app.example.com; one with a "*" is ignored, with a warning
+	AllowedOrigins   []string // exact origins, e.g. https://app.example.com; one CheckOrigin refuses is ignored, with a warning
 	AllowCredentials bool     // cookies are never needed for bearer tokens; off by default
 	MaxAgeSeconds    int      // how long browsers may cache a preflight
 }
@@ -236,21 +236,6 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 // allowOrder is the order of the methods in Allow.
 var allowOrder = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
-
-// exactOrigins drops, with a warning, the allowed origins go-chi/cors
-// would read as a pattern: a "*" anywhere is its wildcard ("https://*"
-// allows every https origin). Config validation refuses them.
-func exactOrigins(origins []string, log *zap.Logger) []string {
-	var exact []string
-	for _, o := range origins {
-		if strings.Contains(o, "*") {
-			log.Warn("CORS origin ignored", zap.String("origin", o), zap.String("why", "a * is a wildcard to the CORS library; list exact origins"))
-			continue
-		}
-		exact = append(exact, o)
-	}
-	return exact
-}
 
 // routeAt is the pattern of the route at path and the methods it serves
 // (HEAD with GET); no methods when the API does not serve path.
