@@ -26,7 +26,7 @@ func takeQueue(ln net.Listener) []net.Conn {
 	_ = rc.Control(func(fd uintptr) {
 		for {
 			nfd, _, err := syscall.Accept4(int(fd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-			if err == syscall.EINTR {
+			if err == syscall.EINTR || err == syscall.ECONNABORTED { // ECONNABORTED: one reset while queued, the rest still wait
 				continue
 			}
 			if err != nil { // EAGAIN: the queue is empty
