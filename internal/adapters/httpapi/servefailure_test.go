@@ -17,14 +17,19 @@ import (
 // TestServeFailureStopsTheApp: when the API's listener fails after start,
 // readiness turns false and the module shuts the app down with exit code 1,
 // rather than leaving a process that answers nothing and reports ready.
-// The stop then has no listener to close: it warns of none.
+// The stop then has no listener to close: it warns of none, even when it
+// runs before the goroutine that asked for it has returned (the Shutdowner
+// below holds it there until the stop is over).
 func TestServeFailureStopsTheApp(t *testing.T) {
 	var s *Server
 	core, logs := observer.New(zap.InfoLevel)
+	stopped := make(chan struct{})
+	defer close(stopped)
 	app := fxtest.New(t, Module,
 		fx.Supply(ServerConfig{Host: "127.0.0.1"}, zap.New(core)),
 		fx.Supply(fx.Annotate(authtest.New(nil), fx.As(new(ports.TokenVerifier)))),
 		fx.Supply(fx.Annotate(prometheus.NewRegistry(), fx.As(new(prometheus.Registerer)))),
+		fx.Decorate(func(sd fx.Shutdowner) fx.Shutdowner { return holdingShutdowner{sd, stopped} }),
 		fx.Populate(&s))
 	app.RequireStart()
 	wait := app.Wait()
@@ -97,4 +102,16 @@ type closingShutdowner struct {
 func (c closingShutdowner) Shutdown(opts ...fx.ShutdownOption) error {
 	defer close(c.done)
 	return c.Shutdowner.Shutdown(opts...)
+}
+
+// holdingShutdowner is a Shutdowner whose Shutdown returns only once
+// release is closed.
+type holdingShutdowner struct {
+	fx.Shutdowner
+	release chan struct{}
+}
+
+func (h holdingShutdowner) Shutdown(opts ...fx.ShutdownOption) error {
+	defer func() { <-h.release }()
+	return h.Shutdowner.Shutdown(opts...)
 }

@@ -124,13 +124,17 @@ func (s *Server) Start(context.Context) error {
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
-		defer close(s.served)
-		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		err := s.srv.Serve(s.ln)
+		failed := err != nil && !errors.Is(err, http.ErrServerClosed)
+		if failed {
 			s.serving.Store(false)
 			s.log.Error("serve failed", zap.Error(err))
-			if s.failed != nil {
-				s.failed(err)
-			}
+		}
+		// Before failed runs: the stop it asks for must see that Serve
+		// has ended, or it closes the failed socket again, and warns.
+		close(s.served)
+		if failed && s.failed != nil {
+			s.failed(err)
 		}
 	}()
 	return nil
