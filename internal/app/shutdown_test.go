@@ -104,11 +104,13 @@ func TestShutdownUnderLoad(t *testing.T) {
 		t.Logf("a new connection's first request lost as the listener closed: %s", e)
 	}
 	// On Linux the server takes the accept queue as it closes the listener
-	// (TestCloseQueueServesQueued holds that exactly); a handshake
-	// completing in the one system call between the last accept and the
-	// socket's shutdown is still reset, which costs one request in about
-	// 200 runs here. Without the taking, a quarter of the runs lose about
-	// five. Elsewhere the kernel resets the whole queue.
+	// (TestCloseQueueServesQueued holds that exactly), having cut the
+	// socket's backlog to one: of the handshakes completing between the
+	// last accept and the socket's shutdown, however long a loaded machine
+	// takes there, one at most is queued and reset (TestTakeQueueWindow).
+	// Without the taking, a quarter of the runs lose about five; without
+	// the cut, a stop descheduled in the window lost seven. Elsewhere the
+	// kernel resets the whole queue.
 	if lost := len(total.lostAtClose); runtime.GOOS == "linux" && lost > maxLostInWindow {
 		t.Errorf("got %d new connections' first requests lost as the listener closed, want at most %d", lost, maxLostInWindow)
 	}
@@ -121,7 +123,8 @@ func TestShutdownUnderLoad(t *testing.T) {
 }
 
 // maxLostInWindow is how many first requests TestShutdownUnderLoad lets
-// the close's one-system-call window reset (see takeQueue).
+// the close's window reset: the one connection the socket's backlog still
+// queues there (see takeQueue).
 const maxLostInWindow = 1
 
 type loadOutcome struct {
