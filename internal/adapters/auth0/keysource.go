@@ -57,6 +57,7 @@ type KeySource struct {
 	cfg    KeySourceConfig
 	tenant Tenant
 	client *http.Client
+	owned  bool // client was built here, not given: Stop closes its connections
 	log    *zap.Logger
 	now    func() time.Time // injectable for tests; must be safe for concurrent use
 
@@ -125,6 +126,7 @@ func NewKeySource(tenant Tenant, cfg KeySourceConfig, client *http.Client, log *
 		cfg:    cfg,
 		tenant: tenant,
 		client: &c,
+		owned:  client == nil,
 		log:    log.With(zap.String("component", "auth0_keys")),
 		now:    time.Now,
 		ctx:    ctx,
@@ -148,13 +150,21 @@ func (k *KeySource) Start() {
 // Stop ends background work, including a fetch in progress, and waits for it
 // to finish. It is idempotent and safe when Start never ran. Keys already
 // held keep being served by Key until they are older than MaxStaleAge, but no
-// fetch happens any more.
+// fetch happens any more. Stop closes the connections of the client it
+// built (a given client's are its owner's): one left open keeps a server
+// in the same process from shutting down, for 5 seconds when its dial
+// completed after the fetch was cancelled and it never sent a request.
 func (k *KeySource) Stop() {
 	k.mu.Lock()
 	k.stopped = true
 	k.mu.Unlock()
 	k.cancel()
 	k.wg.Wait()
+	if k.owned {
+		// Also closes those that go idle later, and cancels dials no
+		// fetch waits for any more.
+		k.client.CloseIdleConnections()
+	}
 }
 
 // KeySetVersion identifies the key set held: it changes when a fetch brings
