@@ -42,3 +42,5 @@ fuzz() {
 
 fuzz FuzzPrecheck internal/adapters/auth0
 fuzz FuzzBearerToken internal/adapters/httpapi
+fuzz FuzzParseJWKS internal/adapters/auth0
+fuzz FuzzClaimsDifferential internal/adapters/auth0

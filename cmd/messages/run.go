@@ -182,14 +182,34 @@ func get(ctx context.Context, client *http.Client, target string, tok *oauth2.To
 }
 
 // printResponse writes the status line, the RFC 6750 challenge when there
-// is one (it says why a token was refused) and the body.
+// is one (it says why a token was refused) and the body, none of them able
+// to drive the terminal they are printed on (see clean, printable).
 func printResponse(w io.Writer, resp *http.Response, body []byte) {
-	fmt.Fprintf(w, "%s %s\n", resp.Proto, resp.Status)
+	fmt.Fprintf(w, "%s %s\n", clean(resp.Proto), clean(resp.Status))
 	if c := resp.Header.Get("WWW-Authenticate"); c != "" {
 		fmt.Fprintf(w, "WWW-Authenticate: %s\n", clean(c))
 	}
+	body = printable(body)
 	_, _ = w.Write(body)
 	if len(body) > 0 && !bytes.HasSuffix(body, []byte("\n")) {
 		fmt.Fprintln(w)
 	}
+}
+
+// printable is body without its control characters but newline and tab
+// (C0, DEL and C1, which hold the terminal's escape sequences), invalid
+// UTF-8 read as U+FFFD: whatever answers at the API's address, a proxy's
+// error page included, must not retitle, clear or rewrite the terminal of
+// the person reading it. A JSON body keeps its meaning: JSON has no raw C0
+// characters, and a C1 one is only ever inside a string.
+func printable(body []byte) []byte {
+	return bytes.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, body)
 }
