@@ -12,17 +12,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-${FUZZ_COUNT:-100000}}"
 
+# list_inputs DIR: the corpus files under DIR, sorted; none when DIR does
+# not exist yet (a target seeded by f.Add alone), which is not a failure.
+list_inputs() {
+  if [ -d "$1" ]; then find "$1" -type f | sort; fi
+}
+
 # fuzz NAME PACKAGE_DIR
 fuzz() {
   local name=$1 dir=$2 corpus="$2/testdata/fuzz/$1" attempt out before after
   for attempt in 1 2 3; do
-    before="$(find "$corpus" -type f 2>/dev/null | sort)"
+    before="$(list_inputs "$corpus")"
     out="$(mktemp)"
     if go test -run='^$' -fuzz="^${name}\$" -fuzztime="${COUNT}x" "./$dir/" 2>&1 | tee "$out"; then
       rm -f "$out"
       return 0
     fi
-    after="$(find "$corpus" -type f 2>/dev/null | sort)"
+    after="$(list_inputs "$corpus")"
     if [ "$before" != "$after" ]; then
       echo "fuzz: $name found a failing input:"
       comm -13 <(echo "$before") <(echo "$after") | while read -r f; do echo "== $f"; cat "$f"; done
