@@ -22,7 +22,9 @@ func TestSignals(t *testing.T) {
 	// SIGHUP's default would kill the process with its logs unflushed.
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String()+" exits 0", func(t *testing.T) {
-			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=1s")
+			// The drain must outlast the test's own steps below on a
+			// loaded machine; every second of it is waited out.
+			b := startBinary(t, bin, "HTTP_DRAIN_DELAY=3s")
 			if err := b.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
