@@ -125,17 +125,7 @@ func TestTokenErrors(t *testing.T) {
 			if tc.chunked {
 				body = io.MultiReader(body) // hides the length: sent chunked
 			}
-			req := newRequest(t, method, tn.Issuer()+path, body)
-			if tc.contentType != "" {
-				req.Header.Set("Content-Type", tc.contentType)
-			}
-			if tc.basic != nil {
-				req.SetBasicAuth(tc.basic[0], tc.basic[1])
-			}
-			for k, v := range tc.header {
-				req.Header[k] = v
-			}
-			res := do(t, req)
+			res := sendToken(t, tn, method, path, body, tc.tokenCase)
 			if res.status != tc.wantStatus {
 				t.Errorf("status: got %d, want %d (body %s)", res.status, tc.wantStatus, res.body)
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,7 +51,14 @@ const (
 
 func postToken(t *testing.T, tn *Tenant, tc tokenCase) response {
 	t.Helper()
-	req := newRequest(t, http.MethodPost, tn.Issuer()+"oauth/token", strings.NewReader(tc.body))
+	return sendToken(t, tn, http.MethodPost, "oauth/token", strings.NewReader(tc.body), tc)
+}
+
+// sendToken sends tc's media type, Basic auth and headers with body, by
+// method to path under the tenant's issuer.
+func sendToken(t *testing.T, tn *Tenant, method, path string, body io.Reader, tc tokenCase) response {
+	t.Helper()
+	req := newRequest(t, method, tn.Issuer()+path, body)
 	if tc.contentType != "" {
 		req.Header.Set("Content-Type", tc.contentType)
 	}
