@@ -197,19 +197,16 @@ func printResponse(w io.Writer, resp *http.Response, body []byte) {
 }
 
 // printable is body without its control characters but newline and tab
-// (C0, DEL and C1, which hold the terminal's escape sequences), invalid
-// UTF-8 read as U+FFFD: whatever answers at the API's address, a proxy's
-// error page included, must not retitle, clear or rewrite the terminal of
-// the person reading it. A JSON body keeps its meaning: JSON has no raw C0
-// characters, and a C1 one is only ever inside a string.
+// (see dropControl), invalid UTF-8 read as U+FFFD: whatever answers at the
+// API's address, a proxy's error page included, must not retitle, clear or
+// rewrite the terminal of the person reading it. A JSON body keeps its
+// meaning: JSON has no raw C0 characters, and a C1 one is only ever inside
+// a string.
 func printable(body []byte) []byte {
 	return bytes.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
 			return r
 		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
+		return dropControl(r)
 	}, body)
 }

@@ -196,15 +196,19 @@ func notOAuth(re *oauth2.RetrieveError, o *options) string {
 // clean drops control characters from text a server chose, so it cannot
 // play tricks on the terminal, and bounds its length.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
+	s = strings.Map(dropControl, s)
 	const maxRunes = 300
 	if r := []rune(s); len(r) > maxRunes {
 		s = string(r[:maxRunes]) + "..."
 	}
 	return s
+}
+
+// dropControl maps a control character (C0, DEL and C1, which hold the
+// terminal's escape sequences) to -1, for strings.Map and bytes.Map.
+func dropControl(r rune) rune {
+	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		return -1
+	}
+	return r
 }

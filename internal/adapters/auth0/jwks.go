@@ -100,9 +100,11 @@ var jwkBase64 = base64.RawURLEncoding.Strict()
 
 // parseJWKS keeps the entries usable as RS256 verification keys, by kid. An
 // error means the document itself is unusable; entries are decoded one by
-// one with go-jose's JSONWebKey, so one odd entry never poisons the set.
-// Entries that are not usable signing keys are dropped first; identical
-// duplicates count once; up to maxKeysPerKid different keys may share a kid.
+// one (decodeJWK), so one odd entry never poisons the set. Identical
+// duplicates count once; up to maxKeysPerKid different keys may share a
+// kid; past maxJWKSEntries entries are counted, not decoded; and once all
+// are read, a key that an entry with private members gave away is dropped
+// wherever it stands.
 func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	var rep jwksReport
 	var doc map[string]json.RawMessage

@@ -83,8 +83,8 @@ type KeySource struct {
 	lastWarn    time.Time // last warning about a failed attempt
 	jwksURI     string    // from discovery, once it succeeded
 
-	// ignored summarises the JWKS entries the last good fetch dropped (see
-	// logIgnored). Only attempts touch it, and they never overlap.
+	// ignored summarises the JWKS entries the last fetch that parsed
+	// dropped (see logIgnored). Only attempts touch it, and they never overlap.
 	ignored string
 
 	onFetch func(ok bool, d time.Duration) // set before Start; for metrics

@@ -14,9 +14,9 @@ import (
 	"time"
 )
 
-// MaxQueueSize bounds OTEL_BSP_MAX_QUEUE_SIZE and _MAX_EXPORT_BATCH_SIZE:
+// maxQueueSize bounds OTEL_BSP_MAX_QUEUE_SIZE and _MAX_EXPORT_BATCH_SIZE:
 // spans held in memory while the collector is slow (the default is 2048).
-const MaxQueueSize = 1 << 20
+const maxQueueSize = 1 << 20
 
 // checkExportEnv refuses the OTEL_* values the SDK would reject on its own.
 // It is a gate in front of the SDK, which logs such a value in plain text
@@ -58,8 +58,8 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
 		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > MaxQueueSize {
-				errs = append(errs, fmt.Errorf("%s %q is not a whole number from 1 to %d", name, v, MaxQueueSize))
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxQueueSize {
+				errs = append(errs, fmt.Errorf("%s %q is not a whole number from 1 to %d", name, v, maxQueueSize))
 			}
 		}
 	}

@@ -74,7 +74,7 @@ func TestExportErrorRevealsNoSecret(t *testing.T) {
 
 // TestExportFailuresDoNotFlood: a collector refusing every export (a wrong
 // API key) under load fails one export per batch; the warnings are at most
-// one per ExportErrorInterval, not one per batch.
+// one per exportErrorInterval, not one per batch.
 func TestExportFailuresDoNotFlood(t *testing.T) {
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)

@@ -40,9 +40,9 @@ type Config struct {
 	FlushTimeout time.Duration
 }
 
-// ExportErrorInterval is the least time between two "trace export failed"
+// exportErrorInterval is the least time between two "trace export failed"
 // warnings; the failures in between are not logged.
-const ExportErrorInterval = 10 * time.Second
+const exportErrorInterval = 10 * time.Second
 
 // DefaultFlushTimeout is the flush budget at shutdown. The exporter's own
 // timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and its retries would otherwise
@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	// spans, hundreds a second under load.
 	secrets := exportSecrets(os.Getenv) // what the exporter read
 	exportLog := log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, ExportErrorInterval, 1, 0)
+		return zapcore.NewSamplerWithOptions(c, exportErrorInterval, 1, 0)
 	}))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
 		exportLog.Warn("trace export failed", zap.String("error", scrubExportError(err.Error(), secrets)))
