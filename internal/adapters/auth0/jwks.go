@@ -98,6 +98,17 @@ func (r *jwksReport) reasonSummary() string {
 
 var jwkBase64 = base64.RawURLEncoding.Strict()
 
+// errNoKeysArray: the document has no "keys" array, or one that does not
+// parse as JSON.
+var errNoKeysArray = errors.New(`no "keys" array`)
+
+// lenientDecoder reads b token by token, as leniently as encoding/json
+// does (duplicate names, invalid UTF-8): what an entry gets wrong is
+// judged by the checks that read it, one entry at a time.
+func lenientDecoder(b []byte) *jsontext.Decoder {
+	return jsontext.NewDecoder(bytes.NewReader(b), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+}
+
 // parseJWKS keeps the entries usable as RS256 verification keys, by kid. An
 // error means the document itself is unusable; entries are decoded one by
 // one (decodeJWK), so one odd entry never poisons the set. Identical
@@ -113,14 +124,13 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	}
 	raw, ok := doc["keys"]
 	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
-		return nil, rep, errors.New(`no "keys" array`)
+		return nil, rep, errNoKeysArray
 	}
 	// The entries are read one at a time, and those past maxJWKSEntries
-	// skipped without a copy. As lenient as encoding/json above: an entry's
-	// own faults are decodeJWK's to judge, one at a time.
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	// skipped without a copy.
+	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
-		return nil, rep, errors.New(`no "keys" array`)
+		return nil, rep, errNoKeysArray
 	}
 	keys := make(map[string][]*rsa.PublicKey)
 	var leaked []*big.Int // the moduli of entries with private members
@@ -130,19 +140,19 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 			dropLeaked(keys, leaked, &rep)
 			return keys, rep, nil
 		case 0: // the document parsed above, so this is no JSON fault of its own
-			return nil, rep, errors.New(`no "keys" array`)
+			return nil, rep, errNoKeysArray
 		}
 		rep.entries++
 		if rep.entries > maxJWKSEntries {
 			if dec.SkipValue() != nil {
-				return nil, rep, errors.New(`no "keys" array`)
+				return nil, rep, errNoKeysArray
 			}
 			rep.count(jwkDropTooManyEntries)
 			continue
 		}
 		e, err := dec.ReadValue()
 		if err != nil {
-			return nil, rep, errors.New(`no "keys" array`)
+			return nil, rep, errNoKeysArray
 		}
 		kid, key, reason := decodeJWK(json.RawMessage(e))
 		if reason == jwkDropPrivate {
@@ -244,7 +254,7 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 // parser refuse that; reading the last, as encoding/json does, would let a
 // "d":null hide a "d" before it). Names compare unescaped.
 func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, jwkDropNotObject
 	}
@@ -279,7 +289,7 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	// first, for the same reason.
 	first := raw
 	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '[' {
-		dec := jsontext.NewDecoder(bytes.NewReader(t), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+		dec := lenientDecoder(t)
 		if _, err := dec.ReadToken(); err != nil || dec.PeekKind() == ']' {
 			return true
 		}
