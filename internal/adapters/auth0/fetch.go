@@ -117,21 +117,22 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 // checkJWKSURI accepts only an https URL on the issuer's host and port (http
 // only in loopback dev mode).
 func (k *KeySource) checkJWKSURI(raw string) error {
+	shown := quoteForLog(withoutUserinfo(raw)) // every error below quotes it: never its password
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
-		return fmt.Errorf("jwks_uri %s is not an absolute URL", quoteForLog(withoutUserinfo(raw)))
+		return fmt.Errorf("jwks_uri %s is not an absolute URL", shown)
 	}
 	if u.User != nil || u.Fragment != "" {
-		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", quoteForLog(withoutUserinfo(raw)))
+		return fmt.Errorf("jwks_uri %s must not have user info or a fragment", shown)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && k.tenant.InsecureLoopback() && LoopbackHost(u.Hostname()):
 	default:
-		return fmt.Errorf("jwks_uri %s is not https", quoteForLog(withoutUserinfo(raw)))
+		return fmt.Errorf("jwks_uri %s is not https", shown)
 	}
 	if !strings.EqualFold(u.Hostname(), k.tenant.issuerURL.Hostname()) || urlPort(u) != urlPort(k.tenant.issuerURL) {
-		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", quoteForLog(withoutUserinfo(raw)), k.tenant.issuerURL.Host)
+		return fmt.Errorf("jwks_uri %s is not on the issuer's host %s", shown, k.tenant.issuerURL.Host)
 	}
 	return nil
 }

@@ -100,18 +100,19 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	if !strings.Contains(d, "://") {
 		d = "https://" + d
 	}
+	shown := withoutUserinfo(domain) // every error below quotes the domain: never its password
 	u, err := url.Parse(d)
 	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", withoutUserinfo(domain))
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", shown)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !allowInsecureLoopback || !LoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", withoutUserinfo(domain))
+			return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q must use https (http is allowed only for a loopback dev tenant)", shown)
 		}
 	default:
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", withoutUserinfo(domain), u.Scheme)
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has scheme %q, want https", shown, u.Scheme)
 	}
 	// The issuer Auth0 writes is the bare host: a default port or a root dot
 	// kept here would fail every token's iss, and a host no DNS name can be
@@ -121,7 +122,7 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 		port = ""
 	}
 	if net.ParseIP(host) == nil && !dnsName(host) || strings.HasSuffix(u.Host, ":") {
-		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com (letters, digits, hyphens and dots; an internationalised name in its xn-- form)", withoutUserinfo(domain))
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com (letters, digits, hyphens and dots; an internationalised name in its xn-- form)", shown)
 	}
 	if port != "" {
 		host = net.JoinHostPort(host, port)
