@@ -234,14 +234,18 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, errNotFound)
 }
 
-// allowOrder is the order of the methods in Allow.
+// allowOrder is the order of the methods in Allow, and the methods a route
+// may serve (HEAD with GET, OPTIONS everywhere).
 var allowOrder = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
 // routeAt is the pattern of the route at path and the methods it serves
 // (HEAD with GET); no methods when the API does not serve path.
 func routeAt(mux *chi.Mux, path string) (pattern string, allowed []string) {
 	var rctx chi.Context // one scratch context for every lookup
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+	for _, m := range allowOrder {
+		if m == http.MethodHead || m == http.MethodOptions {
+			continue // not routes of their own
+		}
 		rctx.Reset()
 		if p := mux.Find(&rctx, m, path); p != "" {
 			pattern = p
