@@ -25,6 +25,7 @@ func TestCORSOriginIsOnlyAnOrigin(t *testing.T) {
 		{"https://app.example.com?", "is not an exact origin"},
 		{"https://app.example.com#x", "is not an exact origin"},
 		{"https:app.example.com", "is not an exact origin"},
+		{"https://app.example.com:443", `"https://app.example.com:443" is not written as browsers send it in Origin: write https://app.example.com`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.origin, func(t *testing.T) {

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -15,12 +18,16 @@ var (
 	ErrOriginUserinfo = errors.New("has user information; an origin is scheme://host[:port], such as https://app.example.com")
 	// ErrOriginNotExact: not scheme://host[:port], or a pattern.
 	ErrOriginNotExact = errors.New("is not an exact origin such as https://app.example.com")
+	// ErrOriginNotAsSent: an origin written otherwise than browsers write
+	// it in Origin, which the library's string comparison never matches.
+	ErrOriginNotAsSent = errors.New("is not written as browsers send it in Origin")
 )
 
 // CheckOrigin returns nil when o is an exact origin, http or https
 // scheme://host[:port] (RFC 6454 §6.1) as browsers send it in Origin, and
-// otherwise ErrOriginUserinfo or ErrOriginNotExact. It is a gate in front
-// of go-chi/cors, which reads a "*" anywhere as a wildcard ("https://*"
+// otherwise ErrOriginUserinfo, ErrOriginNotExact or an error wrapping
+// ErrOriginNotAsSent that says what to write. It is a gate in front of
+// go-chi/cors, which reads a "*" anywhere as a wildcard ("https://*"
 // allows every https origin) and would keep an entry no Origin can match.
 func CheckOrigin(o string) error {
 	if strings.Contains(o, "@") {
@@ -31,7 +38,43 @@ func CheckOrigin(o string) error {
 		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#") {
 		return ErrOriginNotExact
 	}
+	switch sent, err := originAsSent(u); {
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrOriginNotAsSent, err)
+	case !strings.EqualFold(sent, o): // the library compares in lower case
+		return fmt.Errorf("%w: write %s", ErrOriginNotAsSent, sent)
+	}
 	return nil
+}
+
+// originAsSent is u's origin as browsers write it in Origin (the URL
+// Standard's serialization of an origin): the scheme's default port left
+// out, a port in plain decimal, an IPv6 address in its shortest form. It
+// fails for what no browser sends: a port past 65535, an IPv6 zone, a host
+// not in ASCII (browsers send an IDN in its xn-- form).
+func originAsSent(u *url.URL) (string, error) {
+	host, port := u.Hostname(), u.Port()
+	if strings.IndexFunc(host, func(r rune) bool { return r >= 0x80 }) >= 0 {
+		return "", errors.New("write the host in ASCII, an IDN in its xn-- form")
+	}
+	if strings.Contains(host, ":") {
+		a, err := netip.ParseAddr(host)
+		if err != nil || a.Zone() != "" {
+			return "", errors.New("write an IPv6 address without a zone")
+		}
+		host = "[" + a.String() + "]"
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n > 65535 {
+			return "", errors.New("write a port from 0 to 65535")
+		}
+		port = ":" + strconv.Itoa(n)
+		if u.Scheme == "https" && n == 443 || u.Scheme == "http" && n == 80 {
+			port = ""
+		}
+	}
+	return u.Scheme + "://" + host + port, nil
 }
 
 // exactOrigins drops, with a warning, the allowed origins CheckOrigin
