@@ -42,6 +42,10 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:65536", "", httpapi.ErrOriginNotAsSent, "port from 0 to 65535"},
 		{"http://[0:0::1]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "write http://[::1]:3000"},
 		{"http://[::1%25eth0]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "IPv6 address without a zone"},
+		{"http://127.1:3000", "http://127.0.0.1:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"},
+		{"http://0x7f.0.0.1:3000", "http://127.0.0.1:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"},
+		{"http://127.0.0.1.:3000", "http://127.0.0.1:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"},
+		{"https://app.example.com.", "https://app.example.com.", nil, ""}, // a name's final dot is sent as written
 		{"https://bücher.example", "https://xn--bcher-kva.example", httpapi.ErrOriginNotAsSent, "xn--"},
 		{"https://app%2Eexample.com", "https://app.example.com", httpapi.ErrOriginNotExact, "exact origin"}, // url.Parse refuses an escaped ASCII byte in a host
 	}

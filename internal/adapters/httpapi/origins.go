@@ -63,6 +63,10 @@ func originAsSent(u *url.URL) (string, error) {
 			return "", errors.New("write an IPv6 address without a zone")
 		}
 		host = "[" + a.String() + "]"
+	} else if endsInNumber(host) { // browsers read it as an IPv4 address ("127.1", "0x7f.0.0.1") and send it dotted
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is4() {
+			return "", errors.New("write an IPv4 address in dotted decimal, such as 127.0.0.1")
+		}
 	}
 	if port != "" {
 		n, err := strconv.Atoi(port)
@@ -93,4 +97,16 @@ func exactOrigins(origins []string, log *zap.Logger) []string {
 		}
 	}
 	return exact
+}
+
+// endsInNumber reports whether browsers parse host as an IPv4 address (the
+// URL Standard's "ends in a number"): its last label, after a final dot,
+// is decimal digits or 0x and hex digits.
+func endsInNumber(host string) bool {
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	last := labels[len(labels)-1]
+	if hex, ok := strings.CutPrefix(strings.ToLower(last), "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
