@@ -55,7 +55,9 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 	if t == nil || len(t.prefixes) == 0 {
 		return addr
 	}
-	if a, err := netip.ParseAddr(addr); err != nil || !t.trusts(a) {
+	// A link-local peer has its interface's zone, which no prefix holds:
+	// its address alone is matched (hops with a zone are refused below).
+	if a, err := netip.ParseAddr(addr); err != nil || !t.trusts(a.WithZone("")) {
 		return addr
 	}
 	values := r.Header["X-Forwarded-For"]

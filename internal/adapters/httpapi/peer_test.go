@@ -58,6 +58,12 @@ func TestRemoteAddr(t *testing.T) {
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
+		// A link-local peer comes with its interface's zone, which no
+		// prefix holds (netip's Contains refuses a zoned address).
+		{"link-local proxy: trusted whatever its zone", []string{"fe80::1"}, "[fe80::1%eth0]:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"link-local proxy CIDR: trusted whatever its zone", []string{"fe80::/64"}, "[fe80::7%2]:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"link-local proxy with a zone in the setting", []string{"fe80::1%eth0"}, "[fe80::1%eth0]:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"link-local peer not trusted: logged with its zone", trusted, "[fe80::1%eth0]:5555", []string{"198.51.100.1"}, "fe80::1%eth0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
