@@ -93,12 +93,20 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 	return addr
 }
 
-// peerIP is the IP of a RemoteAddr ("ip:port", "[v6]:port").
+// peerIP is the IP of a RemoteAddr: "ip:port" or "[v6]:port" as net/http
+// writes it, or a bare IP, as a parent router's middleware (chi's RealIP)
+// may leave it. A bare IPv6 address has several colons: only the one colon
+// of "v4:port" or a port after "]" is cut.
 func peerIP(remote string) string {
-	if i := strings.LastIndexByte(remote, ':'); i >= 0 && !strings.HasSuffix(remote, "]") {
-		remote = remote[:i]
+	if strings.HasPrefix(remote, "[") {
+		if i := strings.IndexByte(remote, ']'); i > 0 {
+			return remote[1:i]
+		}
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(remote, "["), "]")
+	if i := strings.IndexByte(remote, ':'); i >= 0 && i == strings.LastIndexByte(remote, ':') {
+		return remote[:i]
+	}
+	return remote
 }
 
 // maxUserAgent bounds the user agent on the access line: a client chooses it.

@@ -58,6 +58,13 @@ func TestRemoteAddr(t *testing.T) {
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
+		// net/http writes RemoteAddr as ip:port; a parent router's
+		// middleware (chi's RealIP) may leave a bare IP there instead.
+		{"bare v4 peer", nil, "203.0.113.9", nil, "203.0.113.9"},
+		{"bare v6 peer", nil, "2001:db8::7", nil, "2001:db8::7"},
+		{"bare v6 peer in brackets", nil, "[2001:db8::7]", nil, "2001:db8::7"},
+		{"bare v6 trusted peer", trusted, "2001:db8::1", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"bare link-local peer with a zone", nil, "fe80::1%eth0", nil, "fe80::1%eth0"},
 		// A link-local peer comes with its interface's zone, which no
 		// prefix holds (netip's Contains refuses a zoned address).
 		{"link-local proxy: trusted whatever its zone", []string{"fe80::1"}, "[fe80::1%eth0]:5555", []string{"198.51.100.1"}, "198.51.100.1"},
