@@ -147,7 +147,7 @@ func (h *handler) writeMiddlewareError(w http.ResponseWriter, r *http.Request, e
 // it returns are what the middleware puts in the request's context.
 func (h *handler) validateToken(ctx context.Context, token string) (any, error) {
 	claims, err := h.verifier.Verify(ctx, token)
-	h.metrics.verification(verificationOutcome(err))
+	h.metrics.verification(verificationOutcome(ctx, err))
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +161,10 @@ func claimsFrom(r *http.Request) *domain.Claims {
 	return c
 }
 
-// verificationOutcome labels a Verify result for metrics: valid, invalid,
-// unavailable, cancelled (the caller's context ended) or error.
-func verificationOutcome(err error) (outcome, reason string) {
+// verificationOutcome labels a Verify result under ctx for metrics: valid,
+// invalid, unavailable, cancelled (the caller's context ended: the client
+// hung up, or a deadline a parent router set passed) or error.
+func verificationOutcome(ctx context.Context, err error) (outcome, reason string) {
 	if err == nil {
 		return "valid", "" // before errors.As's target, which escapes: a valid token allocates nothing here
 	}
@@ -173,7 +174,7 @@ func verificationOutcome(err error) (outcome, reason string) {
 		return "invalid", string(invalid.Reason)
 	case errors.Is(err, ports.ErrKeysUnavailable):
 		return "unavailable", ""
-	case errors.Is(err, context.Canceled): // the client hung up: not the verifier's error
+	case errors.Is(err, context.Canceled), ctx.Err() != nil && errors.Is(err, ctx.Err()): // not the verifier's error
 		return "cancelled", ""
 	default:
 		return "error", ""

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -30,17 +31,20 @@ func (v ctxErrVerifier) Verify(ctx context.Context, _ string) (domain.Claims, er
 // lookup) is recorded as 499, nginx's "client closed request", not as a
 // 503 that would count the client's hang-up as the service failing; a
 // verification that runs out of time with the client still there is 503.
+// The verification counts as cancelled whenever the request's context has
+// ended first (a parent router's timeout, say), not as a verifier error.
 func TestClientGoneIsNotAServerError(t *testing.T) {
 	tests := []struct {
 		name        string
-		clientGone  bool
+		ctxEnd      string // how the request's context has ended: "", "cancel" (the client hung up) or "deadline"
 		verifierErr error
 		wantStatus  int
 		wantRetry   string
 		wantOutcome string // of messages_api_token_verifications_total
 	}{
-		{"client hung up mid-verification", true, nil, 499, "", "cancelled"},
-		{"verification ran out of time, client still there", false, context.DeadlineExceeded, 503, "5", "error"},
+		{"client hung up mid-verification", "cancel", nil, 499, "", "cancelled"},
+		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "error"},
+		{"the request's deadline passed mid-verification", "deadline", nil, 503, "5", "cancelled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,8 +57,12 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			h := httpapi.NewHandler(httpapi.HandlerConfig{}, ctxErrVerifier{tt.verifierErr}, zap.New(core), httpapi.WithMetrics(metrics))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			if tt.clientGone {
+			switch tt.ctxEnd {
+			case "cancel":
 				cancel()
+			case "deadline":
+				ctx, cancel = context.WithDeadline(ctx, time.Unix(0, 0))
+				defer cancel()
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil).WithContext(ctx)
 			req.Header.Set("Authorization", "Bearer "+readToken)
