@@ -73,11 +73,15 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		// A setting left empty in a file is refused as an empty variable is,
 		// not read as 0 (port 0 would listen on a random port) or false.
 		{"port left empty in a file", "http:\n  port:\n", base,
-			"http.port (in file FILE) is empty: give a value or leave the variable unset"},
+			"http.port (in file FILE) is empty: give a value or remove the key to take the default"},
 		{"boolean null in a file", "auth0:\n  permissions: null\n", base,
-			"auth0.permissions (in file FILE) is empty: give a value or leave the variable unset"},
+			"auth0.permissions (in file FILE) is empty: give a value or remove the key to take the default"},
 		{"duration ~ in a file", "http:\n  read_timeout: ~\n", base,
-			"http.read_timeout (in file FILE) is empty: give a value or leave the variable unset"},
+			"http.read_timeout (in file FILE) is empty: give a value or remove the key to take the default"},
+		{"setting without a variable left empty in a file", "dev_tenant:\n  token_ttl:\n", base,
+			"dev_tenant.token_ttl (in file FILE) is empty: give a value or remove the key to take the default"},
+		{"empty variable over a file's value", "http:\n  port: 3010\n", env("PORT="),
+			"PORT (http.port, from the environment) is empty: give a value or leave the variable unset"},
 		// A setting without a variable is named with the file that set it.
 		{"dev tenant duration in a file", "dev_tenant:\n  token_ttl: 10\n", base,
 			"dev_tenant.token_ttl (in file FILE) 10 needs a unit, such as 10s, 500ms or 5m"},
