@@ -80,6 +80,10 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			"http.read_timeout (in file FILE) is empty: give a value or remove the key to take the default"},
 		{"setting without a variable left empty in a file", "dev_tenant:\n  token_ttl:\n", base,
 			"dev_tenant.token_ttl (in file FILE) is empty: give a value or remove the key to take the default"},
+		{"trusted proxy not an address", "", env("HTTP_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"),
+			`HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies, from the environment) "proxy.internal" is not a CIDR such as 10.0.0.0/8 or an IP address`},
+		{"trusted proxy not an address in a file", "http:\n  handler:\n    trusted_proxies: [bogus]\n", base,
+			`http.handler.trusted_proxies (in file FILE) "bogus" is not a CIDR such as 10.0.0.0/8 or an IP address`},
 		{"empty variable over a file's value", "http:\n  port: 3010\n", env("PORT="),
 			"PORT (http.port, from the environment) is empty: give a value or leave the variable unset"},
 		// A setting without a variable is named with the file that set it.
