@@ -186,6 +186,15 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 			return ar, redirectError("invalid_scope", "Invalid scope: "+s)
 		}
 	}
+	// The login form carries state and nonce in hidden inputs, and a
+	// browser turns their line breaks into CRLF and a NUL into U+FFFD: the
+	// client would get another value back. RFC 6749 appendix A.5 allows
+	// state no control characters anyway.
+	for _, name := range []string{"state", "nonce"} {
+		if hasControl(params.Get(name)) {
+			return ar, redirectError("invalid_request", name+" must not contain control characters (RFC 6749 appendix A.5)")
+		}
+	}
 	switch ar.prompt {
 	case "", "none", "login", "consent":
 	default:
