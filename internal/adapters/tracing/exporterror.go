@@ -1,7 +1,9 @@
 package tracing
 
 import (
+	"cmp"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,7 +18,9 @@ const maxExportErrorBytes = 512
 const minSecretBytes = 4
 
 // exportSecrets lists what an export failure must never repeat: the values
-// of the OTLP headers (an API key, a Basic credential), as set and decoded.
+// of the OTLP headers (an API key, a Basic credential), as set and decoded,
+// longest first, so that a short one inside a longer one (an org id in a
+// token) is not replaced first and the rest of the longer one logged.
 // (An endpoint carries no credential: checkExportEnv refuses one.)
 func exportSecrets(getenv func(string) string) []string {
 	var secrets []string
@@ -39,6 +43,7 @@ func exportSecrets(getenv func(string) string) []string {
 			kept = append(kept, s)
 		}
 	}
+	slices.SortFunc(kept, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return kept
 }
 

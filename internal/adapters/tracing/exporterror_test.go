@@ -18,14 +18,21 @@ import (
 // OTLP headers' values (often an API key) or more than a bounded part of
 // what the collector answered.
 func TestExportErrorRevealsNoSecret(t *testing.T) {
+	const headers = "x-api-key=HEADERSECRET,authorization=Basic%20QUTHSECRET"
 	tests := []struct {
-		name   string
-		status int
-		body   string
+		name    string
+		status  int
+		body    string
+		headers string   // OTEL_EXPORTER_OTLP_HEADERS; headers when empty
+		secrets []string // none of these may be logged; HEADERSECRET and QUTHSECRET when empty
 	}{
-		{"rejected with a short body", http.StatusUnauthorized, "bad key"},
-		{"rejected, echoing the request's headers", http.StatusForbidden, "X-Api-Key: HEADERSECRET is not valid"},
-		{"rejected with a huge body", http.StatusBadRequest, strings.Repeat("x", 1<<20)},
+		{"rejected with a short body", http.StatusUnauthorized, "bad key", "", nil},
+		{"rejected, echoing the request's headers", http.StatusForbidden, "X-Api-Key: HEADERSECRET is not valid", "", nil},
+		{"rejected with a huge body", http.StatusBadRequest, strings.Repeat("x", 1<<20), "", nil},
+		// A short header value inside a longer one must not be replaced
+		// first: what is left of the longer one would be logged.
+		{"one header's value inside another's", http.StatusForbidden, "authorization: Bearer tok3team9SECRET refused",
+			"x-scope-orgid=team,authorization=Bearer%20tok3team9SECRET", []string{"tok3", "9SECRET"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,11 +43,17 @@ func TestExportErrorRevealsNoSecret(t *testing.T) {
 			defer collector.Close()
 			endpoint := collector.URL
 			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=HEADERSECRET,authorization=Basic%20QUTHSECRET")
+			if tt.headers == "" {
+				tt.headers = headers
+			}
+			if tt.secrets == nil {
+				tt.secrets = []string{"HEADERSECRET", "QUTHSECRET"}
+			}
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", tt.headers)
 			t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // only the shutdown sends
 			cfg, err := tracing.ConfigFromEnv(func(k string) string {
 				return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-					"OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=HEADERSECRET,authorization=Basic%20QUTHSECRET"}[k]
+					"OTEL_EXPORTER_OTLP_HEADERS": tt.headers}[k]
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -59,7 +72,7 @@ func TestExportErrorRevealsNoSecret(t *testing.T) {
 			}
 			for _, e := range failed {
 				msg, _ := e.ContextMap()["error"].(string)
-				for _, secret := range []string{"HEADERSECRET", "QUTHSECRET"} {
+				for _, secret := range tt.secrets {
 					if strings.Contains(msg, secret) {
 						t.Errorf("got error field %.300q, want it without %s", msg, secret)
 					}
