@@ -41,6 +41,8 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:0443", "https://app.example.com", httpapi.ErrOriginNotAsSent, "write https://app.example.com"},
 		{"https://app.example.com:65536", "", httpapi.ErrOriginNotAsSent, "port from 0 to 65535"},
 		{"http://[0:0::1]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "write http://[::1]:3000"},
+		{"http://[::ffff:7f00:1]:3000", "http://[::ffff:7f00:1]:3000", nil, ""},
+		{"http://[::ffff:127.0.0.1]:3000", "http://[::ffff:7f00:1]:3000", httpapi.ErrOriginNotAsSent, "write http://[::ffff:7f00:1]:3000"},
 		{"http://[::1%25eth0]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "IPv6 address without a zone"},
 		{"http://127.1:3000", "http://127.0.0.1:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"},
 		{"http://0x7f.0.0.1:3000", "http://127.0.0.1:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"},

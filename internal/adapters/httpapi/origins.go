@@ -62,7 +62,7 @@ func originAsSent(u *url.URL) (string, error) {
 		if err != nil || a.Zone() != "" {
 			return "", errors.New("write an IPv6 address without a zone")
 		}
-		host = "[" + a.String() + "]"
+		host = "[" + ipv6AsSent(a) + "]"
 	} else if endsInNumber(host) { // browsers read it as an IPv4 address ("127.1", "0x7f.0.0.1") and send it dotted
 		if a, err := netip.ParseAddr(host); err != nil || !a.Is4() {
 			return "", errors.New("write an IPv4 address in dotted decimal, such as 127.0.0.1")
@@ -97,6 +97,17 @@ func exactOrigins(origins []string, log *zap.Logger) []string {
 		}
 	}
 	return exact
+}
+
+// ipv6AsSent is a in the URL Standard's form: RFC 5952's, as netip writes
+// it, but in hex to the end, where netip writes an IPv4-mapped address's
+// last 32 bits dotted.
+func ipv6AsSent(a netip.Addr) string {
+	if !a.Is4In6() {
+		return a.String()
+	}
+	b := a.As16()
+	return "::ffff:" + strconv.FormatUint(uint64(b[12])<<8|uint64(b[13]), 16) + ":" + strconv.FormatUint(uint64(b[14])<<8|uint64(b[15]), 16)
 }
 
 // endsInNumber reports whether browsers parse host as an IPv4 address (the
