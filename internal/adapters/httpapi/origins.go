@@ -50,8 +50,9 @@ func CheckOrigin(o string) error {
 // originAsSent is u's origin as browsers write it in Origin (the URL
 // Standard's serialization of an origin): the scheme's default port left
 // out, a port in plain decimal, an IPv6 address in its shortest form. It
-// fails for what no browser sends: a port past 65535, an IPv6 zone, a host
-// not in ASCII (browsers send an IDN in its xn-- form).
+// fails for what no browser sends: a port past 65535, an IPv6 zone, a
+// numeric host that is no dotted IPv4 address, a host not in ASCII
+// (browsers send an IDN in its xn-- form).
 func originAsSent(u *url.URL) (string, error) {
 	host, port := u.Hostname(), u.Port()
 	if strings.IndexFunc(host, func(r rune) bool { return r >= 0x80 }) >= 0 {
@@ -60,7 +61,7 @@ func originAsSent(u *url.URL) (string, error) {
 	if strings.Contains(host, ":") {
 		a, err := netip.ParseAddr(host)
 		if err != nil || a.Zone() != "" {
-			return "", errors.New("write an IPv6 address without a zone")
+			return "", errors.New("write a valid IPv6 address, without a zone")
 		}
 		host = "[" + ipv6AsSent(a) + "]"
 	} else if endsInNumber(host) { // browsers read it as an IPv4 address ("127.1", "0x7f.0.0.1") and send it dotted
