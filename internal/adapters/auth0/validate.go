@@ -70,6 +70,9 @@ func keyFromContext(ctx context.Context) (any, error) {
 // (and, for RS256 with an RSA key, nothing else).
 var errBadSignature = jose.ErrCryptoFailure
 
+// errWrongIssuer refuses a token whose iss is not exactly the tenant's.
+var errWrongIssuer = ports.Invalid(ports.ReasonWrongIssuer, "the token is not issued by this tenant")
+
 // libraryError maps a ValidateToken error to a stable reason, by the
 // sentinel errors go-jose exports, never by message text. An error that is
 // no token's fault (a missing key in the context) is returned as is: a 500.
@@ -86,7 +89,7 @@ func libraryError(err error) error {
 	case errors.Is(err, errBadSignature):
 		return ports.Invalid(ports.ReasonBadSignature, "the token signature is invalid")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return ports.Invalid(ports.ReasonWrongIssuer, "the token is not issued by this tenant")
+		return errWrongIssuer
 	case errors.Is(err, jwt.ErrInvalidAudience):
 		return ports.Invalid(ports.ReasonWrongAudience, "the token is not issued for this API")
 	case errors.Is(err, jwt.ErrNotValidYet):

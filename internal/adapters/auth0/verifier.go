@@ -5,8 +5,9 @@
 // (cache.go); the pre-parse checks (precheck.go), which refuse in
 // microseconds what go-jwt-middleware's validator would accept (no exp, sub
 // or iat, the JWS JSON serialization, b64: false, crit, duplicate members,
-// invalid UTF-8, extra dots, oversize); the key lookup by exact kid from the
-// tenant's JWKS (keysource.go), which refetches on an unknown kid; then the
+// invalid UTF-8, extra dots, oversize); the issuer, since another tenant's
+// token has no key here; the key lookup by exact kid from the tenant's JWKS
+// (keysource.go), which refetches on an unknown kid; then the
 // library's validator.Validator.ValidateToken (validate.go), which checks
 // the signature and iss, aud, exp, nbf and iat with our leeway.
 package auth0
@@ -248,6 +249,12 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 	t, err := decode(raw, dots, v.opts)
 	if err != nil {
 		return domain.Claims{}, nil, err
+	}
+	// The issuer decides whose keys could have signed the token: another
+	// tenant's has no key here, and looking its kid up would refetch our
+	// JWKS for nothing and answer unknown_key, or 503 while ours is down.
+	if t.claims.Iss != v.issuer {
+		return domain.Claims{}, nil, errWrongIssuer
 	}
 	// The key is chosen by the header's exact kid, never guessed from a set.
 	kid := *t.header.Kid

@@ -108,7 +108,7 @@ func vtCheckDescription(t *testing.T, desc, tok string, leaks []string) {
 var vtPrecheckReasons = []ports.Reason{
 	ports.ReasonMalformed, ports.ReasonTooLarge, ports.ReasonUnsupportedAlgorithm,
 	ports.ReasonUnsupportedType, ports.ReasonUnsupportedHeader, ports.ReasonMissingKeyID,
-	ports.ReasonMissingClaim, ports.ReasonInvalidClaim,
+	ports.ReasonMissingClaim, ports.ReasonInvalidClaim, ports.ReasonWrongIssuer,
 }
 
 type vtCase struct {
