@@ -131,9 +131,9 @@ const maxNumericDate = float64(1 << 62)
 func (c *tokenClaims) checkRange() error {
 	switch {
 	case c.Nbf != nil && *c.Nbf > maxNumericDate:
-		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+		return errNotYetValid
 	case c.Iat != nil && *c.Iat > maxNumericDate:
-		return ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
+		return errIssuedInFuture
 	case *c.Exp > maxNumericDate:
 		return ports.Invalid(ports.ReasonInvalidClaim, "the exp claim is beyond the dates this service handles")
 	}
