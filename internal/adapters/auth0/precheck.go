@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -335,6 +336,11 @@ func jsonError(part string, err error) error {
 		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" repeats a member name")
 	case errors.As(err, &semantic):
 		name := knownMember(string(semantic.JSONPointer))
+		// A number no float64 holds (1e400) is of the right type: saying
+		// "wrong type" would send its issuer looking for a string.
+		if part == "payload" && name != "" && semantic.JSONKind == '0' && semantic.GoType != nil && semantic.GoType.Kind() == reflect.Float64 {
+			return ports.Invalid(ports.ReasonInvalidClaim, "the "+name+" claim is a number out of range")
+		}
 		if part == "payload" && name != "" {
 			return ports.Invalid(ports.ReasonInvalidClaim, "the "+name+" claim has the wrong type")
 		}
