@@ -44,10 +44,7 @@ func TestClaimsRefusedBeforeKeyLookup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tn, ks := refetchDue(t, tt.tenantDown)
-			v, err := New(MustTenant(t, tn.issuer, false, 0), Config{Audiences: []string{faultAudience}}, ks)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := verifierOn(t, tn, ks)
 			s := &auth0test.Signer{Issuer: tn.issuer, Audience: faultAudience, Kid: kid, Private: fourthKey(t)}
 			claims := s.Claims("fault-client", "read:messages")
 			if tt.claims != nil {

@@ -176,8 +176,12 @@ func (k *KeySource) KeySetVersion() uint64 {
 	return 0
 }
 
-// Ready reports whether a good key set not older than MaxStaleAge is held.
-func (k *KeySource) Ready() bool { return k.current() != nil }
+// Ready reports whether a good key set not older than MaxStaleAge is held,
+// with a key left in it (forgetLeaked may have emptied it).
+func (k *KeySource) Ready() bool {
+	s := k.current()
+	return s != nil && len(s.keys) > 0
+}
 
 // Stats describes the key set held.
 func (k *KeySource) Stats() KeyStats {
