@@ -1,6 +1,6 @@
 # The Messages API as a static binary on distroless, running as non-root.
 #
-#   docker build -t messages-api .
+#   docker build -t messages-api --build-arg VERSION="$(git describe --tags --always --dirty)" .
 #   docker run --rm -p 3010:3010 -p 9090:9090 \
 #     -e AUTH0_DOMAIN=example.eu.auth0.com \
 #     -e AUTH0_AUDIENCE=https://messages-api.example.com \
@@ -16,7 +16,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download && go mod verify
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/api ./cmd/api
+# The context has no .git for Go to stamp a version from, so the build
+# sets the one messages_api_build_info reports (empty: "(devel)").
+ARG VERSION=""
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/example/messages-api/internal/adapters/admin.releaseVersion=${VERSION}" -o /out/api ./cmd/api
 
 # static-debian12 has CA certificates (for the tenant's https JWKS), tzdata
 # and /etc/passwd with the nonroot user (uid/gid 65532), and no shell.

@@ -5,7 +5,8 @@
 # It takes the one line "RUN CGO_ENABLED=0 go build ..." from the
 # Dockerfile, points its -o at a temporary directory, runs it from the repo
 # root, then checks the binary: executable, built with CGO_ENABLED=0 and
-# -trimpath. It fails when the line is missing, repeated or continued.
+# -trimpath, with the VERSION build argument in it. It fails when the line
+# is missing, repeated or continued.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +38,9 @@ cmd="$(sed -E "s#(^|[[:space:]])-o([[:space:]]+|=)[^[:space:]]+#\\1-o $out/api#"
 
 echo "dockerfile-build: $cmd"
 cd "$root"
-bash -c "$cmd"
+# The Dockerfile's ARG VERSION, as `docker build --build-arg` would set it.
+version="dockerfile-build-check-$$"
+VERSION="$version" bash -c "$cmd"
 
 bin="$out/api"
 [[ -x "$bin" ]] || { echo "dockerfile-build: the command made no executable $bin" >&2; exit 1; }
@@ -49,4 +52,10 @@ for want in 'CGO_ENABLED=0' '-trimpath=true'; do
     exit 1
   fi
 done
+# The linker ignores an -X that names no variable; the value is in the
+# binary only if it landed in one.
+if ! grep -qaF -- "$version" "$bin"; then
+  echo "dockerfile-build: VERSION did not reach the binary: check the build line's -X symbol" >&2
+  exit 1
+fi
 echo "dockerfile-build: ok ($(du -h "$bin" | cut -f1) static binary)"

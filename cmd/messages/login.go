@@ -185,10 +185,12 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	q := r.URL.Query()
+	// ParseQuery keeps the pairs it could read, the state among them, and
+	// says when it could not read one, which r.URL.Query would drop.
+	q, qerr := url.ParseQuery(r.URL.RawQuery)
 	res := callbackResult{err: errStateMismatch}
 	if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(c.state)) == 1 {
-		res = c.check(q)
+		res = c.check(q, qerr)
 		select {
 		case c.done <- res:
 		default:
@@ -207,8 +209,13 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // check reads the parameters of a redirect that carries this login's
-// state (RFC 6749 §4.1.2, §4.1.2.1).
-func (c *callback) check(q url.Values) callbackResult {
+// state (RFC 6749 §4.1.2, §4.1.2.1); qerr is the query's parse error. A
+// pair that could not be read may have been the iss to check or the error
+// to report, so such a redirect ends the login.
+func (c *callback) check(q url.Values, qerr error) callbackResult {
+	if qerr != nil {
+		return callbackResult{err: errors.New("the login redirect's query could not be read (bad percent-encoding or a semicolon), so one of its parameters would be lost; run the command again")}
+	}
 	// RFC 9207: a tenant that names itself must be the one we asked.
 	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {
 		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss), c.issuer)}

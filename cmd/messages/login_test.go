@@ -186,3 +186,38 @@ func TestLoginTenantDown(t *testing.T) {
 		})
 	}
 }
+
+// A redirect whose query has a pair that cannot be read (bad
+// percent-encoding, a semicolon) ends the login when it carries this
+// login's state, since the lost pair may have been iss or error, and is
+// ignored like any foreign redirect when it does not.
+func TestLoginCallbackMalformedQuery(t *testing.T) {
+	for _, tt := range []struct {
+		name, query string
+		wantResult  bool // the login ends with an error; false: ignored, still waiting
+	}{
+		{"iss with bad percent-encoding", "code=c&state=s&iss=%zz", true},
+		{"error with a semicolon", "state=s&error=access_denied;x", true},
+		{"a stray %", "code=c&state=s&x=100%", true},
+		{"foreign state", "code=c&state=forged&iss=%zz", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cb := &callback{state: "s", issuer: "https://tenant.example/", done: make(chan callbackResult, 1)}
+			w := httptest.NewRecorder()
+			cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?"+tt.query, nil))
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("got status %d, want 400", w.Code)
+			}
+			select {
+			case res := <-cb.done:
+				if !tt.wantResult || res.code != "" || res.err == nil || !strings.Contains(res.err.Error(), "could not be read") {
+					t.Errorf("got result %+v, want none (ignored: %v) or an error saying the query could not be read", res, !tt.wantResult)
+				}
+			default:
+				if tt.wantResult {
+					t.Errorf("got no result, want the login ended with an error")
+				}
+			}
+		})
+	}
+}

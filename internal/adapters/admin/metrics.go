@@ -25,7 +25,18 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
+// releaseVersion is set at link time by builds that have no VCS data for
+// Go to stamp, such as the Dockerfile's (its context leaves out .git):
+// -ldflags "-X github.com/example/messages-api/internal/adapters/admin.releaseVersion=v1.2.3".
+var releaseVersion string
+
+// version is the build_info metric's version label: releaseVersion when
+// set, else the main module's version Go stamped ("(devel)" for a build
+// outside a tagged VCS checkout), else "unknown".
 func version() string {
+	if releaseVersion != "" {
+		return releaseVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
 	}

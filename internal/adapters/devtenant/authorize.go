@@ -99,7 +99,10 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		params = r.PostForm
 	} else {
-		params = r.URL.Query()
+		var ok bool
+		if params, ok = t.readQuery(w, r); !ok {
+			return
+		}
 	}
 	ar, aerr := t.parseAuthorize(params)
 	if aerr != nil {
@@ -186,6 +189,15 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 			return ar, redirectError("invalid_scope", "Invalid scope: "+s)
 		}
 	}
+	// The login form carries state and nonce in hidden inputs, and a
+	// browser turns their line breaks into CRLF and a NUL into U+FFFD: the
+	// client would get another value back. RFC 6749 appendix A.5 allows
+	// state no control characters anyway.
+	for _, name := range []string{"state", "nonce"} {
+		if hasControl(params.Get(name)) {
+			return ar, redirectError("invalid_request", name+" must not contain control characters (RFC 6749 appendix A.5)")
+		}
+	}
 	switch ar.prompt {
 	case "", "none", "login", "consent":
 	default:
@@ -264,7 +276,10 @@ func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	t.grants.endSession(sessionID(r))
 	setSessionCookies(w, "")
-	q := r.URL.Query()
+	q, ok := t.readQuery(w, r)
+	if !ok {
+		return
+	}
 	returnTo := cmp.Or(q.Get("returnTo"), q.Get("post_logout_redirect_uri")) // Auth0's name, then OIDC's
 	if returnTo == "" {
 		t.renderError(w, http.StatusOK, "", "You are logged out of the dev tenant.")
@@ -282,6 +297,19 @@ func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, returnTo, http.StatusFound)
+}
+
+// readQuery parses r's query, or answers with an error page. Unlike
+// r.URL.Query, it does not drop a malformed pair (bad percent-encoding, a
+// semicolon): /authorize would then issue a code without the state, or
+// without whatever else that pair held.
+func (t *Tenant) readQuery(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		t.renderError(w, http.StatusBadRequest, "invalid_request", "The query could not be read: it must be application/x-www-form-urlencoded (percent-encoding, no semicolons)")
+		return nil, false
+	}
+	return q, true
 }
 
 // notBase64URL reports a rune outside the base64url alphabet (RFC 4648

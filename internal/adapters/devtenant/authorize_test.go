@@ -108,3 +108,26 @@ func TestLoginPage(t *testing.T) {
 		}
 	})
 }
+
+// TestMalformedQuery: a query pair that cannot be decoded (bad
+// percent-encoding, a semicolon) is an error page, never dropped: a
+// dropped state would come back missing with a code, a dropped returnTo
+// would end a logout elsewhere than asked.
+func TestMalformedQuery(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	params, _ := authParams(spaID, spaRedirect, "openid")
+	params.Del("state")
+	for _, tt := range []struct{ name, pathAndQuery string }{
+		{"state with a stray %", "authorize?" + params.Encode() + "&state=100%"},
+		{"state with bad percent-encoding", "authorize?" + params.Encode() + "&state=%zz"},
+		{"a semicolon", "authorize?" + params.Encode() + "&state=a;b"},
+		{"returnTo with bad percent-encoding", "v2/logout?returnTo=http://localhost:3000/%zz"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := doNoFollow(t, newRequest(t, http.MethodGet, tn.Issuer()+tt.pathAndQuery, nil))
+			if res.status != http.StatusBadRequest || res.header.Get("Location") != "" || !strings.Contains(string(res.body), "The query could not be read") {
+				t.Errorf("got status %d, Location %q; want 400, the page saying the query could not be read, no redirect", res.status, res.header.Get("Location"))
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 package devtenant
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -60,9 +62,11 @@ func TestCodeReuseRevokes(t *testing.T) {
 
 // TestRefreshScope checks RFC 6749 section 6 on a refresh: the scope
 // parameter may narrow the grant, never widen it, and a request with
-// nothing granted in it is invalid_scope, not a token without scope.
+// nothing granted in it is invalid_scope, not a token without scope. A
+// narrowed refresh still rotates the refresh token, and its log line says
+// what was issued.
 func TestRefreshScope(t *testing.T) {
-	tn, _ := startTenant(t, withUsers)
+	tn, logs := startTenant(t, withUsers)
 	for _, tt := range []struct {
 		scope      string
 		wantStatus int
@@ -88,6 +92,14 @@ func TestRefreshScope(t *testing.T) {
 			}
 			if s != http.StatusOK && b["access_token"] != nil {
 				t.Error("got an access token with the refusal, want none")
+			}
+			if s == http.StatusOK {
+				issued := logs.FilterMessage("issued user tokens").All()
+				last := issued[len(issued)-1].ContextMap()
+				if b["refresh_token"] == nil || last["refresh_token"] != true || strings.Join(toStrings(last["scopes"]), " ") != tt.wantScope {
+					t.Errorf("got refresh token %v, logged refresh_token %v and scopes %v; want a rotated one, logged as issued, with scopes %q",
+						b["refresh_token"] != nil, last["refresh_token"], last["scopes"], tt.wantScope)
+				}
 			}
 			if s != http.StatusOK {
 				// A refused scope leaves the token unspent: a retry is no reuse.
@@ -139,4 +151,16 @@ func (g *grants) size() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.codes) + len(g.refresh) + len(g.sessions)
+}
+
+// toStrings is a logged zap.Strings field as the observer's context map
+// holds it.
+func toStrings(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, e := range l {
+			out = append(out, fmt.Sprint(e))
+		}
+	}
+	return out
 }

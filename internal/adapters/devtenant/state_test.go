@@ -48,3 +48,38 @@ func TestStateRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestControlCharactersInStateOrNonce: the login form carries state and
+// nonce in hidden inputs, and a browser sends a line break back as CRLF
+// and a NUL as U+FFFD, so the client would get another state (or ID token
+// nonce) than it sent. They are refused at once, with the state echoed
+// exactly on the error redirect (RFC 6749 section 4.1.2.1, appendix A.5).
+func TestControlCharactersInStateOrNonce(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, name := range []string{"state", "nonce"} {
+		for _, tt := range []struct{ name, value string }{
+			{"line feed", "a\nb"},
+			{"carriage return", "a\rb"},
+			{"CRLF", "a\r\nb"},
+			{"NUL", "a\x00b"},
+			{"tab", "a\tb"},
+			{"DEL", "a\x7fb"},
+		} {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				params, _ := authParams(spaID, spaRedirect, "openid")
+				params.Set(name, tt.value)
+				res := authorizeGET(t, tn, params)
+				if res.status != http.StatusFound {
+					t.Fatalf("got status %d (a login page when 200), want 302 with an error", res.status)
+				}
+				q := redirectQuery(t, res)
+				if q.Get("error") != "invalid_request" || q.Get("code") != "" {
+					t.Errorf("got error %q and code %q, want invalid_request and no code", q.Get("error"), q.Get("code"))
+				}
+				if got := q.Get("state"); got != params.Get("state") {
+					t.Errorf("got state %q on the error redirect, want %q as sent", got, params.Get("state"))
+				}
+			})
+		}
+	}
+}

@@ -3,6 +3,7 @@ package devtenant
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -57,7 +58,14 @@ func (t *Tenant) serveTestTab(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	id := r.PostFormValue("client")
+	// Parsed here rather than by PostFormValue, which drops the error: an
+	// unreadable form is not a client left unpicked.
+	if err := r.ParseForm(); err != nil {
+		data["Error"] = fmt.Sprintf("The form could not be read: it must be application/x-www-form-urlencoded, at most %d bytes.", maxBodyBytes)
+		t.render(w, http.StatusBadRequest, "test.html", data)
+		return
+	}
+	id := r.PostForm.Get("client")
 	data["Selected"] = id
 	c := t.clients[id]
 	if c == nil || c.typ != TypeM2M {

@@ -29,9 +29,33 @@ func TestTestTab(t *testing.T) {
 			t.Errorf("POST /test: got no %s in the page", want)
 		}
 	}
-	req = newRequest(t, http.MethodPost, tn.Issuer()+"test", strings.NewReader("client="+spaID))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if res := do(t, req); res.status != http.StatusBadRequest || !strings.Contains(string(res.body), `id="error"`) {
-		t.Errorf("POST /test for a spa client: got %d, want 400 with #error", res.status)
+}
+
+// TestTestTabRefusals: a form that names no m2m client, and one that
+// cannot be read, each get a 400 page whose #error says which it was.
+func TestTestTabRefusals(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, tt := range []struct{ name, body, wantError string }{
+		{"a spa client", "client=" + spaID, "Pick one of the machine-to-machine clients."},
+		{"no client", "", "Pick one of the machine-to-machine clients."},
+		{"oversized", "client=" + readerID + "&pad=" + strings.Repeat("a", maxBodyBytes), "The form could not be read"},
+		{"malformed", "client=" + readerID + "&x=%zz", "The form could not be read"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newRequest(t, http.MethodPost, tn.Issuer()+"test", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res := do(t, req)
+			body := html.UnescapeString(string(res.body))
+			if res.status != http.StatusBadRequest || !strings.Contains(body, `id="error" role="alert">`+tt.wantError) || strings.Contains(body, `id="token"`) {
+				t.Errorf("got %d and #error %q, want 400 and %q, no token", res.status, errorText(body), tt.wantError)
+			}
+		})
 	}
+}
+
+// errorText is the text of the page's #error, or "".
+func errorText(page string) string {
+	_, after, _ := strings.Cut(page, `id="error" role="alert">`)
+	text, _, _ := strings.Cut(after, "<")
+	return text
 }

@@ -99,7 +99,7 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 	case subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(p.CodeVerifier)), []byte(code.challenge)) != 1:
 		return tokenResponse{}, invalidGrant("Failed to verify code_verifier")
 	}
-	return t.userTokens(c, code.grant, fam, true)
+	return t.userTokens(c, code.grant, fam, &code.grant)
 }
 
 // refresh runs the refresh_token grant (RFC 6749 section 6) with rotation:
@@ -129,22 +129,18 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 	// A scope parameter narrows the new access token to requested ∩
 	// granted, as at /authorize; the SDK asks again for every configured
 	// scope, granted or not. The new refresh token keeps the whole grant.
+	issued := gr
 	if len(requested) > 0 && !slices.Equal(requested, gr.scope) {
-		narrowed := gr
-		narrowed.scope = slices.DeleteFunc(requested, func(s string) bool { return !slices.Contains(gr.scope, s) })
-		resp, terr := t.userTokens(c, narrowed, rt.family, false)
-		if terr == nil {
-			resp.RefreshToken = t.grants.issueRefresh(c.id, rt.family, gr)
-		}
-		return resp, terr
+		issued.scope = slices.DeleteFunc(requested, func(s string) bool { return !slices.Contains(gr.scope, s) })
 	}
-	return t.userTokens(c, gr, rt.family, true)
+	return t.userTokens(c, issued, rt.family, &gr)
 }
 
-// userTokens signs a user's access token, an ID token when openid was
-// granted, and (withRefresh) a refresh token of family when offline_access
-// was granted.
-func (t *Tenant) userTokens(c *client, gr grant, family *family, withRefresh bool) (tokenResponse, *tokenError) {
+// userTokens signs a user's access token, an ID token when openid is in
+// gr, and a refresh token of family carrying refreshGrant when that grant
+// holds offline_access (nil: none). The two grants differ when a refresh
+// narrows the scope of its access token but not of its refresh token.
+func (t *Tenant) userTokens(c *client, gr grant, family *family, refreshGrant *grant) (tokenResponse, *tokenError) {
 	now := t.now()
 	scope := strings.Join(gr.scope, " ")
 	at := accessClaims{
@@ -175,8 +171,8 @@ func (t *Tenant) userTokens(c *client, gr grant, family *family, withRefresh boo
 			return t.signFailed(err)
 		}
 	}
-	if withRefresh && slices.Contains(gr.scope, "offline_access") {
-		resp.RefreshToken = t.grants.issueRefresh(c.id, family, gr)
+	if refreshGrant != nil && slices.Contains(refreshGrant.scope, "offline_access") {
+		resp.RefreshToken = t.grants.issueRefresh(c.id, family, *refreshGrant)
 	}
 	t.log.Info("issued user tokens",
 		zap.String("client_id", c.id),
