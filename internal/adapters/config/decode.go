@@ -71,10 +71,17 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		return data, nil
 	}
 	if isString && strings.TrimSpace(s) == "" {
-		return nil, errors.New("is empty: give a value or leave the variable unset")
+		return nil, errors.New(emptyVariable)
 	}
 	return data, nil
 }
+
+// emptyVariable is an empty value's advice; attribute gives a file's empty
+// setting emptyFileKey instead, since a file has no variable to unset.
+const (
+	emptyVariable = "is empty: give a value or leave the variable unset"
+	emptyFileKey  = "is empty: give a value or remove the key to take the default"
+)
 
 // decimal reads v as a base-10 number of type to. The decoder alone would
 // read a string in any base Go's syntax names (0x0BC2 as 3010, 010 as 8,

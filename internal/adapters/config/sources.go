@@ -109,6 +109,11 @@ func attribute(err error, src map[string]string) error {
 			}
 		}
 	}
+	for i, line := range lines {
+		if strings.Contains(line, " (in file ") {
+			lines[i] = strings.Replace(line, emptyVariable, emptyFileKey, 1)
+		}
+	}
 	return errors.New(strings.Join(lines, "\n"))
 }
 

@@ -73,7 +73,7 @@ func (c *Config) validate(environ []string) error {
 		}
 	}
 	if _, err := httpapi.ParseTrustedProxies(c.HTTP.Handler.TrustedProxies); err != nil {
-		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies): %w", err))
+		errs = append(errs, fmt.Errorf("HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies) %w", err))
 	}
 	// The upper bound: a few zeros too many would let the caches grow to
 	// gigabytes, and the refusals are filled by whoever sends forged tokens.
