@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -39,6 +41,9 @@ func (k *KeySource) fetch() error {
 	}
 	k.logIgnored(rep, len(keys))
 	if len(keys) == 0 {
+		// The last good keys serve on through a bad fetch, but not those
+		// this one gave away: anyone who read it can sign with them.
+		k.forgetLeaked(rep.leaked)
 		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (keeping the previous keys)", jwksURI, rep.entries)
 	}
 	next := &keySet{
@@ -55,6 +60,29 @@ func (k *KeySource) fetch() error {
 	}
 	k.set.Store(next)
 	return nil
+}
+
+// forgetLeaked drops from the held key set every key whose modulus is in
+// leaked, publishing a copy under a new version. Only attempts call it, and
+// they never overlap.
+func (k *KeySource) forgetLeaked(leaked []*big.Int) {
+	prev := k.set.Load()
+	if prev == nil || len(leaked) == 0 {
+		return
+	}
+	keys := make(map[string][]*rsa.PublicKey, len(prev.keys))
+	for kid, held := range prev.keys {
+		keys[kid] = slices.Clone(held) // lookups may be reading prev's
+	}
+	var rep jwksReport
+	dropLeaked(keys, leaked, &rep)
+	if len(rep.reasons) == 0 {
+		return
+	}
+	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1}
+	k.set.Store(next)
+	k.log.Warn("dropped held signing keys whose private half the tenant's JWKS published",
+		zap.Strings("kids", rep.kids), zap.Int("keys_left", next.size()))
 }
 
 // sameKeySet reports whether a and b hold the same keys under the same kids.

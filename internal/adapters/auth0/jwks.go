@@ -66,6 +66,7 @@ type jwksReport struct {
 	entries int
 	reasons map[string]int // reason → count
 	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
+	leaked  []*big.Int     // the moduli of entries with private members
 }
 
 func (r *jwksReport) drop(reason, kid string) {
@@ -133,11 +134,10 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		return nil, rep, errNoKeysArray
 	}
 	keys := make(map[string][]*rsa.PublicKey)
-	var leaked []*big.Int // the moduli of entries with private members
 	for {
 		switch dec.PeekKind() {
 		case ']':
-			dropLeaked(keys, leaked, &rep)
+			dropLeaked(keys, rep.leaked, &rep)
 			return keys, rep, nil
 		case 0: // the document parsed above, so this is no JSON fault of its own
 			return nil, rep, errNoKeysArray
@@ -157,7 +157,7 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		kid, key, reason := decodeJWK(json.RawMessage(e))
 		if reason == jwkDropPrivate {
 			if n := jwkLeakedModulus(e); n != nil {
-				leaked = append(leaked, n)
+				rep.leaked = append(rep.leaked, n)
 			}
 		}
 		if key != nil {

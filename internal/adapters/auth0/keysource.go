@@ -5,9 +5,10 @@ package auth0
 //
 // Unlike go-jwt-middleware's jwks.CachingProvider, a fetch never holds a lock
 // that lookups wait on, a failed refresh keeps the last good keys (until
-// MaxStaleAge), a non-200 answer or an empty set is a failure rather than an
-// empty key set, an unknown kid triggers a shared, rate-limited refetch, and
-// concurrent callers with nothing cached share one fetch instead of queueing.
+// MaxStaleAge; never one whose private half it published), a non-200 answer
+// or an empty set is a failure rather than an empty key set, an unknown kid
+// triggers a shared, rate-limited refetch, and concurrent callers with
+// nothing cached share one fetch instead of queueing.
 
 import (
 	"context"
@@ -176,8 +177,12 @@ func (k *KeySource) KeySetVersion() uint64 {
 	return 0
 }
 
-// Ready reports whether a good key set not older than MaxStaleAge is held.
-func (k *KeySource) Ready() bool { return k.current() != nil }
+// Ready reports whether a good key set not older than MaxStaleAge is held,
+// with a key left in it (forgetLeaked may have emptied it).
+func (k *KeySource) Ready() bool {
+	s := k.current()
+	return s != nil && len(s.keys) > 0
+}
 
 // Stats describes the key set held.
 func (k *KeySource) Stats() KeyStats {

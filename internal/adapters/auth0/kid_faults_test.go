@@ -45,11 +45,18 @@ func faultVerifier(t *testing.T, tn *ksTenant, clk *fakeClock) (*KeySource, *Ver
 	if clk != nil {
 		ks.now = clk.now
 	}
+	return ks, verifierOn(t, tn, ks)
+}
+
+// verifierOn is the production verifier of tn's tokens for faultAudience,
+// its keys from ks.
+func verifierOn(t *testing.T, tn *ksTenant, ks *KeySource) *Verifier {
+	t.Helper()
 	v, err := New(MustTenant(t, tn.issuer, false, 0), Config{Audiences: []string{faultAudience}}, ks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ks, v
+	return v
 }
 
 func faultReason(err error) ports.Reason {

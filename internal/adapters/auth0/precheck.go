@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -131,9 +132,9 @@ const maxNumericDate = float64(1 << 62)
 func (c *tokenClaims) checkRange() error {
 	switch {
 	case c.Nbf != nil && *c.Nbf > maxNumericDate:
-		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+		return errNotYetValid
 	case c.Iat != nil && *c.Iat > maxNumericDate:
-		return ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
+		return errIssuedInFuture
 	case *c.Exp > maxNumericDate:
 		return ports.Invalid(ports.ReasonInvalidClaim, "the exp claim is beyond the dates this service handles")
 	}
@@ -335,6 +336,11 @@ func jsonError(part string, err error) error {
 		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" repeats a member name")
 	case errors.As(err, &semantic):
 		name := knownMember(string(semantic.JSONPointer))
+		// A number no float64 holds (1e400) is of the right type: saying
+		// "wrong type" would send its issuer looking for a string.
+		if part == "payload" && name != "" && semantic.JSONKind == '0' && semantic.GoType != nil && semantic.GoType.Kind() == reflect.Float64 {
+			return ports.Invalid(ports.ReasonInvalidClaim, "the "+name+" claim is a number out of range")
+		}
 		if part == "payload" && name != "" {
 			return ports.Invalid(ports.ReasonInvalidClaim, "the "+name+" claim has the wrong type")
 		}

@@ -2,6 +2,7 @@ package auth0_test
 
 import (
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -87,6 +88,36 @@ func TestVerifierShapeDescriptions(t *testing.T) {
 				t.Fatalf("got %v, want malformed with a description starting %q", err, tc.want)
 			}
 			vtCheckDescription(t, invalid.Description, tc.token, nil)
+		})
+	}
+}
+
+// A claim of the wrong JSON type and a number no float64 holds are told
+// apart: 1e400 is a number, and "wrong type" would send its issuer looking
+// for a string.
+func TestVerifierClaimDescriptions(t *testing.T) {
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	v, err := vtNew(vtBaseConfig(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := func(name, value string) string { return vtToken(nil, vtObj{name: json.RawMessage(value)}) }
+	tests := []struct {
+		name, token, want string
+	}{
+		{"exp beyond float64", raw("exp", "1e400"), "the exp claim is a number out of range"},
+		{"iat below float64", raw("iat", "-1e400"), "the iat claim is a number out of range"},
+		{"nbf beyond float64", raw("nbf", "1e999"), "the nbf claim is a number out of range"},
+		{"exp as a string", raw("exp", `"1"`), "the exp claim has the wrong type"},
+		{"sub as a number", raw("sub", "1e400"), "the sub claim has the wrong type"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Verify(t.Context(), tc.token)
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonInvalidClaim || invalid.Description != tc.want {
+				t.Fatalf("got %v, want invalid_claim %q", err, tc.want)
+			}
 		})
 	}
 }

@@ -16,7 +16,6 @@ import (
 // (503 with Retry-After), so clients retry instead of fetching new tokens.
 func TestUnknownKidWhileTenantDown(t *testing.T) {
 	t.Parallel()
-	const cooldown = time.Minute // moved past only by the fake clock
 	tests := []struct {
 		name            string
 		tenantDown      bool // the JWKS answers 500 from the first lookup on
@@ -35,19 +34,7 @@ func TestUnknownKidWhileTenantDown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tn := newKSTenant(t, jwk("kid-a", keyA()))
-			ks := newTestKeySource(t, tn, KeySourceConfig{
-				FetchTimeout: hang, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour, RetryInterval: time.Hour,
-			})
-			clk := newFakeClock()
-			ks.now = clk.now
-			ks.Start()
-			waitReady(t, ks, hang)
-			clk.advance(cooldown) // a refetch is due
-			if tt.tenantDown {
-				tn.setJWKS(status(http.StatusInternalServerError))
-			}
-
+			tn, ks := refetchDue(t, tt.tenantDown)
 			_, err := ks.Key(context.Background(), "kid-z")
 			if tt.coolingDown {
 				if tt.recoverBeforeIt {
@@ -67,4 +54,26 @@ func TestUnknownKidWhileTenantDown(t *testing.T) {
 			mustKey(t, ks, "kid-a", keyA()) // the held keys still serve
 		})
 	}
+}
+
+// refetchDue is a started key source holding kid-a of its tenant, whose
+// unknown-kid cooldown has just passed on a clock that then stands still:
+// the next unknown kid refetches, and the one after it within the cooldown
+// does not. tenantDown makes the JWKS answer 500 from then on.
+func refetchDue(t *testing.T, tenantDown bool) (*ksTenant, *KeySource) {
+	t.Helper()
+	const cooldown = time.Minute // moved past only by the fake clock
+	tn := newKSTenant(t, jwk("kid-a", keyA()))
+	ks := newTestKeySource(t, tn, KeySourceConfig{
+		FetchTimeout: hang, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour, RetryInterval: time.Hour,
+	})
+	clk := newFakeClock()
+	ks.now = clk.now
+	ks.Start()
+	waitReady(t, ks, hang)
+	clk.advance(cooldown)
+	if tenantDown {
+		tn.setJWKS(status(http.StatusInternalServerError))
+	}
+	return tn, ks
 }

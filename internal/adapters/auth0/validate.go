@@ -70,6 +70,15 @@ func keyFromContext(ctx context.Context) (any, error) {
 // (and, for RS256 with an RSA key, nothing else).
 var errBadSignature = jose.ErrCryptoFailure
 
+// The refusals of the registered claims, the library's and ours alike.
+var (
+	errWrongIssuer    = ports.Invalid(ports.ReasonWrongIssuer, "the token is not issued by this tenant")
+	errWrongAudience  = ports.Invalid(ports.ReasonWrongAudience, "the token is not issued for this API")
+	errNotYetValid    = ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+	errExpired        = ports.Invalid(ports.ReasonExpired, "the token has expired")
+	errIssuedInFuture = ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
+)
+
 // libraryError maps a ValidateToken error to a stable reason, by the
 // sentinel errors go-jose exports, never by message text. An error that is
 // no token's fault (a missing key in the context) is returned as is: a 500.
@@ -86,17 +95,17 @@ func libraryError(err error) error {
 	case errors.Is(err, errBadSignature):
 		return ports.Invalid(ports.ReasonBadSignature, "the token signature is invalid")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return ports.Invalid(ports.ReasonWrongIssuer, "the token is not issued by this tenant")
+		return errWrongIssuer
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return ports.Invalid(ports.ReasonWrongAudience, "the token is not issued for this API")
+		return errWrongAudience
 	case errors.Is(err, jwt.ErrNotValidYet):
-		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+		return errNotYetValid
 	case errors.Is(err, jwt.ErrExpired):
-		return ports.Invalid(ports.ReasonExpired, "the token has expired")
+		return errExpired
 	case errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return ports.Invalid(ports.ReasonIssuedInFuture, "the token is issued in the future")
+		return errIssuedInFuture
 	case errors.Is(err, jwt.ErrUnmarshalAudience): // aud null: no audience at all
-		return ports.Invalid(ports.ReasonWrongAudience, "the token is not issued for this API")
+		return errWrongAudience
 	case errors.Is(err, jwt.ErrUnmarshalNumericDate), errors.As(err, &typeErr):
 		return ports.Invalid(ports.ReasonInvalidClaim, "a registered claim has the wrong type")
 	case errors.Is(err, jose.ErrUnsupportedAlgorithm):

@@ -5,8 +5,10 @@
 // (cache.go); the pre-parse checks (precheck.go), which refuse in
 // microseconds what go-jwt-middleware's validator would accept (no exp, sub
 // or iat, the JWS JSON serialization, b64: false, crit, duplicate members,
-// invalid UTF-8, extra dots, oversize); the key lookup by exact kid from the
-// tenant's JWKS (keysource.go), which refetches on an unknown kid; then the
+// invalid UTF-8, extra dots, oversize); what the decoded claims alone
+// refuse (iss, aud, exp, nbf, iat), since such a token's kid is often one
+// the tenant never published; the key lookup by exact kid from the tenant's
+// JWKS (keysource.go), which refetches on an unknown kid; then the
 // library's validator.Validator.ValidateToken (validate.go), which checks
 // the signature and iss, aud, exp, nbf and iat with our leeway.
 package auth0
@@ -249,6 +251,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 	if err != nil {
 		return domain.Claims{}, nil, err
 	}
+	if err := v.refuseByClaims(&t.claims); err != nil {
+		return domain.Claims{}, nil, err
+	}
 	// The key is chosen by the header's exact kid, never guessed from a set.
 	kid := *t.header.Kid
 	keys, version, err := v.keysFor(ctx, kid)
@@ -267,11 +272,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 			break
 		}
 	}
-	e := &verified{exp: libraryDate(*t.claims.Exp), kid: kid, key: key, version: version}
-	if t.claims.Nbf != nil {
-		nbf := libraryDate(*t.claims.Nbf)
-		e.nbf = &nbf
-	}
+	e := &verified{kid: kid, key: key, version: version}
+	e.exp, e.nbf = t.claims.libraryDates()
 	if err != nil {
 		return domain.Claims{}, e, libraryError(err)
 	}
@@ -280,6 +282,30 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 		return domain.Claims{}, nil, err
 	}
 	return e.claims, e, nil
+}
+
+// refuseByClaims refuses, before the key lookup, what the decoded claims
+// alone decide: a token of another tenant or API, or past its time, would
+// otherwise look its kid up (often one our tenant never published or has
+// retired), refetch the JWKS for nothing and answer unknown_key, or 503
+// "retry later" while the tenant is down, for a token that can never pass.
+// The library checks the same again once the signature holds.
+func (v *Verifier) refuseByClaims(c *tokenClaims) error {
+	if c.Iss != v.issuer {
+		return errWrongIssuer
+	}
+	if !slices.ContainsFunc(c.Aud, func(a string) bool { return slices.Contains(v.audiences, a) }) {
+		return errWrongAudience
+	}
+	now := v.now()
+	exp, nbf := c.libraryDates()
+	if err := v.checkTimes(exp, nbf, now); err != nil {
+		return err
+	}
+	if float64(now.UnixNano())/1e9+v.leeway < libraryDate(*c.Iat) {
+		return errIssuedInFuture
+	}
+	return nil
 }
 
 // keysFor returns the keys under kid, and the version of the key set they
@@ -306,6 +332,16 @@ func (v *Verifier) keyError(err error) error {
 	return err
 }
 
+// libraryDates are c's exp and nbf (nil when absent) as the library reads
+// them; exp is present once decode has returned.
+func (c *tokenClaims) libraryDates() (exp float64, nbf *float64) {
+	if c.Nbf != nil {
+		d := libraryDate(*c.Nbf)
+		nbf = &d
+	}
+	return libraryDate(*c.Exp), nbf
+}
+
 // libraryDate is a NumericDate as go-jose reads it, whole seconds truncated
 // toward zero: a cache hit must judge exp and nbf as the library did, or
 // one token gets 200 and 401 in turn within a second.
@@ -317,9 +353,9 @@ func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
 	t := float64(now.UnixNano()) / 1e9
 	switch {
 	case nbf != nil && t+v.leeway < *nbf:
-		return ports.Invalid(ports.ReasonNotYetValid, "the token is not valid yet")
+		return errNotYetValid
 	case t-v.leeway > exp:
-		return ports.Invalid(ports.ReasonExpired, "the token has expired")
+		return errExpired
 	}
 	return nil
 }

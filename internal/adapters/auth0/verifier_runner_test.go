@@ -104,11 +104,13 @@ func vtCheckDescription(t *testing.T, desc, tok string, leaks []string) {
 	}
 }
 
-// vtPrecheckReasons are decided before any key lookup.
+// vtPrecheckReasons are decided before any key lookup: the token's shape,
+// then what its decoded claims alone refuse.
 var vtPrecheckReasons = []ports.Reason{
 	ports.ReasonMalformed, ports.ReasonTooLarge, ports.ReasonUnsupportedAlgorithm,
 	ports.ReasonUnsupportedType, ports.ReasonUnsupportedHeader, ports.ReasonMissingKeyID,
-	ports.ReasonMissingClaim, ports.ReasonInvalidClaim,
+	ports.ReasonMissingClaim, ports.ReasonInvalidClaim, ports.ReasonWrongIssuer,
+	ports.ReasonWrongAudience, ports.ReasonExpired, ports.ReasonNotYetValid, ports.ReasonIssuedInFuture,
 }
 
 type vtCase struct {

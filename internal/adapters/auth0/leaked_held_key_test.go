@@ -1,0 +1,55 @@
+package auth0
+
+import (
+	"context"
+	"testing"
+)
+
+// TestHeldKeyGivenAwayIsDropped: a JWKS that publishes the private half of
+// a key the service holds gives that key to anyone who reads it. The key
+// must stop verifying at once, even when the new set holds no usable key
+// at all (a fetch that is otherwise kept as a failure, serving the last
+// good keys): those are the keys it has just given away. A private half of
+// a key the service does not hold changes nothing.
+func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
+	t.Parallel()
+	dA, dB := b64u(ksTestKeys()[0].D.Bytes()), b64u(ksTestKeys()[1].D.Bytes())
+	tests := []struct {
+		name      string
+		entries   []map[string]any
+		wantHeld  bool // kid-a still verifies with keyA
+		wantReady bool
+	}{
+		{name: "the held key republished with its private half", entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)}},
+		{name: "the held key's private half under another kid", entries: []map[string]any{with(jwk("kid-x", keyA()), "d", dA)}},
+		{name: "the held key's private half beside a new key", entries: []map[string]any{jwk("kid-b", keyB()), with(jwk("kid-x", keyA()), "d", dA)}, wantReady: true},
+		{name: "another key's private half", entries: []map[string]any{with(jwk("kid-x", keyB()), "d", dB)}, wantHeld: true, wantReady: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn, ks := refetchDue(t, false)
+			v := verifierOn(t, tn, ks)
+			tok := faultToken(t, tn, "kid-a", ksTestKeys()[0])
+			if _, err := v.Verify(context.Background(), tok); err != nil { // now a cache hit
+				t.Fatalf("Verify before the leak: got %v, want claims", err)
+			}
+			tn.serveKeys(tt.entries...)
+			_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
+
+			key, err := ks.Key(context.Background(), "kid-a")
+			switch held := err == nil && sameKey(key, keyA()); {
+			case held && !tt.wantHeld:
+				t.Fatalf("Key(kid-a) after the JWKS gave keyA away: got keyA, want an error")
+			case !held && tt.wantHeld:
+				t.Fatalf("Key(kid-a): got %v, want keyA", err)
+			}
+			if _, err := v.Verify(context.Background(), tok); (err == nil) != tt.wantHeld {
+				t.Errorf("Verify of the cached keyA token: got error %v, want one: %v", err, !tt.wantHeld)
+			}
+			if got := ks.Ready(); got != tt.wantReady {
+				t.Errorf("Ready: got %v, want %v", got, tt.wantReady)
+			}
+		})
+	}
+}
