@@ -91,14 +91,15 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	// Fx also catches SIGINT and SIGTERM, from here, and reports a module's
 	// Shutdowner (a server that stopped serving, exit code 1).
-	exit, seen := 0, 0 // seen: stop requests counted, two cut the stop short
+	exitCode := watchExitCodes(app.Wait())
+	seen := 0 // stop requests counted, two cut the stop short
 	select {
 	case sig := <-app.Wait():
-		if exit = sig.ExitCode; exit != 0 { // only a Shutdowner sets one; the server said why
+		if sig.ExitCode != 0 { // only a Shutdowner sets one; the server said why
 			// The stop's first request, with no signal to read back below:
 			// as on SIGTERM, the operator's first signal cuts it short.
 			seen = 1
-			log.Named("app").Warn("stopping: a server stopped serving", zap.Int("exit_code", exit))
+			log.Named("app").Warn("stopping: a server stopped serving", zap.Int("exit_code", sig.ExitCode))
 		} else {
 			log.Named("app").Info("stopping", zap.Stringer("signal", sig.Signal))
 		}
@@ -125,7 +126,9 @@ func Run(args, environ []string, stderr io.Writer) int {
 		log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
 		cancelStop()
 	}()
-	if err := app.Stop(stopCtx); err != nil {
+	err = app.Stop(stopCtx)
+	exit := exitCode()
+	if err != nil {
 		_ = log.Sync()
 		if cutShort.Load() {
 			fmt.Fprintln(stderr, "api: stopped at once on a second signal")
@@ -135,6 +138,33 @@ func Run(args, environ []string, stderr io.Writer) int {
 		return 1
 	}
 	return exit
+}
+
+// watchExitCodes reads every stop request Fx broadcasts on ch (an App.Wait
+// channel) until the returned function is called, which gives the highest
+// exit code read. A Wait channel holds one request, so a server failure
+// reported while a signal sits unread in the one Run selects on would be
+// dropped there, and the process exit 0 after a failed server.
+func watchExitCodes(ch <-chan fx.ShutdownSignal) (highest func() int) {
+	done, result := make(chan struct{}), make(chan int)
+	go func() {
+		code := 0
+		for {
+			select {
+			case sig := <-ch:
+				code = max(code, sig.ExitCode)
+			case <-done:
+				select {
+				case sig := <-ch: // one broadcast before done may still be pending
+					code = max(code, sig.ExitCode)
+				default:
+				}
+				result <- code
+				return
+			}
+		}
+	}()
+	return func() int { close(done); return <-result }
 }
 
 // Production is the real verifier, ready once the tenant's keys have been

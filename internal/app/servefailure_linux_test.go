@@ -16,26 +16,36 @@ import (
 // TestServeFailureExits1 runs the binary and makes its API listener fail
 // under Serve, which nothing in normal operation does: the service stops
 // with exit code 1 and says why, and a signal during that stop cuts it
-// short, as during the stop on a SIGTERM.
+// short, as during the stop on a SIGTERM. A failure during a signal's
+// drain still makes the exit 1: the stop was not clean.
 func TestServeFailureExits1(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	bin := buildAPI(t)
 	for _, tt := range []struct {
-		name   string
-		drain  string
-		signal bool // SIGTERM once the stop has begun
+		name        string
+		drain       string
+		signalAfter bool // SIGTERM once the failure's stop has begun
+		signalFirst bool // SIGTERM, then the failure during its drain
+		wantLog     string
 	}{
-		{"stops with exit 1", "0s", false},
-		{"a signal during that stop cuts it short", "1h", true},
+		{"stops with exit 1", "0s", false, false, "stopping: a server stopped serving"},
+		{"a signal during that stop cuts it short", "1h", true, false, "second signal: stopping now, cutting off the drain and in-flight requests"},
+		{"a failure during a signal's drain", "5s", false, true, "stopping"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := startBinary(t, bin, "HTTP_DRAIN_DELAY="+tt.drain)
+			if tt.signalFirst {
+				if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+				b.logs.waitFor(t, "app", "stopping")
+			}
 			failListener(t, b.cmd.Process.Pid, b.api)
 			b.logs.waitFor(t, "httpapi", "serve failed")
-			b.logs.waitFor(t, "app", "stopping: a server stopped serving")
-			if tt.signal {
+			if tt.signalAfter {
+				b.logs.waitFor(t, "app", "stopping: a server stopped serving")
 				b.logs.waitFor(t, "httpapi", "shutting down")
 				if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 					t.Fatal(err)
@@ -46,9 +56,7 @@ func TestServeFailureExits1(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 				t.Errorf("got exit %v after the listener failed, want exit status 1", err)
 			}
-			if tt.signal {
-				b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
-			}
+			b.logs.waitFor(t, "app", tt.wantLog)
 		})
 	}
 }
