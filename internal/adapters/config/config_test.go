@@ -128,6 +128,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"domain with path", "", []string{"AUTH0_DOMAIN=a.auth0.com/x", "AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN"},
 		{"port not a number", "", append(slices.Clone(base), "PORT=http"), "port"},
 		{"port out of range", "", append(slices.Clone(base), "PORT=70000"), "PORT"},
+		{"port one past the range", "", append(slices.Clone(base), "PORT=65536"), "PORT"},
 		{"bad duration", "", append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=soon"), "fetch_timeout"},
 		{"duration without a unit in the environment", "", append(slices.Clone(base), "HTTP_READ_TIMEOUT=10"),
 			"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},
@@ -146,6 +147,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"min refresh below 1s", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=1ms"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"min refresh above max", "", append(slices.Clone(base), "JWKS_MIN_REFRESH_INTERVAL=48h"), "JWKS_MIN_REFRESH_INTERVAL"},
 		{"cooldown too short", "", append(slices.Clone(base), "JWKS_UNKNOWN_KEY_COOLDOWN=1ms"), "JWKS_UNKNOWN_KEY_COOLDOWN"},
+		{"cooldown just below 100ms", "", append(slices.Clone(base), "JWKS_UNKNOWN_KEY_COOLDOWN=99ms"), "99ms is below 100ms"},
 		// Each paces requests to the tenant: 1ms made about 700 fetches a second.
 		{"max stale age below the min refresh", "", append(slices.Clone(base), "JWKS_MAX_STALE_AGE=1ms"),
 			"JWKS_MAX_STALE_AGE (keys.max_stale_age, from the environment) 1ms is below JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) 1m0s: the keys would be refetched that often"},
@@ -155,6 +157,7 @@ func TestLoadRefuses(t *testing.T) {
 			"JWKS_REFRESH_INTERVAL (keys.refresh_interval, from the environment) 1ms is outside JWKS_MIN_REFRESH_INTERVAL..JWKS_MAX_REFRESH_INTERVAL (1m0s..24h0m0s)"},
 		{"refresh interval above the max", "", append(slices.Clone(base), "JWKS_REFRESH_INTERVAL=48h"), "JWKS_REFRESH_INTERVAL"},
 		{"token cap above header cap", "", append(slices.Clone(base), "AUTH0_MAX_TOKEN_BYTES=65536"), "65536 is above HTTP_MAX_HEADER_BYTES"},
+		{"token cap one byte above header cap", "", append(slices.Clone(base), "AUTH0_MAX_TOKEN_BYTES=16385"), "16385 is above HTTP_MAX_HEADER_BYTES"},
 		{"header cap below token cap", "", append(slices.Clone(base), "HTTP_MAX_HEADER_BYTES=8192"), "16384 is above HTTP_MAX_HEADER_BYTES"},
 		{"key fetch outlasts the write timeout", "", append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=10s"), "10s is not below HTTP_WRITE_TIMEOUT"},
 		{"write timeout shorter than a key fetch", "", append(slices.Clone(base), "HTTP_WRITE_TIMEOUT=2s"), "5s is not below HTTP_WRITE_TIMEOUT"},
