@@ -56,6 +56,26 @@ func TestMessages(t *testing.T) {
 	}
 }
 
+// HasScope is exported: a nil *Claims (no caller) grants nothing.
+func TestHasScope(t *testing.T) {
+	tests := []struct {
+		name   string
+		claims *domain.Claims
+		want   bool
+	}{
+		{"nil claims", nil, false},
+		{"no scopes", &domain.Claims{}, false},
+		{"granted", &domain.Claims{Scopes: []string{"read:messages"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.claims.HasScope(domain.ScopeReadMessages); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func wrap(f func() domain.Message) func(*domain.Claims) (domain.Message, error) {
 	return func(*domain.Claims) (domain.Message, error) { return f(), nil }
 }

@@ -44,6 +44,7 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 	}{
 		{"client hung up mid-verification", "cancel", nil, 499, "", "cancelled"},
 		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "error"},
+		{"verifier cancelled, client still there", "", context.Canceled, 503, "5", "cancelled"},
 		{"the request's deadline passed mid-verification", "deadline", nil, 503, "5", "cancelled"},
 	}
 	for _, tt := range tests {
