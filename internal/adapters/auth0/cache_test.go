@@ -180,9 +180,14 @@ func TestVerifierCache(t *testing.T) {
 				}
 				first.Scopes[0] = domain.ScopeReadMessages // a buggy or hostile caller
 				first.Subject = "admin@clients"
-				second, _, err := vtVerify(t, v, tok)
-				if err != nil || !reflect.DeepEqual(second, domain.Claims{Subject: vtSubject, Scopes: []string{"openid"}}) {
-					t.Errorf("got %+v, %v on the second call, want the claims as verified: a caller's writes must not reach the cache", second, err)
+				// The second answer is a cache hit: writing to it must not
+				// reach the cache either.
+				for call := 2; call <= 3; call++ {
+					got, _, err := vtVerify(t, v, tok)
+					if err != nil || !reflect.DeepEqual(got, domain.Claims{Subject: vtSubject, Scopes: []string{"openid"}}) {
+						t.Fatalf("got %+v, %v on call %d, want the claims as verified: a caller's writes must not reach the cache", got, err, call)
+					}
+					got.Scopes[0] = domain.ScopeReadMessages
 				}
 			})
 			for _, kc := range []struct {

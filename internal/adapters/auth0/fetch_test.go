@@ -105,6 +105,12 @@ func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 			})
 		}, false},
 		{"hanging", func(tn *ksTenant, _ *check) { tn.setJWKS(tn.hang) }, false},
+		{"203 with a JSON key set", func(tn *ksTenant, _ *check) {
+			tn.setJWKS(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusNonAuthoritativeInfo) // a transforming proxy's answer, not the tenant's
+				w.Write(keysC)
+			})
+		}, false},
 		{"garbage body", func(tn *ksTenant, _ *check) {
 			tn.setJWKS(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("<html>oops</html>")) })
 		}, false},

@@ -131,6 +131,7 @@ func TestParseJWKSEntries(t *testing.T) {
 	x5cPSS := []string{base64.StdEncoding.EncodeToString(pss)}
 	auth0B := with(jwk("auth0", keyB()), "x5c", x5cB, "x5t", b64u(x5tB[:]))
 	odd4096 := new(big.Int).SetBit(big.NewInt(1), 4095, 1) // bits, not primes: parseJWKS checks the size
+	oddBits := func(n int) []byte { return new(big.Int).SetBit(big.NewInt(1), n-1, 1).Bytes() }
 	evenN := new(big.Int).Sub(keyB().N, big.NewInt(1))
 	huge := bytes.Repeat([]byte{0xff}, 16384/8)
 	std := base64.RawStdEncoding.EncodeToString(keyB().N.Bytes())
@@ -176,6 +177,13 @@ func TestParseJWKSEntries(t *testing.T) {
 		// says not to); the key is the same.
 		{"n with a leading zero byte", with(jwk("n0", keyB()), "n", b64u(append([]byte{0}, keyB().N.Bytes()...))), []string{"good", "n0"}, ""},
 		{"4096-bit modulus", with(jwk("big", keyB()), "n", b64u(odd4096.Bytes())), []string{"good", "big"}, ""},
+		// The size limits at their edges.
+		{"2047-bit modulus", with(jwk("short", keyB()), "n", b64u(oddBits(2047))), []string{"good"}, "modulus_too_short=1"},
+		{"2048-bit modulus", with(jwk("min", keyB()), "n", b64u(oddBits(2048))), []string{"good", "min"}, ""},
+		{"8192-bit modulus", with(jwk("max", keyB()), "n", b64u(oddBits(8192))), []string{"good", "max"}, ""},
+		{"8193-bit modulus", with(jwk("long", keyB()), "n", b64u(oddBits(8193))), []string{"good"}, "modulus_too_long=1"},
+		{"exponent of 8 bytes", with(jwk("e8", keyB()), "e", b64u([]byte{0, 0, 0, 0, 0, 1, 0, 1})), []string{"good", "e8"}, ""},
+		{"exponent of 9 bytes", with(jwk("e9", keyB()), "e", b64u([]byte{0, 0, 0, 0, 0, 0, 1, 0, 1})), []string{"good"}, "bad_exponent=1"},
 		// Certificate members (RFC 7517 §4.6-4.9): the key is n and e; an
 		// x5c is checked against them when Go can read it, and nothing
 		// else about them can cost a key.

@@ -46,6 +46,18 @@ func TestVerifierCacheFractionalDates(t *testing.T) {
 			after:  1500 * time.Millisecond,
 			want:   ports.ReasonNotYetValid,
 		},
+		// Exactly at the edge (with the leeway) is still valid: the library
+		// refuses strictly before nbf and strictly after exp.
+		{
+			name:   "exp reached to the second",
+			claims: func(now float64) vtObj { return vtObj{"exp": now - leeway + 2} },
+			after:  2 * time.Second,
+		},
+		{
+			name:   "nbf reached to the second",
+			claims: func(now float64) vtObj { return vtObj{"nbf": now + leeway + 2} },
+			after:  2 * time.Second,
+		},
 	}
 	for _, size := range []int{0, -1} { // default cache, and no cache
 		for _, tc := range tests {

@@ -79,6 +79,10 @@ func TestVerifierShapeDescriptions(t *testing.T) {
 		{"four parts", "aaaa.bbbb.cccc.dddd", parts},
 		{"six parts", "aaaa.bbbb.cccc.dddd.eeee.ffff", parts},
 		{"five dots then more", "a.b.c.d.e.f.g.h", parts},
+		// Said as such, not as the JSON fault an empty segment also is.
+		{"empty header", ".bbbb.cccc", "a token part is empty"},
+		{"empty payload", "aaaa..cccc", "a token part is empty"},
+		{"empty signature", "aaaa.bbbb.", "a token part is empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

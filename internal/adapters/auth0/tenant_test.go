@@ -2,6 +2,7 @@ package auth0_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,13 @@ func TestNewTenant(t *testing.T) {
 		{name: "a label ending in a hyphen", domain: "tenant-.eu.auth0.com"},
 		{name: "not ASCII", domain: "bücher.example"},
 		{name: "an empty port", domain: "tenant.eu.auth0.com:"},
+		// RFC 1123 §2.1's limits, at their edges: 63 bytes a label, 253 a name.
+		{name: "a label of 63 bytes", domain: strings.Repeat("a", 63) + ".auth0.com", wantIssuer: "https://" + strings.Repeat("a", 63) + ".auth0.com/",
+			wantDiscovery: "https://" + strings.Repeat("a", 63) + ".auth0.com/.well-known/openid-configuration", wantLeeway: auth0.DefaultLeeway},
+		{name: "a label of 64 bytes", domain: strings.Repeat("a", 64) + ".auth0.com"},
+		{name: "a name of 253 bytes", domain: dnsNameOf(253), wantIssuer: "https://" + dnsNameOf(253) + "/",
+			wantDiscovery: "https://" + dnsNameOf(253) + "/.well-known/openid-configuration", wantLeeway: auth0.DefaultLeeway},
+		{name: "a name of 254 bytes", domain: dnsNameOf(254)},
 		{name: "empty domain", domain: " ", wantKinds: []error{auth0.ErrNoDomain}},
 		{name: "a path", domain: "https://login.example.com/tenant/"},
 		{name: "an empty query", domain: "https://tenant.eu.auth0.com/?"},
@@ -150,4 +158,16 @@ func TestVerifierIssuer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dnsNameOf is a DNS name of n bytes, labels of at most 63: "aaa…a.aaa…a…".
+func dnsNameOf(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strings.Repeat("a", min(63, n-b.Len())))
+	}
+	return b.String()
 }
