@@ -303,3 +303,35 @@ func TestKeySourceInsecureLoopbackBuiltClient(t *testing.T) {
 	clk.advance(cooldown)
 	mustKey(t, ks, "kid-a", keyA())
 }
+
+// TestCheckJWKSURI: a jwks_uri is accepted only over https on the issuer's
+// host and port; plain http only for the loopback dev tenant, never merely
+// because the host is loopback.
+func TestCheckJWKSURI(t *testing.T) {
+	t.Parallel()
+	prod := MustTenant(t, "https://tenant.example/", false, 0)
+	loopback := MustTenant(t, "https://127.0.0.1:8443/", false, 0)
+	dev := MustTenant(t, "http://127.0.0.1:3011/", true, 0)
+	tests := []struct {
+		name   string
+		tenant Tenant
+		uri    string
+		wantOK bool
+	}{
+		{"https on the issuer's host", prod, "https://tenant.example/.well-known/jwks.json", true},
+		{"host in another case", prod, "https://TENANT.example/.well-known/jwks.json", true},
+		{"default port written out", prod, "https://tenant.example:443/.well-known/jwks.json", true},
+		{"another port", prod, "https://tenant.example:8443/.well-known/jwks.json", false},
+		{"another host", prod, "https://evil.example/.well-known/jwks.json", false},
+		{"http on a loopback https tenant", loopback, "http://127.0.0.1:8443/.well-known/jwks.json", false},
+		{"http for the loopback dev tenant", dev, "http://127.0.0.1:3011/.well-known/jwks.json", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := (&KeySource{tenant: tt.tenant}).checkJWKSURI(tt.uri)
+			if got := err == nil; got != tt.wantOK {
+				t.Errorf("got accepted %v (%v), want %v", got, err, tt.wantOK)
+			}
+		})
+	}
+}

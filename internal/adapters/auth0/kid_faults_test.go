@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
@@ -188,6 +189,31 @@ func TestRefusalForgottenWhenKeysChange(t *testing.T) {
 			}
 			if _, err := v.Verify(context.Background(), stale); faultReason(err) != tt.want {
 				t.Errorf("the reused token: got %q, want %q", faultReason(err), tt.want)
+			}
+		})
+	}
+}
+
+// TestSameKey: a cache hit holds only while the kid still names the very
+// key the token was verified with, modulus and exponent alike.
+func TestSameKey(t *testing.T) {
+	t.Parallel()
+	a := keyA()
+	otherE := &rsa.PublicKey{N: a.N, E: 3}
+	tests := []struct {
+		name string
+		x, y *rsa.PublicKey
+		want bool
+	}{
+		{"one pointer", a, a, true},
+		{"an equal copy", a, &rsa.PublicKey{N: new(big.Int).Set(a.N), E: a.E}, true},
+		{"another modulus", a, keyB(), false},
+		{"the modulus with another exponent", a, otherE, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sameKey(tt.x, tt.y); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}
