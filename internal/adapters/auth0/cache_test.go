@@ -326,3 +326,26 @@ func TestVerifierCacheTime(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifierForgetsRefusalsTimeCures: a refusal the library gives for a
+// time claim (the wall clock stepped back between our check and its own)
+// is not remembered: time cures it, and the next try goes to the library.
+func TestVerifierForgetsRefusalsTimeCures(t *testing.T) {
+	keys := vtKeys()
+	finder := &vtStaticKeys{}
+	finder.set(vtKid, &keys.main.PublicKey, nil)
+	v := vtCachingVerifier(t, finder, 0)
+	// Our clock is ahead of the library's (the real one): our check passes
+	// nbf, the library's refuses it.
+	v.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	calls := v.CountLibraryCalls()
+	tok := vtToken(nil, vtObj{"nbf": float64(time.Now().Add(time.Hour).Unix()), "exp": float64(time.Now().Add(3 * time.Hour).Unix())})
+	for i := 1; i <= 2; i++ {
+		if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonNotYetValid {
+			t.Fatalf("call %d: got %q, %v; want not_yet_valid", i, reason, err)
+		}
+		if got := calls.Load(); got != int64(i) {
+			t.Errorf("after call %d: got %d library calls, want %d (the refusal must not be remembered)", i, got, i)
+		}
+	}
+}
