@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -160,12 +159,10 @@ func TestLoginNoBrowser(t *testing.T) {
 // saying so and what to change, instead of sending the user to a page that
 // cannot load and waiting minutes for a redirect.
 func TestLoginTenantDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close() // nothing listens there now: connections are refused
+	// Held for the whole test: a port merely closed could be taken by
+	// another process, or be a dial's own source port (a TCP
+	// self-connect on loopback), and then answer.
+	closed := "http://" + closedAddr(t)
 	tests := []struct {
 		name  string
 		extra []string

@@ -72,7 +72,8 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	defer func() { _ = log.Sync() }()
 	setGOGC(environ)
-	app := fx.New(Options(cfg, log, Production))
+	var gate fx.Shutdowner // serializeShutdown's, which keeps a server's failure
+	app := fx.New(Options(cfg, log, Production), fx.Populate(&gate))
 	if err := app.Err(); err != nil {
 		// dig's chain of every constructor on the way buries the cause
 		// (a dev key file others can read, say) behind a paragraph of
@@ -91,7 +92,6 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	// Fx also catches SIGINT and SIGTERM, from here, and reports a module's
 	// Shutdowner (a server that stopped serving, exit code 1).
-	exitCode := watchExitCodes(app.Wait())
 	seen := 0 // stop requests counted, two cut the stop short
 	select {
 	case sig := <-app.Wait():
@@ -126,9 +126,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 		log.Named("app").Warn("second signal: stopping now, cutting off the drain and in-flight requests")
 		cancelStop()
 	}()
-	err = app.Stop(stopCtx)
-	exit := exitCode()
-	if err != nil {
+	if err := app.Stop(stopCtx); err != nil {
 		_ = log.Sync()
 		if cutShort.Load() {
 			fmt.Fprintln(stderr, "api: stopped at once on a second signal")
@@ -137,34 +135,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	return exit
-}
-
-// watchExitCodes reads every stop request Fx broadcasts on ch (an App.Wait
-// channel) until the returned function is called, which gives the highest
-// exit code read. A Wait channel holds one request, so a server failure
-// reported while a signal sits unread in the one Run selects on would be
-// dropped there, and the process exit 0 after a failed server.
-func watchExitCodes(ch <-chan fx.ShutdownSignal) (highest func() int) {
-	done, result := make(chan struct{}), make(chan int)
-	go func() {
-		code := 0
-		for {
-			select {
-			case sig := <-ch:
-				code = max(code, sig.ExitCode)
-			case <-done:
-				select {
-				case sig := <-ch: // one broadcast before done may still be pending
-					code = max(code, sig.ExitCode)
-				default:
-				}
-				result <- code
-				return
-			}
-		}
-	}()
-	return func() int { close(done); return <-result }
+	return gate.(*serialShutdowner).exitCode()
 }
 
 // Production is the real verifier, ready once the tenant's keys have been

@@ -26,13 +26,13 @@ func TestServeFailureExits1(t *testing.T) {
 	for _, tt := range []struct {
 		name        string
 		drain       string
-		signalAfter bool // SIGTERM once the failure's stop has begun
-		signalFirst bool // SIGTERM, then the failure during its drain
-		wantLog     string
+		signalAfter bool      // SIGTERM once the failure's stop has begun
+		signalFirst bool      // SIGTERM, then the failure during its drain
+		wantLog     [2]string // logger, message
 	}{
-		{"stops with exit 1", "0s", false, false, "stopping: a server stopped serving"},
-		{"a signal during that stop cuts it short", "1h", true, false, "second signal: stopping now, cutting off the drain and in-flight requests"},
-		{"a failure during a signal's drain", "5s", false, true, "stopping"},
+		{"stops with exit 1", "0s", false, false, [2]string{"app", "stopping: a server stopped serving"}},
+		{"a signal during that stop cuts it short", "1h", true, false, [2]string{"app", "second signal: stopping now, cutting off the drain and in-flight requests"}},
+		{"a failure during a signal's drain", "5s", false, true, [2]string{"httpapi", "API server stopped"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := startBinary(t, bin, "HTTP_DRAIN_DELAY="+tt.drain)
@@ -56,7 +56,7 @@ func TestServeFailureExits1(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 				t.Errorf("got exit %v after the listener failed, want exit status 1", err)
 			}
-			b.logs.waitFor(t, "app", tt.wantLog)
+			b.logs.waitFor(t, tt.wantLog[0], tt.wantLog[1])
 		})
 	}
 }

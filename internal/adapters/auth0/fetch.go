@@ -43,8 +43,11 @@ func (k *KeySource) fetch() error {
 	if len(keys) == 0 {
 		// The last good keys serve on through a bad fetch, but not those
 		// this one gave away: anyone who read it can sign with them.
-		k.forgetLeaked(rep.leaked)
-		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (keeping the previous keys)", jwksURI, rep.entries)
+		kept := "keeping the previous keys"
+		if n := k.forgetLeaked(rep.leaked); n > 0 {
+			kept += fmt.Sprintf(" but the %d it gave away", n)
+		}
+		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (%s)", jwksURI, rep.entries, kept)
 	}
 	next := &keySet{
 		keys:      keys,
@@ -63,12 +66,12 @@ func (k *KeySource) fetch() error {
 }
 
 // forgetLeaked drops from the held key set every key whose modulus is in
-// leaked, publishing a copy under a new version. Only attempts call it, and
-// they never overlap.
-func (k *KeySource) forgetLeaked(leaked []*big.Int) {
+// leaked, publishing a copy under a new version, and returns how many it
+// dropped. Only attempts call it, and they never overlap.
+func (k *KeySource) forgetLeaked(leaked []*big.Int) (dropped int) {
 	prev := k.set.Load()
 	if prev == nil || len(leaked) == 0 {
-		return
+		return 0
 	}
 	keys := make(map[string][]*rsa.PublicKey, len(prev.keys))
 	for kid, held := range prev.keys {
@@ -77,12 +80,13 @@ func (k *KeySource) forgetLeaked(leaked []*big.Int) {
 	var rep jwksReport
 	dropLeaked(keys, leaked, &rep)
 	if len(rep.reasons) == 0 {
-		return
+		return 0
 	}
 	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1}
 	k.set.Store(next)
 	k.log.Warn("dropped held signing keys whose private half the tenant's JWKS published",
 		zap.Strings("kids", rep.kids), zap.Int("keys_left", next.size()))
+	return prev.size() - next.size()
 }
 
 // sameKeySet reports whether a and b hold the same keys under the same kids.

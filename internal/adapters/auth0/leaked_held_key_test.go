@@ -2,6 +2,7 @@ package auth0
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -49,6 +50,36 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 			}
 			if got := ks.Ready(); got != tt.wantReady {
 				t.Errorf("Ready: got %v, want %v", got, tt.wantReady)
+			}
+		})
+	}
+}
+
+// TestGivenAwayKeysNamedInFetchError: a fetch that finds no usable key
+// keeps the last good keys, less those it gave away, and its error (what
+// a 503's log line and the next lookups report) says which it is: "keeping
+// the previous keys" alone would claim the given-away ones still serve.
+func TestGivenAwayKeysNamedInFetchError(t *testing.T) {
+	t.Parallel()
+	dA := b64u(ksTestKeys()[0].D.Bytes())
+	tests := []struct {
+		name    string
+		entries []map[string]any
+		want    string
+	}{
+		{name: "the held key given away", entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)},
+			want: "none of its 1 entries is a usable key (keeping the previous keys but the 1 it gave away)"},
+		{name: "no held key given away", entries: []map[string]any{with(jwk("kid-x", keyB()), "d", b64u(ksTestKeys()[1].D.Bytes()))},
+			want: "none of its 1 entries is a usable key (keeping the previous keys)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn, ks := refetchDue(t, false)
+			tn.serveKeys(tt.entries...)
+			_, err := ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Key after the fetch: got %v, want an error saying %q", err, tt.want)
 			}
 		})
 	}

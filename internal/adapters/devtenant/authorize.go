@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -190,12 +191,15 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 		}
 	}
 	// The login form carries state and nonce in hidden inputs, and a
-	// browser turns their line breaks into CRLF and a NUL into U+FFFD: the
-	// client would get another value back. RFC 6749 appendix A.5 allows
-	// state no control characters anyway.
+	// browser turns their line breaks into CRLF, and a NUL or a byte that is
+	// not UTF-8 (the page's charset) into U+FFFD: the client would get
+	// another value back. RFC 6749 appendix A.5 allows state neither.
 	for _, name := range []string{"state", "nonce"} {
-		if hasControl(params.Get(name)) {
+		switch v := params.Get(name); {
+		case hasControl(v):
 			return ar, redirectError("invalid_request", name+" must not contain control characters (RFC 6749 appendix A.5)")
+		case !utf8.ValidString(v):
+			return ar, redirectError("invalid_request", name+" must be valid UTF-8")
 		}
 	}
 	switch ar.prompt {

@@ -50,9 +50,9 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 // TestControlCharactersInStateOrNonce: the login form carries state and
-// nonce in hidden inputs, and a browser sends a line break back as CRLF
-// and a NUL as U+FFFD, so the client would get another state (or ID token
-// nonce) than it sent. They are refused at once, with the state echoed
+// nonce in hidden inputs, and a browser sends a line break back as CRLF,
+// and a NUL or a byte that is not UTF-8 as U+FFFD, so the client would get
+// another state (or ID token nonce) than it sent. They are refused at once, with the state echoed
 // exactly on the error redirect (RFC 6749 section 4.1.2.1, appendix A.5).
 func TestControlCharactersInStateOrNonce(t *testing.T) {
 	tn, _ := startTenant(t, withUsers)
@@ -64,6 +64,7 @@ func TestControlCharactersInStateOrNonce(t *testing.T) {
 			{"NUL", "a\x00b"},
 			{"tab", "a\tb"},
 			{"DEL", "a\x7fb"},
+			{"invalid UTF-8", "a\xffb"}, // the page is UTF-8: a browser reads the byte as U+FFFD
 		} {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
 				params, _ := authParams(spaID, spaRedirect, "openid")

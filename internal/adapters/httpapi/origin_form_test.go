@@ -50,6 +50,10 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com.", "https://app.example.com.", nil, ""}, // a name's final dot is sent as written
 		{"https://bücher.example", "https://xn--bcher-kva.example", httpapi.ErrOriginNotAsSent, "xn--"},
 		{"https://app%2Eexample.com", "https://app.example.com", httpapi.ErrOriginNotExact, "exact origin"}, // url.Parse refuses an escaped ASCII byte in a host
+		// url.Parse takes these hosts; the URL Standard's host parser refuses
+		// them (forbidden domain code points), so no browser has the origin.
+		{"https://app<x>.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
+		{"https://app%25.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.entry, func(t *testing.T) {

@@ -52,7 +52,8 @@ func CheckOrigin(o string) error {
 // out, a port in plain decimal, an IPv6 address in its shortest form. It
 // fails for what no browser sends: a port past 65535, an IPv6 zone, a
 // numeric host that is no dotted IPv4 address, a host not in ASCII
-// (browsers send an IDN in its xn-- form).
+// (browsers send an IDN in its xn-- form), a host with <, > or % (the URL
+// Standard's forbidden domain code points that url.Parse lets through).
 func originAsSent(u *url.URL) (string, error) {
 	host, port := u.Hostname(), u.Port()
 	if strings.IndexFunc(host, func(r rune) bool { return r >= 0x80 }) >= 0 {
@@ -64,6 +65,8 @@ func originAsSent(u *url.URL) (string, error) {
 			return "", errors.New("write a valid IPv6 address, without a zone")
 		}
 		host = "[" + ipv6AsSent(a) + "]"
+	} else if strings.ContainsAny(host, "<>%") { // url.Parse takes them; the URL Standard's host parser does not
+		return "", errors.New("write a host without <, > or %, which no browser accepts in a host")
 	} else if endsInNumber(host) { // browsers read it as an IPv4 address ("127.1", "0x7f.0.0.1") and send it dotted
 		if a, err := netip.ParseAddr(host); err != nil || !a.Is4() {
 			return "", errors.New("write an IPv4 address in dotted decimal, such as 127.0.0.1")
