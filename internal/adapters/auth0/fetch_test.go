@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -331,6 +332,46 @@ func TestCheckJWKSURI(t *testing.T) {
 			err := (&KeySource{tenant: tt.tenant}).checkJWKSURI(tt.uri)
 			if got := err == nil; got != tt.wantOK {
 				t.Errorf("got accepted %v (%v), want %v", got, err, tt.wantOK)
+			}
+		})
+	}
+}
+
+// TestKeySourceBodyCap: MaxBodyBytes is the largest body taken, announced
+// by Content-Length (refused before reading) or not.
+func TestKeySourceBodyCap(t *testing.T) {
+	t.Parallel()
+	const limit = 100
+	tests := []struct {
+		name      string
+		size      int
+		chunked   bool
+		wantError string // "" for success
+	}{
+		{"Content-Length at the cap", limit, false, ""},
+		{"Content-Length one byte over", limit + 1, false, "Content-Length 101 exceeds"},
+		{"chunked at the cap", limit, true, ""},
+		{"chunked one byte over", limit + 1, true, "body exceeds the 100-byte cap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				if tt.chunked {
+					w.(http.Flusher).Flush() // headers out without a Content-Length
+				} else {
+					w.Header().Set("Content-Length", strconv.Itoa(tt.size))
+				}
+				w.Write(bytes.Repeat([]byte("x"), tt.size))
+			}))
+			defer srv.Close()
+			ks := &KeySource{client: srv.Client(), cfg: KeySourceConfig{MaxBodyBytes: limit}}
+			body, _, err := ks.get(t.Context(), srv.URL, "application/json")
+			switch {
+			case tt.wantError == "" && (err != nil || len(body) != tt.size):
+				t.Errorf("got %d bytes, %v; want %d bytes", len(body), err, tt.size)
+			case tt.wantError != "" && (err == nil || !strings.Contains(err.Error(), tt.wantError)):
+				t.Errorf("got %d bytes, %v; want an error containing %q", len(body), err, tt.wantError)
 			}
 		})
 	}
