@@ -31,8 +31,8 @@ func NewRegistry() *prometheus.Registry {
 var releaseVersion string
 
 // version is the build_info metric's version label: releaseVersion when
-// set, else the main module's version Go stamped ("(devel)" for a build
-// outside a tagged VCS checkout), else "unknown".
+// set, else the main module's version Go stamped (a tag or pseudo-version
+// from VCS data, "(devel)" for a build without it), else "unknown".
 func version() string {
 	if releaseVersion != "" {
 		return releaseVersion
