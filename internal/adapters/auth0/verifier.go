@@ -347,8 +347,9 @@ func (c *tokenClaims) libraryDates() (exp float64, nbf *float64) {
 // one token gets 200 and 401 in turn within a second.
 func libraryDate(d float64) float64 { return math.Trunc(d) }
 
-// checkTimes re-checks exp and nbf, with the leeway, for a cached token,
-// as the library does (strictly before nbf, strictly after exp).
+// checkTimes checks exp and nbf with the leeway as the library does
+// (strictly before nbf, strictly after exp): for a cached token, and in
+// refuseByClaims before the key lookup.
 func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
 	t := float64(now.UnixNano()) / 1e9
 	switch {
