@@ -1,11 +1,17 @@
 package admin
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestLimits: the admin listener stays on loopback unless an address is
@@ -33,5 +39,39 @@ func TestLimits(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestScrapeWithAFailingCollector: one collector failing does not cost
+// the operator the other metrics: the scrape answers 200 with them.
+func TestScrapeWithAFailingCollector(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(failingCollector{prometheus.NewDesc("failing", "A collector that fails.", nil, nil)})
+	probe := prometheus.NewCounter(prometheus.CounterOpts{Name: "admin_test_probe_total", Help: "A counter of this test."})
+	reg.MustRegister(probe)
+	s := New(Config{Addr: "127.0.0.1:0"}, reg, nil, zap.NewNop())
+	rec := httptest.NewRecorder()
+	s.srv.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "admin_test_probe_total 0") {
+		t.Errorf("got %d %.200q, want 200 with admin_test_probe_total 0", rec.Code, rec.Body)
+	}
+}
+
+// TestStopIsNoFailure: a stop ends Serve with http.ErrServerClosed, which
+// is neither logged as a failure nor reported to OnServeFailure (that
+// would turn every clean stop into exit code 1).
+func TestStopIsNoFailure(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.New(core))
+	var failed atomic.Bool
+	s.OnServeFailure(func(error) { failed.Store(true) })
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatalf("got Stop error %v, want nil", err)
+	}
+	if n := logs.FilterMessage("admin serve failed").Len(); n != 0 || failed.Load() {
+		t.Errorf("got %d failure lines, OnServeFailure called %v, want none, false", n, failed.Load())
 	}
 }
