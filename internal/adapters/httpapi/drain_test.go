@@ -23,6 +23,19 @@ import (
 // or a Stop that never returns, fails the test instead of hanging it.
 const hangAfter = 10 * time.Second
 
+// await fails the test when ch is not ready within hangAfter.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(hangAfter):
+		t.Fatalf("got no %s, want it", what)
+		var zero T
+		return zero
+	}
+}
+
 // wireConn is one client connection, kept alive across requests.
 type wireConn struct {
 	c  net.Conn
@@ -96,7 +109,7 @@ func TestDrain(t *testing.T) {
 		{"before Stop, a new connection", nil, func() *wireConn { return dialWire(t, addr) }, false, true},
 		{"in the drain, the kept-alive connection", func() {
 			go func() { stopped <- s.Stop(ctx) }()
-			<-draining
+			await(t, draining, "drain")
 		}, func() *wireConn { return kept }, true, false},
 		{"in the drain, a new connection", nil, func() *wireConn { return dialWire(t, addr) }, true, false},
 	}
@@ -119,12 +132,8 @@ func TestDrain(t *testing.T) {
 	}
 
 	endDrain()
-	select {
-	case <-stopped:
-	case <-time.After(hangAfter):
-		t.Fatal("got Stop still draining after its context ended, want it to end the drain")
-	}
-	<-s.served
+	await(t, stopped, "end of Stop after its context ended")
+	await(t, s.served, "end of Serve")
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
 		t.Error("got a connection after Stop, want it refused")
@@ -151,19 +160,15 @@ func TestStopServesTheFreshConnection(t *testing.T) {
 	accepted := s.freshChange
 	s.mu.Unlock()
 	c := dialWire(t, s.Addr().String())
-	select {
-	case <-accepted:
-	case <-time.After(hangAfter):
-		t.Fatal("got the connection never accepted, want it accepted")
-	}
+	await(t, accepted, "accepted connection")
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
-	<-closed
+	await(t, closed, "listener closed")
 	resp, err := c.do("/api/public", "")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("got %v (%v) for a request sent as the listener closed, want 200", resp, err)
 	}
-	if err := <-stopped; err != nil {
+	if err := await(t, stopped, "end of Stop"); err != nil {
 		t.Errorf("got Stop error %v, want nil", err)
 	}
 }
@@ -188,13 +193,8 @@ func TestShutdownTimeout(t *testing.T) {
 	gate.Arrived(1)
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
-	select {
-	case err := <-stopped:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("got Stop error %v, want one wrapping %v", err, context.DeadlineExceeded)
-		}
-	case <-time.After(hangAfter):
-		t.Fatal("got Stop waiting for a held request past the shutdown timeout, want it to return")
+	if err := await(t, stopped, "end of Stop with a request held past the shutdown timeout"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got Stop error %v, want one wrapping %v", err, context.DeadlineExceeded)
 	}
 	if err := <-answered; err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("got %v for the held request, want its connection closed", err)
