@@ -164,6 +164,9 @@ func TestStopServesTheFreshConnection(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
 	await(t, closed, "listener closed")
+	if n := s.nFresh.Load(); n != 1 {
+		t.Errorf("got %d connections awaiting their first request as the listener closed, want 1", n)
+	}
 	resp, err := c.do("/api/public", "")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("got %v (%v) for a request sent as the listener closed, want 200", resp, err)
