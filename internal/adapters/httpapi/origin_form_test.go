@@ -30,6 +30,7 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:8443", "https://app.example.com:8443", nil, ""},
 		{"http://app.example.com:443", "http://app.example.com:443", nil, ""},
 		{"https://APP.Example.com", "https://app.example.com", nil, ""}, // the library compares in lower case
+		{"HTTPS://app.example.com", "https://app.example.com", nil, ""}, // url.Parse lowers the scheme; the library, the rest
 		{"http://[::1]:3000", "http://[::1]:3000", nil, ""},
 		{"http://127.0.0.1:3000", "http://127.0.0.1:3000", nil, ""},
 		{"https://xn--bcher-kva.example", "https://xn--bcher-kva.example", nil, ""},
