@@ -40,6 +40,7 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:", "https://app.example.com", httpapi.ErrOriginNotAsSent, "write https://app.example.com"},
 		{"https://app.example.com:08443", "https://app.example.com:8443", httpapi.ErrOriginNotAsSent, "write https://app.example.com:8443"},
 		{"https://app.example.com:0443", "https://app.example.com", httpapi.ErrOriginNotAsSent, "write https://app.example.com"},
+		{"https://app.example.com:65535", "https://app.example.com:65535", nil, ""},
 		{"https://app.example.com:65536", "", httpapi.ErrOriginNotAsSent, "port from 0 to 65535"},
 		{"http://[0:0::1]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "write http://[::1]:3000"},
 		{"http://[::ffff:7f00:1]:3000", "http://[::ffff:7f00:1]:3000", nil, ""},
