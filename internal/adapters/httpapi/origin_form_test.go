@@ -56,6 +56,7 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		// them (forbidden domain code points), so no browser has the origin.
 		{"https://app<x>.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
 		{"https://app%25.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
+		{"https://:8080", "", httpapi.ErrOriginNotExact, "exact origin"}, // a port and no host
 		// A page's Origin is http or https; ws and wss are URLs it connects
 		// to, never an origin a browser sends.
 		{"ws://app.example.com", "", httpapi.ErrOriginNotExact, "exact origin"},
