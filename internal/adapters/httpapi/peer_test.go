@@ -42,6 +42,8 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
+		{"v4-mapped /96 entry trusts every v4 peer", []string{"::ffff:0.0.0.0/96"}, "203.0.113.9:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped trusted hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, ::ffff:10.7.7.7"}, "198.51.100.1"},
 		// A client is logged as its peer would be: the same IPv4 address
 		// however a proxy wrote it.
 		{"v4-mapped client hop: logged as IPv4", trusted, "10.1.2.3:5555", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
@@ -113,6 +115,7 @@ func TestUserAgentTruncated(t *testing.T) {
 		{"long", strings.Repeat("a", 1000), strings.Repeat("a", 256)},
 		{"cut inside a character", strings.Repeat("a", 255) + "é" + "zzz", strings.Repeat("a", 255)},
 		{"cut inside a 4-byte character", strings.Repeat("a", 254) + "😀", strings.Repeat("a", 254)},
+		{"cut after a 4-byte character's third byte", strings.Repeat("a", 253) + "😀" + "zzz", strings.Repeat("a", 253)},
 		// Bytes that are no character count one each: the line keeps 256
 		// of them, not nothing.
 		{"invalid UTF-8", strings.Repeat("\x80", 300), strings.Repeat("\x80", 256)},
