@@ -100,7 +100,7 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	if !strings.Contains(d, "://") {
 		d = "https://" + d
 	}
-	shown := withoutCredentials(domain) // every error below quotes the domain: never a credential in it
+	shown := RedactURL(domain) // every error below quotes the domain: never a credential in it
 	u, err := url.Parse(d)
 	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", shown)
@@ -132,13 +132,13 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	return u.Scheme + "://" + host + "/", nil
 }
 
-// withoutCredentials is s, a URL or a domain, as an error may show it: its
+// RedactURL is s, a URL or a domain, as an error may show it: its
 // user information, query and fragment replaced by REDACTED (a password, an
 // API key or a token put there by mistake). A URL that parses loses exactly
 // those; anything else, everything before its last "@" past the scheme (a
 // password may hold a "/" or an "@") and everything after the first "?" or
 // "#" past that.
-func withoutCredentials(s string) string {
+func RedactURL(s string) string {
 	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
 		if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 			return s
