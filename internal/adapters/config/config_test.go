@@ -388,6 +388,7 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"level dpanic", false, []string{"LOG_LEVEL=dpanic"}, "LOG_LEVEL"},
 		{"level empty", false, []string{"LOG_LEVEL="}, "LOG_LEVEL"},
 		{"level in capitals", false, []string{"LOG_LEVEL=WARN"}, ""},
+		{"level spelt warning", false, []string{"LOG_LEVEL=warning"}, ""},
 		{"admin port out of range", false, []string{"ADMIN_ADDR=:99999"}, "ADMIN_ADDR (admin.addr, from the environment) \":99999\""},
 		{"admin port a service name", false, []string{"ADMIN_ADDR=127.0.0.1:http"}, "ADMIN_ADDR"},
 		{"admin without port", false, []string{"ADMIN_ADDR=127.0.0.1"}, "ADMIN_ADDR"},
