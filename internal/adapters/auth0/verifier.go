@@ -39,7 +39,8 @@ type Config struct {
 	Audiences []string
 	// Permissions makes Auth0 RBAC's "permissions" array count as scopes.
 	Permissions bool
-	// RequireAtJWT accepts only typ at+jwt (Auth0's RFC 9068 token profile).
+	// RequireAtJWT accepts only typ at+jwt tokens carrying jti and client_id
+	// (Auth0's RFC 9068 token profile, RFC 9068 §2.2).
 	RequireAtJWT bool
 	// MaxTokenBytes caps a token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
