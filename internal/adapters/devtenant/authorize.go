@@ -63,7 +63,8 @@ type authzRequest struct {
 	state       string
 	nonce       string
 	challenge   string
-	prompt      string
+	promptNone  bool // prompt=none: never show the login page
+	promptLogin bool // prompt includes login: show it even with a session
 	scope       []string // as requested
 	hidden      [][2]string
 }
@@ -114,13 +115,13 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		t.checkLogin(w, r, ar, params)
 		return
 	}
-	if ar.prompt != "login" {
+	if !ar.promptLogin {
 		if s, ok := t.grants.session(sessionID(r)); ok {
 			t.issueCode(w, r, ar, s)
 			return
 		}
 	}
-	if ar.prompt == "none" {
+	if ar.promptNone {
 		t.refuse(w, r, ar, redirectError("login_required", "Login required"))
 		return
 	}
@@ -153,7 +154,7 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	}
 	ar := authzRequest{
 		client: c, redirectURI: redirectURI, state: params.Get("state"), nonce: params.Get("nonce"),
-		challenge: params.Get("code_challenge"), prompt: params.Get("prompt"),
+		challenge: params.Get("code_challenge"),
 		scope: splitScope(params.Get("scope")),
 	}
 	for _, name := range authorizeParams {
@@ -202,12 +203,34 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 			return ar, redirectError("invalid_request", name+" must be valid UTF-8")
 		}
 	}
-	switch ar.prompt {
-	case "", "none", "login", "consent":
-	default:
-		return ar, redirectError("invalid_request", "Unsupported prompt: "+ar.prompt)
+	var err *authzError
+	if ar.promptNone, ar.promptLogin, err = parsePrompt(params.Get("prompt")); err != nil {
+		return ar, err
 	}
 	return ar, nil
+}
+
+// parsePrompt reads prompt as OIDC Core §3.1.2.1 defines it: a
+// space-delimited list of login, consent and select_account, or none
+// alone. The dev tenant asks no consent and has one account per login, so
+// consent and select_account change nothing.
+func parsePrompt(v string) (none, login bool, err *authzError) {
+	values := strings.Fields(v)
+	for _, p := range values {
+		switch p {
+		case "none":
+			none = true
+		case "login":
+			login = true
+		case "consent", "select_account":
+		default:
+			return false, false, redirectError("invalid_request", "Unsupported prompt: "+p)
+		}
+	}
+	if none && len(values) > 1 {
+		return false, false, redirectError("invalid_request", "prompt=none cannot be combined with other values (OIDC Core 3.1.2.1)")
+	}
+	return none, login, nil
 }
 
 // checkLogin handles the posted login form.

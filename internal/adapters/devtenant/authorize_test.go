@@ -45,6 +45,9 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"other audience", func(v url.Values) { v.Set("audience", "https://other.example") }, false, "access_denied"},
 		{"response_mode form_post", func(v url.Values) { v.Set("response_mode", "form_post") }, false, "invalid_request"},
 		{"prompt none without a session", func(v url.Values) { v.Set("prompt", "none") }, false, "login_required"},
+		{"prompt none with login", func(v url.Values) { v.Set("prompt", "none login") }, false, "invalid_request"},
+		{"prompt unknown in a list", func(v url.Values) { v.Set("prompt", "login create") }, false, "invalid_request"},
+		{"prompt in capitals", func(v url.Values) { v.Set("prompt", "LOGIN") }, false, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
