@@ -63,8 +63,8 @@ type authzRequest struct {
 	state       string
 	nonce       string
 	challenge   string
-	promptNone  bool // prompt=none: never show the login page
-	promptLogin bool // prompt includes login: show it even with a session
+	promptNone  bool     // prompt=none: never show the login page
+	promptLogin bool     // prompt includes login: show it even with a session
 	scope       []string // as requested
 	hidden      [][2]string
 }
@@ -155,7 +155,7 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	ar := authzRequest{
 		client: c, redirectURI: redirectURI, state: params.Get("state"), nonce: params.Get("nonce"),
 		challenge: params.Get("code_challenge"),
-		scope: splitScope(params.Get("scope")),
+		scope:     splitScope(params.Get("scope")),
 	}
 	for _, name := range authorizeParams {
 		if v := params.Get(name); v != "" {
