@@ -2,6 +2,8 @@ package devtenant
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"maps"
 	"net/http"
 	"net/url"
@@ -180,7 +182,7 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 		return ar, redirectError("invalid_request", "code_challenge_method plain is not supported: use S256")
 	case method != "S256":
 		return ar, redirectError("invalid_request", "code_challenge_method must be S256")
-	case len(ar.challenge) != 43 || strings.ContainsFunc(ar.challenge, notBase64URL):
+	case !s256Challenge(ar.challenge):
 		return ar, redirectError("invalid_request", "code_challenge must be a base64url SHA-256 digest (43 characters)")
 	}
 	if aud := params.Get("audience"); aud != "" && aud != t.audience {
@@ -339,8 +341,11 @@ func (t *Tenant) readQuery(w http.ResponseWriter, r *http.Request) (url.Values, 
 	return q, true
 }
 
-// notBase64URL reports a rune outside the base64url alphabet (RFC 4648
-// section 5), padding included.
-func notBase64URL(r rune) bool {
-	return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+// s256Challenge reports whether s is what S256 makes (RFC 7636 §4.2): the
+// unpadded base64url of a SHA-256 digest, 43 characters, the last with its
+// two unused bits zero. Any other challenge could never match a verifier,
+// and the client would learn so only at the token endpoint.
+func s256Challenge(s string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return len(s) == 43 && err == nil && len(b) == sha256.Size
 }

@@ -41,6 +41,8 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"no code_challenge_method", func(v url.Values) { v.Del("code_challenge_method") }, false, "invalid_request"},
 		{"no code_challenge", func(v url.Values) { v.Del("code_challenge") }, false, "invalid_request"},
 		{"malformed code_challenge", func(v url.Values) { v.Set("code_challenge", "short") }, false, "invalid_request"},
+		{"code_challenge with its unused bits set", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"B") }, false, "invalid_request"},
+		{"code_challenge with a line break", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"\n") }, false, "invalid_request"},
 		{"response_type token", func(v url.Values) { v.Set("response_type", "token") }, false, "unsupported_response_type"},
 		{"other audience", func(v url.Values) { v.Set("audience", "https://other.example") }, false, "access_denied"},
 		{"response_mode form_post", func(v url.Values) { v.Set("response_mode", "form_post") }, false, "invalid_request"},
