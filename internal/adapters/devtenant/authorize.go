@@ -290,11 +290,17 @@ func (t *Tenant) respond(w http.ResponseWriter, r *http.Request, ar authzRequest
 		return
 	}
 	u, _ := url.Parse(ar.redirectURI) // parsed when validated
-	q := u.Query()
+	// The URI's own query is kept as registered, ours follows it (RFC 6749
+	// section 3.1.2): decoding and re-encoding it would change its bytes.
+	var b strings.Builder
+	b.WriteString(u.RawQuery)
 	for _, kv := range values {
-		q.Set(kv[0], kv[1])
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv[0]) + "=" + url.QueryEscape(kv[1]))
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = b.String()
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 

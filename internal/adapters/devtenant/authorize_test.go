@@ -136,3 +136,32 @@ func TestMalformedQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestRedirectKeepsItsQuery: a registered redirect URI's own query is
+// kept byte for byte and the response's parameters follow it (RFC 6749
+// section 3.1.2: the query component MUST be retained).
+func TestRedirectKeepsItsQuery(t *testing.T) {
+	for _, tt := range []struct{ name, redirect string }{
+		{"escaped slash and a repeated key", "http://localhost:3000/cb?next=a%2Fb&x=2&x=1"},
+		{"a key without a value", "http://localhost:3000/cb?flag"},
+		{"no query", "http://localhost:3000/cb"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tn, _ := startTenant(t, func(c *Config) {
+				c.Clients = append(c.Clients, Client{ID: spaID, Type: TypeSPA, RedirectURIs: []string{tt.redirect}})
+			})
+			params, _ := authParams(spaID, tt.redirect, "openid")
+			params.Set("prompt", "none") // no session: answered at once with login_required
+			params.Set("state", "s/1")
+			loc := authorizeGET(t, tn, params).header.Get("Location")
+			sep := "?"
+			if strings.Contains(tt.redirect, "?") {
+				sep = "&"
+			}
+			want := tt.redirect + sep + "error=login_required"
+			if !strings.HasPrefix(loc, want) || !strings.HasSuffix(loc, "&state=s%2F1") {
+				t.Errorf("got Location %q, want it to start %q and end &state=s%%2F1", loc, want)
+			}
+		})
+	}
+}
