@@ -137,6 +137,47 @@ func TestUserAgentTruncated(t *testing.T) {
 	}
 }
 
+// TestUserAgentHidesTokens: a token a client put in its User-Agent (a
+// JWT anywhere, or the word after "Bearer") is replaced by REDACTED on the
+// access line; the rest of the agent, and every agent without one, is kept.
+func TestUserAgentHidesTokens(t *testing.T) {
+	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
+	tests := []struct{ name, in, want string }{
+		{"bearer and a JWT", "app/1.0 Bearer " + jwt, "app/1.0 Bearer REDACTED"},
+		{"a bare JWT", "app/1.0 " + jwt, "app/1.0 REDACTED"},
+		{"a JWT first", jwt + " app/1.0", "REDACTED app/1.0"},
+		{"a JWT in a comment", "app/1.0 (token=" + jwt + ")", "app/1.0 (token=REDACTED)"},
+		{"a JWT after other base64url", "app/1.0 x_" + jwt, "app/1.0 x_REDACTED"},
+		{"a JWT cut by the cap", strings.Repeat("a", 200) + " " + jwt + strings.Repeat("b", 100), strings.Repeat("a", 200) + " REDACTED"},
+		{"an opaque token after Bearer", "app/1.0 Bearer S3CRET-opaque_token~1+/=", "app/1.0 Bearer REDACTED"},
+		{"lower-case bearer and a tab", "app/1.0 bearer\tS3CRET;x", "app/1.0 bearer\tREDACTED;x"},
+		{"two bearers", "Bearer S3CRET1 BEARER S3CRET2", "Bearer REDACTED BEARER REDACTED"},
+		// The mark is longer than what it replaces: the line still holds 256 bytes.
+		{"bearer at the cap", strings.Repeat("a", 243) + " Bearer S3CRET-and-more", strings.Repeat("a", 243) + " Bearer REDAC"},
+		{"bearer with nothing after it", "app/1.0 Bearer", "app/1.0 Bearer"},
+		{"bearer inside a word", "Forbearer/2.0 x", "Forbearer/2.0 x"},
+		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+			"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
+		{"eyJ without a dot", "heyJude/1.0 eyJust", "heyJude/1.0 eyJust"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+			req.Header.Set("User-Agent", tt.in)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			got, _ := logs.All()[0].ContextMap()["user_agent"].(string)
+			if got != tt.want {
+				t.Errorf("got user_agent %q, want %q", got, tt.want)
+			}
+			if strings.Contains(got, "S3CRET") || strings.Contains(got, "eyJzdWIi") {
+				t.Errorf("got user_agent %q, want no token in it", got)
+			}
+		})
+	}
+}
+
 // TestBadTrustedProxyWarns: built without config validation, NewHandler
 // keeps the good entries and says which one it ignored.
 func TestBadTrustedProxyWarns(t *testing.T) {
