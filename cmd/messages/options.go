@@ -267,21 +267,22 @@ func loginScopes(scope string) []string {
 // checkAPI validates the API base URL. The token is sent to it, so plain
 // http is refused for a host that is not loopback unless insecure is set.
 func checkAPI(raw string, insecure bool) (*url.URL, error) {
+	shown := auth0.RedactURL(raw) // every error below quotes the URL: never a credential put in it
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("API URL %q is not an absolute http(s) URL such as %s", raw, defaultAPI)
+		return nil, fmt.Errorf("API URL %q is not an absolute http(s) URL such as %s", shown, defaultAPI)
 	}
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("API URL %q must not have user info, a query or a fragment", raw)
+		return nil, fmt.Errorf("API URL %q must not have user info, a query or a fragment", shown)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !insecure && !auth0.LoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("API URL %q is plain http on a host that is not loopback: the access token would travel unencrypted; use https (or -insecure)", raw)
+			return nil, fmt.Errorf("API URL %q is plain http on a host that is not loopback: the access token would travel unencrypted; use https (or -insecure)", shown)
 		}
 	default:
-		return nil, fmt.Errorf("API URL %q has scheme %q, want http or https", raw, u.Scheme)
+		return nil, fmt.Errorf("API URL %q has scheme %q, want http or https", shown, u.Scheme)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -293,7 +294,8 @@ func checkAPI(raw string, insecure bool) (*url.URL, error) {
 func checkPath(p string) (string, error) {
 	u, err := url.Parse(p)
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") || u.Fragment != "" {
-		return "", fmt.Errorf("PATH %q must be a path on the API such as /api/private, not a URL (set the API with -api or API_URL)", p)
+		// Quoted without credentials: a URL given here may carry them.
+		return "", fmt.Errorf("PATH %q must be a path on the API such as /api/private, not a URL (set the API with -api or API_URL)", auth0.RedactURL(p))
 	}
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p

@@ -26,6 +26,13 @@ func TestUsageErrors(t *testing.T) {
 		{"tenant with a path", full, []string{"-domain", "example.eu.auth0.com/oauth", "/api/private"}, "is not a tenant domain"},
 		{"http API not on loopback", full, []string{"-api", "http://api.example.com", "/api/private"}, "would travel unencrypted"},
 		{"API with a query", full, []string{"-api", "https://api.example.com/?x=1", "/api/private"}, "must not have user info, a query or a fragment"},
+		// A credential put in a URL by mistake is never repeated.
+		{"API with user info", full, []string{"-api", "https://user:s3cret-value@api.example.com", "/api/private"}, `API URL "https://REDACTED@api.example.com" must not have user info`},
+		{"API with a key in the query", full, []string{"-api", "https://api.example.com/?key=s3cret-value", "/api/private"}, `API URL "https://api.example.com/?REDACTED" must not have`},
+		{"API with a token in the fragment", full, []string{"-api", "https://api.example.com/#s3cret-value", "/api/private"}, `API URL "https://api.example.com/#REDACTED" must not have`},
+		{"unparsable API URL with user info", full, []string{"-api", "https://user:s3cret-value@api.example.com:bad/", "/api/private"}, "is not an absolute http(s) URL"},
+		{"tenant with a key in the query", full, []string{"-domain", "example.eu.auth0.com/?key=s3cret-value", "/api/private"}, "is not a tenant domain"},
+		{"URL with user info as PATH", full, []string{"https://user:s3cret-value@evil.example/api/private"}, `PATH "https://REDACTED@evil.example/api/private" must be a path`},
 		{"URL as PATH", full, []string{"https://evil.example/api/private"}, "not a URL"},
 		{"scheme-relative PATH", full, []string{"//evil.example/api/private"}, "not a URL"},
 		{"zero calls", full, []string{"-n", "0", "/api/private"}, "-n 0: want 1 to 1000 calls"},

@@ -84,6 +84,42 @@ func validRFC3339(s string) bool {
 	return err == nil
 }
 
+// TestEncoderConfig pins the units the access line promises: ts in RFC 3339
+// and in UTC whatever the host's zone, duration in fractional milliseconds.
+func TestEncoderConfig(t *testing.T) {
+	ist := time.FixedZone("IST", 5*3600+1800)
+	tests := []struct {
+		name    string
+		ts      time.Time
+		d       time.Duration
+		wantTS  string
+		wantDur float64
+	}{
+		{"UTC, under a millisecond", time.Date(2026, 3, 1, 6, 30, 0, 0, time.UTC), 183456 * time.Nanosecond, "2026-03-01T06:30:00Z", 0.183456},
+		{"another zone: written in UTC", time.Date(2026, 3, 1, 12, 0, 0, 500_000_000, ist), 1500 * time.Millisecond, "2026-03-01T06:30:00.5Z", 1500},
+		{"no time at all", time.Date(2026, 3, 1, 6, 30, 0, 1, time.UTC), 0, "2026-03-01T06:30:00.000000001Z", 0},
+	}
+	enc := zapcore.NewJSONEncoder(app.EncoderConfig())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf, err := enc.EncodeEntry(zapcore.Entry{Time: tt.ts, Message: "request"}, []zapcore.Field{zap.Duration("duration", tt.d)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var line map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatalf("line %s is not JSON: %v", buf, err)
+			}
+			if line["ts"] != tt.wantTS {
+				t.Errorf("got ts %v, want %s", line["ts"], tt.wantTS)
+			}
+			if line["duration"] != tt.wantDur {
+				t.Errorf("got duration %v, want %v (milliseconds)", line["duration"], tt.wantDur)
+			}
+		})
+	}
+}
+
 // TestEveryLineNamesItsLogger starts and stops the dev app at info, as it
 // runs, and checks that every line it writes carries a logger name (the
 // README promises ts, level, logger and msg on every line).

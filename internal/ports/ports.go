@@ -42,7 +42,7 @@ const (
 	ReasonMissingKeyID         Reason = "missing_kid"           // kid absent, empty or too long
 	ReasonUnknownKey           Reason = "unknown_key"           // kid not in the tenant's key set
 	ReasonBadSignature         Reason = "bad_signature"         // signature does not verify
-	ReasonMissingClaim         Reason = "missing_claim"         // a required claim (exp, sub, iat: RFC 9068 §2.2) is absent
+	ReasonMissingClaim         Reason = "missing_claim"         // a required claim (exp, sub, iat; jti, client_id for at+jwt: RFC 9068 §2.2) is absent
 	ReasonInvalidClaim         Reason = "invalid_claim"         // a claim has the wrong JSON type
 	ReasonExpired              Reason = "expired"               // exp passed, beyond the leeway
 	ReasonNotYetValid          Reason = "not_yet_valid"         // nbf in the future, beyond the leeway

@@ -1,9 +1,12 @@
 package auth0
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"hash/maphash"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -134,4 +137,56 @@ func (v *Verifier) CacheStats() (hits, misses uint64, entries int) {
 		return 0, 0, 0
 	}
 	return v.cache.hits.Load(), v.cache.misses.Load(), v.cache.size()
+}
+
+// errStale means a cached entry no longer holds: drop it, verify afresh.
+var errStale = errors.New("stale cache entry")
+
+// revalidate re-checks what can change for a cached token: time, and
+// whether its key is still the tenant's (a key that left the JWKS, or a
+// kid bound to another key, makes the entry stale).
+func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, error) {
+	if !v.stillHolds(ctx, e) {
+		return domain.Claims{}, errStale
+	}
+	if err := v.checkTimes(e.exp, e.nbf, v.now()); err != nil {
+		return domain.Claims{}, err
+	}
+	// A copy: a caller writing to its claims must not change later answers.
+	c := e.claims
+	c.Scopes = slices.Clone(c.Scopes)
+	return c, nil
+}
+
+// stillHolds reports whether e's kid still names the key e was verified
+// with. It allocates nothing: it runs on every cache hit.
+func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
+	if v.set == nil {
+		key, err := v.keys.Key(ctx, e.kid)
+		return err == nil && sameKey(key, e.key)
+	}
+	keys, _, err := v.set.lookup(ctx, e.kid)
+	if err != nil {
+		return false
+	}
+	for _, k := range keys {
+		if sameKey(k, e.key) {
+			return true
+		}
+	}
+	return false
+}
+
+// keySetVersion is the key set's version, 0 when keys does not version it.
+func (v *Verifier) keySetVersion() uint64 {
+	if v.set == nil {
+		return 0
+	}
+	return v.set.KeySetVersion()
+}
+
+// sameKey compares public keys without allocating (rsa.PublicKey.Equal
+// allocates; constant time buys nothing for public values).
+func sameKey(a, b *rsa.PublicKey) bool {
+	return a == b || a.E == b.E && a.N.Cmp(b.N) == 0
 }

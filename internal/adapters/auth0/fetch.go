@@ -130,7 +130,7 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%s has no issuer string", k.tenant.DiscoveryURL())
 	}
 	if issuer != k.tenant.Issuer() {
-		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(withoutUserinfo(issuer)), k.tenant.Issuer())
+		return "", fmt.Errorf("%s names issuer %s, want exactly %q", k.tenant.DiscoveryURL(), quoteForLog(RedactURL(issuer)), k.tenant.Issuer())
 	}
 	jwksURI, ok := jwkJSONString(doc["jwks_uri"])
 	if !ok {
@@ -149,7 +149,7 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 // checkJWKSURI accepts only an https URL on the issuer's host and port (http
 // only in loopback dev mode).
 func (k *KeySource) checkJWKSURI(raw string) error {
-	shown := quoteForLog(withoutUserinfo(raw)) // every error below quotes it: never its password
+	shown := quoteForLog(RedactURL(raw)) // every error below quotes it: never a credential in it
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
 		return fmt.Errorf("jwks_uri %s is not an absolute URL", shown)

@@ -44,15 +44,16 @@ type tokenHeader struct {
 }
 
 type tokenClaims struct {
-	Iss         string      `json:"iss"`
-	Sub         *string     `json:"sub"`
-	Jti         *string     `json:"jti"` // read only so that a non-string is refused here, not by the library after a key lookup
-	Aud         audience    `json:"aud"`
-	Exp         *float64    `json:"exp"`
-	Nbf         *float64    `json:"nbf"`
-	Iat         *float64    `json:"iat"`
-	Scope       string      `json:"scope"`
-	Permissions stringArray `json:"permissions"`
+	Iss         string         `json:"iss"`
+	Sub         *string        `json:"sub"`
+	Jti         *string        `json:"jti"`       // read only so that a non-string is refused here, not by the library after a key lookup
+	ClientID    jsontext.Value `json:"client_id"` // read as is: checked only under requireAtJWT, the library ignores it
+	Aud         audience       `json:"aud"`
+	Exp         *float64       `json:"exp"`
+	Nbf         *float64       `json:"nbf"`
+	Iat         *float64       `json:"iat"`
+	Scope       string         `json:"scope"`
+	Permissions stringArray    `json:"permissions"`
 }
 
 // stringArray is a JSON array of strings, null elements refused: the
@@ -108,8 +109,11 @@ func (a *audience) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 
 // checkRequired refuses a token without a claim RFC 9068 §2.2 requires and
 // Auth0 puts in every access token: the library checks exp only when
-// present, and takes a missing sub as an empty identity.
-func (c *tokenClaims) checkRequired() error {
+// present, and takes a missing sub as an empty identity. Under
+// requireAtJWT it also requires the two that only the RFC 9068 profile
+// carries, jti and client_id, as non-empty strings (§2.2): a token typed
+// at+jwt without them was not issued under that profile.
+func (c *tokenClaims) checkRequired(requireAtJWT bool) error {
 	switch {
 	case c.Exp == nil:
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no exp claim")
@@ -117,6 +121,12 @@ func (c *tokenClaims) checkRequired() error {
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no sub claim")
 	case c.Iat == nil:
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no iat claim")
+	case !requireAtJWT:
+		return nil
+	case c.Jti == nil || *c.Jti == "":
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no jti claim, which at+jwt tokens carry (RFC 9068)")
+	case c.ClientID.Kind() != '"' || len(c.ClientID) <= len(`""`):
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no client_id string, which at+jwt tokens carry (RFC 9068)")
 	}
 	return nil
 }
@@ -254,7 +264,7 @@ func decode(raw string, dots [2]int, opts precheckOptions) (*token, error) {
 	if err := decodeObject(payloadJSON, &t.claims); err != nil {
 		return nil, jsonError("payload", err)
 	}
-	if err := t.claims.checkRequired(); err != nil {
+	if err := t.claims.checkRequired(opts.requireAtJWT); err != nil {
 		return nil, err
 	}
 	if err := t.claims.checkRange(); err != nil {

@@ -100,6 +100,7 @@ func FuzzPrecheck(f *testing.F) {
 		{`{"alg":"\u0052S256","kid":"\ud800"}`, `{"exp":1e400}`},
 		{` {"alg":"RS256","kid":"k"} `, `{"exp":-0,"aud":["a",null],"scope":null}`},
 		{`{"alg":"RS256","kid":"k","typ":"at+jwt"}`, `{"exp":1,"nbf":"1","iat":true}`},
+		{`{"alg":"RS256","kid":"k","typ":"at+jwt"}`, `{"exp":1,"iat":1,"sub":"s","jti":"j","client_id":""}`},
 		{`{"alg":"RS256","kid":"k"}` + "\xff", `{"exp":1,"x":"` + "\xc0\xaf" + `"}`},
 		{`{"alg":"RS256","kid":"k"}`, `{"exp":1}{"exp":2}`},
 		{`{"alg":"RS256","kid":"k","typ":null}`, `{"exp":1,"permissions":["a",1]}`},
@@ -107,6 +108,7 @@ func FuzzPrecheck(f *testing.F) {
 	}
 	for _, j := range jsonSeeds {
 		f.Add("", j[0], j[1], false)
+		f.Add("", j[0], j[1], true)
 	}
 
 	f.Fuzz(func(t *testing.T, raw, headerJSON, payloadJSON string, requireAtJWT bool) {
@@ -188,6 +190,9 @@ func vtfCheckAccepted(t *testing.T, raw string, tok *token, opts precheckOptions
 	}
 	if tok.claims.Exp == nil || tok.claims.Iat == nil || tok.claims.Sub == nil || *tok.claims.Sub == "" {
 		t.Error("accepted a token without exp, iat or sub")
+	}
+	if opts.requireAtJWT && (tok.claims.Jti == nil || *tok.claims.Jti == "" || tok.claims.ClientID.Kind() != '"' || string(tok.claims.ClientID) == `""`) {
+		t.Errorf("accepted jti %v and client_id %s with requireAtJWT", tok.claims.Jti, tok.claims.ClientID)
 	}
 	segs := strings.Split(raw, ".")
 	vtfCompareWithEncodingJSON(t, segs, tok)

@@ -100,7 +100,7 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	if !strings.Contains(d, "://") {
 		d = "https://" + d
 	}
-	shown := withoutUserinfo(domain) // every error below quotes the domain: never its password
+	shown := RedactURL(domain) // every error below quotes the domain: never a credential in it
 	u, err := url.Parse(d)
 	if err != nil || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q is not a tenant domain such as example.eu.auth0.com", shown)
@@ -132,27 +132,40 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	return u.Scheme + "://" + host + "/", nil
 }
 
-// withoutUserinfo is s, a URL or a domain, as an error may show it: its
-// user information (a credential) replaced by REDACTED. A URL that parses
-// loses exactly that; anything else, everything before its last "@" past
-// the scheme (a password may hold a "/" or an "@").
-func withoutUserinfo(s string) string {
+// RedactURL is s, a URL or a domain, as an error may show it: its
+// user information, query and fragment replaced by REDACTED (a password, an
+// API key or a token put there by mistake). A URL that parses loses exactly
+// those; anything else, everything before its last "@" past the scheme (a
+// password may hold a "/" or an "@") and everything after the first "?" or
+// "#" past that.
+func RedactURL(s string) string {
 	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
-		if u.User == nil {
+		if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 			return s
 		}
-		u.User = url.User("REDACTED")
+		if u.User != nil {
+			u.User = url.User("REDACTED")
+		}
+		if u.RawQuery != "" {
+			u.RawQuery = "REDACTED"
+		}
+		if u.Fragment != "" {
+			u.Fragment, u.RawFragment = "REDACTED", ""
+		}
 		return u.String()
 	}
 	start := 0
 	if i := strings.Index(s, "://"); i >= 0 {
 		start = i + len("://")
 	}
-	at := strings.LastIndex(s[start:], "@")
-	if at < 0 {
-		return s
+	if at := strings.LastIndex(s[start:], "@"); at >= 0 {
+		s = s[:start] + "REDACTED" + s[start+at:]
+		start += len("REDACTED@")
 	}
-	return s[:start] + "REDACTED" + s[start+at:]
+	if i := strings.IndexAny(s[start:], "?#"); i >= 0 {
+		s = s[:start+i+1] + "REDACTED"
+	}
+	return s
 }
 
 // dnsName reports whether s is a DNS host name: labels of 1 to 63 ASCII

@@ -7,10 +7,11 @@ import (
 	"github.com/example/messages-api/internal/adapters/auth0"
 )
 
-// TestIssuerErrorHidesUserinfo: a domain refused for carrying user
-// information (a credential) is named in the error without it, whichever
-// check refuses it.
-func TestIssuerErrorHidesUserinfo(t *testing.T) {
+// TestIssuerErrorHidesCredentials: a domain refused for carrying user
+// information, a query or a fragment (where a credential, an API key or a
+// token may be put) is named in the error without them, whichever check
+// refuses it.
+func TestIssuerErrorHidesCredentials(t *testing.T) {
 	tests := []struct {
 		name, domain, wantShown string
 	}{
@@ -21,6 +22,13 @@ func TestIssuerErrorHidesUserinfo(t *testing.T) {
 		{"unparsable port", "https://user:S3CRET@" + vtDomain + ":bad", "https://REDACTED@" + vtDomain + ":bad"},
 		{"password with a slash and an @", "https://user:S3/C@RET@" + vtDomain, "https://REDACTED@" + vtDomain},
 		{"token only", "S3CRET@" + vtDomain, "REDACTED@" + vtDomain},
+		{"an API key in the query", "https://" + vtDomain + "/?api_key=S3CRET", "https://" + vtDomain + "/?REDACTED"},
+		{"a token in the fragment", "https://" + vtDomain + "/#access_token=S3CRET", "https://" + vtDomain + "/#REDACTED"},
+		{"user, query and fragment", "https://user:S3CRET@" + vtDomain + "/?k=S3CRET#S3CRET", "https://REDACTED@" + vtDomain + "/?REDACTED#REDACTED"},
+		{"no scheme, a query", vtDomain + "?key=S3CRET", vtDomain + "?REDACTED"},
+		{"no scheme, a fragment", vtDomain + "#S3CRET", vtDomain + "#REDACTED"},
+		{"unparsable, with a query", "https://" + vtDomain + ":bad/?key=S3CRET", "https://" + vtDomain + ":bad/?REDACTED"},
+		{"unparsable, with user and query", "https://user:S3CRET@" + vtDomain + ":bad?key=S3CRET@x", "https://REDACTED@x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -29,7 +37,7 @@ func TestIssuerErrorHidesUserinfo(t *testing.T) {
 				t.Fatalf("got no error for %q, want one", tt.domain)
 			}
 			if strings.Contains(err.Error(), "S3") || strings.Contains(err.Error(), "user") {
-				t.Errorf("got %q, want it without the user information", err)
+				t.Errorf("got %q, want it without the credential", err)
 			}
 			if !strings.Contains(err.Error(), tt.wantShown) {
 				t.Errorf("got %q, want it naming %q", err, tt.wantShown)

@@ -6,11 +6,11 @@
 // microseconds what go-jwt-middleware's validator would accept (no exp, sub
 // or iat, the JWS JSON serialization, b64: false, crit, duplicate members,
 // invalid UTF-8, extra dots, oversize); what the decoded claims alone
-// refuse (iss, aud, exp, nbf, iat), since such a token's kid is often one
-// the tenant never published; the key lookup by exact kid from the tenant's
-// JWKS (keysource.go), which refetches on an unknown kid; then the
-// library's validator.Validator.ValidateToken (validate.go), which checks
-// the signature and iss, aud, exp, nbf and iat with our leeway.
+// refuse (iss, aud, exp, nbf, iat; claimsgate.go), since such a token's
+// kid is often one the tenant never published; the key lookup by exact kid
+// from the tenant's JWKS (keysource.go), which refetches on an unknown kid;
+// then the library's validator.Validator.ValidateToken (validate.go), which
+// checks the signature and iss, aud, exp, nbf and iat with our leeway.
 package auth0
 
 import (
@@ -19,7 +19,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +39,8 @@ type Config struct {
 	Audiences []string
 	// Permissions makes Auth0 RBAC's "permissions" array count as scopes.
 	Permissions bool
-	// RequireAtJWT accepts only typ at+jwt (Auth0's RFC 9068 token profile).
+	// RequireAtJWT accepts only typ at+jwt tokens carrying jti and client_id
+	// (Auth0's RFC 9068 token profile, RFC 9068 §2.2).
 	RequireAtJWT bool
 	// MaxTokenBytes caps a token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
@@ -191,58 +191,6 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (domain.Claims, 
 	return c, err
 }
 
-// errStale means a cached entry no longer holds: drop it, verify afresh.
-var errStale = errors.New("stale cache entry")
-
-// revalidate re-checks what can change for a cached token: time, and
-// whether its key is still the tenant's (a key that left the JWKS, or a
-// kid bound to another key, makes the entry stale).
-func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, error) {
-	if !v.stillHolds(ctx, e) {
-		return domain.Claims{}, errStale
-	}
-	if err := v.checkTimes(e.exp, e.nbf, v.now()); err != nil {
-		return domain.Claims{}, err
-	}
-	// A copy: a caller writing to its claims must not change later answers.
-	c := e.claims
-	c.Scopes = slices.Clone(c.Scopes)
-	return c, nil
-}
-
-// stillHolds reports whether e's kid still names the key e was verified
-// with. It allocates nothing: it runs on every cache hit.
-func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
-	if v.set == nil {
-		key, err := v.keys.Key(ctx, e.kid)
-		return err == nil && sameKey(key, e.key)
-	}
-	keys, _, err := v.set.lookup(ctx, e.kid)
-	if err != nil {
-		return false
-	}
-	for _, k := range keys {
-		if sameKey(k, e.key) {
-			return true
-		}
-	}
-	return false
-}
-
-// keySetVersion is the key set's version, 0 when keys does not version it.
-func (v *Verifier) keySetVersion() uint64 {
-	if v.set == nil {
-		return 0
-	}
-	return v.set.KeySetVersion()
-}
-
-// sameKey compares public keys without allocating (rsa.PublicKey.Equal
-// allocates; constant time buys nothing for public values).
-func sameKey(a, b *rsa.PublicKey) bool {
-	return a == b || a.E == b.E && a.N.Cmp(b.N) == 0
-}
-
 // verify runs the pre-parse checks, finds the token's keys and hands the
 // token to the library. e is non-nil once the library has checked the token
 // against a key: on success it is the cache entry.
@@ -284,30 +232,6 @@ func (v *Verifier) verify(ctx context.Context, raw string, dots [2]int) (domain.
 	return e.claims, e, nil
 }
 
-// refuseByClaims refuses, before the key lookup, what the decoded claims
-// alone decide: a token of another tenant or API, or past its time, would
-// otherwise look its kid up (often one our tenant never published or has
-// retired), refetch the JWKS for nothing and answer unknown_key, or 503
-// "retry later" while the tenant is down, for a token that can never pass.
-// The library checks the same again once the signature holds.
-func (v *Verifier) refuseByClaims(c *tokenClaims) error {
-	if c.Iss != v.issuer {
-		return errWrongIssuer
-	}
-	if !slices.ContainsFunc(c.Aud, func(a string) bool { return slices.Contains(v.audiences, a) }) {
-		return errWrongAudience
-	}
-	now := v.now()
-	exp, nbf := c.libraryDates()
-	if err := v.checkTimes(exp, nbf, now); err != nil {
-		return err
-	}
-	if float64(now.UnixNano())/1e9+v.leeway < libraryDate(*c.Iat) {
-		return errIssuedInFuture
-	}
-	return nil
-}
-
 // keysFor returns the keys under kid, and the version of the key set they
 // come from: several keys and a version only from a keySetFinder.
 func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, uint64, error) {
@@ -330,35 +254,6 @@ func (v *Verifier) keyError(err error) error {
 			"no key matches the token's kid: the dev tenant's key may have changed since the token was issued, get a new token")
 	}
 	return err
-}
-
-// libraryDates are c's exp and nbf (nil when absent) as the library reads
-// them; exp is present once decode has returned.
-func (c *tokenClaims) libraryDates() (exp float64, nbf *float64) {
-	if c.Nbf != nil {
-		d := libraryDate(*c.Nbf)
-		nbf = &d
-	}
-	return libraryDate(*c.Exp), nbf
-}
-
-// libraryDate is a NumericDate as go-jose reads it, whole seconds truncated
-// toward zero: a cache hit must judge exp and nbf as the library did, or
-// one token gets 200 and 401 in turn within a second.
-func libraryDate(d float64) float64 { return math.Trunc(d) }
-
-// checkTimes checks exp and nbf with the leeway as the library does
-// (strictly before nbf, strictly after exp): for a cached token, and in
-// refuseByClaims before the key lookup.
-func (v *Verifier) checkTimes(exp float64, nbf *float64, now time.Time) error {
-	t := float64(now.UnixNano()) / 1e9
-	switch {
-	case nbf != nil && t+v.leeway < *nbf:
-		return errNotYetValid
-	case t-v.leeway > exp:
-		return errExpired
-	}
-	return nil
 }
 
 func slicesHasEmpty(ss []string) bool {

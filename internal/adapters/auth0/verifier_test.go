@@ -72,6 +72,7 @@ func TestVerifierAttacks(t *testing.T) {
 	b64False := b64FalseHeader + "." + payloadSeg + "." + vtB64(mainRS(b64FalseHeader+"."+claims0))
 
 	withRequireAt := func(c *vtConfig) { c.RequireAtJWT = true }
+	rfc9068 := vtObj{"jti": "j-1", "client_id": "vt-client"} // RFC 9068 §2.2's two claims the Auth0 profile lacks
 	withPermissions := func(c *vtConfig) { c.Permissions = true }
 	withAudiences := func(auds ...string) func(*vtConfig) {
 		return func(c *vtConfig) { c.Audiences = auds }
@@ -296,8 +297,15 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "typ empty", token: vtToken(vtObj{"typ": ""}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "typ of an ID token profile (secevent)", token: vtToken(vtObj{"typ": "secevent+jwt"}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "typ as a number", token: vtToken(vtObj{"typ": 1}, nil), reason: ports.ReasonMalformed},
-		{name: "RequireAtJWT accepts at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
-		{name: "RequireAtJWT accepts application/at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/at+jwt"}, nil), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "RequireAtJWT accepts at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, rfc9068), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "RequireAtJWT accepts application/at+jwt", cfg: withRequireAt, token: vtToken(vtObj{"typ": "application/at+jwt"}, rfc9068), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "RequireAtJWT refuses no jti", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtObj{"client_id": "vt-client"}), reason: ports.ReasonMissingClaim},
+		{name: "RequireAtJWT refuses an empty jti", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"jti": ""})), reason: ports.ReasonMissingClaim},
+		{name: "RequireAtJWT refuses no client_id", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtObj{"jti": "j-1"}), reason: ports.ReasonMissingClaim},
+		{name: "RequireAtJWT refuses an empty client_id", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": ""})), reason: ports.ReasonMissingClaim},
+		{name: "RequireAtJWT refuses client_id null", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": nil})), reason: ports.ReasonMissingClaim},
+		{name: "RequireAtJWT refuses client_id as a number", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": 7})), reason: ports.ReasonMissingClaim},
+		{name: "without RequireAtJWT at+jwt needs no jti or client_id", token: vtToken(vtObj{"typ": "at+jwt"}, vtObj{"client_id": 7}), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "RequireAtJWT refuses JWT", cfg: withRequireAt, token: vtToken(vtObj{"typ": "JWT"}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses a missing typ", cfg: withRequireAt, token: vtToken(vtObj{"typ": vtDel}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses typ null", cfg: withRequireAt, token: vtToken(vtObj{"typ": nil}, nil), reason: ports.ReasonUnsupportedType},

@@ -235,6 +235,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			return Config{}, fmt.Errorf("embedded dev config: %w", err)
 		}
 	}
+	defaults := k.Copy() // each setting's type, whatever the file and environment hold
 	if file != nil {
 		// A setting the file leaves empty (port:) would reach the decoder as
 		// nothing and leave the setting at 0 or false (port 0 listens on a
@@ -267,7 +268,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
 				return key, splitList(value)
 			}
-			return key, typedLike(k.Get(key), strings.TrimSpace(value))
+			return key, strings.TrimSpace(value)
 		},
 	}), nil)
 	if err != nil {
@@ -317,6 +318,11 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 		return Config{}, tracingErr
 	}
 	c.effective = k.All()
+	for key, v := range c.effective {
+		if s, ok := v.(string); ok {
+			c.effective[key] = typedLike(defaults.Get(key), s)
+		}
+	}
 	c.effective["http.host"] = c.HTTP.Host
 	c.effective["tracing.export"] = c.Tracing.Export
 	if c.Tracing.Export {

@@ -246,6 +246,25 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 			t.Errorf("got %s %#v, want %#v", key, got, want)
 		}
 	}
+	// A file may leave a setting empty for the environment to set, or quote
+	// a number: the logged value still has the default's type.
+	for _, tt := range []struct {
+		name, file string
+		environ    []string
+	}{
+		{"file leaves port empty, PORT sets it", "http:\n  port:\n", []string{"PORT=8080"}},
+		{"file quotes the number", "http:\n  port: \"8080\"\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(false, writeFile(t, tt.file), append(slices.Clone(base), tt.environ...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Effective()["http.port"]; got != 8080 {
+				t.Errorf("got http.port %#v, want 8080", got)
+			}
+		})
+	}
 }
 
 func TestEffectiveHasNoSecrets(t *testing.T) {
@@ -388,6 +407,7 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"level dpanic", false, []string{"LOG_LEVEL=dpanic"}, "LOG_LEVEL"},
 		{"level empty", false, []string{"LOG_LEVEL="}, "LOG_LEVEL"},
 		{"level in capitals", false, []string{"LOG_LEVEL=WARN"}, ""},
+		{"level spelt warning", false, []string{"LOG_LEVEL=warning"}, ""},
 		{"admin port out of range", false, []string{"ADMIN_ADDR=:99999"}, "ADMIN_ADDR (admin.addr, from the environment) \":99999\""},
 		{"admin port a service name", false, []string{"ADMIN_ADDR=127.0.0.1:http"}, "ADMIN_ADDR"},
 		{"admin without port", false, []string{"ADMIN_ADDR=127.0.0.1"}, "ADMIN_ADDR"},

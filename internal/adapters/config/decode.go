@@ -149,10 +149,10 @@ func splitList(s string) []string {
 	return out
 }
 
-// typedLike parses an environment value as the type of the setting's
-// default (an int or a bool), so the effective config logged at startup
-// keeps one type per setting. A value that does not parse stays a string,
-// for the decoder to refuse with the setting's name.
+// typedLike parses a value given as a string (by the environment, or
+// quoted in a file) as the type of the setting's default (an int or a
+// bool), so the effective config logged at startup keeps one type per
+// setting. Its caller has decoded the config, so such values parse.
 func typedLike(def any, v string) any {
 	switch def.(type) {
 	case int:

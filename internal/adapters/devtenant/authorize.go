@@ -2,6 +2,8 @@ package devtenant
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"maps"
 	"net/http"
 	"net/url"
@@ -63,7 +65,8 @@ type authzRequest struct {
 	state       string
 	nonce       string
 	challenge   string
-	prompt      string
+	promptNone  bool     // prompt=none: never show the login page
+	promptLogin bool     // prompt includes login: show it even with a session
 	scope       []string // as requested
 	hidden      [][2]string
 }
@@ -114,13 +117,13 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		t.checkLogin(w, r, ar, params)
 		return
 	}
-	if ar.prompt != "login" {
+	if !ar.promptLogin {
 		if s, ok := t.grants.session(sessionID(r)); ok {
 			t.issueCode(w, r, ar, s)
 			return
 		}
 	}
-	if ar.prompt == "none" {
+	if ar.promptNone {
 		t.refuse(w, r, ar, redirectError("login_required", "Login required"))
 		return
 	}
@@ -153,8 +156,8 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	}
 	ar := authzRequest{
 		client: c, redirectURI: redirectURI, state: params.Get("state"), nonce: params.Get("nonce"),
-		challenge: params.Get("code_challenge"), prompt: params.Get("prompt"),
-		scope: splitScope(params.Get("scope")),
+		challenge: params.Get("code_challenge"),
+		scope:     splitScope(params.Get("scope")),
 	}
 	for _, name := range authorizeParams {
 		if v := params.Get(name); v != "" {
@@ -179,7 +182,7 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 		return ar, redirectError("invalid_request", "code_challenge_method plain is not supported: use S256")
 	case method != "S256":
 		return ar, redirectError("invalid_request", "code_challenge_method must be S256")
-	case len(ar.challenge) != 43 || strings.ContainsFunc(ar.challenge, notBase64URL):
+	case !s256Challenge(ar.challenge):
 		return ar, redirectError("invalid_request", "code_challenge must be a base64url SHA-256 digest (43 characters)")
 	}
 	if aud := params.Get("audience"); aud != "" && aud != t.audience {
@@ -202,12 +205,34 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 			return ar, redirectError("invalid_request", name+" must be valid UTF-8")
 		}
 	}
-	switch ar.prompt {
-	case "", "none", "login", "consent":
-	default:
-		return ar, redirectError("invalid_request", "Unsupported prompt: "+ar.prompt)
+	var err *authzError
+	if ar.promptNone, ar.promptLogin, err = parsePrompt(params.Get("prompt")); err != nil {
+		return ar, err
 	}
 	return ar, nil
+}
+
+// parsePrompt reads prompt as OIDC Core §3.1.2.1 defines it: a
+// space-delimited list of login, consent and select_account, or none
+// alone. The dev tenant asks no consent and has one account per login, so
+// consent and select_account change nothing.
+func parsePrompt(v string) (none, login bool, err *authzError) {
+	values := strings.Fields(v)
+	for _, p := range values {
+		switch p {
+		case "none":
+			none = true
+		case "login":
+			login = true
+		case "consent", "select_account":
+		default:
+			return false, false, redirectError("invalid_request", "Unsupported prompt: "+p)
+		}
+	}
+	if none && len(values) > 1 {
+		return false, false, redirectError("invalid_request", "prompt=none cannot be combined with other values (OIDC Core 3.1.2.1)")
+	}
+	return none, login, nil
 }
 
 // checkLogin handles the posted login form.
@@ -265,11 +290,17 @@ func (t *Tenant) respond(w http.ResponseWriter, r *http.Request, ar authzRequest
 		return
 	}
 	u, _ := url.Parse(ar.redirectURI) // parsed when validated
-	q := u.Query()
+	// The URI's own query is kept as registered, ours follows it (RFC 6749
+	// section 3.1.2): decoding and re-encoding it would change its bytes.
+	var b strings.Builder
+	b.WriteString(u.RawQuery)
 	for _, kv := range values {
-		q.Set(kv[0], kv[1])
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv[0]) + "=" + url.QueryEscape(kv[1]))
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = b.String()
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
@@ -316,8 +347,11 @@ func (t *Tenant) readQuery(w http.ResponseWriter, r *http.Request) (url.Values, 
 	return q, true
 }
 
-// notBase64URL reports a rune outside the base64url alphabet (RFC 4648
-// section 5), padding included.
-func notBase64URL(r rune) bool {
-	return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+// s256Challenge reports whether s is what S256 makes (RFC 7636 §4.2): the
+// unpadded base64url of a SHA-256 digest, 43 characters, the last with its
+// two unused bits zero. Any other challenge could never match a verifier,
+// and the client would learn so only at the token endpoint.
+func s256Challenge(s string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return len(s) == 43 && err == nil && len(b) == sha256.Size
 }

@@ -41,10 +41,15 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"no code_challenge_method", func(v url.Values) { v.Del("code_challenge_method") }, false, "invalid_request"},
 		{"no code_challenge", func(v url.Values) { v.Del("code_challenge") }, false, "invalid_request"},
 		{"malformed code_challenge", func(v url.Values) { v.Set("code_challenge", "short") }, false, "invalid_request"},
+		{"code_challenge with its unused bits set", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"B") }, false, "invalid_request"},
+		{"code_challenge with a line break", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"\n") }, false, "invalid_request"},
 		{"response_type token", func(v url.Values) { v.Set("response_type", "token") }, false, "unsupported_response_type"},
 		{"other audience", func(v url.Values) { v.Set("audience", "https://other.example") }, false, "access_denied"},
 		{"response_mode form_post", func(v url.Values) { v.Set("response_mode", "form_post") }, false, "invalid_request"},
 		{"prompt none without a session", func(v url.Values) { v.Set("prompt", "none") }, false, "login_required"},
+		{"prompt none with login", func(v url.Values) { v.Set("prompt", "none login") }, false, "invalid_request"},
+		{"prompt unknown in a list", func(v url.Values) { v.Set("prompt", "login create") }, false, "invalid_request"},
+		{"prompt in capitals", func(v url.Values) { v.Set("prompt", "LOGIN") }, false, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +132,35 @@ func TestMalformedQuery(t *testing.T) {
 			res := doNoFollow(t, newRequest(t, http.MethodGet, tn.Issuer()+tt.pathAndQuery, nil))
 			if res.status != http.StatusBadRequest || res.header.Get("Location") != "" || !strings.Contains(string(res.body), "The query could not be read") {
 				t.Errorf("got status %d, Location %q; want 400, the page saying the query could not be read, no redirect", res.status, res.header.Get("Location"))
+			}
+		})
+	}
+}
+
+// TestRedirectKeepsItsQuery: a registered redirect URI's own query is
+// kept byte for byte and the response's parameters follow it (RFC 6749
+// section 3.1.2: the query component MUST be retained).
+func TestRedirectKeepsItsQuery(t *testing.T) {
+	for _, tt := range []struct{ name, redirect string }{
+		{"escaped slash and a repeated key", "http://localhost:3000/cb?next=a%2Fb&x=2&x=1"},
+		{"a key without a value", "http://localhost:3000/cb?flag"},
+		{"no query", "http://localhost:3000/cb"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tn, _ := startTenant(t, func(c *Config) {
+				c.Clients = append(c.Clients, Client{ID: spaID, Type: TypeSPA, RedirectURIs: []string{tt.redirect}})
+			})
+			params, _ := authParams(spaID, tt.redirect, "openid")
+			params.Set("prompt", "none") // no session: answered at once with login_required
+			params.Set("state", "s/1")
+			loc := authorizeGET(t, tn, params).header.Get("Location")
+			sep := "?"
+			if strings.Contains(tt.redirect, "?") {
+				sep = "&"
+			}
+			want := tt.redirect + sep + "error=login_required"
+			if !strings.HasPrefix(loc, want) || !strings.HasSuffix(loc, "&state=s%2F1") {
+				t.Errorf("got Location %q, want it to start %q and end &state=s%%2F1", loc, want)
 			}
 		})
 	}

@@ -52,13 +52,28 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			t.Errorf("with the compat cookie only: got %v, want a code", q)
 		}
 	})
-	t.Run("prompt=login shows the form", func(t *testing.T) {
-		params, _ := authParams(spaID, spaRedirect, "openid")
-		params.Set("prompt", "login")
-		if res := withCookie(params); res.status != http.StatusOK {
-			t.Errorf("got status %d, want 200 and the login page", res.status)
-		}
-	})
+	// prompt is a space-delimited list (OIDC Core 3.1.2.1).
+	for _, tt := range []struct {
+		prompt   string
+		wantForm bool
+	}{
+		{"login", true},
+		{"login consent", true},
+		{"select_account login", true},
+		{"consent", false},
+		{"consent select_account", false},
+		{"none", false},
+	} {
+		t.Run("prompt="+tt.prompt, func(t *testing.T) {
+			params, _ := authParams(spaID, spaRedirect, "openid")
+			params.Set("prompt", tt.prompt)
+			res := withCookie(params)
+			code := res.status == http.StatusFound && redirectQuery(t, res).Get("code") != ""
+			if tt.wantForm && res.status != http.StatusOK || !tt.wantForm && !code {
+				t.Errorf("got status %d, Location %q; want the login page %v, else a code", res.status, res.header.Get("Location"), tt.wantForm)
+			}
+		})
+	}
 	t.Run("web_message", func(t *testing.T) {
 		params, _ := authParams(spaID, spaRedirect, "openid")
 		params.Set("prompt", "none")

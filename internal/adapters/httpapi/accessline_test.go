@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/ports"
 )
 
 // TestAccessLineMethodBounded: the method is the client's choice (any
@@ -63,6 +66,60 @@ func TestAccessLineBytesOfHEAD(t *testing.T) {
 			srv.Close() // the access line is written before the server's handlers return
 			if got := logs.All()[0].ContextMap()["bytes"]; got != tt.wantBytes {
 				t.Errorf("got bytes %v, want %d", got, tt.wantBytes)
+			}
+		})
+	}
+}
+
+// TestAccessLineOptionalFields: subject is on the access line only for an
+// authenticated caller and reason only for a rejection or a failure, so a
+// query for lines with a reason finds those and nothing else.
+func TestAccessLineOptionalFields(t *testing.T) {
+	tests := []struct {
+		name, target, auth string
+		fail               error // the verifier's
+		wantSubject        any   // nil: no subject field
+		wantReason         any   // nil: no reason field
+	}{
+		{"public, no token", "/api/public", "", nil, nil, nil},
+		{"private, accepted", "/api/private", "Bearer " + readToken, nil, "reader@clients", nil},
+		{"private, no token", "/api/private", "", nil, nil, "no_token"},
+		{"private, unknown token", "/api/private", "Bearer junk", nil, nil, "malformed"},
+		{"scoped, the scope missing", "/api/private-scoped", "Bearer " + noneToken, nil, "nobody@clients", "insufficient_scope"},
+		{"keys unavailable", "/api/private", "Bearer " + readToken, ports.ErrKeysUnavailable, nil, "keys_unavailable"},
+		{"verification ran out of time", "/api/private", "Bearer " + readToken, context.DeadlineExceeded, nil, "cancelled"},
+		{"the verifier fails otherwise", "/api/private", "Bearer " + readToken, errors.New("verifier bug"), nil, "internal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			v := newVerifier()
+			v.Fail(tt.fail)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{LogEveryRejection: true}, v, zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, tt.target, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			lines := logs.FilterMessage("request rejected").All()
+			if tt.wantReason == nil {
+				lines = logs.FilterMessage("request").All()
+			}
+			if len(lines) != 1 {
+				t.Fatalf("got %d access lines, want 1", len(lines))
+			}
+			line := lines[0].ContextMap()
+			for _, f := range []struct {
+				key  string
+				want any
+			}{{"subject", tt.wantSubject}, {"reason", tt.wantReason}} {
+				got, ok := line[f.key]
+				if f.want == nil && ok {
+					t.Errorf("got %s=%q, want no %s field", f.key, got, f.key)
+				}
+				if f.want != nil && got != f.want {
+					t.Errorf("got %s=%v, want %v", f.key, got, f.want)
+				}
 			}
 		})
 	}

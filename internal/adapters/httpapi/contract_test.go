@@ -80,6 +80,14 @@ func TestAuthContract(t *testing.T) {
 		{name: "description with quotes and backslash is sanitised", target: "/api/private", auth: []string{"Bearer " + noneToken},
 			fail: ports.Invalid(ports.ReasonMalformed, "bad \"kid\" \\ here\n"), wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="bad kid  here"`, wantBody: "invalid_token", wantDesc: "bad kid  here"},
+		// RFC 6750 §3's range is %x20-21 / %x23-5B / %x5D-7E: its ends are
+		// kept, the bytes just outside them (US, DEL) dropped.
+		{name: "description with the bytes around the allowed range", target: "/api/private", auth: []string{"Bearer " + noneToken},
+			fail: ports.Invalid(ports.ReasonMalformed, " !a\x1fb\x7fc~"), wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description=" !abc~"`, wantBody: "invalid_token", wantDesc: " !abc~"},
+		{name: "long description is cut to 200 bytes", target: "/api/private", auth: []string{"Bearer " + noneToken},
+			fail: ports.Invalid(ports.ReasonMalformed, strings.Repeat("x", 300)), wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="` + strings.Repeat("x", 200) + `"`, wantBody: "invalid_token", wantDesc: strings.Repeat("x", 200)},
 		// The body and the challenge always say why, whatever a verifier
 		// returns: a description sanitised to nothing gets a generic one.
 		{name: "empty description", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, ""),
@@ -197,6 +205,7 @@ func TestAuthContract(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
+	const empty = "<an empty header>" // in: an X-Request-Id header with no value
 	tests := []struct {
 		name   string
 		in     string
@@ -211,13 +220,26 @@ func TestRequestID(t *testing.T) {
 		{"header-breaking characters", "a\r\nSet-Cookie: x=1", false},
 		{"bad characters", "abc\"def", false},
 		{"spaces", "a b", false},
+		{"empty header", empty, false},
+		// The ASCII neighbours of each allowed range: one off either end
+		// would let them into the header echoed back and the logs.
+		{"slash, below the digits", "a/b", false},
+		{"colon, above the digits", "a:b", false},
+		{"at sign, below the upper case", "a@b", false},
+		{"bracket, above the upper case", "a[b", false},
+		{"backtick, below the lower case", "a`b", false},
+		{"brace, above the lower case", "a{b", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zap.InfoLevel)
 			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
-			if tt.in != "" {
+			switch tt.in {
+			case "":
+			case empty:
+				req.Header.Set("X-Request-Id", "")
+			default:
 				req.Header.Set("X-Request-Id", tt.in)
 			}
 			rec := httptest.NewRecorder()
@@ -275,6 +297,53 @@ func TestAccessLog(t *testing.T) {
 type panicVerifier struct{}
 
 func (panicVerifier) Verify(context.Context, string) (domain.Claims, error) { panic("verifier bug") }
+
+// abortVerifier panics with http.ErrAbortHandler, as a handler does to
+// abort a response.
+type abortVerifier struct{}
+
+func (abortVerifier) Verify(context.Context, string) (domain.Claims, error) {
+	panic(http.ErrAbortHandler)
+}
+
+// TestPanicValues: a panic is a fault, logged with its stack and answered
+// with a 500, except http.ErrAbortHandler, which net/http documents as the
+// way to abort a response without a log line: it goes on to the server
+// unlogged and unanswered.
+func TestPanicValues(t *testing.T) {
+	tests := []struct {
+		name         string
+		verifier     ports.TokenVerifier
+		wantPanic    any
+		wantPanicLog int
+	}{
+		{"a bug", panicVerifier{}, nil, 1},
+		{"http.ErrAbortHandler", abortVerifier{}, http.ErrAbortHandler, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, tt.verifier, zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+			req.Header.Set("Authorization", "Bearer x")
+			rec := httptest.NewRecorder()
+			got := func() (p any) {
+				defer func() { p = recover() }()
+				h.ServeHTTP(rec, req)
+				return nil
+			}()
+			if got != tt.wantPanic {
+				t.Errorf("got panic %v out of the handler, want %v", got, tt.wantPanic)
+			}
+			if n := logs.FilterMessage("panic serving request").Len(); n != tt.wantPanicLog {
+				t.Errorf("got %d panic lines, want %d", n, tt.wantPanicLog)
+			}
+			if tt.wantPanic != nil && rec.Body.Len() != 0 {
+				t.Errorf("got body %q written, want none", rec.Body)
+			}
+		})
+	}
+}
 
 func TestPanicBecomesJSON500(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)

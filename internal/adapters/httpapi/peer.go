@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"unicode/utf8"
 )
 
 // ParseTrustedProxies parses proxy addresses as CIDRs (10.0.0.0/8,
@@ -107,33 +106,4 @@ func peerIP(remote string) string {
 		return remote[:i]
 	}
 	return remote
-}
-
-// maxUserAgent bounds the user agent on the access line: a client chooses it.
-const maxUserAgent = 256
-
-// userAgent is the request's User-Agent, cut to maxUserAgent bytes at a
-// character boundary.
-func userAgent(r *http.Request) string {
-	v := r.Header["User-Agent"]
-	if len(v) == 0 {
-		return ""
-	}
-	ua := v[0]
-	if len(ua) <= maxUserAgent {
-		return ua
-	}
-	// Drop the last character if the cut splits it. Bytes that are no
-	// character (invalid UTF-8) count one each, so at most UTFMax-1 bytes
-	// are looked back at and a run of them is cut at 256, not to nothing.
-	n := maxUserAgent
-	for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
-		if utf8.RuneStart(ua[i]) {
-			if _, size := utf8.DecodeRuneInString(ua[i:]); i+size > n {
-				n = i
-			}
-			break
-		}
-	}
-	return ua[:n]
 }

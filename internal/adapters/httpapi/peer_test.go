@@ -42,6 +42,8 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
+		{"v4-mapped /96 entry trusts every v4 peer", []string{"::ffff:0.0.0.0/96"}, "203.0.113.9:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped trusted hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, ::ffff:10.7.7.7"}, "198.51.100.1"},
 		// A client is logged as its peer would be: the same IPv4 address
 		// however a proxy wrote it.
 		{"v4-mapped client hop: logged as IPv4", trusted, "10.1.2.3:5555", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
@@ -113,6 +115,7 @@ func TestUserAgentTruncated(t *testing.T) {
 		{"long", strings.Repeat("a", 1000), strings.Repeat("a", 256)},
 		{"cut inside a character", strings.Repeat("a", 255) + "é" + "zzz", strings.Repeat("a", 255)},
 		{"cut inside a 4-byte character", strings.Repeat("a", 254) + "😀", strings.Repeat("a", 254)},
+		{"cut after a 4-byte character's third byte", strings.Repeat("a", 253) + "😀" + "zzz", strings.Repeat("a", 253)},
 		// Bytes that are no character count one each: the line keeps 256
 		// of them, not nothing.
 		{"invalid UTF-8", strings.Repeat("\x80", 300), strings.Repeat("\x80", 256)},
@@ -129,6 +132,47 @@ func TestUserAgentTruncated(t *testing.T) {
 			h.ServeHTTP(httptest.NewRecorder(), req)
 			if got := logs.All()[0].ContextMap()["user_agent"]; got != tt.want {
 				t.Errorf("got user_agent %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestUserAgentHidesTokens: a token a client put in its User-Agent (a
+// JWT anywhere, or the word after "Bearer") is replaced by REDACTED on the
+// access line; the rest of the agent, and every agent without one, is kept.
+func TestUserAgentHidesTokens(t *testing.T) {
+	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
+	tests := []struct{ name, in, want string }{
+		{"bearer and a JWT", "app/1.0 Bearer " + jwt, "app/1.0 Bearer REDACTED"},
+		{"a bare JWT", "app/1.0 " + jwt, "app/1.0 REDACTED"},
+		{"a JWT first", jwt + " app/1.0", "REDACTED app/1.0"},
+		{"a JWT in a comment", "app/1.0 (token=" + jwt + ")", "app/1.0 (token=REDACTED)"},
+		{"a JWT after other base64url", "app/1.0 x_" + jwt, "app/1.0 x_REDACTED"},
+		{"a JWT cut by the cap", strings.Repeat("a", 200) + " " + jwt + strings.Repeat("b", 100), strings.Repeat("a", 200) + " REDACTED"},
+		{"an opaque token after Bearer", "app/1.0 Bearer S3CRET-opaque_token~1+/=", "app/1.0 Bearer REDACTED"},
+		{"lower-case bearer and a tab", "app/1.0 bearer\tS3CRET;x", "app/1.0 bearer\tREDACTED;x"},
+		{"two bearers", "Bearer S3CRET1 BEARER S3CRET2", "Bearer REDACTED BEARER REDACTED"},
+		// The mark is longer than what it replaces: the line still holds 256 bytes.
+		{"bearer at the cap", strings.Repeat("a", 243) + " Bearer S3CRET-and-more", strings.Repeat("a", 243) + " Bearer REDAC"},
+		{"bearer with nothing after it", "app/1.0 Bearer", "app/1.0 Bearer"},
+		{"bearer inside a word", "Forbearer/2.0 x", "Forbearer/2.0 x"},
+		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+			"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
+		{"eyJ without a dot", "heyJude/1.0 eyJust", "heyJude/1.0 eyJust"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+			req.Header.Set("User-Agent", tt.in)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			got, _ := logs.All()[0].ContextMap()["user_agent"].(string)
+			if got != tt.want {
+				t.Errorf("got user_agent %q, want %q", got, tt.want)
+			}
+			if strings.Contains(got, "S3CRET") || strings.Contains(got, "eyJzdWIi") {
+				t.Errorf("got user_agent %q, want no token in it", got)
 			}
 		})
 	}

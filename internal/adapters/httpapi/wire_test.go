@@ -87,6 +87,10 @@ func TestHostileRequestsOnTheWire(t *testing.T) {
 		{name: "non-UTF-8 User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: \xff\xfe\xc3\r\n", wantStatus: 200},
 		{name: "User-Agent of 300 two-byte characters", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("é", 300) + "\r\n", wantStatus: 200},
 		{name: "User-Agent of 12 KiB", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("u", 12<<10) + "\r\n", wantStatus: 200},
+		// A client that puts its token in the User-Agent: the access line
+		// keeps the agent, never the token.
+		{name: "bearer token in User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: app/1.0 Bearer " + readToken + "\r\n", wantStatus: 200},
+		{name: "JWT in User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: app/1.0 (eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("a", 64) + ".c2ln)\r\n", wantStatus: 200},
 		{name: "non-UTF-8 X-Request-Id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: \xff\xfe\r\n", wantStatus: 200},
 		{name: "X-Request-Id of 1 KiB", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: " + strings.Repeat("r", 1<<10) + "\r\n", wantStatus: 200},
 		{name: "two X-Request-Id", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nX-Request-Id: a\r\nX-Request-Id: b\r\n", wantStatus: 200},

@@ -38,6 +38,7 @@ func TestTokenInTheWrongPlace(t *testing.T) {
 		{"query token with a semicolon in its value", "/api/private?access_token=" + readToken + ";x=1", "", queryDesc, "token_in_query"},
 		{"query token with a bad escape in its value", "/api/private?access_token=%zz" + readToken, "", queryDesc, "token_in_query"},
 		{"query token with a percent-encoded name", "/api/private?%61ccess%5Ftoken=" + readToken, "", queryDesc, "token_in_query"},
+		{"query token with every character of its name escaped", "/api/private?%61%63%63%65%73%73%5F%74%6F%6B%65%6E=" + readToken, "", queryDesc, "token_in_query"},
 		{"query token after malformed pairs", "/api/private?%&=&a=%zz&access_token=" + readToken, "", queryDesc, "token_in_query"},
 		// Parameter names are exact (RFC 6750 §2.3): another spelling is
 		// another parameter, not a token in the wrong place.

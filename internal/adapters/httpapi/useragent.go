@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxUserAgent bounds the user agent on the access line: a client chooses it.
+const maxUserAgent = 256
+
+// tokenMark stands on the access line for a token found in the User-Agent.
+const tokenMark = "REDACTED"
+
+// userAgent is the request's User-Agent as the access line shows it: cut to
+// maxUserAgent bytes at a character boundary, with any token in it replaced
+// by tokenMark. Cut before the search, so a hostile agent of the header cap
+// costs no more than one of 256 bytes, and again after, since the mark can
+// be longer than a short token it replaces.
+func userAgent(r *http.Request) string {
+	v := r.Header["User-Agent"]
+	if len(v) == 0 {
+		return ""
+	}
+	return cutUserAgent(redactTokens(cutUserAgent(v[0])))
+}
+
+// cutUserAgent cuts ua to maxUserAgent bytes, dropping the last character
+// if the cut splits it. Bytes that are no character (invalid UTF-8) count
+// one each, so at most UTFMax-1 bytes are looked back at and a run of them
+// is cut at 256, not to nothing.
+func cutUserAgent(ua string) string {
+	if len(ua) <= maxUserAgent {
+		return ua
+	}
+	n := maxUserAgent
+	for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(ua[i]) {
+			if _, size := utf8.DecodeRuneInString(ua[i:]); i+size > n {
+				n = i
+			}
+			break
+		}
+	}
+	return ua[:n]
+}
+
+// redactTokens replaces each token in s by tokenMark. Gate: the access line
+// logs the User-Agent, which is the client's to fill, and a client that
+// puts its bearer token there (a misconfigured agent string, a debugging
+// header) must not have it logged (RFC 6750 §5.3: bearer tokens must not
+// leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
+// joined by dots, the header's starting "eyJ", `{"` encoded) anywhere, or
+// the b64token (RFC 6750 §2.1) after the word Bearer. An agent without one
+// is returned as it is, with no allocation.
+func redactTokens(s string) string {
+	var b []byte
+	last := 0 // s[last:] is still to copy
+	for {
+		start, end := nextToken(s, last)
+		if start < 0 {
+			break
+		}
+		if b == nil {
+			b = make([]byte, 0, len(s)+len(tokenMark))
+		}
+		b = append(b, s[last:start]...)
+		b = append(b, tokenMark...)
+		last = end
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+// nextToken returns the bounds of the first token in s at or after from,
+// or -1, -1.
+func nextToken(s string, from int) (start, end int) {
+	for i := from; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'e' && strings.HasPrefix(s[i:], "eyJ"):
+			if end := jwsEnd(s, i); end > 0 {
+				return i, end
+			}
+		case c|0x20 == 'b' && (i == 0 || !isLetter(s[i-1])) && len(s)-i > len("bearer") &&
+			strings.EqualFold(s[i:i+len("bearer")], "bearer"):
+			j := i + len("bearer")
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			if j == i+len("bearer") {
+				continue // "Bearers", "bearer-x": another word
+			}
+			k := j
+			for k < len(s) && isB64Token(s[k]) {
+				k++
+			}
+			if k > j {
+				return j, k
+			}
+		}
+	}
+	return -1, -1
+}
+
+// jwsEnd is the end of the run of base64url characters and dots at s[i:]
+// when it holds a dot followed by more of them (a header alone is no
+// token, and "eyJust" is a word), else -1.
+func jwsEnd(s string, i int) int {
+	dotted := false
+	j := i
+	for ; j < len(s) && (isBase64URL(s[j]) || s[j] == '.'); j++ {
+		if s[j] == '.' && j+1 < len(s) && isBase64URL(s[j+1]) {
+			dotted = true
+		}
+	}
+	if !dotted {
+		return -1
+	}
+	return j
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+func isBase64URL(c byte) bool {
+	return isLetter(c) || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// isB64Token reports a character of RFC 6750's b64token, padding included.
+func isB64Token(c byte) bool {
+	return isBase64URL(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '='
+}
