@@ -157,12 +157,14 @@ func (s *Server) markFresh(c net.Conn) {
 	s.freshChanged()
 }
 
-// trackFresh is the server's ConnState hook: any state after StateNew means
-// c's first request has been read (or c is gone). net/http drops a request
-// it finishes reading after Shutdown has begun, so Stop waits for the fresh
-// ones first.
+// trackFresh is the server's ConnState hook: StateIdle, StateClosed or
+// StateHijacked mean c's first request has been answered (or c is gone).
+// net/http drops a request it finishes reading after Shutdown has begun, so
+// Stop waits for the fresh ones first. Not StateActive: net/http reports it
+// just before it checks for Shutdown, and a Shutdown begun between the two
+// would drop the request.
 func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
-	if state == http.StateNew || s.nFresh.Load() == 0 {
+	if state == http.StateNew || state == http.StateActive || s.nFresh.Load() == 0 {
 		return // every request on a kept-alive connection passes here twice: no lock then
 	}
 	s.mu.Lock()
@@ -180,8 +182,8 @@ func (s *Server) freshChanged() {
 	s.freshChange = make(chan struct{})
 }
 
-// waitFresh returns once no accepted connection awaits its first request
-// (each has one at most ReadHeaderTimeout), or when ctx ends.
+// waitFresh returns once every accepted connection has had its first
+// request answered, or when ctx ends.
 func (s *Server) waitFresh(ctx context.Context) {
 	for {
 		s.mu.Lock()
@@ -219,9 +221,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	// Shutdown drops a request it finishes reading after it has begun, and
 	// the kernel resets the connections still queued when the listener
 	// closes. So: close the listener having taken its queue (queueListener),
-	// then begin Shutdown when every accepted connection has had its request
-	// read, or after a second regardless (a client that connected but sends
-	// nothing gets up to ReadHeaderTimeout from Shutdown).
+	// then begin Shutdown when every accepted connection has had its first
+	// request answered, or after a second regardless (a client that connected
+	// but sends nothing gets up to ReadHeaderTimeout from Shutdown).
 	caughtUp, cancelCaughtUp := context.WithTimeout(ctx, time.Second)
 	select {
 	case <-s.served:
