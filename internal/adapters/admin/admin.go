@@ -39,7 +39,8 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	log    *zap.Logger
-	failed func(error) // OnServeFailure's
+	failed func(error)   // OnServeFailure's
+	served chan struct{} // closed when Serve has returned
 }
 
 // New builds the admin server; gatherer is what /metrics exposes.
@@ -47,7 +48,7 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
-	s := &Server{addr: cfg.Addr, checks: checks, log: log}
+	s := &Server{addr: cfg.Addr, checks: checks, log: log, served: make(chan struct{})}
 	// At warn: a scrape missing metrics and what net/http reports are
 	// faults, which at info an operator keeping warnings would never see.
 	errLog, _ := zap.NewStdLogAt(log, zap.WarnLevel) // its only error is a level zap does not know
@@ -105,11 +106,14 @@ func (s *Server) Start(context.Context) error {
 	s.ln = ln
 	s.log.Info("admin listening", zap.String("addr", ln.Addr().String()))
 	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		err := s.srv.Serve(ln)
+		failed := err != nil && !errors.Is(err, http.ErrServerClosed)
+		if failed {
 			s.log.Error("admin serve failed", zap.Error(err))
-			if s.failed != nil {
-				s.failed(err)
-			}
+		}
+		close(s.served) // before failed runs: the stop it asks for waits for this
+		if failed && s.failed != nil {
+			s.failed(err)
 		}
 	}()
 	return nil
@@ -121,9 +125,14 @@ func (s *Server) Start(context.Context) error {
 // with exit code 1 for its supervisor to restart it. Call it before Start.
 func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 
-// Stop shuts the admin listener down.
+// Stop shuts the admin listener down and returns once Serve has, so
+// nothing of the server runs after its stop.
 func (s *Server) Stop(ctx context.Context) error {
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	if s.ln != nil {
+		<-s.served // Shutdown has closed the listener: Serve is returning
+	}
+	return err
 }
 
 // Addr is the bound address once started.

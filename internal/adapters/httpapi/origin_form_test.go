@@ -30,6 +30,7 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:8443", "https://app.example.com:8443", nil, ""},
 		{"http://app.example.com:443", "http://app.example.com:443", nil, ""},
 		{"https://APP.Example.com", "https://app.example.com", nil, ""}, // the library compares in lower case
+		{"HTTPS://app.example.com", "https://app.example.com", nil, ""}, // url.Parse lowers the scheme; the library, the rest
 		{"http://[::1]:3000", "http://[::1]:3000", nil, ""},
 		{"http://127.0.0.1:3000", "http://127.0.0.1:3000", nil, ""},
 		{"https://xn--bcher-kva.example", "https://xn--bcher-kva.example", nil, ""},
@@ -39,6 +40,7 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		{"https://app.example.com:", "https://app.example.com", httpapi.ErrOriginNotAsSent, "write https://app.example.com"},
 		{"https://app.example.com:08443", "https://app.example.com:8443", httpapi.ErrOriginNotAsSent, "write https://app.example.com:8443"},
 		{"https://app.example.com:0443", "https://app.example.com", httpapi.ErrOriginNotAsSent, "write https://app.example.com"},
+		{"https://app.example.com:65535", "https://app.example.com:65535", nil, ""},
 		{"https://app.example.com:65536", "", httpapi.ErrOriginNotAsSent, "port from 0 to 65535"},
 		{"http://[0:0::1]:3000", "http://[::1]:3000", httpapi.ErrOriginNotAsSent, "write http://[::1]:3000"},
 		{"http://[::ffff:7f00:1]:3000", "http://[::ffff:7f00:1]:3000", nil, ""},
@@ -54,6 +56,11 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		// them (forbidden domain code points), so no browser has the origin.
 		{"https://app<x>.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
 		{"https://app%25.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
+		{"https://:8080", "", httpapi.ErrOriginNotExact, "exact origin"}, // a port and no host
+		// A page's Origin is http or https; ws and wss are URLs it connects
+		// to, never an origin a browser sends.
+		{"ws://app.example.com", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"wss://app.example.com", "", httpapi.ErrOriginNotExact, "exact origin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.entry, func(t *testing.T) {

@@ -34,7 +34,7 @@ func CheckOrigin(o string) error {
 		return ErrOriginUserinfo
 	}
 	u, err := url.Parse(o)
-	if strings.Contains(o, "*") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" ||
+	if strings.Contains(o, "*") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Path != "" || // Hostname: "https://:8080" has a Host, no host
 		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#") {
 		return ErrOriginNotExact
 	}

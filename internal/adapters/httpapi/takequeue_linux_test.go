@@ -71,3 +71,21 @@ func TestTakeQueueWindow(t *testing.T) {
 		t.Errorf("got %d of %d connections dialed in the window established with their request sent (and reset), want at most 1: the others were dialled once one was queued", n, dials)
 	}
 }
+
+// TestTakeQueueRefusesAfter: once takeQueue returns, the socket refuses
+// new connections at once, before anything closes it; one it queued
+// instead would be reset by the close, with its request sent.
+func TestTakeQueueRefusesAfter(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, c := range takeQueue(ln) {
+		c.Close()
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Error("got a connection established after takeQueue, want it refused")
+	}
+}

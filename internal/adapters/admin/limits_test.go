@@ -1,0 +1,77 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// TestLimits: the admin listener stays on loopback unless an address is
+// set (containers set one to be probed), and bounds each connection's time
+// as the API's listener does, so a client holding connections to it
+// cannot starve probes and scrapes.
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		addr  string
+		limit func(*Server) any
+		want  any
+	}{
+		{"address unset: loopback", "", func(s *Server) any { return s.addr }, "127.0.0.1:9090"},
+		{"address set: kept", "0.0.0.0:9091", func(s *Server) any { return s.addr }, "0.0.0.0:9091"},
+		{"read-header timeout", "", func(s *Server) any { return s.srv.ReadHeaderTimeout }, 5 * time.Second},
+		{"read timeout", "", func(s *Server) any { return s.srv.ReadTimeout }, 10 * time.Second},
+		{"write timeout", "", func(s *Server) any { return s.srv.WriteTimeout }, 30 * time.Second},
+		{"idle timeout", "", func(s *Server) any { return s.srv.IdleTimeout }, 60 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Config{Addr: tt.addr}, prometheus.NewRegistry(), nil, zap.NewNop())
+			if got := tt.limit(s); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestScrapeWithAFailingCollector: one collector failing does not cost
+// the operator the other metrics: the scrape answers 200 with them.
+func TestScrapeWithAFailingCollector(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(failingCollector{prometheus.NewDesc("failing", "A collector that fails.", nil, nil)})
+	probe := prometheus.NewCounter(prometheus.CounterOpts{Name: "admin_test_probe_total", Help: "A counter of this test."})
+	reg.MustRegister(probe)
+	s := New(Config{Addr: "127.0.0.1:0"}, reg, nil, zap.NewNop())
+	rec := httptest.NewRecorder()
+	s.srv.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "admin_test_probe_total 0") {
+		t.Errorf("got %d %.200q, want 200 with admin_test_probe_total 0", rec.Code, rec.Body)
+	}
+}
+
+// TestStopIsNoFailure: a stop ends Serve with http.ErrServerClosed, which
+// is neither logged as a failure nor reported to OnServeFailure (that
+// would turn every clean stop into exit code 1).
+func TestStopIsNoFailure(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.New(core))
+	var failed atomic.Bool
+	s.OnServeFailure(func(error) { failed.Store(true) })
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatalf("got Stop error %v, want nil", err)
+	}
+	if n := logs.FilterMessage("admin serve failed").Len(); n != 0 || failed.Load() {
+		t.Errorf("got %d failure lines, OnServeFailure called %v, want none, false", n, failed.Load())
+	}
+}
