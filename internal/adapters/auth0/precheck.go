@@ -112,7 +112,8 @@ func (a *audience) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // present, and takes a missing sub as an empty identity. Under
 // requireAtJWT it also requires the two that only the RFC 9068 profile
 // carries, jti and client_id, as non-empty strings (§2.2): a token typed
-// at+jwt without them was not issued under that profile.
+// at+jwt without them was not issued under that profile. Absent, null or
+// empty is missing_claim; another JSON type, invalid_claim.
 func (c *tokenClaims) checkRequired(requireAtJWT bool) error {
 	switch {
 	case c.Exp == nil:
@@ -125,8 +126,11 @@ func (c *tokenClaims) checkRequired(requireAtJWT bool) error {
 		return nil
 	case c.Jti == nil || *c.Jti == "":
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no jti claim, which at+jwt tokens carry (RFC 9068)")
-	case c.ClientID.Kind() != '"' || len(c.ClientID) <= len(`""`):
-		return ports.Invalid(ports.ReasonMissingClaim, "the token has no client_id string, which at+jwt tokens carry (RFC 9068)")
+	case c.ClientID.Kind() == '"' && len(c.ClientID) > len(`""`):
+	case len(c.ClientID) == 0 || c.ClientID.Kind() == 'n' || c.ClientID.Kind() == '"':
+		return ports.Invalid(ports.ReasonMissingClaim, "the token has no client_id claim, which at+jwt tokens carry (RFC 9068)")
+	default: // present, of the wrong type: as jti or sub would be
+		return ports.Invalid(ports.ReasonInvalidClaim, "the client_id claim has the wrong type")
 	}
 	return nil
 }

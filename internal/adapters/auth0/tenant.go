@@ -139,7 +139,8 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 // password may hold a "/" or an "@") and everything after the first "?" or
 // "#" past that.
 func RedactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
+	start := authorityStart(s)
+	if u, err := url.Parse(s); err == nil && start > 0 {
 		if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 			return s
 		}
@@ -154,10 +155,6 @@ func RedactURL(s string) string {
 		}
 		return u.String()
 	}
-	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + len("://")
-	}
 	if at := strings.LastIndex(s[start:], "@"); at >= 0 {
 		s = s[:start] + "REDACTED" + s[start+at:]
 		start += len("REDACTED@")
@@ -166,6 +163,24 @@ func RedactURL(s string) string {
 		s = s[:start+i+1] + "REDACTED"
 	}
 	return s
+}
+
+// authorityStart is the index just past s's leading "scheme://", or 0.
+// Only a scheme (RFC 3986 §3.1) may stand before it: a "://" further on,
+// in a path or a query, would otherwise leave the user information before
+// it shown.
+func authorityStart(s string) int {
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return 0
+	}
+	for j := range i {
+		c := s[j] | 0x20
+		if !('a' <= c && c <= 'z' || j > 0 && ('0' <= s[j] && s[j] <= '9' || s[j] == '+' || s[j] == '-' || s[j] == '.')) {
+			return 0
+		}
+	}
+	return i + len("://")
 }
 
 // dnsName reports whether s is a DNS host name: labels of 1 to 63 ASCII

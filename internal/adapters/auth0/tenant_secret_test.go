@@ -29,6 +29,10 @@ func TestIssuerErrorHidesCredentials(t *testing.T) {
 		{"no scheme, a fragment", vtDomain + "#S3CRET", vtDomain + "#REDACTED"},
 		{"unparsable, with a query", "https://" + vtDomain + ":bad/?key=S3CRET", "https://" + vtDomain + ":bad/?REDACTED"},
 		{"unparsable, with user and query", "https://user:S3CRET@" + vtDomain + ":bad?key=S3CRET@x", "https://REDACTED@x"},
+		// A "://" further on (a URL in the query) is no scheme's: the user
+		// information before it is still hidden.
+		{"no scheme, a URL in the query", "user:S3CRET@" + vtDomain + "/?next=https://x", "REDACTED@" + vtDomain + "/?REDACTED"},
+		{"no scheme, unparsable, a URL in the query", "S3CRET@" + vtDomain + ":bad?r=https://x", "REDACTED@" + vtDomain + ":bad?REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

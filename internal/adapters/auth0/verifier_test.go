@@ -304,7 +304,10 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "RequireAtJWT refuses no client_id", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtObj{"jti": "j-1"}), reason: ports.ReasonMissingClaim},
 		{name: "RequireAtJWT refuses an empty client_id", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": ""})), reason: ports.ReasonMissingClaim},
 		{name: "RequireAtJWT refuses client_id null", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": nil})), reason: ports.ReasonMissingClaim},
-		{name: "RequireAtJWT refuses client_id as a number", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": 7})), reason: ports.ReasonMissingClaim},
+		// Present with the wrong JSON type is invalid_claim, as for jti or sub.
+		{name: "RequireAtJWT refuses client_id as a number", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": 7})), reason: ports.ReasonInvalidClaim},
+		{name: "RequireAtJWT refuses client_id as an array", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": []any{"vt-client"}})), reason: ports.ReasonInvalidClaim},
+		{name: "RequireAtJWT refuses client_id false", cfg: withRequireAt, token: vtToken(vtObj{"typ": "at+jwt"}, vtMerge(rfc9068, vtObj{"client_id": false})), reason: ports.ReasonInvalidClaim},
 		{name: "without RequireAtJWT at+jwt needs no jti or client_id", token: vtToken(vtObj{"typ": "at+jwt"}, vtObj{"client_id": 7}), want: vtClaimsWant("read:messages", "write:messages")},
 		{name: "RequireAtJWT refuses JWT", cfg: withRequireAt, token: vtToken(vtObj{"typ": "JWT"}, nil), reason: ports.ReasonUnsupportedType},
 		{name: "RequireAtJWT refuses a missing typ", cfg: withRequireAt, token: vtToken(vtObj{"typ": vtDel}, nil), reason: ports.ReasonUnsupportedType},

@@ -251,17 +251,22 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 	for _, tt := range []struct {
 		name, file string
 		environ    []string
+		key        string
+		want       any
 	}{
-		{"file leaves port empty, PORT sets it", "http:\n  port:\n", []string{"PORT=8080"}},
-		{"file quotes the number", "http:\n  port: \"8080\"\n", nil},
+		{"file leaves port empty, PORT sets it", "http:\n  port:\n", []string{"PORT=8080"}, "http.port", 8080},
+		{"file quotes the number", "http:\n  port: \"8080\"\n", nil, "http.port", 8080},
+		// The decoder trims a string before it reads a number or a bool.
+		{"file quotes the number with spaces", "http:\n  port: \" 8080 \"\n", nil, "http.port", 8080},
+		{"file quotes the bool with spaces", "auth0:\n  permissions: \" true \"\n", nil, "auth0.permissions", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := config.Load(false, writeFile(t, tt.file), append(slices.Clone(base), tt.environ...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.Effective()["http.port"]; got != 8080 {
-				t.Errorf("got http.port %#v, want 8080", got)
+			if got := c.Effective()[tt.key]; got != tt.want {
+				t.Errorf("got %s %#v, want %#v", tt.key, got, tt.want)
 			}
 		})
 	}

@@ -152,15 +152,16 @@ func splitList(s string) []string {
 // typedLike parses a value given as a string (by the environment, or
 // quoted in a file) as the type of the setting's default (an int or a
 // bool), so the effective config logged at startup keeps one type per
-// setting. Its caller has decoded the config, so such values parse.
+// setting. Its caller has decoded the config, so such values parse once
+// trimmed, as strictTypes trims them (a file's " 8080 " is port 8080).
 func typedLike(def any, v string) any {
 	switch def.(type) {
 	case int:
-		if n, err := strconv.Atoi(v); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 			return n
 		}
 	case bool:
-		if b, err := strconv.ParseBool(v); err == nil {
+		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
 			return b
 		}
 	}

@@ -353,5 +353,6 @@ func (t *Tenant) readQuery(w http.ResponseWriter, r *http.Request) (url.Values, 
 // and the client would learn so only at the token endpoint.
 func s256Challenge(s string) bool {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	// The length too: the decoder skips CR and LF, even when strict.
 	return len(s) == 43 && err == nil && len(b) == sha256.Size
 }

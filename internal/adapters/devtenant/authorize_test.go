@@ -43,6 +43,9 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"malformed code_challenge", func(v url.Values) { v.Set("code_challenge", "short") }, false, "invalid_request"},
 		{"code_challenge with its unused bits set", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"B") }, false, "invalid_request"},
 		{"code_challenge with a line break", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 42)+"\n") }, false, "invalid_request"},
+		// The decoder skips CR and LF even when strict: only the length check refuses these.
+		{"a whole code_challenge and a line break", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 43)+"\n") }, false, "invalid_request"},
+		{"a line break inside a whole code_challenge", func(v url.Values) { v.Set("code_challenge", strings.Repeat("A", 20)+"\r"+strings.Repeat("A", 23)) }, false, "invalid_request"},
 		{"response_type token", func(v url.Values) { v.Set("response_type", "token") }, false, "unsupported_response_type"},
 		{"other audience", func(v url.Values) { v.Set("audience", "https://other.example") }, false, "access_denied"},
 		{"response_mode form_post", func(v url.Values) { v.Set("response_mode", "form_post") }, false, "invalid_request"},

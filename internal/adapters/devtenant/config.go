@@ -304,12 +304,23 @@ func scopeList(where, what string, in []string) ([]string, []error) {
 }
 
 // checkRedirectURI accepts an absolute http(s) URL with no fragment and no
-// user info (RFC 6749 section 3.1.2).
+// user info (RFC 6749 section 3.1.2), whose query names none of the
+// response's parameters.
 func checkRedirectURI(s string) error {
 	u, err := url.Parse(s)
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("%q is not a URL: %w", s, err)
+	}
+	// Gate: respond keeps the query as registered and appends its own, so
+	// a registered state or code would come first and a client reading the
+	// first value would get it instead of the response's.
+	own, _ := url.ParseQuery(u.RawQuery) // the names a client's parser would read
+	for _, name := range []string{"code", "state", "error", "error_description"} {
+		if own.Has(name) {
+			return fmt.Errorf("%q must not have a %s parameter in its query: the response adds its own", s, name)
+		}
+	}
+	switch {
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
 		return fmt.Errorf("%q must be an absolute http or https URL", s)
 	case u.Fragment != "" || strings.Contains(s, "#"):

@@ -97,6 +97,10 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"spa without redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = nil }, "at least one URL"},
 		{"redirect with fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/#x"} }, "fragment"},
 		{"relative redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"/cb"} }, "absolute"},
+		// Kept as registered, such a query would put a second state (or code) before the response's.
+		{"redirect whose query has a state", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?state=x"} }, "state"},
+		{"redirect whose query has an escaped code", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?a=1&%63ode"} }, "code"},
+		{"redirect whose query has an error", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?error=1"} }, "error"},
 		{"user without password", func(c *Config) { withUsers(c); c.Users[0].Password = "" }, "password must be set"},
 		{"duplicate user", func(c *Config) { withUsers(c); c.Users[1].Username = "reader" }, "is not unique"},
 		{"bad permission", func(c *Config) { withUsers(c); c.Users[0].Permissions = []string{"a b"} }, "not a valid scope token"},

@@ -159,6 +159,13 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
 			"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
 		{"eyJ without a dot", "heyJude/1.0 eyJust", "heyJude/1.0 eyJust"},
+		// A JWS header holds alg (RFC 7515 §4.1.1), so it is at least
+		// {"alg":""}, 14 characters: a shorter word before a dot is no token.
+		{"eyJ in a dotted word", "HeyJoe.app/2.1 KeyJar.v2", "HeyJoe.app/2.1 KeyJar.v2"},
+		{"the shortest JWS header", "app/1.0 eyJhbGciOiIifQ.e30.c2ln", "app/1.0 REDACTED"},
+		{"a JWT glued to a short dotted word", "app/1.0 eyJa." + jwt, "app/1.0 eyJa.REDACTED"},
+		{"a JWT after a run with no dot", "app/1.0 eyJeyJeyJ " + jwt, "app/1.0 eyJeyJeyJ REDACTED"},
+		{"a JWS with a detached payload", "app/1.0 eyJhbGciOiJSUzI1NiJ9..c2lnbmF0dXJl", "app/1.0 REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,12 +77,15 @@ func redactTokens(s string) string {
 // nextToken returns the bounds of the first token in s at or after from,
 // or -1, -1.
 func nextToken(s string, from int) (start, end int) {
+	jwsFrom := from // no JWS starts before this: each byte is scanned for one once
 	for i := from; i < len(s); i++ {
 		switch c := s[i]; {
-		case c == 'e' && strings.HasPrefix(s[i:], "eyJ"):
-			if end := jwsEnd(s, i); end > 0 {
+		case c == 'e' && i >= jwsFrom && strings.HasPrefix(s[i:], "eyJ"):
+			end, next := jwsEnd(s, i)
+			if end > 0 {
 				return i, end
 			}
+			jwsFrom = next
 		case c|0x20 == 'b' && (i == 0 || !isLetter(s[i-1])) && len(s)-i > len("bearer") &&
 			strings.EqualFold(s[i:i+len("bearer")], "bearer"):
 			j := i + len("bearer")
@@ -104,21 +107,35 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
-// jwsEnd is the end of the run of base64url characters and dots at s[i:]
-// when it holds a dot followed by more of them (a header alone is no
-// token, and "eyJust" is a word), else -1.
-func jwsEnd(s string, i int) int {
-	dotted := false
+// minJWSHeader is the length of the shortest JWS header in base64url:
+// alg is required (RFC 7515 §4.1.1), so {"alg":""} at least. Gate: a
+// shorter word before a dot ("HeyJoe.app") is part of an ordinary agent.
+const minJWSHeader = 14
+
+// jwsEnd is the end of the JWS at s[i:]: a header of minJWSHeader or more
+// base64url characters, then a run of them and dots holding a dot followed
+// by more (a header alone is no token, and "eyJust" is a word). Else end is
+// -1 and next is where the next JWS may start: past a dot that ended too
+// short a header, or past the run.
+func jwsEnd(s string, i int) (end, next int) {
+	seenDot, dotted := false, false
 	j := i
 	for ; j < len(s) && (isBase64URL(s[j]) || s[j] == '.'); j++ {
-		if s[j] == '.' && j+1 < len(s) && isBase64URL(s[j+1]) {
+		if s[j] != '.' {
+			continue
+		}
+		if !seenDot && j-i < minJWSHeader {
+			return -1, j
+		}
+		seenDot = true
+		if j+1 < len(s) && isBase64URL(s[j+1]) {
 			dotted = true
 		}
 	}
 	if !dotted {
-		return -1
+		return -1, j
 	}
-	return j
+	return j, j
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
