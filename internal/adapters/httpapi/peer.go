@@ -47,8 +47,8 @@ func (t *trustedProxies) trusts(a netip.Addr) bool {
 // clientAddr is the address the request came from: the peer's IP, or, when
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
-// client), without its port if it had one, and an IPv4-mapped one as
-// IPv4. It allocates only for such a hop.
+// client), without its port if it had one, an IPv4-mapped one as IPv4 and
+// an IPv6 one in its RFC 5952 form. It allocates only for an IPv6 hop.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
 	if t == nil || len(t.prefixes) == 0 {
@@ -80,7 +80,10 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			if err != nil || a.Zone() != "" {
 				return addr // garbage: the trusted hop that passed it on is the best we know
 			}
-			if a.Is4In6() { // written as Go reports an IPv4 peer, so a client has one address in the logs
+			// Written as Go reports a peer (IPv4-mapped as IPv4, IPv6 in its
+			// RFC 5952 form), so a client has one address in the logs
+			// whichever proxy wrote it how.
+			if a.Is6() {
 				hop = a.Unmap().String()
 			}
 			if !t.trusts(a) {

@@ -58,6 +58,8 @@ func TestRemoteAddr(t *testing.T) {
 		{"hop with an empty port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"198.51.100.1:"}, "10.1.2.3"},
 		{"v6 hop with a zone and a port: the proxy that passed it", trusted, "10.1.2.3:5555", []string{"[fe80::1%eth0]:80"}, "10.1.2.3"},
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
+		{"v6 hop in capitals and zeros: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"2001:DB8:0:0:0:0:0:7"}, "2001:db8::7"},
+		{"v6 hop with leading zeros and a port: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"[2001:0db8::0007]:4711"}, "2001:db8::7"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 		// net/http writes RemoteAddr as ip:port; a parent router's
