@@ -66,7 +66,10 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		ErrorLog:          errLog,
+		// Probes and scrapes send a few hundred bytes of header: net/http's
+		// 1 MiB default would let each connection make the server hold that.
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       errLog,
 	}
 	return s
 }

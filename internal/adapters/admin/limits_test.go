@@ -31,6 +31,7 @@ func TestLimits(t *testing.T) {
 		{"read timeout", "", func(s *Server) any { return s.srv.ReadTimeout }, 10 * time.Second},
 		{"write timeout", "", func(s *Server) any { return s.srv.WriteTimeout }, 30 * time.Second},
 		{"idle timeout", "", func(s *Server) any { return s.srv.IdleTimeout }, 60 * time.Second},
+		{"header cap", "", func(s *Server) any { return s.srv.MaxHeaderBytes }, 16 << 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,5 +74,40 @@ func TestStopIsNoFailure(t *testing.T) {
 	}
 	if n := logs.FilterMessage("admin serve failed").Len(); n != 0 || failed.Load() {
 		t.Errorf("got %d failure lines, OnServeFailure called %v, want none, false", n, failed.Load())
+	}
+}
+
+// TestHeaderCap: a request whose header passes the cap is refused with 431
+// before any handler runs; one under it is served.
+func TestHeaderCap(t *testing.T) {
+	s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.NewNop())
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, tt := range []struct {
+		name   string
+		header int
+		want   int
+	}{
+		{"8 KiB of header", 8 << 10, http.StatusOK},
+		{"20 KiB of header", 20 << 10, http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, "http://"+s.Addr().String()+"/healthz", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Padding", strings.Repeat("a", tt.header))
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("got %v, want status %d", err, tt.want)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("got status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
 	}
 }
