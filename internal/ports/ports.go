@@ -51,6 +51,18 @@ const (
 	ReasonWrongAudience        Reason = "wrong_audience"        // aud names none of our audiences
 )
 
+// Known reports whether r is one of the reasons above.
+func (r Reason) Known() bool {
+	switch r {
+	case ReasonMalformed, ReasonTooLarge, ReasonUnsupportedAlgorithm, ReasonUnsupportedType,
+		ReasonUnsupportedHeader, ReasonMissingKeyID, ReasonUnknownKey, ReasonBadSignature,
+		ReasonMissingClaim, ReasonInvalidClaim, ReasonExpired, ReasonNotYetValid,
+		ReasonIssuedInFuture, ReasonWrongIssuer, ReasonWrongAudience:
+		return true
+	}
+	return false
+}
+
 // InvalidTokenError says a token was refused and why.
 type InvalidTokenError struct {
 	Reason Reason

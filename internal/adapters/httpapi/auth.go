@@ -162,8 +162,9 @@ func claimsFrom(r *http.Request) *domain.Claims {
 }
 
 // verificationOutcome labels a Verify result under ctx for metrics: valid,
-// invalid, unavailable, cancelled (the caller's context ended: the client
-// hung up, or a deadline a parent router set passed) or error.
+// invalid (with the port's reason, or "other" for a code not among them),
+// unavailable, cancelled (the caller's context ended: the client hung up,
+// or a deadline a parent router set passed) or error.
 func verificationOutcome(ctx context.Context, err error) (outcome, reason string) {
 	if err == nil {
 		return "valid", "" // before errors.As's target, which escapes: a valid token allocates nothing here
@@ -171,6 +172,9 @@ func verificationOutcome(ctx context.Context, err error) (outcome, reason string
 	var invalid *ports.InvalidTokenError
 	switch {
 	case errors.As(err, &invalid):
+		if !invalid.Reason.Known() { // gate: each code a verifier made up would be a new series, without bound
+			return "invalid", "other"
+		}
 		return "invalid", string(invalid.Reason)
 	case errors.Is(err, ports.ErrKeysUnavailable):
 		return "unavailable", ""

@@ -79,16 +79,16 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			if m["status"] != int64(tt.wantStatus) || m["reason"] != "cancelled" {
 				t.Errorf("got access line status %v reason %v, want %d cancelled", m["status"], m["reason"], tt.wantStatus)
 			}
-			if got := verificationOutcomes(t, reg); len(got) != 1 || got[0] != tt.wantOutcome {
+			if got := verificationLabels(t, reg, "outcome"); len(got) != 1 || got[0] != tt.wantOutcome {
 				t.Errorf("got verification outcomes %v, want [%s]", got, tt.wantOutcome)
 			}
 		})
 	}
 }
 
-// verificationOutcomes lists the outcome labels of the verification
+// verificationLabels lists the values of label in the verification
 // counter's series that have counted something.
-func verificationOutcomes(t *testing.T, reg *prometheus.Registry) []string {
+func verificationLabels(t *testing.T, reg *prometheus.Registry, label string) []string {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -104,7 +104,7 @@ func verificationOutcomes(t *testing.T, reg *prometheus.Registry) []string {
 				continue
 			}
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" {
+				if l.GetName() == label {
 					out = append(out, l.GetValue())
 				}
 			}
