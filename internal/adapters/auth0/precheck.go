@@ -126,7 +126,7 @@ func (c *tokenClaims) checkRequired(requireAtJWT bool) error {
 		return nil
 	case c.Jti == nil || *c.Jti == "":
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no jti claim, which at+jwt tokens carry (RFC 9068)")
-	case c.ClientID.Kind() == '"' && len(c.ClientID) > len(`""`):
+	case c.ClientID.Kind() == '"' && len(c.ClientID) > len(`""`): // a non-empty string: required and present
 	case len(c.ClientID) == 0 || c.ClientID.Kind() == 'n' || c.ClientID.Kind() == '"':
 		return ports.Invalid(ports.ReasonMissingClaim, "the token has no client_id claim, which at+jwt tokens carry (RFC 9068)")
 	default: // present, of the wrong type: as jti or sub would be
