@@ -170,6 +170,9 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		if err := file.Load(rawbytes.Provider(b), yaml.Parser()); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %s", path, withoutValues(err.Error()))
 		}
+		if err := checkOneDocument(path, b); err != nil {
+			return Config{}, err
+		}
 		if err := checkFileKeys(path, file); err != nil {
 			return Config{}, err
 		}

@@ -31,7 +31,16 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 	known := knownKeys()
 	var errs []error
 	for _, key := range file.Keys() {
-		if slices.Contains(known, key) || slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
+		if slices.Contains(known, key) {
+			continue
+		}
+		if slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
+			// A section given as a value (http: null, cors: 5) would
+			// replace the defaults of every setting in it with zeros: port
+			// 0, or a preflight cache of 0 s that no error catches.
+			if _, isSection := file.Get(key).(map[string]any); !isSection {
+				errs = append(errs, fmt.Errorf("config file %s: %q is a section of settings, not a value: write its settings under it, or remove it to keep their defaults", path, key))
+			}
 			continue
 		}
 		msg := fmt.Sprintf("config file %s: unknown setting %q", path, key)

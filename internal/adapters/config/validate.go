@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"go.uber.org/zap/zapcore"
 
@@ -15,6 +17,9 @@ import (
 // maxHeaderBytes bounds HTTP_MAX_HEADER_BYTES: what one connection can make
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
+
+// maxRealmBytes is the longest realm the handler sends whole.
+const maxRealmBytes = 200
 
 // maxCacheSize bounds AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE,
 // in entries.
@@ -32,6 +37,17 @@ func (c *Config) validate(environ []string) error {
 	errs = append(errs, c.checkTenant(emptyEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
+	}
+	// A file's list is taken as written, where the environment's entries are
+	// trimmed and empty ones dropped: an entry with spaces around it matches
+	// no token's aud, and an empty one (- ~) would fail only at start.
+	for i, a := range c.Auth0.Audiences {
+		switch {
+		case a == "":
+			errs = append(errs, fmt.Errorf("AUTH0_AUDIENCE (auth0.audiences) entry %d is empty: remove it", i+1))
+		case strings.TrimSpace(a) != a || strings.IndexFunc(a, unicode.IsControl) >= 0:
+			errs = append(errs, fmt.Errorf("AUTH0_AUDIENCE (auth0.audiences) %q has spaces around it or a control character, which no token's aud matches", a))
+		}
 	}
 	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
@@ -98,6 +114,15 @@ func (c *Config) validate(environ []string) error {
 	if c.HTTP.MaxHeaderBytes > maxHeaderBytes {
 		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",
 			c.HTTP.MaxHeaderBytes, maxHeaderBytes))
+	}
+	// The handler drops what a quoted realm cannot carry (RFC 6750 §3) and
+	// takes an empty one as its default: the challenge would not say what
+	// was set, nor the startup line what is sent.
+	switch r := c.HTTP.Handler.Realm; {
+	case r == "":
+		errs = append(errs, errors.New("HTTP_REALM (http.handler.realm) "+emptyVariable))
+	case len(r) > maxRealmBytes || strings.IndexFunc(r, func(c rune) bool { return c < 0x20 || c > 0x7e || c == '"' || c == '\\' }) >= 0:
+		errs = append(errs, fmt.Errorf("HTTP_REALM (http.handler.realm) %q is not up to %d printable ASCII characters without \" or \\, which the WWW-Authenticate realm carries", r, maxRealmBytes))
 	}
 	if c.HTTP.Handler.RetryAfterSeconds < 1 {
 		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
