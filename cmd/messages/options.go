@@ -157,7 +157,11 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		}
 		o.path = p
 	default:
-		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), positional))
+		shown := make([]string, len(positional)) // a URL among them may carry a credential
+		for i, p := range positional {
+			shown[i] = auth0.RedactURL(p)
+		}
+		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), shown))
 	}
 	if o.calls < 1 || o.calls > maxCalls {
 		errs = append(errs, fmt.Errorf("-n %d: want 1 to %d calls", o.calls, maxCalls))

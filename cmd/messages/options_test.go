@@ -33,6 +33,8 @@ func TestUsageErrors(t *testing.T) {
 		{"unparsable API URL with user info", full, []string{"-api", "https://user:s3cret-value@api.example.com:bad/", "/api/private"}, "is not an absolute http(s) URL"},
 		{"tenant with a key in the query", full, []string{"-domain", "example.eu.auth0.com/?key=s3cret-value", "/api/private"}, "is not a tenant domain"},
 		{"URL with user info as PATH", full, []string{"https://user:s3cret-value@evil.example/api/private"}, `PATH "https://REDACTED@evil.example/api/private" must be a path`},
+		{"a second PATH with user info", full, []string{"/api/private", "https://user:s3cret-value@evil.example/"}, `want one PATH, got 2: ["/api/private" "https://REDACTED@evil.example/"]`},
+		{"a second PATH with a key in the query", full, []string{"/api/private", "/x?key=s3cret-value"}, `want one PATH, got 2: ["/api/private" "/x?REDACTED"]`},
 		{"URL as PATH", full, []string{"https://evil.example/api/private"}, "not a URL"},
 		{"scheme-relative PATH", full, []string{"//evil.example/api/private"}, "not a URL"},
 		{"zero calls", full, []string{"-n", "0", "/api/private"}, "-n 0: want 1 to 1000 calls"},
