@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/devtenant"
@@ -22,8 +25,13 @@ func (c *Config) applyDev() error {
 		c.DevTenant.Addr = devtenant.DefaultAddr
 	}
 	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
-		if host == "localhost" {
+		if strings.EqualFold(host, "localhost") { // as the tenant reads it, which builds its issuer from 127.0.0.1
 			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		// Before the issuer is built from it: AUTH0_DOMAIN would be
+		// blamed for an address the operator gave as DEV_TENANT_ADDR.
+		if !auth0.LoopbackHost(host) {
+			return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:3011)", c.DevTenant.Addr)
 		}
 		// The issuer and the key set's URL are built from the address before
 		// the tenant listens: port 0 would point both at a port nobody has.
@@ -73,4 +81,42 @@ func (c *Config) applyDev() error {
 func isZero(port string) bool {
 	n, err := strconv.Atoi(port)
 	return err == nil && n == 0
+}
+
+// devTenantFaults are the dev tenant's faults in its settings, refused with
+// the others rather than when the tenant is built, each headed by its
+// setting so that the error names where it was set.
+func (c *Config) devTenantFaults() []error {
+	faults := devtenant.Check(c.DevTenant)
+	errs := make([]error, 0, len(faults))
+	for _, f := range faults {
+		errs = append(errs, devTenantSetting(f.Error()))
+	}
+	return errs
+}
+
+// devTenantField is the key of devtenant.Config heading one of its faults.
+var devTenantField = regexp.MustCompile(`^[a-z_]+`)
+
+// devTenantSetting heads msg, one of devtenant.Check's faults, with the
+// setting it is about: DEV_TENANT_ADDR (dev_tenant.addr), or
+// dev_tenant.clients for a client named by its id.
+func devTenantSetting(msg string) error {
+	switch {
+	case strings.HasPrefix(msg, `client "`), strings.HasPrefix(msg, "at least one client"):
+		msg = "clients: " + msg
+	case strings.HasPrefix(msg, `user "`):
+		msg = "users: " + msg
+	}
+	field := devTenantField.FindString(msg)
+	key := "dev_tenant." + field
+	for name, k := range Env {
+		if k == key {
+			return fmt.Errorf("%s (%s)%s", name, key, msg[len(field):])
+		}
+	}
+	if field != "" && slices.Contains(knownKeys(), key) {
+		return errors.New("dev_tenant." + msg)
+	}
+	return errors.New("dev_tenant: " + msg)
 }
