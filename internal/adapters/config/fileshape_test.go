@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,6 +48,35 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 				t.Errorf("got error %v, want none", err)
 			case tt.want != "" && (err == nil || err.Error() != w):
 				t.Errorf("got error %v, want exactly %q", err, w)
+			}
+		})
+	}
+}
+
+// TestLoadNamesTenUnknownSettingsAtMost: the wrong file given to -config
+// (thousands of keys) gets ten lines and a count, not a line per key.
+func TestLoadNamesTenUnknownSettingsAtMost(t *testing.T) {
+	for _, tt := range []struct {
+		keys      int
+		wantLines int
+		wantLast  string
+	}{
+		{10, 10, `unknown setting "htp_`},
+		{11, 11, ": 1 more unknown settings: is it the service's config file?"},
+		{2000, 11, ": 1990 more unknown settings: is it the service's config file?"},
+	} {
+		t.Run(fmt.Sprint(tt.keys), func(t *testing.T) {
+			var b strings.Builder
+			for i := range tt.keys {
+				fmt.Fprintf(&b, "htp_%d: 1\n", i)
+			}
+			_, err := config.Load(false, writeFile(t, b.String()), base)
+			if err == nil {
+				t.Fatal("got no error, want one")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != tt.wantLines || !strings.Contains(lines[len(lines)-1], tt.wantLast) {
+				t.Errorf("got %d lines ending %q, want %d ending with %q", len(lines), lines[len(lines)-1], tt.wantLines, tt.wantLast)
 			}
 		})
 	}

@@ -30,6 +30,7 @@ func knownKeys() []string {
 func checkFileKeys(path string, file *koanf.Koanf) error {
 	known := knownKeys()
 	var errs []error
+	unknown := 0
 	for _, key := range file.Keys() {
 		if slices.Contains(known, key) {
 			continue
@@ -43,20 +44,35 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 			}
 			continue
 		}
+		if unknown++; unknown > maxUnknownKeys {
+			continue
+		}
 		msg := fmt.Sprintf("config file %s: unknown setting %q", path, key)
 		if s := closest(key, known); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		errs = append(errs, errors.New(msg))
 	}
+	if unknown > maxUnknownKeys {
+		errs = append(errs, fmt.Errorf("config file %s: %d more unknown settings: is it the service's config file?", path, unknown-maxUnknownKeys))
+	}
 	return errors.Join(errs...)
 }
+
+// maxUnknownKeys bounds the unknown settings named one by one: a file of
+// thousands (the wrong file) would bury the error under them.
+const maxUnknownKeys = 10
 
 // closest is the known key nearest to key by edit distance, or "" when
 // none is near enough to be what was meant (at most a third of its length).
 func closest(key string, known []string) string {
 	best, bestDist := "", len(key)/3+1
 	for _, k := range known {
+		// The lengths' difference is the least the distance can be: a long
+		// key is not compared in full with each short one.
+		if abs(len(key)-len(k)) >= bestDist {
+			continue
+		}
 		if d := levenshtein.ComputeDistance(key, k); d < bestDist {
 			best, bestDist = k, d
 		}
@@ -205,3 +221,5 @@ func envShapes(environ []string) (empty map[string]bool, quoted []string) {
 func wrappedInQuotes(s string) bool {
 	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
+
+func abs(n int) int { return max(n, -n) }
