@@ -151,6 +151,14 @@ func TestLoadRefuses(t *testing.T) {
 		// Each paces requests to the tenant: 1ms made about 700 fetches a second.
 		{"max stale age below the min refresh", "", append(slices.Clone(base), "JWKS_MAX_STALE_AGE=1ms"),
 			"JWKS_MAX_STALE_AGE (keys.max_stale_age, from the environment) 1ms is below JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) 1m0s: the keys would be refetched that often"},
+		// The backoff's 4 times wrapped negative: the tenant was retried without pause.
+		{"retry interval of 292 years", "", append(slices.Clone(base), "JWKS_RETRY_INTERVAL=2562047h"),
+			"JWKS_RETRY_INTERVAL (keys.retry_interval, from the environment) 2562047h0m0s is above 1h0m0s: without keys, private calls would answer 503 that long after the tenant is back"},
+		{"retry interval past an hour", "keys:\n  retry_interval: 61m\n", base, "keys.retry_interval (in file "},
+		// limit+1 wrapped: every key set was read as an empty body.
+		{"key set cap at the largest int64", "", append(slices.Clone(base), "JWKS_MAX_BODY_BYTES=9223372036854775807"),
+			"JWKS_MAX_BODY_BYTES (keys.max_body_bytes, from the environment) 9223372036854775807 is above 16777216 (16 MiB)"},
+		{"key set cap one past 16 MiB", "", append(slices.Clone(base), "JWKS_MAX_BODY_BYTES=16777217"), "16777217 is above 16777216"},
 		{"retry interval too short", "", append(slices.Clone(base), "JWKS_RETRY_INTERVAL=1ms"),
 			"JWKS_RETRY_INTERVAL (keys.retry_interval, from the environment) 1ms is below 1s: a tenant that is down would be retried at that pace"},
 		{"refresh interval below the min", "", append(slices.Clone(base), "JWKS_REFRESH_INTERVAL=1ms"),

@@ -18,6 +18,13 @@ import (
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
 
+// maxRetryInterval bounds JWKS_RETRY_INTERVAL, and maxJWKSBodyBytes
+// JWKS_MAX_BODY_BYTES.
+const (
+	maxRetryInterval = time.Hour
+	maxJWKSBodyBytes = 16 << 20
+)
+
 // maxRealmBytes is the longest realm the handler sends whole.
 const maxRealmBytes = 200
 
@@ -165,6 +172,17 @@ func (c *Config) validate(environ []string) error {
 	}
 	if r := c.Keys.RetryInterval; r > 0 && r < time.Second {
 		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is below 1s: a tenant that is down would be retried at that pace", r))
+	}
+	// The retries back off to 4 times the interval, with jitter: near
+	// Go's longest duration that product wrapped negative and the tenant
+	// was retried without pause.
+	if r := c.Keys.RetryInterval; r > maxRetryInterval {
+		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is above %s: without keys, private calls would answer 503 that long after the tenant is back", r, maxRetryInterval))
+	}
+	// The body is held whole, and one bound away from overflow broke the
+	// reader's cap: every key set read as empty.
+	if c.Keys.MaxBodyBytes > maxJWKSBodyBytes {
+		errs = append(errs, fmt.Errorf("JWKS_MAX_BODY_BYTES (keys.max_body_bytes) %d is above %d (16 MiB): a tenant's key set is a few KiB, and the body is held in memory whole", c.Keys.MaxBodyBytes, maxJWKSBodyBytes))
 	}
 	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
