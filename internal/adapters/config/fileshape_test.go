@@ -33,6 +33,8 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 		{"a section a number", "keys: 5\n", section("keys")},
 		{"a section a list", "log: [debug]\n", section("log")},
 		{"the dev tenant a string", "dev_tenant: none\n", section("dev_tenant")},
+		{"a section indented with a tab", "http:\n\tport: 3010\n",
+			"config file FILE: yaml: line 2: found character that cannot start any token (a line is indented with a tab: YAML indents with spaces)"},
 		{"a trailing ---", "http:\n  port: 3010\n---\n", ""},
 		{"a second document of comments only", "http:\n  port: 3010\n---\n# prod overrides: none yet\n", ""},
 		{"a leading ---", "---\nhttp:\n  port: 3010\n", ""},
