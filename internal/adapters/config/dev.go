@@ -24,6 +24,9 @@ func (c *Config) applyDev() error {
 	if c.DevTenant.Addr == "" {
 		c.DevTenant.Addr = devtenant.DefaultAddr
 	}
+	if wrappedInQuotes(c.DevTenant.Addr) { // alone: the issuer built from it would be at fault too
+		return errors.New("DEV_TENANT_ADDR (dev_tenant.addr) is wrapped in quotes, which would be part of the value: remove them")
+	}
 	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
 		if strings.EqualFold(host, "localhost") { // as the tenant reads it, which builds its issuer from 127.0.0.1
 			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
@@ -65,6 +68,9 @@ func (c *Config) applyDev() error {
 	c.effective["dev_tenant.usernames"] = usernames
 	// The example SPA calls the API from its own origin.
 	for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+		if !hostPort(c.DevTenant.SPAAddr) {
+			break // refused as DEV_TENANT_SPA_ADDR, not as an origin nobody set
+		}
 		// A port-0 SPA's origin is known only once it listens.
 		if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
 			c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
@@ -90,7 +96,13 @@ func (c *Config) devTenantFaults() []error {
 	faults := devtenant.Check(c.DevTenant)
 	errs := make([]error, 0, len(faults))
 	for _, f := range faults {
-		errs = append(errs, devTenantSetting(f.Error()))
+		// The addresses' shapes are checked with the other listeners, and
+		// the tenant's loopback host by applyDev: said once, not twice.
+		msg := f.Error()
+		if strings.HasPrefix(msg, "addr ") || strings.HasPrefix(msg, "spa_addr: ") && !hostPort(c.DevTenant.SPAAddr) {
+			continue
+		}
+		errs = append(errs, devTenantSetting(msg))
 	}
 	return errs
 }

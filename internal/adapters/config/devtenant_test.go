@@ -34,6 +34,13 @@ func TestDevTenantSettingsAreRefusedWithTheOthers(t *testing.T) {
 		// Refused before the issuer is built from it, which blamed AUTH0_DOMAIN.
 		{"tenant address not loopback", "", []string{"DEV_TENANT_ADDR=10.0.0.1:3011"},
 			`DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "10.0.0.1:3011": dev mode binds loopback only (e.g. 127.0.0.1:3011)`},
+		// Each alone: not again by the tenant, nor as an issuer built from it.
+		{"tenant address in quotes", "", []string{`DEV_TENANT_ADDR="127.0.0.1:4001"`},
+			"DEV_TENANT_ADDR (dev_tenant.addr, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"tenant address without a port", "", []string{"DEV_TENANT_ADDR=127.0.0.1"},
+			`DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "127.0.0.1" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
+		{"SPA address beyond the ports", "", []string{"DEV_TENANT_SPA_ADDR=localhost:99999"},
+			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "localhost:99999" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
 		{"SPA address not loopback", "", []string{"DEV_TENANT_SPA_ADDR=10.0.0.1:3000"},
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment): addr "10.0.0.1:3000": the dev tenant must listen on a loopback address (127.0.0.0/8, ::1 or localhost), never on "10.0.0.1"`},
 	}
