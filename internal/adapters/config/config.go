@@ -177,6 +177,9 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		if err := checkOneDocument(path, b); err != nil {
 			return Config{}, err
 		}
+		if err := checkDottedKeys(path, file.Raw()); err != nil {
+			return Config{}, err
+		}
 		if err := checkFileKeys(path, file); err != nil {
 			return Config{}, err
 		}

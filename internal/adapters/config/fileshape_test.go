@@ -35,6 +35,12 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 		{"the dev tenant a string", "dev_tenant: none\n", section("dev_tenant")},
 		{"a section indented with a tab", "http:\n\tport: 3010\n",
 			"config file FILE: yaml: line 2: found character that cannot start any token (a line is indented with a tab: YAML indents with spaces)"},
+		// As the errors name settings: YAML keeps the dot in the key, and
+		// the decoder said only that 'config.Config' has invalid keys.
+		{"a setting written with a dot", "http.port: 8080\n",
+			`config file FILE: key "http.port" has a dot in it, which YAML keeps as part of the name: nest it instead (http: then port:, each indented under the one before)`},
+		{"a setting written with dots in a section", "http:\n  handler.cors.max_age_seconds: 60\n",
+			`config file FILE: key "handler.cors.max_age_seconds" has a dot in it, which YAML keeps as part of the name: nest it instead (handler: then cors: then max_age_seconds:, each indented under the one before)`},
 		{"a trailing ---", "http:\n  port: 3010\n---\n", ""},
 		{"a second document of comments only", "http:\n  port: 3010\n---\n# prod overrides: none yet\n", ""},
 		{"a leading ---", "---\nhttp:\n  port: 3010\n", ""},

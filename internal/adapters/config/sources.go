@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -62,6 +63,26 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 // maxUnknownKeys bounds the unknown settings named one by one: a file of
 // thousands (the wrong file) would bury the error under them.
 const maxUnknownKeys = 10
+
+// checkDottedKeys refuses a key written with dots (http.port: 8080, as the
+// errors name settings): YAML keeps the dots in the name, so the decoder
+// met a setting "http.port" beside the section http and said only that
+// 'config.Config' has invalid keys.
+func checkDottedKeys(path string, m map[string]any) error {
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(m)) {
+		v := m[key]
+		if strings.Contains(key, ".") {
+			errs = append(errs, fmt.Errorf("config file %s: key %q has a dot in it, which YAML keeps as part of the name: nest it instead (%s:, each indented under the one before)",
+				path, key, strings.Join(strings.Split(key, "."), ": then ")))
+			continue
+		}
+		if sub, ok := v.(map[string]any); ok {
+			errs = append(errs, checkDottedKeys(path, sub))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // closest is the known key nearest to key by edit distance, or "" when
 // none is near enough to be what was meant (at most a third of its length).
