@@ -215,8 +215,14 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	} else {
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
-	if o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); o.audience == "" {
+	switch o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); {
+	case o.audience == "":
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
+	case strings.Contains(o.audience, ","):
+		// The service reads AUTH0_AUDIENCE as a list (a token needs any
+		// one); a token request names one, and the tenant knows no API
+		// called "https://a,https://b".
+		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", o.audience))
 	}
 	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
 		app := "machine-to-machine"

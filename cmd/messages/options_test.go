@@ -37,6 +37,10 @@ func TestUsageErrors(t *testing.T) {
 		{"a second PATH with a key in the query", full, []string{"/api/private", "/x?key=s3cret-value"}, `want one PATH, got 2: ["/api/private" "/x?REDACTED"]`},
 		{"URL as PATH", full, []string{"https://evil.example/api/private"}, "not a URL"},
 		{"scheme-relative PATH", full, []string{"//evil.example/api/private"}, "not a URL"},
+		// A .env shared with the service, whose AUTH0_AUDIENCE is a list.
+		{"audience a list", map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://a.example.com, https://b.example.com",
+			"AUTH0_CLIENT_ID": "abc", "AUTH0_CLIENT_SECRET": "s3cret-value"}, []string{"/api/private"},
+			`the audience "https://a.example.com, https://b.example.com" is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for`},
 		{"zero calls", full, []string{"-n", "0", "/api/private"}, "-n 0: want 1 to 1000 calls"},
 		{"too many calls", full, []string{"-n", "1001", "/api/private"}, "-n 1001"},
 		{"zero timeout", full, []string{"-timeout", "0s", "/api/private"}, "-timeout 0s must be positive"},
