@@ -119,6 +119,8 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			`auth0.audiences (in file FILE) " https://api.example.com" has spaces around it or a control character, which no token's aud matches`},
 		{"an audience with a NUL in a file", "auth0:\n  audiences: [\"https://api\\0.example.com\"]\n", base[:1],
 			`auth0.audiences (in file FILE) "https://api\x00.example.com" has spaces around it or a control character, which no token's aud matches`},
+		{"an audience with a newline in the environment", "", []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://a.example.com\nx"},
+			`AUTH0_AUDIENCE (auth0.audiences, from the environment) "https://a.example.com\nx" has spaces around it or a control character, which no token's aud matches`},
 		// The handler dropped what the quoted realm cannot carry, and took
 		// an empty one as its default.
 		{"realm with a quote", "", env(`HTTP_REALM=my "api"`),
