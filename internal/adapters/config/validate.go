@@ -18,9 +18,11 @@ import (
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
 
-// maxRetryInterval bounds JWKS_RETRY_INTERVAL, and maxJWKSBodyBytes
-// JWKS_MAX_BODY_BYTES.
+// maxRetryInterval bounds JWKS_RETRY_INTERVAL, maxJWKSBodyBytes
+// JWKS_MAX_BODY_BYTES, and minTimeout the timeouts a request or a fetch of
+// the keys must finish within.
 const (
+	minTimeout       = 100 * time.Millisecond
 	maxRetryInterval = time.Hour
 	maxJWKSBodyBytes = 16 << 20
 )
@@ -183,6 +185,22 @@ func (c *Config) validate(environ []string) error {
 	// reader's cap: every key set read as empty.
 	if c.Keys.MaxBodyBytes > maxJWKSBodyBytes {
 		errs = append(errs, fmt.Errorf("JWKS_MAX_BODY_BYTES (keys.max_body_bytes) %d is above %d (16 MiB): a tenant's key set is a few KiB, and the body is held in memory whole", c.Keys.MaxBodyBytes, maxJWKSBodyBytes))
+	}
+	// Positive is not enough: at 5ns for 5s, every request would be cut off
+	// unanswered, or every fetch of the keys fail and private calls get 503.
+	for _, s := range []struct {
+		name   string
+		v      time.Duration
+		effect string
+	}{
+		{"HTTP_READ_HEADER_TIMEOUT", c.HTTP.ReadHeaderTimeout, "every request would be cut off unanswered"},
+		{"HTTP_READ_TIMEOUT", c.HTTP.ReadTimeout, "every request would be cut off unanswered"},
+		{"HTTP_WRITE_TIMEOUT", c.HTTP.WriteTimeout, "every request would be cut off unanswered"},
+		{"JWKS_FETCH_TIMEOUT", c.Keys.FetchTimeout, "no fetch of the tenant's keys would finish, and private calls would answer 503"},
+	} {
+		if s.v > 0 && s.v < minTimeout {
+			errs = append(errs, fmt.Errorf("%s (%s) %s is below %s: %s", s.name, Env[s.name], s.v, minTimeout, s.effect))
+		}
 	}
 	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))
