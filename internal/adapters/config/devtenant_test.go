@@ -42,7 +42,7 @@ func TestDevTenantSettingsAreRefusedWithTheOthers(t *testing.T) {
 		{"SPA address beyond the ports", "", []string{"DEV_TENANT_SPA_ADDR=localhost:99999"},
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "localhost:99999" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
 		{"SPA address not loopback", "", []string{"DEV_TENANT_SPA_ADDR=10.0.0.1:3000"},
-			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment): addr "10.0.0.1:3000": the dev tenant must listen on a loopback address (127.0.0.0/8, ::1 or localhost), never on "10.0.0.1"`},
+			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "10.0.0.1:3000": dev mode binds loopback only (e.g. localhost:3000, or empty for none)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
