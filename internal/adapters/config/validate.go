@@ -19,14 +19,9 @@ import (
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
 
-// maxRetryInterval bounds JWKS_RETRY_INTERVAL, maxJWKSBodyBytes
-// JWKS_MAX_BODY_BYTES, and minTimeout the timeouts a request or a fetch of
-// the keys must finish within.
-const (
-	minTimeout       = 100 * time.Millisecond
-	maxRetryInterval = time.Hour
-	maxJWKSBodyBytes = 16 << 20
-)
+// minTimeout bounds the timeouts a request or a fetch of the keys must
+// finish within.
+const minTimeout = 100 * time.Millisecond
 
 // maxRealmBytes is the longest realm the handler sends whole.
 const maxRealmBytes = 200
@@ -180,13 +175,13 @@ func (c *Config) validate(environ []string) error {
 	// The retries back off to 4 times the interval, with jitter: near
 	// Go's longest duration that product wrapped negative and the tenant
 	// was retried without pause.
-	if r := c.Keys.RetryInterval; r > maxRetryInterval {
-		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is above %s: without keys, private calls would answer 503 that long after the tenant is back", r, maxRetryInterval))
+	if r := c.Keys.RetryInterval; r > auth0.MaxRetryInterval {
+		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is above %s: without keys, private calls would answer 503 that long after the tenant is back", r, auth0.MaxRetryInterval))
 	}
 	// The body is held whole, and one bound away from overflow broke the
 	// reader's cap: every key set read as empty.
-	if c.Keys.MaxBodyBytes > maxJWKSBodyBytes {
-		errs = append(errs, fmt.Errorf("JWKS_MAX_BODY_BYTES (keys.max_body_bytes) %d is above %d (16 MiB): a tenant's key set is a few KiB, and the body is held in memory whole", c.Keys.MaxBodyBytes, maxJWKSBodyBytes))
+	if c.Keys.MaxBodyBytes > auth0.MaxMaxBodyBytes {
+		errs = append(errs, fmt.Errorf("JWKS_MAX_BODY_BYTES (keys.max_body_bytes) %d is above %d (16 MiB): a tenant's key set is a few KiB, and the body is held in memory whole", c.Keys.MaxBodyBytes, auth0.MaxMaxBodyBytes))
 	}
 	// Positive is not enough: at 5ns for 5s, every request would be cut off
 	// unanswered, or every fetch of the keys fail and private calls get 503.
