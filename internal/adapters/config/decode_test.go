@@ -131,6 +131,12 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			"HTTP_REALM (http.handler.realm, from the environment) is empty: give a value or leave the variable unset"},
 		{"realm left empty in a file", "http:\n  handler:\n    realm:\n", base,
 			"http.handler.realm (in file FILE) is empty: give a value or remove the key to take the default"},
+		// Empty is the default, but HOST= would override the file's
+		// loopback host with every interface.
+		{"HOST empty over a file's host", "http:\n  host: 127.0.0.1\n", env("HOST="),
+			"HOST (http.host, from the environment) is empty: give a value or leave the variable unset"},
+		{"HOST blank", "", env("HOST= "),
+			"HOST (http.host, from the environment) is empty: give a value or leave the variable unset"},
 		// An _ADDR's host is checked as HOST is: " 127.0.0.1" failed only at
 		// start, as a name that does not resolve.
 		{"admin host with a space in a file", "admin:\n  addr: \" 127.0.0.1:9090\"\n", base,

@@ -132,6 +132,12 @@ func (c *Config) validate(environ []string) error {
 	case len(r) > maxRealmBytes || strings.IndexFunc(r, func(c rune) bool { return c < 0x20 || c > 0x7e || c == '"' || c == '\\' }) >= 0:
 		errs = append(errs, fmt.Errorf("HTTP_REALM (http.handler.realm) %q is not up to %d printable ASCII characters without \" or \\, which the WWW-Authenticate realm carries", r, maxRealmBytes))
 	}
+	// Empty is the default (all interfaces), but set empty it would
+	// override a file's host, widening a loopback-only API to every
+	// interface without a word; unset takes the default.
+	if emptyEnv["HOST"] {
+		errs = append(errs, errors.New("HOST (http.host) "+emptyVariable))
+	}
 	if c.HTTP.Handler.RetryAfterSeconds < 1 {
 		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
 	}
