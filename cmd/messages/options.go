@@ -170,6 +170,17 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		errs = append(errs, fmt.Errorf("-timeout %s must be positive", o.timeout))
 	}
 
+	// fromEnv reads a variable as the service does its own: a value in
+	// quotes (docker run --env-file keeps them) would carry them to the
+	// tenant, which would refuse the client or the audience, so it is
+	// refused here, by name only (it may be the secret).
+	fromEnv := func(name string) string {
+		v := getenv(name)
+		if t := strings.TrimSpace(v); len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+			errs = append(errs, fmt.Errorf("%s is wrapped in quotes, which would be part of the value: remove them", name))
+		}
+		return v
+	}
 	// pick returns the flag when given, else the dev value in -dev mode
 	// (when devValue is not empty), else the environment variable.
 	pick := func(flagName, flagValue, devValue, envName string) string {
@@ -179,7 +190,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		case *dev && devValue != "":
 			return devValue
 		default:
-			return strings.TrimSpace(getenv(envName))
+			return strings.TrimSpace(fromEnv(envName))
 		}
 	}
 	var d devSettings
@@ -199,7 +210,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// this environment, else the default.
 	apiURL := strings.TrimSpace(*api)
 	if !given["api"] {
-		apiURL = strings.TrimSpace(getenv("API_URL"))
+		apiURL = strings.TrimSpace(fromEnv("API_URL"))
 	}
 	apiURL = cmp.Or(apiURL, d.api, defaultAPI)
 	u, err := checkAPI(apiURL, *insecure)
@@ -251,7 +262,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	case *dev && d.secrets[o.clientID] != "":
 		o.clientSecret = d.secrets[o.clientID]
 	default:
-		o.clientSecret = getenv("AUTH0_CLIENT_SECRET")
+		o.clientSecret = fromEnv("AUTH0_CLIENT_SECRET")
 	}
 	if o.clientSecret == "" {
 		errs = append(errs, errors.New("the client secret is not set: set AUTH0_CLIENT_SECRET"))
