@@ -28,9 +28,6 @@ func (c *Config) applyDev() error {
 		return errors.New("DEV_TENANT_ADDR (dev_tenant.addr) is wrapped in quotes, which would be part of the value: remove them")
 	}
 	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
-		if strings.EqualFold(host, "localhost") { // as the tenant reads it, which builds its issuer from 127.0.0.1
-			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
-		}
 		// Before the issuer is built from it: AUTH0_DOMAIN would be
 		// blamed for an address the operator gave as DEV_TENANT_ADDR.
 		if !auth0.LoopbackHost(host) {
@@ -41,6 +38,12 @@ func (c *Config) applyDev() error {
 		// Compared as a number: net.Listen reads "00" as 0 too.
 		if isZero(port) {
 			return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: port 0 would leave the issuer and the key set's address without the port the tenant gets; pick a free port", c.DevTenant.Addr)
+		}
+		// Spelt as the tenant writes its issuer: localhost, 04011 or
+		// [::ffff:127.0.0.1] kept as given, the API would expect an issuer
+		// the tenant never writes, and never be ready.
+		if ap, err := devtenant.ParseAddr(c.DevTenant.Addr); err == nil {
+			c.DevTenant.Addr = ap.String()
 		}
 	}
 	// Dev mode binds loopback only, whatever the environment says
@@ -97,7 +100,8 @@ func (c *Config) devTenantFaults() []error {
 	errs := make([]error, 0, len(faults))
 	for _, f := range faults {
 		// The addresses' shapes are checked with the other listeners, their
-		// loopback hosts by applyDev and checkDevSPA: said once, not twice.
+		// hosts and ports' spelling by applyDev, checkTenant and
+		// checkDevSPA: said once, not twice.
 		msg := f.Error()
 		if strings.HasPrefix(msg, "addr ") || strings.HasPrefix(msg, "spa_addr: ") {
 			continue
@@ -135,26 +139,31 @@ func devTenantSetting(msg string) error {
 
 // devAddrFault words why DEV_TENANT_ADDR cannot make the dev tenant's
 // issuer (http://ADDR/), for a -dev run whose tenant check failed; nil when
-// it is not host:port, which checkListeners already says.
+// it is not host:port with a port of 0 to 65535, which checkListeners
+// already says. applyDev has refused a host other than loopback, and a
+// value in quotes.
 func devAddrFault(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	if !hostPort(addr) {
 		return nil
-	}
-	if !auth0.LoopbackHost(host) {
-		return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:3011)", addr)
 	}
 	return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q cannot make the dev tenant's issuer http://ADDR/: write it as a loopback IP and a port (e.g. 127.0.0.1:3011)", addr)
 }
 
-// checkDevSPA refuses an example SPA address on a host other than
-// loopback as a setting (exit 2), not when the SPA is composed (exit 1).
+// checkDevSPA refuses an example SPA address the tenant cannot listen on
+// as a setting (exit 2), not when the SPA is composed (exit 1): a host
+// other than loopback, or a port the tenant does not read (+3000).
 // A value in quotes is left to the quotes' own message.
 func (c *Config) checkDevSPA(quotedEnv []string) []error {
 	a := c.DevTenant.SPAAddr
 	host, _, err := net.SplitHostPort(a)
-	if a == "" || err != nil || slices.Contains(quotedEnv, "DEV_TENANT_SPA_ADDR") || auth0.LoopbackHost(host) {
+	switch {
+	case a == "" || !hostPort(a) || slices.Contains(quotedEnv, "DEV_TENANT_SPA_ADDR"):
 		return nil // empty: no SPA; not host:port: checkListeners says so
+	case !auth0.LoopbackHost(host):
+		return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: dev mode binds loopback only (e.g. localhost:3000, or empty for none)", a)}
 	}
-	return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: dev mode binds loopback only (e.g. localhost:3000, or empty for none)", a)}
+	if _, err = devtenant.ParseAddr(a); err != nil {
+		return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: write the port in digits only (e.g. localhost:3000)", a)}
+	}
+	return nil
 }

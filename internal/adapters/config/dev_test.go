@@ -27,6 +27,9 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 		{"DEV_TENANT_ADDR=:3011", []string{"DEV_TENANT_ADDR=:3011"}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment)"},
 		{"DEV_TENANT_ADDR=192.0.2.1:3011", []string{"DEV_TENANT_ADDR=192.0.2.1:3011"}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment)"},
 		{"DEV_TENANT_ADDR without a port", []string{"DEV_TENANT_ADDR=3011"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "3011" is not host:port`},
+		// Said once, as the other _ADDR settings' are: not again as an issuer.
+		{"DEV_TENANT_ADDR with an empty port", []string{"DEV_TENANT_ADDR=127.0.0.1:"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "127.0.0.1:" is not host:port`},
+		{"DEV_TENANT_ADDR=localhost:", []string{"DEV_TENANT_ADDR=localhost:"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "localhost:" is not host:port`},
 		{"DEV_TENANT_ADDR with a signed port", []string{"DEV_TENANT_ADDR=127.0.0.1:+3011"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "127.0.0.1:+3011" cannot make the dev tenant's issuer`},
 		{"DEV_TENANT_ADDR in quotes", []string{`DEV_TENANT_ADDR="0.0.0.0:3011"`}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment) is wrapped in quotes"},
 		{"AUTH0_LEEWAY still checked", []string{"AUTH0_LEEWAY=0s"}, "AUTH0_LEEWAY (auth0.leeway, from the environment) 0s is outside"},

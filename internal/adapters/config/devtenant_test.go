@@ -1,10 +1,12 @@
 package config_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/devtenant"
 )
 
 // TestDevTenantSettingsAreRefusedWithTheOthers: the dev tenant's faults are
@@ -43,6 +45,10 @@ func TestDevTenantSettingsAreRefusedWithTheOthers(t *testing.T) {
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "localhost:99999" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
 		{"SPA address not loopback", "", []string{"DEV_TENANT_SPA_ADDR=10.0.0.1:3000"},
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "10.0.0.1:3000": dev mode binds loopback only (e.g. localhost:3000, or empty for none)`},
+		// net.Listen reads +3000 as 3000, the tenant refuses it: it failed
+		// only when the service was built (exit 1), naming neither.
+		{"SPA port with a sign", "", []string{"DEV_TENANT_SPA_ADDR=localhost:+3000"},
+			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "localhost:+3000": write the port in digits only (e.g. localhost:3000)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,17 +61,34 @@ func TestDevTenantSettingsAreRefusedWithTheOthers(t *testing.T) {
 	}
 }
 
-// TestDevTenantAddrLocalhostInAnyCase: LOCALHOST is the tenant's 127.0.0.1
-// as localhost is, else the API expected an issuer the tenant never writes
-// and never became ready.
-func TestDevTenantAddrLocalhostInAnyCase(t *testing.T) {
-	for _, addr := range []string{"localhost:4011", "LocalHost:4011", "LOCALHOST:4011"} {
-		t.Run(addr, func(t *testing.T) {
-			c, err := config.Load(true, "", []string{"DEV_TENANT_ADDR=" + addr})
+// TestDevTenantAddrIsWrittenAsTheTenantsIssuer: the API expects the issuer
+// the tenant writes into its tokens, built from the address as the tenant
+// reads it (LOCALHOST as 127.0.0.1, a port of 04011 as 4011, ::ffff:127.0.0.1
+// as 127.0.0.1). Spelt any other way, the API never became ready.
+func TestDevTenantAddrIsWrittenAsTheTenantsIssuer(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"localhost:4011", "http://127.0.0.1:4011/"},
+		{"LocalHost:4011", "http://127.0.0.1:4011/"},
+		{"LOCALHOST:4011", "http://127.0.0.1:4011/"},
+		{"127.0.0.1:04011", "http://127.0.0.1:4011/"},
+		{"[::ffff:127.0.0.1]:4011", "http://127.0.0.1:4011/"},
+		{"[0:0:0:0:0:0:0:1]:4011", "http://[::1]:4011/"},
+		{"[::1]:4011", "http://[::1]:4011/"},
+		{"127.0.0.2:4011", "http://127.0.0.2:4011/"},
+	} {
+		t.Run(tt.addr, func(t *testing.T) {
+			c, err := config.Load(true, "", []string{"DEV_TENANT_ADDR=" + tt.addr, "DEV_TENANT_SPA_ADDR="})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want(t, "issuer", c.Tenant.Issuer(), "http://127.0.0.1:4011/")
+			want(t, "issuer", c.Tenant.Issuer(), tt.want)
+			cfg := c.DevTenant
+			cfg.KeyFile = filepath.Join(t.TempDir(), "key.pem")
+			tenant, err := devtenant.New(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, "the tenant's issuer", tenant.Issuer(), c.Tenant.Issuer())
 		})
 	}
 }

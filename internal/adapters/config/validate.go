@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +38,7 @@ func (c *Config) validate(environ []string) error {
 	for _, name := range quotedEnv {
 		errs = append(errs, fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name]))
 	}
-	errs = append(errs, c.checkTenant(emptyEnv, quotedEnv)...)
+	errs = append(errs, c.checkTenant(emptyEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
 	}
@@ -213,7 +212,7 @@ func (c *Config) validate(environ []string) error {
 
 // checkTenant builds c.Tenant, the one check of the domain, the loopback
 // rule and the leeway, and words its faults by the setting at fault.
-func (c *Config) checkTenant(emptyEnv map[string]bool, quotedEnv []string) []error {
+func (c *Config) checkTenant(emptyEnv map[string]bool) []error {
 	leeway := fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway)
 	var errs []error
 	if c.Auth0.Leeway == 0 {
@@ -235,7 +234,7 @@ func (c *Config) checkTenant(emptyEnv map[string]bool, quotedEnv []string) []err
 		case c.Dev && !errors.Is(e, auth0.ErrLeeway):
 			// -dev builds the domain from DEV_TENANT_ADDR: name that setting
 			// once, never an AUTH0_DOMAIN the user did not set.
-			if f := devAddrFault(c.DevTenant.Addr); f != nil && !devAddrNamed && !slices.Contains(quotedEnv, "DEV_TENANT_ADDR") {
+			if f := devAddrFault(c.DevTenant.Addr); f != nil && !devAddrNamed {
 				errs = append(errs, f)
 			}
 			devAddrNamed = true

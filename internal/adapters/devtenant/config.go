@@ -207,6 +207,12 @@ func listenerAt(setting string, want netip.AddrPort, ln net.Listener) []error {
 	return nil
 }
 
+// ParseAddr reads a Config.Addr or SPAAddr as the tenant does: the
+// address it listens on and writes its issuer from (http://ADDR/, with
+// ADDR as netip.AddrPort.String spells it). A caller that builds the
+// issuer before the tenant exists builds it from this, not from s.
+func ParseAddr(s string) (netip.AddrPort, error) { return parseLoopbackAddr(s) }
+
 // parseLoopbackAddr accepts "HOST:PORT" where HOST is a loopback IP literal
 // or "localhost" (mapped to 127.0.0.1) and PORT is numeric.
 func parseLoopbackAddr(s string) (netip.AddrPort, error) {
