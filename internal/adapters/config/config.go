@@ -260,6 +260,13 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 				if file.Get(key) == nil {
 					empty = append(empty, key)
 				}
+			case map[string]any:
+				// A section left empty (its settings commented out) is null
+				// to YAML: merged, it would replace every default in it with
+				// nothing, where it holds nothing to lay over them.
+				if file.Get(key) == nil {
+					file.Delete(key)
+				}
 			}
 		}
 		if err := k.Merge(file); err != nil {

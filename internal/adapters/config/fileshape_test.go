@@ -27,9 +27,6 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 		{"a second document that is no YAML", "http:\n  port: 3010\n---\nhttp: [\n", twoDocuments},
 		// A section as a value zeroed every setting in it: port 0, a
 		// preflight cache of 0 s.
-		{"a section null", "http: null\n", section("http")},
-		{"a section left empty", "http:\n  handler:\n", section("http.handler")},
-		{"a nested section null", "http:\n  handler:\n    cors: ~\n", section("http.handler.cors")},
 		{"a section a number", "keys: 5\n", section("keys")},
 		{"a section a list", "log: [debug]\n", section("log")},
 		{"the dev tenant a string", "dev_tenant: none\n", section("dev_tenant")},
@@ -45,6 +42,10 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 		{"a second document of comments only", "http:\n  port: 3010\n---\n# prod overrides: none yet\n", ""},
 		{"a leading ---", "---\nhttp:\n  port: 3010\n", ""},
 		{"a section written empty", "http: {}\n", ""},
+		// Left empty, a section holds nothing to lay over the defaults.
+		{"a section null", "http: null\n", ""},
+		{"a section left empty", "http:\n  handler:\n", ""},
+		{"a nested section null", "http:\n  handler:\n    cors: ~\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +58,41 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 			case tt.want != "" && (err == nil || err.Error() != w):
 				t.Errorf("got error %v, want exactly %q", err, w)
 			}
+		})
+	}
+}
+
+// TestLoadKeepsTheDefaultsOfASectionLeftEmpty: a copy of configs/config.yaml
+// with every setting of a section commented out (the section null to YAML)
+// keeps that section's defaults; merged as null, it zeroed them all (a
+// preflight cache of 0 s, the dev tenant without clients).
+func TestLoadKeepsTheDefaultsOfASectionLeftEmpty(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		dev        bool
+	}{
+		{"cors commented out", "http:\n  port: 3010\n  handler:\n    cors:\n      # allowed_origins: [https://app.example.com]\n", false},
+		{"http null", "http: null\n", false},
+		{"handler left empty", "http:\n  handler:\n", false},
+		{"the dev tenant commented out", "dev_tenant:\n  # key_file: /tmp/dev-key.pem\n", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := base
+			if tt.dev {
+				env = nil
+			}
+			got, err := config.Load(tt.dev, writeFile(t, tt.file), env)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			defaults, err := config.Load(tt.dev, "", env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, "port", got.HTTP.Port, defaults.HTTP.Port)
+			want(t, "realm", got.HTTP.Handler.Realm, defaults.HTTP.Handler.Realm)
+			want(t, "CORS max age", got.HTTP.Handler.CORS.MaxAgeSeconds, defaults.HTTP.Handler.CORS.MaxAgeSeconds)
+			want(t, "dev clients", len(got.DevTenant.Clients), len(defaults.DevTenant.Clients))
 		})
 	}
 }

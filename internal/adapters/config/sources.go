@@ -37,10 +37,12 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 			continue
 		}
 		if slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
-			// A section given as a value (http: null, cors: 5) would
+			// A section given as a value (keys: 5, log: [debug]) would
 			// replace the defaults of every setting in it with zeros: port
 			// 0, or a preflight cache of 0 s that no error catches.
-			if _, isSection := file.Get(key).(map[string]any); !isSection {
+			switch file.Get(key).(type) {
+			case map[string]any, nil: // nil: left empty, which load drops
+			default:
 				errs = append(errs, fmt.Errorf("config file %s: %q is a section of settings, not a value: write its settings under it, or remove it to keep their defaults", path, key))
 			}
 			continue
