@@ -19,10 +19,11 @@ const (
 	defaultRetryInterval      = 5 * time.Second
 )
 
-// Upper bounds of KeySourceConfig, refused above: past them the body cap
-// (read to MaxBodyBytes+1) and the retry backoff (to 4 times
-// RetryInterval, with jitter) would overflow, reading every key set as
-// empty or retrying a tenant without pause.
+// Upper bounds of KeySourceConfig, refused above. Some bound is needed:
+// near the largest int64 the body cap (read to MaxBodyBytes+1) and the
+// retry backoff (to 4 times RetryInterval, with jitter) overflow, reading
+// every key set as empty or retrying a tenant without pause. These are far
+// below that, at what a tenant may sensibly need.
 const (
 	MaxMaxBodyBytes  = 16 << 20  // a tenant's key set is a few KiB, held in memory whole
 	MaxRetryInterval = time.Hour // without keys, private calls answer 503 until the next retry
