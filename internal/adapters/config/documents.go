@@ -13,7 +13,7 @@ import (
 // its first. The gate is ours: the parser reads the first document only, so
 // two files joined with --- between them (cat base.yaml prod.yaml) would
 // have the second's settings silently ignored. Empty documents (a trailing
-// ---, or one of comments only) hold nothing to lose.
+// ---, one of comments only, or {}) hold nothing to lose.
 func checkOneDocument(path string, data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for n := 1; ; n++ {
@@ -30,7 +30,11 @@ func checkOneDocument(path string, data []byte) error {
 	}
 }
 
-// emptyDocument reports whether doc holds no value: nothing, or null.
+// emptyDocument reports whether doc holds no setting: nothing, null or {}.
 func emptyDocument(doc *yaml.Node) bool {
-	return len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null"
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" || n.Kind == yaml.MappingNode && len(n.Content) == 0
 }

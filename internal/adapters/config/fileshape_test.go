@@ -40,6 +40,7 @@ func TestLoadRefusesSettingsTheFileWouldLose(t *testing.T) {
 			`config file FILE: key "handler.cors.max_age_seconds" has a dot in it, which YAML keeps as part of the name: nest it instead (handler: then cors: then max_age_seconds:, each indented under the one before)`},
 		{"a trailing ---", "http:\n  port: 3010\n---\n", ""},
 		{"a second document of comments only", "http:\n  port: 3010\n---\n# prod overrides: none yet\n", ""},
+		{"a second document {}", "http:\n  port: 3010\n---\n{}\n", ""},
 		{"a leading ---", "---\nhttp:\n  port: 3010\n", ""},
 		{"a section written empty", "http: {}\n", ""},
 		// Left empty, a section holds nothing to lay over the defaults.
