@@ -112,7 +112,7 @@ func TestDevSettingsErrors(t *testing.T) {
 	t.Run("DEV_TENANT_ADDR not loopback", func(t *testing.T) {
 		env := map[string]string{"DEV_TENANT_ADDR": "192.0.2.1:3011"}
 		_, err := parseOptions([]string{"-dev", "/api/private"}, func(k string) string { return env[k] }, &bytes.Buffer{})
-		if want := "must use https (http is allowed only for a loopback dev tenant)"; err == nil || !strings.Contains(err.Error(), want) {
+		if want := `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "192.0.2.1:3011": dev mode binds loopback only`; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got error %v, want one containing %q", err, want)
 		}
 	})

@@ -293,36 +293,40 @@ func rfc6750Description(s string) bool {
 	return true
 }
 
+// wantReason checks the error of a Key or Verify call for a token with
+// this kid: a refusal with reason want, a valid description, no echo.
 func wantReason(t *testing.T, err error, want ports.Reason, kid string) {
 	t.Helper()
 	var inv *ports.InvalidTokenError
 	if !errors.As(err, &inv) {
-		t.Fatalf("Key(%q): got error %v, want *ports.InvalidTokenError %s", kid, err, want)
+		t.Fatalf("kid %q: got error %v, want *ports.InvalidTokenError %s", kid, err, want)
 	}
 	if inv.Reason != want {
-		t.Fatalf("Key(%q): got reason %s, want %s", kid, inv.Reason, want)
+		t.Fatalf("kid %q: got reason %s, want %s", kid, inv.Reason, want)
 	}
 	if !rfc6750Description(inv.Description) {
-		t.Fatalf("Key(%q): description %q has characters RFC 6750 forbids", kid, inv.Description)
+		t.Fatalf("kid %q: description %q has characters RFC 6750 forbids", kid, inv.Description)
 	}
 	if kid != "" && strings.Contains(inv.Description, kid) {
-		t.Fatalf("Key(%q): description %q echoes the kid", kid, inv.Description)
+		t.Fatalf("kid %q: description %q echoes the kid", kid, inv.Description)
 	}
 	if errors.Is(err, ports.ErrKeysUnavailable) {
-		t.Fatalf("Key(%q): got %v, which also wraps ErrKeysUnavailable", kid, err)
+		t.Fatalf("kid %q: got %v, which also wraps ErrKeysUnavailable", kid, err)
 	}
 }
 
+// wantUnavailable checks the error of a Key or Verify call for a token
+// with this kid: keys unavailable, and nothing else.
 func wantUnavailable(t *testing.T, err error, kid string) {
 	t.Helper()
 	if !errors.Is(err, ports.ErrKeysUnavailable) {
-		t.Fatalf("Key(%q): got error %v, want one wrapping ports.ErrKeysUnavailable", kid, err)
+		t.Fatalf("kid %q: got error %v, want one wrapping ports.ErrKeysUnavailable", kid, err)
 	}
 	var inv *ports.InvalidTokenError
 	if errors.As(err, &inv) {
-		t.Fatalf("Key(%q): got %v, which is also an InvalidTokenError", kid, err)
+		t.Fatalf("kid %q: got %v, which is also an InvalidTokenError", kid, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		t.Fatalf("Key(%q): got %v, which looks like the caller's ctx ending", kid, err)
+		t.Fatalf("kid %q: got %v, which looks like the caller's ctx ending", kid, err)
 	}
 }

@@ -74,3 +74,29 @@ func isZero(port string) bool {
 	n, err := strconv.Atoi(port)
 	return err == nil && n == 0
 }
+
+// devAddrFault words why DEV_TENANT_ADDR cannot make the dev tenant's
+// issuer (http://ADDR/), for a -dev run whose tenant check failed; nil when
+// it is not host:port, which checkListeners already says.
+func devAddrFault(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	if !auth0.LoopbackHost(host) {
+		return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:3011)", addr)
+	}
+	return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q cannot make the dev tenant's issuer http://ADDR/: write it as a loopback IP and a port (e.g. 127.0.0.1:3011)", addr)
+}
+
+// checkDevSPA refuses an example SPA address on a host other than
+// loopback as a setting (exit 2), not when the SPA is composed (exit 1).
+// A value in quotes is left to the quotes' own message.
+func (c *Config) checkDevSPA(quotedEnv []string) []error {
+	a := c.DevTenant.SPAAddr
+	host, _, err := net.SplitHostPort(a)
+	if a == "" || err != nil || slices.Contains(quotedEnv, "DEV_TENANT_SPA_ADDR") || auth0.LoopbackHost(host) {
+		return nil // empty: no SPA; not host:port: checkListeners says so
+	}
+	return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: dev mode binds loopback only (e.g. localhost:3000, or empty for none)", a)}
+}

@@ -20,12 +20,35 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 		{"HOST with a port", []string{"HOST=127.0.0.1:3010"},
 			`HOST (http.host, from the environment) "127.0.0.1:3010" is not a host name or IP address (the port is PORT's)`},
 		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
+		{"DEV_TENANT_ADDR=[::1]:3011", []string{"DEV_TENANT_ADDR=[::1]:3011"}, ""},
+		{"DEV_TENANT_ADDR=localhost:3011", []string{"DEV_TENANT_ADDR=localhost:3011"}, ""},
+		{"DEV_TENANT_ADDR=0.0.0.0:3011", []string{"DEV_TENANT_ADDR=0.0.0.0:3011"},
+			`DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "0.0.0.0:3011": dev mode binds loopback only`},
+		{"DEV_TENANT_ADDR=:3011", []string{"DEV_TENANT_ADDR=:3011"}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment)"},
+		{"DEV_TENANT_ADDR=192.0.2.1:3011", []string{"DEV_TENANT_ADDR=192.0.2.1:3011"}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment)"},
+		{"DEV_TENANT_ADDR without a port", []string{"DEV_TENANT_ADDR=3011"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "3011" is not host:port`},
+		{"DEV_TENANT_ADDR with a signed port", []string{"DEV_TENANT_ADDR=127.0.0.1:+3011"}, `DEV_TENANT_ADDR (dev_tenant.addr, from the environment) "127.0.0.1:+3011" cannot make the dev tenant's issuer`},
+		{"DEV_TENANT_ADDR in quotes", []string{`DEV_TENANT_ADDR="0.0.0.0:3011"`}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment) is wrapped in quotes"},
+		{"AUTH0_LEEWAY still checked", []string{"AUTH0_LEEWAY=0s"}, "AUTH0_LEEWAY (auth0.leeway, from the environment) 0s is outside"},
+		{"DEV_TENANT_SPA_ADDR=0.0.0.0:3000", []string{"DEV_TENANT_SPA_ADDR=0.0.0.0:3000"},
+			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "0.0.0.0:3000": dev mode binds loopback only`},
+		{"DEV_TENANT_SPA_ADDR empty: no SPA", []string{"DEV_TENANT_SPA_ADDR="}, ""},
+		{"DEV_TENANT_SPA_ADDR=127.0.0.1:0", []string{"DEV_TENANT_SPA_ADDR=127.0.0.1:0"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := config.Load(true, "", tt.environ)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("got error %v, want one naming %q", err, tt.wantErr)
+			}
+			// Dev mode sets the tenant's domain itself: an error must name
+			// the dev setting, never a variable the user did not set.
+			if err != nil && strings.Contains(err.Error(), "AUTH0_DOMAIN") {
+				t.Errorf("got error %v, want none naming AUTH0_DOMAIN", err)
+			}
+			// One fault, one line (the quotes' case also says the value is no host:port).
+			if err != nil && strings.Contains(err.Error(), "\n") && !strings.Contains(tt.name, "quotes") {
+				t.Errorf("got error %q, want one line", err)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,7 +30,7 @@ func (c *Config) validate(environ []string) error {
 	for _, name := range quotedEnv {
 		errs = append(errs, fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name]))
 	}
-	errs = append(errs, c.checkTenant(emptyEnv)...)
+	errs = append(errs, c.checkTenant(emptyEnv, quotedEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
 	}
@@ -106,6 +107,9 @@ func (c *Config) validate(environ []string) error {
 		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
 	}
 	errs = append(errs, c.checkListeners()...)
+	if c.Dev {
+		errs = append(errs, c.checkDevSPA(quotedEnv)...)
+	}
 	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
 		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
 	}
@@ -143,7 +147,7 @@ func (c *Config) validate(environ []string) error {
 
 // checkTenant builds c.Tenant, the one check of the domain, the loopback
 // rule and the leeway, and words its faults by the setting at fault.
-func (c *Config) checkTenant(emptyEnv map[string]bool) []error {
+func (c *Config) checkTenant(emptyEnv map[string]bool, quotedEnv []string) []error {
 	leeway := fmt.Errorf("AUTH0_LEEWAY (auth0.leeway) %s is outside 1ns..%s", c.Auth0.Leeway, auth0.MaxLeeway)
 	var errs []error
 	if c.Auth0.Leeway == 0 {
@@ -159,8 +163,16 @@ func (c *Config) checkTenant(emptyEnv map[string]bool) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		faults = j.Unwrap()
 	}
+	devAddrNamed := false
 	for _, e := range faults {
 		switch {
+		case c.Dev && !errors.Is(e, auth0.ErrLeeway):
+			// -dev builds the domain from DEV_TENANT_ADDR: name that setting
+			// once, never an AUTH0_DOMAIN the user did not set.
+			if f := devAddrFault(c.DevTenant.Addr); f != nil && !devAddrNamed && !slices.Contains(quotedEnv, "DEV_TENANT_ADDR") {
+				errs = append(errs, f)
+			}
+			devAddrNamed = true
 		case errors.Is(e, auth0.ErrNoDomain):
 			errs = append(errs, unset(emptyEnv, "AUTH0_DOMAIN", "your Auth0 tenant domain (e.g. example.eu.auth0.com)"))
 		case errors.Is(e, auth0.ErrLeeway):
