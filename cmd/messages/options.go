@@ -157,7 +157,11 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		}
 		o.path = p
 	default:
-		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), positional))
+		shown := make([]string, len(positional)) // a URL among them may carry a credential
+		for i, p := range positional {
+			shown[i] = auth0.RedactURL(p)
+		}
+		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), shown))
 	}
 	if o.calls < 1 || o.calls > maxCalls {
 		errs = append(errs, fmt.Errorf("-n %d: want 1 to %d calls", o.calls, maxCalls))
@@ -166,6 +170,17 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		errs = append(errs, fmt.Errorf("-timeout %s must be positive", o.timeout))
 	}
 
+	// fromEnv reads a variable as the service does its own: a value in
+	// quotes (docker run --env-file keeps them) would carry them to the
+	// tenant, which would refuse the client or the audience, so it is
+	// refused here, by name only (it may be the secret).
+	fromEnv := func(name string) string {
+		v := getenv(name)
+		if t := strings.TrimSpace(v); len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+			errs = append(errs, fmt.Errorf("%s is wrapped in quotes, which would be part of the value: remove them", name))
+		}
+		return v
+	}
 	// pick returns the flag when given, else the dev value in -dev mode
 	// (when devValue is not empty), else the environment variable.
 	pick := func(flagName, flagValue, devValue, envName string) string {
@@ -175,7 +190,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		case *dev && devValue != "":
 			return devValue
 		default:
-			return strings.TrimSpace(getenv(envName))
+			return strings.TrimSpace(fromEnv(envName))
 		}
 	}
 	var d devSettings
@@ -195,7 +210,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// this environment, else the default.
 	apiURL := strings.TrimSpace(*api)
 	if !given["api"] {
-		apiURL = strings.TrimSpace(getenv("API_URL"))
+		apiURL = strings.TrimSpace(fromEnv("API_URL"))
 	}
 	apiURL = cmp.Or(apiURL, d.api, defaultAPI)
 	u, err := checkAPI(apiURL, *insecure)
@@ -211,8 +226,14 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	} else {
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
-	if o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); o.audience == "" {
+	switch o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); {
+	case o.audience == "":
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
+	case strings.Contains(o.audience, ","):
+		// The service reads AUTH0_AUDIENCE as a list (a token needs any
+		// one); a token request names one, and the tenant knows no API
+		// called "https://a,https://b".
+		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", o.audience))
 	}
 	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
 		app := "machine-to-machine"
@@ -241,7 +262,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	case *dev && d.secrets[o.clientID] != "":
 		o.clientSecret = d.secrets[o.clientID]
 	default:
-		o.clientSecret = getenv("AUTH0_CLIENT_SECRET")
+		o.clientSecret = fromEnv("AUTH0_CLIENT_SECRET")
 	}
 	if o.clientSecret == "" {
 		errs = append(errs, errors.New("the client secret is not set: set AUTH0_CLIENT_SECRET"))

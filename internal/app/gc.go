@@ -16,12 +16,13 @@ import (
 const defaultGOGC = 400
 
 // setGOGC applies defaultGOGC unless environ sets GOGC to a value the
-// runtime honours ("off" or an integer). The runtime treats any other
-// value, empty included, as unset, and so does the service.
+// runtime honours ("off" or a base-10 integer of 32 bits, as its readGOGC
+// parses it). The runtime treats any other value, empty or 99999999999
+// included, as unset, and so does the service.
 func setGOGC(environ []string) {
 	for _, kv := range environ {
 		if v, ok := strings.CutPrefix(kv, "GOGC="); ok {
-			if _, err := strconv.Atoi(v); err == nil || v == "off" {
+			if _, err := strconv.ParseInt(v, 10, 32); err == nil || v == "off" {
 				return
 			}
 		}

@@ -20,6 +20,9 @@ func TestSetGOGC(t *testing.T) {
 		{"set but empty", []string{"GOGC="}, 100, defaultGOGC},
 		{"not a number", []string{"GOGC=abc"}, 100, defaultGOGC},
 		{"OFF in capitals", []string{"GOGC=OFF"}, 100, defaultGOGC},
+		{"beyond 32 bits", []string{"GOGC=99999999999"}, 100, defaultGOGC},
+		{"with a space", []string{"GOGC= 150"}, 100, defaultGOGC},
+		{"the largest the runtime reads", []string{"GOGC=2147483647"}, 2147483647, 2147483647},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// The runtime read GOGC at start-up; the test plays that part.

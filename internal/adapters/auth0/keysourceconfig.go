@@ -19,6 +19,15 @@ const (
 	defaultRetryInterval      = 5 * time.Second
 )
 
+// Upper bounds of KeySourceConfig, refused above: past them the body cap
+// (read to MaxBodyBytes+1) and the retry backoff (to 4 times
+// RetryInterval, with jitter) would overflow, reading every key set as
+// empty or retrying a tenant without pause.
+const (
+	MaxMaxBodyBytes  = 16 << 20  // a tenant's key set is a few KiB, held in memory whole
+	MaxRetryInterval = time.Hour // without keys, private calls answer 503 until the next retry
+)
+
 // KeySourceConfig configures a KeySource. Zero values are replaced by the
 // defaults in brackets by NewKeySource.
 type KeySourceConfig struct {
@@ -59,6 +68,11 @@ func normalizeKeySourceConfig(cfg KeySourceConfig) (KeySourceConfig, error) {
 		return cfg, fmt.Errorf("auth0 key source: MaxBodyBytes must not be negative, got %d", cfg.MaxBodyBytes)
 	case cfg.MaxBodyBytes == 0:
 		cfg.MaxBodyBytes = defaultMaxBodyBytes
+	case cfg.MaxBodyBytes > MaxMaxBodyBytes:
+		return cfg, fmt.Errorf("auth0 key source: MaxBodyBytes must be at most %d, got %d", MaxMaxBodyBytes, cfg.MaxBodyBytes)
+	}
+	if cfg.RetryInterval > MaxRetryInterval {
+		return cfg, fmt.Errorf("auth0 key source: RetryInterval must be at most %s, got %s", MaxRetryInterval, cfg.RetryInterval)
 	}
 	if cfg.MinRefreshInterval > cfg.MaxRefreshInterval {
 		return cfg, fmt.Errorf("auth0 key source: MinRefreshInterval %s exceeds MaxRefreshInterval %s",

@@ -1,6 +1,7 @@
 package auth0
 
 import (
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -45,6 +46,12 @@ func TestNewKeySourceConfig(t *testing.T) {
 		{"negative fetch timeout", "https://t/", false, KeySourceConfig{FetchTimeout: -time.Second}, true},
 		{"negative cooldown", "https://t/", false, KeySourceConfig{UnknownKeyCooldown: -time.Second}, true},
 		{"negative body cap", "https://t/", false, KeySourceConfig{MaxBodyBytes: -1}, true},
+		{"body cap at its bound", "https://t/", false, KeySourceConfig{MaxBodyBytes: MaxMaxBodyBytes}, false},
+		{"body cap above its bound", "https://t/", false, KeySourceConfig{MaxBodyBytes: MaxMaxBodyBytes + 1}, true},
+		{"body cap that would overflow its read", "https://t/", false, KeySourceConfig{MaxBodyBytes: math.MaxInt64}, true},
+		{"retry interval at its bound", "https://t/", false, KeySourceConfig{RetryInterval: MaxRetryInterval}, false},
+		{"retry interval above its bound", "https://t/", false, KeySourceConfig{RetryInterval: MaxRetryInterval + 1}, true},
+		{"retry interval whose backoff would overflow", "https://t/", false, KeySourceConfig{RetryInterval: math.MaxInt64}, true},
 		{"min refresh above max", "https://t/", false, KeySourceConfig{MinRefreshInterval: 2 * time.Hour, MaxRefreshInterval: time.Hour}, true},
 	}
 	for _, tt := range tests {

@@ -168,7 +168,17 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		}
 		file = koanf.New(".")
 		if err := file.Load(rawbytes.Provider(b), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %s", path, withoutValues(err.Error()))
+			msg := withoutValues(err.Error())
+			if tabIndent.Match(b) { // YAML's own words do not say it: "found character that cannot start any token"
+				msg += " (a line is indented with a tab: YAML indents with spaces)"
+			}
+			return Config{}, fmt.Errorf("config file %s: %s", path, msg)
+		}
+		if err := checkOneDocument(path, b); err != nil {
+			return Config{}, err
+		}
+		if err := checkDottedKeys(path, file.Raw()); err != nil {
+			return Config{}, err
 		}
 		if err := checkFileKeys(path, file); err != nil {
 			return Config{}, err
@@ -201,6 +211,9 @@ func withoutValues(msg string) string {
 	}
 	return msg
 }
+
+// tabIndent finds a line indented with a tab, which YAML refuses.
+var tabIndent = regexp.MustCompile(`(?m)^ *\t`)
 
 // maxFileBytes bounds a config file: every setting with a comment fits in
 // a few KiB.

@@ -151,6 +151,21 @@ func TestLoadRefuses(t *testing.T) {
 		// Each paces requests to the tenant: 1ms made about 700 fetches a second.
 		{"max stale age below the min refresh", "", append(slices.Clone(base), "JWKS_MAX_STALE_AGE=1ms"),
 			"JWKS_MAX_STALE_AGE (keys.max_stale_age, from the environment) 1ms is below JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval) 1m0s: the keys would be refetched that often"},
+		// The backoff's 4 times wrapped negative: the tenant was retried without pause.
+		{"retry interval of 292 years", "", append(slices.Clone(base), "JWKS_RETRY_INTERVAL=2562047h"),
+			"JWKS_RETRY_INTERVAL (keys.retry_interval, from the environment) 2562047h0m0s is above 1h0m0s: without keys, private calls would answer 503 that long after the tenant is back"},
+		{"retry interval past an hour", "keys:\n  retry_interval: 61m\n", base, "keys.retry_interval (in file "},
+		// limit+1 wrapped: every key set was read as an empty body.
+		{"key set cap at the largest int64", "", append(slices.Clone(base), "JWKS_MAX_BODY_BYTES=9223372036854775807"),
+			"JWKS_MAX_BODY_BYTES (keys.max_body_bytes, from the environment) 9223372036854775807 is above 16777216 (16 MiB)"},
+		{"key set cap one past 16 MiB", "", append(slices.Clone(base), "JWKS_MAX_BODY_BYTES=16777217"), "16777217 is above 16777216"},
+		// Positive, but no request or fetch finishes within them.
+		{"key fetch timeout of 5ns", "", append(slices.Clone(base), "JWKS_FETCH_TIMEOUT=5ns"),
+			"JWKS_FETCH_TIMEOUT (keys.fetch_timeout, from the environment) 5ns is below 100ms: no fetch of the tenant's keys would finish, and private calls would answer 503"},
+		{"read header timeout of 1ms", "", append(slices.Clone(base), "HTTP_READ_HEADER_TIMEOUT=1ms"),
+			"HTTP_READ_HEADER_TIMEOUT (http.read_header_timeout, from the environment) 1ms is below 100ms: every request would be cut off unanswered"},
+		{"read timeout of 99ms in a file", "http:\n  read_timeout: 99ms\n", base, "http.read_timeout (in file "},
+		{"write timeout of 5ns", "", append(slices.Clone(base), "HTTP_WRITE_TIMEOUT=5ns", "JWKS_FETCH_TIMEOUT=1ns"), "HTTP_WRITE_TIMEOUT (http.write_timeout, from the environment) 5ns is below 100ms"},
 		{"retry interval too short", "", append(slices.Clone(base), "JWKS_RETRY_INTERVAL=1ms"),
 			"JWKS_RETRY_INTERVAL (keys.retry_interval, from the environment) 1ms is below 1s: a tenant that is down would be retried at that pace"},
 		{"refresh interval below the min", "", append(slices.Clone(base), "JWKS_REFRESH_INTERVAL=1ms"),

@@ -39,6 +39,9 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 				if f, nerr := strconv.ParseFloat(v, 64); nerr == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 					return nil, fmt.Errorf("%s needs a unit, such as 10s, 500ms or 5m", v)
 				}
+				if durationSyntax.MatchString(v) { // Go says "invalid duration" of 2562048h too
+					return nil, fmt.Errorf("%q is out of range: a duration is at most 2562047h (about 292 years) either way", v)
+				}
 				return nil, fmt.Errorf("%q is not a duration, such as 10s, 500ms or 5m", v)
 			}
 			return v, nil // trimmed, as numbers and the environment's values are
@@ -75,6 +78,10 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 	}
 	return data, nil
 }
+
+// durationSyntax is what time.ParseDuration reads: a value that has it and
+// still fails to parse is beyond the ±2562047h a time.Duration holds.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // emptyVariable is an empty value's advice; attribute gives a file's empty
 // setting emptyFileKey instead, since a file has no variable to unset.

@@ -104,6 +104,43 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			`HTTP_READ_TIMEOUT (http.read_timeout, from the environment) "NaN" is not a duration, such as 10s, 500ms or 5m`},
 		{"duration infinite", "", env("HTTP_READ_TIMEOUT=inf"),
 			`HTTP_READ_TIMEOUT (http.read_timeout, from the environment) "inf" is not a duration, such as 10s, 500ms or 5m`},
+		// Go calls a duration beyond what it holds "invalid", as it does "10x".
+		{"duration beyond 292 years", "", env("HTTP_IDLE_TIMEOUT=2562048h"),
+			`HTTP_IDLE_TIMEOUT (http.idle_timeout, from the environment) "2562048h" is out of range: a duration is at most 2562047h (about 292 years) either way`},
+		{"duration beyond 292 years in a file", "http:\n  shutdown_timeout: -99999999999999999999ns\n", base,
+			`http.shutdown_timeout (in file FILE) "-99999999999999999999ns" is out of range: a duration is at most 2562047h (about 292 years) either way`},
+		{"duration of a unit alone", "", env("HTTP_IDLE_TIMEOUT=.s"),
+			`HTTP_IDLE_TIMEOUT (http.idle_timeout, from the environment) ".s" is not a duration, such as 10s, 500ms or 5m`},
+		// A file's list is taken as written: an empty entry failed only at
+		// start (exit 1), a padded one matched no token.
+		{"an audience null in a file", "auth0:\n  audiences: [https://api.example.com, ~]\n", base[:1],
+			"auth0.audiences (in file FILE) entry 2 is empty: remove it"},
+		{"an audience with spaces in a file", "auth0:\n  audiences: [\" https://api.example.com\"]\n", base[:1],
+			`auth0.audiences (in file FILE) " https://api.example.com" has spaces around it or a control character, which no token's aud matches`},
+		{"an audience with a NUL in a file", "auth0:\n  audiences: [\"https://api\\0.example.com\"]\n", base[:1],
+			`auth0.audiences (in file FILE) "https://api\x00.example.com" has spaces around it or a control character, which no token's aud matches`},
+		{"an audience with a newline in the environment", "", []string{"AUTH0_DOMAIN=example.eu.auth0.com", "AUTH0_AUDIENCE=https://a.example.com\nx"},
+			`AUTH0_AUDIENCE (auth0.audiences, from the environment) "https://a.example.com\nx" has spaces around it or a control character, which no token's aud matches`},
+		// The handler dropped what the quoted realm cannot carry, and took
+		// an empty one as its default.
+		{"realm with a quote", "", env(`HTTP_REALM=my "api"`),
+			`HTTP_REALM (http.handler.realm, from the environment) "my \"api\"" is not up to 200 printable ASCII characters without " or \, which the WWW-Authenticate realm carries`},
+		{"realm not ASCII", "http:\n  handler:\n    realm: café\n", base,
+			`http.handler.realm (in file FILE) "café" is not up to 200 printable ASCII characters without " or \, which the WWW-Authenticate realm carries`},
+		{"realm empty", "", env("HTTP_REALM= "),
+			"HTTP_REALM (http.handler.realm, from the environment) is empty: give a value or leave the variable unset"},
+		{"realm left empty in a file", "http:\n  handler:\n    realm:\n", base,
+			"http.handler.realm (in file FILE) is empty: give a value or remove the key to take the default"},
+		// Empty is the default, but HOST= would override the file's
+		// loopback host with every interface.
+		{"HOST empty over a file's host", "http:\n  host: 127.0.0.1\n", env("HOST="),
+			"HOST (http.host, from the environment) is empty: give a value or leave the variable unset"},
+		{"HOST blank", "", env("HOST= "),
+			"HOST (http.host, from the environment) is empty: give a value or leave the variable unset"},
+		// An _ADDR's host is checked as HOST is: " 127.0.0.1" failed only at
+		// start, as a name that does not resolve.
+		{"admin host with a space in a file", "admin:\n  addr: \" 127.0.0.1:9090\"\n", base,
+			`admin.addr (in file FILE) " 127.0.0.1:9090" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
 		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
 			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
 				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},

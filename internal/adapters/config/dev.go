@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/devtenant"
@@ -21,9 +24,17 @@ func (c *Config) applyDev() error {
 	if c.DevTenant.Addr == "" {
 		c.DevTenant.Addr = devtenant.DefaultAddr
 	}
+	if wrappedInQuotes(c.DevTenant.Addr) { // alone: the issuer built from it would be at fault too
+		return errors.New("DEV_TENANT_ADDR (dev_tenant.addr) is wrapped in quotes, which would be part of the value: remove them")
+	}
 	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
-		if host == "localhost" {
+		if strings.EqualFold(host, "localhost") { // as the tenant reads it, which builds its issuer from 127.0.0.1
 			c.DevTenant.Addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		// Before the issuer is built from it: AUTH0_DOMAIN would be
+		// blamed for an address the operator gave as DEV_TENANT_ADDR.
+		if !auth0.LoopbackHost(host) {
+			return fmt.Errorf("DEV_TENANT_ADDR (dev_tenant.addr) %q: dev mode binds loopback only (e.g. 127.0.0.1:3011)", c.DevTenant.Addr)
 		}
 		// The issuer and the key set's URL are built from the address before
 		// the tenant listens: port 0 would point both at a port nobody has.
@@ -57,6 +68,9 @@ func (c *Config) applyDev() error {
 	c.effective["dev_tenant.usernames"] = usernames
 	// The example SPA calls the API from its own origin.
 	for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+		if !hostPort(c.DevTenant.SPAAddr) {
+			break // refused as DEV_TENANT_SPA_ADDR, not as an origin nobody set
+		}
 		// A port-0 SPA's origin is known only once it listens.
 		if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
 			c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
@@ -73,6 +87,50 @@ func (c *Config) applyDev() error {
 func isZero(port string) bool {
 	n, err := strconv.Atoi(port)
 	return err == nil && n == 0
+}
+
+// devTenantFaults are the dev tenant's faults in its settings, refused with
+// the others rather than when the tenant is built, each headed by its
+// setting so that the error names where it was set.
+func (c *Config) devTenantFaults() []error {
+	faults := devtenant.Check(c.DevTenant)
+	errs := make([]error, 0, len(faults))
+	for _, f := range faults {
+		// The addresses' shapes are checked with the other listeners, their
+		// loopback hosts by applyDev and checkDevSPA: said once, not twice.
+		msg := f.Error()
+		if strings.HasPrefix(msg, "addr ") || strings.HasPrefix(msg, "spa_addr: ") {
+			continue
+		}
+		errs = append(errs, devTenantSetting(msg))
+	}
+	return errs
+}
+
+// devTenantField is the key of devtenant.Config heading one of its faults.
+var devTenantField = regexp.MustCompile(`^[a-z_]+`)
+
+// devTenantSetting heads msg, one of devtenant.Check's faults, with the
+// setting it is about: DEV_TENANT_ADDR (dev_tenant.addr), or
+// dev_tenant.clients for a client named by its id.
+func devTenantSetting(msg string) error {
+	switch {
+	case strings.HasPrefix(msg, `client "`), strings.HasPrefix(msg, "at least one client"):
+		msg = "clients: " + msg
+	case strings.HasPrefix(msg, `user "`):
+		msg = "users: " + msg
+	}
+	field := devTenantField.FindString(msg)
+	key := "dev_tenant." + field
+	for name, k := range Env {
+		if k == key {
+			return fmt.Errorf("%s (%s)%s", name, key, msg[len(field):])
+		}
+	}
+	if field != "" && slices.Contains(knownKeys(), key) {
+		return errors.New("dev_tenant." + msg)
+	}
+	return errors.New("dev_tenant: " + msg)
 }
 
 // devAddrFault words why DEV_TENANT_ADDR cannot make the dev tenant's

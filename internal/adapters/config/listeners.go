@@ -55,9 +55,11 @@ func (c *Config) checkListeners() []error {
 	}
 	var ls []bound
 	for i, l := range c.Listeners() {
-		port, err := strconv.Atoi(l.Port)
+		port, _ := strconv.Atoi(l.Port)
 		if i > 0 { // the _ADDR settings; PORT's range is checked with the other numbers
-			if _, _, serr := net.SplitHostPort(l.Value); serr != nil || err != nil || port < 0 || port > 65535 {
+			// The host as HOST's is checked: " 127.0.0.1" would fail only
+			// at start, as a name that does not resolve.
+			if !hostPort(l.Value) {
 				errs = append(errs, fmt.Errorf("%s (%s) %q is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)", l.Name, l.Key, l.Value))
 				continue
 			}
@@ -103,4 +105,12 @@ func hostsOverlap(a, b string) bool {
 		return auth0.LoopbackHost(a)
 	}
 	return false
+}
+
+// hostPort reports whether addr is host:port with a port of 0 to 65535,
+// as checkListeners wants an _ADDR setting.
+func hostPort(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	return err == nil && perr == nil && n >= 0 && n <= 65535 && !notAHost(host)
 }

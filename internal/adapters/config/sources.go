@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,8 +31,21 @@ func knownKeys() []string {
 func checkFileKeys(path string, file *koanf.Koanf) error {
 	known := knownKeys()
 	var errs []error
+	unknown := 0
 	for _, key := range file.Keys() {
-		if slices.Contains(known, key) || slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
+		if slices.Contains(known, key) {
+			continue
+		}
+		if slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(k, key+".") }) {
+			// A section given as a value (http: null, cors: 5) would
+			// replace the defaults of every setting in it with zeros: port
+			// 0, or a preflight cache of 0 s that no error catches.
+			if _, isSection := file.Get(key).(map[string]any); !isSection {
+				errs = append(errs, fmt.Errorf("config file %s: %q is a section of settings, not a value: write its settings under it, or remove it to keep their defaults", path, key))
+			}
+			continue
+		}
+		if unknown++; unknown > maxUnknownKeys {
 			continue
 		}
 		msg := fmt.Sprintf("config file %s: unknown setting %q", path, key)
@@ -39,6 +53,33 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		errs = append(errs, errors.New(msg))
+	}
+	if unknown > maxUnknownKeys {
+		errs = append(errs, fmt.Errorf("config file %s: %d more unknown settings: is it the service's config file?", path, unknown-maxUnknownKeys))
+	}
+	return errors.Join(errs...)
+}
+
+// maxUnknownKeys bounds the unknown settings named one by one: a file of
+// thousands (the wrong file) would bury the error under them.
+const maxUnknownKeys = 10
+
+// checkDottedKeys refuses a key written with dots (http.port: 8080, as the
+// errors name settings): YAML keeps the dots in the name, so the decoder
+// met a setting "http.port" beside the section http and said only that
+// 'config.Config' has invalid keys.
+func checkDottedKeys(path string, m map[string]any) error {
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(m)) {
+		v := m[key]
+		if strings.Contains(key, ".") {
+			errs = append(errs, fmt.Errorf("config file %s: key %q has a dot in it, which YAML keeps as part of the name: nest it instead (%s:, each indented under the one before)",
+				path, key, strings.Join(strings.Split(key, "."), ": then ")))
+			continue
+		}
+		if sub, ok := v.(map[string]any); ok {
+			errs = append(errs, checkDottedKeys(path, sub))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -48,6 +89,11 @@ func checkFileKeys(path string, file *koanf.Koanf) error {
 func closest(key string, known []string) string {
 	best, bestDist := "", len(key)/3+1
 	for _, k := range known {
+		// The lengths' difference is the least the distance can be: a long
+		// key is not compared in full with each short one.
+		if abs(len(key)-len(k)) >= bestDist {
+			continue
+		}
 		if d := levenshtein.ComputeDistance(key, k); d < bestDist {
 			best, bestDist = k, d
 		}
@@ -196,3 +242,5 @@ func envShapes(environ []string) (empty map[string]bool, quoted []string) {
 func wrappedInQuotes(s string) bool {
 	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
+
+func abs(n int) int { return max(n, -n) }

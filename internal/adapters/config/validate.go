@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"go.uber.org/zap/zapcore"
 
@@ -16,6 +18,13 @@ import (
 // maxHeaderBytes bounds HTTP_MAX_HEADER_BYTES: what one connection can make
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
+
+// minTimeout bounds the timeouts a request or a fetch of the keys must
+// finish within.
+const minTimeout = 100 * time.Millisecond
+
+// maxRealmBytes is the longest realm the handler sends whole.
+const maxRealmBytes = 200
 
 // maxCacheSize bounds AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE,
 // in entries.
@@ -33,6 +42,20 @@ func (c *Config) validate(environ []string) error {
 	errs = append(errs, c.checkTenant(emptyEnv, quotedEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
+	}
+	// A file's list is taken as written, where the environment's entries are
+	// trimmed and empty ones dropped: an entry with spaces around it matches
+	// no token's aud, and an empty one (- ~) would fail only at start.
+	for i, a := range c.Auth0.Audiences {
+		if c.Dev {
+			break // the dev tenant's, checked with its settings
+		}
+		switch {
+		case a == "":
+			errs = append(errs, fmt.Errorf("AUTH0_AUDIENCE (auth0.audiences) entry %d is empty: remove it", i+1))
+		case strings.TrimSpace(a) != a || strings.IndexFunc(a, unicode.IsControl) >= 0:
+			errs = append(errs, fmt.Errorf("AUTH0_AUDIENCE (auth0.audiences) %q has spaces around it or a control character, which no token's aud matches", a))
+		}
 	}
 	if c.HTTP.Port < 0 || c.HTTP.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT (http.port) %d is not a TCP port", c.HTTP.Port))
@@ -100,6 +123,21 @@ func (c *Config) validate(environ []string) error {
 		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",
 			c.HTTP.MaxHeaderBytes, maxHeaderBytes))
 	}
+	// The handler drops what a quoted realm cannot carry (RFC 6750 §3) and
+	// takes an empty one as its default: the challenge would not say what
+	// was set, nor the startup line what is sent.
+	switch r := c.HTTP.Handler.Realm; {
+	case r == "":
+		errs = append(errs, errors.New("HTTP_REALM (http.handler.realm) "+emptyVariable))
+	case len(r) > maxRealmBytes || strings.IndexFunc(r, func(c rune) bool { return c < 0x20 || c > 0x7e || c == '"' || c == '\\' }) >= 0:
+		errs = append(errs, fmt.Errorf("HTTP_REALM (http.handler.realm) %q is not up to %d printable ASCII characters without \" or \\, which the WWW-Authenticate realm carries", r, maxRealmBytes))
+	}
+	// Empty is the default (all interfaces), but set empty it would
+	// override a file's host, widening a loopback-only API to every
+	// interface without a word; unset takes the default.
+	if emptyEnv["HOST"] {
+		errs = append(errs, errors.New("HOST (http.host) "+emptyVariable))
+	}
 	if c.HTTP.Handler.RetryAfterSeconds < 1 {
 		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
 	}
@@ -109,6 +147,7 @@ func (c *Config) validate(environ []string) error {
 	errs = append(errs, c.checkListeners()...)
 	if c.Dev {
 		errs = append(errs, c.checkDevSPA(quotedEnv)...)
+		errs = append(errs, c.devTenantFaults()...)
 	}
 	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
 		errs = append(errs, fmt.Errorf("AUTH0_MAX_TOKEN_BYTES (auth0.max_token_bytes) %d is below %d", c.Auth0.MaxTokenBytes, auth0.MinMaxTokenBytes))
@@ -138,6 +177,33 @@ func (c *Config) validate(environ []string) error {
 	}
 	if r := c.Keys.RetryInterval; r > 0 && r < time.Second {
 		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is below 1s: a tenant that is down would be retried at that pace", r))
+	}
+	// The retries back off to 4 times the interval, with jitter: near
+	// Go's longest duration that product wrapped negative and the tenant
+	// was retried without pause.
+	if r := c.Keys.RetryInterval; r > auth0.MaxRetryInterval {
+		errs = append(errs, fmt.Errorf("JWKS_RETRY_INTERVAL (keys.retry_interval) %s is above %s: without keys, private calls would answer 503 that long after the tenant is back", r, auth0.MaxRetryInterval))
+	}
+	// The body is held whole, and one bound away from overflow broke the
+	// reader's cap: every key set read as empty.
+	if c.Keys.MaxBodyBytes > auth0.MaxMaxBodyBytes {
+		errs = append(errs, fmt.Errorf("JWKS_MAX_BODY_BYTES (keys.max_body_bytes) %d is above %d (16 MiB): a tenant's key set is a few KiB, and the body is held in memory whole", c.Keys.MaxBodyBytes, auth0.MaxMaxBodyBytes))
+	}
+	// Positive is not enough: at 5ns for 5s, every request would be cut off
+	// unanswered, or every fetch of the keys fail and private calls get 503.
+	for _, s := range []struct {
+		name   string
+		v      time.Duration
+		effect string
+	}{
+		{"HTTP_READ_HEADER_TIMEOUT", c.HTTP.ReadHeaderTimeout, "every request would be cut off unanswered"},
+		{"HTTP_READ_TIMEOUT", c.HTTP.ReadTimeout, "every request would be cut off unanswered"},
+		{"HTTP_WRITE_TIMEOUT", c.HTTP.WriteTimeout, "every request would be cut off unanswered"},
+		{"JWKS_FETCH_TIMEOUT", c.Keys.FetchTimeout, "no fetch of the tenant's keys would finish, and private calls would answer 503"},
+	} {
+		if s.v > 0 && s.v < minTimeout {
+			errs = append(errs, fmt.Errorf("%s (%s) %s is below %s: %s", s.name, Env[s.name], s.v, minTimeout, s.effect))
+		}
 	}
 	if c.Keys.UnknownKeyCooldown < 100*time.Millisecond {
 		errs = append(errs, fmt.Errorf("JWKS_UNKNOWN_KEY_COOLDOWN (keys.unknown_key_cooldown) %s is below 100ms: the tenant would be refetched at the attacker's pace", c.Keys.UnknownKeyCooldown))

@@ -108,6 +108,32 @@ func DefaultKeyFile() (string, error) {
 	return filepath.Join(dir, "messages-api", "dev-tenant-key.pem"), nil
 }
 
+// withDefaults is cfg with DefaultAddr and DefaultTokenTTL in place of
+// zero values.
+func withDefaults(cfg Config) Config {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	return cfg
+}
+
+// Check returns each fault New would refuse cfg for, its defaults applied,
+// headed by the setting at fault as a key of Config (token_ttl, clients[0],
+// client "id", spa_addr...), so a config loader can refuse them with its
+// other settings. The key file and the listeners are New's to check.
+func Check(cfg Config) []error {
+	cfg.Listener, cfg.SPAListener = nil, nil
+	_, err := validate(withDefaults(cfg))
+	var faults interface{ Unwrap() []error }
+	if errors.As(err, &faults) {
+		return faults.Unwrap()
+	}
+	return nil
+}
+
 // settings is a validated Config.
 type settings struct {
 	addr     netip.AddrPort

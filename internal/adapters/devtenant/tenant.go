@@ -89,12 +89,7 @@ func New(cfg Config, log *zap.Logger) (*Tenant, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	if cfg.Addr == "" {
-		cfg.Addr = DefaultAddr
-	}
-	if cfg.TokenTTL == 0 {
-		cfg.TokenTTL = DefaultTokenTTL
-	}
+	cfg = withDefaults(cfg)
 	s, err := validate(cfg)
 	if err != nil {
 		return nil, err
