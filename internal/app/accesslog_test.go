@@ -147,7 +147,7 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 	client.CloseIdleConnections()
 	a.Stop()
 
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // a hang detector, as waitFor's
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -18,12 +18,17 @@ func testVerifier() *authtest.Verifier {
 	})
 }
 
+// waitFor polls cond until it holds. Its bound only detects a hang: the
+// conditions waited for come true by themselves, however slowly a loaded
+// CI machine gets there (a binary starting up and fetching its tenant's
+// keys on two busy cores can take seconds).
 func waitFor(t *testing.T, cond func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	const hang = 60 * time.Second
+	deadline := time.Now().Add(hang)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("got no %s within 5s", what)
+			t.Fatalf("got no %s within %s", what, hang)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

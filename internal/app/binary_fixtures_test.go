@@ -53,7 +53,9 @@ func startBinaryUnder(t *testing.T, under []string, bin string, environ ...strin
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// A hang detector only, past waitFor's bound: a binary a test has not
+	// stopped by then is killed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	// The issuer is fixed in the child's config before it starts, so the
 	// tenant's socket is opened here and inherited (fd 3), never re-bound.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,7 +96,14 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 	})
 	t.Run("keys loaded: ready; shutting down: not ready", func(t *testing.T) {
-		app, adm := devApp(t, "HTTP_DRAIN_DELAY=1s")
+		// A hook stopped after the API and before the admin server holds
+		// the app's stop until /readyz has been read: on a loaded machine
+		// a drain of any length can end before the test's first poll.
+		seen := make(chan struct{})
+		var release sync.Once
+		defer release.Do(func() { close(seen) }) // a failed test must not leave the stop held
+		hold := fx.Module("hold", fx.Invoke(func(lc fx.Lifecycle) { lc.Append(fx.StopHook(func() { <-seen })) }))
+		app, adm := devApp(t, hold)
 		base := "http://" + adm
 		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 200 }, "ready")
 		_, metrics := get(t, base+"/metrics", "")
@@ -114,18 +122,21 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 		stopped := make(chan struct{})
 		go func() { app.RequireStop(); close(stopped) }()
-		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 503 }, "not ready during drain")
+		waitFor(t, func() bool { s, _ := get(t, base+"/readyz", ""); return s == 503 }, "not ready while stopping")
+		release.Do(func() { close(seen) })
 		<-stopped
 	})
 }
 
 // devApp starts the app in dev mode on free loopback ports, with environ
 // (KEY=VALUE) laid over its config, and returns it with its admin address.
-func devApp(t *testing.T, environ ...string) (*fxtest.App, string) {
+// before is composed with the verifier, ahead of the API: its hooks start
+// before the API's and stop after them.
+func devApp(t *testing.T, before fx.Option, environ ...string) (*fxtest.App, string) {
 	t.Helper()
 	cfg := browsertest.DevConfig(t, environ...)
 	var adm *admin.Server
-	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&adm))
+	app := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), fx.Options(app.Production, before)), fx.Populate(&adm))
 	app.RequireStart()
 	return app, adm.Addr().String()
 }

@@ -129,15 +129,15 @@ func TestStopForcesCloseWhenContextEnds(t *testing.T) {
 	}
 	<-entered
 
+	// The error tells an end by the context from one by the request: on
+	// its own the stuck request ends only at ReadTimeout, and Stop then
+	// returns nil. (No bound on how long Stop took: a loaded machine may
+	// stall past any.)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	err = tn.Stop(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Stop with a stuck request: got error %v, want one wrapping context.DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Stop took %s, want it bounded by its context", d)
 	}
 	if tn.Ready() {
 		t.Errorf("Ready after Stop: got true, want false")
