@@ -226,14 +226,23 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	} else {
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
-	switch o.audience = pick("audience", *audience, d.audience, "AUTH0_AUDIENCE"); {
-	case o.audience == "":
+	// The service reads AUTH0_AUDIENCE as a list (a token needs any one),
+	// split on commas and empty entries dropped; a token request names
+	// one, and the tenant knows no API called "https://a,https://b".
+	aud := pick("audience", *audience, d.audience, "AUTH0_AUDIENCE")
+	var listed []string
+	for a := range strings.SplitSeq(aud, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			listed = append(listed, a)
+		}
+	}
+	switch len(listed) {
+	case 0:
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
-	case strings.Contains(o.audience, ","):
-		// The service reads AUTH0_AUDIENCE as a list (a token needs any
-		// one); a token request names one, and the tenant knows no API
-		// called "https://a,https://b".
-		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", o.audience))
+	case 1:
+		o.audience = listed[0]
+	default:
+		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", aud))
 	}
 	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
 		app := "machine-to-machine"

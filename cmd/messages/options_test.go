@@ -112,6 +112,10 @@ func TestOptions(t *testing.T) {
 			"https://localhost:1234/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "http://127.0.0.1:3010/api/private", 3},
 		{"http loopback tenant", []string{"-domain", "http://[::1]:3011/", "/p"}, env,
 			"http://[::1]:3011/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/p", 1},
+		// The service reads this AUTH0_AUDIENCE as one audience; it is no list.
+		{"an audience with a trailing comma", []string{"/p"}, map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://env.example, ",
+			"AUTH0_CLIENT_ID": "env-client", "AUTH0_CLIENT_SECRET": "env-secret", "API_URL": "https://api.example.com/"},
+			"https://example.eu.auth0.com/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/p", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
