@@ -22,9 +22,6 @@ const maxHeaderBytes = 1 << 20
 // finish within.
 const minTimeout = 100 * time.Millisecond
 
-// maxRealmBytes is the longest realm the handler sends whole.
-const maxRealmBytes = 200
-
 // maxCacheSize bounds AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE,
 // in entries.
 const maxCacheSize = 1_000_000
@@ -128,8 +125,8 @@ func (c *Config) validate(environ []string) error {
 	switch r := c.HTTP.Handler.Realm; {
 	case r == "":
 		errs = append(errs, errors.New("HTTP_REALM (http.handler.realm) "+emptyVariable))
-	case len(r) > maxRealmBytes || strings.IndexFunc(r, func(c rune) bool { return c < 0x20 || c > 0x7e || c == '"' || c == '\\' }) >= 0:
-		errs = append(errs, fmt.Errorf("HTTP_REALM (http.handler.realm) %q is not up to %d printable ASCII characters without \" or \\, which the WWW-Authenticate realm carries", r, maxRealmBytes))
+	case !httpapi.ValidRealm(r):
+		errs = append(errs, fmt.Errorf("HTTP_REALM (http.handler.realm) %q is not up to %d printable ASCII characters without \" or \\, which the WWW-Authenticate realm carries", r, httpapi.MaxQuotedBytes))
 	}
 	// Empty is the default (all interfaces), but set empty it would
 	// override a file's host, widening a loopback-only API to every

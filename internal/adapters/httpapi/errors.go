@@ -137,12 +137,20 @@ func (h *handler) challenge(code, description, scope string) string {
 	return b.String()
 }
 
+// MaxQuotedBytes bounds a quoted value of a challenge (the realm, an
+// error_description), in bytes: sanitize cuts a longer one.
+const MaxQuotedBytes = 200
+
+// ValidRealm reports whether realm goes into WWW-Authenticate as given:
+// at most MaxQuotedBytes of the characters sanitize keeps (an empty one
+// is valid here; Routes sends its default instead).
+func ValidRealm(realm string) bool { return sanitize(realm) == realm }
+
 // sanitize keeps only the characters RFC 6750 §3 allows in error and
 // error_description (%x20-21 / %x23-5B / %x5D-7E), bounded in length.
 func sanitize(s string) string {
-	const maxLen = 200
-	b := make([]byte, 0, min(len(s), maxLen))
-	for i := 0; i < len(s) && len(b) < maxLen; i++ {
+	b := make([]byte, 0, min(len(s), MaxQuotedBytes))
+	for i := 0; i < len(s) && len(b) < MaxQuotedBytes; i++ {
 		c := s[i]
 		if c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' {
 			b = append(b, c)
