@@ -91,6 +91,7 @@ func TestLoad(t *testing.T) {
 			want(t, "users", len(c.DevTenant.Users), 2)
 			want(t, "CORS origins", strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, " "), "http://localhost:3000 http://127.0.0.1:3000")
 			want(t, "insecure loopback", c.Tenant.InsecureLoopback(), true)
+			want(t, "dev tenant's verifier", c.Auth0.DevTenant, true) // an unknown kid then says the tenant's key may have changed
 		}},
 	}
 	for _, tt := range tests {
@@ -251,10 +252,14 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 	}
 	// What dev mode and the loader adjust is logged as used.
 	for key, want := range map[string]string{"http.handler.cors.allowed_origins": "[http://localhost:3000 http://127.0.0.1:3000]",
-		"http.host": "::1", "dev_tenant.addr": "127.0.0.1:4011"} {
+		"http.host": "::1", "dev_tenant.addr": "127.0.0.1:4011", "dev_tenant.usernames": "[reader nobody]"} {
 		if got := fmt.Sprint(dev.Effective()[key]); got != want {
 			t.Errorf("dev mode: got %s %s, want %s", key, got, want)
 		}
+	}
+	// No exporter, no endpoint: the startup line says what is used.
+	if got, ok := eff["tracing.endpoint"]; ok {
+		t.Errorf("got tracing.endpoint %v with tracing off, want none", got)
 	}
 	for key, want := range map[string]any{"http.port": 8080, "auth0.permissions": true, "keys.fetch_timeout": "2s", "http.handler.realm": "api"} {
 		if got := eff[key]; got != want {
@@ -407,12 +412,7 @@ func TestLoadTrimsLists(t *testing.T) {
 // TestLoadRefusesOutOfRange: every number and name a setting takes is
 // checked at startup, not clamped or ignored later.
 func TestLoadRefusesOutOfRange(t *testing.T) {
-	tests := []struct {
-		name    string
-		dev     bool
-		environ []string
-		want    string // "" = no error
-	}{
+	tests := []envCase{
 		{"retry-after zero", false, []string{"HTTP_RETRY_AFTER_SECONDS=0"}, "HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds, from the environment) 0 must be at least 1"},
 		{"retry-after negative", false, []string{"HTTP_RETRY_AFTER_SECONDS=-5"}, "HTTP_RETRY_AFTER_SECONDS"},
 		{"CORS max age negative", false, []string{"CORS_MAX_AGE_SECONDS=-1"}, "CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds, from the environment) -1 must not be negative"},
@@ -457,18 +457,7 @@ func TestLoadRefusesOutOfRange(t *testing.T) {
 		{"SPA on port 0", true, []string{"DEV_TENANT_SPA_ADDR=127.0.0.1:0"}, ""},
 		{"SPA on the admin port", true, []string{"DEV_TENANT_SPA_ADDR=localhost:9090"}, "ADMIN_ADDR (admin.addr) 127.0.0.1:9090 and DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) localhost:9090 are the same port"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			environ := tt.environ
-			if !tt.dev {
-				environ = append(slices.Clone(base), environ...)
-			}
-			_, err := config.Load(tt.dev, "", environ)
-			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Errorf("got error %v, want one containing %q", err, tt.want)
-			}
-		})
-	}
+	checkEnvCases(t, tests)
 }
 
 // TestUnknownEnvironment: a variable named like the service's settings that
@@ -501,6 +490,11 @@ func TestUnknownEnvironmentOfOtherPrograms(t *testing.T) {
 		{"Auth0 SDK and tool variables", []string{"AUTH0_SECRET=s", "AUTH0_BASE_URL=http://localhost:3000", "AUTH0_ISSUER_BASE_URL=https://t.auth0.com",
 			"AUTH0_SCOPE=openid", "AUTH0_API_TOKEN=t", "AUTH0_ACCESS_TOKEN=t", "AUTH0_DEBUG=true"}, "[]"},
 		{"a typo that looks like a service link", []string{"HTTP_PORTS=3010", "ADMIN_PORT_9090=x", "HTTP_PORT=3010"}, "[{HTTP_PORTS } {ADMIN_PORT_9090 } {HTTP_PORT }]"},
+		{"Kubernetes service links over UDP and SCTP", []string{"LOG_PORT=udp://10.0.0.9:514", "ADMIN_PORT=sctp://10.0.0.7:9"}, "[]"},
+		{"a scheme's name without a URL", []string{"ADMIN_PORT=tcp"}, "[{ADMIN_PORT }]"},
+		// A suggestion is at most a third of the name's length away: here
+		// two settings are as near, and neither is what was meant.
+		{"no setting near enough", []string{"HTTP_TIMEOUT=30s"}, "[{HTTP_TIMEOUT }]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -523,9 +517,15 @@ func TestLoadRefusesWhatIsNoConfigFile(t *testing.T) {
 	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 1<<20)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ name, path, want string }{
+	// The bound itself is read: 1 MiB of comments is a config file.
+	exact := filepath.Join(t.TempDir(), "exact.yaml")
+	if err := os.WriteFile(exact, []byte("# "+strings.Repeat("x", 1<<20-3)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, path, want string }{ // want "" = no error
 		{"a device that never ends", "/dev/zero", "not a config file"},
 		{"a file over 1 MiB", big, "not a config file"},
+		{"a file of 1 MiB", exact, ""},
 		{"no such file", filepath.Join(t.TempDir(), "none.yaml"), "no such file"},
 	}
 	for _, tt := range tests {
@@ -534,6 +534,12 @@ func TestLoadRefusesWhatIsNoConfigFile(t *testing.T) {
 				t.Skip("no /dev/zero here")
 			}
 			_, err := config.Load(false, tt.path, []string{"AUTH0_DOMAIN=x.auth0.com", "AUTH0_AUDIENCE=https://api"})
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("got %v, want no error", err)
+				}
+				return
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
 				t.Errorf("got %v, want an error naming %s and saying %q", err, tt.path, tt.want)
 			}

@@ -51,6 +51,9 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 			"auth0.cache_size (in file FILE) 18446744073709551615 is out of range"},
 		{"port beyond 64 bits in a file", "http:\n  port: 99999999999999999999\n", base,
 			"http.port (in file FILE) 1e+20 is out of range"},
+		// 2^63 is exact in a float64, one past the largest int64.
+		{"size of 2^63 in a file", "keys:\n  max_body_bytes: 9.223372036854775808e+18\n", base,
+			"keys.max_body_bytes (in file FILE) 9.223372036854776e+18 is out of range"},
 		{"size infinite in a file", "keys:\n  max_body_bytes: .inf\n", base,
 			"keys.max_body_bytes (in file FILE) +Inf is out of range"},
 		{"size below int64 in a file", "auth0:\n  reject_cache_size: -1e19\n", base,

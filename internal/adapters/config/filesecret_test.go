@@ -25,6 +25,7 @@ func TestUnparsableFileRevealsNoValue(t *testing.T) {
 		{"an unknown anchor", "log:\n  level: *S3CRET\n", "unknown anchor"},
 		{"a value tagged as a number", "log:\n  level: !!float S3CRET\n", "cannot decode !!str (value not shown) as a !!float"},
 		{"a mapping as a name", "? {S3CRET: 1}\n: x\n", "line 1:"},
+		{"a mapping as a name in a section", "log:\n  ? {S3CRET: 1}\n  : x\n", "invalid map key"},
 		{"a syntax error keeps its words", "log:\n  level: [S3CRET\n", "did not find expected ',' or ']'"},
 	}
 	for _, tt := range tests {
