@@ -20,6 +20,9 @@ func TestLoginOptions(t *testing.T) {
 		{"-no-browser alone", []string{"-dev", "-no-browser", "/api/private"}, "-no-browser and -redirect-port go with -login", "", ""},
 		{"-redirect-port alone", []string{"-dev", "-redirect-port", "8484", "/api/private"}, "-no-browser and -redirect-port go with -login", "", ""},
 		{"-redirect-port out of range", []string{"-dev", "-login", "-redirect-port", "70000", "/api/private"}, "want a port from 1 to 65535", "", ""},
+		{"-redirect-port one past the range", []string{"-dev", "-login", "-redirect-port", "65536", "/api/private"}, "-redirect-port 65536: want a port from 1 to 65535", "", ""},
+		{"-redirect-port -1", []string{"-dev", "-login", "-redirect-port", "-1", "/api/private"}, "-redirect-port -1: want a port from 1 to 65535", "", ""},
+		{"-redirect-port 65535", []string{"-dev", "-login", "-redirect-port", "65535", "/api/private"}, "", "dev-cli", "read:messages offline_access"},
 		{"no client id", []string{"-login", "-domain", "t.example", "-audience", "a", "/api/private"}, "your Native application's client id", "", ""},
 	}
 	for _, tt := range tests {
