@@ -39,6 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{"PATH with a scheme and no host", full, []string{"http:/api/private"}, "not a URL"},
 		{"PATH of three slashes", full, []string{"///evil.example/x"}, "not a URL"},
 		{"PATH with a fragment", full, []string{"/api/private#x"}, "not a URL"},
+		{"API URL with an empty query", full, []string{"-api", "https://api.example.com/?", "/api/private"}, "must not have user info, a query or a fragment"},
 		{"API URL without a host", full, []string{"-api", "https:///api", "/api/private"}, "is not an absolute http(s) URL"},
 		{"scheme-relative PATH", full, []string{"//evil.example/api/private"}, "not a URL"},
 		// A .env shared with the service, whose AUTH0_AUDIENCE is a list.
@@ -53,6 +54,10 @@ func TestUsageErrors(t *testing.T) {
 		{"audience in quotes", map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "'https://messages-api.example.com'",
 			"AUTH0_CLIENT_ID": "abc", "AUTH0_CLIENT_SECRET": "s3cret-value"}, []string{"/api/private"},
 			"AUTH0_AUDIENCE is wrapped in quotes"},
+		// Quotes inside spaces (an .env line "KEY= \"value\" ") are still quotes.
+		{"secret in quotes inside spaces", map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://messages-api.example.com",
+			"AUTH0_CLIENT_ID": "abc", "AUTH0_CLIENT_SECRET": ` "s3cret-value" `}, []string{"/api/private"},
+			"AUTH0_CLIENT_SECRET is wrapped in quotes"},
 		{"secret of two quote marks", map[string]string{"AUTH0_DOMAIN": "example.eu.auth0.com", "AUTH0_AUDIENCE": "https://messages-api.example.com",
 			"AUTH0_CLIENT_ID": "abc", "AUTH0_CLIENT_SECRET": `""`}, []string{"/api/private"},
 			"AUTH0_CLIENT_SECRET is wrapped in quotes"},
@@ -119,6 +124,11 @@ func TestOptions(t *testing.T) {
 			"https://localhost:1234/oauth/token", "https://messages-api.dev", "dev-reader", "dev-reader-secret", "http://127.0.0.1:3010/api/private", 3},
 		{"http loopback tenant", []string{"-domain", "http://[::1]:3011/", "/p"}, env,
 			"http://[::1]:3011/oauth/token", "https://env.example", "env-client", "env-secret", "https://api.example.com/p", 1},
+		{"flags and the environment trimmed, 1000 calls", []string{"-audience", " a ", "-n", "1000", "/p"}, map[string]string{"AUTH0_DOMAIN": " example.eu.auth0.com ",
+			"AUTH0_CLIENT_ID": " env-client ", "AUTH0_CLIENT_SECRET": "env-secret", "API_URL": "https://api.example.com/"},
+			"https://example.eu.auth0.com/oauth/token", "a", "env-client", "env-secret", "https://api.example.com/p", 1000},
+		{"a flag trimmed", []string{"-client-id", " c ", "/p"}, env,
+			"https://example.eu.auth0.com/oauth/token", "https://env.example", "c", "env-secret", "https://api.example.com/p", 1},
 		{"-insecure lets plain http through", []string{"-insecure", "-api", "http://api.example.com", "/p"}, env,
 			"https://example.eu.auth0.com/oauth/token", "https://env.example", "env-client", "env-secret", "http://api.example.com/p", 1},
 		// The service reads this AUTH0_AUDIENCE as one audience; it is no list.
