@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,7 +56,7 @@ func sessionID(r *http.Request) string {
 // as hidden inputs; anything else (the SDK's auth0Client, say) is dropped.
 var authorizeParams = []string{
 	"response_type", "client_id", "redirect_uri", "scope", "audience", "state", "nonce",
-	"code_challenge", "code_challenge_method", "response_mode", "prompt",
+	"code_challenge", "code_challenge_method", "response_mode", "prompt", "max_age",
 }
 
 // authzRequest is a validated /authorize request.
@@ -67,6 +69,8 @@ type authzRequest struct {
 	challenge   string
 	promptNone  bool     // prompt=none: never show the login page
 	promptLogin bool     // prompt includes login: show it even with a session
+	maxAge      int64    // max_age in seconds, -1 when absent
+	api         bool     // audience names the API: else no API token, as at Auth0
 	scope       []string // as requested
 	hidden      [][2]string
 }
@@ -118,7 +122,7 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ar.promptLogin {
-		if s, ok := t.grants.session(sessionID(r)); ok {
+		if s, ok := t.grants.session(sessionID(r)); ok && ar.fresh(s, t.now()) {
 			t.issueCode(w, r, ar, s)
 			return
 		}
@@ -154,6 +158,7 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	case !c.allowsRedirect(redirectURI):
 		return authzRequest{}, pageError("The redirect_uri " + redirectURI + " is not registered for client " + id)
 	}
+	var err *authzError
 	ar := authzRequest{
 		client: c, redirectURI: redirectURI, state: params.Get("state"), nonce: params.Get("nonce"),
 		challenge: params.Get("code_challenge"),
@@ -188,6 +193,10 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 	if aud := params.Get("audience"); aud != "" && aud != t.audience {
 		return ar, redirectError("access_denied", "Service not found: "+aud)
 	}
+	ar.api = params.Get("audience") != ""
+	if ar.maxAge, err = parseMaxAge(params.Get("max_age")); err != nil {
+		return ar, err
+	}
 	for _, s := range ar.scope {
 		if !isScopeToken(s) {
 			return ar, redirectError("invalid_scope", "Invalid scope: "+s)
@@ -205,7 +214,6 @@ func (t *Tenant) parseAuthorize(params url.Values) (authzRequest, *authzError) {
 			return ar, redirectError("invalid_request", name+" must be valid UTF-8")
 		}
 	}
-	var err *authzError
 	if ar.promptNone, ar.promptLogin, err = parsePrompt(params.Get("prompt")); err != nil {
 		return ar, err
 	}
@@ -235,6 +243,31 @@ func parsePrompt(v string) (none, login bool, err *authzError) {
 	return none, login, nil
 }
 
+// parseMaxAge reads max_age (OIDC Core §3.1.2.1): the most seconds since
+// the user last logged in for a session to count, or -1 when v is empty.
+func parseMaxAge(v string) (int64, *authzError) {
+	if v == "" {
+		return -1, nil
+	}
+	if strings.TrimLeft(v, "0123456789") != "" {
+		return 0, redirectError("invalid_request", "max_age must be a non-negative whole number of seconds")
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return math.MaxInt64, nil // digits past int64: no limit that matters
+	}
+	return n, nil
+}
+
+// fresh reports whether s may answer ar without the login page: with
+// max_age, only a login at most that many seconds old does (OIDC Core
+// §3.1.2.1; the SDK checks the ID token's auth_time against it too).
+func (ar authzRequest) fresh(s session, now time.Time) bool {
+	// Capped so the conversion to a Duration cannot overflow.
+	limit := time.Duration(min(ar.maxAge, int64(math.MaxInt64/time.Second))) * time.Second
+	return ar.maxAge < 0 || now.Sub(s.authTime) <= limit
+}
+
 // checkLogin handles the posted login form.
 func (t *Tenant) checkLogin(w http.ResponseWriter, r *http.Request, ar authzRequest, form url.Values) {
 	u, ok := t.login(form.Get("username"), form.Get("password"))
@@ -259,7 +292,7 @@ func (t *Tenant) checkLogin(w http.ResponseWriter, r *http.Request, ar authzRequ
 func (t *Tenant) issueCode(w http.ResponseWriter, r *http.Request, ar authzRequest, s session) {
 	code := t.grants.issueCode(authCode{
 		clientID: ar.client.id, redirectURI: ar.redirectURI, challenge: ar.challenge,
-		grant:   grant{user: s.user, scope: userScope(ar.scope, s.user), nonce: ar.nonce, authTime: s.authTime},
+		grant:   grant{user: s.user, api: ar.api, scope: userScope(ar.scope, s.user, ar.api), nonce: ar.nonce, authTime: s.authTime},
 		expires: t.now().Add(codeTTL),
 	})
 	t.respond(w, r, ar, [][2]string{{"code", code}})

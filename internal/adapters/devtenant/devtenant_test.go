@@ -220,6 +220,16 @@ func postLogin(t *testing.T, tn *Tenant, params url.Values, username, password s
 	return doNoFollow(t, req)
 }
 
+// sessionCookieOf returns the session cookie a login answer sets, or nil.
+func sessionCookieOf(login response) *http.Cookie {
+	for _, c := range (&http.Response{Header: login.header}).Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	return nil
+}
+
 // redirectQuery returns the query of a 302 answer's Location.
 func redirectQuery(t *testing.T, res response) url.Values {
 	t.Helper()

@@ -65,7 +65,7 @@ func TestErrorDescriptions(t *testing.T) {
 			checkDescription(t, desc)
 		})
 	}
-	for _, name := range []string{"response_type", "response_mode", "prompt", "scope", "audience", "code_challenge_method"} {
+	for _, name := range []string{"response_type", "response_mode", "prompt", "scope", "audience", "code_challenge_method", "max_age"} {
 		t.Run("authorize/"+name, func(t *testing.T) {
 			params, _ := authParams(spaID, spaRedirect, "openid")
 			params.Set(name, hostile)
@@ -73,6 +73,14 @@ func TestErrorDescriptions(t *testing.T) {
 			checkDescription(t, q.Get("error_description"))
 		})
 	}
+	t.Run("method", func(t *testing.T) {
+		res := do(t, newRequest(t, strings.Repeat("M", 2000), tn.Issuer()+"oauth/token", nil))
+		if res.status != http.StatusMethodNotAllowed {
+			t.Fatalf("got status %d, want 405", res.status)
+		}
+		desc, _ := decodeJSON(t, res.body)["error_description"].(string)
+		checkDescription(t, desc)
+	})
 	t.Run("authorize page", func(t *testing.T) {
 		params, _ := authParams(hostile, spaRedirect, "openid")
 		if res := authorizeGET(t, tn, params); res.status != http.StatusBadRequest || len(res.body) > 4096 {

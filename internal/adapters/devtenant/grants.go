@@ -38,6 +38,7 @@ type family struct{ revoked bool } // guarded by grants.mu
 // grant is what a user granted a client: it survives refreshes.
 type grant struct {
 	user     user
+	api      bool     // the request named the API's audience: its access tokens are for it
 	scope    []string // requested ∩ granted, in the order requested
 	nonce    string
 	authTime time.Time

@@ -14,12 +14,7 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 	tn, _ := startTenant(t, withUsers)
 	params, _ := authParams(spaID, spaRedirect, "openid")
 	login := postLogin(t, tn, params, "reader", "reader-password")
-	var cookie *http.Cookie
-	for _, c := range (&http.Response{Header: login.header}).Cookies() {
-		if c.Name == sessionCookie {
-			cookie = c
-		}
-	}
+	cookie := sessionCookieOf(login)
 	if cookie == nil || !cookie.HttpOnly {
 		t.Fatalf("login: got cookie %v, want an HttpOnly session cookie", cookie)
 	}

@@ -268,7 +268,7 @@ func (t *Tenant) routes() http.Handler {
 		}
 		if !slices.Contains(rt.allow, r.Method) {
 			w.Header().Set("Allow", strings.Join(rt.allow, ", "))
-			t.writeJSON(w, http.StatusMethodNotAllowed, oauthError{Error: "method_not_allowed", ErrorDescription: "Method " + r.Method + " is not allowed"})
+			t.writeJSON(w, http.StatusMethodNotAllowed, oauthError{Error: "method_not_allowed", ErrorDescription: describe("Method " + r.Method + " is not allowed")})
 			return
 		}
 		if t.Issuer() == "" {

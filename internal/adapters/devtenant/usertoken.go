@@ -48,10 +48,11 @@ type idClaims struct {
 }
 
 // userScope is requested ∩ (the user's permissions ∪ the OIDC scopes), in
-// the order requested.
-func userScope(requested []string, u user) []string {
+// the order requested; without the API's audience, requested ∩ the OIDC
+// scopes, as Auth0 grants no API scope to a request that names no API.
+func userScope(requested []string, u user, api bool) []string {
 	return slices.DeleteFunc(slices.Clone(requested), func(s string) bool {
-		return !slices.Contains(u.permissions, s) && !slices.Contains(oidcScopes, s)
+		return !(api && slices.Contains(u.permissions, s)) && !slices.Contains(oidcScopes, s)
 	})
 }
 
@@ -143,20 +144,9 @@ func (t *Tenant) refresh(c *client, p tokenRequest) (tokenResponse, *tokenError)
 func (t *Tenant) userTokens(c *client, gr grant, family *family, refreshGrant *grant) (tokenResponse, *tokenError) {
 	now := t.now()
 	scope := strings.Join(gr.scope, " ")
-	at := accessClaims{
-		Iss: t.Issuer(), Sub: gr.user.sub, Aud: t.audience, Iat: now.Unix(), Exp: now.Add(t.ttl).Unix(),
-		Scope: scope, Azp: c.id,
-	}
-	if t.rbac {
-		perms := slices.Clone(gr.user.permissions)
-		if perms == nil {
-			perms = []string{} // Auth0 sends "permissions": [] for a user with none
-		}
-		at.Permissions = &perms
-	}
 	resp := tokenResponse{Scope: scope, ExpiresIn: int64(t.ttl / time.Second), TokenType: "Bearer"}
 	var err error
-	if resp.AccessToken, err = t.signer.Sign(at); err != nil {
+	if resp.AccessToken, err = t.userAccessToken(c, gr, now); err != nil {
 		return t.signFailed(err)
 	}
 	if slices.Contains(gr.scope, "openid") {
@@ -178,10 +168,33 @@ func (t *Tenant) userTokens(c *client, gr grant, family *family, refreshGrant *g
 		zap.String("client_id", c.id),
 		zap.String("sub", gr.user.sub),
 		zap.Strings("scopes", gr.scope),
+		zap.Bool("api_audience", gr.api),
 		zap.Bool("id_token", resp.IDToken != ""),
 		zap.Bool("refresh_token", resp.RefreshToken != ""),
 	)
 	return resp, nil
+}
+
+// userAccessToken is gr's access token for the API, or, when gr's request
+// named no audience, an opaque one: Auth0 issues that for its own
+// /userinfo, and no API accepts it (the API's 401 says to set audience, in
+// dev as in production).
+func (t *Tenant) userAccessToken(c *client, gr grant, now time.Time) (string, error) {
+	if !gr.api {
+		return randomToken(), nil
+	}
+	at := accessClaims{
+		Iss: t.Issuer(), Sub: gr.user.sub, Aud: t.audience, Iat: now.Unix(), Exp: now.Add(t.ttl).Unix(),
+		Scope: strings.Join(gr.scope, " "), Azp: c.id,
+	}
+	if t.rbac {
+		perms := slices.Clone(gr.user.permissions)
+		if perms == nil {
+			perms = []string{} // Auth0 sends "permissions": [] for a user with none
+		}
+		at.Permissions = &perms
+	}
+	return t.signer.Sign(at)
 }
 
 func (t *Tenant) signFailed(err error) (tokenResponse, *tokenError) {
