@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
+	"github.com/example/messages-api/internal/adapters/config"
 )
 
 const (
@@ -176,7 +177,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// refused here, by name only (it may be the secret).
 	fromEnv := func(name string) string {
 		v := getenv(name)
-		if t := strings.TrimSpace(v); len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+		if config.WrappedInQuotes(strings.TrimSpace(v)) {
 			errs = append(errs, fmt.Errorf("%s is wrapped in quotes, which would be part of the value: remove them", name))
 		}
 		return v

@@ -24,7 +24,7 @@ func (c *Config) applyDev() error {
 	if c.DevTenant.Addr == "" {
 		c.DevTenant.Addr = devtenant.DefaultAddr
 	}
-	if wrappedInQuotes(c.DevTenant.Addr) { // alone: the issuer built from it would be at fault too
+	if WrappedInQuotes(c.DevTenant.Addr) { // alone: the issuer built from it would be at fault too
 		return errors.New("DEV_TENANT_ADDR (dev_tenant.addr) is wrapped in quotes, which would be part of the value: remove them")
 	}
 	if host, port, err := net.SplitHostPort(c.DevTenant.Addr); err == nil {
@@ -69,14 +69,14 @@ func (c *Config) applyDev() error {
 		usernames = append(usernames, u.Username)
 	}
 	c.effective["dev_tenant.usernames"] = usernames
-	// The example SPA calls the API from its own origin.
-	for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
-		if !hostPort(c.DevTenant.SPAAddr) {
-			break // refused as DEV_TENANT_SPA_ADDR, not as an origin nobody set
-		}
-		// A port-0 SPA's origin is known only once it listens.
-		if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
-			c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
+	// The example SPA calls the API from its own origin (none when its
+	// address is refused as DEV_TENANT_SPA_ADDR, not as an origin nobody set).
+	if hostPort(c.DevTenant.SPAAddr) {
+		for _, o := range devtenant.SPAOrigins(c.DevTenant.SPAAddr) {
+			// A port-0 SPA's origin is known only once it listens.
+			if u, err := url.Parse(o); err == nil && !isZero(u.Port()) && !slices.Contains(c.HTTP.Handler.CORS.AllowedOrigins, o) {
+				c.HTTP.Handler.CORS.AllowedOrigins = append(c.HTTP.Handler.CORS.AllowedOrigins, o)
+			}
 		}
 	}
 	c.effective["dev_tenant.addr"] = c.DevTenant.Addr

@@ -234,14 +234,17 @@ func envShapes(environ []string) (empty map[string]bool, quoted []string) {
 		if len(entries) == 0 {
 			empty[name] = true
 		}
-		if slices.ContainsFunc(append(entries, strings.TrimSpace(v)), wrappedInQuotes) {
+		if slices.ContainsFunc(append(entries, strings.TrimSpace(v)), WrappedInQuotes) {
 			quoted = append(quoted, name)
 		}
 	}
 	return empty, quoted
 }
 
-func wrappedInQuotes(s string) bool {
+// WrappedInQuotes reports whether s is wrapped in a pair of single or
+// double quotes, which an env file read by docker run --env-file keeps as
+// part of the value.
+func WrappedInQuotes(s string) bool {
 	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
 

@@ -148,7 +148,7 @@ type settings struct {
 // validate checks cfg after defaults and returns every problem at once.
 func validate(cfg Config) (settings, error) {
 	var errs []error
-	addr, err := parseLoopbackAddr(cfg.Addr)
+	addr, err := ParseAddr(cfg.Addr)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -175,7 +175,7 @@ func validate(cfg Config) (settings, error) {
 	s.users, uerrs = validateUsers(cfg.Users)
 	errs = append(append(errs, cerrs...), uerrs...)
 	if cfg.SPAAddr != "" {
-		s.spaAddr, err = parseLoopbackAddr(cfg.SPAAddr)
+		s.spaAddr, err = ParseAddr(cfg.SPAAddr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("spa_addr: %w", err))
 		} else if cfg.SPAListener != nil {
@@ -207,15 +207,13 @@ func listenerAt(setting string, want netip.AddrPort, ln net.Listener) []error {
 	return nil
 }
 
-// ParseAddr reads a Config.Addr or SPAAddr as the tenant does: the
-// address it listens on and writes its issuer from (http://ADDR/, with
-// ADDR as netip.AddrPort.String spells it). A caller that builds the
-// issuer before the tenant exists builds it from this, not from s.
-func ParseAddr(s string) (netip.AddrPort, error) { return parseLoopbackAddr(s) }
-
-// parseLoopbackAddr accepts "HOST:PORT" where HOST is a loopback IP literal
-// or "localhost" (mapped to 127.0.0.1) and PORT is numeric.
-func parseLoopbackAddr(s string) (netip.AddrPort, error) {
+// ParseAddr reads a Config.Addr or SPAAddr as the tenant does: "HOST:PORT"
+// where HOST is a loopback IP literal or "localhost" (mapped to 127.0.0.1)
+// and PORT is numeric. The tenant listens on the result and writes its
+// issuer from it (http://ADDR/, ADDR as netip.AddrPort.String spells it):
+// a caller that builds the issuer before the tenant exists builds it from
+// this, not from s.
+func ParseAddr(s string) (netip.AddrPort, error) {
 	host, portStr, err := net.SplitHostPort(s)
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("addr %q: %w", s, err)

@@ -56,7 +56,7 @@ func NewSPA(cfg Config, t *Tenant, api APIBaseURL, log *zap.Logger) *SPA {
 	if cfg.SPAAddr == "" {
 		return s
 	}
-	addr, _ := parseLoopbackAddr(cfg.SPAAddr) // validated by New
+	addr, _ := ParseAddr(cfg.SPAAddr) // validated by New
 	s.host, _, _ = net.SplitHostPort(cfg.SPAAddr)
 	static, _ := fs.Sub(spaFS, "spa") // a constant path in the embedded tree
 	files := http.FileServerFS(static)
