@@ -38,16 +38,17 @@ func newVerifier() *authtest.Verifier {
 // TestAuthContract pins the RFC 6750 contract: status, challenge, body.
 func TestAuthContract(t *testing.T) {
 	tests := []struct {
-		name       string
-		method     string
-		target     string
-		auth       []string // Authorization header values
-		fail       error    // the fake verifier's error, if any
-		wantStatus int
-		wantChall  string // exact WWW-Authenticate; "" means absent
-		wantBody   string // message for 200, error code otherwise
-		wantDesc   string // error_description, when checked
-		wantHeader map[string]string
+		name        string
+		method      string
+		target      string
+		auth        []string // Authorization header values
+		fail        error    // the fake verifier's error, if any
+		acceptEmpty bool     // the fake verifier accepts the empty token
+		wantStatus  int
+		wantChall   string // exact WWW-Authenticate; "" means absent
+		wantBody    string // message for 200, error code otherwise
+		wantDesc    string // error_description, when checked
+		wantHeader  map[string]string
 	}{
 		{name: "public needs nothing", target: "/api/public", wantStatus: 200, wantBody: publicMsg},
 		{name: "public ignores a bad token", target: "/api/public", auth: []string{"Bearer junk"}, wantStatus: 200, wantBody: publicMsg},
@@ -61,6 +62,11 @@ func TestAuthContract(t *testing.T) {
 		{name: "scheme in mixed case, two spaces", target: "/api/private", auth: []string{"bEaReR  " + noneToken}, wantStatus: 200, wantBody: privateMsg},
 		{name: "empty token", target: "/api/private", auth: []string{"Bearer "}, wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		// "Bearer" alone is credentials: a verifier that accepts an empty
+		// token is at fault, and the request is not let through as one
+		// without credentials would be.
+		{name: "scheme alone, a verifier accepting an empty token", target: "/api/private", auth: []string{"Bearer"}, acceptEmpty: true,
+			wantStatus: 500, wantBody: "server_error"},
 		{name: "unknown token", target: "/api/private", auth: []string{"Bearer junk"}, wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token", wantDesc: "unknown test token"},
 		{name: "two tokens in one header", target: "/api/private", auth: []string{"Bearer " + noneToken + " " + noneToken}, wantStatus: 401, wantBody: "invalid_token"},
@@ -91,6 +97,8 @@ func TestAuthContract(t *testing.T) {
 		// The body and the challenge always say why, whatever a verifier
 		// returns: a description sanitised to nothing gets a generic one.
 		{name: "empty description", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, ""),
+			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the access token is invalid"`, wantBody: "invalid_token", wantDesc: "the access token is invalid"},
+		{name: "description of spaces only", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, " \t "),
 			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the access token is invalid"`, wantBody: "invalid_token", wantDesc: "the access token is invalid"},
 		{name: "description of characters a challenge cannot carry", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, "«»\"\n"),
 			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the access token is invalid"`, wantBody: "invalid_token", wantDesc: "the access token is invalid"},
@@ -136,6 +144,9 @@ func TestAuthContract(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := newVerifier()
 			v.Fail(tt.fail)
+			if tt.acceptEmpty {
+				v.Add("", domain.Claims{Subject: "empty@clients"})
+			}
 			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.NewNop())
 			method := tt.method
 			if method == "" {

@@ -3,6 +3,9 @@ package httpapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -103,8 +106,25 @@ func TestCORS(t *testing.T) {
 			if got := rec.Header().Get("Access-Control-Allow-Credentials") == "true"; got != tt.wantCreds {
 				t.Errorf("got credentials allowed %v, want %v", got, tt.wantCreds)
 			}
-			if tt.wantACAO != "" && tt.method != http.MethodOptions && rec.Header().Get("Access-Control-Expose-Headers") == "" {
-				t.Errorf("got no Access-Control-Expose-Headers, want WWW-Authenticate exposed")
+			// An app reads why it was refused, the request's id and when to
+			// retry: each header it needs is exposed on every response it sees.
+			if tt.wantACAO != "" && tt.method != http.MethodOptions {
+				exposed := strings.Split(strings.ToLower(rec.Header().Get("Access-Control-Expose-Headers")), ", ")
+				for _, want := range []string{"www-authenticate", "x-request-id", "retry-after"} {
+					if !slices.Contains(exposed, want) {
+						t.Errorf("got Access-Control-Expose-Headers %q, want %s in it", rec.Header().Get("Access-Control-Expose-Headers"), want)
+					}
+				}
+			}
+			// A preflight the origin passes may be cached for the configured time.
+			if tt.method == http.MethodOptions && tt.wantACAO != "" {
+				want := ""
+				if tt.cfg.CORS.MaxAgeSeconds > 0 {
+					want = strconv.Itoa(tt.cfg.CORS.MaxAgeSeconds)
+				}
+				if got := rec.Header().Get("Access-Control-Max-Age"); got != want {
+					t.Errorf("got Access-Control-Max-Age %q, want %q", got, want)
+				}
 			}
 		})
 	}
