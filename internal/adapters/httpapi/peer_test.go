@@ -158,6 +158,7 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"bearer at the cap", strings.Repeat("a", 243) + " Bearer S3CRET-and-more", strings.Repeat("a", 243) + " Bearer REDAC"},
 		{"bearer with nothing after it", "app/1.0 Bearer", "app/1.0 Bearer"},
 		{"bearer inside a word", "Forbearer/2.0 x", "Forbearer/2.0 x"},
+		{"a word ending in bearer, then a space", "Forbearer x/2.0", "Forbearer x/2.0"},
 		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
 			"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
 		{"eyJ without a dot", "heyJude/1.0 eyJust", "heyJude/1.0 eyJust"},
@@ -165,6 +166,9 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		// {"alg":""}, 14 characters: a shorter word before a dot is no token.
 		{"eyJ in a dotted word", "HeyJoe.app/2.1 KeyJar.v2", "HeyJoe.app/2.1 KeyJar.v2"},
 		{"the shortest JWS header", "app/1.0 eyJhbGciOiIifQ.e30.c2ln", "app/1.0 REDACTED"},
+		{"one character short of a JWS header", "app/1.0 eyJhbGciOiIif.e30.c2ln", "app/1.0 eyJhbGciOiIif.e30.c2ln"},
+		// A header alone is no token: a dot must be followed by more.
+		{"a JWS header and a dot, then a space", "app/1.0 eyJhbGciOiJSUzI1NiJ9. x", "app/1.0 eyJhbGciOiJSUzI1NiJ9. x"},
 		{"a JWT glued to a short dotted word", "app/1.0 eyJa." + jwt, "app/1.0 eyJa.REDACTED"},
 		{"a JWT after a run with no dot", "app/1.0 eyJeyJeyJ " + jwt, "app/1.0 eyJeyJeyJ REDACTED"},
 		{"a JWS with a detached payload", "app/1.0 eyJhbGciOiJSUzI1NiJ9..c2lnbmF0dXJl", "app/1.0 REDACTED"},
