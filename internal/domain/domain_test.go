@@ -49,6 +49,10 @@ func TestMessages(t *testing.T) {
 				if !errors.As(err, &missing) || missing.Scope != tt.wantScope {
 					t.Errorf("got error %v, want missing scope %q", err, tt.wantScope)
 				}
+				// Whoever logs the error learns which scope was missing.
+				if want := "missing required scope " + tt.wantScope; err == nil || err.Error() != want {
+					t.Errorf("got error text %v, want %q", err, want)
+				}
 			case !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil):
 				t.Errorf("got error %v, want %v", err, tt.wantErr)
 			}
