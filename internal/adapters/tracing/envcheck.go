@@ -38,6 +38,9 @@ func checkExportEnv(getenv func(string) string) error {
 				errs = append(errs, fmt.Errorf("%s has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS=authorization=Basic%%20<base64 of user:password>", name))
 			case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(v, "#"):
 				errs = append(errs, fmt.Errorf("%s has a query or fragment, which the exporter drops: put an API key in OTEL_EXPORTER_OTLP_HEADERS", name))
+			case strings.HasSuffix(u.Host, ":") || !validPort(u.Port()):
+				// net/http dials an empty port as the scheme's (80, 443), not 4318.
+				errs = append(errs, fmt.Errorf("%s has a port that is not 1 to 65535", name))
 			}
 		}
 	}
@@ -48,20 +51,25 @@ func checkExportEnv(getenv func(string) string) error {
 	// The SDK multiplies milliseconds into a time.Duration, which wraps
 	// past about 292 years into a negative timeout; it makes the queue, and
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
-		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > math.MaxInt64/int(time.Millisecond) {
-				errs = append(errs, fmt.Errorf("%s %q is not a whole number of milliseconds above 0 (at most %d)", name, v, math.MaxInt64/int(time.Millisecond)))
-			}
-		}
+	// The exporter trims its timeouts; the batch processor and the span
+	// limits read the value as it is, so " 5000" would be its default.
+	const maxMillis = math.MaxInt64 / int(time.Millisecond)
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"} {
+		errs = append(errs, checkInt(name, get(name), 1, maxMillis, "of milliseconds "))
+	}
+	for _, name := range []string{"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxMillis, "of milliseconds "))
 	}
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
-		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxQueueSize {
-				errs = append(errs, fmt.Errorf("%s %q is not a whole number from 1 to %d", name, v, maxQueueSize))
-			}
-		}
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxQueueSize, ""))
+	}
+	// Span limits: non-negative integers (OpenTelemetry SDK environment
+	// variables, "Attribute Limits", "Span Limits"); the SDK reads a
+	// negative one as no limit.
+	for _, name := range []string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT",
+		"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
+		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"} {
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 0, math.MaxInt32, ""))
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"} {
 		if v := get(name); v != "" && v != "gzip" && v != "none" {
@@ -69,10 +77,8 @@ func checkExportEnv(getenv func(string) string) error {
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if v := get(name); v != "" {
-			if _, err := strconv.ParseBool(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s %q is not true or false", name, v))
-			}
+		if _, err := otelBool(name, get(name)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
@@ -89,6 +95,50 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	errs = append(errs, checkSampler(get("OTEL_TRACES_SAMPLER"), get("OTEL_TRACES_SAMPLER_ARG")))
 	return errors.Join(errs...)
+}
+
+// otelBool reads an OpenTelemetry boolean variable: true or false in any
+// case, blank for false. Gate: the SDK reads anything but "true" as false
+// ("Boolean value" in the SDK environment variables spec), so 1, yes or on
+// would silently mean false.
+func otelBool(name, v string) (bool, error) {
+	switch {
+	case v == "" || strings.EqualFold(v, "false"):
+		return false, nil
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	}
+	return false, fmt.Errorf("%s %q is not true or false (the SDK reads anything but true as false)", name, v)
+}
+
+// untrimmed is name's value as the SDK's batch processor and span limits
+// read it, spaces included; blank is unset.
+func untrimmed(getenv func(string) string, name string) string {
+	if v := getenv(name); strings.TrimSpace(v) != "" {
+		return v
+	}
+	return ""
+}
+
+// checkInt checks that v, when set, is a whole number from lo to hi; unit
+// ("of milliseconds ") names what it counts.
+func checkInt(name, v string, lo, hi int, unit string) error {
+	if v == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < lo || n > hi {
+		return fmt.Errorf("%s %q is not a whole number %sfrom %d to %d", name, v, unit, lo, hi)
+	}
+	return nil
+}
+
+// validPort reports an empty port (the scheme's) or one from 1 to 65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // checkPairs checks a list of name=value entries with URL-encoded values,
@@ -184,9 +234,9 @@ func exportURL(getenv func(string) string) string {
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if insecure, err := strconv.ParseBool(strings.TrimSpace(getenv(name))); err == nil {
+		if v := strings.TrimSpace(getenv(name)); v != "" { // set: the exporter applies it, as otelBool reads it
 			scheme = "https"
-			if insecure {
+			if strings.EqualFold(v, "true") {
 				scheme = "http"
 			}
 		}

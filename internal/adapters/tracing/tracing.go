@@ -57,8 +57,8 @@ const DefaultFlushTimeout = 3 * time.Second
 // this build does not carry (only otlp over http/protobuf) instead of
 // silently sending nothing.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
-		return Config{}, nil
+	if disabled, err := otelBool("OTEL_SDK_DISABLED", strings.TrimSpace(getenv("OTEL_SDK_DISABLED"))); err != nil || disabled {
+		return Config{}, err
 	}
 	var c Config
 	switch exporter := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER"))); exporter {

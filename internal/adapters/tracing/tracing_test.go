@@ -55,7 +55,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"header with a bad name", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=x,bad name=SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2"},
 		{"header with a bad escape", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=SECRET%zz"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1"},
 		{"headers well-formed", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20SECRET, x-tenant = a"), true, ""},
-		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds above 0"},
+		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds from 1 to"},
 		{"timeout negative", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "-1"), false, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
 		{"compression unknown", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"), false, "OTEL_EXPORTER_OTLP_COMPRESSION \"brotli\" is not gzip or none"},
 		{"insecure not a bool", otlp("OTEL_EXPORTER_OTLP_INSECURE", "yes"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
@@ -90,7 +90,34 @@ func TestConfigFromEnv(t *testing.T) {
 		{"exporter none in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "NONE", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, false, ""},
 		{"exporter list with none", map[string]string{"OTEL_TRACES_EXPORTER": "otlp,none"}, false, "OTEL_TRACES_EXPORTER \"otlp,none\" is not supported"},
 		{"SDK disabled in capitals with spaces", map[string]string{"OTEL_SDK_DISABLED": " TRUE ", "OTEL_TRACES_EXPORTER": "otlp"}, false, ""},
-		{"SDK disabled as 1 is not true", map[string]string{"OTEL_SDK_DISABLED": "1", "OTEL_TRACES_EXPORTER": "otlp"}, true, ""},
+		// The SDK reads anything but true as false: an operator's 1 or yes
+		// would silently export (or not encrypt) instead of what was meant.
+		{"SDK disabled as 1", map[string]string{"OTEL_SDK_DISABLED": "1", "OTEL_TRACES_EXPORTER": "otlp"}, false, `OTEL_SDK_DISABLED "1" is not true or false`},
+		{"SDK disabled as yes, nothing exported anyway", map[string]string{"OTEL_SDK_DISABLED": "yes"}, false, "OTEL_SDK_DISABLED"},
+		{"SDK not disabled in capitals", map[string]string{"OTEL_SDK_DISABLED": "FALSE", "OTEL_TRACES_EXPORTER": "otlp"}, true, ""},
+		{"insecure as 1", otlp("OTEL_EXPORTER_OTLP_INSECURE", "1"), false, `OTEL_EXPORTER_OTLP_INSECURE "1" is not true or false`},
+		{"traces insecure as t", otlp("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "t"), false, "OTEL_EXPORTER_OTLP_TRACES_INSECURE"},
+		{"insecure as 0", otlp("OTEL_EXPORTER_OTLP_INSECURE", "0"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
+		{"insecure in mixed case", otlp("OTEL_EXPORTER_OTLP_INSECURE", " tRuE "), true, ""},
+		// The batch processor and the span limits read the value untrimmed:
+		// with a space it would be their default, without a word.
+		{"batch delay with a space", otlp("OTEL_BSP_SCHEDULE_DELAY", " 5000"), false, `OTEL_BSP_SCHEDULE_DELAY " 5000" is not a whole number`},
+		{"batch timeout with a trailing space", otlp("OTEL_BSP_EXPORT_TIMEOUT", "30000 "), false, "OTEL_BSP_EXPORT_TIMEOUT"},
+		{"batch queue with a tab", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "4096\t"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
+		{"batch size only spaces: unset", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "  "), true, ""},
+		{"exporter timeout with spaces: the exporter trims it", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", " 5000 "), true, ""},
+		{"attribute count not a number", otlp("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "lots"), false, `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT "lots" is not a whole number from 0 to`},
+		{"attribute value length negative", otlp("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1"), false, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
+		{"event count with a space", otlp("OTEL_SPAN_EVENT_COUNT_LIMIT", "64 "), false, "OTEL_SPAN_EVENT_COUNT_LIMIT"},
+		{"link attribute count a fraction", otlp("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "1.5"), false, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"},
+		{"span limits in range", otlp("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4096",
+			"OTEL_SPAN_LINK_COUNT_LIMIT", "128", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "16"), true, ""},
+		// net/http dials an empty port as the scheme's (80), not 4318.
+		{"endpoint with an empty port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a port that is not 1 to 65535"},
+		{"traces endpoint with port 0", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:0/v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has a port"},
+		{"endpoint with a high port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:65535"), true, ""},
+		{"endpoint with port 70000", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:70000"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a port"},
+		{"v6 endpoint with a port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"), true, ""},
 		{"sampler in capitals", otlp("OTEL_TRACES_SAMPLER", "ParentBased_TraceIdRatio", "OTEL_TRACES_SAMPLER_ARG", " 0.5 "), true, ""},
 		{"sampler argument infinite", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "Inf"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
@@ -250,6 +277,7 @@ func TestEndpointShown(t *testing.T) {
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, "https://localhost:4318/v1/traces"},
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, "http://localhost:4318/v1/traces"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c", "OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false"}, "https://c/v1/traces"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c", "OTEL_EXPORTER_OTLP_INSECURE": " tRuE "}, "http://c/v1/traces"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.env), func(t *testing.T) {
