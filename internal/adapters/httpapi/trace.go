@@ -16,10 +16,12 @@ import (
 
 // Tracing makes this service's span for each traced request (W3C Trace
 // Context). A request is traced when it carries a valid traceparent, or
-// always when EveryRequest is set (spans are exported).
+// always when EveryRequest is set (spans are exported). With IgnoreParent
+// (OTEL_PROPAGATORS=none) traceparent is not read: spans, if any, are roots.
 type Tracing struct {
 	Tracer       trace.Tracer
 	EveryRequest bool
+	IgnoreParent bool
 }
 
 // WithTracing traces requests with t; without it, nothing is traced.
@@ -102,11 +104,13 @@ func (h *handler) startSpan(r *http.Request, st *requestState) context.Context {
 		return ctx
 	}
 	if !h.tracing.EveryRequest {
-		if _, ok := r.Header["Traceparent"]; !ok {
+		if _, ok := r.Header["Traceparent"]; !ok || h.tracing.IgnoreParent {
 			return ctx
 		}
 	}
-	ctx = parentSpan(ctx, r)
+	if !h.tracing.IgnoreParent {
+		ctx = parentSpan(ctx, r)
+	}
 	if !h.tracing.EveryRequest && !trace.SpanContextFromContext(ctx).IsValid() {
 		return ctx // an invalid traceparent is ignored
 	}
