@@ -59,10 +59,14 @@ const DefaultFlushTimeout = 3 * time.Second
 // OTEL_TRACES_EXPORTER=none turn it off. It refuses exporters and protocols
 // this build does not carry (only otlp over http/protobuf) instead of
 // silently sending nothing. OTEL_PROPAGATORS, read whether or not spans
-// are exported, says whether an incoming traceparent is honoured.
+// are exported, says whether an incoming traceparent is honoured;
+// OTEL_TRACES_SAMPLER and _ARG are checked whether or not too.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	ignoreParent, err := propagatorsFromEnv(getenv("OTEL_PROPAGATORS"))
 	if err != nil {
+		return Config{}, err
+	}
+	if err := checkSampler(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")), strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG"))); err != nil {
 		return Config{}, err
 	}
 	if disabled, err := otelBool("OTEL_SDK_DISABLED", strings.TrimSpace(getenv("OTEL_SDK_DISABLED"))); err != nil || disabled {

@@ -120,6 +120,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{"v6 endpoint with a port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"), true, ""},
 		{"sampler in capitals", otlp("OTEL_TRACES_SAMPLER", "ParentBased_TraceIdRatio", "OTEL_TRACES_SAMPLER_ARG", " 0.5 "), true, ""},
 		{"sampler argument infinite", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "Inf"), false, "OTEL_TRACES_SAMPLER_ARG"},
+		// The SDK reads the sampler for the provider without an exporter
+		// too, and writes a bad one to stderr in plain text.
+		{"sampler unknown without an exporter", map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, false, `OTEL_TRACES_SAMPLER "sometimes"`},
+		{"sampler argument bad with exporting off", map[string]string{"OTEL_TRACES_EXPORTER": "none",
+			"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "10%"}, false, `OTEL_TRACES_SAMPLER_ARG "10%"`},
+		{"sampler unknown with the SDK disabled", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_SAMPLER": "jaeger_remote"}, false, "OTEL_TRACES_SAMPLER"},
+		{"sampler well-formed without an exporter", map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, false, ""},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 	}
 	for _, tt := range tests {
