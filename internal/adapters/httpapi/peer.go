@@ -47,7 +47,7 @@ func (t *trustedProxies) trusts(a netip.Addr) bool {
 // clientAddr is the address the request came from: the peer's IP, or, when
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
-// client), without its port if it had one, an IPv4-mapped one as IPv4 and
+// client), without its port or brackets if it had them, an IPv4-mapped one as IPv4 and
 // an IPv6 one in its RFC 5952 form. It allocates only for an IPv6 hop.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
@@ -73,6 +73,8 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			if err != nil { // some proxies (Azure Application Gateway, IIS ARR) add the client's port
 				if ap, perr := netip.ParseAddrPort(hop); perr == nil {
 					a, err, hop = ap.Addr(), nil, peerIP(hop)
+				} else if v6, ok := bracketed(hop); ok { // others bracket an IPv6 one as a URL does, without a port
+					a, err = v6, nil
 				}
 			}
 			// A zone is free text naming a link on the sender's host: no
@@ -93,6 +95,16 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 		}
 	}
 	return addr
+}
+
+// bracketed is the IPv6 address of "[v6]", as a URL writes it.
+func bracketed(hop string) (netip.Addr, bool) {
+	inner, ok := strings.CutPrefix(hop, "[")
+	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(inner)
+	return a, err == nil && a.Is6()
 }
 
 // peerIP is the IP of a RemoteAddr: "ip:port" or "[v6]:port" as net/http

@@ -60,6 +60,12 @@ func TestRemoteAddr(t *testing.T) {
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
 		{"v6 hop in capitals and zeros: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"2001:DB8:0:0:0:0:0:7"}, "2001:db8::7"},
 		{"v6 hop with leading zeros and a port: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"[2001:0db8::0007]:4711"}, "2001:db8::7"},
+		{"bracketed v6 hop without a port: its IP", trusted, "10.1.2.3:5555", []string{"[2001:DB8::7], 10.4.4.4"}, "2001:db8::7"},
+		{"bracketed v4-mapped hop: logged as IPv4", trusted, "10.1.2.3:5555", []string{"[::ffff:198.51.100.1]"}, "198.51.100.1"},
+		{"bracketed trusted v6 hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, [2001:db8::1]"}, "198.51.100.1"},
+		{"bracketed v4 hop is garbage", trusted, "10.1.2.3:5555", []string{"[198.51.100.1]"}, "10.1.2.3"},
+		{"bracketed v6 hop with a zone is garbage", trusted, "10.1.2.3:5555", []string{"[fe80::1%eth0]"}, "10.1.2.3"},
+		{"one bracket is garbage", trusted, "10.1.2.3:5555", []string{"[2001:db8::7"}, "10.1.2.3"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 		// net/http writes RemoteAddr as ip:port; a parent router's
