@@ -32,7 +32,7 @@ func checkExportEnv(getenv func(string) string) error {
 			// The exporter keeps the scheme, host and path only: credentials
 			// or an API key put anywhere else would silently not be sent.
 			switch u, err := url.Parse(v); {
-			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "": // "http://:4318" dials this host
 				errs = append(errs, fmt.Errorf("%s is not an http or https URL with a host, such as http://collector:4318", name))
 			case u.User != nil:
 				errs = append(errs, fmt.Errorf("%s has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS=authorization=Basic%%20<base64 of user:password>", name))
@@ -41,6 +41,11 @@ func checkExportEnv(getenv func(string) string) error {
 			case strings.HasSuffix(u.Host, ":") || !validPort(u.Port()):
 				// net/http dials an empty port as the scheme's (80, 443), not 4318.
 				errs = append(errs, fmt.Errorf("%s has a port that is not 1 to 65535", name))
+			case name == "OTEL_EXPORTER_OTLP_ENDPOINT" && get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" &&
+				strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/traces"):
+				// The spec has the exporter append /v1/traces to this base URL;
+				// no collector serves …/v1/traces/v1/traces.
+				errs = append(errs, fmt.Errorf("%s ends in /v1/traces, which the exporter appends again: give the base URL (http://collector:4318), or the full one in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", name))
 			}
 		}
 	}

@@ -118,6 +118,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{"endpoint with a high port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:65535"), true, ""},
 		{"endpoint with port 70000", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:70000"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a port"},
 		{"v6 endpoint with a port", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"), true, ""},
+		{"endpoint with a port and no host", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://:4318"), false, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http or https URL with a host"},
+		{"traces endpoint with an empty v6 host", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://[]:4318/v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		// The exporter appends /v1/traces to the general endpoint (as the spec says).
+		{"endpoint with the signal path", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/v1/traces"), false, "OTEL_EXPORTER_OTLP_ENDPOINT ends in /v1/traces, which the exporter appends again"},
+		{"endpoint with the signal path and a slash", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector/otel/v1/traces/"), false, "OTEL_EXPORTER_OTLP_ENDPOINT ends in /v1/traces"},
+		{"endpoint with the signal path, unused beside a traces endpoint", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/v1/traces",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces"), true, ""},
+		{"traces endpoint with the signal path", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces"), true, ""},
+		{"endpoint with a path ending in another word", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/otel/v1/tracesx"), true, ""},
 		{"sampler in capitals", otlp("OTEL_TRACES_SAMPLER", "ParentBased_TraceIdRatio", "OTEL_TRACES_SAMPLER_ARG", " 0.5 "), true, ""},
 		{"sampler argument infinite", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "Inf"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		// The SDK reads the sampler for the provider without an exporter
