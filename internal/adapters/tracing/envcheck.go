@@ -88,8 +88,8 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
 		if path := get(name); path != "" {
-			if b, err := os.ReadFile(path); err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", name, path, err))
+			if b, err := readPEMFile(name, path); err != nil {
+				errs = append(errs, err)
 			} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
 				errs = append(errs, fmt.Errorf("%s %s holds no PEM certificate", name, path))
 			}
@@ -174,6 +174,31 @@ func notToken(r rune) bool {
 	return !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)))
 }
 
+// maxPEMFileBytes bounds a certificate or key file: a chain of a few
+// certificates takes some KiB.
+const maxPEMFileBytes = 1 << 20
+
+// readPEMFile reads the certificate or key file that variable name names:
+// a regular file of at most maxPEMFileBytes. Gate: the exporter reads the
+// path again to the end, so a device (/dev/zero) would fill memory and a
+// pipe, read here first, would leave it waiting for ever.
+func readPEMFile(name, path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s %s is not a regular file", name, path)
+	case info.Size() > maxPEMFileBytes:
+		return nil, fmt.Errorf("%s %s is larger than %d KiB: not a PEM certificate or key", name, path, maxPEMFileBytes>>10)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
+	}
+	return b, nil
+}
+
 // checkClientCert checks a client certificate and its key: both or neither,
 // and a pair tls.X509KeyPair accepts.
 func checkClientCert(certName, certPath, keyName, keyPath string) error {
@@ -185,13 +210,13 @@ func checkClientCert(certName, certPath, keyName, keyPath string) error {
 	case keyPath == "":
 		return fmt.Errorf("%s is set without %s", certName, keyName)
 	}
-	cert, err := os.ReadFile(certPath)
+	cert, err := readPEMFile(certName, certPath)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", certName, certPath, err)
+		return err
 	}
-	key, err := os.ReadFile(keyPath)
+	key, err := readPEMFile(keyName, keyPath)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", keyName, keyPath, err)
+		return err
 	}
 	if _, err := tls.X509KeyPair(cert, key); err != nil {
 		return fmt.Errorf("%s %s and %s %s are not a certificate and its key", certName, certPath, keyName, keyPath)

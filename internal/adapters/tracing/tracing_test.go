@@ -1,11 +1,14 @@
 package tracing_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +25,11 @@ import (
 )
 
 func TestConfigFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.pem") // past the 1 MiB a certificate file may take
+	if err := os.WriteFile(big, bytes.Repeat([]byte("-----BEGIN CERTIFICATE-----\n"), 40<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		env        map[string]string
@@ -60,6 +68,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{"compression unknown", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"), false, "OTEL_EXPORTER_OTLP_COMPRESSION \"brotli\" is not gzip or none"},
 		{"insecure not a bool", otlp("OTEL_EXPORTER_OTLP_INSECURE", "yes"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
 		{"CA file missing", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"), false, "OTEL_EXPORTER_OTLP_CERTIFICATE /nonexistent/ca.pem"},
+		// The exporter reads the path again to the end: a device would fill
+		// memory, a pipe read by the check would leave it waiting.
+		{"CA file a device that never ends", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", "/dev/zero"), false, "OTEL_EXPORTER_OTLP_CERTIFICATE /dev/zero is not a regular file"},
+		{"CA file a directory", otlp("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", dir), false, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE " + dir + " is not a regular file"},
+		{"CA file past 1 MiB", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", big), false, "OTEL_EXPORTER_OTLP_CERTIFICATE " + big + " is larger than 1024 KiB"},
+		{"client certificate past 1 MiB", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", big, "OTEL_EXPORTER_OTLP_CLIENT_KEY", "/dev/zero"), false, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE " + big + " is larger"},
+		{"traces client certificate a device", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "/dev/zero", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", big), false, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE /dev/zero is not a regular file"},
 		{"client certificate without key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/nonexistent/c.pem"), false, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
 		{"sampler unknown", otlp("OTEL_TRACES_SAMPLER", "sometimes"), false, "OTEL_TRACES_SAMPLER \"sometimes\""},
 		{"sampler argument a percentage", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10%"), false, "OTEL_TRACES_SAMPLER_ARG \"10%\" is not a ratio from 0 to 1"},
