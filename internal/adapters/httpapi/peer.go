@@ -9,7 +9,9 @@ import (
 
 // ParseTrustedProxies parses proxy addresses as CIDRs (10.0.0.0/8,
 // fd00::/8) or single IPs. It returns an error naming the first entry that
-// is neither.
+// is neither, or that trusts every address of its family (0.0.0.0/0, ::/0,
+// ::ffff:0.0.0.0/96): then every X-Forwarded-For entry is a trusted hop and
+// remote_addr the leftmost, whatever the client wrote there.
 func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(entries))
 	for _, e := range entries {
@@ -25,6 +27,9 @@ func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 		// IPv4), so a v4-mapped entry is made IPv4 or it would never match.
 		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
 			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		if p.Bits() == 0 {
+			return nil, fmt.Errorf("%q trusts every address, so remote_addr would be whatever the client puts first in X-Forwarded-For: name the proxies' own addresses", e)
 		}
 		out = append(out, p.Masked())
 	}

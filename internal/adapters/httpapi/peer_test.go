@@ -42,7 +42,7 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
-		{"v4-mapped /96 entry trusts every v4 peer", []string{"::ffff:0.0.0.0/96"}, "203.0.113.9:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped /97 entry trusts half the v4 peers", []string{"::ffff:0.0.0.0/97"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped trusted hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, ::ffff:10.7.7.7"}, "198.51.100.1"},
 		// A client is logged as its peer would be: the same IPv4 address
 		// however a proxy wrote it.
@@ -106,6 +106,8 @@ func TestParseTrustedProxies(t *testing.T) {
 	}{
 		{"10.0.0.0/8", false}, {"192.168.1.7", false}, {"fd00::/8", false}, {"::1", false},
 		{"10.0.0.0/33", true}, {"10.0.0", true}, {"proxy.internal", true}, {"", true}, {"*", true},
+		// Every address trusted: remote_addr would be the client's own pick.
+		{"0.0.0.0/0", true}, {"::/0", true}, {"::ffff:0.0.0.0/96", true}, {"10.0.0.0/0", true}, {"0.0.0.0/1", false},
 	}
 	for _, tt := range tests {
 		_, err := httpapi.ParseTrustedProxies([]string{tt.in})
