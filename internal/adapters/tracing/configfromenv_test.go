@@ -76,6 +76,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch delay beyond a duration", otlp("OTEL_BSP_SCHEDULE_DELAY", "9300000000000000"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		{"batch queue of a trillion spans", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_QUEUE_SIZE \"1000000000000\" is not a whole number from 1 to 1048576"},
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
+		// The SDK silently makes a batch larger than the queue its default 512.
+		{"batch larger than the default queue", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), false,
+			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE 4096 is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE 2048"},
+		{"batch larger than the queue set", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "101"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE 101"},
+		{"batch the size of the queue", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), true, ""},
+		{"queue smaller than the default batch", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100"), true, ""},
 		{"batch queue at the cap", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1048576"), true, ""},
 		{"several exporters", map[string]string{"OTEL_TRACES_EXPORTER": "otlp,console"}, false, "OTEL_TRACES_EXPORTER \"otlp,console\" is not supported"},
 		{"header value decoding to a newline", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=SECRET%0Ax-other: 1"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1 is not name=value"},

@@ -68,6 +68,18 @@ func checkExportEnv(getenv func(string) string) error {
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
 		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxQueueSize, ""))
 	}
+	// The spec has a batch at most the queue; the SDK silently makes a
+	// larger one the default 512 (or the queue, if smaller).
+	queue, batch := 2048, 0 // the SDK's default queue
+	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")); err == nil {
+		queue = n
+	}
+	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")); err == nil {
+		batch = n
+	}
+	if batch > queue {
+		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE %d (the default is 2048)", batch, queue))
+	}
 	// Span limits: non-negative integers (OpenTelemetry SDK environment
 	// variables, "Attribute Limits", "Span Limits"); the SDK reads a
 	// negative one as no limit.
