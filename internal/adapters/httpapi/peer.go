@@ -53,7 +53,8 @@ func (t *trustedProxies) trusts(a netip.Addr) bool {
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
 // client), without its port or brackets if it had them, an IPv4-mapped one as IPv4 and
-// an IPv6 one in its RFC 5952 form. It allocates only for an IPv6 hop.
+// an IPv6 one in its RFC 5952 form. It allocates only for the IPv6 hop it
+// returns.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
 	if t == nil || len(t.prefixes) == 0 {
@@ -64,7 +65,12 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 	if a, err := netip.ParseAddr(addr); err != nil || !t.trusts(a.WithZone("")) {
 		return addr
 	}
+	// The leftmost trusted hop so far, written out only once the walk ends:
+	// a chain of trusted IPv6 hops costs no string each.
+	var last netip.Addr
+	lastHop := ""
 	values := r.Header["X-Forwarded-For"]
+walk:
 	for i := len(values) - 1; i >= 0; i-- {
 		v := values[i]
 		for v != "" {
@@ -85,21 +91,29 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			// A zone is free text naming a link on the sender's host: no
 			// proxy forwards one, and it would put any text in remote_addr.
 			if err != nil || a.Zone() != "" {
-				return addr // garbage: the trusted hop that passed it on is the best we know
-			}
-			// Written as Go reports a peer (IPv4-mapped as IPv4, IPv6 in its
-			// RFC 5952 form), so a client has one address in the logs
-			// whichever proxy wrote it how.
-			if a.Is6() {
-				hop = a.Unmap().String()
+				break walk // garbage: the trusted hop that passed it on is the best we know
 			}
 			if !t.trusts(a) {
-				return hop
+				return loggedHop(a, hop)
 			}
-			addr = hop
+			last, lastHop = a, hop
 		}
 	}
+	if last.IsValid() {
+		return loggedHop(last, lastHop)
+	}
 	return addr
+}
+
+// loggedHop is hop, the text of address a, as Go reports a peer
+// (IPv4-mapped as IPv4, IPv6 in its RFC 5952 form), so a client has one
+// address in the logs whichever proxy wrote it how. Only an IPv6 one
+// allocates.
+func loggedHop(a netip.Addr, hop string) string {
+	if a.Is6() {
+		return a.Unmap().String()
+	}
+	return hop
 }
 
 // bracketed is the IPv6 address of "[v6]", as a URL writes it.
