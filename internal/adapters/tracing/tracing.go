@@ -58,9 +58,10 @@ const DefaultFlushTimeout = 3 * time.Second
 // OTEL_TRACES_EXPORTER unset. OTEL_SDK_DISABLED=true and
 // OTEL_TRACES_EXPORTER=none turn it off. It refuses exporters and protocols
 // this build does not carry (only otlp over http/protobuf) instead of
-// silently sending nothing. OTEL_PROPAGATORS, read whether or not spans
-// are exported, says whether an incoming traceparent is honoured;
-// OTEL_TRACES_SAMPLER and _ARG are checked whether or not too.
+// silently sending nothing. Whether or not spans are exported, it reads
+// OTEL_PROPAGATORS (is an incoming traceparent honoured?) and checks
+// OTEL_SDK_DISABLED and OTEL_TRACES_SAMPLER with its _ARG, which the SDK
+// reads for the provider without an exporter too. Errors name the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	ignoreParent, err := propagatorsFromEnv(getenv("OTEL_PROPAGATORS"))
 	if err != nil {
