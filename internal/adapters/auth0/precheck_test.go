@@ -75,6 +75,7 @@ func TestVerifierShapeDescriptions(t *testing.T) {
 		{"opaque, 32 characters", "pJ6tgc2FrxMJ7iXt9v2bLW6yxPPasm6u", opaque + "Auth0 issues one when the token request names no audience; " + audience},
 		{"JWE, dir with an empty key part", jwe, encrypted + "Auth0 issues one when the token request names no audience; " + audience},
 		{"JWE shape, every part set", "aaaa.bbbb.cccc.dddd.eeee", encrypted},
+		{"JWS JSON serialization", `{"payload":"bbbb","protected":"aaaa","signature":"cccc"}`, "only the JWS compact serialization is accepted"},
 		{"two parts", "aaaa.bbbb", parts},
 		{"four parts", "aaaa.bbbb.cccc.dddd", parts},
 		{"six parts", "aaaa.bbbb.cccc.dddd.eeee.ffff", parts},
