@@ -259,3 +259,32 @@ func TestAcceptanceForgottenWhenKeysChange(t *testing.T) {
 		})
 	}
 }
+
+// TestSameKeySet: the key set's version moves when a fetch brings any
+// other key under any kid, a kid more or less included.
+func TestSameKeySet(t *testing.T) {
+	t.Parallel()
+	held := map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}}
+	tests := []struct {
+		name string
+		next map[string][]*rsa.PublicKey
+		want bool
+	}{
+		{"equal copies", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}}, true},
+		{"a kid added", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}, "c": {keyC()}}, false},
+		{"a kid removed", map[string][]*rsa.PublicKey{"a": {keyA()}}, false},
+		{"a kid renamed", map[string][]*rsa.PublicKey{"a": {keyA()}, "c": {keyB()}}, false},
+		{"a kid rebound", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyC()}}, false},
+		{"a second key under a kid", map[string][]*rsa.PublicKey{"a": {keyA(), keyC()}, "b": {keyB()}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sameKeySet(held, tt.next); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if got := sameKeySet(tt.next, held); got != tt.want {
+				t.Errorf("reversed: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
