@@ -126,3 +126,32 @@ func TestVerifierClaimDescriptions(t *testing.T) {
 		})
 	}
 }
+
+// A refused typ is described by what the configuration accepts: under
+// RequireAtJWT, "JWT" would send the caller for a token that fails again.
+func TestVerifierTypDescriptions(t *testing.T) {
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	tests := []struct {
+		name         string
+		requireAtJWT bool
+		typ, want    string
+	}{
+		{"JOSE", false, "JOSE", "the token typ must be JWT or at+jwt"},
+		{"JWT under RequireAtJWT", true, "JWT", "the token typ must be at+jwt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vtBaseConfig()
+			cfg.RequireAtJWT = tc.requireAtJWT
+			v, err := vtNew(cfg, keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(t.Context(), vtToken(vtObj{"typ": tc.typ}, nil))
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnsupportedType || invalid.Description != tc.want {
+				t.Fatalf("got %v, want unsupported_token_type %q", err, tc.want)
+			}
+		})
+	}
+}
