@@ -223,9 +223,11 @@ func apiBaseURL(s *httpapi.Server) string {
 }
 
 // apiTracing is the API's tracer: every request traced when spans are
-// exported, otherwise only those arriving with a valid traceparent.
+// exported, otherwise only those arriving with a valid traceparent, if
+// OTEL_PROPAGATORS lets it be read.
 func apiTracing(p *tracing.Provider) httpapi.Tracing {
-	return httpapi.Tracing{Tracer: p.Tracer("github.com/example/messages-api/internal/adapters/httpapi"), EveryRequest: p.Exporting()}
+	return httpapi.Tracing{Tracer: p.Tracer("github.com/example/messages-api/internal/adapters/httpapi"),
+		EveryRequest: p.Exporting(), IgnoreParent: !p.HonoursParent()}
 }
 
 // EncoderConfig is zap's production JSON encoding with the conventions of

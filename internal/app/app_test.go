@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,6 +175,12 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"http domain", nil, []string{"AUTH0_DOMAIN=http://example.auth0.com", "AUTH0_AUDIENCE=a"}, "must use https"},
 		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port, from the environment)"},
 		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev [-dev-reset]] [-config FILE]"},
+		{"every address a trusted proxy", nil, append(slices.Clone(prodEnv), "HTTP_TRUSTED_PROXIES=10.0.0.0/8, ::/0"), `"::/0" trusts every address`},
+		{"unsupported propagator", nil, append(slices.Clone(prodEnv), "OTEL_PROPAGATORS=b3"), `OTEL_PROPAGATORS "b3" is not supported`},
+		{"SDK disabled as 1", nil, append(slices.Clone(prodEnv), "OTEL_SDK_DISABLED=1"), `OTEL_SDK_DISABLED "1" is not true or false`},
+		{"bad sampler without an exporter", nil, append(slices.Clone(prodEnv), "OTEL_TRACES_SAMPLER=sometimes"), `OTEL_TRACES_SAMPLER "sometimes"`},
+		{"batch delay with a space", nil, append(slices.Clone(prodEnv), "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318",
+			"OTEL_BSP_SCHEDULE_DELAY= 5000"), `OTEL_BSP_SCHEDULE_DELAY " 5000"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -196,7 +196,7 @@ func (h *handler) finish(st *requestState) {
 	if p := recover(); p != nil {
 		if p == http.ErrAbortHandler {
 			st.status = st.w.status
-			h.endSpan(st)
+			h.endSpan(st, true)
 			panic(p)
 		}
 		st.reason = "internal"
@@ -216,7 +216,7 @@ func (h *handler) finish(st *requestState) {
 	}
 	st.route = st.routePattern(h.mux)
 	h.metrics.request(st.route, st.req.Method, st.status, st.duration)
-	h.endSpan(st)
+	h.endSpan(st, false)
 	h.logAccess(st)
 }
 

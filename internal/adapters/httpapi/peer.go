@@ -9,7 +9,9 @@ import (
 
 // ParseTrustedProxies parses proxy addresses as CIDRs (10.0.0.0/8,
 // fd00::/8) or single IPs. It returns an error naming the first entry that
-// is neither.
+// is neither, or that trusts every address of its family (0.0.0.0/0, ::/0,
+// ::ffff:0.0.0.0/96): then every X-Forwarded-For entry is a trusted hop and
+// remote_addr the leftmost, whatever the client wrote there.
 func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(entries))
 	for _, e := range entries {
@@ -25,6 +27,9 @@ func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 		// IPv4), so a v4-mapped entry is made IPv4 or it would never match.
 		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
 			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		if p.Bits() == 0 {
+			return nil, fmt.Errorf("%q trusts every address, so remote_addr would be whatever the client puts first in X-Forwarded-For: name the proxies' own addresses", e)
 		}
 		out = append(out, p.Masked())
 	}
@@ -47,8 +52,9 @@ func (t *trustedProxies) trusts(a netip.Addr) bool {
 // clientAddr is the address the request came from: the peer's IP, or, when
 // the peer is a trusted proxy, the rightmost X-Forwarded-For entry that is
 // not itself a trusted proxy (entries left of it could be forged by the
-// client), without its port if it had one, an IPv4-mapped one as IPv4 and
-// an IPv6 one in its RFC 5952 form. It allocates only for an IPv6 hop.
+// client), without its port or brackets if it had them, an IPv4-mapped one as IPv4 and
+// an IPv6 one in its RFC 5952 form. It allocates only for the IPv6 hop it
+// returns.
 func (t *trustedProxies) clientAddr(r *http.Request) string {
 	addr := peerIP(r.RemoteAddr)
 	if t == nil || len(t.prefixes) == 0 {
@@ -59,7 +65,12 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 	if a, err := netip.ParseAddr(addr); err != nil || !t.trusts(a.WithZone("")) {
 		return addr
 	}
+	// The leftmost trusted hop so far, written out only once the walk ends:
+	// a chain of trusted IPv6 hops costs no string each.
+	var last netip.Addr
+	lastHop := ""
 	values := r.Header["X-Forwarded-For"]
+walk:
 	for i := len(values) - 1; i >= 0; i-- {
 		v := values[i]
 		for v != "" {
@@ -73,26 +84,46 @@ func (t *trustedProxies) clientAddr(r *http.Request) string {
 			if err != nil { // some proxies (Azure Application Gateway, IIS ARR) add the client's port
 				if ap, perr := netip.ParseAddrPort(hop); perr == nil {
 					a, err, hop = ap.Addr(), nil, peerIP(hop)
+				} else if v6, ok := bracketed(hop); ok { // others bracket an IPv6 one as a URL does, without a port
+					a, err = v6, nil
 				}
 			}
 			// A zone is free text naming a link on the sender's host: no
 			// proxy forwards one, and it would put any text in remote_addr.
 			if err != nil || a.Zone() != "" {
-				return addr // garbage: the trusted hop that passed it on is the best we know
-			}
-			// Written as Go reports a peer (IPv4-mapped as IPv4, IPv6 in its
-			// RFC 5952 form), so a client has one address in the logs
-			// whichever proxy wrote it how.
-			if a.Is6() {
-				hop = a.Unmap().String()
+				break walk // garbage: the trusted hop that passed it on is the best we know
 			}
 			if !t.trusts(a) {
-				return hop
+				return loggedHop(a, hop)
 			}
-			addr = hop
+			last, lastHop = a, hop
 		}
 	}
+	if last.IsValid() {
+		return loggedHop(last, lastHop)
+	}
 	return addr
+}
+
+// loggedHop is hop, the text of address a, as Go reports a peer
+// (IPv4-mapped as IPv4, IPv6 in its RFC 5952 form), so a client has one
+// address in the logs whichever proxy wrote it how. Only an IPv6 one
+// allocates.
+func loggedHop(a netip.Addr, hop string) string {
+	if a.Is6() {
+		return a.Unmap().String()
+	}
+	return hop
+}
+
+// bracketed is the IPv6 address of "[v6]", as a URL writes it.
+func bracketed(hop string) (netip.Addr, bool) {
+	inner, ok := strings.CutPrefix(hop, "[")
+	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(inner)
+	return a, err == nil && a.Is6()
 }
 
 // peerIP is the IP of a RemoteAddr: "ip:port" or "[v6]:port" as net/http

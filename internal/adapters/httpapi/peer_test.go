@@ -42,7 +42,7 @@ func TestRemoteAddr(t *testing.T) {
 		{"v4-mapped proxy entry trusts the v4 peer", []string{"::ffff:10.1.2.3"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy CIDR trusts v4 peers", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped proxy entry trusts v4-mapped hops", []string{"::ffff:10.0.0.0/104"}, "10.1.2.3:5555", []string{"198.51.100.1, 10.9.9.9"}, "198.51.100.1"},
-		{"v4-mapped /96 entry trusts every v4 peer", []string{"::ffff:0.0.0.0/96"}, "203.0.113.9:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"v4-mapped /97 entry trusts half the v4 peers", []string{"::ffff:0.0.0.0/97"}, "10.1.2.3:5555", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"v4-mapped trusted hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, ::ffff:10.7.7.7"}, "198.51.100.1"},
 		// A client is logged as its peer would be: the same IPv4 address
 		// however a proxy wrote it.
@@ -60,6 +60,12 @@ func TestRemoteAddr(t *testing.T) {
 		{"bare v6 hop whose last group looks like a port", trusted, "10.1.2.3:5555", []string{"2001:db8::7:4711"}, "2001:db8::7:4711"},
 		{"v6 hop in capitals and zeros: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"2001:DB8:0:0:0:0:0:7"}, "2001:db8::7"},
 		{"v6 hop with leading zeros and a port: its RFC 5952 form", trusted, "10.1.2.3:5555", []string{"[2001:0db8::0007]:4711"}, "2001:db8::7"},
+		{"bracketed v6 hop without a port: its IP", trusted, "10.1.2.3:5555", []string{"[2001:DB8::7], 10.4.4.4"}, "2001:db8::7"},
+		{"bracketed v4-mapped hop: logged as IPv4", trusted, "10.1.2.3:5555", []string{"[::ffff:198.51.100.1]"}, "198.51.100.1"},
+		{"bracketed trusted v6 hop: the walk goes on", trusted, "10.1.2.3:5555", []string{"198.51.100.1, [2001:db8::1]"}, "198.51.100.1"},
+		{"bracketed v4 hop is garbage", trusted, "10.1.2.3:5555", []string{"[198.51.100.1]"}, "10.1.2.3"},
+		{"bracketed v6 hop with a zone is garbage", trusted, "10.1.2.3:5555", []string{"[fe80::1%eth0]"}, "10.1.2.3"},
+		{"one bracket is garbage", trusted, "10.1.2.3:5555", []string{"[2001:db8::7"}, "10.1.2.3"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 		// net/http writes RemoteAddr as ip:port; a parent router's
@@ -100,6 +106,8 @@ func TestParseTrustedProxies(t *testing.T) {
 	}{
 		{"10.0.0.0/8", false}, {"192.168.1.7", false}, {"fd00::/8", false}, {"::1", false},
 		{"10.0.0.0/33", true}, {"10.0.0", true}, {"proxy.internal", true}, {"", true}, {"*", true},
+		// Every address trusted: remote_addr would be the client's own pick.
+		{"0.0.0.0/0", true}, {"::/0", true}, {"::ffff:0.0.0.0/96", true}, {"10.0.0.0/0", true}, {"0.0.0.0/1", false},
 	}
 	for _, tt := range tests {
 		_, err := httpapi.ParseTrustedProxies([]string{tt.in})

@@ -16,10 +16,12 @@ import (
 
 // Tracing makes this service's span for each traced request (W3C Trace
 // Context). A request is traced when it carries a valid traceparent, or
-// always when EveryRequest is set (spans are exported).
+// always when EveryRequest is set (spans are exported). With IgnoreParent
+// (OTEL_PROPAGATORS=none) traceparent is not read: spans, if any, are roots.
 type Tracing struct {
 	Tracer       trace.Tracer
 	EveryRequest bool
+	IgnoreParent bool
 }
 
 // WithTracing traces requests with t; without it, nothing is traced.
@@ -102,11 +104,13 @@ func (h *handler) startSpan(r *http.Request, st *requestState) context.Context {
 		return ctx
 	}
 	if !h.tracing.EveryRequest {
-		if _, ok := r.Header["Traceparent"]; !ok {
+		if _, ok := r.Header["Traceparent"]; !ok || h.tracing.IgnoreParent {
 			return ctx
 		}
 	}
-	ctx = parentSpan(ctx, r)
+	if !h.tracing.IgnoreParent {
+		ctx = parentSpan(ctx, r)
+	}
 	if !h.tracing.EveryRequest && !trace.SpanContextFromContext(ctx).IsValid() {
 		return ctx // an invalid traceparent is ignored
 	}
@@ -120,8 +124,10 @@ func (h *handler) startSpan(r *http.Request, st *requestState) context.Context {
 	return ctx
 }
 
-// endSpan names the span after the route and records the outcome.
-func (h *handler) endSpan(st *requestState) {
+// endSpan names the span after the route and records the outcome;
+// aborted is set when the handler aborted the response
+// (http.ErrAbortHandler).
+func (h *handler) endSpan(st *requestState, aborted bool) {
 	if st.span == nil {
 		return
 	}
@@ -137,13 +143,24 @@ func (h *handler) endSpan(st *requestState) {
 			attrs[n] = semconv.HTTPRoute(route)
 			n++
 		}
-		attrs[n], attrs[n+1] = spanMethod(st.req.Method), semconv.HTTPResponseStatusCode(st.status)
-		n += 2
+		attrs[n] = spanMethod(st.req.Method)
+		n++
+		if st.status != 0 { // only a status sent (OTel HTTP semantic conventions): an aborted request may have none
+			attrs[n] = semconv.HTTPResponseStatusCode(st.status)
+			n++
+		}
 		if st.reason != "" {
 			attrs[n] = ReasonAttribute.String(st.reason)
 			n++
 		}
-		if st.status >= 500 { // server spans: only 5xx are errors, their error.type the status code (OTel HTTP semantic conventions)
+		switch {
+		case aborted:
+			// Ended before its response did: an error, error.type a
+			// low-cardinality identifier (OTel HTTP semantic conventions).
+			attrs[n] = semconv.ErrorTypeKey.String("aborted")
+			n++
+			st.span.SetStatus(codes.Error, "response aborted")
+		case st.status >= 500: // server spans: only 5xx are errors, their error.type the status code (OTel HTTP semantic conventions)
 			attrs[n] = semconv.ErrorTypeKey.String(strconv.Itoa(st.status))
 			n++
 			st.span.SetStatus(codes.Error, http.StatusText(st.status))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,6 +97,10 @@ func TestTraceparent(t *testing.T) {
 		{"wrong delimiter", []string{"00_" + traceID + "_" + parentID + "_01"}, false},
 		{"surrounding spaces inside", []string{"00- " + traceID + "-" + parentID + "-01"}, false},
 		{"two headers", []string{traceparent, traceparent}, false},
+		{"a hundred headers", slices.Repeat([]string{traceparent}, 100), false},
+		{"an empty header and a valid one", []string{"", traceparent}, false},
+		{"two values joined by a proxy", []string{traceparent + "," + traceparent}, false},
+		{"a future version's two values joined", []string{"cc-" + traceID + "-" + parentID + "-01," + traceparent}, false},
 	}
 	h, logs := tracedHandler(t, tracing.NewWithExporter(nil), nil)
 	for _, tt := range tests {

@@ -32,12 +32,20 @@ func checkExportEnv(getenv func(string) string) error {
 			// The exporter keeps the scheme, host and path only: credentials
 			// or an API key put anywhere else would silently not be sent.
 			switch u, err := url.Parse(v); {
-			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "": // "http://:4318" dials this host
 				errs = append(errs, fmt.Errorf("%s is not an http or https URL with a host, such as http://collector:4318", name))
 			case u.User != nil:
 				errs = append(errs, fmt.Errorf("%s has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS=authorization=Basic%%20<base64 of user:password>", name))
 			case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(v, "#"):
 				errs = append(errs, fmt.Errorf("%s has a query or fragment, which the exporter drops: put an API key in OTEL_EXPORTER_OTLP_HEADERS", name))
+			case strings.HasSuffix(u.Host, ":") || !validPort(u.Port()):
+				// net/http dials an empty port as the scheme's (80, 443), not 4318.
+				errs = append(errs, fmt.Errorf("%s has a port that is not 1 to 65535", name))
+			case name == "OTEL_EXPORTER_OTLP_ENDPOINT" && get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" &&
+				strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/traces"):
+				// The spec has the exporter append /v1/traces to this base URL;
+				// no collector serves …/v1/traces/v1/traces.
+				errs = append(errs, fmt.Errorf("%s ends in /v1/traces, which the exporter appends again: give the base URL (http://collector:4318), or the full one in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", name))
 			}
 		}
 	}
@@ -48,20 +56,37 @@ func checkExportEnv(getenv func(string) string) error {
 	// The SDK multiplies milliseconds into a time.Duration, which wraps
 	// past about 292 years into a negative timeout; it makes the queue, and
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-		"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
-		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > math.MaxInt64/int(time.Millisecond) {
-				errs = append(errs, fmt.Errorf("%s %q is not a whole number of milliseconds above 0 (at most %d)", name, v, math.MaxInt64/int(time.Millisecond)))
-			}
-		}
+	// The exporter trims its timeouts; the batch processor and the span
+	// limits read the value as it is, so " 5000" would be its default.
+	const maxMillis = math.MaxInt64 / int(time.Millisecond)
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"} {
+		errs = append(errs, checkInt(name, get(name), 1, maxMillis, "of milliseconds "))
+	}
+	for _, name := range []string{"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxMillis, "of milliseconds "))
 	}
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
-		if v := get(name); v != "" {
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxQueueSize {
-				errs = append(errs, fmt.Errorf("%s %q is not a whole number from 1 to %d", name, v, maxQueueSize))
-			}
-		}
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxQueueSize, ""))
+	}
+	// The spec has a batch at most the queue; the SDK silently makes a
+	// larger one the default 512 (or the queue, if smaller).
+	queue, batch := 2048, 0 // the SDK's default queue
+	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")); err == nil {
+		queue = n
+	}
+	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")); err == nil {
+		batch = n
+	}
+	if batch > queue {
+		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE %d (the default is 2048)", batch, queue))
+	}
+	// Span limits: non-negative integers (OpenTelemetry SDK environment
+	// variables, "Attribute Limits", "Span Limits"); the SDK reads a
+	// negative one as no limit.
+	for _, name := range []string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT",
+		"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
+		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"} {
+		errs = append(errs, checkInt(name, untrimmed(getenv, name), 0, math.MaxInt32, ""))
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"} {
 		if v := get(name); v != "" && v != "gzip" && v != "none" {
@@ -69,16 +94,14 @@ func checkExportEnv(getenv func(string) string) error {
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if v := get(name); v != "" {
-			if _, err := strconv.ParseBool(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s %q is not true or false", name, v))
-			}
+		if _, err := otelBool(name, get(name)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
 		if path := get(name); path != "" {
-			if b, err := os.ReadFile(path); err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", name, path, err))
+			if b, err := readPEMFile(name, path); err != nil {
+				errs = append(errs, err)
 			} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
 				errs = append(errs, fmt.Errorf("%s %s holds no PEM certificate", name, path))
 			}
@@ -87,8 +110,51 @@ func checkExportEnv(getenv func(string) string) error {
 	for _, prefix := range []string{"OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_TRACES_"} {
 		errs = append(errs, checkClientCert(prefix+"CLIENT_CERTIFICATE", get(prefix+"CLIENT_CERTIFICATE"), prefix+"CLIENT_KEY", get(prefix+"CLIENT_KEY")))
 	}
-	errs = append(errs, checkSampler(get("OTEL_TRACES_SAMPLER"), get("OTEL_TRACES_SAMPLER_ARG")))
 	return errors.Join(errs...)
+}
+
+// otelBool reads an OpenTelemetry boolean variable: true or false in any
+// case, blank for false. Gate: the SDK reads anything but "true" as false
+// ("Boolean value" in the SDK environment variables spec), so 1, yes or on
+// would silently mean false.
+func otelBool(name, v string) (bool, error) {
+	switch {
+	case v == "" || strings.EqualFold(v, "false"):
+		return false, nil
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	}
+	return false, fmt.Errorf("%s %q is not true or false (the SDK reads anything but true as false)", name, v)
+}
+
+// untrimmed is name's value as the SDK's batch processor and span limits
+// read it, spaces included; blank is unset.
+func untrimmed(getenv func(string) string, name string) string {
+	if v := getenv(name); strings.TrimSpace(v) != "" {
+		return v
+	}
+	return ""
+}
+
+// checkInt checks that v, when set, is a whole number from lo to hi; unit
+// ("of milliseconds ") names what it counts.
+func checkInt(name, v string, lo, hi int, unit string) error {
+	if v == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < lo || n > hi {
+		return fmt.Errorf("%s %q is not a whole number %sfrom %d to %d", name, v, unit, lo, hi)
+	}
+	return nil
+}
+
+// validPort reports an empty port (the scheme's) or one from 1 to 65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // checkPairs checks a list of name=value entries with URL-encoded values,
@@ -120,6 +186,31 @@ func notToken(r rune) bool {
 	return !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)))
 }
 
+// maxPEMFileBytes bounds a certificate or key file: a chain of a few
+// certificates takes some KiB.
+const maxPEMFileBytes = 1 << 20
+
+// readPEMFile reads the certificate or key file that variable name names:
+// a regular file of at most maxPEMFileBytes. Gate: the exporter reads the
+// path again to the end, so a device (/dev/zero) would fill memory and a
+// pipe, read here first, would leave it waiting for ever.
+func readPEMFile(name, path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s %s is not a regular file", name, path)
+	case info.Size() > maxPEMFileBytes:
+		return nil, fmt.Errorf("%s %s is larger than %d KiB: not a PEM certificate or key", name, path, maxPEMFileBytes>>10)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
+	}
+	return b, nil
+}
+
 // checkClientCert checks a client certificate and its key: both or neither,
 // and a pair tls.X509KeyPair accepts.
 func checkClientCert(certName, certPath, keyName, keyPath string) error {
@@ -131,13 +222,13 @@ func checkClientCert(certName, certPath, keyName, keyPath string) error {
 	case keyPath == "":
 		return fmt.Errorf("%s is set without %s", certName, keyName)
 	}
-	cert, err := os.ReadFile(certPath)
+	cert, err := readPEMFile(certName, certPath)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", certName, certPath, err)
+		return err
 	}
-	key, err := os.ReadFile(keyPath)
+	key, err := readPEMFile(keyName, keyPath)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", keyName, keyPath, err)
+		return err
 	}
 	if _, err := tls.X509KeyPair(cert, key); err != nil {
 		return fmt.Errorf("%s %s and %s %s are not a certificate and its key", certName, certPath, keyName, keyPath)
@@ -146,7 +237,10 @@ func checkClientCert(certName, certPath, keyName, keyPath string) error {
 }
 
 // checkSampler checks OTEL_TRACES_SAMPLER against the samplers the SDK
-// knows, and its argument for the ratio-based ones.
+// knows, and its argument for the ratio-based ones. Checked whether or not
+// spans are exported: the SDK reads them for the provider without an
+// exporter too, and writes a bad one to the standard logger in plain text,
+// a line outside the JSON logs.
 func checkSampler(sampler, arg string) error {
 	switch strings.ToLower(sampler) {
 	case "", "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
@@ -184,9 +278,9 @@ func exportURL(getenv func(string) string) string {
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if insecure, err := strconv.ParseBool(strings.TrimSpace(getenv(name))); err == nil {
+		if v := strings.TrimSpace(getenv(name)); v != "" { // set: the exporter applies it, as otelBool reads it
 			scheme = "https"
-			if insecure {
+			if strings.EqualFold(v, "true") {
 				scheme = "http"
 			}
 		}

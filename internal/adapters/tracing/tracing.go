@@ -38,6 +38,9 @@ type Config struct {
 	// [DefaultFlushTimeout]: a collector that hangs must not take the stop
 	// timeout the other stop hooks need.
 	FlushTimeout time.Duration
+	// IgnoreParent is set when OTEL_PROPAGATORS names no tracecontext
+	// (none, or baggage alone): an incoming traceparent is not honoured.
+	IgnoreParent bool
 }
 
 // exportErrorInterval is the least time between two "trace export failed"
@@ -55,15 +58,25 @@ const DefaultFlushTimeout = 3 * time.Second
 // OTEL_TRACES_EXPORTER unset. OTEL_SDK_DISABLED=true and
 // OTEL_TRACES_EXPORTER=none turn it off. It refuses exporters and protocols
 // this build does not carry (only otlp over http/protobuf) instead of
-// silently sending nothing.
+// silently sending nothing. Whether or not spans are exported, it reads
+// OTEL_PROPAGATORS (is an incoming traceparent honoured?) and checks
+// OTEL_SDK_DISABLED and OTEL_TRACES_SAMPLER with its _ARG, which the SDK
+// reads for the provider without an exporter too. Errors name the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
-		return Config{}, nil
+	ignoreParent, err := propagatorsFromEnv(getenv("OTEL_PROPAGATORS"))
+	if err != nil {
+		return Config{}, err
 	}
-	var c Config
+	if err := checkSampler(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")), strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG"))); err != nil {
+		return Config{}, err
+	}
+	if disabled, err := otelBool("OTEL_SDK_DISABLED", strings.TrimSpace(getenv("OTEL_SDK_DISABLED"))); err != nil || disabled {
+		return Config{IgnoreParent: ignoreParent}, err
+	}
+	c := Config{IgnoreParent: ignoreParent}
 	switch exporter := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER"))); exporter {
 	case "none":
-		return Config{}, nil
+		return c, nil
 	case "otlp":
 		c.Export = true
 	case "":
@@ -99,6 +112,7 @@ type Provider struct {
 	exporting    bool
 	flushTimeout time.Duration
 	log          *zap.Logger
+	ignoreParent bool
 }
 
 // New builds the provider. With cfg.Export it starts an OTLP/HTTP exporter
@@ -106,7 +120,9 @@ type Provider struct {
 // without it, spans are never sampled, so they only carry ids.
 func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	if !cfg.Export {
-		return NewWithExporter(nil), nil
+		p := NewWithExporter(nil)
+		p.ignoreParent = cfg.IgnoreParent
+		return p, nil
 	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
@@ -143,6 +159,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 		exporting:    true,
 		flushTimeout: flush,
 		log:          log,
+		ignoreParent: cfg.IgnoreParent,
 	}, nil
 }
 
@@ -166,6 +183,10 @@ func (p *Provider) Tracer(name string) trace.Tracer { return p.sdk.Tracer(name) 
 // Exporting reports whether spans leave the process: then every request is
 // traced, with or without an incoming traceparent.
 func (p *Provider) Exporting() bool { return p.exporting }
+
+// HonoursParent reports whether an incoming traceparent is honoured: not
+// when OTEL_PROPAGATORS leaves tracecontext out.
+func (p *Provider) HonoursParent() bool { return !p.ignoreParent }
 
 // Shutdown flushes the spans still queued and stops the exporter, for at
 // most the flush timeout (or until ctx ends). Spans it could not send are

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestClientAddrAllocations: the X-Forwarded-For walk writes out only the
+// address it returns, so a client behind (or forging) a long chain of
+// trusted IPv6 hops costs at most one string, not one per hop. Not
+// parallel: testing.AllocsPerRun refuses parallel tests.
+func TestClientAddrAllocations(t *testing.T) {
+	prefixes, err := ParseTrustedProxies([]string{"10.0.0.0/8", "fd00::/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxies := &trustedProxies{prefixes}
+	v6Chain := strings.TrimSuffix(strings.Repeat("fd00::7, ", 100), ", ")
+	tests := []struct {
+		name, xff, want string
+		wantAllocs      float64
+	}{
+		{"v4 client behind 100 trusted v6 hops", "198.51.100.1, " + v6Chain, "198.51.100.1", 0},
+		{"v6 client behind 100 trusted v6 hops", "2001:db8::7, " + v6Chain, "2001:db8::7", 1},
+		{"only trusted v6 hops", v6Chain, "fd00::7", 1},
+		{"garbage left of 100 trusted v6 hops", "junk, " + v6Chain, "fd00::7", 3}, // and netip's two parse errors for the garbage
+		{"v4 client behind trusted v4 hops", "198.51.100.1, 10.0.0.1, 10.0.0.2", "198.51.100.1", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/api/public", nil)
+			req.RemoteAddr = "10.1.2.3:5555"
+			req.Header.Set("X-Forwarded-For", tt.xff)
+			var got string
+			allocs := testing.AllocsPerRun(20, func() { got = proxies.clientAddr(req) })
+			if got != tt.want || allocs != tt.wantAllocs {
+				t.Errorf("got %s with %v allocations, want %s with %v", got, allocs, tt.want, tt.wantAllocs)
+			}
+		})
+	}
+}
