@@ -351,4 +351,13 @@ func TestKeySourceCallerContext(t *testing.T) {
 	if _, err := ks.Key(canceled, "kid-a"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Key with a canceled ctx: got %v, want context.Canceled", err)
 	}
+	// A caller whose ctx has ended starts no fetch: it would only spend
+	// the cooldown for callers still waiting.
+	idle := newTestKeySource(t, newKSTenant(t, jwk("kid-a", keyA())), KeySourceConfig{})
+	if _, err := idle.Key(canceled, "kid-a"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Key with a canceled ctx, nothing held: got %v, want context.Canceled", err)
+	}
+	if got := idle.lastAttemptStart(); !got.IsZero() {
+		t.Errorf("fetch attempts for a canceled ctx: got one started at %v, want none", got)
+	}
 }

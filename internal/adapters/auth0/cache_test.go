@@ -210,6 +210,9 @@ func TestVerifierCache(t *testing.T) {
 					if _, reason, err := vtVerify(t, v, tok); reason != kc.wantReason {
 						t.Errorf("got %q, %v after the change of key; want %s", reason, err, kc.wantReason)
 					}
+					if _, _, n := v.CacheStats(); n != 0 {
+						t.Errorf("got %d cache entries after the change of key, want 0: a stale entry is dropped", n)
+					}
 				})
 			}
 			t.Run("unknown kid is not remembered once the key appears", func(t *testing.T) {
@@ -332,20 +335,52 @@ func TestVerifierCacheTime(t *testing.T) {
 // is not remembered: time cures it, and the next try goes to the library.
 func TestVerifierForgetsRefusalsTimeCures(t *testing.T) {
 	keys := vtKeys()
+	hour := func(n time.Duration) float64 { return float64(time.Now().Add(n * time.Hour).Unix()) }
+	tests := []struct {
+		name   string
+		claims vtObj
+		want   ports.Reason
+	}{
+		{"nbf", vtObj{"nbf": hour(1), "exp": hour(3)}, ports.ReasonNotYetValid},
+		{"iat", vtObj{"iat": hour(1), "exp": hour(3)}, ports.ReasonIssuedInFuture},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			finder := &vtStaticKeys{}
+			finder.set(vtKid, &keys.main.PublicKey, nil)
+			v := vtCachingVerifier(t, finder, 0)
+			// Our clock is ahead of the library's (the real one): our check
+			// passes the claim, the library's refuses it.
+			v.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
+			calls := v.CountLibraryCalls()
+			tok := vtToken(nil, tc.claims)
+			for i := 1; i <= 2; i++ {
+				if _, reason, err := vtVerify(t, v, tok); reason != tc.want {
+					t.Fatalf("call %d: got %q, %v; want %s", i, reason, err, tc.want)
+				}
+				if got := calls.Load(); got != int64(i) {
+					t.Errorf("after call %d: got %d library calls, want %d (the refusal must not be remembered)", i, got, i)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifierCachedNbfAfterClockStepBack: a cached token is judged by nbf
+// on every hit, as a miss would be: a clock stepped back before its nbf
+// makes it not yet valid again.
+func TestVerifierCachedNbfAfterClockStepBack(t *testing.T) {
 	finder := &vtStaticKeys{}
-	finder.set(vtKid, &keys.main.PublicKey, nil)
+	finder.set(vtKid, &vtKeys().main.PublicKey, nil)
 	v := vtCachingVerifier(t, finder, 0)
-	// Our clock is ahead of the library's (the real one): our check passes
-	// nbf, the library's refuses it.
-	v.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
-	calls := v.CountLibraryCalls()
-	tok := vtToken(nil, vtObj{"nbf": float64(time.Now().Add(time.Hour).Unix()), "exp": float64(time.Now().Add(3 * time.Hour).Unix())})
-	for i := 1; i <= 2; i++ {
+	tok := vtToken(nil, vtObj{"nbf": float64(time.Now().Add(-time.Minute).Unix())})
+	if _, reason, err := vtVerify(t, v, tok); err != nil {
+		t.Fatalf("got %q, %v; want success", reason, err)
+	}
+	v.SetClock(func() time.Time { return time.Now().Add(-time.Hour) })
+	for i := range 2 {
 		if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonNotYetValid {
-			t.Fatalf("call %d: got %q, %v; want not_yet_valid", i, reason, err)
-		}
-		if got := calls.Load(); got != int64(i) {
-			t.Errorf("after call %d: got %d library calls, want %d (the refusal must not be remembered)", i, got, i)
+			t.Errorf("call %d, clock an hour back: got %q, %v; want not_yet_valid", i, reason, err)
 		}
 	}
 }

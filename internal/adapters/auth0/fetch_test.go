@@ -313,6 +313,8 @@ func TestCheckJWKSURI(t *testing.T) {
 	prod := MustTenant(t, "https://tenant.example/", false, 0)
 	loopback := MustTenant(t, "https://127.0.0.1:8443/", false, 0)
 	dev := MustTenant(t, "http://127.0.0.1:3011/", true, 0)
+	devPort80 := MustTenant(t, "http://127.0.0.1/", true, 0)
+	prodFlagged := MustTenant(t, "https://tenant.example/", true, 0) // the dev flag set on a real tenant
 	tests := []struct {
 		name   string
 		tenant Tenant
@@ -326,6 +328,9 @@ func TestCheckJWKSURI(t *testing.T) {
 		{"another host", prod, "https://evil.example/.well-known/jwks.json", false},
 		{"http on a loopback https tenant", loopback, "http://127.0.0.1:8443/.well-known/jwks.json", false},
 		{"http for the loopback dev tenant", dev, "http://127.0.0.1:3011/.well-known/jwks.json", true},
+		{"http default port written out", devPort80, "http://127.0.0.1:80/.well-known/jwks.json", true},
+		{"http on port 443 of a dev tenant on port 80", devPort80, "http://127.0.0.1:443/.well-known/jwks.json", false},
+		{"http on the issuer's host and port, dev flag set", prodFlagged, "http://tenant.example:443/.well-known/jwks.json", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,9 @@ package auth0
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -86,7 +89,7 @@ func TestKeySourceIgnoresUnusableKeys(t *testing.T) {
 // it in standard base64). With negativeSerial, its serial number is patched
 // negative: RFC 5280 §4.1.2.2 forbids it, some issuers' certificates have one
 // all the same, and Go's parser refuses them since Go 1.23.
-func certDER(t *testing.T, key *rsa.PrivateKey, negativeSerial bool) []byte {
+func certDER(t *testing.T, key crypto.Signer, negativeSerial bool) []byte {
 	t.Helper()
 	serial := []byte{0x02, 0x04, 0x7e, 0x5e, 0x71, 0xa1} // DER INTEGER 0x7e5e71a1
 	tmpl := &x509.Certificate{
@@ -95,7 +98,7 @@ func certDER(t *testing.T, key *rsa.PrivateKey, negativeSerial bool) []byte {
 		NotBefore:    time.Unix(1_600_000_000, 0),
 		NotAfter:     time.Unix(2_600_000_000, 0),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatalf("CreateCertificate: got error %v, want nil", err)
 	}
@@ -120,6 +123,11 @@ func TestParseJWKSEntries(t *testing.T) {
 	x5tB := sha1.Sum(certB)
 	negB := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[1], true))}
 	x5cC := []string{base64.StdEncoding.EncodeToString(certDER(t, ksTestKeys()[2], false))}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x5cEC := []string{base64.StdEncoding.EncodeToString(certDER(t, ecKey, false))}
 	// The key's algorithm patched from rsaEncryption to RSASSA-PSS, which
 	// Go's parser reads as an unknown one: a certificate without a key.
 	pss := certDER(t, ksTestKeys()[1], false)
@@ -135,6 +143,10 @@ func TestParseJWKSEntries(t *testing.T) {
 	evenN := new(big.Int).Sub(keyB().N, big.NewInt(1))
 	huge := bytes.Repeat([]byte{0xff}, 16384/8)
 	std := base64.RawStdEncoding.EncodeToString(keyB().N.Bytes())
+	// A 256-byte n ends in a character with four unused bits (A, Q, g or
+	// w): the next character sets one and decodes to the same bytes.
+	nonCanonical := b64u(keyB().N.Bytes())
+	nonCanonical = nonCanonical[:len(nonCanonical)-1] + string(nonCanonical[len(nonCanonical)-1]+1)
 	tests := []struct {
 		name        string
 		entry       any
@@ -172,6 +184,7 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"n padded", with(jwk("pad", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes())), []string{"good"}, "bad_modulus=1"},
 		{"n standard alphabet", with(jwk("std", keyB()), "n", std), []string{"good"}, "bad_modulus=1"},
 		{"n a number", with(jwk("num", keyB()), "n", 12345), []string{"good"}, "bad_modulus=1"},
+		{"n with unused bits set", with(jwk("nc", keyB()), "n", nonCanonical), []string{"good"}, "bad_modulus=1"},
 		{"entry a string", "hello", []string{"good"}, "not_an_object=1"},
 		// Some issuers prefix the modulus with a zero byte (RFC 7518 §6.3.1.1
 		// says not to); the key is the same.
@@ -200,6 +213,7 @@ func TestParseJWKSEntries(t *testing.T) {
 		{"x5t#S256 of another certificate", with(auth0B, "x5t#S256", b64u(make([]byte, 32))), []string{"good", "auth0"}, ""},
 		{"x5u", with(auth0B, "x5u", "https://tenant.eu.auth0.com/cert.pem"), []string{"good", "auth0"}, ""},
 		{"x5c of another key", with(auth0B, "x5c", x5cC, "x5t", nil), []string{"good"}, "x5c_other_key=1"},
+		{"x5c of an EC key", with(auth0B, "x5c", x5cEC, "x5t", nil), []string{"good"}, "x5c_other_key=1"},
 		// RFC 7518 §6.3.1: n and e are required; the certificate is no
 		// substitute (Auth0 always sends both).
 		{"x5c only, without n and e", with(auth0B, "n", nil, "e", nil), []string{"good"}, "bad_modulus=1"},

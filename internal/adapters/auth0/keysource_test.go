@@ -79,7 +79,11 @@ func TestKeySourceStaleKeysCountAsNone(t *testing.T) {
 	tn.setJWKS(status(http.StatusInternalServerError))
 	clk.advance(time.Hour - time.Second)
 	mustKey(t, ks, "kid-a", keyA())
-	clk.advance(2 * time.Second)
+	clk.advance(time.Second)
+	if !ks.Ready() {
+		t.Errorf("Ready() at exactly MaxStaleAge: got false, want true")
+	}
+	clk.advance(time.Second)
 	if ks.Ready() {
 		t.Errorf("Ready() past MaxStaleAge: got true, want false")
 	}
@@ -95,6 +99,31 @@ func TestKeySourceStaleKeysCountAsNone(t *testing.T) {
 	if !ks.Ready() {
 		t.Errorf("Ready() after a good fetch: got false, want true")
 	}
+}
+
+// TestKeySourceColdFetchTimeout: with no key set held, a fetch that runs
+// out of FetchTimeout makes the keys unavailable, and its deadline never
+// reads as the caller's own ctx ending: also for a caller that joined the
+// fetch late, whom the fetch's own deadline error reaches first.
+func TestKeySourceColdFetchTimeout(t *testing.T) {
+	t.Parallel()
+	tn := newKSTenant(t, jwk("kid-a", keyA()))
+	arrived := make(chan struct{}, 1)
+	tn.setDiscovery(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		tn.hang(w, r) // until cleanup: only FetchTimeout ends the fetch
+	})
+	ks := newTestKeySource(t, tn, KeySourceConfig{FetchTimeout: 300 * time.Millisecond})
+	ks.now = newFakeClock().now // no cooldown ends: the late caller only joins
+	first := make(chan error, 1)
+	go func() {
+		_, err := ks.Key(context.Background(), "kid-a")
+		first <- err
+	}()
+	<-arrived // the fetch and its deadline have started
+	_, err := ks.Key(context.Background(), "kid-a")
+	wantUnavailable(t, err, "kid-a")
+	wantUnavailable(t, <-first, "kid-a")
 }
 
 // TestKeySourceStop is not parallel: it checks that no goroutine of a

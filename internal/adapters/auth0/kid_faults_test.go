@@ -218,3 +218,73 @@ func TestSameKey(t *testing.T) {
 		})
 	}
 }
+
+// TestAcceptanceForgottenWhenKeysChange: a token verified and cached while
+// its kid named key A holds only while the tenant's key set still has A
+// under that kid; once the kid names another key, or none, it is judged
+// afresh.
+func TestAcceptanceForgottenWhenKeysChange(t *testing.T) {
+	t.Parallel()
+	privA := ksTestKeys()[0]
+	tests := []struct {
+		name  string
+		after []map[string]any // published once T is cached
+		want  ports.Reason     // for T afterwards: "" is accepted
+	}{
+		{"kid rebound from A to B", []map[string]any{jwk("static", keyB())}, ports.ReasonBadSignature},
+		{"A gone, B under another kid", []map[string]any{jwk("new", keyB())}, ports.ReasonUnknownKey},
+		{"B added beside A under the kid", []map[string]any{jwk("static", keyB()), jwk("static", keyA())}, ""},
+		{"nothing changed", []map[string]any{jwk("static", keyA())}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn := newKSTenant(t, jwk("static", keyA()))
+			clk := newFakeClock()
+			ks, v := faultVerifier(t, tn, clk)
+			tok := faultToken(t, tn, "static", privA)
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Fatalf("while static is A: got %v, want the token accepted", err)
+			}
+			tn.serveKeys(tt.after...)
+			clk.advance(time.Minute)
+			if _, err := ks.Key(context.Background(), "not-published"); faultReason(err) != ports.ReasonUnknownKey {
+				t.Fatalf("unknown kid: got %q, want unknown_key (a refetch)", faultReason(err))
+			}
+			for i := range 2 { // the second time after the first has re-judged it
+				if _, err := v.Verify(context.Background(), tok); faultReason(err) != tt.want {
+					t.Errorf("call %d after the change: got %q, want %q", i, faultReason(err), tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestSameKeySet: the key set's version moves when a fetch brings any
+// other key under any kid, a kid more or less included.
+func TestSameKeySet(t *testing.T) {
+	t.Parallel()
+	held := map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}}
+	tests := []struct {
+		name string
+		next map[string][]*rsa.PublicKey
+		want bool
+	}{
+		{"equal copies", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}}, true},
+		{"a kid added", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyB()}, "c": {keyC()}}, false},
+		{"a kid removed", map[string][]*rsa.PublicKey{"a": {keyA()}}, false},
+		{"a kid renamed", map[string][]*rsa.PublicKey{"a": {keyA()}, "c": {keyB()}}, false},
+		{"a kid rebound", map[string][]*rsa.PublicKey{"a": {keyA()}, "b": {keyC()}}, false},
+		{"a second key under a kid", map[string][]*rsa.PublicKey{"a": {keyA(), keyC()}, "b": {keyB()}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sameKeySet(held, tt.next); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if got := sameKeySet(tt.next, held); got != tt.want {
+				t.Errorf("reversed: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -46,8 +46,12 @@ func TestVerifierCacheFractionalDates(t *testing.T) {
 			after:  1500 * time.Millisecond,
 			want:   ports.ReasonNotYetValid,
 		},
+		// iat is checked before the key lookup, and must be read as the
+		// library reads it too.
+		{name: "iat x.9 past its whole second", claims: func(now float64) vtObj { return vtObj{"iat": now + leeway + 2.9} }, after: 2500 * time.Millisecond},
+		{name: "iat x.9 before its whole second", claims: func(now float64) vtObj { return vtObj{"iat": now + leeway + 2.9} }, after: 1500 * time.Millisecond, want: ports.ReasonIssuedInFuture},
 		// Exactly at the edge (with the leeway) is still valid: the library
-		// refuses strictly before nbf and strictly after exp.
+		// refuses strictly before nbf and iat and strictly after exp.
 		{
 			name:   "exp reached to the second",
 			claims: func(now float64) vtObj { return vtObj{"exp": now - leeway + 2} },
@@ -58,6 +62,7 @@ func TestVerifierCacheFractionalDates(t *testing.T) {
 			claims: func(now float64) vtObj { return vtObj{"nbf": now + leeway + 2} },
 			after:  2 * time.Second,
 		},
+		{name: "iat reached to the second", claims: func(now float64) vtObj { return vtObj{"iat": now + leeway + 2} }, after: 2 * time.Second},
 	}
 	for _, size := range []int{0, -1} { // default cache, and no cache
 		for _, tc := range tests {

@@ -75,6 +75,7 @@ func TestVerifierShapeDescriptions(t *testing.T) {
 		{"opaque, 32 characters", "pJ6tgc2FrxMJ7iXt9v2bLW6yxPPasm6u", opaque + "Auth0 issues one when the token request names no audience; " + audience},
 		{"JWE, dir with an empty key part", jwe, encrypted + "Auth0 issues one when the token request names no audience; " + audience},
 		{"JWE shape, every part set", "aaaa.bbbb.cccc.dddd.eeee", encrypted},
+		{"JWS JSON serialization", `{"payload":"bbbb","protected":"aaaa","signature":"cccc"}`, "only the JWS compact serialization is accepted"},
 		{"two parts", "aaaa.bbbb", parts},
 		{"four parts", "aaaa.bbbb.cccc.dddd", parts},
 		{"six parts", "aaaa.bbbb.cccc.dddd.eeee.ffff", parts},
@@ -121,6 +122,35 @@ func TestVerifierClaimDescriptions(t *testing.T) {
 			var invalid *ports.InvalidTokenError
 			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonInvalidClaim || invalid.Description != tc.want {
 				t.Fatalf("got %v, want invalid_claim %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A refused typ is described by what the configuration accepts: under
+// RequireAtJWT, "JWT" would send the caller for a token that fails again.
+func TestVerifierTypDescriptions(t *testing.T) {
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	tests := []struct {
+		name         string
+		requireAtJWT bool
+		typ, want    string
+	}{
+		{"JOSE", false, "JOSE", "the token typ must be JWT or at+jwt"},
+		{"JWT under RequireAtJWT", true, "JWT", "the token typ must be at+jwt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vtBaseConfig()
+			cfg.RequireAtJWT = tc.requireAtJWT
+			v, err := vtNew(cfg, keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(t.Context(), vtToken(vtObj{"typ": tc.typ}, nil))
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnsupportedType || invalid.Description != tc.want {
+				t.Fatalf("got %v, want unsupported_token_type %q", err, tc.want)
 			}
 		})
 	}

@@ -87,6 +87,7 @@ func TestJWKSCacheTTL(t *testing.T) {
 		{"zero", []string{"max-age=0"}, maxStale, lo},
 		{"above the maximum", []string{"max-age=31536000"}, maxStale, hi},
 		{"overflowing", []string{"max-age=99999999999999999999999"}, maxStale, hi},
+		{"past a Duration, within int64", []string{"max-age=9223372037"}, maxStale, hi},
 		{"upper-case directive", []string{"MAX-AGE=120"}, maxStale, 2 * time.Minute},
 		{"quoted value", []string{`max-age="120"`}, maxStale, 2 * time.Minute},
 		{"spaces", []string{" public ,  max-age=120 "}, maxStale, 2 * time.Minute},

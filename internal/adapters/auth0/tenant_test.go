@@ -89,10 +89,26 @@ func TestNewTenant(t *testing.T) {
 	}
 }
 
-// A Tenant not made by NewTenant is refused, never used with no issuer.
+// A Tenant not made by NewTenant is refused, never used with no issuer;
+// so is a verifier with no key finder, which would fail on its first token.
 func TestNewZeroTenant(t *testing.T) {
-	if v, err := auth0.New(auth0.Tenant{}, auth0.Config{Audiences: []string{vtAudience}}, &vtStaticKeys{}); err == nil || v != nil {
-		t.Fatalf("New(Tenant{}): got %v, %v; want nil and an error", v, err)
+	good := auth0.MustTenant(t, vtDomain, false, 0)
+	tests := []struct {
+		name    string
+		tenant  auth0.Tenant
+		keys    auth0.KeyFinder
+		wantErr string
+	}{
+		{"zero Tenant", auth0.Tenant{}, &vtStaticKeys{}, "NewTenant"},
+		{"nil key finder", good, nil, "key finder"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := auth0.New(tc.tenant, auth0.Config{Audiences: []string{vtAudience}}, tc.keys)
+			if err == nil || v != nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got %v, %v; want nil and an error mentioning %q", v, err, tc.wantErr)
+			}
+		})
 	}
 }
 

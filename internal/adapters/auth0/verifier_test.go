@@ -260,6 +260,10 @@ func TestVerifierAttacks(t *testing.T) {
 		{name: "nbf beyond int64 seconds (1e300)", token: vtToken(nil, vtObj{"nbf": 1e300}), reason: ports.ReasonNotYetValid},
 		// go-jose would read it as long expired; the gate says why instead.
 		{name: "exp beyond int64 seconds (1e19)", token: vtToken(nil, vtObj{"exp": 1e19}), reason: ports.ReasonInvalidClaim},
+		// The cap is 2^62 seconds: exact at it, refused just past it (still
+		// an int64 to go-jose, which would accept it).
+		{name: "exp at 2^62 seconds", token: vtToken(nil, vtObj{"exp": float64(1 << 62)}), want: vtClaimsWant("read:messages", "write:messages")},
+		{name: "exp past 2^62 seconds (5e18)", token: vtToken(nil, vtObj{"exp": 5e18}), reason: ports.ReasonInvalidClaim},
 		{name: "exp negative", token: vtToken(nil, vtObj{"exp": -1e300}), reason: ports.ReasonExpired},
 		{name: "sub as a number", token: vtToken(nil, vtObj{"sub": 42}), reason: ports.ReasonInvalidClaim},
 		{name: "iss as a number", token: vtToken(nil, vtObj{"iss": 42}), reason: ports.ReasonInvalidClaim},
