@@ -224,6 +224,7 @@ func TestRequestID(t *testing.T) {
 	}{
 		{"none", "", false},
 		{"well formed", "abc-123_x.y", true},
+		{"each allowed range's ends", "09AZaz", true},
 		{"exactly 64", strings.Repeat("a", 64), true},
 		{"too long", strings.Repeat("a", 65), false},
 		{"control character", "abc\x01def", false},

@@ -4,7 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -82,6 +86,55 @@ func TestRejectionLines(t *testing.T) {
 			got := logs.FilterMessage("request rejected").Len()
 			if (got == n) != tt.wantAll || got == 0 {
 				t.Errorf("got %d rejection lines for %d rejections, want %s", got, n, tt.wantDesc)
+			}
+		})
+	}
+}
+
+// stepClock is a zapcore.Clock that stands still until a test moves it:
+// the sampler counts lines per second of their entries' time.
+type stepClock struct{ now atomic.Int64 }
+
+func (c *stepClock) Now() time.Time                         { return time.Unix(0, c.now.Load()) }
+func (c *stepClock) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
+
+// TestRejectionSampling pins the sampler's numbers: of the rejection lines
+// with one message, the first 10 each second are kept, then one in 100.
+// The rows run in order on one handler; at is the clock's time since the
+// first row's start.
+func TestRejectionSampling(t *testing.T) {
+	clock := &stepClock{}
+	clock.now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	start := clock.now.Load()
+	core, logs := observer.New(zap.InfoLevel)
+	h := httpapi.NewHandler(httpapi.HandlerConfig{}, newVerifier(), zap.New(core, zap.WithClock(clock)))
+	first10 := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	tests := []struct {
+		name string
+		at   time.Duration
+		n    int   // rejections sent
+		want []int // which of them are logged, from 1
+	}{
+		{"the first 10, then the 100th after them", 0, 210, append(first10, 110, 210)},
+		{"a second later, the first 10 again", time.Second, 11, first10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock.now.Store(start + int64(tt.at))
+			logs.TakeAll()
+			for i := 1; i <= tt.n; i++ {
+				req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+				req.Header.Set("Authorization", "Bearer not-a-test-token")
+				req.Header.Set("X-Request-Id", strconv.Itoa(i))
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			var got []int
+			for _, e := range logs.FilterMessage("request rejected").All() {
+				i, _ := strconv.Atoi(e.ContextMap()["request_id"].(string))
+				got = append(got, i)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got rejections %v logged, want %v", got, tt.want)
 			}
 		})
 	}

@@ -56,7 +56,18 @@ func TestOriginAsBrowsersSendIt(t *testing.T) {
 		// them (forbidden domain code points), so no browser has the origin.
 		{"https://app<x>.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
 		{"https://app%25.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
-		{"https://:8080", "", httpapi.ErrOriginNotExact, "exact origin"}, // a port and no host
+		{"https://:8080", "", httpapi.ErrOriginNotExact, "exact origin"},                    // a port and no host
+		{"https://app<x.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"}, // each of <, > and % alone
+		{"https://app>x.example.com", "", httpapi.ErrOriginNotAsSent, "no browser accepts"},
+		{"http://127.0.0.0XA:3000", "http://127.0.0.10:3000", httpapi.ErrOriginNotAsSent, "dotted decimal"}, // hex in upper case
+		{"https://app\u0080.example.com", "", httpapi.ErrOriginNotAsSent, "xn--"},                           // the first code point past ASCII
+		// An origin has no path, query or fragment, not even an empty one.
+		{"https://app.example.com/", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"https://app.example.com/path", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"https://app.example.com?", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"https://app.example.com?x=1", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"https://app.example.com#", "", httpapi.ErrOriginNotExact, "exact origin"},
+		{"https://app.example.com#top", "", httpapi.ErrOriginNotExact, "exact origin"},
 		// A page's Origin is http or https; ws and wss are URLs it connects
 		// to, never an origin a browser sends.
 		{"ws://app.example.com", "", httpapi.ErrOriginNotExact, "exact origin"},
