@@ -94,6 +94,9 @@ func TestAuthContract(t *testing.T) {
 		{name: "long description is cut to 200 bytes", target: "/api/private", auth: []string{"Bearer " + noneToken},
 			fail: ports.Invalid(ports.ReasonMalformed, strings.Repeat("x", 300)), wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="` + strings.Repeat("x", 200) + `"`, wantBody: "invalid_token", wantDesc: strings.Repeat("x", 200)},
+		{name: "dropped bytes do not count towards the 200", target: "/api/private", auth: []string{"Bearer " + noneToken},
+			fail: ports.Invalid(ports.ReasonMalformed, strings.Repeat("\x01", 100)+strings.Repeat("x", 300)), wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="` + strings.Repeat("x", 200) + `"`, wantBody: "invalid_token", wantDesc: strings.Repeat("x", 200)},
 		// The body and the challenge always say why, whatever a verifier
 		// returns: a description sanitised to nothing gets a generic one.
 		{name: "empty description", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonMalformed, ""),
