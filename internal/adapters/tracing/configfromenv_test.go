@@ -106,6 +106,25 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces insecure as t", otlp("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "t"), false, "OTEL_EXPORTER_OTLP_TRACES_INSECURE"},
 		{"insecure as 0", otlp("OTEL_EXPORTER_OTLP_INSECURE", "0"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
 		{"insecure in mixed case", otlp("OTEL_EXPORTER_OTLP_INSECURE", " tRuE "), true, ""},
+		// For OTLP/HTTP the spec has the URL's scheme decide; this exporter
+		// lets _INSECURE override it, so true beside https would send in clear.
+		{"insecure true beside an https endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, false,
+			"OTEL_EXPORTER_OTLP_INSECURE true contradicts the https URL in OTEL_EXPORTER_OTLP_ENDPOINT: the exporter would send in clear text"},
+		{"traces insecure beside an https traces endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "HTTPS://collector/v1/traces", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "TRUE"}, false,
+			"OTEL_EXPORTER_OTLP_TRACES_INSECURE true contradicts the https URL in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{"insecure false beside an http endpoint", otlp("OTEL_EXPORTER_OTLP_INSECURE", "false"), false,
+			"OTEL_EXPORTER_OTLP_INSECURE false contradicts the http URL in OTEL_EXPORTER_OTLP_ENDPOINT: the exporter would send over TLS"},
+		{"insecure true beside https, traces insecure false", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318",
+			"OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false"}, true, ""},
+		{"insecure true beside an http traces endpoint over an https one", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://a:4318",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://b:4318/v1/traces", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, true, ""},
+		{"insecure true with no endpoint: http://localhost:4318", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, true, ""},
+		// Enum values are case-insensitive (the spec); the exporter reads any
+		// protocol spelling as http/protobuf and compresses on "gzip" alone.
+		{"protocol in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "HTTP/Protobuf"}, true, ""},
+		{"compression none in capitals", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "None"), true, ""},
+		{"compression gzip in capitals", otlp("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "GZIP"), false,
+			`OTEL_EXPORTER_OTLP_TRACES_COMPRESSION "GZIP": write gzip in lower case`},
 		// The batch processor and the span limits read the value untrimmed:
 		// with a space it would be their default, without a word.
 		{"batch delay with a space", otlp("OTEL_BSP_SCHEDULE_DELAY", " 5000"), false, `OTEL_BSP_SCHEDULE_DELAY " 5000" is not a whole number`},

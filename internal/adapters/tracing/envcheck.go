@@ -88,15 +88,40 @@ func checkExportEnv(getenv func(string) string) error {
 		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"} {
 		errs = append(errs, checkInt(name, untrimmed(getenv, name), 0, math.MaxInt32, ""))
 	}
+	// The exporter compresses on "gzip" alone and reads any other value as
+	// none: "GZIP", which the spec's case-insensitive enums allow, would
+	// silently not compress.
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"} {
-		if v := get(name); v != "" && v != "gzip" && v != "none" {
+		switch v := get(name); {
+		case v == "" || v == "gzip" || strings.EqualFold(v, "none"):
+		case strings.EqualFold(v, "gzip"):
+			errs = append(errs, fmt.Errorf("%s %q: write gzip in lower case (the exporter reads any other spelling as none)", name, v))
+		default:
 			errs = append(errs, fmt.Errorf("%s %q is not gzip or none", name, v))
 		}
 	}
+	insecureVar, insecure := "", false
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if _, err := otelBool(name, get(name)); err != nil {
+		if b, err := otelBool(name, get(name)); err != nil {
 			errs = append(errs, err)
+		} else if get(name) != "" { // the exporter applies the _TRACES_ one last
+			insecureVar, insecure = name, b
 		}
+	}
+	// For OTLP/HTTP the spec has the endpoint's scheme decide and _INSECURE
+	// apply to gRPC only; this exporter lets _INSECURE override the scheme,
+	// so true beside an https URL would send spans and headers in clear text.
+	endpointVar := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	if get(endpointVar) == "" {
+		endpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	}
+	if u, err := url.Parse(get(endpointVar)); insecureVar != "" && err == nil && (u.Scheme == "https" && insecure || u.Scheme == "http" && !insecure) {
+		sends := "over TLS"
+		if insecure {
+			sends = "in clear text, headers included"
+		}
+		errs = append(errs, fmt.Errorf("%s %t contradicts the %s URL in %s: the exporter would send %s; drop %s (for OTLP/HTTP the URL's scheme decides)",
+			insecureVar, insecure, u.Scheme, endpointVar, sends, insecureVar))
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
 		if path := get(name); path != "" {
