@@ -2,6 +2,13 @@ package tracing_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +23,18 @@ func TestConfigFromEnv(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("-----BEGIN CERTIFICATE-----\n"), 40<<10), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A certificate mounted as a Kubernetes secret is a symbolic link to a
+	// regular file: followed, as the exporter follows it.
+	ca, caLink, zeroLink := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-link.pem"), filepath.Join(dir, "zero-link.pem")
+	if err := os.WriteFile(ca, selfSignedPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(ca, caLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", zeroLink); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		env        map[string]string
@@ -23,6 +42,9 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr    string
 	}{
 		{"nothing set: no exporter", nil, false, ""},
+		{"CA file", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true, ""},
+		{"CA file a symbolic link to a regular file", otlp("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", caLink), true, ""},
+		{"CA file a symbolic link to a device", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", zeroLink), false, "OTEL_EXPORTER_OTLP_CERTIFICATE " + zeroLink + " is not a regular file"},
 		{"endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true, ""},
 		{"traces endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true, ""},
 		{"exporter otlp", map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, true, ""},
@@ -190,4 +212,19 @@ func otlp(kv ...string) map[string]string {
 		env[kv[i]] = kv[i+1]
 	}
 	return env
+}
+
+// selfSignedPEM is a PEM certificate, signed by its own key.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "collector CA"}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
