@@ -71,7 +71,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"header with a bad name", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=x,bad name=SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2"},
 		{"header with a bad escape", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=SECRET%zz"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1"},
 		{"headers well-formed", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20SECRET, x-tenant = a"), true, ""},
-		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds from 1 to"},
+		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds from 0 to"},
 		{"timeout negative", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "-1"), false, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
 		{"compression unknown", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"), false, "OTEL_EXPORTER_OTLP_COMPRESSION \"brotli\" is not gzip or none"},
 		{"insecure not a bool", otlp("OTEL_EXPORTER_OTLP_INSECURE", "yes"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
@@ -89,6 +89,11 @@ func TestConfigFromEnv(t *testing.T) {
 		{"sampler argument above 1", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		{"sampler ratio", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25"), true, ""},
 		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
+		// A timeout of 0 is no limit (the spec's "Timeout" type), as the
+		// exporter and the batch processor read it; a delay of 0 would spin.
+		{"exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0"), true, ""},
+		{"batch export timeout 0: no limit", otlp("OTEL_BSP_EXPORT_TIMEOUT", "0"), true, ""},
+		{"batch delay 0", otlp("OTEL_BSP_SCHEDULE_DELAY", "0"), false, `OTEL_BSP_SCHEDULE_DELAY "0" is not a whole number of milliseconds from 1 to`},
 		{"batch queue zero", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "0"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
 		{"resource attribute without =", otlp("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,SECRET"), false, "OTEL_RESOURCE_ATTRIBUTES entry 2 is not name=value"},
 		{"endpoint only spaces: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "  "}, false, ""},

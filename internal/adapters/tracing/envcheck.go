@@ -58,13 +58,15 @@ func checkExportEnv(getenv func(string) string) error {
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
 	// The exporter trims its timeouts; the batch processor and the span
 	// limits read the value as it is, so " 5000" would be its default.
+	// A timeout of 0 is no limit (the spec's "Timeout" type), as the
+	// exporter's HTTP client and the batch processor read it; a schedule
+	// delay of 0 would re-arm the processor's timer at once, for ever.
 	const maxMillis = math.MaxInt64 / int(time.Millisecond)
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"} {
-		errs = append(errs, checkInt(name, get(name), 1, maxMillis, "of milliseconds "))
+		errs = append(errs, checkInt(name, get(name), 0, maxMillis, "of milliseconds "))
 	}
-	for _, name := range []string{"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
-		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxMillis, "of milliseconds "))
-	}
+	errs = append(errs, checkInt("OTEL_BSP_EXPORT_TIMEOUT", untrimmed(getenv, "OTEL_BSP_EXPORT_TIMEOUT"), 0, maxMillis, "of milliseconds "))
+	errs = append(errs, checkInt("OTEL_BSP_SCHEDULE_DELAY", untrimmed(getenv, "OTEL_BSP_SCHEDULE_DELAY"), 1, maxMillis, "of milliseconds "))
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
 		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxQueueSize, ""))
 	}
