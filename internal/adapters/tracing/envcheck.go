@@ -18,12 +18,14 @@ import (
 // spans held in memory while the collector is slow (the default is 2048).
 const maxQueueSize = 1 << 20
 
-// checkExportEnv refuses the OTEL_* values the SDK would reject on its own.
-// It is a gate in front of the SDK, which logs such a value in plain text
-// outside our JSON logs (a header's secret included) and carries on with a
-// default: a malformed endpoint sends spans to https://localhost:4318, a
-// malformed sampler argument samples everything. Messages name the
-// variable and never repeat a header's or an endpoint's value.
+// checkExportEnv refuses the OTEL_* values the SDK would reject on its own,
+// or silently read otherwise than the spec (an _INSECURE overriding an
+// https endpoint, GZIP as no compression). It is a gate in front of the
+// SDK, which logs a rejected value in plain text outside our JSON logs (a
+// header's secret included) and carries on with a default: a malformed
+// endpoint sends spans to https://localhost:4318, a malformed sampler
+// argument samples everything. Messages name the variable and never repeat
+// a header's or an endpoint's value.
 func checkExportEnv(getenv func(string) string) error {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	var errs []error
