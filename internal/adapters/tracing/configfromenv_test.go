@@ -91,7 +91,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		// A timeout of 0 is no limit (the spec's "Timeout" type), as the
 		// exporter and the batch processor read it; a delay of 0 would spin.
-		{"exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0"), true, ""},
+		{"exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "0"), true, ""},
+		{"traces exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0"), true, ""},
 		{"batch export timeout 0: no limit", otlp("OTEL_BSP_EXPORT_TIMEOUT", "0"), true, ""},
 		{"batch delay 0", otlp("OTEL_BSP_SCHEDULE_DELAY", "0"), false, `OTEL_BSP_SCHEDULE_DELAY "0" is not a whole number of milliseconds from 1 to`},
 		{"batch queue zero", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "0"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
