@@ -106,8 +106,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
 		// The SDK silently makes a batch larger than the queue its default 512.
 		{"batch larger than the default queue", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), false,
-			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE 4096 is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE 2048"},
-		{"batch larger than the queue set", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "101"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE 101"},
+			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE 4096 is larger than the queue, 2048 (its default)"},
+		{"batch larger than the queue set", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "101"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE 101 is larger than the queue, 100 (OTEL_BSP_MAX_QUEUE_SIZE)"},
 		{"batch the size of the queue", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), true, ""},
 		{"queue smaller than the default batch", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100"), true, ""},
 		{"batch queue at the cap", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1048576"), true, ""},

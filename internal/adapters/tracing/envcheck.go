@@ -74,15 +74,15 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	// The spec has a batch at most the queue; the SDK silently makes a
 	// larger one the default 512 (or the queue, if smaller).
-	queue, batch := 2048, 0 // the SDK's default queue
+	queue, batch, queueFrom := 2048, 0, "its default" // the SDK's default queue
 	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")); err == nil {
-		queue = n
+		queue, queueFrom = n, "OTEL_BSP_MAX_QUEUE_SIZE"
 	}
 	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")); err == nil {
 		batch = n
 	}
 	if batch > queue {
-		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE %d (the default is 2048)", batch, queue))
+		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, %d (%s): the SDK would silently export batches of 512, or of the queue's size if smaller", batch, queue, queueFrom))
 	}
 	// Span limits: non-negative integers (OpenTelemetry SDK environment
 	// variables, "Attribute Limits", "Span Limits"); the SDK reads a
