@@ -2,6 +2,13 @@ package tracing_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +23,18 @@ func TestConfigFromEnv(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("-----BEGIN CERTIFICATE-----\n"), 40<<10), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A certificate mounted as a Kubernetes secret is a symbolic link to a
+	// regular file: followed, as the exporter follows it.
+	ca, caLink, zeroLink := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-link.pem"), filepath.Join(dir, "zero-link.pem")
+	if err := os.WriteFile(ca, selfSignedPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(ca, caLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", zeroLink); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		env        map[string]string
@@ -23,6 +42,9 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr    string
 	}{
 		{"nothing set: no exporter", nil, false, ""},
+		{"CA file", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true, ""},
+		{"CA file a symbolic link to a regular file", otlp("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", caLink), true, ""},
+		{"CA file a symbolic link to a device", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", zeroLink), false, "OTEL_EXPORTER_OTLP_CERTIFICATE " + zeroLink + " is not a regular file"},
 		{"endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true, ""},
 		{"traces endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true, ""},
 		{"exporter otlp", map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, true, ""},
@@ -49,7 +71,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"header with a bad name", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=x,bad name=SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2"},
 		{"header with a bad escape", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=SECRET%zz"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1"},
 		{"headers well-formed", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20SECRET, x-tenant = a"), true, ""},
-		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds from 1 to"},
+		{"timeout not a number", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"), false, "OTEL_EXPORTER_OTLP_TIMEOUT \"10s\" is not a whole number of milliseconds from 0 to"},
 		{"timeout negative", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "-1"), false, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
 		{"compression unknown", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"), false, "OTEL_EXPORTER_OTLP_COMPRESSION \"brotli\" is not gzip or none"},
 		{"insecure not a bool", otlp("OTEL_EXPORTER_OTLP_INSECURE", "yes"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
@@ -67,6 +89,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"sampler argument above 1", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		{"sampler ratio", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25"), true, ""},
 		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
+		// A timeout of 0 is no limit (the spec's "Timeout" type), as the
+		// exporter and the batch processor read it; a delay of 0 would spin.
+		{"exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "0"), true, ""},
+		{"traces exporter timeout 0: no limit", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0"), true, ""},
+		{"batch export timeout 0: no limit", otlp("OTEL_BSP_EXPORT_TIMEOUT", "0"), true, ""},
+		{"batch delay 0", otlp("OTEL_BSP_SCHEDULE_DELAY", "0"), false, `OTEL_BSP_SCHEDULE_DELAY "0" is not a whole number of milliseconds from 1 to`},
 		{"batch queue zero", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "0"), false, "OTEL_BSP_MAX_QUEUE_SIZE"},
 		{"resource attribute without =", otlp("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,SECRET"), false, "OTEL_RESOURCE_ATTRIBUTES entry 2 is not name=value"},
 		{"endpoint only spaces: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "  "}, false, ""},
@@ -78,8 +106,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
 		// The SDK silently makes a batch larger than the queue its default 512.
 		{"batch larger than the default queue", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), false,
-			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE 4096 is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE 2048"},
-		{"batch larger than the queue set", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "101"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE 101"},
+			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE 4096 is larger than the queue, 2048 (its default)"},
+		{"batch larger than the queue set", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "101"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE 101 is larger than the queue, 100 (OTEL_BSP_MAX_QUEUE_SIZE)"},
 		{"batch the size of the queue", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"), true, ""},
 		{"queue smaller than the default batch", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "100"), true, ""},
 		{"batch queue at the cap", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1048576"), true, ""},
@@ -106,6 +134,25 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces insecure as t", otlp("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "t"), false, "OTEL_EXPORTER_OTLP_TRACES_INSECURE"},
 		{"insecure as 0", otlp("OTEL_EXPORTER_OTLP_INSECURE", "0"), false, "OTEL_EXPORTER_OTLP_INSECURE"},
 		{"insecure in mixed case", otlp("OTEL_EXPORTER_OTLP_INSECURE", " tRuE "), true, ""},
+		// For OTLP/HTTP the spec has the URL's scheme decide; this exporter
+		// lets _INSECURE override it, so true beside https would send in clear.
+		{"insecure true beside an https endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, false,
+			"OTEL_EXPORTER_OTLP_INSECURE true contradicts the https URL in OTEL_EXPORTER_OTLP_ENDPOINT: the exporter would send in clear text"},
+		{"traces insecure beside an https traces endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "HTTPS://collector/v1/traces", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "TRUE"}, false,
+			"OTEL_EXPORTER_OTLP_TRACES_INSECURE true contradicts the https URL in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{"insecure false beside an http endpoint", otlp("OTEL_EXPORTER_OTLP_INSECURE", "false"), false,
+			"OTEL_EXPORTER_OTLP_INSECURE false contradicts the http URL in OTEL_EXPORTER_OTLP_ENDPOINT: the exporter would send over TLS"},
+		{"insecure true beside https, traces insecure false", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318",
+			"OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false"}, true, ""},
+		{"insecure true beside an http traces endpoint over an https one", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://a:4318",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://b:4318/v1/traces", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, true, ""},
+		{"insecure true with no endpoint: http://localhost:4318", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true"}, true, ""},
+		// Enum values are case-insensitive (the spec); the exporter reads any
+		// protocol spelling as http/protobuf and compresses on "gzip" alone.
+		{"protocol in capitals", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "HTTP/Protobuf"}, true, ""},
+		{"compression none in capitals", otlp("OTEL_EXPORTER_OTLP_COMPRESSION", "None"), true, ""},
+		{"compression gzip in capitals", otlp("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "GZIP"), false,
+			`OTEL_EXPORTER_OTLP_TRACES_COMPRESSION "GZIP": write gzip in lower case`},
 		// The batch processor and the span limits read the value untrimmed:
 		// with a space it would be their default, without a word.
 		{"batch delay with a space", otlp("OTEL_BSP_SCHEDULE_DELAY", " 5000"), false, `OTEL_BSP_SCHEDULE_DELAY " 5000" is not a whole number`},
@@ -171,4 +218,19 @@ func otlp(kv ...string) map[string]string {
 		env[kv[i]] = kv[i+1]
 	}
 	return env
+}
+
+// selfSignedPEM is a PEM certificate, signed by its own key.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "collector CA"}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

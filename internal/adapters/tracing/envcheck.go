@@ -18,12 +18,14 @@ import (
 // spans held in memory while the collector is slow (the default is 2048).
 const maxQueueSize = 1 << 20
 
-// checkExportEnv refuses the OTEL_* values the SDK would reject on its own.
-// It is a gate in front of the SDK, which logs such a value in plain text
-// outside our JSON logs (a header's secret included) and carries on with a
-// default: a malformed endpoint sends spans to https://localhost:4318, a
-// malformed sampler argument samples everything. Messages name the
-// variable and never repeat a header's or an endpoint's value.
+// checkExportEnv refuses the OTEL_* values the SDK would reject on its own,
+// or silently read otherwise than the spec (an _INSECURE overriding an
+// https endpoint, GZIP as no compression). It is a gate in front of the
+// SDK, which logs a rejected value in plain text outside our JSON logs (a
+// header's secret included) and carries on with a default: a malformed
+// endpoint sends spans to https://localhost:4318, a malformed sampler
+// argument samples everything. Messages name the variable and never repeat
+// a header's or an endpoint's value.
 func checkExportEnv(getenv func(string) string) error {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	var errs []error
@@ -58,27 +60,29 @@ func checkExportEnv(getenv func(string) string) error {
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.
 	// The exporter trims its timeouts; the batch processor and the span
 	// limits read the value as it is, so " 5000" would be its default.
+	// A timeout of 0 is no limit (the spec's "Timeout" type), as the
+	// exporter's HTTP client and the batch processor read it; a schedule
+	// delay of 0 would re-arm the processor's timer at once, for ever.
 	const maxMillis = math.MaxInt64 / int(time.Millisecond)
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"} {
-		errs = append(errs, checkInt(name, get(name), 1, maxMillis, "of milliseconds "))
+		errs = append(errs, checkInt(name, get(name), 0, maxMillis, "of milliseconds "))
 	}
-	for _, name := range []string{"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"} {
-		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxMillis, "of milliseconds "))
-	}
+	errs = append(errs, checkInt("OTEL_BSP_EXPORT_TIMEOUT", untrimmed(getenv, "OTEL_BSP_EXPORT_TIMEOUT"), 0, maxMillis, "of milliseconds "))
+	errs = append(errs, checkInt("OTEL_BSP_SCHEDULE_DELAY", untrimmed(getenv, "OTEL_BSP_SCHEDULE_DELAY"), 1, maxMillis, "of milliseconds "))
 	for _, name := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
 		errs = append(errs, checkInt(name, untrimmed(getenv, name), 1, maxQueueSize, ""))
 	}
 	// The spec has a batch at most the queue; the SDK silently makes a
 	// larger one the default 512 (or the queue, if smaller).
-	queue, batch := 2048, 0 // the SDK's default queue
+	queue, batch, queueFrom := 2048, 0, "its default" // the SDK's default queue
 	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")); err == nil {
-		queue = n
+		queue, queueFrom = n, "OTEL_BSP_MAX_QUEUE_SIZE"
 	}
 	if n, err := strconv.Atoi(untrimmed(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")); err == nil {
 		batch = n
 	}
 	if batch > queue {
-		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, OTEL_BSP_MAX_QUEUE_SIZE %d (the default is 2048)", batch, queue))
+		errs = append(errs, fmt.Errorf("OTEL_BSP_MAX_EXPORT_BATCH_SIZE %d is larger than the queue, %d (%s): the SDK would silently export batches of 512, or of the queue's size if smaller", batch, queue, queueFrom))
 	}
 	// Span limits: non-negative integers (OpenTelemetry SDK environment
 	// variables, "Attribute Limits", "Span Limits"); the SDK reads a
@@ -88,15 +92,40 @@ func checkExportEnv(getenv func(string) string) error {
 		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"} {
 		errs = append(errs, checkInt(name, untrimmed(getenv, name), 0, math.MaxInt32, ""))
 	}
+	// The exporter compresses on "gzip" alone and reads any other value as
+	// none: "GZIP", which the spec's case-insensitive enums allow, would
+	// silently not compress.
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"} {
-		if v := get(name); v != "" && v != "gzip" && v != "none" {
+		switch v := get(name); {
+		case v == "" || v == "gzip" || strings.EqualFold(v, "none"):
+		case strings.EqualFold(v, "gzip"):
+			errs = append(errs, fmt.Errorf("%s %q: write gzip in lower case (the exporter reads any other spelling as none)", name, v))
+		default:
 			errs = append(errs, fmt.Errorf("%s %q is not gzip or none", name, v))
 		}
 	}
+	insecureVar, insecure := "", false
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE"} {
-		if _, err := otelBool(name, get(name)); err != nil {
+		if b, err := otelBool(name, get(name)); err != nil {
 			errs = append(errs, err)
+		} else if get(name) != "" { // the exporter applies the _TRACES_ one last
+			insecureVar, insecure = name, b
 		}
+	}
+	// For OTLP/HTTP the spec has the endpoint's scheme decide and _INSECURE
+	// apply to gRPC only; this exporter lets _INSECURE override the scheme,
+	// so true beside an https URL would send spans and headers in clear text.
+	endpointVar := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	if get(endpointVar) == "" {
+		endpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	}
+	if u, err := url.Parse(get(endpointVar)); insecureVar != "" && err == nil && (u.Scheme == "https" && insecure || u.Scheme == "http" && !insecure) {
+		sends := "over TLS"
+		if insecure {
+			sends = "in clear text, headers included"
+		}
+		errs = append(errs, fmt.Errorf("%s %t contradicts the %s URL in %s: the exporter would send %s; drop %s (for OTLP/HTTP the URL's scheme decides)",
+			insecureVar, insecure, u.Scheme, endpointVar, sends, insecureVar))
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
 		if path := get(name); path != "" {

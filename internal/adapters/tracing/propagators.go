@@ -30,6 +30,9 @@ func propagatorsFromEnv(v string) (ignoreParent bool, err error) {
 			return false, fmt.Errorf("OTEL_PROPAGATORS %q is not supported: this build reads W3C trace context only: use tracecontext, baggage or none", v)
 		}
 	}
+	if !traceContext && !other && !none { // "," would otherwise silently turn traceparent off
+		return false, fmt.Errorf("OTEL_PROPAGATORS %q names no propagator: use none to ignore traceparent, or leave it unset", v)
+	}
 	if none && (traceContext || other) {
 		return false, fmt.Errorf("OTEL_PROPAGATORS %q lists none with other propagators: use none alone", v)
 	}

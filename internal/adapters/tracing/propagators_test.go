@@ -32,6 +32,7 @@ func TestPropagatorsFromEnv(t *testing.T) {
 		{"jaeger refused while exporting", otlp("OTEL_PROPAGATORS", "jaeger"), `OTEL_PROPAGATORS "jaeger" is not supported`},
 		{"xray refused with the SDK disabled", map[string]string{"OTEL_PROPAGATORS": "xray", "OTEL_SDK_DISABLED": "true"}, `OTEL_PROPAGATORS "xray" is not supported`},
 		{"misspelt", map[string]string{"OTEL_PROPAGATORS": "trace-context"}, `OTEL_PROPAGATORS "trace-context" is not supported`},
+		{"only commas", map[string]string{"OTEL_PROPAGATORS": " , "}, `OTEL_PROPAGATORS " , " names no propagator`},
 		{"none with another", map[string]string{"OTEL_PROPAGATORS": "none,tracecontext"}, `OTEL_PROPAGATORS "none,tracecontext" lists none with other propagators`},
 	}
 	for _, tt := range tests {

@@ -96,7 +96,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		protocolVar = "OTEL_EXPORTER_OTLP_PROTOCOL"
 		protocol = strings.TrimSpace(getenv(protocolVar))
 	}
-	if protocol != "" && protocol != "http/protobuf" {
+	if protocol != "" && !strings.EqualFold(protocol, "http/protobuf") { // enum values are case-insensitive
 		return Config{}, fmt.Errorf("%s %q is not supported: use http/protobuf (the default)", protocolVar, protocol)
 	}
 	if err := checkExportEnv(getenv); err != nil {
