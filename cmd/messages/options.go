@@ -227,17 +227,11 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	} else {
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
-	// The service reads AUTH0_AUDIENCE as a list (a token needs any one),
-	// split on commas and empty entries dropped; a token request names
-	// one, and the tenant knows no API called "https://a,https://b".
+	// The service reads AUTH0_AUDIENCE as a list (a token needs any one);
+	// a token request names one, and the tenant knows no API called
+	// "https://a,https://b".
 	aud := pick("audience", *audience, d.audience, "AUTH0_AUDIENCE")
-	var listed []string
-	for a := range strings.SplitSeq(aud, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			listed = append(listed, a)
-		}
-	}
-	switch len(listed) {
+	switch listed := config.SplitList(aud); len(listed) {
 	case 0:
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
 	case 1:

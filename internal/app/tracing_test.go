@@ -17,6 +17,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/adapters/tracing/tracingtest"
 	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/app/apptest"
 )
@@ -68,7 +69,7 @@ func TestUnreachableCollectorNeverHoldsRequests(t *testing.T) {
 		name     string
 		endpoint func(*testing.T) string // host:port
 	}{
-		{"accepts and never answers", silentCollector},
+		{"accepts and never answers", func(t *testing.T) string { return tracingtest.HangingCollector(t) }},
 		{"refuses connections", closedPort},
 	}
 	for _, tt := range tests {
@@ -106,19 +107,6 @@ func otelEnv(t *testing.T, kv ...string) []string {
 		t.Setenv(k, v)
 	}
 	return kv
-}
-
-// silentCollector listens on loopback and never accepts: the kernel
-// completes the connections and the exporter's requests are never
-// answered. It closes when the test ends.
-func silentCollector(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln.Addr().String()
 }
 
 // closedPort is a loopback address where nothing listens: connections

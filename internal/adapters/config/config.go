@@ -286,7 +286,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 				return "", nil
 			}
 			if key == "auth0.audiences" || key == "http.handler.cors.allowed_origins" || key == "http.handler.trusted_proxies" {
-				return key, splitList(value)
+				return key, SplitList(value)
 			}
 			return key, strings.TrimSpace(value)
 		},

@@ -141,12 +141,15 @@ func fits(to reflect.Type, data any) bool {
 // environment's lists are split: on commas, trimmed, empty entries dropped.
 func listHook(from, to reflect.Type, data any) (any, error) {
 	if s, ok := data.(string); ok && to == reflect.TypeFor[[]string]() {
-		return splitList(s), nil
+		return SplitList(s), nil
 	}
 	return data, nil
 }
 
-func splitList(s string) []string {
+// SplitList splits a list setting as the service reads it (AUTH0_AUDIENCE,
+// CORS_ALLOWED_ORIGINS): on commas, each entry trimmed, empty entries dropped;
+// nil when none is left.
+func SplitList(s string) []string {
 	var out []string
 	for p := range strings.SplitSeq(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {

@@ -230,7 +230,7 @@ func envShapes(environ []string) (empty map[string]bool, quoted []string) {
 		if _, ok := Env[name]; !ok {
 			continue
 		}
-		entries := splitList(v)
+		entries := SplitList(v)
 		if len(entries) == 0 {
 			empty[name] = true
 		}

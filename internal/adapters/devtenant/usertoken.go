@@ -146,7 +146,7 @@ func (t *Tenant) userTokens(c *client, gr grant, family *family, refreshGrant *g
 	scope := strings.Join(gr.scope, " ")
 	resp := tokenResponse{Scope: scope, ExpiresIn: int64(t.ttl / time.Second), TokenType: "Bearer"}
 	var err error
-	if resp.AccessToken, err = t.userAccessToken(c, gr, now); err != nil {
+	if resp.AccessToken, err = t.userAccessToken(c, gr, scope, now); err != nil {
 		return t.signFailed(err)
 	}
 	if slices.Contains(gr.scope, "openid") {
@@ -175,17 +175,18 @@ func (t *Tenant) userTokens(c *client, gr grant, family *family, refreshGrant *g
 	return resp, nil
 }
 
-// userAccessToken is gr's access token for the API, or, when gr's request
+// userAccessToken is gr's access token for the API (scope is gr.scope
+// joined, as the response carries it), or, when gr's request
 // named no audience, an opaque one: Auth0 issues that for its own
 // /userinfo, and no API accepts it (the API's 401 says to set audience, in
 // dev as in production).
-func (t *Tenant) userAccessToken(c *client, gr grant, now time.Time) (string, error) {
+func (t *Tenant) userAccessToken(c *client, gr grant, scope string, now time.Time) (string, error) {
 	if !gr.api {
 		return randomToken(), nil
 	}
 	at := accessClaims{
 		Iss: t.Issuer(), Sub: gr.user.sub, Aud: t.audience, Iat: now.Unix(), Exp: now.Add(t.ttl).Unix(),
-		Scope: strings.Join(gr.scope, " "), Azp: c.id,
+		Scope: scope, Azp: c.id,
 	}
 	if t.rbac {
 		perms := slices.Clone(gr.user.permissions)

@@ -3,10 +3,8 @@ package tracing_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/example/messages-api/internal/adapters/tracing"
+	"github.com/example/messages-api/internal/adapters/tracing/tracingtest"
 )
 
 // TestNoExporterStillGivesIDs: without an exporter a span is never sampled
@@ -75,7 +74,7 @@ func TestShutdownFlushes(t *testing.T) {
 // than the flush budget, and the stop still succeeds with a warning, so the
 // hooks stopped after it keep their share of the stop timeout.
 func TestShutdownWithAHangingCollector(t *testing.T) {
-	collector := hangingCollector(t)
+	collector := tracingtest.HangingCollector(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+collector)
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // only the shutdown sends
 	core, logs := observer.New(zap.WarnLevel)
@@ -96,41 +95,6 @@ func TestShutdownWithAHangingCollector(t *testing.T) {
 	if got := logs.FilterMessage("trace flush cut short: queued spans are lost").Len(); got != 1 {
 		t.Errorf("got %d flush warnings, want 1 (logs: %v)", got, logs.All())
 	}
-}
-
-// hangingCollector listens on loopback, accepts and never answers; it
-// closes its connections when the test ends.
-func hangingCollector(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
 }
 
 // TestEndpointShown: the startup log says where spans go, as the exporter
