@@ -345,6 +345,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	}
 	c.effective["http.host"] = c.HTTP.Host
 	c.effective["tracing.export"] = c.Tracing.Export
+	c.effective["tracing.traceparent"] = !c.Tracing.IgnoreParent // whether a caller's traceparent is read (OTEL_PROPAGATORS)
 	if c.Tracing.Export {
 		c.effective["tracing.endpoint"] = c.Tracing.Endpoint
 	}
