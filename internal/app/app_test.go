@@ -176,6 +176,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"bad port", nil, []string{"AUTH0_DOMAIN=example.auth0.com", "AUTH0_AUDIENCE=a", "PORT=http"}, "PORT (http.port, from the environment)"},
 		{"unknown flag", []string{"-prod"}, prodEnv, "usage: api [-dev [-dev-reset]] [-config FILE]"},
 		{"every address a trusted proxy", nil, append(slices.Clone(prodEnv), "HTTP_TRUSTED_PROXIES=10.0.0.0/8, ::/0"), `"::/0" trusts every address`},
+		{"every address trusted by two entries", nil, append(slices.Clone(prodEnv), "HTTP_TRUSTED_PROXIES=0.0.0.0/1,128.0.0.0/1"), `HTTP_TRUSTED_PROXIES (http.handler.trusted_proxies, from the environment) "0.0.0.0/1", "128.0.0.0/1" together trust every IPv4 address`},
 		{"unsupported propagator", nil, append(slices.Clone(prodEnv), "OTEL_PROPAGATORS=b3"), `OTEL_PROPAGATORS "b3" is not supported`},
 		{"SDK disabled as 1", nil, append(slices.Clone(prodEnv), "OTEL_SDK_DISABLED=1"), `OTEL_SDK_DISABLED "1" is not true or false`},
 		{"bad sampler without an exporter", nil, append(slices.Clone(prodEnv), "OTEL_TRACES_SAMPLER=sometimes"), `OTEL_TRACES_SAMPLER "sometimes"`},

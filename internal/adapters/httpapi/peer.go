@@ -2,16 +2,20 @@ package httpapi
 
 import (
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 )
 
 // ParseTrustedProxies parses proxy addresses as CIDRs (10.0.0.0/8,
 // fd00::/8) or single IPs. It returns an error naming the first entry that
 // is neither, or that trusts every address of its family (0.0.0.0/0, ::/0,
-// ::ffff:0.0.0.0/96): then every X-Forwarded-For entry is a trusted hop and
-// remote_addr the leftmost, whatever the client wrote there.
+// ::ffff:0.0.0.0/96), or naming the entries that do so together
+// (0.0.0.0/1 and 128.0.0.0/1): then every X-Forwarded-For entry is a
+// trusted hop and remote_addr the leftmost, whatever the client wrote there.
 func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(entries))
 	for _, e := range entries {
@@ -33,7 +37,37 @@ func ParseTrustedProxies(entries []string) ([]netip.Prefix, error) {
 		}
 		out = append(out, p.Masked())
 	}
+	if err := trustsEveryAddress(out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// trustsEveryAddress returns an error naming the prefixes that together
+// cover every IPv4 or every IPv6 address, or nil. CIDR blocks are nested or
+// disjoint, so once those inside another are dropped, the rest cover a
+// family exactly when their sizes add up to the family's.
+func trustsEveryAddress(prefixes []netip.Prefix) error {
+	sorted := slices.SortedFunc(slices.Values(prefixes), func(a, b netip.Prefix) int { return a.Bits() - b.Bits() })
+	for _, family := range []struct {
+		name string
+		bits int
+	}{{"IPv4", 32}, {"IPv6", 128}} {
+		var outer []string
+		sum, all := new(big.Int), new(big.Int).Lsh(big.NewInt(1), uint(family.bits))
+		for i, p := range sorted {
+			if p.Addr().BitLen() != family.bits || slices.ContainsFunc(sorted[:i], p.Overlaps) {
+				continue
+			}
+			outer = append(outer, strconv.Quote(p.String()))
+			sum.Add(sum, new(big.Int).Lsh(big.NewInt(1), uint(family.bits-p.Bits())))
+		}
+		if sum.Cmp(all) == 0 {
+			return fmt.Errorf("%s together trust every %s address, so remote_addr would be whatever the client puts first in X-Forwarded-For: name the proxies' own addresses",
+				strings.Join(outer, ", "), family.name)
+		}
+	}
+	return nil
 }
 
 // trustedProxies are the peers whose X-Forwarded-For is believed.

@@ -216,3 +216,53 @@ func TestBadTrustedProxyWarns(t *testing.T) {
 		t.Errorf("got remote_addr %v, want 198.51.100.1 (10.0.0.0/8 still trusted)", got)
 	}
 }
+
+// TestTrustedProxiesTogether: entries that each trust part of a family but
+// together trust all of it are refused like 0.0.0.0/0, naming them; short of
+// the whole family, or spread over both families, they are accepted.
+func TestTrustedProxiesTogether(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []string
+		wantErr string // "" when accepted
+	}{
+		{"two IPv4 halves", []string{"0.0.0.0/1", "128.0.0.0/1"}, `"0.0.0.0/1", "128.0.0.0/1" together trust every IPv4 address`},
+		{"two IPv6 halves", []string{"8000::/1", "::/1"}, `"8000::/1", "::/1" together trust every IPv6 address`},
+		{"uneven pieces", []string{"0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "224.0.0.0/3"}, "every IPv4 address"},
+		{"v4-mapped half with an IPv4 half", []string{"::ffff:0.0.0.0/97", "128.0.0.0/1"}, "every IPv4 address"},
+		{"nested and repeated entries counted once", []string{"0.0.0.0/1", "10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"}, `"0.0.0.0/1", "128.0.0.0/1" together`},
+		{"a host address short of the whole", []string{"0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "224.0.0.0/4", "240.0.0.0/5", "248.0.0.0/6", "252.0.0.0/7", "254.0.0.0/8", "255.0.0.0/9"}, ""},
+		{"two halves of different families", []string{"0.0.0.0/1", "8000::/1"}, ""},
+		{"the same half twice", []string{"0.0.0.0/1", "0.0.0.0/1"}, ""},
+		{"private ranges", []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := httpapi.ParseTrustedProxies(tt.in)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("got error %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("got error %v, want one containing %s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestTrustedProxiesTogetherIgnored: built without config validation,
+// NewHandler trusts no proxy when its entries together trust every address,
+// so remote_addr is the peer, not the client's leftmost pick.
+func TestTrustedProxiesTogetherIgnored(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	h := httpapi.NewHandler(httpapi.HandlerConfig{TrustedProxies: []string{"0.0.0.0/1", "128.0.0.0/1"}}, newVerifier(), zap.New(core))
+	if got := logs.FilterMessage("trusted proxies ignored").Len(); got != 1 {
+		t.Fatalf("got %d warnings, want 1", got)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
+	req.RemoteAddr = "10.1.2.3:5555"
+	req.Header.Set("X-Forwarded-For", "6.6.6.6, 198.51.100.1")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got := logs.FilterMessage("request").All()[0].ContextMap()["remote_addr"]; got != "10.1.2.3" {
+		t.Errorf("got remote_addr %v, want the peer 10.1.2.3", got)
+	}
+}

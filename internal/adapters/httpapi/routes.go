@@ -29,7 +29,8 @@ type HandlerConfig struct {
 	// TrustedProxies are the CIDRs (or IPs) of the proxies whose
 	// X-Forwarded-For is believed for the access line's remote_addr; none by
 	// default. Entries that are not CIDRs or IPs are ignored here, with a
-	// warning (config validation refuses them with ParseTrustedProxies).
+	// warning, and so are all of them when together they trust every address
+	// of a family (config validation refuses both with ParseTrustedProxies).
 	TrustedProxies []string
 	// LogEveryRejection writes an access line for every rejected request
 	// and every keys-unavailable warning, request-failed line and panic
@@ -97,6 +98,10 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 				continue
 			}
 			h.proxies.prefixes = append(h.proxies.prefixes, p...)
+		}
+		if err := trustsEveryAddress(h.proxies.prefixes); err != nil {
+			log.Warn("trusted proxies ignored", zap.Error(err))
+			h.proxies = nil // the peer's own address: the client's pick would be worse
 		}
 	}
 	h.mux = h.routes()
