@@ -14,10 +14,16 @@ import (
 // no secret. A request that gets past identification reaches the grant,
 // whose bogus refresh token is then invalid_grant.
 func TestPublicClientIdentification(t *testing.T) {
-	const oddPublic = "cli%+1" // not valid percent-encoding as typed
+	const (
+		oddPublic  = "cli%+1" // not valid percent-encoding as typed
+		plusPublic = "cli+2"  // form-decodes as typed to another id, "cli 2"
+	)
 	tn, logs := startTenant(t, func(c *Config) {
 		withUsers(c)
-		c.Clients = append(c.Clients, Client{ID: oddPublic, Type: TypeNative, RedirectURIs: []string{cliRedirect}})
+		c.Clients = append(c.Clients,
+			Client{ID: oddPublic, Type: TypeNative, RedirectURIs: []string{cliRedirect}},
+			Client{ID: plusPublic, Type: TypeNative, RedirectURIs: []string{cliRedirect}},
+		)
 	})
 	t.Cleanup(func() { assertNoSecretsLogged(t, logs.All()) })
 	refresh := func(kv ...string) string {
@@ -42,6 +48,8 @@ func TestPublicClientIdentification(t *testing.T) {
 		{"Basic user, empty password", refresh(), &[2]string{spaID, ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user form-encoded", refresh(), &[2]string{url.QueryEscape(oddPublic), ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user as typed", refresh(), &[2]string{oddPublic, ""}, nil, 400, "invalid_grant", identified},
+		{"Basic user as typed, form-decodable", refresh(), &[2]string{plusPublic, ""}, nil, 400, "invalid_grant", identified},
+		{"Basic user as typed and the same client_id in the body", refresh("client_id", plusPublic), &[2]string{plusPublic, ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user form-encoded and the same client_id in the body", refresh("client_id", oddPublic), &[2]string{url.QueryEscape(oddPublic), ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user with a password", refresh(), &[2]string{spaID, "guess"}, nil, 400, "invalid_request", onlyClientID},
 		{"Basic user and another client_id in the body", refresh("client_id", spaID), &[2]string{cliID, ""}, nil, 400, "invalid_request", onlyClientID},
