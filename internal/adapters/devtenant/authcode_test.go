@@ -65,6 +65,16 @@ func TestAuthorizationCodeSecurity(t *testing.T) {
 			s, b := postForm(t, tn, redeem(readerID, code, spaRedirect, verifier))
 			return result{s, b}
 		}, "unauthorized_client"},
+		// Codes and refresh tokens are looked up by their whole value.
+		{"code with its last character changed", func(t *testing.T) result {
+			code, verifier := codeFor(t, tn, spaID, spaRedirect, scope, "reader")
+			s, b := postForm(t, tn, redeem(spaID, lastChanged(code), spaRedirect, verifier))
+			return result{s, b}
+		}, "invalid_grant"},
+		{"refresh token with its last character changed", func(t *testing.T) result {
+			s, b := postForm(t, tn, refreshForm(spaID, lastChanged(refreshTokenFor(t, tn, scope))))
+			return result{s, b}
+		}, "invalid_grant"},
 		{"unknown code", func(t *testing.T) result {
 			s, b := postForm(t, tn, redeem(spaID, randomToken(), spaRedirect, randomToken()))
 			return result{s, b}
@@ -136,6 +146,65 @@ func TestAuthorizationCodeSecurity(t *testing.T) {
 			}
 			if _, ok := got.body["access_token"]; ok {
 				t.Errorf("got an access token, want none")
+			}
+		})
+	}
+}
+
+// lastChanged is s with its last character replaced by another.
+func lastChanged(s string) string {
+	last := byte('A')
+	if strings.HasSuffix(s, "A") {
+		last = 'B'
+	}
+	return s[:len(s)-1] + string(last)
+}
+
+// TestExchangeMissingParameter: each parameter the exchange requires is
+// named when it is missing (RFC 6749 section 4.1.3, RFC 7636 section
+// 4.5), as invalid_request, not as a code or verifier that failed.
+func TestExchangeMissingParameter(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, name := range []string{"code", "redirect_uri", "code_verifier"} {
+		t.Run(name, func(t *testing.T) {
+			code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid", "reader")
+			form := redeem(spaID, code, spaRedirect, verifier)
+			form.Del(name)
+			s, b := postForm(t, tn, form)
+			if want := "Missing required parameter: " + name; s != http.StatusBadRequest || b["error"] != "invalid_request" || b["error_description"] != want {
+				t.Errorf("got %d %v %q, want 400 invalid_request %q", s, b["error"], b["error_description"], want)
+			}
+		})
+	}
+}
+
+// TestVerifierShape: a code_verifier is 43 to 128 characters of A-Z a-z
+// 0-9 - . _ ~ (RFC 7636 section 4.1). One outside that is refused as
+// invalid_request even when its challenge was the one sent, so a client
+// learns the rule at the dev tenant rather than at Auth0.
+func TestVerifierShape(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, tt := range []struct {
+		name, verifier string
+		wantError      string // "" = tokens
+	}{
+		{"43 characters with every symbol", "-._~" + strings.Repeat("aZ9", 13), ""},
+		{"128 characters", strings.Repeat("v", 128), ""},
+		{"42 characters", strings.Repeat("v", 42), "invalid_request"},
+		{"129 characters", strings.Repeat("v", 129), "invalid_request"},
+		{"a plus sign", strings.Repeat("v", 42) + "+", "invalid_request"},
+		{"a slash", strings.Repeat("v", 42) + "/", "invalid_request"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			params, _ := authParams(spaID, spaRedirect, "openid")
+			params.Set("code_challenge", oauth2.S256ChallengeFromVerifier(tt.verifier))
+			q := redirectQuery(t, postLogin(t, tn, params, "reader", "reader-password"))
+			s, b := postForm(t, tn, redeem(spaID, q.Get("code"), spaRedirect, tt.verifier))
+			switch {
+			case tt.wantError == "" && (s != http.StatusOK || b["access_token"] == nil):
+				t.Errorf("got %d %v (%v), want 200 with tokens", s, b["error"], b["error_description"])
+			case tt.wantError != "" && (s != http.StatusBadRequest || b["error"] != tt.wantError):
+				t.Errorf("got %d %v (%v), want 400 %s", s, b["error"], b["error_description"], tt.wantError)
 			}
 		})
 	}

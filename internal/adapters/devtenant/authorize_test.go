@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,14 +17,14 @@ func TestAuthorizeRefusals(t *testing.T) {
 		name      string
 		mutate    func(url.Values)
 		wantPage  bool   // an error page, no redirect
-		wantError string // the redirected error
+		wantError string // the redirected error, or the page's when set
 	}{
 		{"unregistered redirect_uri", func(v url.Values) { v.Set("redirect_uri", "http://evil.example/") }, true, ""},
 		{"redirect_uri differing by a slash", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3000") }, true, ""},
 		{"redirect_uri of another port", func(v url.Values) { v.Set("redirect_uri", "http://localhost:3001/") }, true, ""},
 		{"missing redirect_uri", func(v url.Values) { v.Del("redirect_uri") }, true, ""},
 		{"unknown client", func(v url.Values) { v.Set("client_id", "nope") }, true, ""},
-		{"m2m client", func(v url.Values) { v.Set("client_id", readerID) }, true, ""},
+		{"m2m client", func(v url.Values) { v.Set("client_id", readerID) }, true, "unauthorized_client"},
 		{"repeated redirect_uri", func(v url.Values) { v.Add("redirect_uri", "http://evil.example/") }, true, ""},
 		{"redirect_uri with a query added", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"?next=//evil.example") }, true, ""},
 		{"redirect_uri with a fragment", func(v url.Values) { v.Set("redirect_uri", spaRedirect+"#x") }, true, ""},
@@ -64,6 +65,9 @@ func TestAuthorizeRefusals(t *testing.T) {
 				if res.status != http.StatusBadRequest || res.header.Get("Location") != "" {
 					t.Errorf("got status %d, Location %q; want 400 and no redirect", res.status, res.header.Get("Location"))
 				}
+				if tt.wantError != "" && !strings.Contains(string(res.body), "Error: "+tt.wantError) {
+					t.Errorf("got page %s, want it to say Error: %s", res.body, tt.wantError)
+				}
 				return
 			}
 			q := redirectQuery(t, res)
@@ -72,6 +76,36 @@ func TestAuthorizeRefusals(t *testing.T) {
 			}
 			if got := q.Get("state"); got != "a b&c=d/é%+~" {
 				t.Errorf("state: got %q, want it untouched", got)
+			}
+		})
+	}
+}
+
+// TestPKCERefusalDescriptions: each way a challenge is refused says what
+// to send instead (RFC 7636 section 4.4.1's invalid_request), since a
+// client that never sent PKCE needs to hear that it is required.
+func TestPKCERefusalDescriptions(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	for _, tt := range []struct {
+		name     string
+		mutate   func(url.Values)
+		wantDesc string
+	}{
+		{"no code_challenge", func(v url.Values) { v.Del("code_challenge") },
+			"Missing required parameter: code_challenge (PKCE, RFC 7636, is required for public clients)"},
+		{"plain", func(v url.Values) { v.Set("code_challenge_method", "plain") },
+			"code_challenge_method plain is not supported: use S256"},
+		{"no code_challenge_method", func(v url.Values) { v.Del("code_challenge_method") },
+			"code_challenge_method must be S256"},
+		{"malformed code_challenge", func(v url.Values) { v.Set("code_challenge", "short") },
+			"code_challenge must be a base64url SHA-256 digest (43 characters)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			params, _ := authParams(spaID, spaRedirect, "openid")
+			tt.mutate(params)
+			q := redirectQuery(t, authorizeGET(t, tn, params))
+			if q.Get("error") != "invalid_request" || q.Get("error_description") != tt.wantDesc {
+				t.Errorf("got %s %q, want invalid_request %q", q.Get("error"), q.Get("error_description"), tt.wantDesc)
 			}
 		})
 	}
@@ -94,6 +128,10 @@ func TestLoginPage(t *testing.T) {
 		if strings.Contains(body, "<script>x") {
 			t.Errorf("login page: got the state unescaped, want it escaped")
 		}
+		// The login form may not be framed (clickjacking).
+		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("login page: got Content-Security-Policy %q, want frame-ancestors 'none'", csp)
+		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		res := postLogin(t, tn, params, "reader", "wrong")
@@ -107,6 +145,18 @@ func TestLoginPage(t *testing.T) {
 	t.Run("unknown user", func(t *testing.T) {
 		if res := postLogin(t, tn, params, "ghost", "ghost-password"); res.status != http.StatusBadRequest {
 			t.Errorf("got status %d, want 400", res.status)
+		}
+	})
+	// A known username is logged with the refusal; an unknown one is not,
+	// since people type passwords into that field.
+	t.Run("refusals logged", func(t *testing.T) {
+		refused := logs.FilterMessage("login refused").All()
+		var got []any
+		for _, e := range refused {
+			got = append(got, e.ContextMap()["username"])
+		}
+		if want := []any{"reader", ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("logged usernames: got %q, want %q", got, want)
 		}
 	})
 	t.Run("state round-tripped untouched", func(t *testing.T) {

@@ -116,6 +116,24 @@ func TestMaxAge(t *testing.T) {
 			}
 		})
 	}
+	// OIDC Core section 2: auth_time is when the user logged in, not when
+	// the session answered, or max_age could never expire on the SDK's side.
+	t.Run("auth_time is the login's", func(t *testing.T) {
+		pub, _ := fetchKey(t, tn)
+		params, verifier := authParams(spaID, spaRedirect, "openid")
+		req := newRequest(t, http.MethodGet, tn.Issuer()+"authorize?"+params.Encode(), nil)
+		req.AddCookie(cookie)
+		q := redirectQuery(t, doNoFollow(t, req))
+		s, b := postForm(t, tn, redeem(spaID, q.Get("code"), spaRedirect, verifier))
+		idToken, _ := b["id_token"].(string)
+		if s != http.StatusOK || idToken == "" {
+			t.Fatalf("exchange: got %d %v, want 200 with an ID token", s, b["error"])
+		}
+		_, id := verifyToken(t, idToken, pub)
+		if id["auth_time"] != float64(fixedNow.Unix()) || id["iat"] != float64(fixedNow.Add(2*time.Minute).Unix()) {
+			t.Errorf("got auth_time %v and iat %v, want the login's %d and now's %d", id["auth_time"], id["iat"], fixedNow.Unix(), fixedNow.Add(2*time.Minute).Unix())
+		}
+	})
 	t.Run("the login form keeps max_age", func(t *testing.T) {
 		params, _ := authParams(spaID, spaRedirect, "openid")
 		params.Set("max_age", "0")

@@ -26,6 +26,7 @@ func TestNativeLoopbackRedirect(t *testing.T) {
 		{"http://127.0.0.1:65536/callback", false},
 		{"http://127.0.0.1:99999/callback", false},
 		{"http://127.0.0.1:65535/callback", true},
+		{"http://127.0.0.1:49152/callback#", false},
 	} {
 		t.Run(tt.redirect, func(t *testing.T) {
 			params, _ := authParams(cliID, tt.redirect, "openid")
@@ -35,10 +36,34 @@ func TestNativeLoopbackRedirect(t *testing.T) {
 			}
 		})
 	}
-	t.Run("spa clients match exactly", func(t *testing.T) {
-		params, _ := authParams(spaID, "http://localhost:3999/", "openid")
-		if res := authorizeGET(t, tn, params); res.status != http.StatusBadRequest {
-			t.Errorf("got status %d, want 400", res.status)
-		}
+	// Only a native client's http URL on a loopback IP matches on any
+	// port; every other registration matches exactly.
+	tn, _ = startTenant(t, func(c *Config) {
+		withUsers(c)
+		c.Clients = append(c.Clients,
+			Client{ID: "ip-spa", Type: TypeSPA, RedirectURIs: []string{"http://127.0.0.1:3000/"}},
+			Client{ID: "tls-cli", Type: TypeNative, RedirectURIs: []string{"https://127.0.0.1:8443/cb"}},
+			Client{ID: "lan-cli", Type: TypeNative, RedirectURIs: []string{"http://192.0.2.1:8080/cb"}},
+			Client{ID: "zone-cli", Type: TypeNative, RedirectURIs: []string{"http://[::1%25lo]/cb"}},
+		)
 	})
+	for _, tt := range []struct {
+		name, client, redirect string
+		want                   bool
+	}{
+		{"spa, registered", "ip-spa", "http://127.0.0.1:3000/", true},
+		{"spa, loopback IP on another port", "ip-spa", "http://127.0.0.1:3001/", false},
+		{"spa, localhost on another port", spaID, "http://localhost:3999/", false},
+		{"native, https loopback on another port", "tls-cli", "https://127.0.0.1:9443/cb", false},
+		{"native, non-loopback IP on another port", "lan-cli", "http://192.0.2.1:9090/cb", false},
+		{"native, zoned loopback on another port", "zone-cli", "http://[::1%25lo]:5000/cb", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			params, _ := authParams(tt.client, tt.redirect, "openid")
+			res := authorizeGET(t, tn, params)
+			if got := res.status == http.StatusOK; got != tt.want {
+				t.Errorf("got status %d, want accepted=%v", res.status, tt.want)
+			}
+		})
+	}
 }

@@ -97,6 +97,9 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"spa without redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = nil }, "at least one URL"},
 		{"redirect with fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/#x"} }, "fragment"},
 		{"relative redirect", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"/cb"} }, "absolute"},
+		{"redirect of another scheme", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"ftp://localhost/cb"} }, "absolute http or https"},
+		{"redirect with an empty fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb#"} }, "fragment"},
+		{"redirect with user info", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://user@localhost/cb"} }, "user info"},
 		// Kept as registered, such a query would put a second state (or code) before the response's.
 		{"redirect whose query has a state", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?state=x"} }, "state"},
 		{"redirect whose query has an escaped code", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?a=1&%63ode"} }, "code"},

@@ -75,6 +75,7 @@ func TestRefreshScope(t *testing.T) {
 		{"", http.StatusOK, "openid offline_access read:messages"},
 		{"read:messages", http.StatusOK, "read:messages"},
 		{"openid write:messages", http.StatusOK, "openid"},
+		{"read:messages openid read:messages", http.StatusOK, "read:messages openid"},
 		{"write:messages", http.StatusBadRequest, "invalid_scope"},
 		{"write:messages delete:messages", http.StatusBadRequest, "invalid_scope"},
 		{"   ", http.StatusOK, "openid offline_access read:messages"},

@@ -89,6 +89,15 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 		}
 	})
 	t.Run("logout", func(t *testing.T) {
+		// Logging out deletes both session cookies in the browser too.
+		res := doNoFollow(t, newRequest(t, http.MethodGet, tn.Issuer()+"v2/logout", nil))
+		deleted := map[string]bool{}
+		for _, c := range (&http.Response{Header: res.header}).Cookies() {
+			deleted[c.Name] = c.MaxAge < 0 && c.Value == ""
+		}
+		if !deleted[sessionCookie] || !deleted[sessionCookieCompat] {
+			t.Errorf("logout: got Set-Cookie %q, want both session cookies deleted", res.header.Values("Set-Cookie"))
+		}
 		for _, tt := range []struct {
 			query      string
 			wantStatus int
@@ -97,6 +106,8 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000"), http.StatusFound},
 			{"returnTo=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			{"client_id=" + spaID + "&post_logout_redirect_uri=" + url.QueryEscape(spaRedirect), http.StatusFound},
+			// The origin of a redirect URI with a path, with its slash.
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1/"), http.StatusFound},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
 			// Open-redirect shapes: none is a URL of the client.
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000//evil.example"), http.StatusBadRequest},

@@ -206,10 +206,17 @@ func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, string,
 	id := p.ClientID
 	if r.Header.Get("Authorization") != "" {
 		user, pass, ok := r.BasicAuth()
-		if !ok || pass != "" || (id != "" && id != user) {
+		// As for client_credentials: the user form-decoded (RFC 6749
+		// section 2.3.1) or as typed (curl -u), which a client_id in the
+		// body may repeat in either form.
+		ids := formDecodedAndRaw(user)
+		if !ok || pass != "" || (id != "" && !slices.Contains(ids, id)) {
 			return nil, cmp.Or(id, user), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
 		}
-		id, _ = url.QueryUnescape(user)
+		id = ids[0]
+		if len(ids) > 1 && t.clients[id] == nil {
+			id = ids[1]
+		}
 	}
 	switch c := t.clients[id]; {
 	case id == "":

@@ -75,6 +75,8 @@ func TestTokenErrors(t *testing.T) {
 			wantStatus: 400, wantError: "invalid_request"},
 		{tokenCase: tokenCase{name: "form value not UTF-8", contentType: ctForm, body: with() + "&x=%ff"},
 			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameters must be valid UTF-8"},
+		{tokenCase: tokenCase{name: "form name not UTF-8", contentType: ctForm, body: with() + "&%ff=x"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameters must be valid UTF-8"},
 		{tokenCase: tokenCase{name: "repeated form parameter", contentType: ctForm, body: with() + "&audience=" + url.QueryEscape(testAudience)},
 			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter included more than once: audience"},
 		{tokenCase: tokenCase{name: "missing content type", body: with()},
@@ -88,7 +90,7 @@ func TestTokenErrors(t *testing.T) {
 			wantStatus: 400, wantError: "invalid_request"},
 		{tokenCase: tokenCase{name: "bearer authorization header", contentType: ctForm, body: with(),
 			header: http.Header{"Authorization": {"Bearer abc"}}},
-			wantStatus: 400, wantError: "invalid_request"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The Authorization header must use the Basic scheme"},
 		{tokenCase: tokenCase{name: "oversized body", contentType: ctForm, body: with("padding", padding)},
 			wantStatus: 413, wantError: "invalid_request"},
 		{tokenCase: tokenCase{name: "oversized chunked body", contentType: ctForm, body: with("padding", padding)}, chunked: true,
@@ -161,6 +163,12 @@ func TestTokenErrors(t *testing.T) {
 			}
 			if tc.basic != nil && tc.wantStatus == 401 && res.header.Get("WWW-Authenticate") == "" {
 				t.Errorf("WWW-Authenticate after failed Basic auth: got empty, want a Basic challenge")
+			}
+			// RFC 6749 section 5.2 challenges only a client that tried
+			// Basic; a challenge to a browser's fetch can raise a password
+			// prompt.
+			if tc.basic == nil && res.header.Get("WWW-Authenticate") != "" {
+				t.Errorf("WWW-Authenticate without Basic auth: got %q, want none", res.header.Get("WWW-Authenticate"))
 			}
 		})
 	}

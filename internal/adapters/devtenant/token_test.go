@@ -17,6 +17,9 @@ func TestTokenIssuance(t *testing.T) {
 	tn, logs := startTenant(t, nil)
 	pub, kid := fetchKey(t, tn)
 	iss := tn.Issuer()
+	// A body of exactly maxBodyBytes, the most allowed, unknown parameter included.
+	atCap := form("grant_type", "client_credentials", "client_id", readerID, "client_secret", readerSecret, "audience", testAudience) + "&padding="
+	atCap += strings.Repeat("a", maxBodyBytes-len(atCap))
 
 	for _, tc := range []struct {
 		tokenCase
@@ -85,6 +88,10 @@ func TestTokenIssuance(t *testing.T) {
 		{
 			tokenCase: tokenCase{name: "empty scope parameter means all granted", contentType: ctForm,
 				body: form("grant_type", "client_credentials", "client_id", readerID, "client_secret", readerSecret, "audience", testAudience, "scope", "")},
+			wantClient: readerID, wantScope: "read:messages write:messages",
+		},
+		{
+			tokenCase:  tokenCase{name: "body of exactly the cap", contentType: ctForm, body: atCap},
 			wantClient: readerID, wantScope: "read:messages write:messages",
 		},
 		{

@@ -61,6 +61,20 @@ func TestUserTokens(t *testing.T) {
 			t.Errorf("got id_token %v, refresh_token %v; want only an access token", body["id_token"] != nil, body["refresh_token"] != nil)
 		}
 	})
+	t.Run("openid without profile: no name", func(t *testing.T) {
+		code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid read:messages", "reader")
+		_, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
+		_, id := verifyToken(t, body["id_token"].(string), pub)
+		if id["name"] != nil || id["nickname"] != nil {
+			t.Errorf("id token: got name %v, nickname %v; want neither without profile", id["name"], id["nickname"])
+		}
+	})
+	t.Run("a scope repeated at /authorize is granted once", func(t *testing.T) {
+		code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid read:messages  openid read:messages", "reader")
+		if _, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier)); body["scope"] != "openid read:messages" {
+			t.Errorf("got scope %v, want %q", body["scope"], "openid read:messages")
+		}
+	})
 	t.Run("refresh narrows the scope to the grant", func(t *testing.T) {
 		code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid offline_access read:messages", "nobody")
 		_, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
@@ -86,4 +100,19 @@ func TestUserTokens(t *testing.T) {
 			t.Errorf("refreshed id token nonce: got %v, want none", id["nonce"])
 		}
 	})
+}
+
+// TestUserTokensWithoutRBAC: without RBAC, as at Auth0, a user's access
+// token carries no permissions claim, only the granted scope.
+func TestUserTokensWithoutRBAC(t *testing.T) {
+	tn, _ := startTenant(t, func(c *Config) { withUsers(c); c.RBAC = false })
+	pub, _ := fetchKey(t, tn)
+	code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid read:messages", "reader")
+	status, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
+	if status != http.StatusOK {
+		t.Fatalf("got %d %v, want 200", status, body)
+	}
+	if _, at := verifyToken(t, body["access_token"].(string), pub); at["permissions"] != nil || at["scope"] != "openid read:messages" {
+		t.Errorf("access token: got permissions %v and scope %v, want none and %q", at["permissions"], at["scope"], "openid read:messages")
+	}
 }
