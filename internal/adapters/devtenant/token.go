@@ -118,25 +118,20 @@ func (t *Tenant) tokenFor(w http.ResponseWriter, r *http.Request) (tokenResponse
 func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenResponse, string, *tokenError) {
 	// Client authentication: client_secret_post or client_secret_basic,
 	// never both (RFC 6749 section 2.3).
-	var basic bool
 	ids, secrets := []string{p.ClientID}, []string{p.ClientSecret}
-	if r.Header.Get("Authorization") != "" {
-		user, pass, ok := r.BasicAuth()
-		if !ok {
-			return tokenResponse{}, p.ClientID, denied(http.StatusBadRequest, "invalid_request", "The Authorization header must use the Basic scheme")
-		}
-		basic = true
-		if p.ClientSecret != "" {
-			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "Client authentication must use only one method: HTTP Basic or client_secret in the body")
-		}
-		// RFC 6749 section 2.3.1 form-encodes id and secret before Basic;
-		// many clients (curl -u) do not, so accept either form.
-		ids, secrets = formDecodedAndRaw(user), formDecodedAndRaw(pass)
-		if p.ClientID != "" && !slices.Contains(ids, p.ClientID) {
-			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the Authorization header")
-		}
+	basicIDs, basicSecrets, basic, terr := basicClient(r)
+	switch {
+	case terr != nil:
+		return tokenResponse{}, p.ClientID, terr
+	case !basic:
+	case p.ClientSecret != "":
+		return tokenResponse{}, t.claimed(basicIDs), denied(http.StatusBadRequest, "invalid_request", "Client authentication must use only one method: HTTP Basic or client_secret in the body")
+	case p.ClientID != "" && !slices.Contains(basicIDs, p.ClientID):
+		return tokenResponse{}, t.claimed(basicIDs), errBasicIDMismatch()
+	default:
+		ids, secrets = basicIDs, basicSecrets
 	}
-	claimedID := ids[0]
+	claimedID := t.claimed(ids)
 	// A public client has no secret to check: it is told which grant it
 	// uses rather than that its (non-existent) secret is wrong.
 	if c := t.clients[claimedID]; c != nil && c.public() {
@@ -205,12 +200,17 @@ func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *to
 // golang.org/x/oauth2 first tries). Public clients have no secret to send.
 func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, string, *tokenError) {
 	id := p.ClientID
-	if r.Header.Get("Authorization") != "" {
-		user, pass, ok := r.BasicAuth()
-		if !ok || pass != "" || (id != "" && id != user) {
-			return nil, cmp.Or(id, user), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
-		}
-		id, _ = url.QueryUnescape(user)
+	ids, secrets, basic, terr := basicClient(r)
+	switch {
+	case terr != nil:
+		return nil, id, terr
+	case !basic:
+	case secrets[0] != "":
+		return nil, cmp.Or(id, t.claimed(ids)), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
+	case id != "" && !slices.Contains(ids, id):
+		return nil, id, errBasicIDMismatch()
+	default:
+		id = t.claimed(ids)
 	}
 	switch c := t.clients[id]; {
 	case id == "":
@@ -334,6 +334,51 @@ func singleValued(form url.Values) *tokenError {
 		}
 	}
 	return nil
+}
+
+// basicClient reads HTTP Basic client authentication (RFC 6749 section
+// 2.3.1); basic is false when the request has no Authorization header. The
+// id and the secret are each given form-decoded first, then as sent when
+// that differs: the RFC form-encodes them, but many clients (curl -u) do
+// not, and a byte sequence that does not decode (a lone %) is taken as sent.
+// A repeated header, another scheme, and Basic credentials that are not
+// the base64 of id:secret are refused, each saying which.
+func basicClient(r *http.Request) (ids, secrets []string, basic bool, terr *tokenError) {
+	bad := func(desc string) *tokenError { return denied(http.StatusBadRequest, "invalid_request", desc) }
+	v := r.Header.Values("Authorization")
+	switch {
+	case len(v) > 1:
+		// Gate: r.BasicAuth reads the first only, and the second could
+		// name another client.
+		return nil, nil, false, bad("The Authorization header must be sent at most once")
+	case len(v) == 0 || v[0] == "":
+		return nil, nil, false, nil
+	}
+	if scheme, _, _ := strings.Cut(v[0], " "); !strings.EqualFold(scheme, "Basic") {
+		return nil, nil, false, bad("The Authorization header must use the Basic scheme")
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return nil, nil, false, bad("The Authorization header's Basic credentials must be the base64 of client_id:client_secret")
+	}
+	return formDecodedAndRaw(user), formDecodedAndRaw(pass), true, nil
+}
+
+// errBasicIDMismatch refuses a body client_id that is neither form of the
+// Basic user.
+func errBasicIDMismatch() *tokenError {
+	return denied(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the Authorization header")
+}
+
+// claimed is the client a request's candidate ids name, for its answer
+// and logs: the first registered one, or else the first.
+func (t *Tenant) claimed(ids []string) string {
+	for _, id := range ids {
+		if _, ok := t.clients[id]; ok {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // formDecodedAndRaw returns s form-decoded first, then s as sent when that
