@@ -383,6 +383,11 @@ func readPostedForm(w http.ResponseWriter, r *http.Request) (url.Values, error) 
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, errors.New("the body is not application/x-www-form-urlencoded")
 	}
+	// Refused before reading, as /oauth/token does: a client that sent
+	// Expect: 100-continue is told at once, not after the read timeout.
+	if r.ContentLength > maxBodyBytes {
+		return nil, errors.New("the body is too large")
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		return nil, err

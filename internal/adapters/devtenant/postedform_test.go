@@ -1,11 +1,16 @@
 package devtenant
 
 import (
+	"bufio"
 	"html"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPostedFormsReadOnlyTheBody: the login form (POST /authorize) and the
@@ -54,6 +59,45 @@ func TestPostedFormsReadOnlyTheBody(t *testing.T) {
 			}
 			if tt.wantStatus != http.StatusOK && strings.Contains(got, `id="token"`) {
 				t.Errorf("got a token in the page, want none")
+			}
+		})
+	}
+}
+
+// TestOversizedBodyRefusedBeforeContinue: a POST declaring a body past
+// maxBodyBytes with Expect: 100-continue is answered with the refusal
+// itself, so the client never sends the body and never waits for the
+// server's read timeout.
+func TestOversizedBodyRefusedBeforeContinue(t *testing.T) {
+	tn, _ := startTenant(t, withUsers)
+	u, _ := url.Parse(tn.Issuer())
+	for _, tt := range []struct {
+		path       string
+		wantStatus string
+	}{
+		{"/authorize", "400"},
+		{"/test", "400"},
+		{"/oauth/token", "413"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			conn, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			// Only so a regression fails rather than hangs: the answer is due at once.
+			_ = conn.SetDeadline(time.Now().Add(time.Minute))
+			req := "POST " + tt.path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: " + ctForm +
+				"\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(maxBodyBytes+1) + "\r\n\r\n"
+			if _, err := io.WriteString(conn, req); err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(line); !strings.HasPrefix(got, "HTTP/1.1 "+tt.wantStatus+" ") {
+				t.Errorf("first status line: got %q, want HTTP/1.1 %s", got, tt.wantStatus)
 			}
 		})
 	}
