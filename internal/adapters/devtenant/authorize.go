@@ -4,8 +4,12 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
 	"maps"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,12 +104,11 @@ func (t *Tenant) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	var params url.Values
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		if err := r.ParseForm(); err != nil {
-			t.renderError(w, http.StatusBadRequest, "invalid_request", "The login form could not be read")
+		var err error
+		if params, err = readPostedForm(w, r); err != nil {
+			t.renderError(w, http.StatusBadRequest, "invalid_request", formUnreadable)
 			return
 		}
-		params = r.PostForm
 	} else {
 		var ok bool
 		if params, ok = t.readQuery(w, r); !ok {
@@ -365,6 +368,31 @@ func (t *Tenant) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, returnTo, http.StatusFound)
+}
+
+// formUnreadable is the page's answer to a posted form readPostedForm refuses.
+var formUnreadable = fmt.Sprintf("The form could not be read: it must be application/x-www-form-urlencoded, at most %d bytes.", maxBodyBytes)
+
+// readPostedForm reads r's body, at most maxBodyBytes, as an HTML form
+// (application/x-www-form-urlencoded). Only the body: r.ParseForm also
+// parses the URL's query, which these forms never use, so a query that
+// cannot be read (a semicolon) made a good form unreadable; and it reads
+// a body of another type (JSON, multipart) as an empty form, which would
+// be answered as a form missing its fields.
+func readPostedForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, errors.New("the body is not application/x-www-form-urlencoded")
+	}
+	// Refused before reading, as /oauth/token does: a client that sent
+	// Expect: 100-continue is told at once, not after the read timeout.
+	if r.ContentLength > maxBodyBytes {
+		return nil, errors.New("the body is too large")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, err
+	}
+	return url.ParseQuery(string(body))
 }
 
 // readQuery parses r's query, or answers with an error page. Unlike

@@ -52,8 +52,8 @@ func TestPublicClientIdentification(t *testing.T) {
 		{"Basic user as typed and the same client_id in the body", refresh("client_id", plusPublic), &[2]string{plusPublic, ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user form-encoded and the same client_id in the body", refresh("client_id", oddPublic), &[2]string{url.QueryEscape(oddPublic), ""}, nil, 400, "invalid_grant", identified},
 		{"Basic user with a password", refresh(), &[2]string{spaID, "guess"}, nil, 400, "invalid_request", onlyClientID},
-		{"Basic user and another client_id in the body", refresh("client_id", spaID), &[2]string{cliID, ""}, nil, 400, "invalid_request", onlyClientID},
-		{"a Bearer Authorization header", refresh("client_id", spaID), nil, http.Header{"Authorization": {"Bearer abc"}}, 400, "invalid_request", onlyClientID},
+		{"Basic user and another client_id in the body", refresh("client_id", spaID), &[2]string{cliID, ""}, nil, 400, "invalid_request", "client_id in the body does not match the Authorization header"},
+		{"a Bearer Authorization header", refresh("client_id", spaID), nil, http.Header{"Authorization": {"Bearer abc"}}, 400, "invalid_request", "The Authorization header must use the Basic scheme"},
 		{"client_secret in the body", refresh("client_id", spaID, "client_secret", "guess"), nil, nil, 400, "invalid_request", noSecretSent},
 		{"no client_id", refresh(), nil, nil, 400, "invalid_request", missingClient},
 	} {

@@ -3,7 +3,6 @@ package devtenant
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -57,18 +56,19 @@ func (t *Tenant) serveTestTab(w http.ResponseWriter, r *http.Request) {
 		t.render(w, http.StatusOK, "test.html", data)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	// Parsed here rather than by PostFormValue, which drops the error: an
+	// Read here rather than by PostFormValue, which drops the error: an
 	// unreadable form is not a client left unpicked.
-	if err := r.ParseForm(); err != nil {
-		data["Error"] = fmt.Sprintf("The form could not be read: it must be application/x-www-form-urlencoded, at most %d bytes.", maxBodyBytes)
+	form, err := readPostedForm(w, r)
+	if err != nil {
+		data["Error"] = formUnreadable
 		t.render(w, http.StatusBadRequest, "test.html", data)
 		return
 	}
-	id := r.PostForm.Get("client")
+	id := form.Get("client")
 	data["Selected"] = id
 	c := t.clients[id]
-	if c == nil || c.typ != TypeM2M {
+	// A client named twice is not picked: the page's select sends one.
+	if c == nil || c.typ != TypeM2M || len(form["client"]) > 1 {
 		data["Error"] = "Pick one of the machine-to-machine clients."
 		t.render(w, http.StatusBadRequest, "test.html", data)
 		return

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"go.uber.org/zap"
 )
 
@@ -117,25 +118,20 @@ func (t *Tenant) tokenFor(w http.ResponseWriter, r *http.Request) (tokenResponse
 func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenResponse, string, *tokenError) {
 	// Client authentication: client_secret_post or client_secret_basic,
 	// never both (RFC 6749 section 2.3).
-	var basic bool
 	ids, secrets := []string{p.ClientID}, []string{p.ClientSecret}
-	if r.Header.Get("Authorization") != "" {
-		user, pass, ok := r.BasicAuth()
-		if !ok {
-			return tokenResponse{}, p.ClientID, denied(http.StatusBadRequest, "invalid_request", "The Authorization header must use the Basic scheme")
-		}
-		basic = true
-		if p.ClientSecret != "" {
-			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "Client authentication must use only one method: HTTP Basic or client_secret in the body")
-		}
-		// RFC 6749 section 2.3.1 form-encodes id and secret before Basic;
-		// many clients (curl -u) do not, so accept either form.
-		ids, secrets = formDecodedAndRaw(user), formDecodedAndRaw(pass)
-		if p.ClientID != "" && !slices.Contains(ids, p.ClientID) {
-			return tokenResponse{}, user, denied(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the Authorization header")
-		}
+	basicIDs, basicSecrets, basic, terr := basicClient(r)
+	switch {
+	case terr != nil:
+		return tokenResponse{}, p.ClientID, terr
+	case !basic:
+	case p.ClientSecret != "":
+		return tokenResponse{}, t.claimed(basicIDs), denied(http.StatusBadRequest, "invalid_request", "Client authentication must use only one method: HTTP Basic or client_secret in the body")
+	case p.ClientID != "" && !slices.Contains(basicIDs, p.ClientID):
+		return tokenResponse{}, t.claimed(basicIDs), errBasicIDMismatch()
+	default:
+		ids, secrets = basicIDs, basicSecrets
 	}
-	claimedID := ids[0]
+	claimedID := t.claimed(ids)
 	// A public client has no secret to check: it is told which grant it
 	// uses rather than that its (non-existent) secret is wrong.
 	if c := t.clients[claimedID]; c != nil && c.public() {
@@ -204,19 +200,17 @@ func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *to
 // golang.org/x/oauth2 first tries). Public clients have no secret to send.
 func (t *Tenant) publicClient(r *http.Request, p tokenRequest) (*client, string, *tokenError) {
 	id := p.ClientID
-	if r.Header.Get("Authorization") != "" {
-		user, pass, ok := r.BasicAuth()
-		// As for client_credentials: the user form-decoded (RFC 6749
-		// section 2.3.1) or as typed (curl -u), which a client_id in the
-		// body may repeat in either form.
-		ids := formDecodedAndRaw(user)
-		if !ok || pass != "" || (id != "" && !slices.Contains(ids, id)) {
-			return nil, cmp.Or(id, user), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
-		}
-		id = ids[0]
-		if len(ids) > 1 && t.clients[id] == nil {
-			id = ids[1]
-		}
+	ids, secrets, basic, terr := basicClient(r)
+	switch {
+	case terr != nil:
+		return nil, id, terr
+	case !basic:
+	case secrets[0] != "":
+		return nil, cmp.Or(id, t.claimed(ids)), denied(http.StatusBadRequest, "invalid_request", "A public client sends only its client_id, in the body or as HTTP Basic user with an empty password")
+	case id != "" && !slices.Contains(ids, id):
+		return nil, id, errBasicIDMismatch()
+	default:
+		id = t.claimed(ids)
 	}
 	switch c := t.clients[id]; {
 	case id == "":
@@ -263,10 +257,8 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *to
 
 	var p tokenRequest
 	if mediaType == "application/json" {
-		// json v2 rejects duplicate names, invalid UTF-8, non-string values
-		// for these fields and trailing data.
-		if err := json.Unmarshal(body, &p); err != nil {
-			return tokenRequest{}, denied(http.StatusBadRequest, "invalid_request", "The request body is not a valid JSON object of string parameters")
+		if terr := decodeJSONParams(body, &p); terr != nil {
+			return tokenRequest{}, terr
 		}
 		return p, nil
 	}
@@ -292,6 +284,44 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *to
 	return p, nil
 }
 
+// decodeJSONParams reads a JSON token request body into p. It refuses what
+// the form reader refuses, as specifically: a parameter named twice (RFC
+// 6749 section 3.1) or not a string is named, and invalid UTF-8, a body
+// that is no JSON object (null included) and anything else json v2
+// rejects (trailing data, say) each get their own description. Gate: json
+// v2's own messages quote the body, which holds the client's secret, so
+// a syntax error is located by its byte offset instead.
+func decodeJSONParams(body []byte, p *tokenRequest) *tokenError {
+	bad := func(desc string) *tokenError { return denied(http.StatusBadRequest, "invalid_request", desc) }
+	if !utf8.Valid(body) {
+		return bad("Parameters must be valid UTF-8")
+	}
+	err := json.Unmarshal(body, p)
+	if err == nil && jsontext.Value(body).Kind() == 'n' {
+		return bad("The request body must be a JSON object")
+	}
+	if err == nil {
+		return nil
+	}
+	// A parameter is a member of the top-level object: a pointer of one token.
+	param := func(ptr jsontext.Pointer) (string, bool) { return ptr.LastToken(), ptr != "" && ptr.Parent() == "" }
+	if syn, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
+		if name, ok := param(syn.JSONPointer); ok && errors.Is(err, jsontext.ErrDuplicateName) {
+			return bad("Parameter included more than once: " + name)
+		}
+		return bad(fmt.Sprintf("The request body is not valid JSON (at byte %d)", syn.ByteOffset))
+	}
+	if sem, ok := errors.AsType[*json.SemanticError](err); ok {
+		if name, ok := param(sem.JSONPointer); ok {
+			return bad("Parameter " + name + " must be a string")
+		}
+		if sem.JSONPointer == "" {
+			return bad("The request body must be a JSON object")
+		}
+	}
+	return bad("The request body is not a valid JSON object of string parameters")
+}
+
 // singleValued refuses repeated parameters and invalid UTF-8 (RFC 6749
 // section 3.1: parameters must not be included more than once).
 func singleValued(form url.Values) *tokenError {
@@ -304,6 +334,51 @@ func singleValued(form url.Values) *tokenError {
 		}
 	}
 	return nil
+}
+
+// basicClient reads HTTP Basic client authentication (RFC 6749 section
+// 2.3.1); basic is false when the request has no Authorization header. The
+// id and the secret are each given form-decoded first, then as sent when
+// that differs: the RFC form-encodes them, but many clients (curl -u) do
+// not, and a byte sequence that does not decode (a lone %) is taken as sent.
+// A repeated header, another scheme, and Basic credentials that are not
+// the base64 of id:secret are refused, each saying which.
+func basicClient(r *http.Request) (ids, secrets []string, basic bool, terr *tokenError) {
+	bad := func(desc string) *tokenError { return denied(http.StatusBadRequest, "invalid_request", desc) }
+	v := r.Header.Values("Authorization")
+	switch {
+	case len(v) > 1:
+		// Gate: r.BasicAuth reads the first only, and the second could
+		// name another client.
+		return nil, nil, false, bad("The Authorization header must be sent at most once")
+	case len(v) == 0 || v[0] == "":
+		return nil, nil, false, nil
+	}
+	if scheme, _, _ := strings.Cut(v[0], " "); !strings.EqualFold(scheme, "Basic") {
+		return nil, nil, false, bad("The Authorization header must use the Basic scheme")
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return nil, nil, false, bad("The Authorization header's Basic credentials must be the base64 of client_id:client_secret")
+	}
+	return formDecodedAndRaw(user), formDecodedAndRaw(pass), true, nil
+}
+
+// errBasicIDMismatch refuses a body client_id that is neither form of the
+// Basic user.
+func errBasicIDMismatch() *tokenError {
+	return denied(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the Authorization header")
+}
+
+// claimed is the client a request's candidate ids name, for its answer
+// and logs: the first registered one, or else the first.
+func (t *Tenant) claimed(ids []string) string {
+	for _, id := range ids {
+		if _, ok := t.clients[id]; ok {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // formDecodedAndRaw returns s form-decoded first, then s as sent when that

@@ -2,6 +2,7 @@ package devtenant
 
 import (
 	"cmp"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -60,15 +61,34 @@ func TestTokenErrors(t *testing.T) {
 		{tokenCase: tokenCase{name: "scope requested by client without grants", contentType: ctForm,
 			body: form("grant_type", "client_credentials", "client_id", noScopeID, "client_secret", noScopeSec, "audience", testAudience, "scope", "read:messages")},
 			wantStatus: 403, wantError: "access_denied", wantDesc: "Client has not been granted scopes: read:messages"},
+		// A JSON body is refused as specifically as a form, and no
+		// description quotes it: a syntax error is located by byte offset.
 		{tokenCase: tokenCase{name: "malformed JSON", contentType: ctJSON, body: `{"grant_type":"client_credentials",`},
-			wantStatus: 400, wantError: "invalid_request"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body is not valid JSON (at byte 35)"},
+		{tokenCase: tokenCase{name: "JSON bad escape", contentType: ctJSON, body: `{"client_secret":"` + readerSecret + `\x"}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: fmt.Sprintf("The request body is not valid JSON (at byte %d)", len(`{"client_secret":"`+readerSecret))},
 		{tokenCase: tokenCase{name: "JSON array", contentType: ctJSON, body: `[]`},
-			wantStatus: 400, wantError: "invalid_request"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body must be a JSON object"},
+		{tokenCase: tokenCase{name: "JSON string", contentType: ctJSON, body: `"client_credentials"`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body must be a JSON object"},
+		{tokenCase: tokenCase{name: "JSON null", contentType: ctJSON, body: ` null `},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body must be a JSON object"},
+		{tokenCase: tokenCase{name: "JSON empty body", contentType: ctJSON},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body is not valid JSON (at byte 0)"},
 		{tokenCase: tokenCase{name: "JSON non-string value", contentType: ctJSON, body: `{"grant_type":"client_credentials","client_id":1}`},
-			wantStatus: 400, wantError: "invalid_request"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter client_id must be a string"},
+		{tokenCase: tokenCase{name: "JSON scope as an array", contentType: ctJSON, body: jsonBody(t, valid...)[:len(jsonBody(t, valid...))-1] + `,"scope":["read:messages"]}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter scope must be a string"},
 		{tokenCase: tokenCase{name: "JSON duplicate member", contentType: ctJSON,
 			body: `{"grant_type":"client_credentials","client_id":"` + readerID + `","client_id":"x","client_secret":"` + readerSecret + `","audience":"` + testAudience + `"}`},
-			wantStatus: 400, wantError: "invalid_request"},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter included more than once: client_id"},
+		{tokenCase: tokenCase{name: "JSON duplicate member, one escaped", contentType: ctJSON,
+			body: `{"grant_type":"client_credentials","gr\u0061nt_type":"password"}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter included more than once: grant_type"},
+		{tokenCase: tokenCase{name: "JSON duplicate member inside an unknown one", contentType: ctJSON, body: `{"extra":{"a":1,"a":2}}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "The request body is not valid JSON (at byte 16)"},
+		{tokenCase: tokenCase{name: "JSON not UTF-8", contentType: ctJSON, body: `{"grant_type":"client_credentials","x":"` + "\xff" + `"}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameters must be valid UTF-8"},
 		{tokenCase: tokenCase{name: "JSON trailing data", contentType: ctJSON, body: jsonBody(t, valid...) + `{}`},
 			wantStatus: 400, wantError: "invalid_request"},
 		{tokenCase: tokenCase{name: "malformed form", contentType: ctForm, body: with() + "&x=%zz"},
