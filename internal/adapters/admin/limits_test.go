@@ -75,6 +75,32 @@ func TestStopIsNoFailure(t *testing.T) {
 	if n := logs.FilterMessage("admin serve failed").Len(); n != 0 || failed.Load() {
 		t.Errorf("got %d failure lines, OnServeFailure called %v, want none, false", n, failed.Load())
 	}
+	// Nothing of the server runs once Stop has returned.
+	select {
+	case <-s.served:
+	default:
+		t.Error("got Stop returned while Serve still ran, want Serve returned first")
+	}
+}
+
+// TestBeforeStart: a server never started (its start failed, or was never
+// asked for) has no address, and its Stop returns at once rather than
+// waiting for a Serve that never ran.
+func TestBeforeStart(t *testing.T) {
+	s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.NewNop())
+	if got := s.Addr(); got != nil {
+		t.Errorf("got address %v before Start, want nil", got)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop(context.Background()) }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("got Stop error %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("got no return from Stop without Start, want one at once")
+	}
 }
 
 // TestHeaderCap: a request whose header passes the cap is refused with 431

@@ -241,7 +241,8 @@ func writeFile(t *testing.T, content string) string {
 // the environment with the type of its default (a number stays a number),
 // so a log pipeline never sees one field as a number here and a string there.
 func TestEffectiveKeepsTypes(t *testing.T) {
-	c, err := config.Load(false, "", append(slices.Clone(base), "PORT=8080", "AUTH0_PERMISSIONS=true", "JWKS_FETCH_TIMEOUT=2s", "HTTP_REALM=api"))
+	c, err := config.Load(false, "", append(slices.Clone(base), "PORT=8080", "AUTH0_PERMISSIONS=true", "JWKS_FETCH_TIMEOUT=2s", "HTTP_REALM=api",
+		"HTTP_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.7"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,8 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 	}
 	// What dev mode and the loader adjust is logged as used.
 	for key, want := range map[string]string{"http.handler.cors.allowed_origins": "[http://localhost:3000 http://127.0.0.1:3000]",
-		"http.host": "::1", "dev_tenant.addr": "127.0.0.1:4011", "dev_tenant.usernames": "[reader nobody]"} {
+		"http.host": "::1", "dev_tenant.addr": "127.0.0.1:4011", "dev_tenant.usernames": "[reader nobody]",
+		"auth0.domain": "http://127.0.0.1:4011", "auth0.audiences": "[https://messages-api.dev]"} {
 		if got := fmt.Sprint(dev.Effective()[key]); got != want {
 			t.Errorf("dev mode: got %s %s, want %s", key, got, want)
 		}
@@ -264,6 +266,13 @@ func TestEffectiveKeepsTypes(t *testing.T) {
 	for key, want := range map[string]any{"http.port": 8080, "auth0.permissions": true, "keys.fetch_timeout": "2s", "http.handler.realm": "api"} {
 		if got := eff[key]; got != want {
 			t.Errorf("got %s %#v, want %#v", key, got, want)
+		}
+	}
+	// A list from the environment is logged as a list, as a file's is.
+	for key, want := range map[string]string{"auth0.audiences": `[]string{"https://api.example.com"}`,
+		"http.handler.trusted_proxies": `[]string{"10.0.0.0/8", "192.168.1.7"}`} {
+		if got := fmt.Sprintf("%#v", eff[key]); got != want {
+			t.Errorf("got %s %s, want %s", key, got, want)
 		}
 	}
 	// A file may leave a setting empty for the environment to set, or quote
@@ -347,6 +356,10 @@ func TestErrorsNameTheSource(t *testing.T) {
 		{"misspelt nested key", "keys:\n  fetch_timout: 2s\n", base, []string{`did you mean "keys.fetch_timeout"?`}},
 		{"misspelt section", "htp:\n  port: 1\n", base, []string{`unknown setting "htp.port"; did you mean "http.port"?`}},
 		{"nothing close", "zzzzzzzz: 1\n", base, []string{`unknown setting "zzzzzzzz"`}},
+		// A suggestion is at most a third of the name's length away: 2 of 7.
+		{"misspelt at a third of its length", "log:\n  lvl: debug\n", base, []string{`unknown setting "log.lvl"; did you mean "log.level"?`}},
+		// The start of a section's name is no section.
+		{"a name that starts a section's", "dev: true\n", base, []string{`config file FILE: unknown setting "dev"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -490,6 +503,11 @@ func TestUnknownEnvironmentOfOtherPrograms(t *testing.T) {
 		{"Auth0 SDK and tool variables", []string{"AUTH0_SECRET=s", "AUTH0_BASE_URL=http://localhost:3000", "AUTH0_ISSUER_BASE_URL=https://t.auth0.com",
 			"AUTH0_SCOPE=openid", "AUTH0_API_TOKEN=t", "AUTH0_ACCESS_TOKEN=t", "AUTH0_DEBUG=true"}, "[]"},
 		{"a typo that looks like a service link", []string{"HTTP_PORTS=3010", "ADMIN_PORT_9090=x", "HTTP_PORT=3010"}, "[{HTTP_PORTS } {ADMIN_PORT_9090 } {HTTP_PORT }]"},
+		// Only a NAME_PORT variable is a link for its URL value.
+		{"a typo with a service link's value", []string{"HTTP_PORTS=tcp://10.0.0.8:80"}, "[{HTTP_PORTS }]"},
+		// docker's --env-file keeps every value's quotes: only the
+		// settings' own are refused.
+		{"other programs' values in quotes", []string{`AUTH0_CLIENT_SECRET="s"`, `GREETING='hello'`}, "[]"},
 		{"Kubernetes service links over UDP and SCTP", []string{"LOG_PORT=udp://10.0.0.9:514", "ADMIN_PORT=sctp://10.0.0.7:9"}, "[]"},
 		{"a scheme's name without a URL", []string{"ADMIN_PORT=tcp"}, "[{ADMIN_PORT }]"},
 		// A suggestion is at most a third of the name's length away: here

@@ -144,6 +144,36 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		// start, as a name that does not resolve.
 		{"admin host with a space in a file", "admin:\n  addr: \" 127.0.0.1:9090\"\n", base,
 			`admin.addr (in file FILE) " 127.0.0.1:9090" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
+		// A setting at 0 is said once, as not positive: not again by the
+		// checks that compare it with others or with a floor.
+		{"write timeout of 0s, said once", "", env("HTTP_WRITE_TIMEOUT=0s"),
+			"HTTP_WRITE_TIMEOUT (http.write_timeout, from the environment) 0s must be positive"},
+		{"header cap of 0, said once", "", env("HTTP_MAX_HEADER_BYTES=0"),
+			"HTTP_MAX_HEADER_BYTES (http.max_header_bytes, from the environment) 0 must be positive"},
+		{"refresh interval of 0s, said once", "", env("JWKS_REFRESH_INTERVAL=0s"),
+			"JWKS_REFRESH_INTERVAL (keys.refresh_interval, from the environment) 0s must be positive"},
+		{"max stale age of 0s, said once", "", env("JWKS_MAX_STALE_AGE=0s"),
+			"JWKS_MAX_STALE_AGE (keys.max_stale_age, from the environment) 0s must be positive"},
+		{"retry interval of 0s, said once", "", env("JWKS_RETRY_INTERVAL=0s"),
+			"JWKS_RETRY_INTERVAL (keys.retry_interval, from the environment) 0s must be positive"},
+		{"read header timeout of 0s, said once", "", env("HTTP_READ_HEADER_TIMEOUT=0s"),
+			"HTTP_READ_HEADER_TIMEOUT (http.read_header_timeout, from the environment) 0s must be positive"},
+		{"key fetch timeout of 0s, said once", "", env("JWKS_FETCH_TIMEOUT=0s"),
+			"JWKS_FETCH_TIMEOUT (keys.fetch_timeout, from the environment) 0s must be positive"},
+		// A refused address is compared with no other: this one's port is PORT's.
+		{"admin address refused, said once", "admin:\n  addr: \" 127.0.0.1:3010\"\n", base,
+			`admin.addr (in file FILE) " 127.0.0.1:3010" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
+		{"duration infinite in a file", "http:\n  read_timeout: .inf\n", base,
+			"http.read_timeout (in file FILE) +Inf is not a duration, such as 10s, 500ms or 5m"},
+		// -2^63 is exact in a float64 and fits an int64: read, then refused as the value it is.
+		{"size of -2^63 in a file", "keys:\n  max_body_bytes: -9.223372036854775808e+18\n", base,
+			"keys.max_body_bytes (in file FILE) -9223372036854775808 must be positive"},
+		{"port of spaces in a file", "http:\n  port: \"  \"\n", base,
+			"http.port (in file FILE) is empty: give a value or remove the key to take the default"},
+		// A list's entries are no settings of their own: the decoder is
+		// what refuses a misspelt field, which would otherwise be dropped.
+		{"a client's misspelt field in a file", "dev_tenant:\n  clients:\n    - id: x\n      secret: s\n      scope: [read:messages]\n", base,
+			"dev_tenant.clients[0] (in file FILE) has invalid keys: scope"},
 		{"two faults, one a line", "", env("PORT=abc", "HTTP_READ_TIMEOUT=10"),
 			`PORT (http.port, from the environment) "abc" is not a whole number` + "\n" +
 				"HTTP_READ_TIMEOUT (http.read_timeout, from the environment) 10 needs a unit, such as 10s, 500ms or 5m"},

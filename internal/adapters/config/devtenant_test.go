@@ -45,6 +45,10 @@ func TestDevTenantSettingsAreRefusedWithTheOthers(t *testing.T) {
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "localhost:99999" is not host:port with a port of 0 to 65535 (e.g. 127.0.0.1:9090 or :9090)`},
 		{"SPA address not loopback", "", []string{"DEV_TENANT_SPA_ADDR=10.0.0.1:3000"},
 			`DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) "10.0.0.1:3000": dev mode binds loopback only (e.g. localhost:3000, or empty for none)`},
+		// Quotes around one entry are said by the quotes' own message, not
+		// again as a host that is not loopback.
+		{"SPA address with an entry in quotes", "", []string{`DEV_TENANT_SPA_ADDR="a",localhost:3000`},
+			"DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
 		// net.Listen reads +3000 as 3000, the tenant refuses it: it failed
 		// only when the service was built (exit 1), naming neither.
 		{"SPA port with a sign", "", []string{"DEV_TENANT_SPA_ADDR=localhost:+3000"},

@@ -43,6 +43,12 @@ func TestLoadChecksEachBoundAtItsEdge(t *testing.T) {
 		{"idle timeout of 0s", false, []string{"HTTP_IDLE_TIMEOUT=0s"}, "HTTP_IDLE_TIMEOUT (http.idle_timeout, from the environment) 0s must be positive"},
 		{"shutdown timeout of 0s", false, []string{"HTTP_SHUTDOWN_TIMEOUT=0s"}, "HTTP_SHUTDOWN_TIMEOUT (http.shutdown_timeout, from the environment) 0s must be positive"},
 		{"read timeout of 100ms", false, []string{"HTTP_READ_TIMEOUT=100ms"}, ""},
+		{"min refresh of 1s", false, []string{"JWKS_MIN_REFRESH_INTERVAL=1s"}, ""},
+		{"retry-after of 1", false, []string{"HTTP_RETRY_AFTER_SECONDS=1"}, ""},
+		// -1 is the documented way to turn each cache off.
+		{"token cache -1: disabled", false, []string{"AUTH0_TOKEN_CACHE_SIZE=-1"}, ""},
+		{"reject cache -1: disabled", false, []string{"AUTH0_REJECT_CACHE_SIZE=-1"}, ""},
+		{"log level error", false, []string{"LOG_LEVEL=error"}, ""},
 		{"min refresh above max", false, []string{"JWKS_MIN_REFRESH_INTERVAL=2h", "JWKS_MAX_REFRESH_INTERVAL=1h", "JWKS_REFRESH_INTERVAL=1h"},
 			"JWKS_MIN_REFRESH_INTERVAL (keys.min_refresh_interval, from the environment) 2h0m0s must be at least 1s and at most JWKS_MAX_REFRESH_INTERVAL (1h0m0s)"},
 		{"min refresh equal to max", false, []string{"JWKS_MIN_REFRESH_INTERVAL=10m", "JWKS_MAX_REFRESH_INTERVAL=10m"}, ""},
@@ -57,6 +63,11 @@ func TestLoadChecksEachBoundAtItsEdge(t *testing.T) {
 		// Taken, each would fail only at start, as a name that does not resolve.
 		{"host a CIDR", false, []string{"HOST=10.0.0.1/24"}, `HOST (http.host, from the environment) "10.0.0.1/24" is not a host name or IP address`},
 		{"host with user information", false, []string{"HOST=user@api.internal"}, `HOST (http.host, from the environment) "user@api.internal" is not a host name or IP address`},
+		{"host with a query", false, []string{"HOST=api.internal?x"}, `HOST (http.host, from the environment) "api.internal?x" is not a host name or IP address`},
+		{"host with a fragment", false, []string{"HOST=api.internal#x"}, `HOST (http.host, from the environment) "api.internal#x" is not a host name or IP address`},
+		// The dev tenant's listeners exist only with -dev.
+		{"API on the dev tenant's port without -dev", false, []string{"PORT=3011"}, ""},
+		{"dev tenant address empty: its default", true, []string{"DEV_TENANT_ADDR="}, ""},
 		{"API on ::, admin on 127.0.0.1, one port", false, []string{"HOST=::", "PORT=9090"}, "are the same port"},
 		{"API and admin on one name in two cases, one port", false, []string{"HOST=API.internal", "PORT=9090", "ADMIN_ADDR=api.internal:9090"}, "are the same port"},
 		// docker's --env-file keeps quotes: around a whole list, or around
