@@ -65,6 +65,10 @@ func TestLoadChecksEachBoundAtItsEdge(t *testing.T) {
 		{"host with user information", false, []string{"HOST=user@api.internal"}, `HOST (http.host, from the environment) "user@api.internal" is not a host name or IP address`},
 		{"host with a query", false, []string{"HOST=api.internal?x"}, `HOST (http.host, from the environment) "api.internal?x" is not a host name or IP address`},
 		{"host with a fragment", false, []string{"HOST=api.internal#x"}, `HOST (http.host, from the environment) "api.internal#x" is not a host name or IP address`},
+		{"host a list", false, []string{"HOST=a.internal,b.internal"}, `HOST (http.host, from the environment) "a.internal,b.internal" is not a host name or IP address`},
+		{"host not ASCII", false, []string{"HOST=äpi.internal"}, `is not a host name or IP address`},
+		{"host with hyphen and underscore", false, []string{"HOST=api-1.svc_x.internal"}, ""},
+		{"host an IPv6 address with its zone", false, []string{"HOST=fe80::1%eth0"}, ""},
 		// The dev tenant's listeners exist only with -dev.
 		{"API on the dev tenant's port without -dev", false, []string{"PORT=3011"}, ""},
 		{"dev tenant address empty: its default", true, []string{"DEV_TENANT_ADDR="}, ""},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,9 +45,11 @@ func (c *Config) Listeners() []Listener {
 // numeric port, and two listeners on one port whose hosts overlap: the
 // second would fail at start with "address already in use" naming only one
 // of them, or (the dev tenant on the API's port) serve the wrong thing.
-func (c *Config) checkListeners() []error {
+// The settings named in quoted are left out: their quotes are the fault,
+// already said.
+func (c *Config) checkListeners(quoted []string) []error {
 	var errs []error
-	if h := c.HTTP.Host; notAHost(h) {
+	if h := c.HTTP.Host; notAHost(h) && !slices.Contains(quoted, "HOST") {
 		errs = append(errs, fmt.Errorf("HOST (http.host) %q is not a host name or IP address (the port is PORT's)", h))
 	}
 	type bound struct {
@@ -55,6 +58,9 @@ func (c *Config) checkListeners() []error {
 	}
 	var ls []bound
 	for i, l := range c.Listeners() {
+		if slices.Contains(quoted, l.Name) {
+			continue
+		}
 		port, _ := strconv.Atoi(l.Port)
 		if i > 0 { // the _ADDR settings; PORT's range is checked with the other numbers
 			// The host as HOST's is checked: " 127.0.0.1" would fail only
@@ -78,11 +84,17 @@ func (c *Config) checkListeners() []error {
 }
 
 // notAHost reports whether h cannot be a host name or IP address: with a
-// port (127.0.0.1:3010), a URL or a space. An IPv6 address may carry its
-// zone (fe80::1%eth0), as net.Listen accepts.
+// port (127.0.0.1:3010), a URL, a list, a space or a quote. A name has
+// letters, digits, dots, hyphens and underscores (RFC 952 and 1123, and
+// the underscores some internal names carry); an IPv6 address may carry
+// its zone (fe80::1%eth0), as net.Listen accepts. "" is every interface.
 func notAHost(h string) bool {
-	_, err := netip.ParseAddr(h)
-	return err != nil && strings.ContainsAny(h, " :/[]@?#%")
+	if _, err := netip.ParseAddr(h); err == nil {
+		return false
+	}
+	return strings.ContainsFunc(h, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '-' || r == '_')
+	})
 }
 
 // hostsOverlap reports whether listening on both hosts with one port would

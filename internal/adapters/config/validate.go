@@ -140,7 +140,7 @@ func (c *Config) validate(environ []string) error {
 	if c.HTTP.Handler.CORS.MaxAgeSeconds < 0 {
 		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
 	}
-	errs = append(errs, c.checkListeners()...)
+	errs = append(errs, c.checkListeners(quotedEnv)...)
 	if c.Dev {
 		errs = append(errs, c.checkDevSPA(quotedEnv)...)
 		errs = append(errs, c.devTenantFaults()...)
