@@ -71,7 +71,9 @@ func TestLoadChecksEachBoundAtItsEdge(t *testing.T) {
 		{"host an IPv6 address with its zone", false, []string{"HOST=fe80::1%eth0"}, ""},
 		// The dev tenant's listeners exist only with -dev.
 		{"API on the dev tenant's port without -dev", false, []string{"PORT=3011"}, ""},
-		{"dev tenant address empty: its default", true, []string{"DEV_TENANT_ADDR="}, ""},
+		// Set empty, it would move a file's tenant to the default port.
+		{"dev tenant address empty", true, []string{"DEV_TENANT_ADDR="}, "DEV_TENANT_ADDR (dev_tenant.addr, from the environment) is empty: give a value or leave the variable unset"},
+		{"dev tenant address empty without -dev: not read", false, []string{"DEV_TENANT_ADDR="}, ""},
 		{"API on ::, admin on 127.0.0.1, one port", false, []string{"HOST=::", "PORT=9090"}, "are the same port"},
 		{"API and admin on one name in two cases, one port", false, []string{"HOST=API.internal", "PORT=9090", "ADMIN_ADDR=api.internal:9090"}, "are the same port"},
 		// docker's --env-file keeps quotes: around a whole list, or around

@@ -134,6 +134,11 @@ func (c *Config) validate(environ []string) error {
 	if emptyEnv["HOST"] {
 		errs = append(errs, errors.New("HOST (http.host) "+emptyVariable))
 	}
+	// The same for the dev tenant's address: set empty, it would move a
+	// file's tenant (and the issuer its tokens carry) to the default port.
+	if c.Dev && emptyEnv["DEV_TENANT_ADDR"] {
+		errs = append(errs, errors.New("DEV_TENANT_ADDR (dev_tenant.addr) "+emptyVariable))
+	}
 	if c.HTTP.Handler.RetryAfterSeconds < 1 {
 		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
 	}
