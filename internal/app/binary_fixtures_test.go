@@ -182,6 +182,17 @@ func (l *logLines) waitFor(t *testing.T, logger, msg string) map[string]string {
 	}
 }
 
+// has reports whether a line that is not JSON (one of Run's own, such as
+// "api: stopped at once on a second signal") reads exactly raw.
+func (l *logLines) has(raw string) bool {
+	for _, line := range l.all() {
+		if line.raw == raw {
+			return true
+		}
+	}
+	return false
+}
+
 func tryGet(url string) (int, error) {
 	resp, err := http.Get(url)
 	if err != nil {

@@ -37,6 +37,14 @@ func TestSignals(t *testing.T) {
 				t.Errorf("got signal %q on the stopping line, want %q", got, sig.String())
 			}
 			b.logs.waitFor(t, "httpapi", "API server stopped")
+			// At the default level (info), and with a stack on errors only:
+			// the dev mode warning is one line.
+			for _, l := range b.logs.all() {
+				if l.fields["level"] == "debug" || l.fields["stacktrace"] != "" {
+					t.Errorf("got line %s, want info and above, a stack on errors only", l.raw)
+				}
+			}
+			b.logs.waitFor(t, "app", "DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 		})
 	}
 
@@ -80,6 +88,9 @@ func TestSignals(t *testing.T) {
 				t.Errorf("got exit %v after a second signal, want exit status 1", err)
 			}
 			b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
+			if !b.logs.has("api: stopped at once on a second signal") {
+				t.Errorf("got no line saying the stop was cut short, want %q", "api: stopped at once on a second signal")
+			}
 		})
 	}
 
