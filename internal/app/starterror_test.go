@@ -33,14 +33,10 @@ func TestStartErrorNamesTheHostSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load(false, "", append([]string{"AUTH0_DOMAIN=example.eu.auth0.com",
-				"AUTH0_AUDIENCE=https://messages-api.example.com"}, tt.environ...))
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := tenantConfig(t, tt.environ)
 			lookup := &net.OpError{Op: "listen", Net: "tcp",
 				Err: &net.DNSError{Err: "no such host", Name: tt.failed, IsNotFound: true}}
-			err = fmt.Errorf("httpapi: listen on %s:3010: %w", tt.failed, lookup)
+			err := fmt.Errorf("httpapi: listen on %s:3010: %w", tt.failed, lookup)
 			if got := startError(err, cfg); got != tt.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
 			}
@@ -82,14 +78,22 @@ func TestStartErrorNamesTheListenSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load(false, "", append([]string{"AUTH0_DOMAIN=example.eu.auth0.com",
-				"AUTH0_AUDIENCE=https://messages-api.example.com"}, tt.environ...))
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := tenantConfig(t, tt.environ)
 			if got := startError(tt.err, cfg); got != tt.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
 			}
 		})
 	}
+}
+
+// tenantConfig is the config of a production tenant and audience with
+// environ (KEY=VALUE) laid over them.
+func tenantConfig(t *testing.T, environ []string) config.Config {
+	t.Helper()
+	cfg, err := config.Load(false, "", append([]string{"AUTH0_DOMAIN=example.eu.auth0.com",
+		"AUTH0_AUDIENCE=https://messages-api.example.com"}, environ...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

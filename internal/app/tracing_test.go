@@ -3,12 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,21 +103,11 @@ func TestUnreachableCollectorNeverHoldsRequests(t *testing.T) {
 // begins ends during the API's drain, and its span is among those flushed
 // at the stop: the trace flush comes after the API has drained.
 func TestSpansOfTheDrainAreFlushed(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		bodies [][]byte
-	)
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, b)
-		mu.Unlock()
-	}))
-	defer collector.Close()
+	collector, exports := tracingtest.RecordingCollector(t)
 	v := testVerifier()
 	gate := v.Hold()
 	defer gate.Release()
-	a := apptest.Start(t, v, otelEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL,
+	a := apptest.Start(t, v, otelEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT="+collector,
 		"OTEL_BSP_SCHEDULE_DELAY=600000")...) // only the stop's flush sends
 	answered := make(chan int, 1)
 	go func() {
@@ -142,9 +130,7 @@ func TestSpansOfTheDrainAreFlushed(t *testing.T) {
 	if s := <-answered; s != http.StatusOK {
 		t.Fatalf("got status %d for the request in flight, want 200", s)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) != 1 || !bytes.Contains(bodies[0], []byte("/api/private")) {
+	if bodies := exports(); len(bodies) != 1 || !bytes.Contains(bodies[0], []byte("/api/private")) {
 		t.Errorf("got %d exports, want one holding the span of the request in flight, /api/private", len(bodies))
 	}
 }

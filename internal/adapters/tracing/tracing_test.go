@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,18 +109,8 @@ func TestServiceName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var (
-				mu     sync.Mutex
-				bodies [][]byte
-			)
-			collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				mu.Lock()
-				bodies = append(bodies, b)
-				mu.Unlock()
-			}))
-			defer collector.Close()
-			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+			collector, exports := tracingtest.RecordingCollector(t)
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
 			for _, k := range []string{"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"} {
 				t.Setenv(k, tt.env[k])
 			}
@@ -133,8 +121,7 @@ func TestServiceName(t *testing.T) {
 			_, span := p.Tracer("test").Start(context.Background(), "/api/public")
 			span.End()
 			_ = p.Shutdown(context.Background()) // flushes: the export has been answered
-			mu.Lock()
-			defer mu.Unlock()
+			bodies := exports()
 			if len(bodies) != 1 {
 				t.Fatalf("got %d exports, want 1", len(bodies))
 			}
