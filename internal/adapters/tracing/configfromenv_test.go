@@ -122,6 +122,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces endpoint only a tab: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "\t"}, false, ""},
 		{"sampler argument NaN", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "NaN"), false, "OTEL_TRACES_SAMPLER_ARG \"NaN\" is not a ratio"},
 		{"timeout beyond a duration", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "9223372036854775807"), false, "OTEL_EXPORTER_OTLP_TIMEOUT"},
+		// The largest duration is 9223372036854.775807 s: whole milliseconds up to its floor.
+		{"timeout at the largest duration", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "9223372036854"), true, ""},
+		{"timeout a millisecond past it", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "9223372036855"), false, `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT "9223372036855" is not a whole number of milliseconds from 0 to 9223372036854`},
 		{"batch delay beyond a duration", otlp("OTEL_BSP_SCHEDULE_DELAY", "9300000000000000"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		{"batch queue of a trillion spans", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_QUEUE_SIZE \"1000000000000\" is not a whole number from 1 to 1048576"},
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
