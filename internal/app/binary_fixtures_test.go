@@ -182,15 +182,14 @@ func (l *logLines) waitFor(t *testing.T, logger, msg string) map[string]string {
 	}
 }
 
-// has reports whether a line that is not JSON (one of Run's own, such as
-// "api: stopped at once on a second signal") reads exactly raw.
-func (l *logLines) has(raw string) bool {
-	for _, line := range l.all() {
-		if line.raw == raw {
-			return true
-		}
+// last is the last line the process wrote ("" for none): once it has
+// exited, Run's own line after its flushed logs.
+func (l *logLines) last() string {
+	lines := l.all()
+	if len(lines) == 0 {
+		return ""
 	}
-	return false
+	return lines[len(lines)-1].raw
 }
 
 func tryGet(url string) (int, error) {
