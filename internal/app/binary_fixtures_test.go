@@ -182,6 +182,16 @@ func (l *logLines) waitFor(t *testing.T, logger, msg string) map[string]string {
 	}
 }
 
+// last is the last line the process wrote ("" for none): once it has
+// exited, Run's own line after its flushed logs.
+func (l *logLines) last() string {
+	lines := l.all()
+	if len(lines) == 0 {
+		return ""
+	}
+	return lines[len(lines)-1].raw
+}
+
 func tryGet(url string) (int, error) {
 	resp, err := http.Get(url)
 	if err != nil {

@@ -22,6 +22,7 @@ func TestGateKeepsAFailure(t *testing.T) {
 		{"a failure just after a signal's request", [][]fx.ShutdownOption{signal, failure}, 1},
 		{"a signal's request just after a failure", [][]fx.ShutdownOption{failure, signal}, 1},
 		{"two failures at once", [][]fx.ShutdownOption{failure, failure}, 1},
+		{"a request with exit code 0: no failure", [][]fx.ShutdownOption{{fx.ExitCode(0)}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,8 +3,11 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -102,7 +105,8 @@ func TestEncoderConfig(t *testing.T) {
 	enc := zapcore.NewJSONEncoder(app.EncoderConfig())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			buf, err := enc.EncodeEntry(zapcore.Entry{Time: tt.ts, Message: "request"}, []zapcore.Field{zap.Duration("duration", tt.d)})
+			buf, err := enc.EncodeEntry(zapcore.Entry{Time: tt.ts, Level: zapcore.WarnLevel, LoggerName: "httpapi", Message: "request"},
+				[]zapcore.Field{zap.Duration("duration", tt.d)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,6 +119,51 @@ func TestEncoderConfig(t *testing.T) {
 			}
 			if line["duration"] != tt.wantDur {
 				t.Errorf("got duration %v, want %v (milliseconds)", line["duration"], tt.wantDur)
+			}
+			// The README's keys on every line, the level in lower case.
+			for k, want := range map[string]any{"level": "warn", "logger": "httpapi", "msg": "request"} {
+				if line[k] != want {
+					t.Errorf("got %s=%v, want %v", k, line[k], want)
+				}
+			}
+		})
+	}
+}
+
+// TestFxEventsAtDebug: Fx's own events, its errors included, are written
+// at debug only: the failed start's cause is Run's one line, not Fx's.
+func TestFxEventsAtDebug(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, port, _ := net.SplitHostPort(taken.Addr().String())
+	tests := []struct {
+		name    string
+		environ []string
+		wantErr bool
+	}{
+		{"started and stopped", nil, false},
+		{"a failed start", []string{"PORT=" + port}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), tt.environ...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			core, logs := observer.New(zapcore.InfoLevel)
+			a := fx.New(app.Options(cfg, zap.New(core), authtest.Module(testVerifier())))
+			err = a.Start(context.Background())
+			if err == nil {
+				err = a.Stop(context.Background())
+			}
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want one: %v", err, tt.wantErr)
+			}
+			if fxLines := logs.Filter(func(e observer.LoggedEntry) bool { return e.LoggerName == "fx" }); fxLines.Len() != 0 {
+				t.Errorf("got Fx's events at info or above: %v", fxLines.All())
 			}
 		})
 	}

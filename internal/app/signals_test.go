@@ -37,6 +37,14 @@ func TestSignals(t *testing.T) {
 				t.Errorf("got signal %q on the stopping line, want %q", got, sig.String())
 			}
 			b.logs.waitFor(t, "httpapi", "API server stopped")
+			// At the default level (info), and with a stack on errors only:
+			// the dev mode warning is one line.
+			for _, l := range b.logs.all() {
+				if l.fields["level"] == "debug" || l.fields["stacktrace"] != "" {
+					t.Errorf("got line %s, want info and above, a stack on errors only", l.raw)
+				}
+			}
+			b.logs.waitFor(t, "app", "DEV MODE: serving tokens from the local dev tenant; never use -dev in production")
 		})
 	}
 
@@ -80,6 +88,10 @@ func TestSignals(t *testing.T) {
 				t.Errorf("got exit %v after a second signal, want exit status 1", err)
 			}
 			b.logs.waitFor(t, "app", "second signal: stopping now, cutting off the drain and in-flight requests")
+			// Last, after the log lines the stop wrote (flushed first).
+			if got := b.logs.last(); got != "api: stopped at once on a second signal" {
+				t.Errorf("got last line %q, want %q", got, "api: stopped at once on a second signal")
+			}
 		})
 	}
 

@@ -1,13 +1,18 @@
 package app_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/example/messages-api/internal/app"
 )
@@ -38,6 +43,10 @@ func TestTakenPortStopsStartup(t *testing.T) {
 		want    string
 	}{
 		{"API", nil, append(append([]string{}, prodEnv...), "PORT="+port),
+			"api: cannot listen on " + addr + " for PORT (http.port): address already in use; is another instance running? set PORT to a free one"},
+		// DEV_TENANT_FD names a socket for the dev tenant only: outside dev
+		// mode the descriptor, whatever it is, is never touched.
+		{"API, DEV_TENANT_FD ignored outside dev mode", nil, append(append([]string{}, prodEnv...), "PORT="+port, "DEV_TENANT_FD=abc"),
 			"api: cannot listen on " + addr + " for PORT (http.port): address already in use; is another instance running? set PORT to a free one"},
 		{"admin", nil, append(append([]string{}, prodEnv...), "ADMIN_ADDR="+addr),
 			"api: cannot listen on " + addr + " for ADMIN_ADDR (admin.addr): address already in use; is another instance running? set ADMIN_ADDR to a free one"},
@@ -186,5 +195,59 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("got stderr\n%s\nwant help, not an error", stderr.String())
 			}
 		})
+	}
+}
+
+// TestFailedStartEndsWithItsLine runs the binary with the dev tenant's
+// address taken: the JSON lines buffered before the failure are written
+// first, none of them Fx's, and Run's one line naming the setting is the
+// last on standard error, where an operator (or a container's last lines)
+// reads it.
+func TestFailedStartEndsWithItsLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildAPI(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	yaml := "dev_tenant:\n  spa_addr: 127.0.0.1:0\n  key_file: " + filepath.Join(dir, "key.pem") + "\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang detector only
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-dev", "-config", file)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LOG_FORMAT=json", "PORT=0", "ADMIN_ADDR=127.0.0.1:0", "DEV_TENANT_ADDR=" + addr}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("got exit %v, want exit status 1", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	want := "api: cannot listen on " + addr + " for DEV_TENANT_ADDR (dev_tenant.addr): address already in use; is another instance running? set DEV_TENANT_ADDR to a free one"
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf("got last line\n%s\nwant\n%s\n(stderr:\n%s)", last, want, stderr.String())
+	}
+	warned := false
+	for _, l := range lines[:len(lines)-1] {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Errorf("got line %s before the last, want JSON log lines only", l)
+		}
+		if m["logger"] == "fx" {
+			t.Errorf("got Fx's own line %s, want its events at debug", l)
+		}
+		warned = warned || m["msg"] == "DEV MODE: serving tokens from the local dev tenant; never use -dev in production"
+	}
+	if !warned {
+		t.Errorf("got no dev mode warning ahead of the last line, want the lines logged before the failure (stderr:\n%s)", stderr.String())
 	}
 }

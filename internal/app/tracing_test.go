@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -95,6 +96,42 @@ func TestUnreachableCollectorNeverHoldsRequests(t *testing.T) {
 				t.Errorf("got %d access lines, want 50", n)
 			}
 		})
+	}
+}
+
+// TestSpansOfTheDrainAreFlushed: a request still in flight when the stop
+// begins ends during the API's drain, and its span is among those flushed
+// at the stop: the trace flush comes after the API has drained.
+func TestSpansOfTheDrainAreFlushed(t *testing.T) {
+	collector, exports := tracingtest.RecordingCollector(t)
+	v := testVerifier()
+	gate := v.Hold()
+	defer gate.Release()
+	a := apptest.Start(t, v, otelEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT="+collector,
+		"OTEL_BSP_SCHEDULE_DELAY=600000")...) // only the stop's flush sends
+	answered := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, a.API+"/api/private", nil)
+		req.Header.Set("Authorization", "Bearer nobody")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- -1
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	gate.Arrived(1)
+	stopped := make(chan struct{})
+	go func() { a.Stop(); close(stopped) }()
+	waitFor(t, func() bool { return dialRefused(strings.TrimPrefix(a.API, "http://")) }, "listener closed")
+	gate.Release()
+	<-stopped
+	if s := <-answered; s != http.StatusOK {
+		t.Fatalf("got status %d for the request in flight, want 200", s)
+	}
+	if bodies := exports(); len(bodies) != 1 || !bytes.Contains(bodies[0], []byte("/api/private")) {
+		t.Errorf("got %d exports, want one holding the span of the request in flight, /api/private", len(bodies))
 	}
 }
 

@@ -26,8 +26,17 @@ func TestConfigFromEnv(t *testing.T) {
 	// A certificate mounted as a Kubernetes secret is a symbolic link to a
 	// regular file: followed, as the exporter follows it.
 	ca, caLink, zeroLink := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-link.pem"), filepath.Join(dir, "zero-link.pem")
-	if err := os.WriteFile(ca, selfSignedPEM(t), 0o600); err != nil {
+	caPEM, keyPEM := selfSigned(t)
+	if err := os.WriteFile(ca, caPEM, 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// A client certificate and its key, another key, and a file that is no PEM.
+	key, otherKey, notPEM := filepath.Join(dir, "key.pem"), filepath.Join(dir, "other-key.pem"), filepath.Join(dir, "not.pem")
+	_, otherKeyPEM := selfSigned(t)
+	for file, data := range map[string][]byte{key: keyPEM, otherKey: otherKeyPEM, notPEM: []byte("not a certificate\n")} {
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.Symlink(ca, caLink); err != nil {
 		t.Fatal(err)
@@ -84,10 +93,22 @@ func TestConfigFromEnv(t *testing.T) {
 		{"client certificate past 1 MiB", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", big, "OTEL_EXPORTER_OTLP_CLIENT_KEY", "/dev/zero"), false, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE " + big + " is larger"},
 		{"traces client certificate a device", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "/dev/zero", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", big), false, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE /dev/zero is not a regular file"},
 		{"client certificate without key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/nonexistent/c.pem"), false, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+		{"client key without certificate", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key), false, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY is set without OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
+		{"client certificate and its key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", key), true, ""},
+		{"client certificate and another key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", otherKey), false,
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE " + ca + " and OTEL_EXPORTER_OTLP_CLIENT_KEY " + otherKey + " are not a certificate and its key"},
+		// The key is read again to the end by the exporter, as the certificate is.
+		{"client key a device", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/dev/zero"), false,
+			"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY /dev/zero is not a regular file"},
+		{"CA file not PEM", otlp("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", notPEM), false, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE " + notPEM + " holds no PEM certificate"},
 		{"sampler unknown", otlp("OTEL_TRACES_SAMPLER", "sometimes"), false, "OTEL_TRACES_SAMPLER \"sometimes\""},
 		{"sampler argument a percentage", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10%"), false, "OTEL_TRACES_SAMPLER_ARG \"10%\" is not a ratio from 0 to 1"},
 		{"sampler argument above 1", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "10"), false, "OTEL_TRACES_SAMPLER_ARG"},
 		{"sampler ratio", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25"), true, ""},
+		{"sampler ratio 0", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0"), true, ""},
+		{"sampler ratio 1", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "1"), true, ""},
+		{"sampler ratio without an argument: the SDK's 1", otlp("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), true, ""},
+		{"sampler parentbased_always_on", otlp("OTEL_TRACES_SAMPLER", "parentbased_always_on"), true, ""},
 		{"batch delay not a number", otlp("OTEL_BSP_SCHEDULE_DELAY", "5s"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		// A timeout of 0 is no limit (the spec's "Timeout" type), as the
 		// exporter and the batch processor read it; a delay of 0 would spin.
@@ -101,6 +122,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces endpoint only a tab: no exporter", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "\t"}, false, ""},
 		{"sampler argument NaN", otlp("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "NaN"), false, "OTEL_TRACES_SAMPLER_ARG \"NaN\" is not a ratio"},
 		{"timeout beyond a duration", otlp("OTEL_EXPORTER_OTLP_TIMEOUT", "9223372036854775807"), false, "OTEL_EXPORTER_OTLP_TIMEOUT"},
+		// The largest duration is 9223372036854.775807 s: whole milliseconds up to its floor.
+		{"timeout at the largest duration", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "9223372036854"), true, ""},
+		{"timeout a millisecond past it", otlp("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "9223372036855"), false, `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT "9223372036855" is not a whole number of milliseconds from 0 to 9223372036854`},
 		{"batch delay beyond a duration", otlp("OTEL_BSP_SCHEDULE_DELAY", "9300000000000000"), false, "OTEL_BSP_SCHEDULE_DELAY"},
 		{"batch queue of a trillion spans", otlp("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_QUEUE_SIZE \"1000000000000\" is not a whole number from 1 to 1048576"},
 		{"batch size of a trillion spans", otlp("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000000000000"), false, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
@@ -115,10 +139,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{"header value decoding to a newline", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=SECRET%0Ax-other: 1"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 1 is not name=value"},
 		{"traces header value with a control character", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-api-key=SECRET%7F"), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1"},
 		{"header value with an encoded space", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20abc"), true, ""},
+		{"header value with a tab", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-note=a%09b"), true, ""},
+		{"header with an empty name", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=a, =SECRET"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 2 is not name=value"},
 		{"resource attribute value with a newline", otlp("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), true, ""},
 		{"endpoint with a query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?api_key=SECRET"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query or fragment, which the exporter drops"},
 		{"traces endpoint with a fragment", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector/v1/traces#SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has a query or fragment"},
 		{"endpoint with an empty query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query"},
+		{"traces endpoint with an empty fragment", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector/v1/traces#"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has a query or fragment"},
 		{"endpoint with user and password", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:SECRET@collector:4318"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has user information, which the exporter does not send: use OTEL_EXPORTER_OTLP_HEADERS"},
 		{"traces endpoint with a user", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://SECRET@collector/v1/traces"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has user information"},
 		{"exporter in capitals with spaces", map[string]string{"OTEL_TRACES_EXPORTER": " OTLP "}, true, ""},
@@ -164,6 +191,11 @@ func TestConfigFromEnv(t *testing.T) {
 		{"attribute value length negative", otlp("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1"), false, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
 		{"event count with a space", otlp("OTEL_SPAN_EVENT_COUNT_LIMIT", "64 "), false, "OTEL_SPAN_EVENT_COUNT_LIMIT"},
 		{"link attribute count a fraction", otlp("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "1.5"), false, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT"},
+		{"attribute count negative", otlp("OTEL_ATTRIBUTE_COUNT_LIMIT", "-1"), false, "OTEL_ATTRIBUTE_COUNT_LIMIT"},
+		{"span attribute value length with a space", otlp("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", " 4096"), false, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
+		{"event attribute count not a number", otlp("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "many"), false, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT"},
+		{"link count negative", otlp("OTEL_SPAN_LINK_COUNT_LIMIT", "-5"), false, "OTEL_SPAN_LINK_COUNT_LIMIT"},
+		{"attribute count beyond 32 bits", otlp("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "4294967296"), false, `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT "4294967296" is not a whole number from 0 to 2147483647`},
 		{"span limits in range", otlp("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4096",
 			"OTEL_SPAN_LINK_COUNT_LIMIT", "128", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "16"), true, ""},
 		// net/http dials an empty port as the scheme's (80), not 4318.
@@ -191,6 +223,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"sampler unknown with the SDK disabled", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_SAMPLER": "jaeger_remote"}, false, "OTEL_TRACES_SAMPLER"},
 		{"sampler well-formed without an exporter", map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, false, ""},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
+		{"bad values ignored with no endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "soon", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,8 +253,8 @@ func otlp(kv ...string) map[string]string {
 	return env
 }
 
-// selfSignedPEM is a PEM certificate, signed by its own key.
-func selfSignedPEM(t *testing.T) []byte {
+// selfSigned is a PEM certificate, signed by its own key, and that key.
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -232,5 +265,9 @@ func selfSignedPEM(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
 }

@@ -34,6 +34,7 @@ func TestPropagatorsFromEnv(t *testing.T) {
 		{"misspelt", map[string]string{"OTEL_PROPAGATORS": "trace-context"}, `OTEL_PROPAGATORS "trace-context" is not supported`},
 		{"only commas", map[string]string{"OTEL_PROPAGATORS": " , "}, `OTEL_PROPAGATORS " , " names no propagator`},
 		{"none with another", map[string]string{"OTEL_PROPAGATORS": "none,tracecontext"}, `OTEL_PROPAGATORS "none,tracecontext" lists none with other propagators`},
+		{"none with baggage", map[string]string{"OTEL_PROPAGATORS": "baggage,none"}, `OTEL_PROPAGATORS "baggage,none" lists none with other propagators`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package tracing_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -9,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -36,6 +39,21 @@ func TestNoExporterStillGivesIDs(t *testing.T) {
 	}
 }
 
+// TestWithExporterRecordsEverySpan: the test double's provider exports, so
+// the API traces every request, and hands each span to its exporter at once.
+func TestWithExporterRecordsEverySpan(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	p := tracing.NewWithExporter(exp)
+	if !p.Exporting() || !p.HonoursParent() {
+		t.Errorf("got exporting=%v honoursParent=%v, want both", p.Exporting(), p.HonoursParent())
+	}
+	_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+	span.End()
+	if got := len(exp.GetSpans()); got != 1 {
+		t.Errorf("got %d spans exported, want 1", got)
+	}
+}
+
 // TestShutdownFlushes: stopping the app sends the spans still queued to
 // the OTLP endpoint named by the standard variable.
 func TestShutdownFlushes(t *testing.T) {
@@ -56,8 +74,14 @@ func TestShutdownFlushes(t *testing.T) {
 		t.Fatalf("got export=%v err=%v, want export", cfg.Export, err)
 	}
 	var p *tracing.Provider
-	app := fxtest.New(t, fx.Supply(cfg, zaptest.NewLogger(t)), tracing.Module, fx.Populate(&p))
+	core, logs := observer.New(zap.InfoLevel)
+	log := zap.New(zapcore.NewTee(zaptest.NewLogger(t).Core(), core))
+	app := fxtest.New(t, fx.Supply(cfg, log), tracing.Module, fx.Populate(&p))
 	app.RequireStart()
+	started := logs.FilterMessage("exporting traces over OTLP/HTTP").All()
+	if len(started) != 1 || started[0].LoggerName != "tracing" || started[0].ContextMap()["endpoint"] != collector.URL+"/v1/traces" {
+		t.Errorf("got %v, want one line from tracing naming the endpoint %s/v1/traces", started, collector.URL)
+	}
 	_, span := p.Tracer("test").Start(context.Background(), "/api/public")
 	span.End()
 	if n := posts.Load(); n != 0 {
@@ -67,6 +91,62 @@ func TestShutdownFlushes(t *testing.T) {
 	if n := posts.Load(); n != 1 {
 		t.Errorf("got %d exports after shutdown, want 1", n)
 	}
+}
+
+// TestServiceName: the exported spans' service.name is messages-api unless
+// OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES says otherwise (the former
+// winning, as the spec has it).
+func TestServiceName(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset: the default", nil, tracing.ServiceName},
+		{"OTEL_SERVICE_NAME", map[string]string{"OTEL_SERVICE_NAME": "orders"}, "orders"},
+		{"OTEL_RESOURCE_ATTRIBUTES", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod,service.name=billing"}, "billing"},
+		{"both: OTEL_SERVICE_NAME wins", map[string]string{"OTEL_SERVICE_NAME": "orders", "OTEL_RESOURCE_ATTRIBUTES": "service.name=billing"}, "orders"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			collector, exports := tracingtest.RecordingCollector(t)
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
+			for _, k := range []string{"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"} {
+				t.Setenv(k, tt.env[k])
+			}
+			p, err := tracing.New(context.Background(), tracing.Config{Export: true}, zap.NewNop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+			span.End()
+			_ = p.Shutdown(context.Background()) // flushes: the export has been answered
+			bodies := exports()
+			if len(bodies) != 1 {
+				t.Fatalf("got %d exports, want 1", len(bodies))
+			}
+			if got := serviceName(bodies[0]); got != tt.want {
+				t.Errorf("got service.name %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// serviceName reads the service.name resource attribute from an OTLP
+// export request, protobuf-encoded: the KeyValue's key (field 1, 12 bytes)
+// then its AnyValue (field 2) holding a string_value (field 1) of under
+// 128 bytes. "" if there is none.
+func serviceName(body []byte) string {
+	key := []byte("\x0a\x0cservice.name\x12")
+	i := bytes.Index(body, key)
+	if i < 0 {
+		return ""
+	}
+	v := body[i+len(key):] // the AnyValue's length, then its field
+	if len(v) < 3 || v[1] != 0x0a || int(v[2]) > len(v)-3 {
+		return ""
+	}
+	return string(v[3 : 3+int(v[2])])
 }
 
 // TestShutdownWithAHangingCollector: a collector that accepts and never
@@ -92,8 +172,12 @@ func TestShutdownWithAHangingCollector(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Errorf("got the stop's whole minute spent, want the flush budget")
 	}
-	if got := logs.FilterMessage("trace flush cut short: queued spans are lost").Len(); got != 1 {
-		t.Errorf("got %d flush warnings, want 1 (logs: %v)", got, logs.All())
+	warned := logs.FilterMessage("trace flush cut short: queued spans are lost").All()
+	if len(warned) != 1 {
+		t.Fatalf("got %d flush warnings, want 1 (logs: %v)", len(warned), logs.All())
+	}
+	if got := warned[0].ContextMap()["flush_timeout"]; got != 50*time.Millisecond {
+		t.Errorf("got flush_timeout %v on the warning, want the configured 50ms", got)
 	}
 }
 

@@ -3,7 +3,10 @@
 package tracingtest
 
 import (
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 )
@@ -43,4 +46,28 @@ func HangingCollector(t testing.TB) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// RecordingCollector listens on loopback, answers 200 to every export and
+// keeps each request's body (OTLP protobuf). It returns its base URL, for
+// OTEL_EXPORTER_OTLP_ENDPOINT, and the bodies received so far; it is closed
+// when the test ends.
+func RecordingCollector(t testing.TB) (url string, exports func() [][]byte) {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		bodies [][]byte
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() [][]byte {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([][]byte(nil), bodies...)
+	}
 }
