@@ -182,14 +182,14 @@ func (l *logLines) waitFor(t *testing.T, logger, msg string) map[string]string {
 	}
 }
 
-// last is the last line the process wrote ("" for none): once it has
-// exited, Run's own line after its flushed logs.
-func (l *logLines) last() string {
-	lines := l.all()
-	if len(lines) == 0 {
-		return ""
+// index is the position of the first line that match accepts, or -1.
+func (l *logLines) index(match func(logLine) bool) int {
+	for i, line := range l.all() {
+		if match(line) {
+			return i
+		}
 	}
-	return lines[len(lines)-1].raw
+	return -1
 }
 
 func tryGet(url string) (int, error) {
