@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -31,12 +32,25 @@ func TestTokenCacheKeepsTheReuseRule(t *testing.T) {
 		{"past its renewal moment", 30 * time.Second, func(e *cacheEntry, now time.Time) {
 			e.Expiry, e.RenewAt = now.Add(10*time.Second), now.Add(-time.Second)
 		}, 1, "expired or is about to"},
+		{"no renewal moment, an hour left", 24 * time.Hour, func(e *cacheEntry, now time.Time) {
+			e.Expiry, e.RenewAt = now.Add(time.Hour), time.Time{}
+		}, 0, "using the cached token"},
 		{"no renewal moment, 30 s left", 30 * time.Second, func(e *cacheEntry, now time.Time) {
 			e.Expiry, e.RenewAt = now.Add(30*time.Second), time.Time{}
 		}, 1, "expired or is about to"},
 		{"a renewal moment after its expiry", 30 * time.Second, func(e *cacheEntry, now time.Time) {
 			e.Expiry, e.RenewAt = now.Add(30*time.Second), now.Add(time.Hour)
 		}, 1, "expired or is about to"},
+		// Saved by a run that got an already expired token (renewBefore 0).
+		{"a renewal moment at its expiry", 30 * time.Second, func(e *cacheEntry, now time.Time) {
+			e.Expiry = now.Add(30 * time.Second)
+			e.RenewAt = e.Expiry
+		}, 0, "using the cached token"},
+		// The rule of the run that fetched it, not one recomputed from the
+		// life left (which would move it later at every run).
+		{"a renewal moment of its own", 24 * time.Hour, func(e *cacheEntry, _ time.Time) {
+			e.RenewAt = e.Expiry.Add(-time.Hour)
+		}, 0, "using the cached token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +68,10 @@ func TestTokenCacheKeepsTheReuseRule(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			saved, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
 			before := f.tokenRequests.Load()
 			r := runCmd(t, nil, args...)
 			if r.code != 0 {
@@ -64,6 +82,10 @@ func TestTokenCacheKeepsTheReuseRule(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.wantNote) {
 				t.Errorf("second run: got stderr %q, want it to contain %q", r.stderr, tt.wantNote)
+			}
+			// A run that reuses the cached token leaves its file as it was.
+			if got, _ := os.ReadFile(file); tt.wantTokens == 0 && !bytes.Equal(got, saved) {
+				t.Errorf("second run: got the cache file rewritten to %s, want it left as it was (%s)", got, saved)
 			}
 		})
 	}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestTokenCache(t *testing.T) {
@@ -36,6 +39,14 @@ func TestTokenCache(t *testing.T) {
 	raw, _ := os.ReadFile(file)
 	if strings.Contains(string(raw), "dev-reader-secret") {
 		t.Errorf("got the client secret in the cache file, want it never stored")
+	}
+	// No file yet is the normal first run, not a cache to complain about.
+	if strings.Contains(r.stderr, "ignoring") {
+		t.Errorf("got stderr %q, want no note about a cache that does not exist yet", r.stderr)
+	}
+	// The directory made for it is the user's alone: others cannot list it.
+	if fi, err := os.Stat(filepath.Dir(file)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("got the new cache directory with mode %v (%v), want 0700", fi.Mode().Perm(), err)
 	}
 
 	// Second run: uses the cached token, fetches none.
@@ -72,6 +83,8 @@ func TestTokenCache(t *testing.T) {
 		{"about to expire", func(e *cacheEntry) { e.Expiry = time.Now().Add(30 * time.Second) }, nil, "HTTP/1.1 200 OK", "dev-reader", "expired or is about to"},
 		{"refused by the API", func(e *cacheEntry) { e.AccessToken = e.AccessToken[:len(e.AccessToken)-4] + "AAAA" }, nil, "HTTP/1.1 200 OK", "dev-reader", "the API refused the cached token"},
 		{"not a cache", nil, nil, "HTTP/1.1 200 OK", "dev-reader", "is not a token cache"},
+		{"another version", func(e *cacheEntry) { e.Version = cacheVersion + 1 }, nil, "HTTP/1.1 200 OK", "dev-reader", "not a token cache of this version"},
+		{"no access token", func(e *cacheEntry) { e.AccessToken = "" }, nil, "HTTP/1.1 200 OK", "dev-reader", "not a token cache of this version"},
 	}
 	for _, tt := range ignored {
 		t.Run("ignores "+tt.name, func(t *testing.T) {
@@ -119,6 +132,10 @@ func TestTokenCache(t *testing.T) {
 		{"mode 0644", func(t *testing.T, file string) { writeMode(t, file, genuineData, 0o644) }, "has mode 0644"},
 		{"mode 0604", func(t *testing.T, file string) { writeMode(t, file, genuineData, 0o604) }, "has mode 0604"},
 		{"mode 0660", func(t *testing.T, file string) { writeMode(t, file, genuineData, 0o660) }, "has mode 0660"},
+		// Any bit for group or others, execute included: the file was made
+		// or changed by someone who did not mean it to be private.
+		{"mode 0610", func(t *testing.T, file string) { writeMode(t, file, genuineData, 0o610) }, "has mode 0610"},
+		{"mode 0601", func(t *testing.T, file string) { writeMode(t, file, genuineData, 0o601) }, "has mode 0601"},
 		{"symlink", func(t *testing.T, file string) {
 			target := file + ".target"
 			writeMode(t, target, genuineData, 0o600)
@@ -147,4 +164,79 @@ func TestTokenCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTokenCacheSize: a cache file is read up to 64 KiB; a larger one is
+// ignored with a note saying so (and replaced), never read whole.
+func TestTokenCacheSize(t *testing.T) {
+	f := newFixture(t)
+	file := filepath.Join(t.TempDir(), "token.json")
+	args := f.devArgs("-token-cache", file, "/api/private")
+	if r := runCmd(t, nil, args...); r.code != 0 {
+		t.Fatalf("first run: got exit code %d, want 0\nstderr: %s", r.code, r.stderr)
+	}
+	genuine, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		size       int // the genuine entry padded with spaces to this many bytes
+		wantTokens int64
+		wantNote   string
+	}{
+		{"exactly 64 KiB", maxCacheBytes, 0, "using the cached token"},
+		{"one byte more", maxCacheBytes + 1, 1, "is larger than 65536 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			padded := append(bytes.Clone(genuine), bytes.Repeat([]byte(" "), tt.size-len(genuine))...)
+			writeMode(t, file, padded, 0o600)
+			before := f.tokenRequests.Load()
+			r := runCmd(t, nil, args...)
+			if r.code != 0 {
+				t.Errorf("got exit code %d, want 0\nstderr: %s", r.code, r.stderr)
+			}
+			if got := f.tokenRequests.Load() - before; got != tt.wantTokens {
+				t.Errorf("got %d token requests, want %d", got, tt.wantTokens)
+			}
+			if !strings.Contains(r.stderr, tt.wantNote) {
+				t.Errorf("got stderr %q, want it to contain %q", r.stderr, tt.wantNote)
+			}
+		})
+	}
+}
+
+// TestTokenCacheUnwritable: a cache that cannot be written costs a
+// warning, not the run, and leaves no temporary file behind.
+func TestTokenCacheUnwritable(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "not-a-directory")
+	writeMode(t, notDir, []byte("x"), 0o600)
+	// A directory where the file would go, not empty so that no rename can replace it.
+	taken := filepath.Join(dir, "taken.json")
+	if err := os.MkdirAll(filepath.Join(taken, "inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the run goes on with a warning", func(t *testing.T) {
+		r := runCmd(t, nil, f.devArgs("-token-cache", filepath.Join(notDir, "token.json"), "/api/private")...)
+		if r.code != 0 || !slices.Equal(statusLines(r.stdout), []string{"HTTP/1.1 200 OK"}) {
+			t.Errorf("got exit code %d and %q, want 0 and one 200\nstderr: %s", r.code, statusLines(r.stdout), r.stderr)
+		}
+		if want := "messages: warning: could not write the token cache"; !strings.Contains(r.stderr, want) {
+			t.Errorf("got stderr %q, want it to contain %q", r.stderr, want)
+		}
+	})
+	t.Run("no temporary file left", func(t *testing.T) {
+		o := options{issuer: "https://tenant.example/", audience: "a", clientID: "c"}
+		err := newTokenCache(taken, &o).save(&oauth2.Token{AccessToken: "a", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)})
+		if err == nil {
+			t.Errorf("got no error saving over a directory, want one")
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(left) > 0 {
+			t.Errorf("got temporary files %q left, want none", left)
+		}
+	})
 }

@@ -87,6 +87,8 @@ func TestCarelessTenant(t *testing.T) {
 			"missing access_token", "bearer"},
 		{"200 with an OAuth error", jsonCT, `{"error":"invalid_client","error_description":"nope"}`,
 			"the tenant refused the client credentials", ""},
+		{"an OAuth error with a terminal escape", jsonCT, `{"error":"invalid_request\u001b[2J","error_description":"bad\u001b]0;owned\u0007 request"}`,
+			"the tenant refused the token request with 200 OK (invalid_request[2J: bad]0;owned request)", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +123,41 @@ func TestCarelessTenant(t *testing.T) {
 	}
 }
 
+// TestUsableTokenShapes: every access token RFC 6750 §2.1 allows, and a
+// token_type of Bearer in any case or left out (oauth2 then sends Bearer),
+// is used; what the tenant says it granted is printed without control
+// characters.
+func TestUsableTokenShapes(t *testing.T) {
+	tests := []struct {
+		name, body, wantAuth string
+	}{
+		{"every b64token character and padding", `{"access_token":"aZ09-._~+/==","token_type":"Bearer","expires_in":3600}`, "Bearer aZ09-._~+/=="},
+		{"token_type in lower case", `{"access_token":"eyJ.a.b","token_type":"bearer","expires_in":3600}`, "Bearer eyJ.a.b"},
+		{"no token_type", `{"access_token":"eyJ.a.b","expires_in":3600}`, "Bearer eyJ.a.b"},
+		{"a scope with a terminal escape", `{"access_token":"eyJ.a.b","token_type":"Bearer","expires_in":3600,"scope":"read:messages\u001b]0;owned\u0007"}`, "Bearer eyJ.a.b"},
+		{"a scope of 1000 characters", `{"access_token":"eyJ.a.b","token_type":"Bearer","expires_in":3600,"scope":"` + strings.Repeat("s", 1000) + `"}`, "Bearer eyJ.a.b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCareless(t, "application/json", tt.body)
+			r := runCmd(t, nil, "-dev", "-domain", c.tenantURL, "-api", c.apiURL, "-print-token", "/api/private")
+			_, tok, _ := strings.Cut(tt.wantAuth, " ")
+			if r.code != 0 || !strings.HasPrefix(r.stdout, tok+"\n") {
+				t.Errorf("got exit code %d and stdout %q, want 0 and the token first\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			if got := c.apiAuth(); len(got) != 1 || got[0] != tt.wantAuth {
+				t.Errorf("got Authorization %q, want [%q]", got, tt.wantAuth)
+			}
+			if strings.ContainsAny(r.stderr, "\x1b\x07") {
+				t.Errorf("got stderr %q, want no control characters", r.stderr)
+			}
+			if strings.Contains(r.stderr, strings.Repeat("s", 301)) {
+				t.Errorf("got stderr %q, want what the tenant says cut at 300 characters", r.stderr)
+			}
+		})
+	}
+}
+
 // TestTokenWithoutExpiry: a token response without expires_in is used for
 // this run, one token for every call, and the run says it is not cached
 // rather than fetching a new one silently next time.
@@ -136,8 +173,8 @@ func TestTokenWithoutExpiry(t *testing.T) {
 			if r.code != 0 || c.tokenRequests.Load() != 1 || len(c.apiAuth()) != 3 {
 				t.Errorf("got exit code %d, %d token requests, %d API calls; want 0, 1, 3\nstderr: %s", r.code, c.tokenRequests.Load(), len(c.apiAuth()), r.stderr)
 			}
-			if want := "the tenant sent no expires_in"; !strings.Contains(r.stderr, want) {
-				t.Errorf("got stderr %q, want it to contain %q", r.stderr, want)
+			if got := strings.Count(r.stderr, "the tenant sent no expires_in"); got != 1 {
+				t.Errorf("got stderr %q with %d notes that the token is not cached, want 1 (one token)", r.stderr, got)
 			}
 			if _, err := os.Stat(cache); !os.IsNotExist(err) {
 				t.Errorf("got a cache file (stat error %v), want none: nothing says when the token goes stale", err)
@@ -269,13 +306,14 @@ func TestUnansweringAPI(t *testing.T) {
 	}))
 	t.Cleanup(hanging.Close)
 	t.Cleanup(func() { close(stop) })
+	closed := "http://" + closedAddr(t)
 	tests := []struct {
 		name string
 		api  string
-		want string
+		want []string
 	}{
-		{"hanging", hanging.URL, "Client.Timeout exceeded"},
-		{"refusing", "http://" + closedAddr(t), "connection refused"},
+		{"hanging", hanging.URL, []string{"Client.Timeout exceeded"}},
+		{"refusing", closed, []string{"connection refused", "messages: is the API running at " + closed + "?"}},
 	}
 	// The token comes from a cache filled beforehand with the default
 	// timeout: the short -timeout below is meant for the API call, and a
@@ -294,7 +332,7 @@ func TestUnansweringAPI(t *testing.T) {
 			if got := strings.Count(r.stderr, "messages: GET "); got != 1 {
 				t.Errorf("got %d failed calls reported, want 1 (the run stops)\nstderr: %s", got, r.stderr)
 			}
-			for _, want := range []string{tt.want, "stopping: the other 49 call(s) are not made"} {
+			for _, want := range append(tt.want, "stopping: the other 49 call(s) are not made") {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("got stderr %q, want it to contain %q", r.stderr, want)
 				}

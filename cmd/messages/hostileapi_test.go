@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -82,4 +85,108 @@ func rawHTTPServer(t *testing.T, status, challenge, body string) string {
 		}
 	}()
 	return "http://" + ln.Addr().String()
+}
+
+// TestClean: text a server chose reaches the terminal without C0, DEL or
+// C1 characters (the terminal's escape sequences) and at most 300 runes
+// long; everything printable, from space to U+00A0 and beyond, is kept.
+func TestClean(t *testing.T) {
+	long := strings.Repeat("é", 300)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"printable ASCII kept", " ~azAZ09", " ~azAZ09"},
+		{"C0 dropped, 0x1f included", "a\x00\x07\x1b\x1fb", "ab"},
+		{"DEL dropped", "a\x7fb", "ab"},
+		{"C1 dropped, from U+0080 to U+009F", "a\u0080\u009b\u009fb", "ab"},
+		{"U+00A0 and above kept", "a\u00a0\u00ffé€b", "a\u00a0\u00ffé€b"},
+		{"300 runes kept whole", long, long},
+		{"301 runes cut to 300", long + "x", long + "..."},
+		{"control characters are not counted", "\x1b" + long, long},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := clean(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestExitCodeByStatus: exit 0 when every call answered 2xx, 1 otherwise;
+// a redirect is an answer, not followed.
+func TestExitCodeByStatus(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		status   string
+		wantCode int
+	}{
+		{"200 OK", 0},
+		{"204 No Content", 0},
+		{"299 Unassigned", 0},
+		{"300 Multiple Choices", 1},
+		{"401 Unauthorized", 1},
+		{"500 Internal Server Error", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			api := rawHTTPServer(t, tt.status, "", "")
+			r := runCmd(t, nil, "-dev", "-domain", f.tenantURL, "-api", api, "/api/private")
+			if r.code != tt.wantCode {
+				t.Errorf("got exit code %d, want %d\nstderr: %s", r.code, tt.wantCode, r.stderr)
+			}
+			if want := "HTTP/1.1 " + tt.status + "\n"; r.stdout != want {
+				t.Errorf("got stdout %q, want %q", r.stdout, want)
+			}
+		})
+	}
+}
+
+// TestRedirectsNotFollowed: the token goes to the configured API and the
+// secret to the configured tenant only: a redirect from either is not
+// followed (a 307 would send the client secret on to its target).
+func TestRedirectsNotFollowed(t *testing.T) {
+	f := newFixture(t)
+	var elsewhere atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(target.Close)
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", target.URL+r.URL.Path)
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirecting.Close)
+	tests := []struct {
+		name       string
+		args       []string
+		wantStdout string
+		wantStderr string
+	}{
+		{"the API", []string{"-domain", f.tenantURL, "-api", redirecting.URL}, "HTTP/1.1 307 Temporary Redirect\n", ""},
+		{"the tenant", []string{"-domain", redirecting.URL, "-api", f.apiURL}, "", "answered 307 Temporary Redirect without an OAuth error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, nil, append(append([]string{"-dev"}, tt.args...), "/api/private")...)
+			if r.code != 1 || r.stdout != tt.wantStdout || !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("got exit code %d, stdout %q, stderr %q; want 1, %q and %q", r.code, r.stdout, r.stderr, tt.wantStdout, tt.wantStderr)
+			}
+			if n := elsewhere.Load(); n != 0 {
+				t.Errorf("got %d requests at the redirect's target, want none", n)
+			}
+		})
+	}
+}
+
+// TestLargeAnswerBounded: at most 1 MiB of an API's answer is read and
+// printed.
+func TestLargeAnswerBounded(t *testing.T) {
+	f := newFixture(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte("a"), 2*maxBodyBytes))
+	}))
+	t.Cleanup(api.Close)
+	r := runCmd(t, nil, "-dev", "-domain", f.tenantURL, "-api", api.URL, "/api/private")
+	if want := "HTTP/1.1 200 OK\n" + strings.Repeat("a", maxBodyBytes) + "\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("got exit code %d and %d bytes on stdout, want 0 and %d (the status line and 1 MiB of the body)", r.code, len(r.stdout), len(want))
+	}
 }

@@ -74,7 +74,7 @@ WWW-Authenticate: Bearer realm="messages-api", error="insufficient_scope"`},
 			if err := newTokenCache(cache, &o).save(expired); err != nil {
 				t.Fatal(err)
 			}
-			r = runWith(t, unusedBrowser{t}, args...)
+			r = runWith(t, unusedBrowser{t: t}, args...)
 			if r.code != tt.wantCode || !strings.Contains(r.stderr, "renewed the access token with the refresh token") {
 				t.Errorf("renewal: got exit code %d and stderr %q, want %d and a renewal", r.code, r.stderr, tt.wantCode)
 			}

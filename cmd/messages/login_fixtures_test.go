@@ -26,11 +26,16 @@ type authServer struct {
 	mu           sync.Mutex
 	codes        map[string]authRequest // issued, not yet redeemed
 	refresh      string                 // the one live refresh token
-	failExchange bool                   // answer every code with invalid_grant
+	failExchange bool                   // answer every code with errorCode
+	errorCode    string                 // of every refusal; "" = invalid_grant
 	fixedAccess  string                 // when set, every access token issued is this one
+	noRefresh    bool                   // issue no refresh tokens (no offline_access)
+	noRotate     bool                   // a refresh keeps the refresh token: none in the answer
 	exchanges    int
 	refreshes    int
 	issued       int
+	states       []string // of every /authorize URL approved
+	challenges   []string
 }
 
 type authRequest struct {
@@ -56,7 +61,7 @@ func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
 	refuse := func(desc string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": desc})
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": cmp.Or(as.errorCode, "invalid_grant"), "error_description": desc})
 	}
 	if r.PostForm.Has("client_secret") {
 		refuse("a public client sent a secret")
@@ -95,13 +100,20 @@ func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	as.issued++
-	as.refresh = fmt.Sprintf("rt-%d", as.issued) // rotation: the old one is spent
-	access := cmp.Or(as.fixedAccess, fmt.Sprintf("at-%d", as.issued))
+	answer := map[string]any{
+		"access_token": cmp.Or(as.fixedAccess, fmt.Sprintf("at-%d", as.issued)), "token_type": "Bearer", "expires_in": 3600,
+		"scope": "read:messages offline_access",
+	}
+	switch {
+	case as.noRefresh:
+		as.refresh = ""
+	case as.noRotate && r.PostForm.Get("grant_type") == "refresh_token":
+	default:
+		as.refresh = fmt.Sprintf("rt-%d", as.issued) // rotation: the old one is spent
+		answer["refresh_token"] = as.refresh
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"access_token": access, "token_type": "Bearer", "expires_in": 3600,
-		"refresh_token": as.refresh, "scope": "read:messages offline_access",
-	})
+	_ = json.NewEncoder(w).Encode(answer)
 }
 
 var loopbackRedirect = regexp.MustCompile(`^http://127\.0\.0\.1:[1-9][0-9]*/callback$`)
@@ -135,8 +147,14 @@ func (as *authServer) approve(t *testing.T, authURL string) (code string, q url.
 	if len(q.Get("state")) < 32 {
 		t.Errorf("got state %q, want at least 32 random characters", q.Get("state"))
 	}
+	// The verifier never travels through the browser (RFC 7636 §1).
+	if oauth2.S256ChallengeFromVerifier(q.Get("state")) == q.Get("code_challenge") {
+		t.Errorf("got the code verifier as the state, want a state of its own")
+	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	as.states = append(as.states, q.Get("state"))
+	as.challenges = append(as.challenges, q.Get("code_challenge"))
 	code = fmt.Sprintf("code-%d", len(as.codes)+as.exchanges)
 	as.codes[code] = authRequest{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge")}
 	return code, q
@@ -186,11 +204,19 @@ func visit(ctx context.Context, u string) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// unusedBrowser fails the test when a login is started.
-type unusedBrowser struct{ t *testing.T }
+// unusedBrowser fails the test when a login is started and, under
+// runWith, ends the run: the login would otherwise wait loginTimeout for
+// the URL to be opened by hand.
+type unusedBrowser struct {
+	t      *testing.T
+	cancel context.CancelFunc // set by runWithContext
+}
 
 func (b unusedBrowser) Open(context.Context, string) error {
 	b.t.Error("got a browser login, want none")
+	if b.cancel != nil {
+		b.cancel()
+	}
 	return fmt.Errorf("no browser here")
 }
 
@@ -200,7 +226,18 @@ func loginArgs(as *authServer, extra ...string) []string {
 
 func runWith(t *testing.T, b browser, args ...string) result {
 	t.Helper()
+	return runWithContext(t.Context(), b, args...)
+}
+
+// runWithContext is runWith for a run that ctx may interrupt.
+func runWithContext(ctx context.Context, b browser, args ...string) result {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if u, ok := b.(unusedBrowser); ok {
+		u.cancel = cancel
+		b = u
+	}
 	var stdout, stderr strings.Builder
-	code := run(t.Context(), args, func(string) string { return "" }, &stdout, &stderr, b)
+	code := run(ctx, args, func(string) string { return "" }, &stdout, &stderr, b)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
 
 func TestLoginRedirect(t *testing.T) {
 	approved := func(code, state string) url.Values { return url.Values{"code": {code}, "state": {state}} }
+	var issuer string // the tenant of the running case, "http://127.0.0.1:PORT"
 	tests := []struct {
 		name          string
 		back          func(code, state string) url.Values
@@ -34,11 +39,26 @@ func TestLoginRedirect(t *testing.T) {
 			return url.Values{"code": {code}, "state": {state}, "iss": {"https://attacker.example/"}}
 		}, false, 1, "", `came from issuer "https://attacker.example/"`, 0, 400},
 		{"code exchange failure", approved, true, 1, "", "refused the authorization code or refresh token (invalid_grant: Invalid authorization code)", 1, 200},
+		// RFC 9207: the issuer as the tenant names itself, with or without the slash.
+		{"the tenant's own issuer", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state}, "iss": {issuer + "/"}}
+		}, false, 0, "at-1\n", "logged in as client \"native-app\"", 1, 200},
+		{"the tenant's own issuer without the slash", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state}, "iss": {issuer}}
+		}, false, 0, "at-1\n", "logged in as client \"native-app\"", 1, 200},
+		// An error is never taken for a success, whatever else is there.
+		{"an error next to a code", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "error": {"access_denied"}, "state": {state}}
+		}, false, 1, "", "the login was denied (access_denied)", 0, 400},
+		{"an error with a terminal escape", func(_, state string) url.Values {
+			return url.Values{"error": {"server_error\x1b[2J"}, "error_description": {"oops\x1b]0;owned\x07"}, "state": {state}}
+		}, false, 1, "", "the tenant refused the login (server_error[2J: oops]0;owned)", 0, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			as := newAuthServer(t)
 			as.failExchange = tt.failExchange
+			issuer = as.url
 			b := &redirectingBrowser{t: t, as: as, back: tt.back}
 			r := runWith(t, b, loginArgs(as)...)
 			if r.code != tt.wantCode {
@@ -49,6 +69,9 @@ func TestLoginRedirect(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.wantStderr) {
 				t.Errorf("got stderr %q, want it to contain %q", r.stderr, tt.wantStderr)
+			}
+			if strings.ContainsAny(r.stderr, "\x1b\x07") {
+				t.Errorf("got stderr %q, want no control characters", r.stderr)
 			}
 			if exchanges, _ := as.counts(); exchanges != tt.wantExchanges {
 				t.Errorf("got %d code exchanges, want %d", exchanges, tt.wantExchanges)
@@ -74,6 +97,8 @@ func TestLoginIgnoresForeignRedirects(t *testing.T) {
 		{"error with a forged state", url.Values{"error": {"access_denied"}, "state": {"forged"}}},
 		{"error without state", url.Values{"error": {"access_denied"}}},
 		{"nothing", url.Values{}},
+		// As long as a real one (32 bytes, base64url): only the value counts.
+		{"a state of the same length", url.Values{"code": {"forged-code"}, "state": {strings.Repeat("A", 43)}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			as := newAuthServer(t)
@@ -107,14 +132,37 @@ func TestLoginCallbackOnce(t *testing.T) {
 		if got := w.Header().Get("Referrer-Policy"); got != "no-referrer" {
 			t.Errorf("redirect %d: got Referrer-Policy %q, want no-referrer (the URL holds the code)", i+1, got)
 		}
+		if got := w.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("redirect %d: got Cache-Control %q, want no-store (the page answers a code)", i+1, got)
+		}
 	}
 	if res := <-cb.done; res.code != "c" || res.err != nil {
 		t.Errorf("got result %+v, want code c", res)
 	}
-	w := httptest.NewRecorder()
-	cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/favicon.ico", nil))
-	if w.Code != http.StatusNotFound {
-		t.Errorf("got status %d for another path, want 404", w.Code)
+}
+
+// The loopback listener answers only the tenant's redirect: a GET of
+// callbackPath. Anything else is 404 and never decides the login.
+func TestLoginCallbackOtherRequests(t *testing.T) {
+	for _, tt := range []struct{ method, target string }{
+		{http.MethodGet, "/favicon.ico"},
+		{http.MethodGet, "/callback/x?code=c&state=s"},
+		{http.MethodPost, "/callback?code=c&state=s"},
+		{http.MethodPut, "/callback?code=c&state=s"},
+	} {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			cb := &callback{state: "s", issuer: "https://tenant.example/", done: make(chan callbackResult, 1)}
+			w := httptest.NewRecorder()
+			cb.ServeHTTP(w, httptest.NewRequest(tt.method, tt.target, nil))
+			if w.Code != http.StatusNotFound {
+				t.Errorf("got status %d, want 404", w.Code)
+			}
+			select {
+			case res := <-cb.done:
+				t.Errorf("got result %+v, want none: the login still waits", res)
+			default:
+			}
+		})
 	}
 }
 
@@ -146,7 +194,7 @@ func TestLoginNoBrowser(t *testing.T) {
 		}
 	}}
 	var stdout strings.Builder
-	code := run(t.Context(), loginArgs(as, "-no-browser"), func(string) string { return "" }, &stdout, stderr, unusedBrowser{t})
+	code := run(t.Context(), loginArgs(as, "-no-browser"), func(string) string { return "" }, &stdout, stderr, unusedBrowser{t: t})
 	if code != 0 || stdout.String() != "at-1\n" {
 		t.Errorf("got exit code %d and stdout %q, want 0 and at-1 (stderr %s)", code, stdout.String(), stderr.String())
 	}
@@ -173,7 +221,7 @@ func TestLoginTenantDown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"-login", "-domain", closed, "-audience", "https://messages-api.test", "-client-id", "native-app", "-print-token"}, tt.extra...)
-			r := runWith(t, unusedBrowser{t}, args...)
+			r := runWith(t, unusedBrowser{t: t}, args...)
 			if r.code != 1 || !strings.Contains(r.stderr, "does not answer") || !strings.Contains(r.stderr, "pass -domain") {
 				t.Errorf("got exit %d, stderr %q, want 1 and a message that the tenant does not answer, with the fix", r.code, r.stderr)
 			}
@@ -216,5 +264,122 @@ func TestLoginCallbackMalformedQuery(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failingBrowser is a system browser that does not start, next to a user
+// who opens the printed URL by hand (then).
+type failingBrowser struct{ then browser }
+
+func (b failingBrowser) Open(ctx context.Context, u string) error {
+	if err := b.then.Open(ctx, u); err != nil {
+		return err
+	}
+	return errors.New("xdg-open: not found")
+}
+
+// cancellingBrowser is the user pressing Ctrl-C while the login page is open.
+type cancellingBrowser struct{ cancel context.CancelFunc }
+
+func (b cancellingBrowser) Open(context.Context, string) error {
+	b.cancel()
+	return nil
+}
+
+// TestLoginFailures: how a login that cannot go on ends, and what it says.
+func TestLoginFailures(t *testing.T) {
+	approved := func(code, state string) url.Values { return url.Values{"code": {code}, "state": {state}} }
+	taken := closedAddr(t) // a loopback port held by another socket
+	_, takenPort, _ := net.SplitHostPort(taken)
+	tests := []struct {
+		name       string
+		errorCode  string // of the tenant's refusal of the code; "" = none
+		browser    func(t *testing.T, as *authServer, cancel context.CancelFunc) browser
+		extra      []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"the client refused for a user login", "unauthorized_client",
+			func(t *testing.T, as *authServer, _ context.CancelFunc) browser {
+				return &redirectingBrowser{t: t, as: as, back: approved}
+			}, nil, 1, "",
+			`the tenant refused the client "native-app" for a user login (unauthorized_client: Invalid authorization code): set AUTH0_CLIENT_ID`},
+		// The URL is printed first: a browser that does not start ends nothing.
+		{"no browser starts, the URL is opened by hand", "",
+			func(t *testing.T, as *authServer, _ context.CancelFunc) browser {
+				return failingBrowser{then: &redirectingBrowser{t: t, as: as, back: approved}}
+			}, nil, 0, "at-1\n", "could not open a browser (xdg-open: not found); open the URL above by hand"},
+		{"interrupted while waiting", "",
+			func(_ *testing.T, _ *authServer, cancel context.CancelFunc) browser { return cancellingBrowser{cancel} },
+			nil, 1, "", "messages: interrupted while logging in"},
+		{"-redirect-port taken", "",
+			func(t *testing.T, _ *authServer, _ context.CancelFunc) browser { return unusedBrowser{t: t} },
+			[]string{"-redirect-port", takenPort}, 1, "", "cannot listen on a loopback port for the login redirect: listen tcp " + taken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := newAuthServer(t)
+			as.failExchange, as.errorCode = tt.errorCode != "", tt.errorCode
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			r := runWithContext(ctx, tt.browser(t, as, cancel), loginArgs(as, tt.extra...)...)
+			if r.code != tt.wantCode || r.stdout != tt.wantStdout {
+				t.Errorf("got exit code %d and stdout %q, want %d and %q (stderr %s)", r.code, r.stdout, tt.wantCode, tt.wantStdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("got stderr %q, want it to contain %q", r.stderr, tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestLoginFreshSecrets: each login has a state and a PKCE verifier of its
+// own (RFC 7636 §4.1: a new verifier for every authorization request).
+func TestLoginFreshSecrets(t *testing.T) {
+	as := newAuthServer(t)
+	for i := range 2 {
+		b := &redirectingBrowser{t: t, as: as, back: func(code, state string) url.Values { return url.Values{"code": {code}, "state": {state}} }}
+		if r := runWith(t, b, loginArgs(as)...); r.code != 0 {
+			t.Fatalf("login %d: got exit code %d, want 0 (stderr %s)", i+1, r.code, r.stderr)
+		}
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if len(as.states) != 2 || as.states[0] == as.states[1] {
+		t.Errorf("got states %q, want two different ones", as.states)
+	}
+	if len(as.challenges) != 2 || as.challenges[0] == as.challenges[1] {
+		t.Errorf("got code challenges %q, want two different ones", as.challenges)
+	}
+}
+
+// loopbackProbe checks, before the user logs in, that the redirect's
+// listener answers on 127.0.0.1 only: on Linux all of 127/8 reaches the
+// machine, so another address of it stands for the network.
+type loopbackProbe struct {
+	t    *testing.T
+	then browser
+}
+
+func (b loopbackProbe) Open(ctx context.Context, authURL string) error {
+	u, _ := url.Parse(authURL)
+	redirect, _ := url.Parse(u.Query().Get("redirect_uri"))
+	other := net.JoinHostPort("127.0.0.2", redirect.Port())
+	if c, err := net.Dial("tcp", other); err == nil {
+		c.Close()
+		b.t.Errorf("got a connection to the redirect's port at %s, want it refused: the listener must be on 127.0.0.1 only", other)
+	}
+	return b.then.Open(ctx, authURL)
+}
+
+func TestLoginListensOnLoopbackOnly(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs 127.0.0.2 to reach the machine, as on Linux")
+	}
+	as := newAuthServer(t)
+	b := loopbackProbe{t: t, then: &redirectingBrowser{t: t, as: as, back: func(code, state string) url.Values { return url.Values{"code": {code}, "state": {state}} }}}
+	if r := runWith(t, b, loginArgs(as)...); r.code != 0 {
+		t.Errorf("got exit code %d, want 0 (stderr %s)", r.code, r.stderr)
 	}
 }

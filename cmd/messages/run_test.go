@@ -5,8 +5,48 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/example/messages-api/internal/adapters/devtenant"
 )
+
+// TestRenewBefore: how long before its expiry a new token stops being
+// reused. Bounds, not exact values: a little time passes between making
+// the token and measuring its life.
+func TestRenewBefore(t *testing.T) {
+	tests := []struct {
+		name     string
+		life     time.Duration // 0: no expiry
+		min, max time.Duration
+	}{
+		{"a day-long token: earlyExpiry", 24 * time.Hour, earlyExpiry, earlyExpiry},
+		{"exactly twice earlyExpiry: half its life", 2 * earlyExpiry, earlyExpiry / 2, earlyExpiry},
+		// earlyExpiry alone would leave a 90 s token 30 s of reuse.
+		{"a 90 s token: half its life", 90 * time.Second, 30 * time.Second, 45 * time.Second},
+		{"a 30 s token: half its life", 30 * time.Second, 0, 15 * time.Second},
+		// Never negative: that would reuse a token past its expiry.
+		{"already expired: 0", -10 * time.Second, 0, 0},
+		{"no expiry: earlyExpiry", 0, earlyExpiry, earlyExpiry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := &oauth2.Token{AccessToken: "a"}
+			if tt.life != 0 {
+				tok.Expiry = time.Now().Add(tt.life)
+			}
+			if got := renewBefore(tok); got < tt.min || got > tt.max || (tt.min != tt.max && got == tt.min) {
+				t.Errorf("got %s, want %s", got, bounds(tt.min, tt.max))
+			}
+		})
+	}
+}
+
+func bounds(min, max time.Duration) string {
+	if min == max {
+		return min.String()
+	}
+	return "in (" + min.String() + ", " + max.String() + "]"
+}
 
 func TestRepeatedCallsReuseOneToken(t *testing.T) {
 	tests := []struct {
@@ -53,6 +93,9 @@ func TestRepeatedCallsReuseOneToken(t *testing.T) {
 			}
 			if got := strings.Count(r.stderr, "got a new access token"); got != 1 {
 				t.Errorf("got %d 'new access token' notes, want 1\nstderr: %s", got, r.stderr)
+			}
+			if want := tt.n + " call(s), 1 new token(s), 0 call(s) not 2xx"; !strings.Contains(r.stderr, want) {
+				t.Errorf("got stderr %q, want the summary %q", r.stderr, want)
 			}
 			out := r.stdout + r.stderr
 			for _, secret := range append(tokens, "dev-reader-secret") {
@@ -106,6 +149,8 @@ func TestPrintToken(t *testing.T) {
 	}{
 		{"token only", []string{"-print-token"}, 0},
 		{"token and call", []string{"-print-token", "/api/private"}, 1},
+		// Printed once: a script reads one token from the first line.
+		{"token and 3 calls", []string{"-print-token", "-n", "3", "/api/private"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +169,9 @@ func TestPrintToken(t *testing.T) {
 			}
 			if tt.wantCalls > 0 && tokens[len(tokens)-1] != first {
 				t.Errorf("got a printed token that differs from the one sent, want the same")
+			}
+			if got := strings.Count(r.stdout, first); got != 1 {
+				t.Errorf("got the token printed %d times, want once", got)
 			}
 		})
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -8,6 +10,9 @@ import (
 func TestTokenErrors(t *testing.T) {
 	f := newFixture(t)
 	closed := closedAddr(t)
+	// A web server that is not a tenant: a plain 404 page.
+	notTenant := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notTenant.Close)
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -38,7 +43,23 @@ func TestTokenErrors(t *testing.T) {
 		{
 			name:   "tenant unreachable",
 			args:   []string{"-dev", "-domain", "http://" + closed, "-api", f.apiURL, "/api/private"},
-			want:   []string{"cannot get a token from http://" + closed + "/oauth/token", "connection refused"},
+			want:   []string{"cannot get a token from http://" + closed + "/oauth/token", "connection refused", "is the tenant right?"},
+			secret: "dev-reader-secret",
+		},
+		{
+			// Not through -dev, which refuses it before asking the tenant.
+			name: "a login client",
+			env: map[string]string{"AUTH0_DOMAIN": f.tenantURL, "AUTH0_AUDIENCE": f.audience,
+				"AUTH0_CLIENT_ID": "dev-spa", "AUTH0_CLIENT_SECRET": "some-secret"},
+			args:   []string{"-api", f.apiURL, "/api/private"},
+			want:   []string{`the client "dev-spa" may not use the client-credentials grant (unauthorized_client`},
+			secret: "some-secret",
+		},
+		{
+			name: "not a tenant",
+			args: []string{"-dev", "-domain", notTenant.URL, "-api", f.apiURL, "/api/private"},
+			want: []string{"the token endpoint " + notTenant.URL + "/oauth/token answered 404 Not Found without an OAuth error: is \"" +
+				notTenant.URL + "\" the Auth0 tenant domain (AUTH0_DOMAIN)?"},
 			secret: "dev-reader-secret",
 		},
 	}
