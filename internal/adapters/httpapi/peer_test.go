@@ -148,10 +148,11 @@ func TestUserAgentTruncated(t *testing.T) {
 }
 
 // TestUserAgentHidesTokens: a token a client put in its User-Agent (a
-// JWT anywhere, or the word after "Bearer") is replaced by REDACTED on the
+// JWT anywhere, or the word after "Bearer" or "Basic") is replaced by REDACTED on the
 // access line; the rest of the agent, and every agent without one, is kept.
 func TestUserAgentHidesTokens(t *testing.T) {
 	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
+	const basic = "dXNlcjpTM0NSRVQ=" // user:S3CRET
 	tests := []struct{ name, in, want string }{
 		{"bearer and a JWT", "app/1.0 Bearer " + jwt, "app/1.0 Bearer REDACTED"},
 		{"a bare JWT", "app/1.0 " + jwt, "app/1.0 REDACTED"},
@@ -165,6 +166,13 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		// The mark is longer than what it replaces: the line still holds 256 bytes.
 		{"bearer at the cap", strings.Repeat("a", 243) + " Bearer S3CRET-and-more", strings.Repeat("a", 243) + " Bearer REDAC"},
 		{"bearer with nothing after it", "app/1.0 Bearer", "app/1.0 Bearer"},
+		// Basic credentials are base64 of user-id:password (RFC 7617 §2).
+		{"basic credentials", "app/1.0 (Basic " + basic + ")", "app/1.0 (Basic REDACTED)"},
+		{"upper-case basic", "BASIC " + basic + " app/1.0", "BASIC REDACTED app/1.0"},
+		{"basic and bearer", "Basic " + basic + " Bearer S3CRET", "Basic REDACTED Bearer REDACTED"},
+		{"basic with nothing after it", "app/1.0 Basic", "app/1.0 Basic"},
+		{"a word starting with basic", "BasicClient/1.0 basic-auth", "BasicClient/1.0 basic-auth"},
+		{"basic inside a word", "Unbasic x/1.0", "Unbasic x/1.0"},
 		{"bearer inside a word", "Forbearer/2.0 x", "Forbearer/2.0 x"},
 		{"a word ending in bearer, then a space", "Forbearer x/2.0", "Forbearer x/2.0"},
 		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
@@ -192,7 +200,7 @@ func TestUserAgentHidesTokens(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("got user_agent %q, want %q", got, tt.want)
 			}
-			if strings.Contains(got, "S3CRET") || strings.Contains(got, "eyJzdWIi") {
+			if strings.Contains(got, "S3CRET") || strings.Contains(got, "eyJzdWIi") || strings.Contains(got, "TM0NSRVQ") {
 				t.Errorf("got user_agent %q, want no token in it", got)
 			}
 		})

@@ -51,7 +51,8 @@ func cutUserAgent(ua string) string {
 // header) must not have it logged (RFC 6750 §5.3: bearer tokens must not
 // leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
 // joined by dots, the header's starting "eyJ", `{"` encoded) anywhere, or
-// the b64token (RFC 6750 §2.1) after the word Bearer. An agent without one
+// the b64token (RFC 6750 §2.1) after the word Bearer, or the credentials
+// after the word Basic (the client's password). An agent without one
 // is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
@@ -86,14 +87,17 @@ func nextToken(s string, from int) (start, end int) {
 				return i, end
 			}
 			jwsFrom = next
-		case c|0x20 == 'b' && (i == 0 || !isLetter(s[i-1])) && len(s)-i > len("bearer") &&
-			strings.EqualFold(s[i:i+len("bearer")], "bearer"):
-			j := i + len("bearer")
+		case c|0x20 == 'b' && (i == 0 || !isLetter(s[i-1])):
+			n := credentialScheme(s[i:])
+			if n == 0 {
+				continue
+			}
+			j := i + n
 			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
 				j++
 			}
-			if j == i+len("bearer") {
-				continue // "Bearers", "bearer-x": another word
+			if j == i+n {
+				continue // "Bearers", "basic-x": another word
 			}
 			k := j
 			for k < len(s) && isB64Token(s[k]) {
@@ -136,6 +140,19 @@ func jwsEnd(s string, i int) (end, next int) {
 		return -1, j
 	}
 	return j, j
+}
+
+// credentialScheme is the length of the authentication scheme that s
+// starts with, matched without regard to case (RFC 9110 §11.1), or 0: the
+// schemes whose credentials are a secret in the header itself, Bearer
+// (RFC 6750 §2.1) and Basic (RFC 7617 §2: base64 of user-id:password).
+func credentialScheme(s string) int {
+	for _, scheme := range [...]string{"bearer", "basic"} {
+		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			return len(scheme)
+		}
+	}
+	return 0
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
