@@ -51,9 +51,8 @@ func (s *loginSource) got(t *oauth2.Token, what string) (*oauth2.Token, error) {
 	if err := usable(t); err != nil {
 		return nil, err
 	}
-	if t.RefreshToken == "" {
-		t.RefreshToken = s.refresh // a tenant that does not rotate keeps the old one valid
-	}
+	// A tenant that does not rotate answers a refresh with no refresh
+	// token: oauth2 then returns the one it sent, still valid.
 	s.refresh = t.RefreshToken
 	s.issued++
 	scope, _ := t.Extra("scope").(string)
