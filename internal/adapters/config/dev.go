@@ -155,14 +155,14 @@ func devAddrFault(addr string) error {
 // A value in quotes is left to the quotes' own message.
 func (c *Config) checkDevSPA(quotedEnv []string) []error {
 	a := c.DevTenant.SPAAddr
-	host, _, err := net.SplitHostPort(a)
+	host, _, _ := net.SplitHostPort(a) // hostPort(a) below: it splits
 	switch {
 	case a == "" || !hostPort(a) || slices.Contains(quotedEnv, "DEV_TENANT_SPA_ADDR"):
 		return nil // empty: no SPA; not host:port: checkListeners says so
 	case !auth0.LoopbackHost(host):
 		return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: dev mode binds loopback only (e.g. localhost:3000, or empty for none)", a)}
 	}
-	if _, err = devtenant.ParseAddr(a); err != nil {
+	if _, err := devtenant.ParseAddr(a); err != nil {
 		return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: write the port in digits only (e.g. localhost:3000)", a)}
 	}
 	return nil

@@ -152,10 +152,10 @@ func loggedHop(a netip.Addr, hop string) string {
 
 // bracketed is the IPv6 address of "[v6]", as a URL writes it.
 func bracketed(hop string) (netip.Addr, bool) {
-	inner, ok := strings.CutPrefix(hop, "[")
-	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+	if len(hop) < 2 || hop[0] != '[' || hop[len(hop)-1] != ']' {
 		return netip.Addr{}, false
 	}
+	inner := hop[1 : len(hop)-1]
 	a, err := netip.ParseAddr(inner)
 	return a, err == nil && a.Is6()
 }

@@ -66,6 +66,9 @@ func TestRemoteAddr(t *testing.T) {
 		{"bracketed v4 hop is garbage", trusted, "10.1.2.3:5555", []string{"[198.51.100.1]"}, "10.1.2.3"},
 		{"bracketed v6 hop with a zone is garbage", trusted, "10.1.2.3:5555", []string{"[fe80::1%eth0]"}, "10.1.2.3"},
 		{"one bracket is garbage", trusted, "10.1.2.3:5555", []string{"[2001:db8::7"}, "10.1.2.3"},
+		{"a closing bracket alone is garbage", trusted, "10.1.2.3:5555", []string{"2001:db8::7]"}, "10.1.2.3"},
+		{"a closing bracket alone behind a trusted hop", trusted, "10.1.2.3:5555", []string{"2001:db8::1], 10.4.4.4"}, "10.4.4.4"},
+		{"brackets alone are garbage", trusted, "10.1.2.3:5555", []string{"[], 10.4.4.4"}, "10.4.4.4"},
 		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 		// net/http writes RemoteAddr as ip:port; a parent router's
