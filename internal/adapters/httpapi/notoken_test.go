@@ -80,7 +80,7 @@ func TestNoTokenInTelemetry(t *testing.T) {
 			for _, s := range exp.GetSpans() {
 				seen = append(seen, "span name "+s.Name, "span status "+s.Status.Description)
 				for _, a := range s.Attributes {
-					seen = append(seen, "span attribute "+string(a.Key)+"="+a.Value.Emit())
+					seen = append(seen, "span attribute "+string(a.Key)+"="+a.Value.String())
 				}
 				for _, e := range s.Events {
 					seen = append(seen, fmt.Sprintf("span event %s %v", e.Name, e.Attributes))

@@ -47,7 +47,7 @@ func onlySpan(t *testing.T, exp *tracetest.InMemoryExporter) tracetest.SpanStub 
 func stringAttr(s tracetest.SpanStub, key attribute.Key) (string, bool) {
 	for _, a := range s.Attributes {
 		if a.Key == key {
-			return a.Value.Emit(), true
+			return a.Value.String(), true
 		}
 	}
 	return "", false
@@ -208,13 +208,13 @@ func TestSpans(t *testing.T) {
 			got := map[attribute.Key]attribute.Value{}
 			for _, a := range s.Attributes {
 				got[a.Key] = a.Value
-				if v := a.Value.Emit(); strings.Contains(v, "token") || strings.Contains(v, "secret") || strings.Contains(v, "12345") {
+				if v := a.Value.String(); strings.Contains(v, "token") || strings.Contains(v, "secret") || strings.Contains(v, "12345") {
 					t.Errorf("attribute %s=%s holds the token, the query or the raw path", a.Key, v)
 				}
 			}
 			for k, want := range tt.wantAttrs {
 				if got[k] != want {
-					t.Errorf("got %s=%v, want %v", k, got[k].Emit(), want.Emit())
+					t.Errorf("got %s=%v, want %v", k, got[k].String(), want.String())
 				}
 			}
 			if (s.Status.Code == codes.Error) != tt.wantError {
@@ -254,7 +254,7 @@ func TestSpanErrorStatus(t *testing.T) {
 			got := ""
 			for _, a := range s.Attributes {
 				if a.Key == "error.type" {
-					got = a.Value.Emit()
+					got = a.Value.String()
 				}
 			}
 			if got != tt.wantErrorType {
