@@ -126,27 +126,41 @@ func decodeJWK(raw json.RawMessage) (kid string, key *rsa.PublicKey, reason stri
 // parser refuse that; reading the last, as encoding/json does, would let a
 // "d":null hide a "d" before it). Names compare unescaped.
 func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
-	dec := lenientDecoder(raw)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+	all, ok := jwkAllMembers(raw)
+	if !ok {
 		return nil, jwkDropNotObject
 	}
-	obj := make(map[string]json.RawMessage)
+	obj := make(map[string]json.RawMessage, len(all))
+	for name, values := range all {
+		if len(values) > 1 {
+			return nil, jwkDropDuplicateMember
+		}
+		obj[name] = values[0]
+	}
+	return obj, ""
+}
+
+// jwkAllMembers returns every value of an entry's members by name, a name
+// given twice with both its values, or false when the entry is no object.
+func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
+	dec := lenientDecoder(raw)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, false
+	}
+	all := make(map[string][]json.RawMessage)
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return nil, jwkDropNotObject
+			return nil, false
 		}
 		name := tok.String() // the token is good until the next read
 		value, err := dec.ReadValue()
 		if err != nil {
-			return nil, jwkDropNotObject
+			return nil, false
 		}
-		if _, dup := obj[name]; dup {
-			return nil, jwkDropDuplicateMember
-		}
-		obj[name] = json.RawMessage(bytes.Clone(value))
+		all[name] = append(all[name], json.RawMessage(bytes.Clone(value)))
 	}
-	return obj, ""
+	return all, true
 }
 
 // x5cHolds reports whether an entry's x5c, if any, agrees with its key: the
@@ -197,13 +211,20 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 // members (RFC 7518 §6.3.2), null counting as absent. Any of them gives the
 // key away (dp alone factors n), and go-jose looks only at d.
 func jwkHasPrivateMember(obj map[string]json.RawMessage) bool {
-	for _, name := range []string{"d", "p", "q", "dp", "dq", "qi", "oth"} {
-		if v, present := obj[name]; present && string(bytes.TrimSpace(v)) != "null" {
+	for _, name := range jwkPrivateMembers {
+		if v, present := obj[name]; present && jwkPrivateValue(v) {
 			return true
 		}
 	}
 	return false
 }
+
+// jwkPrivateMembers are RSA's private members (RFC 7518 §6.3.2).
+var jwkPrivateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth"}
+
+// jwkPrivateValue reports whether a private member's value gives anything
+// away: any but null.
+func jwkPrivateValue(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) != "null" }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url
 // string (RFC 7518 §6.3.1); go-jose also takes padding.

@@ -3,6 +3,7 @@ package auth0
 import (
 	"bytes"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -120,10 +121,10 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 			return nil, rep, errNoKeysArray
 		}
 		kid, key, reason := decodeJWK(json.RawMessage(e))
-		if reason == jwkDropPrivate {
-			if n := jwkLeakedModulus(e); n != nil {
-				rep.leaked = append(rep.leaked, n)
-			}
+		// A duplicate member hides what else the entry holds: a private one
+		// gives the key away all the same.
+		if reason == jwkDropPrivate || reason == jwkDropDuplicateMember {
+			rep.leaked = append(rep.leaked, jwkLeakedModuli(e)...)
 		}
 		if key != nil {
 			switch held := keys[kid]; {
@@ -140,18 +141,41 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	}
 }
 
-// jwkLeakedModulus returns the modulus of an entry with a private member,
-// or nil when it has none to read.
-func jwkLeakedModulus(raw []byte) *big.Int {
-	obj, reason := jwkMembers(raw)
-	if reason != "" {
+// jwkLeakedModuli returns the moduli an entry gives the private half of:
+// none unless a member it names, once or more, is private. They are read
+// however they are written (n padded or in the standard alphabet, or only
+// p and q): a key given away is given away in any spelling.
+func jwkLeakedModuli(raw []byte) []*big.Int {
+	all, ok := jwkAllMembers(raw)
+	if !ok || !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
 		return nil
 	}
-	nb, ok := jwkBase64Field(obj["n"])
+	var moduli []*big.Int
+	for _, n := range all["n"] {
+		if b, ok := jwkLenientBase64(n); ok {
+			moduli = append(moduli, new(big.Int).SetBytes(b))
+		}
+	}
+	if len(all["p"]) > 0 && len(all["q"]) > 0 {
+		p, okP := jwkLenientBase64(all["p"][0])
+		q, okQ := jwkLenientBase64(all["q"][0])
+		if okP && okQ {
+			moduli = append(moduli, new(big.Int).Mul(new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)))
+		}
+	}
+	return moduli
+}
+
+// jwkLenientBase64 decodes raw, a JSON string, as base64 in either
+// alphabet, padded or not.
+func jwkLenientBase64(raw json.RawMessage) ([]byte, bool) {
+	s, ok := jwkJSONString(raw)
 	if !ok {
-		return nil
+		return nil, false
 	}
-	return new(big.Int).SetBytes(nb)
+	s = strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(s), "=")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return b, err == nil && len(b) > 0
 }
 
 // dropLeaked drops every kept key whose modulus an entry with a private

@@ -94,6 +94,23 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"private entry without kid", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "kid", nil, "d", d)},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// The private half is given away however the modulus is written:
+		// padded or in the standard alphabet (RFC 4648 §4), or only as its
+		// factors p and q.
+		{"private entry with a padded modulus", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "n", base64.URLEncoding.EncodeToString(keyB().N.Bytes()), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"private entry with a standard-base64 modulus", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "n", base64.StdEncoding.EncodeToString(keyB().N.Bytes()), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// Named twice, a private member still gives the key away, though the
+		// entry is dropped as a duplicate first.
+		{"private entry with d null after d", []any{jwk("pub", keyB()), dupMember(with(jwk("priv", keyB()), "d", d), `"d":null`)},
+			[]string{"good"}, "duplicate_member=1 private_key_elsewhere=1"},
+		{"private entry with kid twice", []any{jwk("pub", keyB()), dupMember(with(jwk("priv", keyB()), "d", d), `"kid":"other"`)},
+			[]string{"good"}, "duplicate_member=1 private_key_elsewhere=1"},
+		{"public entry with kid twice gives nothing away", []any{jwk("pub", keyB()), dupMember(jwk("priv", keyB()), `"kid":"other"`)},
+			[]string{"good", "pub"}, "duplicate_member=1"},
+		{"private entry with p and q and no modulus", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "n", nil, "p", b64u(priv.Primes[0].Bytes()), "q", b64u(priv.Primes[1].Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"private entry of another key", []any{jwk("pub", keyB()), with(jwk("priv", keyC()), "d", d)},
 			[]string{"good", "pub"}, "private_key=1"},
 		{"private member null", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "d", json.RawMessage("null"))},
@@ -119,4 +136,14 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dupMember is entry as JSON with member (`"name":value`) added after all
+// of its own: a member named twice when entry has that name.
+func dupMember(entry map[string]any, member string) json.RawMessage {
+	b, err := json.Marshal(entry)
+	if err != nil {
+		panic(err)
+	}
+	return json.RawMessage(string(b[:len(b)-1]) + "," + member + "}")
 }
