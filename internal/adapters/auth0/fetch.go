@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -35,9 +36,10 @@ func (k *KeySource) fetch() error {
 	if err != nil {
 		return fmt.Errorf("JWKS: %w", err)
 	}
+	shown := RedactURL(jwksURI) // accepted with a query, where a credential may be
 	keys, rep, err := parseJWKS(body)
 	if err != nil {
-		return fmt.Errorf("JWKS from %s: %w", jwksURI, err)
+		return fmt.Errorf("JWKS from %s: %w", shown, err)
 	}
 	k.logIgnored(rep, len(keys))
 	if len(keys) == 0 {
@@ -47,7 +49,7 @@ func (k *KeySource) fetch() error {
 		if n := k.forgetLeaked(rep.leaked); n > 0 {
 			kept += fmt.Sprintf(" but the %d it gave away", n)
 		}
-		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (%s)", jwksURI, rep.entries, kept)
+		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (%s)", shown, rep.entries, kept)
 	}
 	next := &keySet{
 		keys:      keys,
@@ -142,7 +144,7 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 	k.mu.Lock()
 	k.jwksURI = jwksURI
 	k.mu.Unlock()
-	k.log.Info("discovered the tenant's JWKS", zap.String("jwks_uri", jwksURI))
+	k.log.Info("discovered the tenant's JWKS", zap.String("jwks_uri", RedactURL(jwksURI)))
 	return jwksURI, nil
 }
 
@@ -180,34 +182,44 @@ func urlPort(u *url.URL) string {
 }
 
 // get fetches rawURL: status 200 only, redirects not followed, body capped at
-// MaxBodyBytes.
+// MaxBodyBytes. Its errors name rawURL redacted, as RedactURL does.
 func (k *KeySource) get(ctx context.Context, rawURL, accept string) ([]byte, http.Header, error) {
+	shown := RedactURL(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("GET %s: %w", shown, unquoteURL(err))
 	}
 	req.Header.Set("Accept", accept)
 	resp, err := k.client.Do(req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("GET %s: %w", shown, unquoteURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			return nil, nil, fmt.Errorf("GET %s: status %d (redirects are not followed)", rawURL, resp.StatusCode)
+			return nil, nil, fmt.Errorf("GET %s: status %d (redirects are not followed)", shown, resp.StatusCode)
 		}
-		return nil, nil, fmt.Errorf("GET %s: status %d, want 200", rawURL, resp.StatusCode)
+		return nil, nil, fmt.Errorf("GET %s: status %d, want 200", shown, resp.StatusCode)
 	}
 	limit := k.cfg.MaxBodyBytes
 	if resp.ContentLength > limit {
-		return nil, nil, fmt.Errorf("GET %s: Content-Length %d exceeds the %d-byte cap", rawURL, resp.ContentLength, limit)
+		return nil, nil, fmt.Errorf("GET %s: Content-Length %d exceeds the %d-byte cap", shown, resp.ContentLength, limit)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", rawURL, err)
+		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", shown, unquoteURL(err))
 	}
 	if int64(len(body)) > limit {
-		return nil, nil, fmt.Errorf("GET %s: body exceeds the %d-byte cap", rawURL, limit)
+		return nil, nil, fmt.Errorf("GET %s: body exceeds the %d-byte cap", shown, limit)
 	}
 	return body, resp.Header, nil
+}
+
+// unquoteURL is err without the *url.Error around it, whose text quotes
+// the URL whole, query included; errors.Is still sees through to the cause.
+func unquoteURL(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
+	}
+	return err
 }
