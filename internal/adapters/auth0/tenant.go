@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -118,6 +119,11 @@ func Issuer(domain string, allowInsecureLoopback bool) (string, error) {
 	// kept here would fail every token's iss, and a host no DNS name can be
 	// would fail every fetch, long after startup.
 	host, port := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), u.Port()
+	// url.Parse takes any digits: a port no dial reaches fails every fetch,
+	// and one with a leading zero every iss (Auth0 never writes one).
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port) {
+		return "", fmt.Errorf("auth0: AUTH0_DOMAIN %q has port %s, want 1 to 65535 without a leading zero", shown, port)
+	}
 	if u.Scheme == "https" && port == "443" || u.Scheme == "http" && port == "80" {
 		port = ""
 	}

@@ -44,6 +44,14 @@ func TestNewTenant(t *testing.T) {
 		{name: "a label ending in a hyphen", domain: "tenant-.eu.auth0.com"},
 		{name: "not ASCII", domain: "bücher.example"},
 		{name: "an empty port", domain: "tenant.eu.auth0.com:"},
+		// A port no dial reaches, or one written with a leading zero (which
+		// Auth0's iss never is), would fail every fetch or every iss.
+		{name: "port zero", domain: "tenant.eu.auth0.com:0"},
+		{name: "port out of range", domain: "tenant.eu.auth0.com:65536"},
+		{name: "default port with a leading zero", domain: "tenant.eu.auth0.com:0443"},
+		{name: "port with a leading zero", domain: "https://127.0.0.1:08443"},
+		{name: "highest port kept", domain: "https://127.0.0.1:65535", wantIssuer: "https://127.0.0.1:65535/",
+			wantDiscovery: "https://127.0.0.1:65535/.well-known/openid-configuration", wantLeeway: auth0.DefaultLeeway},
 		// RFC 1123 §2.1's limits, at their edges: 63 bytes a label, 253 a name.
 		{name: "a label of 63 bytes", domain: strings.Repeat("a", 63) + ".auth0.com", wantIssuer: "https://" + strings.Repeat("a", 63) + ".auth0.com/",
 			wantDiscovery: "https://" + strings.Repeat("a", 63) + ".auth0.com/.well-known/openid-configuration", wantLeeway: auth0.DefaultLeeway},
