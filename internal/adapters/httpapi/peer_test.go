@@ -133,6 +133,18 @@ func TestUserAgentTruncated(t *testing.T) {
 		// of them, not nothing.
 		{"invalid UTF-8", strings.Repeat("\x80", 300), strings.Repeat("\x80", 256)},
 		{"text, then invalid UTF-8", strings.Repeat("a", 250) + strings.Repeat("\xff", 50), strings.Repeat("a", 250) + strings.Repeat("\xff", 6)},
+		// The C1 controls (U+0080 to U+009F) arrive as obs-text (RFC 9110
+		// §5.5) and pass a JSON encoder raw (RFC 8259 §7 escapes only
+		// U+0000 to U+001F), for a terminal showing the log to act on
+		// (U+009B is CSI): each is U+FFFD, within the cap. net/http refuses
+		// the other controls, DEL too.
+		{"CSI", "app/1.0 \u009b2J", "app/1.0 \ufffd2J"},
+		{"every C1 control", "a\u0080b\u009fc", "a\ufffdb\ufffdc"},
+		{"C1 control next to a redacted token", "Bearer S3CRET\u009b", "Bearer REDACTED\ufffd"},
+		{"the first character after the C1 block", "app/1.0 \u00a0x", "app/1.0 \u00a0x"},
+		{"a C1 control's bytes split by invalid UTF-8", "a\xc2\xff\x9b", "a\xc2\xff\x9b"},
+		{"C1 control at the cap", strings.Repeat("a", 254) + "\u009b", strings.Repeat("a", 254)},
+		{"many C1 controls", strings.Repeat("\u0085", 200), strings.Repeat("\ufffd", 85)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,15 +14,40 @@ const tokenMark = "REDACTED"
 
 // userAgent is the request's User-Agent as the access line shows it: cut to
 // maxUserAgent bytes at a character boundary, with any token in it replaced
-// by tokenMark. Cut before the search, so a hostile agent of the header cap
-// costs no more than one of 256 bytes, and again after, since the mark can
-// be longer than a short token it replaces.
+// by tokenMark and any C1 control by U+FFFD. Cut before the search, so a
+// hostile agent of the header cap costs no more than one of 256 bytes, and
+// again after, since the mark (or U+FFFD) can be longer than what it
+// replaces.
 func userAgent(r *http.Request) string {
 	v := r.Header["User-Agent"]
 	if len(v) == 0 {
 		return ""
 	}
-	return cutUserAgent(redactTokens(cutUserAgent(v[0])))
+	return cutUserAgent(replaceControls(redactTokens(cutUserAgent(v[0]))))
+}
+
+// replaceControls replaces each C1 control (U+0080 to U+009F) in s by
+// U+FFFD. Gate: they arrive as obs-text (RFC 9110 §5.5), which net/http
+// lets through, and a JSON encoder writes them raw (RFC 8259 §7 escapes
+// only U+0000 to U+001F), for a terminal showing the log to act on
+// (U+009B is CSI). An agent without one is returned as it is, with no
+// allocation.
+func replaceControls(s string) string {
+	var b []byte
+	last := 0 // s[last:] is still to copy
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != 0xc2 || s[i+1] < 0x80 || s[i+1] > 0x9f { // U+0080 to U+009F are C2 80 to C2 9F in UTF-8
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, "\uFFFD"...)
+		last = i + 2
+		i++
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
 }
 
 // cutUserAgent cuts ua to maxUserAgent bytes, dropping the last character

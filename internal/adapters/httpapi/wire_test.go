@@ -85,6 +85,7 @@ func TestHostileRequestsOnTheWire(t *testing.T) {
 		// bytes reach the access line JSON-escaped and bounded.
 		{name: "control character in User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: a\x01b\r\n", wantStatus: 400, noLine: true},
 		{name: "non-UTF-8 User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: \xff\xfe\xc3\r\n", wantStatus: 200},
+		{name: "C1 controls in User-Agent", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: a\u009b2Jb\u0085c\r\n", wantStatus: 200},
 		{name: "User-Agent of 300 two-byte characters", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("é", 300) + "\r\n", wantStatus: 200},
 		{name: "User-Agent of 12 KiB", request: "GET /api/public HTTP/1.1\r\nHost: api.test\r\nUser-Agent: " + strings.Repeat("u", 12<<10) + "\r\n", wantStatus: 200},
 		// A client that puts its token in the User-Agent: the access line

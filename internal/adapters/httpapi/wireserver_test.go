@@ -130,6 +130,11 @@ func checkWireLog(t *testing.T, out string, tt wireCase, status int) {
 	}
 	var access []map[string]any
 	for line := range strings.Lines(out) {
+		// JSON escapes only U+0000 to U+001F (RFC 8259 §7): DEL and the C1
+		// controls would reach a terminal showing the log raw.
+		if strings.ContainsFunc(line, func(r rune) bool { return r == 0x7f || 0x80 <= r && r <= 0x9f }) {
+			t.Errorf("got a log line with a control character JSON leaves raw: %q", line)
+		}
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Errorf("got a log line that is not one JSON object (%v): %q", err, line)
