@@ -114,6 +114,9 @@ walk:
 			} else {
 				hop, v = strings.TrimSpace(v), ""
 			}
+			if hop == "" {
+				continue // an empty list element is no hop (RFC 9110 §5.6.1.2), as an empty line is not
+			}
 			a, err := netip.ParseAddr(hop)
 			if err != nil { // some proxies (Azure Application Gateway, IIS ARR) add the client's port
 				if ap, perr := netip.ParseAddrPort(hop); perr == nil {

@@ -69,7 +69,13 @@ func TestRemoteAddr(t *testing.T) {
 		{"a closing bracket alone is garbage", trusted, "10.1.2.3:5555", []string{"2001:db8::7]"}, "10.1.2.3"},
 		{"a closing bracket alone behind a trusted hop", trusted, "10.1.2.3:5555", []string{"2001:db8::1], 10.4.4.4"}, "10.4.4.4"},
 		{"brackets alone are garbage", trusted, "10.1.2.3:5555", []string{"[], 10.4.4.4"}, "10.4.4.4"},
-		{"empty hop is garbage", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "10.4.4.4"},
+		// Empty list elements are ignored (RFC 9110 §5.6.1.2), on a line
+		// as a whole empty line is: one field value either way.
+		{"empty hop ignored", trusted, "10.1.2.3:5555", []string{"198.51.100.1,,10.4.4.4"}, "198.51.100.1"},
+		{"blank hop ignored", trusted, "10.1.2.3:5555", []string{"198.51.100.1, , 10.4.4.4"}, "198.51.100.1"},
+		{"empty line ignored", trusted, "10.1.2.3:5555", []string{"198.51.100.1", "", "10.4.4.4"}, "198.51.100.1"},
+		{"trailing comma ignored", trusted, "10.1.2.3:5555", []string{"198.51.100.1,"}, "198.51.100.1"},
+		{"only empty elements: the peer", trusted, "10.1.2.3:5555", []string{" , ,"}, "10.1.2.3"},
 		{"tabs around hops", trusted, "10.1.2.3:5555", []string{"\t198.51.100.7\t,\t10.2.2.2"}, "198.51.100.7"},
 		// net/http writes RemoteAddr as ip:port; a parent router's
 		// middleware (chi's RealIP) may leave a bare IP there instead.
