@@ -14,7 +14,7 @@ const tokenMark = "REDACTED"
 
 // userAgent is the request's User-Agent as the access line shows it: cut to
 // maxUserAgent bytes at a character boundary, with any token in it replaced
-// by tokenMark and any C1 control by U+FFFD. Cut before the search, so a
+// by tokenMark and any C1 control, line separator or bidi control by U+FFFD. Cut before the search, so a
 // hostile agent of the header cap costs no more than one of 256 bytes, and
 // again after, since the mark (or U+FFFD) can be longer than what it
 // replaces.
@@ -26,28 +26,46 @@ func userAgent(r *http.Request) string {
 	return cutUserAgent(replaceControls(redactTokens(cutUserAgent(v[0]))))
 }
 
-// replaceControls replaces each C1 control (U+0080 to U+009F) in s by
-// U+FFFD. Gate: they arrive as obs-text (RFC 9110 §5.5), which net/http
-// lets through, and a JSON encoder writes them raw (RFC 8259 §7 escapes
-// only U+0000 to U+001F), for a terminal showing the log to act on
-// (U+009B is CSI). An agent without one is returned as it is, with no
-// allocation.
+// replaceControls replaces each C1 control (U+0080 to U+009F), line or
+// paragraph separator (U+2028, U+2029) and bidirectional formatting
+// character (U+202A to U+202E, U+2066 to U+2069) in s by U+FFFD. Gate: they
+// arrive as obs-text (RFC 9110 §5.5), which net/http lets through, and a
+// JSON encoder writes them raw (RFC 8259 §7 escapes only U+0000 to U+001F):
+// a terminal showing the log acts on a C1 control (U+009B is CSI), a log
+// viewer may break a line at a separator, and a bidi override reorders how
+// the rest of the line reads. An agent without one is returned as it is,
+// with no allocation.
 func replaceControls(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] != 0xc2 || s[i+1] < 0x80 || s[i+1] > 0x9f { // U+0080 to U+009F are C2 80 to C2 9F in UTF-8
+	for i := 0; i < len(s); i++ {
+		n := displayControl(s[i:])
+		if n == 0 {
 			continue
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, "\uFFFD"...)
-		last = i + 2
-		i++
+		last = i + n
+		i += n - 1
 	}
 	if b == nil {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// displayControl is the length in bytes of the character replaceControls
+// replaces at the start of s, in UTF-8, or 0.
+func displayControl(s string) int {
+	switch {
+	case len(s) >= 2 && s[0] == 0xc2 && 0x80 <= s[1] && s[1] <= 0x9f: // U+0080 to U+009F
+		return 2
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && 0xa8 <= s[2] && s[2] <= 0xae: // U+2028 to U+202E
+		return 3
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x81 && 0xa6 <= s[2] && s[2] <= 0xa9: // U+2066 to U+2069
+		return 3
+	}
+	return 0
 }
 
 // cutUserAgent cuts ua to maxUserAgent bytes, dropping the last character
