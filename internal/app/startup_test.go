@@ -178,6 +178,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"--help"}, 0, []string{"usage: api", "-config FILE"}},
 		{[]string{"-version"}, 2, []string{"flag provided but not defined: -version", "usage: api"}},
 		{[]string{"serve"}, 2, []string{`unexpected argument "serve"`, "usage: api"}},
+		// The tenant's URL given as an argument: stderr is the service's log, so a credential in it is not repeated.
+		{[]string{"-dev", "https://user:S3CRET@example.eu.auth0.com/?key=S3CRET"}, 2, []string{`unexpected argument "https://REDACTED@example.eu.auth0.com/?REDACTED"`}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -190,6 +192,9 @@ func TestCommandLine(t *testing.T) {
 				if !strings.Contains(stderr.String(), w) {
 					t.Errorf("got stderr\n%s\nwant it to contain %q", stderr.String(), w)
 				}
+			}
+			if strings.Contains(stderr.String(), "S3CRET") {
+				t.Errorf("got stderr\n%s\nwant no credential repeated", stderr.String())
 			}
 			if tt.wantCode == 0 && strings.Contains(stderr.String(), "error") {
 				t.Errorf("got stderr\n%s\nwant help, not an error", stderr.String())

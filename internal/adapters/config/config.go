@@ -132,7 +132,8 @@ func Parse(args, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("%w (%s)", err, usage)
 	}
 	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), usage)
+		// Redacted: a URL given here (the tenant's, say) may carry a credential.
+		return Config{}, fmt.Errorf("unexpected argument %q (%s)", auth0.RedactURL(fs.Arg(0)), usage)
 	}
 	if *reset && !*dev {
 		return Config{}, fmt.Errorf("-dev-reset needs -dev (%s)", usage)

@@ -10,8 +10,9 @@ import (
 
 // TestCORSOriginIsOnlyAnOrigin: an Origin header is scheme://host[:port]
 // (RFC 6454 §6.1), so an allowed origin with user information, a query or
-// a fragment would never match; it is refused, and user information (a
-// credential) is never repeated, in the error or in the started line.
+// a fragment would never match; it is refused, and one with any of them
+// (where a credential may be) is named by its position, never repeated, in
+// the error or in the started line.
 func TestCORSOriginIsOnlyAnOrigin(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -24,6 +25,8 @@ func TestCORSOriginIsOnlyAnOrigin(t *testing.T) {
 		{"https://app.example.com?x=1", "is not an exact origin"},
 		{"https://app.example.com?", "is not an exact origin"},
 		{"https://app.example.com#x", "is not an exact origin"},
+		{"https://app.example.com?api_key=S3CRET", "CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins, from the environment) entry 1 is not an exact origin"},
+		{"https://app.example.com#access_token=S3CRET", "entry 1 is not an exact origin"},
 		{"https:app.example.com", "is not an exact origin"},
 		{"https://app.example.com:443", `"https://app.example.com:443" is not written as browsers send it in Origin: write https://app.example.com`},
 	}
@@ -34,7 +37,7 @@ func TestCORSOriginIsOnlyAnOrigin(t *testing.T) {
 				t.Errorf("got error %v, want one containing %q", err, strings.Replace(tt.want, "entry 1", "entry 2", 1))
 			}
 			if err != nil && strings.Contains(err.Error(), "S3CRET") {
-				t.Errorf("got error %q, want it without the user information", err)
+				t.Errorf("got error %q, want it without the credential", err)
 			}
 			if err == nil && strings.Contains(strings.Join(c.HTTP.Handler.CORS.AllowedOrigins, ","), "S3CRET") {
 				t.Errorf("got origins %q accepted, want the one with user information refused", c.HTTP.Handler.CORS.AllowedOrigins)

@@ -86,7 +86,7 @@ func (c *Config) validate(environ []string) error {
 	}
 	for i, o := range c.HTTP.Handler.CORS.AllowedOrigins {
 		switch err := httpapi.CheckOrigin(o); {
-		case errors.Is(err, httpapi.ErrOriginUserinfo): // named by position: user information is a credential
+		case err != nil && httpapi.OriginNamedByPosition(o): // named by position: user information, a query or a fragment may hold a credential
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) entry %d %w", i+1, err))
 		case err != nil:
 			errs = append(errs, fmt.Errorf("CORS_ALLOWED_ORIGINS (http.handler.cors.allowed_origins) %q %w", o, err))

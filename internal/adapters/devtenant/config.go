@@ -270,9 +270,13 @@ func validateClients(in []Client) (map[string]*client, []error) {
 			if len(c.RedirectURIs) == 0 {
 				errs = append(errs, fmt.Errorf("%s: redirect_uris must list at least one URL", where))
 			}
-			for _, u := range c.RedirectURIs {
+			for j, u := range c.RedirectURIs {
 				if err := checkRedirectURI(u); err != nil {
-					errs = append(errs, fmt.Errorf("%s: redirect_uris: %w", where, err))
+					shown := strconv.Quote(u)
+					if strings.ContainsAny(u, "@?#") { // named by position: user information, a query or a fragment may hold a credential
+						shown = fmt.Sprintf("entry %d", j+1)
+					}
+					errs = append(errs, fmt.Errorf("%s: redirect_uris %s %w", where, shown, err))
 				}
 			}
 		default:
@@ -335,11 +339,15 @@ func scopeList(where, what string, in []string) ([]string, []error) {
 
 // checkRedirectURI accepts an absolute http(s) URL with no fragment and no
 // user info (RFC 6749 section 3.1.2), whose query names none of the
-// response's parameters.
+// response's parameters. Its error says what is wrong without repeating
+// s: the caller names the URI.
 func checkRedirectURI(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", s, err)
+		if ue, ok := errors.AsType[*url.Error](err); ok { // its text quotes s whole
+			err = ue.Err
+		}
+		return fmt.Errorf("is not a URL: %w", err)
 	}
 	// Gate: respond keeps the query as registered and appends its own, so
 	// a registered state or code would come first and a client reading the
@@ -347,16 +355,16 @@ func checkRedirectURI(s string) error {
 	own, _ := url.ParseQuery(u.RawQuery) // the names a client's parser would read
 	for _, name := range []string{"code", "state", "error", "error_description"} {
 		if own.Has(name) {
-			return fmt.Errorf("%q must not have a %s parameter in its query: the response adds its own", s, name)
+			return fmt.Errorf("must not have a %s parameter in its query: the response adds its own", name)
 		}
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return fmt.Errorf("%q must be an absolute http or https URL", s)
+		return errors.New("must be an absolute http or https URL")
 	case u.Fragment != "" || strings.Contains(s, "#"):
-		return fmt.Errorf("%q must not have a fragment", s)
+		return errors.New("must not have a fragment")
 	case u.User != nil:
-		return fmt.Errorf("%q must not have user info", s)
+		return errors.New("must not have user info")
 	}
 	return nil
 }

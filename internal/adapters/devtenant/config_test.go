@@ -100,6 +100,23 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"redirect of another scheme", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"ftp://localhost/cb"} }, "absolute http or https"},
 		{"redirect with an empty fragment", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb#"} }, "fragment"},
 		{"redirect with user info", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://user@localhost/cb"} }, "user info"},
+		// A credential put in a redirect URI is never repeated: such a URI is named by its position.
+		{"redirect with a password in its user info", func(c *Config) {
+			withUsers(c)
+			c.Clients[3].RedirectURIs = []string{"http://localhost/ok", "http://user:S3CRET@localhost/cb"}
+		}, `client "test-spa": redirect_uris entry 2 must not have user info`},
+		{"redirect with a credential in its fragment", func(c *Config) {
+			withUsers(c)
+			c.Clients[3].RedirectURIs = []string{"http://localhost/cb#access_token=S3CRET"}
+		}, "fragment"},
+		{"redirect with a credential in a query naming state", func(c *Config) {
+			withUsers(c)
+			c.Clients[3].RedirectURIs = []string{"http://localhost/cb?key=S3CRET&state=x"}
+		}, "state"},
+		{"unparsable redirect with user info", func(c *Config) {
+			withUsers(c)
+			c.Clients[3].RedirectURIs = []string{"http://user:S3CRET@local host/cb"}
+		}, "is not a URL"},
 		// Kept as registered, such a query would put a second state (or code) before the response's.
 		{"redirect whose query has a state", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?state=x"} }, "state"},
 		{"redirect whose query has an escaped code", func(c *Config) { withUsers(c); c.Clients[3].RedirectURIs = []string{"http://localhost/cb?a=1&%63ode"} }, "code"},
@@ -125,6 +142,9 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 				if c.Secret != "" && strings.Contains(msg, c.Secret) {
 					t.Errorf("New: got error %q, want it not to contain a client secret", msg)
 				}
+			}
+			if strings.Contains(msg, "S3CRET") {
+				t.Errorf("New: got error %q, want it not to repeat a credential", msg)
 			}
 		})
 	}

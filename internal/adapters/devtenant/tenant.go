@@ -203,7 +203,7 @@ func (t *Tenant) AddRedirectURI(clientID, uri string) error {
 		return fmt.Errorf("devtenant: no public client %q", clientID)
 	}
 	if err := checkRedirectURI(uri); err != nil {
-		return fmt.Errorf("devtenant: %w", err)
+		return fmt.Errorf("devtenant: redirect URI %q %w", uri, err)
 	}
 	c.addRedirectURI(uri)
 	return nil

@@ -55,8 +55,9 @@ func TestCORSOriginsAreExact(t *testing.T) {
 }
 
 // TestCORSOriginNotExactIsIgnored: an entry that is not scheme://host[:port]
-// is ignored as a wildcard is, and one with user information is named by
-// its position only, so its credential never reaches the log.
+// is ignored as a wildcard is, and one with user information, a query or a
+// fragment is named by its position only, so a credential there never
+// reaches the log.
 func TestCORSOriginNotExactIsIgnored(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -65,7 +66,8 @@ func TestCORSOriginNotExactIsIgnored(t *testing.T) {
 	}{
 		{"https://user:S3CRET@app.example.com", "entry"},
 		{"https://app.example.com/path", "origin"},
-		{"https://app.example.com?x=1", "origin"},
+		{"https://app.example.com?api_key=S3CRET", "entry"},
+		{"https://app.example.com#access_token=S3CRET", "entry"},
 		{"app.example.com", "origin"},
 	}
 	for _, tt := range tests {

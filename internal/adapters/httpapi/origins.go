@@ -85,14 +85,19 @@ func originAsSent(u *url.URL) (string, error) {
 	return u.Scheme + "://" + host + port, nil
 }
 
+// OriginNamedByPosition reports whether a refused allowed origin is to be
+// named by its position, never quoted: it has user information, a query or
+// a fragment, where a credential (a password, an API key) may be.
+func OriginNamedByPosition(o string) bool { return strings.ContainsAny(o, "@?#") }
+
 // exactOrigins drops, with a warning, the allowed origins CheckOrigin
 // refuses (config validation refuses them before the handler sees them).
-// One with user information is named by its position only.
+// One that may hold a credential is named by its position only.
 func exactOrigins(origins []string, log *zap.Logger) []string {
 	var exact []string
 	for i, o := range origins {
 		switch err := CheckOrigin(o); {
-		case errors.Is(err, ErrOriginUserinfo):
+		case err != nil && OriginNamedByPosition(o):
 			log.Warn("CORS origin ignored", zap.Int("entry", i+1), zap.String("why", err.Error()))
 		case err != nil:
 			log.Warn("CORS origin ignored", zap.String("origin", o), zap.String("why", err.Error()))
