@@ -183,7 +183,8 @@ func status(re *oauth2.RetrieveError) string {
 	if re.Response == nil {
 		return "no status"
 	}
-	return re.Response.Status
+	// The reason phrase is the tenant's text, control characters included.
+	return clean(re.Response.Status)
 }
 
 // notOAuth explains an answer without an OAuth error: most likely not an

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTokenErrors(t *testing.T) {
@@ -81,5 +82,40 @@ func TestTokenErrors(t *testing.T) {
 	}
 	if calls, _ := f.seen(); calls != 0 {
 		t.Errorf("got %d API calls, want 0 when no token was issued", calls)
+	}
+}
+
+// TestTenantStatusLinePrinted: the tenant's status line, quoted when its
+// answer to a token request is not a token, reaches the terminal without
+// control characters, for both grants (Go's client keeps them in the reason
+// phrase).
+func TestTenantStatusLinePrinted(t *testing.T) {
+	const hostile = "400 Bad\x1b]0;owned\x07 \u009b2JRequest"
+	tests := []struct {
+		name, body string
+		login      bool
+		want       string
+	}{
+		{"no OAuth error", "{}", false, "answered 400 Bad]0;owned 2JRequest without an OAuth error"},
+		{"an OAuth error of no known kind", `{"error":"temporarily_unavailable"}`, false,
+			"refused the token request with 400 Bad]0;owned 2JRequest (temporarily_unavailable)"},
+		{"-login's refresh, no OAuth error", "{}", true, "answered 400 Bad]0;owned 2JRequest without an OAuth error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tenant := rawHTTPServer(t, hostile, "", tt.body)
+			args := []string{"-dev", "-domain", tenant, "-api", "http://" + closedAddr(t), "/api/private"}
+			if tt.login {
+				file := seedLoginCache(t, tenant, -time.Minute, "rt-cached")
+				args = append(loginArgs(&authServer{url: tenant}, "-token-cache", file), "/api/private")
+			}
+			r := runWith(t, unusedBrowser{t: t}, args...)
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("got exit code %d and stderr %q, want 1 and %q in it", r.code, r.stderr, tt.want)
+			}
+			if strings.ContainsAny(r.stderr, "\x1b\x07\u009b") {
+				t.Errorf("got stderr %q, want no control characters", r.stderr)
+			}
+		})
 	}
 }
