@@ -3,6 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +18,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestHostileAPIAnswer: whatever answers at the API's address, its status
@@ -188,5 +197,58 @@ func TestLargeAnswerBounded(t *testing.T) {
 	r := runCmd(t, nil, "-dev", "-domain", f.tenantURL, "-api", api.URL, "/api/private")
 	if want := "HTTP/1.1 200 OK\n" + strings.Repeat("a", maxBodyBytes) + "\n"; r.code != 0 || r.stdout != want {
 		t.Errorf("got exit code %d and %d bytes on stdout, want 0 and %d (the status line and 1 MiB of the body)", r.code, len(r.stdout), len(want))
+	}
+}
+
+// hostileTLSServer listens on 127.0.0.1 with a self-signed certificate
+// for the DNS name given, and returns its URL by the name localhost: a
+// certificate that does not match a DNS name is refused with an error that
+// quotes the names it holds, as the server wrote them.
+func hostileTLSServer(t *testing.T, dnsName string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{dnsName},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the client's refusal is expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	return "https://localhost:" + port
+}
+
+// TestHostileCertificateNames: an https tenant or API (or whatever answers
+// at its address) whose certificate is refused cannot drive the terminal
+// through the names in it, which Go's refusal quotes as they are.
+func TestHostileCertificateNames(t *testing.T) {
+	f := newFixture(t)
+	hostile := hostileTLSServer(t, "x\x1b]0;owned\x07.example") // an IA5String: ASCII only
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the tenant", []string{"-dev", "-domain", hostile, "-api", f.apiURL}, "cannot get a token from " + hostile + "/oauth/token"},
+		{"the tenant, -login", []string{"-dev", "-login", "-no-browser", "-domain", hostile, "-api", f.apiURL}, "cannot log in: the tenant at " + hostile + "/ does not answer"},
+		{"the API", f.devArgs("-api", hostile), "messages: GET " + hostile + "/api/private"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, nil, append(tt.args, "/api/private")...)
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "certificate is valid for x]0;owned.example, not localhost") {
+				t.Errorf("got exit code %d and stderr %q, want 1, %q and the certificate's name without control characters", r.code, r.stderr, tt.want)
+			}
+			if strings.ContainsAny(r.stderr, "\x1b\x07") {
+				t.Errorf("got stderr %q, want no control characters", r.stderr)
+			}
+		})
 	}
 }

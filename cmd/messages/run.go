@@ -69,7 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for i := 0; i < o.calls; i++ {
 		tok, err := ts.Token()
 		if err != nil {
-			fmt.Fprintln(stderr, "messages: "+explainTokenError(err, &o))
+			// The error may quote the server (a certificate's names): never its control characters.
+			fmt.Fprintln(stderr, "messages: "+strings.Map(dropControl, explainTokenError(err, &o)))
 			return 1
 		}
 		if tok != current {
@@ -96,7 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 		resp, body, err := get(ctx, client, target, tok)
 		if err != nil {
-			fmt.Fprintf(stderr, "messages: GET %s: %v\n", target, err)
+			// The error may quote the API's server (a certificate's names): never its control characters.
+			fmt.Fprintf(stderr, "messages: GET %s: %s\n", target, strings.Map(dropControl, err.Error()))
 			if errors.Is(err, syscall.ECONNREFUSED) {
 				fmt.Fprintf(stderr, "messages: is the API running at %s? (locally: go run ./cmd/api -dev, which -dev finds at HOST and PORT as the service does; elsewhere, pass -api URL or set API_URL)\n", o.api)
 			}
