@@ -210,11 +210,17 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // check reads the parameters of a redirect that carries this login's
 // state (RFC 6749 §4.1.2, §4.1.2.1); qerr is the query's parse error. A
-// pair that could not be read may have been the iss to check or the error
-// to report, so such a redirect ends the login.
+// pair that could not be read, or a parameter given twice, may have been the
+// iss to check or the error to report, so such a redirect ends the login.
 func (c *callback) check(q url.Values, qerr error) callbackResult {
 	if qerr != nil {
 		return callbackResult{err: errors.New("the login redirect's query could not be read (bad percent-encoding or a semicolon), so one of its parameters would be lost; run the command again")}
+	}
+	// RFC 6749 §3.1: no parameter more than once; the copy not read could be the iss or error to heed.
+	for _, name := range []string{"state", "code", "iss", "error", "error_description", "error_uri"} {
+		if len(q[name]) > 1 {
+			return callbackResult{err: fmt.Errorf("the login redirect carried %q more than once, so which one counts is unknown; run the command again", name)}
+		}
 	}
 	// RFC 9207: a tenant that names itself must be the one we asked.
 	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {

@@ -50,6 +50,19 @@ func TestLoginRedirect(t *testing.T) {
 		{"an error next to a code", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "error": {"access_denied"}, "state": {state}}
 		}, false, 1, "", "the login was denied (access_denied)", 0, 400},
+		// RFC 6749 §3.1: no parameter more than once; the one read would hide the other.
+		{"a second iss", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state}, "iss": {issuer + "/", "https://attacker.example/"}}
+		}, false, 1, "", `the login redirect carried "iss" more than once`, 0, 400},
+		{"an empty error before a real one", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state}, "error": {"", "access_denied"}}
+		}, false, 1, "", `the login redirect carried "error" more than once`, 0, 400},
+		{"two codes", func(code, state string) url.Values {
+			return url.Values{"code": {code, "other-code"}, "state": {state}}
+		}, false, 1, "", `the login redirect carried "code" more than once`, 0, 400},
+		{"the state twice", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state, state}}
+		}, false, 1, "", `the login redirect carried "state" more than once`, 0, 400},
 		{"an error with a terminal escape", func(_, state string) url.Values {
 			return url.Values{"error": {"server_error\x1b[2J"}, "error_description": {"oops\x1b]0;owned\x07"}, "state": {state}}
 		}, false, 1, "", "the tenant refused the login (server_error[2J: oops]0;owned)", 0, 400},
