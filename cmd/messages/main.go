@@ -7,7 +7,7 @@
 //	messages [flags] PATH
 //
 // Run "messages -h" for the flags. Exit codes: 0 when every call answered
-// 2xx, 1 when one did not or no token could be had, 2 for a usage or
+// 2xx, 1 when one did not or no token could be had (or printed), 2 for a usage or
 // configuration error.
 package main
 

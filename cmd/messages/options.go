@@ -87,7 +87,7 @@ Settings come from the flags, then the environment:
                        (the token then travels unencrypted)
 
 Exit codes: 0 every call answered 2xx; 1 a call did not, or no token was
-issued; 2 usage or configuration error.
+issued (or printed); 2 usage or configuration error.
 `
 
 // errHelp asks run to print the usage and exit 0.

@@ -88,7 +88,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			saved = tok
 		}
 		if o.printToken && tok.AccessToken != printed {
-			fmt.Fprintln(stdout, tok.AccessToken)
+			// A token that never reached stdout (a full disk) must not end in exit 0.
+			if _, err := fmt.Fprintln(stdout, tok.AccessToken); err != nil {
+				fmt.Fprintf(stderr, "messages: cannot print the token: %v\n", err)
+				return 1
+			}
 			printed = tok.AccessToken
 		}
 		if o.path == "" {

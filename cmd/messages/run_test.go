@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -172,6 +173,37 @@ func TestPrintToken(t *testing.T) {
 			}
 			if got := strings.Count(r.stdout, first); got != 1 {
 				t.Errorf("got the token printed %d times, want once", got)
+			}
+		})
+	}
+}
+
+// fullWriter is a stdout that takes nothing, as a file on a full disk.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestPrintTokenUnwritable: a token that -print-token could not write ends
+// the run with exit 1, saying so: a script must not take the empty output
+// of exit 0 for a token.
+func TestPrintTokenUnwritable(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"token only", []string{"-print-token"}},
+		{"token and call", []string{"-print-token", "/api/private"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			callsBefore, _ := f.seen()
+			var stderr strings.Builder
+			code := run(t.Context(), f.devArgs(tt.args...), func(string) string { return "" }, fullWriter{}, &stderr, nil)
+			if want := "messages: cannot print the token: " + syscall.ENOSPC.Error(); code != 1 || !strings.Contains(stderr.String(), want) {
+				t.Errorf("got exit code %d and stderr %q, want 1 and %q", code, stderr.String(), want)
+			}
+			if calls, _ := f.seen(); calls != callsBefore {
+				t.Errorf("got %d API calls, want none once the token could not be printed", calls-callsBefore)
 			}
 		})
 	}
