@@ -12,12 +12,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+
+	"github.com/example/messages-api/internal/leaktest"
 )
 
 // TestStopCutsOffWhatOutlivesItsContext: a client that connects to the
 // admin port and sends nothing (or half a request) holds a connection
 // Shutdown waits for; when the stop's context ends first, Stop closes it
-// instead of leaving it, and its goroutine, to the read timeouts.
+// instead of leaving it, and its goroutine, to the read timeouts: nothing
+// of the server runs after Stop.
 func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 	tests := []struct {
 		name string
@@ -29,6 +32,7 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			leaktest.Check(t)
 			s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.NewNop())
 			accepted := make(chan struct{}, 1)
 			s.srv.ConnState = func(_ net.Conn, st http.ConnState) {

@@ -16,6 +16,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/example/messages-api/internal/leaktest"
 )
 
 func TestStartStop(t *testing.T) {
@@ -99,7 +101,11 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
+// TestStopForcesCloseWhenContextEnds: a request stuck on its body when the
+// stop's context ends is cut off with its connection, and nothing of the
+// server runs after Stop.
 func TestStopForcesCloseWhenContextEnds(t *testing.T) {
+	leaktest.Check(t)
 	tn, err := New(testConfig(), zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

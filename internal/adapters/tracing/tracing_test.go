@@ -22,6 +22,7 @@ import (
 
 	"github.com/example/messages-api/internal/adapters/tracing"
 	"github.com/example/messages-api/internal/adapters/tracing/tracingtest"
+	"github.com/example/messages-api/internal/leaktest"
 )
 
 // TestNoExporterStillGivesIDs: without an exporter a span is never sampled
@@ -186,8 +187,10 @@ func TestShutdownWithAHangingCollector(t *testing.T) {
 // TestCutFlushLeavesNoExport: once a flush to a collector that never
 // answers is cut short, the export still in flight is abandoned with it:
 // its connection is closed when Shutdown returns, not when the exporter's
-// own timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and the batcher's give up.
+// own timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and the batcher's give up,
+// and no goroutine of the provider runs after it.
 func TestCutFlushLeavesNoExport(t *testing.T) {
+	leaktest.Check(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
