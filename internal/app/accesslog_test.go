@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"runtime"
 	"testing"
-	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -16,6 +14,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/app"
 	"github.com/example/messages-api/internal/app/apptest"
+	"github.com/example/messages-api/internal/leaktest"
 	"github.com/example/messages-api/internal/ports"
 )
 
@@ -130,10 +129,9 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 
 // TestFakeAppLeavesNoGoroutine: once stopped, the app composed for
 // integration tests leaves nothing running (the client's kept-alive
-// connection is the test's own and closed first). Goroutines end with no
-// signal to wait on, so their count is polled, as goleak does.
+// connection is the test's own and closed first).
 func TestFakeAppLeavesNoGoroutine(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaktest.Check(t)
 	a := apptest.Start(t, testVerifier())
 	base := a.API
 	client := &http.Client{Transport: &http.Transport{}}
@@ -146,13 +144,4 @@ func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 	resp.Body.Close()
 	client.CloseIdleConnections()
 	a.Stop()
-
-	deadline := time.Now().Add(60 * time.Second) // a hang detector, as waitFor's
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Errorf("got %d goroutines after stop, want at most the %d before start:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-	}
 }
