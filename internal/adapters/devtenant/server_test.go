@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/example/messages-api/internal/leaktest"
 )
 
 func TestStartStop(t *testing.T) {
@@ -105,7 +104,8 @@ func TestStartStop(t *testing.T) {
 // stop's context ends is cut off with its connection, and nothing of the
 // server runs after Stop.
 func TestStopForcesCloseWhenContextEnds(t *testing.T) {
-	leaktest.Check(t)
+	ignore := goleak.IgnoreCurrent()                   // by id: goroutines of earlier tests do not count
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // registered first, so it runs after the test's own cleanups
 	tn, err := New(testConfig(), zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
-	"github.com/example/messages-api/internal/leaktest"
 )
 
 // TestStopWithBadPeers: clients that connect and send nothing, send half a
@@ -34,7 +34,8 @@ func TestStopWithBadPeers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			leaktest.Check(t)
+			ignore := goleak.IgnoreCurrent()                   // by id: goroutines of earlier tests do not count
+			t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // registered first, so it runs after the test's own cleanups
 			tt.cfg.Host = "127.0.0.1"
 			s := NewServer(tt.cfg, authtest.New(nil), nil, zap.NewNop())
 			if err := s.Start(context.Background()); err != nil {
