@@ -129,9 +129,13 @@ func (s *Server) Start(context.Context) error {
 func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 
 // Stop shuts the admin listener down and returns once Serve has, so
-// nothing of the server runs after its stop.
+// nothing of the server runs after its stop; connections still open when
+// ctx ends are closed.
 func (s *Server) Stop(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close() // ctx ended first: a silent or stuck client's connection must not outlive the stop
+	}
 	if s.ln != nil {
 		<-s.served // Shutdown has closed the listener: Serve is returning
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -99,7 +100,12 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
+// TestStopForcesCloseWhenContextEnds: a request stuck on its body when the
+// stop's context ends is cut off with its connection, and nothing of the
+// server runs after Stop.
 func TestStopForcesCloseWhenContextEnds(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()                   // by id: goroutines of earlier tests do not count
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // registered first, so it runs after the test's own cleanups
 	tn, err := New(testConfig(), zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

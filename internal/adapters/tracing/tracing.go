@@ -109,6 +109,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Provider is the service's tracer provider.
 type Provider struct {
 	sdk          *sdktrace.TracerProvider
+	exp          sdktrace.SpanExporter // the OTLP exporter; nil without one
 	exporting    bool
 	flushTimeout time.Duration
 	log          *zap.Logger
@@ -156,6 +157,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	}
 	return &Provider{
 		sdk:          sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)),
+		exp:          exp,
 		exporting:    true,
 		flushTimeout: flush,
 		log:          log,
@@ -189,12 +191,17 @@ func (p *Provider) Exporting() bool { return p.exporting }
 func (p *Provider) HonoursParent() bool { return !p.ignoreParent }
 
 // Shutdown flushes the spans still queued and stops the exporter, for at
-// most the flush timeout (or until ctx ends). Spans it could not send are
-// logged as lost, not returned: the service itself stopped cleanly.
+// most the flush timeout (or until ctx ends), then abandons the export in
+// flight. Spans it could not send are logged as lost, not returned: the
+// service itself stopped cleanly.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, p.flushTimeout)
 	defer cancel()
 	if err := p.sdk.Shutdown(ctx); err != nil {
+		if p.exp != nil {
+			// Cancels the export in flight, which the batcher would let run to the exporter's own timeout.
+			_ = p.exp.Shutdown(context.Background())
+		}
 		p.log.Warn("trace flush cut short: queued spans are lost", zap.Duration("flush_timeout", p.flushTimeout), zap.Error(err))
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -178,6 +181,63 @@ func TestShutdownWithAHangingCollector(t *testing.T) {
 	}
 	if got := warned[0].ContextMap()["flush_timeout"]; got != 50*time.Millisecond {
 		t.Errorf("got flush_timeout %v on the warning, want the configured 50ms", got)
+	}
+}
+
+// TestCutFlushLeavesNoExport: once a flush to a collector that never
+// answers is cut short, the export still in flight is abandoned with it:
+// its connection is closed when Shutdown returns, not when the exporter's
+// own timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10s) and the batcher's give up,
+// and no goroutine of the provider runs after it.
+func TestCutFlushLeavesNoExport(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()                   // by id: goroutines of earlier tests do not count
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // registered first, so it runs after the test's own cleanups
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	posted, hungUp := make(chan struct{}, 1), make(chan struct{}, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			posted <- struct{}{} // the export's request has begun; it is never answered
+		}
+		_ = c.SetReadDeadline(time.Now().Add(time.Minute)) // a hang detector, far above the 2s below
+		if _, err := io.Copy(io.Discard, c); err == nil {
+			hungUp <- struct{}{}
+		}
+	}()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+ln.Addr().String())
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // only the shutdown sends
+	p, err := tracing.New(context.Background(), tracing.Config{Export: true, FlushTimeout: time.Minute}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := p.Tracer("test").Start(context.Background(), "/api/public")
+	span.End()
+	// The stop's context, not the flush budget, cuts the flush: once the
+	// export is on the wire, so that nothing races its start.
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.Shutdown(ctx) }()
+	select {
+	case <-posted:
+	case <-time.After(time.Minute):
+		t.Fatal("got no export at shutdown, want one")
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatalf("got error %v, want none", err)
+	}
+	select {
+	case <-hungUp:
+	case <-time.After(2 * time.Second):
+		t.Error("got the export's connection still open 2s after Shutdown returned, want it closed with the flush")
 	}
 }
 
