@@ -1,9 +1,15 @@
 package config_test
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
 
 	"github.com/example/messages-api/configs"
 	"github.com/example/messages-api/internal/adapters/config"
@@ -37,6 +43,46 @@ func TestDefaultsNameEachVariable(t *testing.T) {
 	for name, keys := range named {
 		if _, ok := config.Env[name]; !ok {
 			t.Errorf("got [%s] at %v in configs/config.yaml, which the service does not read", name, keys)
+		}
+	}
+}
+
+// TestReadmeTableMatchesDefaults: the README's Configuration table pairs
+// each variable with its setting and default, and operators set the service
+// from it; each row of config.Env must be there with the setting it
+// overrides, and a default written as one value must be configs/config.yaml's.
+func TestReadmeTableMatchesDefaults(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := koanf.New(".")
+	if err := defaults.Load(rawbytes.Provider(configs.Default), yaml.Parser()); err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]*)` \\| `([a-z0-9_.]+)` \\| ([^|]*) \\|")
+	rows := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = [2]string{m[2], strings.TrimSpace(m[3])}
+	}
+	for name, key := range config.Env {
+		got, ok := rows[name]
+		if !ok {
+			t.Errorf("got no row for %s in the README's Configuration table, want one for %s", name, key)
+			continue
+		}
+		if got[0] != key {
+			t.Errorf("got %s at %s in the README, want %s", name, got[0], key)
+		}
+		// Only a default written as one value is compared: "(required)",
+		// "none" and "all interfaces" describe an empty one.
+		shown, ok := strings.CutPrefix(got[1], "`")
+		if !ok || !strings.HasSuffix(shown, "`") || strings.Count(shown, "`") != 1 {
+			continue
+		}
+		shown = strings.TrimSuffix(shown, "`")
+		if want := fmt.Sprint(defaults.Get(key)); shown != want {
+			t.Errorf("got default %s for %s (%s) in the README, want %s as in configs/config.yaml", shown, name, key, want)
 		}
 	}
 }
