@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,10 +66,10 @@ func (k *KeySource) fetch() error {
 	return nil
 }
 
-// forgetLeaked drops from the held key set every key whose modulus is in
-// leaked, publishing a copy under a new version, and returns how many it
+// forgetLeaked drops from the held key set every key that leaked gives
+// away, publishing a copy under a new version, and returns how many it
 // dropped. Only attempts call it, and they never overlap.
-func (k *KeySource) forgetLeaked(leaked []*big.Int) (dropped int) {
+func (k *KeySource) forgetLeaked(leaked []jwkLeak) (dropped int) {
 	prev := k.set.Load()
 	if prev == nil || len(leaked) == 0 {
 		return 0

@@ -32,6 +32,7 @@ const (
 	jwkDropX5cOtherKey      = "x5c_other_key"         // its certificate holds another key (RFC 7517 §4.7)
 	jwkDropPrivate          = "private_key"           // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
 	jwkDropLeakedElsewhere  = "private_key_elsewhere" // another entry of the set gives this key's private half
+	jwkDropLeakUnchecked    = "private_key_unchecked" // clearing it of a published private exponent would cost past maxLeakWork
 	jwkDropIdentical        = "identical_duplicate"   // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
@@ -170,6 +171,19 @@ func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
 // is since Go 1.23, or with a key of an algorithm Go does not read) is
 // ignored rather than costing the key.
 func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
+	switch certKey := x5cFirstKey(raw).(type) {
+	case *rsa.PublicKey:
+		return sameKey(certKey, pub)
+	case nil: // unreadable, or an algorithm Go does not read, RSASSA-PSS among them
+		return true
+	default:
+		return false
+	}
+}
+
+// x5cFirstKey returns the public key of an x5c's first certificate, or nil
+// when there is none it can read.
+func x5cFirstKey(raw json.RawMessage) any {
 	// Only the first element is read: what follows it cannot excuse a
 	// first certificate of another key. A lone string is read as the
 	// first, for the same reason.
@@ -177,34 +191,27 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '[' {
 		dec := lenientDecoder(t)
 		if _, err := dec.ReadToken(); err != nil || dec.PeekKind() == ']' {
-			return true
+			return nil
 		}
 		v, err := dec.ReadValue()
 		if err != nil {
-			return true
+			return nil
 		}
 		first = json.RawMessage(v)
 	}
 	leaf, ok := jwkJSONString(first)
 	if !ok {
-		return true
+		return nil
 	}
 	der, err := base64.StdEncoding.DecodeString(leaf)
 	if err != nil {
-		return true
+		return nil
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return true
+		return nil
 	}
-	switch certKey := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return sameKey(certKey, pub)
-	case nil: // an algorithm Go does not read, RSASSA-PSS among them
-		return true
-	default:
-		return false
-	}
+	return cert.PublicKey
 }
 
 // jwkHasPrivateMember reports whether an entry holds any of RSA's private

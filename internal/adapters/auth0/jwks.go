@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +33,7 @@ type jwksReport struct {
 	entries int
 	reasons map[string]int // reason → count
 	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
-	leaked  []*big.Int     // the moduli of entries with private members
+	leaked  []jwkLeak      // what entries with private members give away
 }
 
 func (r *jwksReport) drop(reason, kid string) {
@@ -124,7 +123,9 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		// A duplicate member hides what else the entry holds: a private one
 		// gives the key away all the same.
 		if reason == jwkDropPrivate || reason == jwkDropDuplicateMember {
-			rep.leaked = append(rep.leaked, jwkLeakedModuli(e)...)
+			if l, ok := jwkLeakOf(e); ok {
+				rep.leaked = append(rep.leaked, l)
+			}
 		}
 		if key != nil {
 			switch held := keys[kid]; {
@@ -141,31 +142,6 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	}
 }
 
-// jwkLeakedModuli returns the moduli an entry gives the private half of:
-// none unless a member it names, once or more, is private. They are read
-// however they are written (n padded or in the standard alphabet, or only
-// p and q): a key given away is given away in any spelling.
-func jwkLeakedModuli(raw []byte) []*big.Int {
-	all, ok := jwkAllMembers(raw)
-	if !ok || !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
-		return nil
-	}
-	var moduli []*big.Int
-	for _, n := range all["n"] {
-		if b, ok := jwkLenientBase64(n); ok {
-			moduli = append(moduli, new(big.Int).SetBytes(b))
-		}
-	}
-	if len(all["p"]) > 0 && len(all["q"]) > 0 {
-		p, okP := jwkLenientBase64(all["p"][0])
-		q, okQ := jwkLenientBase64(all["q"][0])
-		if okP && okQ {
-			moduli = append(moduli, new(big.Int).Mul(new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)))
-		}
-	}
-	return moduli
-}
-
 // jwkLenientBase64 decodes raw, a JSON string, as base64 in either
 // alphabet, padded or not.
 func jwkLenientBase64(raw json.RawMessage) ([]byte, bool) {
@@ -178,16 +154,17 @@ func jwkLenientBase64(raw json.RawMessage) ([]byte, bool) {
 	return b, err == nil && len(b) > 0
 }
 
-// dropLeaked drops every kept key whose modulus an entry with a private
-// member gave away: whoever read the set can sign with it, under any kid.
-func dropLeaked(keys map[string][]*rsa.PublicKey, leaked []*big.Int, rep *jwksReport) {
+// dropLeaked drops every kept key that an entry with a private member
+// gave away: whoever read the set can sign with it, under any kid.
+func dropLeaked(keys map[string][]*rsa.PublicKey, leaked []jwkLeak, rep *jwksReport) {
 	if len(leaked) == 0 {
 		return
 	}
-	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids in a stable order
+	m := leakMatcher{leaks: leaked}
+	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids, and which keys the work bound reaches, in a stable order
 		kept := slices.DeleteFunc(keys[kid], func(k *rsa.PublicKey) bool {
-			if slices.ContainsFunc(leaked, func(n *big.Int) bool { return n.Cmp(k.N) == 0 }) {
-				rep.drop(jwkDropLeakedElsewhere, kid)
+			if reason := m.drop(k); reason != "" {
+				rep.drop(reason, kid)
 				return true
 			}
 			return false

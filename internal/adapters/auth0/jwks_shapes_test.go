@@ -1,9 +1,12 @@
 package auth0
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -76,6 +79,7 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 	t.Parallel()
 	priv := ksTestKeys()[1]
 	d := b64u(priv.D.Bytes())
+	noN := with(jwk("priv", keyB()), "n", nil, "e", nil)
 	tests := []struct {
 		name        string
 		entries     []any
@@ -111,6 +115,50 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			[]string{"good", "pub"}, "duplicate_member=1"},
 		{"private entry with p and q and no modulus", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "n", nil, "p", b64u(priv.Primes[0].Bytes()), "q", b64u(priv.Primes[1].Bytes()))},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// Without a readable modulus, each private member is matched to
+		// the key it belongs to: a prime divides its modulus, and d, dp
+		// and dq invert e modulo n, p and q.
+		{"d alone", []any{jwk("pub", keyB()), with(noN, "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d with an unreadable modulus", []any{jwk("pub", keyB()), with(noN, "n", "!!", "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d with a null modulus", []any{jwk("pub", keyB()), with(noN, "n", json.RawMessage("null"), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d alone, standard base64", []any{jwk("pub", keyB()), with(noN, "d", base64.StdEncoding.EncodeToString(priv.D.Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d alone, before the public entry", []any{with(noN, "d", d), jwk("pub", keyB())},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d alone, named twice", []any{jwk("pub", keyB()), dupMember(with(noN, "d", d), `"d":null`)},
+			[]string{"good"}, "duplicate_member=1 private_key_elsewhere=1"},
+		{"dp alone", []any{jwk("pub", keyB()), with(noN, "dp", b64u(priv.Precomputed.Dp.Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"dq alone", []any{jwk("pub", keyB()), with(noN, "dq", b64u(priv.Precomputed.Dq.Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"p alone", []any{jwk("pub", keyB()), with(noN, "p", b64u(priv.Primes[0].Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"q alone", []any{jwk("pub", keyB()), with(noN, "q", b64u(priv.Primes[1].Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"a prime in oth", []any{jwk("pub", keyB()), with(noN, "oth", []any{map[string]any{"r": b64u(priv.Primes[1].Bytes())}})},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d with x5c and no modulus", []any{jwk("pub", keyB()), with(noN, "x5c", []string{base64.StdEncoding.EncodeToString(certDER(t, priv, false))}, "d", json.RawMessage(`"x"`))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// What gives no key away, or another key, costs none.
+		{"qi alone", []any{jwk("pub", keyB()), with(noN, "qi", b64u(priv.Precomputed.Qinv.Bytes()))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"d of another key alone", []any{jwk("pub", keyB()), with(noN, "d", b64u(ksTestKeys()[2].D.Bytes()))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"p of another key alone", []any{jwk("pub", keyB()), with(noN, "p", b64u(ksTestKeys()[2].Primes[0].Bytes()))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"p of one", []any{jwk("pub", keyB()), with(noN, "p", b64u([]byte{1}))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"d of one", []any{jwk("pub", keyB()), with(noN, "d", b64u([]byte{1}))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"d of zero", []any{jwk("pub", keyB()), with(noN, "d", b64u([]byte{0}))},
+			[]string{"good", "pub"}, "private_key=1"},
+		{"d longer than any modulus", []any{jwk("pub", keyB()), with(noN, "d", b64u(bytes.Repeat([]byte{0xff}, 1100)))},
+			[]string{"good", "pub"}, "private_key=1"},
+		// An entry that names its modulus is taken at its word: its
+		// exponents are not matched against other keys.
 		{"private entry of another key", []any{jwk("pub", keyB()), with(jwk("priv", keyC()), "d", d)},
 			[]string{"good", "pub"}, "private_key=1"},
 		{"private member null", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "d", json.RawMessage("null"))},
@@ -130,6 +178,44 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			want := slices.Sorted(slices.Values(tt.wantKept))
 			if !slices.Equal(kept, want) {
 				t.Errorf("kept: got %v, want %v", kept, want)
+			}
+			if got := rep.reasonSummary(); got != tt.wantReasons {
+				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)
+			}
+		})
+	}
+}
+
+// TestParseJWKSLeakWorkBound: matching private exponents published without
+// a modulus costs an exponentiation per key, so one JWKS spends at most
+// maxLeakWork on them, and a key the bound leaves unchecked is dropped
+// rather than trusted. Keys are checked in kid order.
+func TestParseJWKSLeakWorkBound(t *testing.T) {
+	t.Parallel()
+	other := b64u(ksTestKeys()[2].D.Bytes()) // keyC's: matches neither key below
+	tests := []struct {
+		name        string
+		lone        int // entries with a lone d
+		wantKept    []string
+		wantReasons string
+	}{
+		{"within the bound for both keys", maxLeakWork / 2, []string{"good", "pub"}, "private_key=" + strconv.Itoa(maxLeakWork/2)},
+		{"past the bound at the second key", maxLeakWork/2 + 1, []string{"good"}, "private_key=" + strconv.Itoa(maxLeakWork/2+1) + " private_key_unchecked=1"},
+		{"past the bound at the first key", maxLeakWork + 1, nil, "private_key=" + strconv.Itoa(maxLeakWork+1) + " private_key_unchecked=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entries := []any{jwk("good", keyA()), jwk("pub", keyB())}
+			for range tt.lone {
+				entries = append(entries, map[string]any{"kid": "lone", "d": other})
+			}
+			keys, rep, err := parseJWKS(jwksJSON(entries...))
+			if err != nil {
+				t.Fatalf("parseJWKS: got error %v, want nil", err)
+			}
+			if got := slices.Sorted(maps.Keys(keys)); !slices.Equal(got, tt.wantKept) {
+				t.Errorf("kept: got %v, want %v", got, tt.wantKept)
 			}
 			if got := rep.reasonSummary(); got != tt.wantReasons {
 				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)

@@ -25,6 +25,10 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 		{name: "the held key's private half under another kid", entries: []map[string]any{with(jwk("kid-x", keyA()), "d", dA)}},
 		{name: "the held key's private half beside a new key", entries: []map[string]any{jwk("kid-b", keyB()), with(jwk("kid-x", keyA()), "d", dA)}, wantReady: true},
 		{name: "another key's private half", entries: []map[string]any{with(jwk("kid-x", keyB()), "d", dB)}, wantHeld: true, wantReady: true},
+		{name: "the held key's d alone", entries: []map[string]any{{"kid": "kid-x", "d": dA}}},
+		{name: "the held key's dp alone", entries: []map[string]any{{"kid": "kid-x", "dp": b64u(ksTestKeys()[0].Precomputed.Dp.Bytes())}}},
+		{name: "the held key's d alone beside a new key", entries: []map[string]any{jwk("kid-b", keyB()), {"kid": "kid-x", "d": dA}}, wantReady: true},
+		{name: "another key's d alone beside the held key", entries: []map[string]any{jwk("kid-a", keyA()), {"kid": "kid-x", "d": b64u(ksTestKeys()[2].D.Bytes())}}, wantHeld: true, wantReady: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
