@@ -50,6 +50,8 @@ type Server struct {
 // and the stops after this one, the trace flush among them, need the budget.
 const stopGrace = time.Second
 
+var errGraceOver = errors.New("admin stop grace over")
+
 // New builds the admin server; gatherer is what /metrics exposes.
 func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logger) *Server {
 	if cfg.Addr == "" {
@@ -139,7 +141,9 @@ func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 // nothing of the server runs after its stop; connections still open when
 // ctx ends, or after stopGrace, are closed.
 func (s *Server) Stop(ctx context.Context) error {
-	grace, cancel := context.WithTimeout(ctx, s.grace)
+	// The cause says which ended first, fixed when it did: ctx read after
+	// Shutdown may have ended since.
+	grace, cancel := context.WithTimeoutCause(ctx, s.grace, errGraceOver)
 	defer cancel()
 	err := s.srv.Shutdown(grace)
 	if err != nil {
@@ -148,7 +152,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.ln != nil {
 		<-s.served // Shutdown has closed the listener: Serve is returning
 	}
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+	if err != nil && errors.Is(context.Cause(grace), errGraceOver) {
 		return nil // only the grace ran out: the stop itself kept to its budget
 	}
 	return err

@@ -38,6 +38,9 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 	}{
 		{"budget spent", spent, time.Minute, context.Canceled},
 		{"grace over", context.Background(), 10 * time.Millisecond, nil},
+		// The budget ending after the grace did, before Stop looks, is
+		// no fault of the stop.
+		{"grace over, then the budget", endedUnsignalled{context.Background()}, 10 * time.Millisecond, nil},
 	}
 	for _, stop := range stops {
 		for _, tt := range sends {
@@ -87,3 +90,9 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 		}
 	}
 }
+
+// endedUnsignalled is a context that reports itself ended when asked but
+// never signalled it: as one whose deadline passes just after the grace.
+type endedUnsignalled struct{ context.Context }
+
+func (endedUnsignalled) Err() error { return context.DeadlineExceeded }
