@@ -152,11 +152,13 @@ func TestUserAgentTruncated(t *testing.T) {
 		{"C1 control at the cap", strings.Repeat("a", 254) + "\u009b", strings.Repeat("a", 254)},
 		{"many C1 controls", strings.Repeat("\u0085", 200), strings.Repeat("\ufffd", 85)},
 		// A log viewer may break a line at U+2028 or U+2029, and a bidi
-		// override or isolate reorders how the rest of the line reads.
+		// control (override, isolate or mark) reorders how the rest reads.
 		{"line separator", "app/1.0\u2028{\"level\":\"error\"}", "app/1.0\ufffd{\"level\":\"error\"}"},
 		{"paragraph separator", "a\u2029b", "a\ufffdb"},
 		{"every bidi embedding and override", "a\u202ab\u202bc\u202cd\u202de\u202ef", "a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf"},
 		{"every bidi isolate", "a\u2066b\u2067c\u2068d\u2069e", "a\ufffdb\ufffdc\ufffdd\ufffde"},
+		{"every bidi mark", "a\u061cb\u200ec\u200fd", "a\ufffdb\ufffdc\ufffdd"},
+		{"neighbours of the bidi marks", "\u061b\u061d\u200d\u2010\u0600", "\u061b\u061d\u200d\u2010\u0600"},
 		{"neighbours of the replaced blocks kept", "a\u2027b\u202fc\u2065d\u206ae", "a\u2027b\u202fc\u2065d\u206ae"},
 		{"a separator's bytes cut short", "a\xe2\x80", "a\xe2\x80"},
 		{"separator at the cap", strings.Repeat("a", 254) + "\u2028", strings.Repeat("a", 254)},

@@ -27,8 +27,9 @@ func userAgent(r *http.Request) string {
 }
 
 // replaceControls replaces each C1 control (U+0080 to U+009F), line or
-// paragraph separator (U+2028, U+2029) and bidirectional formatting
-// character (U+202A to U+202E, U+2066 to U+2069) in s by U+FFFD. Gate: they
+// paragraph separator (U+2028, U+2029) and bidirectional control (Unicode's
+// Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+// U+2069) in s by U+FFFD. Gate: they
 // arrive as obs-text (RFC 9110 §5.5), which net/http lets through, and a
 // JSON encoder writes them raw (RFC 8259 §7 escapes only U+0000 to U+001F):
 // a terminal showing the log acts on a C1 control (U+009B is CSI), a log
@@ -60,6 +61,10 @@ func displayControl(s string) int {
 	switch {
 	case len(s) >= 2 && s[0] == 0xc2 && 0x80 <= s[1] && s[1] <= 0x9f: // U+0080 to U+009F
 		return 2
+	case len(s) >= 2 && s[0] == 0xd8 && s[1] == 0x9c: // U+061C
+		return 2
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f): // U+200E, U+200F
+		return 3
 	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && 0xa8 <= s[2] && s[2] <= 0xae: // U+2028 to U+202E
 		return 3
 	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x81 && 0xa6 <= s[2] && s[2] <= 0xa9: // U+2066 to U+2069
