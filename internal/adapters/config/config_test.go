@@ -426,8 +426,9 @@ func TestLoadTrimsLists(t *testing.T) {
 // checked at startup, not clamped or ignored later.
 func TestLoadRefusesOutOfRange(t *testing.T) {
 	tests := []envCase{
-		{"retry-after zero", false, []string{"HTTP_RETRY_AFTER_SECONDS=0"}, "HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds, from the environment) 0 must be at least 1"},
+		{"retry-after zero", false, []string{"HTTP_RETRY_AFTER_SECONDS=0"}, "HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds, from the environment) 0 must be at least 1 and at most 3600"},
 		{"retry-after negative", false, []string{"HTTP_RETRY_AFTER_SECONDS=-5"}, "HTTP_RETRY_AFTER_SECONDS"},
+		{"retry-after a day", false, []string{"HTTP_RETRY_AFTER_SECONDS=86400"}, "HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds, from the environment) 86400 must be at least 1 and at most 3600"},
 		{"CORS max age negative", false, []string{"CORS_MAX_AGE_SECONDS=-1"}, "CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds, from the environment) -1 must not be negative"},
 		{"CORS max age zero", false, []string{"CORS_MAX_AGE_SECONDS=0"}, ""},
 		{"header cap of 2 TB", false, []string{"HTTP_MAX_HEADER_BYTES=2147483648000"}, "HTTP_MAX_HEADER_BYTES (http.max_header_bytes, from the environment) 2147483648000 is above 1048576"},

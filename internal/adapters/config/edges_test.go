@@ -45,6 +45,8 @@ func TestLoadChecksEachBoundAtItsEdge(t *testing.T) {
 		{"read timeout of 100ms", false, []string{"HTTP_READ_TIMEOUT=100ms"}, ""},
 		{"min refresh of 1s", false, []string{"JWKS_MIN_REFRESH_INTERVAL=1s"}, ""},
 		{"retry-after of 1", false, []string{"HTTP_RETRY_AFTER_SECONDS=1"}, ""},
+		{"retry-after of an hour", false, []string{"HTTP_RETRY_AFTER_SECONDS=3600"}, ""},
+		{"retry-after past an hour", false, []string{"HTTP_RETRY_AFTER_SECONDS=3601"}, "3601 must be at least 1 and at most 3600"},
 		// -1 is the documented way to turn each cache off.
 		{"token cache -1: disabled", false, []string{"AUTH0_TOKEN_CACHE_SIZE=-1"}, ""},
 		{"reject cache -1: disabled", false, []string{"AUTH0_REJECT_CACHE_SIZE=-1"}, ""},

@@ -26,6 +26,9 @@ const minTimeout = 100 * time.Millisecond
 // in entries.
 const maxCacheSize = 1_000_000
 
+// maxRetryAfterSeconds bounds HTTP_RETRY_AFTER_SECONDS: an hour.
+const maxRetryAfterSeconds = 3600
+
 // validate checks every setting, alone and against the others, and names
 // each fault by its setting; environ is the environment c was loaded from,
 // for the faults only its raw values show.
@@ -139,8 +142,10 @@ func (c *Config) validate(environ []string) error {
 	if c.Dev && emptyEnv["DEV_TENANT_ADDR"] {
 		errs = append(errs, errors.New("DEV_TENANT_ADDR (dev_tenant.addr) "+emptyVariable))
 	}
-	if c.HTTP.Handler.RetryAfterSeconds < 1 {
-		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1", c.HTTP.Handler.RetryAfterSeconds))
+	// At most an hour, as JWKS_RETRY_INTERVAL: a typo of 86400 would send
+	// every client of a 503 away for a day.
+	if r := c.HTTP.Handler.RetryAfterSeconds; r < 1 || r > maxRetryAfterSeconds {
+		errs = append(errs, fmt.Errorf("HTTP_RETRY_AFTER_SECONDS (http.handler.retry_after_seconds) %d must be at least 1 and at most %d", r, maxRetryAfterSeconds))
 	}
 	if c.HTTP.Handler.CORS.MaxAgeSeconds < 0 {
 		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
