@@ -45,7 +45,7 @@ func (k *KeySource) fetch() error {
 		// The last good keys serve on through a bad fetch, but not those
 		// this one gave away: anyone who read it can sign with them.
 		kept := "keeping the previous keys"
-		if n := k.forgetLeaked(rep.leaked); n > 0 {
+		if n := k.forgetLeaked(&rep.leaked); n > 0 {
 			kept += fmt.Sprintf(" but the %d it gave away", n)
 		}
 		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (%s)", shown, rep.entries, kept)
@@ -69,9 +69,9 @@ func (k *KeySource) fetch() error {
 // forgetLeaked drops from the held key set every key that leaked gives
 // away, publishing a copy under a new version, and returns how many it
 // dropped. Only attempts call it, and they never overlap.
-func (k *KeySource) forgetLeaked(leaked []jwkLeak) (dropped int) {
+func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	prev := k.set.Load()
-	if prev == nil || len(leaked) == 0 {
+	if prev == nil || !leaked.any() {
 		return 0
 	}
 	keys := make(map[string][]*rsa.PublicKey, len(prev.keys))

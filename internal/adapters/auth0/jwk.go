@@ -171,7 +171,7 @@ func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
 // is since Go 1.23, or with a key of an algorithm Go does not read) is
 // ignored rather than costing the key.
 func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
-	switch certKey := x5cFirstKey(raw).(type) {
+	switch certKey := x5cFirstKey(raw, false).(type) {
 	case *rsa.PublicKey:
 		return sameKey(certKey, pub)
 	case nil: // unreadable, or an algorithm Go does not read, RSASSA-PSS among them
@@ -182,8 +182,9 @@ func x5cHolds(raw json.RawMessage, pub *rsa.PublicKey) bool {
 }
 
 // x5cFirstKey returns the public key of an x5c's first certificate, or nil
-// when there is none it can read.
-func x5cFirstKey(raw json.RawMessage) any {
+// when there is none it can read: standard base64 (RFC 7517 §4.7), or with
+// lenient, base64 in either alphabet, padded or not.
+func x5cFirstKey(raw json.RawMessage, lenient bool) any {
 	// Only the first element is read: what follows it cannot excuse a
 	// first certificate of another key. A lone string is read as the
 	// first, for the same reason.
@@ -199,12 +200,13 @@ func x5cFirstKey(raw json.RawMessage) any {
 		}
 		first = json.RawMessage(v)
 	}
-	leaf, ok := jwkJSONString(first)
-	if !ok {
-		return nil
+	var der []byte
+	if lenient {
+		der, _ = jwkLenientBase64(first)
+	} else if leaf, ok := jwkJSONString(first); ok {
+		der, _ = base64.StdEncoding.DecodeString(leaf)
 	}
-	der, err := base64.StdEncoding.DecodeString(leaf)
-	if err != nil {
+	if der == nil {
 		return nil
 	}
 	cert, err := x509.ParseCertificate(der)

@@ -3,7 +3,6 @@ package auth0
 import (
 	"bytes"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -33,7 +32,7 @@ type jwksReport struct {
 	entries int
 	reasons map[string]int // reason → count
 	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
-	leaked  []jwkLeak      // what entries with private members give away
+	leaked  leaks          // what entries with private members give away
 }
 
 func (r *jwksReport) drop(reason, kid string) {
@@ -102,7 +101,7 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	for {
 		switch dec.PeekKind() {
 		case ']':
-			dropLeaked(keys, rep.leaked, &rep)
+			dropLeaked(keys, &rep.leaked, &rep)
 			return keys, rep, nil
 		case 0: // the document parsed above, so this is no JSON fault of its own
 			return nil, rep, errNoKeysArray
@@ -123,9 +122,7 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		// A duplicate member hides what else the entry holds: a private one
 		// gives the key away all the same.
 		if reason == jwkDropPrivate || reason == jwkDropDuplicateMember {
-			if l, ok := jwkLeakOf(e); ok {
-				rep.leaked = append(rep.leaked, l)
-			}
+			rep.leaked.add(e)
 		}
 		if key != nil {
 			switch held := keys[kid]; {
@@ -142,28 +139,15 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	}
 }
 
-// jwkLenientBase64 decodes raw, a JSON string, as base64 in either
-// alphabet, padded or not.
-func jwkLenientBase64(raw json.RawMessage) ([]byte, bool) {
-	s, ok := jwkJSONString(raw)
-	if !ok {
-		return nil, false
-	}
-	s = strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(s), "=")
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	return b, err == nil && len(b) > 0
-}
-
 // dropLeaked drops every kept key that an entry with a private member
 // gave away: whoever read the set can sign with it, under any kid.
-func dropLeaked(keys map[string][]*rsa.PublicKey, leaked []jwkLeak, rep *jwksReport) {
-	if len(leaked) == 0 {
+func dropLeaked(keys map[string][]*rsa.PublicKey, leaked *leaks, rep *jwksReport) {
+	if !leaked.any() {
 		return
 	}
-	m := leakMatcher{leaks: leaked}
 	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids, and which keys the work bound reaches, in a stable order
 		kept := slices.DeleteFunc(keys[kid], func(k *rsa.PublicKey) bool {
-			if reason := m.drop(k); reason != "" {
+			if reason := leaked.drop(k); reason != "" {
 				rep.drop(reason, kid)
 				return true
 			}

@@ -1,0 +1,130 @@
+package auth0
+
+import (
+	"encoding/json"
+	"maps"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestParseJWKSLeakWorkBound: matching private exponents published without
+// a modulus costs an exponentiation per key, so one JWKS spends at most
+// maxLeakWork on them, and a key the bound leaves unchecked is dropped
+// rather than trusted. Keys are checked in kid order.
+func TestParseJWKSLeakWorkBound(t *testing.T) {
+	t.Parallel()
+	other := ksTestKeys()[2].D // keyC's, and distinct values next to it: matches neither key below
+	tests := []struct {
+		name        string
+		lone        int // entries with a lone d
+		wantKept    []string
+		wantReasons string
+	}{
+		{"within the bound for both keys", maxLeakWork / 2, []string{"good", "pub"}, "private_key=" + strconv.Itoa(maxLeakWork/2)},
+		{"past the bound at the second key", maxLeakWork/2 + 1, []string{"good"}, "private_key=" + strconv.Itoa(maxLeakWork/2+1) + " private_key_unchecked=1"},
+		{"past the bound at the first key", maxLeakWork + 1, nil, "private_key=" + strconv.Itoa(maxLeakWork+1) + " private_key_unchecked=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entries := []any{jwk("good", keyA()), jwk("pub", keyB())}
+			for i := range tt.lone {
+				entries = append(entries, map[string]any{"kid": "lone", "d": b64u(new(big.Int).Add(other, big.NewInt(int64(i))).Bytes())})
+			}
+			wantParsed(t, jwksJSON(entries...), tt.wantKept, tt.wantReasons)
+		})
+	}
+}
+
+// TestParseJWKSLeakValueBound: each private value costs a decoding and a
+// division or comparison per kept key, so one JWKS is read for at most
+// maxLeakValues of them; past that no key is cleared, and each is dropped
+// unchecked.
+func TestParseJWKSLeakValueBound(t *testing.T) {
+	t.Parallel()
+	// Odd numbers from 3, each as a member p: none divides a key's
+	// modulus, a product of two large primes.
+	primes := func(n int) json.RawMessage {
+		var b strings.Builder
+		b.WriteString(`{"kid":"x"`)
+		for i := range n {
+			b.WriteString(`,"p":"` + b64u(big.NewInt(int64(3+2*i)).Bytes()) + `"`)
+		}
+		b.WriteString("}")
+		return json.RawMessage(b.String())
+	}
+	tests := []struct {
+		name        string
+		entry       json.RawMessage
+		wantKept    []string
+		wantReasons string
+	}{
+		{"as many primes as the bound", primes(maxLeakValues), []string{"good", "pub"}, "duplicate_member=1"},
+		{"one past the bound", primes(maxLeakValues + 1), nil, "duplicate_member=1 private_key_unchecked=2"},
+		{"oth of a hundred thousand tiny primes", json.RawMessage(`{"kid":"x","oth":[` + strings.Repeat(`{"r":"Aw"},`, 100_000) + `{"r":"Aw"}]}`),
+			nil, "private_key=1 private_key_unchecked=2"},
+		{"oth of a hundred thousand empty elements", json.RawMessage(`{"kid":"x","oth":[` + strings.Repeat(`{},`, 100_000) + `{}]}`),
+			nil, "private_key=1 private_key_unchecked=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wantParsed(t, jwksJSON(jwk("good", keyA()), jwk("pub", keyB()), tt.entry), tt.wantKept, tt.wantReasons)
+		})
+	}
+}
+
+// wantParsed checks that parseJWKS keeps the kids wantKept (sorted) of
+// body and reports wantReasons for the rest.
+func wantParsed(t *testing.T, body []byte, wantKept []string, wantReasons string) {
+	t.Helper()
+	keys, rep, err := parseJWKS(body)
+	if err != nil {
+		t.Fatalf("parseJWKS: got error %v, want nil", err)
+	}
+	if got := slices.Sorted(maps.Keys(keys)); !slices.Equal(got, wantKept) {
+		t.Errorf("kept: got %v, want %v", got, wantKept)
+	}
+	if got := rep.reasonSummary(); got != wantReasons {
+		t.Errorf("reasons: got %q, want %q", got, wantReasons)
+	}
+}
+
+// BenchmarkParseJWKSLeakFlood: a JWKS body of the default size cap holding
+// 99 keys and one entry whose oth lists tiny primes up to the cap, against
+// the same keys alone and with the same bytes in a public member: what a
+// hostile leak costs a refresh.
+func BenchmarkParseJWKSLeakFlood(b *testing.B) {
+	var keys strings.Builder
+	for i := range 99 {
+		e, err := json.Marshal(jwk("k"+strconv.Itoa(i), keyA()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys.Write(e)
+		keys.WriteString(",")
+	}
+	var flood strings.Builder
+	flood.WriteString(`{"keys":[` + keys.String() + `{"kid":"x","oth":[`)
+	for i := 0; flood.Len() < defaultMaxBodyBytes-64; i++ {
+		flood.WriteString(`{"r":"` + b64u(big.NewInt(int64(3+2*i)).Bytes()) + `"},`)
+	}
+	flood.WriteString(`{"r":"Aw"}]}]}`)
+	for _, bb := range []struct{ name, body string }{
+		{"keys-alone", `{"keys":[` + strings.TrimSuffix(keys.String(), ",") + `]}`},
+		{"same-size-public-member", strings.Replace(flood.String(), `"oth"`, `"xyz"`, 1)},
+		{"leak-flood", flood.String()},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bb.body)))
+			for b.Loop() {
+				if _, _, err := parseJWKS([]byte(bb.body)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
