@@ -86,7 +86,7 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1}
 	k.set.Store(next)
 	k.log.Warn("dropped held signing keys whose private half the tenant's JWKS published",
-		zap.Strings("kids", rep.kids), zap.Int("keys_left", next.size()))
+		zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))
 	return prev.size() - next.size()
 }
 

@@ -32,7 +32,7 @@ const (
 	jwkDropX5cOtherKey      = "x5c_other_key"         // its certificate holds another key (RFC 7517 §4.7)
 	jwkDropPrivate          = "private_key"           // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
 	jwkDropLeakedElsewhere  = "private_key_elsewhere" // another entry of the set gives this key's private half
-	jwkDropLeakUnchecked    = "private_key_unchecked" // clearing it of a published private exponent would cost past maxLeakWork
+	jwkDropLeakUnchecked    = "private_key_unchecked" // clearing it of the set's private members would cost past maxLeakValues or maxLeakWork
 	jwkDropIdentical        = "identical_duplicate"   // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
