@@ -37,18 +37,20 @@ func (k *KeySource) fetch() error {
 	}
 	shown := RedactURL(jwksURI) // accepted with a query, where a credential may be
 	keys, rep, err := parseJWKS(body)
-	if err != nil {
-		return fmt.Errorf("JWKS from %s: %w", shown, err)
+	if err == nil {
+		k.logIgnored(rep, len(keys))
+		if len(keys) == 0 {
+			err = fmt.Errorf("none of its %d entries is a usable key", rep.entries)
+		}
 	}
-	k.logIgnored(rep, len(keys))
-	if len(keys) == 0 {
+	if err != nil {
 		// The last good keys serve on through a bad fetch, but not those
 		// this one gave away: anyone who read it can sign with them.
 		kept := "keeping the previous keys"
 		if n := k.forgetLeaked(&rep.leaked); n > 0 {
 			kept += fmt.Sprintf(" but the %d it gave away", n)
 		}
-		return fmt.Errorf("JWKS from %s: none of its %d entries is a usable key (%s)", shown, rep.entries, kept)
+		return fmt.Errorf("JWKS from %s: %w (%s)", shown, err, kept)
 	}
 	next := &keySet{
 		keys:      keys,

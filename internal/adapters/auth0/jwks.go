@@ -67,6 +67,9 @@ func (r *jwksReport) reasonSummary() string {
 // parse as JSON.
 var errNoKeysArray = errors.New(`no "keys" array`)
 
+// errKeysTwice: the document names "keys" more than once.
+var errKeysTwice = errors.New(`"keys" named twice`)
+
 // lenientDecoder reads b token by token, as leniently as encoding/json
 // does (duplicate names, invalid UTF-8): what an entry gets wrong is
 // judged by the checks that read it, one entry at a time.
@@ -90,6 +93,15 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	raw, ok := doc["keys"]
 	if t := bytes.TrimSpace(raw); !ok || len(t) == 0 || t[0] != '[' {
 		return nil, rep, errNoKeysArray
+	}
+	// Named twice, "keys" is whichever a parser picks (RFC 8259 §4), and
+	// the one not read could hold a private key: none is trusted, and
+	// what either gives away is.
+	if all, _ := jwkAllMembers(body); len(all["keys"]) > 1 {
+		for _, keys := range all["keys"] {
+			rep.leaked.addEntries(keys)
+		}
+		return nil, rep, errKeysTwice
 	}
 	// The entries are read one at a time, and those past maxJWKSEntries
 	// skipped without a copy.

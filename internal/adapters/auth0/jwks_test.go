@@ -328,6 +328,10 @@ func TestParseJWKSDocument(t *testing.T) {
 		{`{"keys":"[]"}`, true},
 		{`{"Keys":[]}`, true},
 		{`{"keys":[]} trailing`, true},
+		// Named twice, "keys" is whichever a parser picks (RFC 8259 §4).
+		{`{"keys":[],"keys":[]}`, true},
+		{`{"keys":[],"\u006beys":[]}`, true},
+		{`{"keys":[],"other":{"keys":[]}}`, false},
 		{`<html>`, true},
 	}
 	for _, tt := range tests {

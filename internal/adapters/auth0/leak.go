@@ -100,6 +100,25 @@ func (l *leaks) add(raw []byte) {
 	}
 }
 
+// addEntries adds each entry of a "keys" value, up to maxJWKSEntries of
+// them.
+func (l *leaks) addEntries(raw json.RawMessage) {
+	dec := lenientDecoder(raw)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+		return
+	}
+	for range maxJWKSEntries {
+		if k := dec.PeekKind(); k == ']' || k == 0 {
+			return
+		}
+		e, err := dec.ReadValue()
+		if err != nil {
+			return
+		}
+		l.add(e)
+	}
+}
+
 // take counts values against maxLeakValues, and returns them, or none
 // once past it.
 func (l *leaks) take(values []json.RawMessage) []json.RawMessage {

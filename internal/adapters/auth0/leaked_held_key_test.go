@@ -2,6 +2,9 @@ package auth0
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -18,7 +21,8 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 	tests := []struct {
 		name      string
 		entries   []map[string]any
-		wantHeld  bool // kid-a still verifies with keyA
+		body      string // served instead of entries when set
+		wantHeld  bool   // kid-a still verifies with keyA
 		wantReady bool
 	}{
 		{name: "the held key republished with its private half", entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)}},
@@ -28,6 +32,11 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 		{name: "the held key's d alone", entries: []map[string]any{{"kid": "kid-x", "d": dA}}},
 		{name: "the held key's dp alone", entries: []map[string]any{{"kid": "kid-x", "dp": b64u(ksTestKeys()[0].Precomputed.Dp.Bytes())}}},
 		{name: "the held key's d alone beside a new key", entries: []map[string]any{jwk("kid-b", keyB()), {"kid": "kid-x", "d": dA}}, wantReady: true},
+		// "keys" named twice: either array may be the one read, so what
+		// either gives away is gone, and the document is no key set.
+		{name: "the held key's private half in a second keys array", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]}`},
+		{name: "the held key's private half in a first keys array", body: `{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `],"keys":[` + entry(jwk("kid-a", keyA())) + `]}`},
+		{name: "keys twice, giving nothing away", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"keys":[` + entry(jwk("kid-a", keyA())) + `]}`, wantHeld: true, wantReady: true},
 		{name: "another key's d alone beside the held key", entries: []map[string]any{jwk("kid-a", keyA()), {"kid": "kid-x", "d": b64u(ksTestKeys()[2].D.Bytes())}}, wantHeld: true, wantReady: true},
 	}
 	for _, tt := range tests {
@@ -39,7 +48,11 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 			if _, err := v.Verify(context.Background(), tok); err != nil { // now a cache hit
 				t.Fatalf("Verify before the leak: got %v, want claims", err)
 			}
-			tn.serveKeys(tt.entries...)
+			if tt.body != "" {
+				tn.setJWKS(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, tt.body) })
+			} else {
+				tn.serveKeys(tt.entries...)
+			}
 			_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
 
 			key, err := ks.Key(context.Background(), "kid-a")
@@ -87,4 +100,13 @@ func TestGivenAwayKeysNamedInFetchError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// entry is a JWKS entry as JSON.
+func entry(m map[string]any) string {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
