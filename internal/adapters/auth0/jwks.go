@@ -104,7 +104,7 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		return nil, rep, errKeysTwice
 	}
 	// The entries are read one at a time, and those past maxJWKSEntries
-	// skipped without a copy.
+	// only looked at for a private member, without a copy.
 	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return nil, rep, errNoKeysArray
@@ -120,9 +120,11 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 		}
 		rep.entries++
 		if rep.entries > maxJWKSEntries {
-			if dec.SkipValue() != nil {
+			e, err := dec.ReadValue() // a view of the body, not a copy
+			if err != nil {
 				return nil, rep, errNoKeysArray
 			}
+			rep.leaked.addIfPrivate(e) // a key given away is given away wherever it stands
 			rep.count(jwkDropTooManyEntries)
 			continue
 		}

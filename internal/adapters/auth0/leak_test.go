@@ -1,12 +1,15 @@
 package auth0
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"maps"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,6 +80,87 @@ func TestParseJWKSLeakValueBound(t *testing.T) {
 	}
 }
 
+// TestParseJWKSLeakPastEntryBound: entries past maxJWKSEntries are not
+// decoded, but one that gives a key away gives it away there too.
+func TestParseJWKSLeakPastEntryBound(t *testing.T) {
+	t.Parallel()
+	d := b64u(ksTestKeys()[1].D.Bytes())
+	tests := []struct {
+		name        string
+		last        string // the entry past the bound
+		wantKept    []string
+		wantReasons string
+	}{
+		{"a private entry", entry(with(jwk("priv", keyB()), "d", d)), []string{"good"},
+			"private_key_elsewhere=1 too_many_entries=1"},
+		{"a private member's name escaped", `{"kid":"priv","\u0064":"` + d + `"}`, []string{"good"},
+			"private_key_elsewhere=1 too_many_entries=1"},
+		{"a public entry", entry(jwk("more", keyC())), []string{"good", "pub"}, "too_many_entries=1"},
+		{"an empty entry", `{}`, []string{"good", "pub"}, "too_many_entries=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entries := []any{jwk("good", keyA()), jwk("pub", keyB())}
+			for len(entries) < maxJWKSEntries {
+				entries = append(entries, jwk("good", keyA())) // identical: counted once
+			}
+			body := jwksJSON(append(entries, json.RawMessage(tt.last))...)
+			keys, rep, err := parseJWKS(body)
+			if err != nil {
+				t.Fatalf("parseJWKS: got error %v, want nil", err)
+			}
+			if got := slices.Sorted(maps.Keys(keys)); !slices.Equal(got, tt.wantKept) {
+				t.Errorf("kept: got %v, want %v", got, tt.wantKept)
+			}
+			delete(rep.reasons, jwkDropIdentical)
+			if got := rep.reasonSummary(); got != tt.wantReasons {
+				t.Errorf("reasons: got %q, want %q", got, tt.wantReasons)
+			}
+		})
+	}
+}
+
+var leakTestKey4096 = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 4096)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// TestParseJWKSLeakedKeyCostsNoOther: a leaked private JWK gives its own
+// key away, and showing that its d, dp and dq are its own costs none of
+// the work that clears the other keys: by congruence when its primes are
+// given, within maxOwnWork when not.
+func TestParseJWKSLeakedKeyCostsNoOther(t *testing.T) {
+	t.Parallel()
+	full := func(k *rsa.PrivateKey) map[string]any {
+		return with(jwk("leaked", &k.PublicKey), "d", b64u(k.D.Bytes()), "p", b64u(k.Primes[0].Bytes()), "q", b64u(k.Primes[1].Bytes()),
+			"dp", b64u(k.Precomputed.Dp.Bytes()), "dq", b64u(k.Precomputed.Dq.Bytes()), "qi", b64u(k.Precomputed.Qinv.Bytes()))
+	}
+	dOnly := func(k *rsa.PrivateKey) map[string]any {
+		return with(jwk("leaked", &k.PublicKey), "d", b64u(k.D.Bytes()))
+	}
+	big4096, b := leakTestKey4096(), ksTestKeys()[1]
+	tests := []struct {
+		name        string
+		entries     []any
+		wantReasons string
+	}{
+		{"a 4096-bit private JWK, three times", []any{full(big4096), full(big4096), full(big4096)}, "private_key=3"},
+		{"a 4096-bit d beside its n", []any{dOnly(big4096)}, "private_key=1"},
+		{"a 4096-bit d beside its n, three times", []any{dOnly(big4096), dOnly(big4096), dOnly(big4096)}, "private_key=3"},
+		{"a 2048-bit private JWK, eight times", slices.Repeat([]any{full(b)}, 8), "private_key=8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wantParsed(t, jwksJSON(append([]any{jwk("good", keyA()), jwk("other", keyC())}, tt.entries...)...), []string{"good", "other"}, tt.wantReasons)
+		})
+	}
+}
+
 // wantParsed checks that parseJWKS keeps the kids wantKept (sorted) of
 // body and reports wantReasons for the rest.
 func wantParsed(t *testing.T, body []byte, wantKept []string, wantReasons string) {
@@ -95,8 +179,9 @@ func wantParsed(t *testing.T, body []byte, wantKept []string, wantReasons string
 
 // BenchmarkParseJWKSLeakFlood: a JWKS body of the default size cap holding
 // 99 keys and one entry whose oth lists tiny primes up to the cap, against
-// the same keys alone and with the same bytes in a public member: what a
-// hostile leak costs a refresh.
+// the same keys alone and with the same bytes in a public member, and 99
+// keys beside lone private exponents that spend maxLeakWork: what a hostile
+// leak costs a refresh.
 func BenchmarkParseJWKSLeakFlood(b *testing.B) {
 	var keys strings.Builder
 	for i := range 99 {
@@ -113,7 +198,15 @@ func BenchmarkParseJWKSLeakFlood(b *testing.B) {
 		flood.WriteString(`{"r":"` + b64u(big.NewInt(int64(3+2*i)).Bytes()) + `"},`)
 	}
 	flood.WriteString(`{"r":"Aw"}]}]}`)
+	// Lone exponents, none of any key: each kept key is checked against
+	// them until maxLeakWork is spent.
+	exps := `{"keys":[` + keys.String()
+	for i := range maxLeakValues - 1 {
+		exps += `{"kid":"x","d":"` + b64u(new(big.Int).Add(ksTestKeys()[2].D, big.NewInt(int64(i))).Bytes()) + `"},`
+	}
+	exps += `{"kid":"x","d":"Aw"}]}`
 	for _, bb := range []struct{ name, body string }{
+		{"exponent-bound", exps},
 		{"keys-alone", `{"keys":[` + strings.TrimSuffix(keys.String(), ",") + `]}`},
 		{"same-size-public-member", strings.Replace(flood.String(), `"oth"`, `"xyz"`, 1)},
 		{"leak-flood", flood.String()},
