@@ -38,6 +38,7 @@ func TestHostileAPIAnswer(t *testing.T) {
 		{"carriage return overwriting the line", "200 OK", "",
 			"{\"message\":\"denied\"}\rOK                  \n", []string{"{\"message\":\"denied\"}OK"}},
 		{"C1 CSI", "200 OK", "", "a\u009b2Jb\n", []string{"a2Jb\n"}},
+		{"bidi override reordering the line", "200 OK", "", "{\"message\":\"\u202edeined\u202c\"}\n", []string{"{\"message\":\"deined\"}\n"}},
 		{"DEL and NUL", "200 OK", "", "a\x7f\x00b\n", []string{"ab\n"}},
 		{"invalid UTF-8", "200 OK", "", "a\xff\xfeb\n", []string{"a\ufffd\ufffdb\n"}},
 		{"tabs and newlines kept", "200 OK", "", "a\tb\nc\n", []string{"a\tb\nc\n"}},
@@ -50,7 +51,7 @@ func TestHostileAPIAnswer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			api := rawHTTPServer(t, tt.status, tt.header, tt.body)
 			r := runCmd(t, nil, "-dev", "-domain", f.tenantURL, "-api", api, "/api/private")
-			if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\r\x00\x7f\u009b") {
+			if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\r\x00\x7f\u009b\u202e\u202c") {
 				t.Errorf("got output %q, want no control characters", r.stdout+r.stderr)
 			}
 			rest := r.stdout
@@ -97,8 +98,9 @@ func rawHTTPServer(t *testing.T, status, challenge, body string) string {
 }
 
 // TestClean: text a server chose reaches the terminal without C0, DEL or
-// C1 characters (the terminal's escape sequences) and at most 300 runes
-// long; everything printable, from space to U+00A0 and beyond, is kept.
+// C1 characters (the terminal's escape sequences), line separators or bidi
+// controls, and at most 300 runes long; everything else printable, from
+// space to U+00A0 and beyond, is kept.
 func TestClean(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	tests := []struct {
@@ -108,6 +110,9 @@ func TestClean(t *testing.T) {
 		{"C0 dropped, 0x1f included", "a\x00\x07\x1b\x1fb", "ab"},
 		{"DEL dropped", "a\x7fb", "ab"},
 		{"C1 dropped, from U+0080 to U+009F", "a\u0080\u009b\u009fb", "ab"},
+		{"line and paragraph separators dropped", "a\u2028b\u2029c", "abc"},
+		{"every bidi control dropped", "a\u061cb\u200ec\u200fd\u202ae\u202ef\u2066g\u2069h", "abcdefgh"},
+		{"neighbours of the bidi controls kept", "\u061b\u200d\u2010\u2027\u202f\u2065\u206a", "\u061b\u200d\u2010\u2027\u202f\u2065\u206a"},
 		{"U+00A0 and above kept", "a\u00a0\u00ffé€b", "a\u00a0\u00ffé€b"},
 		{"300 runes kept whole", long, long},
 		{"301 runes cut to 300", long + "x", long + "..."},

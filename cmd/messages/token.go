@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -205,10 +206,12 @@ func clean(s string) string {
 	return s
 }
 
-// dropControl maps a control character (C0, DEL and C1, which hold the
-// terminal's escape sequences) to -1, for strings.Map and bytes.Map.
+// dropControl maps a control character to -1, for strings.Map and
+// bytes.Map: C0, DEL and C1, which hold the terminal's escape sequences,
+// and the line and paragraph separators and bidi controls (Unicode's
+// Bidi_Control), which break a line or reorder how the rest of it reads.
 func dropControl(r rune) rune {
-	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
 		return -1
 	}
 	return r
