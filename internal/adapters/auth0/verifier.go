@@ -32,6 +32,10 @@ import (
 // MinMaxTokenBytes is the smallest token cap New accepts.
 const MinMaxTokenBytes = 1024
 
+// MaxCacheSize is the largest CacheSize and RejectCacheSize New accepts, in
+// entries: a million verified tokens hold about 1 GiB.
+const MaxCacheSize = 1_000_000
+
 // Config is what the verifier needs to know about the API; the tenant
 // comes checked as a Tenant.
 type Config struct {
@@ -111,6 +115,9 @@ func New(tenant Tenant, cfg Config, keys KeyFinder) (*Verifier, error) {
 	}
 	if cfg.RejectCacheSize == 0 {
 		cfg.RejectCacheSize = DefaultRejectCacheSize
+	}
+	if cfg.CacheSize > MaxCacheSize || cfg.RejectCacheSize > MaxCacheSize {
+		return nil, fmt.Errorf("auth0: cache sizes %d and %d: each at most %d", cfg.CacheSize, cfg.RejectCacheSize, MaxCacheSize)
 	}
 	v := &Verifier{
 		issuer:      tenant.Issuer(),

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,10 @@ func TestVerifierNewConfig(t *testing.T) {
 		{name: "MaxTokenBytes 1024", cfg: func(c *vtConfig) { c.MaxTokenBytes = 1024 }, wantIssuer: vtIssuer},
 		{name: "MaxTokenBytes 1023", cfg: func(c *vtConfig) { c.MaxTokenBytes = 1023 }, wantErr: "max token bytes"},
 		{name: "MaxTokenBytes negative", cfg: func(c *vtConfig) { c.MaxTokenBytes = -1 }, wantErr: "max token bytes"},
+		{name: "CacheSize at the cap", cfg: func(c *vtConfig) { c.CacheSize, c.RejectCacheSize = auth0.MaxCacheSize, auth0.MaxCacheSize }, wantIssuer: vtIssuer},
+		{name: "CacheSize past the cap", cfg: func(c *vtConfig) { c.CacheSize = auth0.MaxCacheSize + 1 }, wantErr: "cache sizes"},
+		{name: "CacheSize that would overflow its weight", cfg: func(c *vtConfig) { c.CacheSize = math.MaxInt }, wantErr: "cache sizes"},
+		{name: "RejectCacheSize past the cap", cfg: func(c *vtConfig) { c.RejectCacheSize = auth0.MaxCacheSize + 1 }, wantErr: "cache sizes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

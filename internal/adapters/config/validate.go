@@ -22,10 +22,6 @@ const maxHeaderBytes = 1 << 20
 // finish within.
 const minTimeout = 100 * time.Millisecond
 
-// maxCacheSize bounds AUTH0_TOKEN_CACHE_SIZE and AUTH0_REJECT_CACHE_SIZE,
-// in entries.
-const maxCacheSize = 1_000_000
-
 // maxRetryAfterSeconds bounds HTTP_RETRY_AFTER_SECONDS: an hour.
 const maxRetryAfterSeconds = 3600
 
@@ -103,7 +99,7 @@ func (c *Config) validate(environ []string) error {
 	for _, s := range []struct {
 		name string
 		v    int
-		max  string // what maxCacheSize entries hold
+		max  string // what auth0.MaxCacheSize entries hold
 	}{
 		{"AUTH0_TOKEN_CACHE_SIZE", c.Auth0.CacheSize, "entries of 1 KiB: about 1 GiB"},
 		{"AUTH0_REJECT_CACHE_SIZE", c.Auth0.RejectCacheSize, "about 100 MiB of refused tokens' digests"},
@@ -111,8 +107,8 @@ func (c *Config) validate(environ []string) error {
 		switch {
 		case s.v == 0 || s.v < -1:
 			errs = append(errs, fmt.Errorf("%s (%s) %d must be positive, or -1 to disable", s.name, Env[s.name], s.v))
-		case s.v > maxCacheSize:
-			errs = append(errs, fmt.Errorf("%s (%s) %d is above %d (%s)", s.name, Env[s.name], s.v, maxCacheSize, s.max))
+		case s.v > auth0.MaxCacheSize:
+			errs = append(errs, fmt.Errorf("%s (%s) %d is above %d (%s)", s.name, Env[s.name], s.v, auth0.MaxCacheSize, s.max))
 		}
 	}
 	if c.HTTP.DrainDelay < 0 {
