@@ -163,7 +163,7 @@ func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, 
 func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
 	if v.set == nil {
 		key, err := v.keys.Key(ctx, e.kid)
-		return err == nil && sameKey(key, e.key)
+		return err == nil && key != nil && sameKey(key, e.key)
 	}
 	keys, _, err := v.set.lookup(ctx, e.kid)
 	if err != nil {

@@ -215,6 +215,23 @@ func TestVerifierCache(t *testing.T) {
 					}
 				})
 			}
+			t.Run("a finder's nil key with no error is no key", func(t *testing.T) {
+				finder := &vtNilKeys{}
+				finder.set(vtKid, mainPub, nil)
+				v := newVerifier(t, finder, size)
+				tok := vtToken(nil, nil)
+				if _, reason, err := vtVerify(t, v, tok); err != nil {
+					t.Fatalf("got %s, %v; want success", reason, err)
+				}
+				finder.nilKey.Store(true) // the next lookup, a cache hit's included
+				if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonUnknownKey {
+					t.Errorf("got %q, %v; want unknown_key", reason, err)
+				}
+				fresh := newVerifier(t, finder, size)
+				if _, reason, err := vtVerify(t, fresh, tok); reason != ports.ReasonUnknownKey {
+					t.Errorf("with no key ever: got %q, %v; want unknown_key", reason, err)
+				}
+			})
 			t.Run("unknown kid is not remembered once the key appears", func(t *testing.T) {
 				finder := &vtStaticKeys{}
 				v := newVerifier(t, finder, size)

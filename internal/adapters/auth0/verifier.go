@@ -62,7 +62,8 @@ type Config struct {
 }
 
 // KeyFinder returns the tenant's verification key for a kid. *KeySource is
-// the implementation; the interface lets tests pin a key.
+// the implementation; the interface lets tests pin a key. A nil key with no
+// error counts as no key for the kid.
 type KeyFinder interface {
 	Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 }
@@ -248,6 +249,9 @@ func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, u
 	key, err := v.keys.Key(ctx, kid)
 	if err != nil {
 		return nil, 0, err
+	}
+	if key == nil { // gate: a finder's (nil, nil) would reach the library as a nil key, which panics
+		return nil, 0, ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
 	}
 	return []*rsa.PublicKey{key}, 0, nil
 }

@@ -54,6 +54,20 @@ func (s *vtStaticKeys) set(kid string, key *rsa.PublicKey, err error) {
 	s.err = err
 }
 
+// vtNilKeys is a vtStaticKeys that, once nilKey is set, answers every kid
+// with no key and no error, as a careless KeyFinder might.
+type vtNilKeys struct {
+	vtStaticKeys
+	nilKey atomic.Bool
+}
+
+func (n *vtNilKeys) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	if n.nilKey.Load() {
+		return nil, nil
+	}
+	return n.vtStaticKeys.Key(ctx, kid)
+}
+
 // vtListener counts every request it receives; the verifier must never
 // contact a URL taken from a token (jku, x5u).
 type vtListener struct {

@@ -218,7 +218,7 @@ func vtVerify(t *testing.T, v *auth0.Verifier, tok string) (domain.Claims, ports
 
 // vtCachingVerifier is a verifier of the base config with keys from finder
 // and the given cache size.
-func vtCachingVerifier(t *testing.T, finder *vtStaticKeys, cacheSize int) *auth0.Verifier {
+func vtCachingVerifier(t *testing.T, finder auth0.KeyFinder, cacheSize int) *auth0.Verifier {
 	t.Helper()
 	cfg := vtBaseConfig()
 	cfg.CacheSize = cacheSize
