@@ -226,8 +226,13 @@ func (c *callback) check(q url.Values, qerr error) callbackResult {
 	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {
 		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss), c.issuer)}
 	}
-	if code := q.Get("error"); code != "" {
-		return callbackResult{err: &authorizeError{code: clean(code), description: clean(q.Get("error_description"))}}
+	// RFC 6749 §4.1.2.1: the error parameter says the login failed, even
+	// empty, and even beside a code.
+	if codes, present := q["error"]; present {
+		if codes[0] == "" {
+			return callbackResult{err: errors.New("the login redirect carried an empty error, so whether the login failed is unknown; run the command again")}
+		}
+		return callbackResult{err: &authorizeError{code: clean(codes[0]), description: clean(q.Get("error_description"))}}
 	}
 	code := q.Get("code")
 	if code == "" {

@@ -50,6 +50,9 @@ func TestLoginRedirect(t *testing.T) {
 		{"an error next to a code", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "error": {"access_denied"}, "state": {state}}
 		}, false, 1, "", "the login was denied (access_denied)", 0, 400},
+		{"an empty error next to a code", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "error": {""}, "state": {state}}
+		}, false, 1, "", "the login redirect carried an empty error", 0, 400},
 		// RFC 6749 §3.1: no parameter more than once; the one read would hide the other.
 		{"a second iss", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "state": {state}, "iss": {issuer + "/", "https://attacker.example/"}}
