@@ -118,7 +118,8 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		redirectPort = fs.Int("redirect-port", 0, "")
 	)
 	// Parse flags interspersed with positional arguments, so both
-	// "messages -n 5 /api/private" and "messages /api/private -n 5" work.
+	// "messages -n 5 /api/private" and "messages /api/private -n 5" work;
+	// after "--" every argument is positional, as the flag package has it.
 	var positional []string
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
@@ -128,6 +129,10 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			return options{}, err
 		}
 		if fs.NArg() == 0 {
+			break
+		}
+		if read := len(rest) - fs.NArg(); read > 0 && rest[read-1] == "--" {
+			positional = append(positional, fs.Args()...)
 			break
 		}
 		positional = append(positional, fs.Arg(0))

@@ -71,6 +71,9 @@ func TestUsageErrors(t *testing.T) {
 		{"too many calls", full, []string{"-n", "1001", "/api/private"}, "-n 1001"},
 		{"zero timeout", full, []string{"-timeout", "0s", "/api/private"}, "-timeout 0s must be positive"},
 		{"unknown flag", full, []string{"-prod", "/api/private"}, "flag provided but not defined: -prod"},
+		// After "--", flags are arguments, wherever it stands.
+		{"a flag after --", full, []string{"--", "/api/private", "-n", "5"}, `want one PATH, got 3: ["/api/private" "-n" "5"]`},
+		{"a flag after a PATH and --", full, []string{"/api/private", "--", "-n", "5"}, `want one PATH, got 3: ["/api/private" "-n" "5"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
