@@ -84,8 +84,13 @@ func lenientDecoder(b []byte) *jsontext.Decoder {
 // kid; past maxJWKSEntries entries are counted, not decoded; and once all
 // are read, a key that an entry with private members gave away is dropped
 // wherever it stands.
-func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
-	var rep jwksReport
+func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err error) {
+	defer func() {
+		if err != nil { // no key set, but what it publishes is published
+			rep.leaked = leaks{}
+			rep.leaked.addDocument(body)
+		}
+	}()
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
 		return nil, rep, errors.New("not a JSON object")
@@ -98,9 +103,6 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 	// the one not read could hold a private key: none is trusted, and
 	// what either gives away is.
 	if all, _ := jwkAllMembers(body); len(all["keys"]) > 1 {
-		for _, keys := range all["keys"] {
-			rep.leaked.addEntries(keys)
-		}
 		return nil, rep, errKeysTwice
 	}
 	// The entries are read one at a time, and those past maxJWKSEntries

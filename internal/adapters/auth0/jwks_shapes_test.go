@@ -79,6 +79,7 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 	d := b64u(priv.D.Bytes())
 	noN := with(jwk("priv", keyB()), "n", nil, "e", nil)
 	p := b64u(priv.Primes[0].Bytes())
+	phi := new(big.Int).Mul(new(big.Int).Sub(priv.Primes[0], big.NewInt(1)), new(big.Int).Sub(priv.Primes[1], big.NewInt(1)))
 	q := func(s string) string { return `"` + s + `"` }
 	tests := []struct {
 		name        string
@@ -185,6 +186,17 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 		{"d beside a small multiple of its modulus", []any{jwk("pub", keyB()), with(noN, "n", b64u(new(big.Int).Mul(keyB().N, big.NewInt(3)).Bytes()), "d", d)},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"a multiple of the modulus beside another key's d", []any{jwk("pub", keyB()), with(noN, "n", b64u(new(big.Int).Mul(keyB().N, keyC().N).Bytes()), "d", b64u(ksTestKeys()[2].D.Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// What signs as B however it is dressed: primes that make d_B look
+		// like another modulus's own, d_B plus a multiple of φ(N_B), dp_B
+		// plus a multiple of p_B − 1.
+		{"d beside a multiple of another modulus, as primes", []any{jwk("pub", keyB()), with(noN, "n", b64u(new(big.Int).Mul(keyC().N, big.NewInt(3)).Bytes()),
+			"p", b64u([]byte{3}), "q", b64u(keyC().N.Bytes()), "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"d plus a multiple of phi", []any{jwk("pub", keyB()), with(noN, "d", b64u(new(big.Int).Add(priv.D, new(big.Int).Lsh(phi, 2)).Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"dp plus a multiple of p-1", []any{jwk("pub", keyB()), with(noN, "dp", b64u(new(big.Int).Add(priv.Precomputed.Dp,
+			new(big.Int).Lsh(new(big.Int).Sub(priv.Primes[0], big.NewInt(1)), 1100)).Bytes()))},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"d alone, line-wrapped", []any{jwk("pub", keyB()), with(noN, "d", d[:100]+"\r\n "+d[100:])},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},

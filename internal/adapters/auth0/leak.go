@@ -13,40 +13,34 @@ import (
 // What the entries of one JWKS with a private member give away, and which
 // keys that is. A private RSA JWK carries n beside d, p, q, dp, dq and qi
 // (RFC 7518 §6.3.2), but an entry that lacks it, writes it badly or names
-// another key's gives its own key away all the same.
+// another key's gives a key away all the same: each prime and exponent is
+// matched against every kept key.
 
 // maxLeakValues bounds the private values (moduli, certificates, primes,
 // exponents, oth elements) one JWKS is read for: each costs a decoding and
-// a division or comparison per kept key, and a megabyte of tiny primes
+// a division or exponentiation per kept key, and a megabyte of tiny primes
 // would cost seconds. Past it, no key of the set is cleared of them: each
-// is dropped unchecked. Of a private JWK seven are read (qi gives nothing
-// away alone).
+// is dropped unchecked. Of a private JWK six are read (qi is matched to no
+// key).
 const maxLeakValues = 64
 
 // maxLeakWork bounds the modular exponentiations one JWKS may cost to match
 // private exponents to kept keys, in units of one check of a 2048-bit
 // exponent against a 2048-bit key (two exponentiations and a gcd, about
-// 5 ms on a 2-core server). A key the bound leaves unchecked is dropped: a
-// key not cleared of a published private half is not trusted.
+// 5 ms on a 2-core server). A leaked 2048-bit private JWK costs 3 per other
+// key. A key the bound leaves unchecked is dropped: a key not cleared of a
+// published private half is not trusted.
 const maxLeakWork = 32
-
-// maxOwnWork bounds, in the same units, the exponentiations spent showing
-// that an entry's exponents belong to its own modulus, when its primes do
-// not show it for free: enough for one 8192-bit d beside its n, so that a
-// leaked key alone, of any size kept, costs no other key.
-const maxOwnWork = 64
 
 // leaks gathers what the entries of one JWKS with a private member give
 // away; the zero value holds none.
 type leaks struct {
 	moduli   []*big.Int // from n and from x5c's first certificate, of 2048 to 8192 bits: a key whose modulus divides one is given away
 	factors  []*big.Int // p, q and oth's r: a prime that divides a modulus gives its key
-	exps     []*big.Int // d, dp, dq and oth's d, less those that belong to their own entry's modulus
-	own      []*big.Int // exponents shown to belong to their own entry's modulus
+	exps     []*big.Int // d, dp, dq and oth's d: checked against every kept key
 	read     int        // values read, of maxLeakValues
 	overflow bool       // past maxLeakValues
 	work     int        // spent of maxLeakWork
-	ownWork  int        // spent of maxOwnWork
 }
 
 // any reports whether an entry gave anything away.
@@ -56,12 +50,15 @@ func (l *leaks) any() bool {
 
 // add reads an entry with a private member, a member it names once or
 // more not null. Members are read however they are written (padded, in
-// the standard alphabet, zero-prefixed): a key given away is given away in
-// any spelling. An exponent that belongs to the entry's own modulus is
-// given away with it; one that does not is matched against every key.
+// the standard alphabet, zero-prefixed, line-wrapped): a key given away is
+// given away in any spelling. An entry of another kty (an EC key's d) is
+// passed over: its members are no RSA key's.
 func (l *leaks) add(raw []byte) {
 	all, ok := jwkAllMembers(raw)
 	if !ok || !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
+		return
+	}
+	if slices.ContainsFunc(all["kty"], func(v json.RawMessage) bool { kty, ok := jwkJSONString(v); return ok && kty != "RSA" }) {
 		return
 	}
 	var moduli []*big.Int
@@ -70,19 +67,12 @@ func (l *leaks) add(raw []byte) {
 			moduli = append(moduli, pub.N)
 		}
 	}
-	var own []*big.Int // the entry's moduli
-	for _, n := range append(l.ints(all["n"]), moduli...) {
-		if rsaModulus(n) {
-			own = append(own, n)
-			l.moduli = append(l.moduli, n)
-		}
-	}
+	moduli = append(l.ints(all["n"]), moduli...)
 	primes := append(l.ints(all["p"]), l.ints(all["q"])...)
 	exps := slices.Concat(l.ints(all["d"]), l.ints(all["dp"]), l.ints(all["dq"]))
 	for _, oth := range l.take(all["oth"]) { // RFC 7518 §6.3.2.7: an array of {r, d, t}
 		for _, prime := range l.take(jwkOthElements(oth, maxLeakValues+1)) {
-			members, ok := jwkAllMembers(prime)
-			if ok {
+			if members, ok := jwkAllMembers(prime); ok {
 				primes = append(primes, l.ints(members["r"])...)
 				exps = append(exps, l.ints(members["d"])...)
 			}
@@ -91,70 +81,24 @@ func (l *leaks) add(raw []byte) {
 	if l.overflow {
 		return // no key is cleared: what is read matters no more
 	}
-	primes = slices.DeleteFunc(primes, func(p *big.Int) bool { return p.Cmp(big.NewInt(3)) < 0 || p.BitLen() >= maxModulusBits })
-	l.factors = append(l.factors, primes...)
+	for _, n := range moduli {
+		if rsaModulus(n) {
+			l.moduli = append(l.moduli, n)
+		}
+	}
+	for _, p := range primes {
+		if p.Cmp(big.NewInt(3)) >= 0 && p.BitLen() < maxModulusBits {
+			l.factors = append(l.factors, p)
+		}
+	}
 	for _, x := range exps {
-		switch {
-		case x.Cmp(big.NewInt(3)) < 0 || x.BitLen() > maxModulusBits:
-		case slices.ContainsFunc(l.exps, equals(x)) || slices.ContainsFunc(l.own, equals(x)): // a d named twice costs one check
-		case l.owns(own, primes, x):
-			l.own = append(l.own, x)
-		default:
+		// A d named twice costs one check; past 8192 bits an exponent costs
+		// more than a kept key's own d, and only a congruent copy of one
+		// is that long.
+		if x.Cmp(big.NewInt(3)) >= 0 && x.BitLen() <= maxModulusBits && !slices.ContainsFunc(l.exps, equals(x)) {
 			l.exps = append(l.exps, x)
 		}
 	}
-}
-
-// owns reports whether x is d, or a CRT exponent, of one of an entry's own
-// moduli, which the entry gives away anyway. When primes multiply to the
-// modulus, congruences tell for free (e·d ≡ 1 mod λ(n), e·dp ≡ 1 mod
-// p−1: RFC 8017 §3.2); otherwise an exponentiation within maxOwnWork: x
-// is d when 2^(e·x) ≡ 2 mod n, and a CRT exponent when gcd(2^(e·x) − 2, n)
-// is a prime, which is then given away too, with any key it divides. A gcd
-// that is no prime (the own n the product of two keys' moduli, say) leaves
-// x to be matched against every key.
-func (l *leaks) owns(own, primes []*big.Int, x *big.Int) bool {
-	for _, n := range own {
-		if ps := primesOf(n, primes); ps != nil {
-			if slices.ContainsFunc(ps, func(p *big.Int) bool { return invertsE(x, p) }) {
-				return true
-			}
-			continue
-		}
-		cost := leakCost(n, x)
-		if x.BitLen() > n.BitLen() || l.ownWork+cost > maxOwnWork {
-			continue
-		}
-		l.ownWork += cost
-		switch g := gcdOf(n, x); {
-		case g.Cmp(n) == 0:
-			return true
-		case rsaPrime(n, g) && l.ownWork+cost <= maxOwnWork:
-			l.ownWork += cost // a primality test costs about a check
-			if g.ProbablyPrime(0) {
-				l.factors = append(l.factors, g) // given away, and any key it divides
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// primesOf returns those of primes (each at least 3) that divide n when
-// their product is n, or nil.
-func primesOf(n *big.Int, primes []*big.Int) []*big.Int {
-	var ps []*big.Int
-	product := big.NewInt(1)
-	for _, p := range primes {
-		if p.Cmp(n) < 0 && !slices.ContainsFunc(ps, equals(p)) && new(big.Int).Mod(n, p).Sign() == 0 {
-			ps = append(ps, p)
-			product.Mul(product, p)
-		}
-	}
-	if len(ps) < 2 || product.Cmp(n) != 0 {
-		return nil
-	}
-	return ps
 }
 
 // equals returns a test of equality to x.
@@ -162,10 +106,29 @@ func equals(x *big.Int) func(*big.Int) bool {
 	return func(y *big.Int) bool { return x.Cmp(y) == 0 }
 }
 
-// invertsE reports whether e·x ≡ 1 mod p−1, e the exponent kept keys have.
-func invertsE(x, p *big.Int) bool {
-	ex := new(big.Int).Mul(x, big.NewInt(jwkExponent))
-	return ex.Mod(ex, new(big.Int).Sub(p, big.NewInt(1))).Cmp(big.NewInt(1)) == 0
+// addDocument reads a document that is no key set for what it publishes
+// all the same: a private JWK served bare or as "keys" itself, the entries
+// of a bare array or of each "keys" array, the first JSON value only.
+func (l *leaks) addDocument(body []byte) {
+	v, err := lenientDecoder(body).ReadValue()
+	if err != nil {
+		return
+	}
+	switch v.Kind() {
+	case '[':
+		l.addEntries(json.RawMessage(v))
+	case '{':
+		l.addIfPrivate(v)
+		all, _ := jwkAllMembers(v)
+		for _, keys := range all["keys"] {
+			switch t := bytes.TrimSpace(keys); {
+			case len(t) > 0 && t[0] == '[':
+				l.addEntries(keys)
+			case len(t) > 0 && t[0] == '{':
+				l.addIfPrivate(keys)
+			}
+		}
+	}
 }
 
 // addEntries adds each entry of a "keys" value that may be private.
@@ -226,7 +189,7 @@ func (l *leaks) drop(pub *rsa.PublicKey) string {
 	}
 	// A private exponent of n is one of each of its divisors too, so a
 	// modulus given away gives away every key whose modulus divides it.
-	if slices.ContainsFunc(l.moduli, func(n *big.Int) bool { return n.Cmp(pub.N) >= 0 && new(big.Int).Mod(n, pub.N).Sign() == 0 }) {
+	if slices.ContainsFunc(l.moduli, func(n *big.Int) bool { return new(big.Int).Mod(n, pub.N).Sign() == 0 }) {
 		return jwkDropLeakedElsewhere
 	}
 	if slices.ContainsFunc(l.factors, func(p *big.Int) bool { return p.Cmp(pub.N) < 0 && new(big.Int).Mod(pub.N, p).Sign() == 0 }) {
@@ -247,9 +210,7 @@ func (l *leaks) drop(pub *rsa.PublicKey) string {
 // maxLeakWork; unchecked when the bound cannot pay for it, and for every
 // check after.
 func (l *leaks) check(pub *rsa.PublicKey, x *big.Int) (given, unchecked bool) {
-	if x.BitLen() > pub.N.BitLen() {
-		return false, false // no private exponent of pub: it is below n
-	}
+	// Of any length: d plus a multiple of λ(n) signs as d does.
 	cost := leakCost(pub.N, x)
 	if l.work+cost > maxLeakWork {
 		l.work = maxLeakWork + 1
@@ -267,37 +228,24 @@ func leakCost(n, x *big.Int) int {
 }
 
 // rsaModulus reports whether n could be a kept key's modulus, or a multiple
-// of one that a private exponent could be checked against: odd, of 2048 to
-// 8192 bits.
+// of one: odd, of 2048 to 8192 bits.
 func rsaModulus(n *big.Int) bool {
 	return n.Bit(0) == 1 && n.BitLen() >= minModulusBits && n.BitLen() <= maxModulusBits
 }
 
-// gcdOf returns gcd(2^(e·x) − 2, n), e the exponent kept keys have: n
-// when x is n's private exponent d, and the prime x belongs to when x is
-// one of its CRT exponents (dp, dq, oth's d), since 2^(e·x) ≡ 2 modulo
-// it. n is odd and at least 2048 bits.
-func gcdOf(n, x *big.Int) *big.Int {
+// exponentOf reports whether x is a private exponent of a kept key's
+// modulus n: d, or a CRT exponent (dp, dq, oth's d). Then 2^(e·x) ≡ 2
+// modulo n, or modulo the prime x belongs to, so gcd(2^(e·x) − 2, n) is n
+// or that prime. A gcd of small factors (of a broken key) is none: any odd
+// x would match it; an RSA prime is at least a quarter of a 2048-bit key
+// (one split into at most four primes), and so is n over it.
+func exponentOf(n, x *big.Int) bool {
+	const minPrimeBits = minModulusBits / 4
 	y := new(big.Int).Exp(big.NewInt(2), big.NewInt(jwkExponent), n)
 	y.Exp(y, x, n)
 	y.Sub(y, big.NewInt(2))
-	return new(big.Int).GCD(nil, nil, y, n)
-}
-
-// exponentOf reports whether x is a private exponent of a kept key's
-// modulus n: gcdOf is n or one of its primes. A gcd of small factors (of a
-// broken key) is none: any odd x would match it.
-func exponentOf(n, x *big.Int) bool {
-	g := gcdOf(n, x)
-	return g.Cmp(n) == 0 || rsaPrime(n, g)
-}
-
-// rsaPrime reports whether g, a divisor of n, splits it as an RSA prime
-// would: both g and n/g at least a quarter of a 2048-bit key (one split
-// into at most four primes).
-func rsaPrime(n, g *big.Int) bool {
-	const minPrimeBits = minModulusBits / 4
-	return g.BitLen() >= minPrimeBits && n.BitLen()-g.BitLen() >= minPrimeBits
+	g := new(big.Int).GCD(nil, nil, y, n)
+	return g.Cmp(n) == 0 || g.BitLen() >= minPrimeBits && n.BitLen()-g.BitLen() >= minPrimeBits
 }
 
 // jwkOthElements returns the elements of an oth value, at most max of

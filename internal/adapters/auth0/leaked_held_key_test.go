@@ -36,6 +36,14 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 		// either gives away is gone, and the document is no key set.
 		{name: "the held key's private half in a second keys array", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]}`},
 		{name: "the held key's private half in a first keys array", body: `{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `],"keys":[` + entry(jwk("kid-a", keyA())) + `]}`},
+		// A document that is no key set publishes what it holds all the
+		// same: the wrong file served, a "keys" that is one object, a key
+		// set with trailing bytes.
+		{name: "a bare private JWK", body: entry(with(jwk("kid-x", keyA()), "d", dA))},
+		{name: "keys as one private JWK", body: `{"keys":` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `}`},
+		{name: "a bare array with a private JWK", body: `[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]`},
+		{name: "a private JWK in a key set with trailing bytes", body: `{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]} <html>`},
+		{name: "a public JWK served bare", body: entry(jwk("kid-a", keyA())), wantHeld: true, wantReady: true},
 		{name: "keys twice, giving nothing away", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"keys":[` + entry(jwk("kid-a", keyA())) + `]}`, wantHeld: true, wantReady: true},
 		{name: "another key's d alone beside the held key", entries: []map[string]any{jwk("kid-a", keyA()), {"kid": "kid-x", "d": b64u(ksTestKeys()[2].D.Bytes())}}, wantHeld: true, wantReady: true},
 	}
