@@ -83,7 +83,9 @@ func lenientDecoder(b []byte) *jsontext.Decoder {
 // duplicates count once; up to maxKeysPerKid different keys may share a
 // kid; past maxJWKSEntries entries are counted, not decoded; and once all
 // are read, a key that an entry with private members gave away is dropped
-// wherever it stands.
+// wherever it stands. With an error, the report's leaked is what the
+// document publishes, read whole (leaks.addDocument), for the caller to
+// drop from the keys it holds.
 func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err error) {
 	defer func() {
 		if err != nil { // no key set, but what it publishes is published
