@@ -45,12 +45,18 @@ func (k *KeySource) fetch() error {
 	}
 	if err != nil {
 		// The last good keys serve on through a bad fetch, but not those
-		// this one gave away: anyone who read it can sign with them.
-		kept := "keeping the previous keys"
-		if n := k.forgetLeaked(&rep.leaked); n > 0 {
-			kept += fmt.Sprintf(" but the %d it gave away", n)
+		// this one gave away: anyone who read it can sign with them. The
+		// error says which, when there are any to serve.
+		dropped := k.forgetLeaked(&rep.leaked)
+		switch held := k.current(); {
+		case held != nil && held.size() > 0 && dropped > 0:
+			err = fmt.Errorf("%w (keeping the previous keys but the %d it gave away)", err, dropped)
+		case held != nil && held.size() > 0:
+			err = fmt.Errorf("%w (keeping the previous keys)", err)
+		case dropped > 0:
+			err = fmt.Errorf("%w (dropping the %d previous keys it gave away: none left)", err, dropped)
 		}
-		return fmt.Errorf("JWKS from %s: %w (%s)", shown, err, kept)
+		return fmt.Errorf("JWKS from %s: %w", shown, err)
 	}
 	next := &keySet{
 		keys:      keys,
@@ -87,7 +93,7 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	}
 	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1}
 	k.set.Store(next)
-	k.log.Warn("dropped held signing keys whose private half the tenant's JWKS published",
+	k.log.Warn("dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
 		zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))
 	return prev.size() - next.size()
 }

@@ -37,7 +37,11 @@ func TestParseJWKSEntryShapes(t *testing.T) {
 		{"kid twice", entry(`"kid":"other",`), false, "duplicate_member=1"},
 		{"duplicate inside a member's value is the member's affair", entry(`"ext":{"a":1,"a":2},`), true, ""},
 		{"d null alone", entry(`"d":null,`), true, ""},
-		{"d empty string", entry(`"d":"",`), false, "private_key=1"},
+		// An empty string gives nothing away: serializers write it for a
+		// public key's absent fields.
+		{"d empty string", entry(`"d":"",`), true, ""},
+		{"every private member an empty string", entry(`"d":"","p":"","q":"","dp":"","dq":"","qi":"",`), true, ""},
+		{"d empty string beside a real p", entry(`"d":"","p":"AQAB",`), false, "private_key=1"},
 		{"d empty array", entry(`"d":[],`), false, "private_key=1"},
 		{"oth empty array", entry(`"oth":[],`), false, "private_key=1"},
 		// x5c: the first certificate, when Go reads it, must hold the key,
@@ -197,6 +201,11 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"dp plus a multiple of p-1", []any{jwk("pub", keyB()), with(noN, "dp", b64u(new(big.Int).Add(priv.Precomputed.Dp,
 			new(big.Int).Lsh(new(big.Int).Sub(priv.Primes[0], big.NewInt(1)), 1100)).Bytes()))},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// Another kty's label does not hide an RSA member beside it.
+		{"kty EC with the key's n and d", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "kty", "EC", "d", d)},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		{"kty rsa in lower case with d alone", []any{jwk("pub", keyB()), with(noN, "kty", "rsa", "d", d, "p", p)},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"d alone, line-wrapped", []any{jwk("pub", keyB()), with(noN, "d", d[:100]+"\r\n "+d[100:])},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},

@@ -27,10 +27,11 @@ const maxLeakValues = 64
 // maxLeakWork bounds the modular exponentiations one JWKS may cost to match
 // private exponents to kept keys, in units of one check of a 2048-bit
 // exponent against a 2048-bit key (two exponentiations and a gcd, about
-// 5 ms on a 2-core server). A leaked 2048-bit private JWK costs 3 per other
-// key. A key the bound leaves unchecked is dropped: a key not cleared of a
-// published private half is not trusted.
-const maxLeakWork = 32
+// 6 ms on a 2-core server). A leaked 2048-bit private JWK costs 3 per other
+// 2048-bit key, 12 per 4096-bit and 48 per 8192-bit one. A key whose checks
+// the bound cannot pay for is dropped: a key not cleared of a published
+// private half is not trusted.
+const maxLeakWork = 64
 
 // leaks gathers what the entries of one JWKS with a private member give
 // away; the zero value holds none.
@@ -51,14 +52,17 @@ func (l *leaks) any() bool {
 // add reads an entry with a private member, a member it names once or
 // more not null. Members are read however they are written (padded, in
 // the standard alphabet, zero-prefixed, line-wrapped): a key given away is
-// given away in any spelling. An entry of another kty (an EC key's d) is
-// passed over: its members are no RSA key's.
+// given away in any spelling. An entry of another kty with no RSA member
+// (an EC key's d) is passed over.
 func (l *leaks) add(raw []byte) {
 	all, ok := jwkAllMembers(raw)
 	if !ok || !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
 		return
 	}
-	if slices.ContainsFunc(all["kty"], func(v json.RawMessage) bool { kty, ok := jwkJSONString(v); return ok && kty != "RSA" }) {
+	// Another kty's private key (an EC key's d) is no RSA key's, unless the
+	// entry also holds an RSA member.
+	otherKty := slices.ContainsFunc(all["kty"], func(v json.RawMessage) bool { kty, ok := jwkJSONString(v); return ok && kty != "RSA" })
+	if otherKty && !slices.ContainsFunc([]string{"n", "p", "q", "dp", "dq", "oth", "x5c"}, func(name string) bool { return len(all[name]) > 0 }) {
 		return
 	}
 	var moduli []*big.Int
@@ -195,29 +199,22 @@ func (l *leaks) drop(pub *rsa.PublicKey) string {
 	if slices.ContainsFunc(l.factors, func(p *big.Int) bool { return p.Cmp(pub.N) < 0 && new(big.Int).Mod(pub.N, p).Sign() == 0 }) {
 		return jwkDropLeakedElsewhere
 	}
+	// Every exponent, of any length (d plus a multiple of λ(n) signs as d
+	// does), is checked against pub, or none: what is left of the bound
+	// pays for all of them, or pub is dropped unchecked and a cheaper key
+	// after it may still be paid for.
+	cost := 0
 	for _, x := range l.exps {
-		switch given, unchecked := l.check(pub, x); {
-		case unchecked:
-			return jwkDropLeakUnchecked
-		case given:
-			return jwkDropLeakedElsewhere
-		}
+		cost += leakCost(pub.N, x)
 	}
-	return ""
-}
-
-// check reports whether x is pub's private exponent, charging the check to
-// maxLeakWork; unchecked when the bound cannot pay for it, and for every
-// check after.
-func (l *leaks) check(pub *rsa.PublicKey, x *big.Int) (given, unchecked bool) {
-	// Of any length: d plus a multiple of λ(n) signs as d does.
-	cost := leakCost(pub.N, x)
 	if l.work+cost > maxLeakWork {
-		l.work = maxLeakWork + 1
-		return false, true
+		return jwkDropLeakUnchecked
 	}
 	l.work += cost
-	return exponentOf(pub.N, x), false
+	if slices.ContainsFunc(l.exps, func(x *big.Int) bool { return exponentOf(pub.N, x) }) {
+		return jwkDropLeakedElsewhere
+	}
+	return ""
 }
 
 // leakCost is what checking exponent x against modulus n costs, in units

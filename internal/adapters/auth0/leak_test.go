@@ -28,7 +28,6 @@ func TestParseJWKSLeakWorkBound(t *testing.T) {
 	}{
 		{"within the bound for both keys", maxLeakWork / 2, []string{"good", "pub"}, "private_key=" + strconv.Itoa(maxLeakWork/2)},
 		{"past the bound at the second key", maxLeakWork/2 + 1, []string{"good"}, "private_key=" + strconv.Itoa(maxLeakWork/2+1) + " private_key_unchecked=1"},
-		{"past the bound at the first key", maxLeakWork + 1, nil, "private_key=" + strconv.Itoa(maxLeakWork+1) + " private_key_unchecked=2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,6 +35,43 @@ func TestParseJWKSLeakWorkBound(t *testing.T) {
 			entries := []any{jwk("good", keyA()), jwk("pub", keyB())}
 			for i := range tt.lone {
 				entries = append(entries, map[string]any{"kid": "lone", "d": b64u(new(big.Int).Add(other, big.NewInt(int64(i))).Bytes())})
+			}
+			wantParsed(t, jwksJSON(entries...), tt.wantKept, tt.wantReasons)
+		})
+	}
+}
+
+// TestParseJWKSLeakWorkBoundPerKey: a key whose checks cost more than is
+// left of maxLeakWork is dropped unchecked, but cheaper checks of the keys
+// after it are still paid for: one large key costs no small one. The
+// 8192-bit moduli are any odd numbers; parseJWKS does not factor them.
+func TestParseJWKSLeakWorkBoundPerKey(t *testing.T) {
+	t.Parallel()
+	big8192 := func() *rsa.PublicKey {
+		n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 8191))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &rsa.PublicKey{N: n.SetBit(n, 8191, 1).SetBit(n, 0, 1), E: jwkExponent}
+	}
+	c := ksTestKeys()[2]
+	leaked := with(jwk("leaked", &c.PublicKey), "d", b64u(c.D.Bytes()), "p", b64u(c.Primes[0].Bytes()), "q", b64u(c.Primes[1].Bytes()),
+		"dp", b64u(c.Precomputed.Dp.Bytes()), "dq", b64u(c.Precomputed.Dq.Bytes()))
+	tests := []struct {
+		name        string
+		large       int // 8192-bit keys, under kids sorting first: each costs 48 units
+		wantKept    []string
+		wantReasons string
+	}{
+		{"beside one 8192-bit key", 1, []string{"a0", "b", "c"}, "private_key=1"},
+		{"beside two 8192-bit keys", 2, []string{"a0", "b", "c"}, "private_key=1 private_key_unchecked=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entries := []any{jwk("b", keyA()), jwk("c", keyB()), leaked}
+			for i := range tt.large {
+				entries = append(entries, jwk("a"+strconv.Itoa(i), big8192()))
 			}
 			wantParsed(t, jwksJSON(entries...), tt.wantKept, tt.wantReasons)
 		})
@@ -191,8 +227,8 @@ func wantParsed(t *testing.T, body []byte, wantKept []string, wantReasons string
 // BenchmarkParseJWKSLeakFlood: a JWKS body of the default size cap holding
 // 99 keys and one entry whose oth lists tiny primes up to the cap, against
 // the same keys alone and with the same bytes in a public member, and 99
-// keys beside lone private exponents that spend maxLeakWork: what a hostile
-// leak costs a refresh.
+// keys beside lone private exponents that spend maxLeakWork (about 0.4 s):
+// what a hostile leak costs a refresh.
 func BenchmarkParseJWKSLeakFlood(b *testing.B) {
 	var keys strings.Builder
 	for i := range 99 {

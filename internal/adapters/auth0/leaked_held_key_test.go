@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHeldKeyGivenAwayIsDropped: a JWKS that publishes the private half of
@@ -83,28 +84,45 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 // TestGivenAwayKeysNamedInFetchError: a fetch that finds no usable key
 // keeps the last good keys, less those it gave away, and its error (what
 // a 503's log line and the next lookups report) says which it is: "keeping
-// the previous keys" alone would claim the given-away ones still serve.
+// the previous keys" alone would claim the given-away ones still serve,
+// and with none held it claims nothing.
 func TestGivenAwayKeysNamedInFetchError(t *testing.T) {
 	t.Parallel()
 	dA := b64u(ksTestKeys()[0].D.Bytes())
 	tests := []struct {
 		name    string
+		held    []map[string]any
 		entries []map[string]any
 		want    string
 	}{
-		{name: "the held key given away", entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)},
+		{name: "the held key given away", held: []map[string]any{jwk("kid-a", keyA())}, entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)},
+			want: "none of its 1 entries is a usable key (dropping the 1 previous keys it gave away: none left)"},
+		{name: "one of two held keys given away", held: []map[string]any{jwk("kid-a", keyA()), jwk("kid-b", keyB())}, entries: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)},
 			want: "none of its 1 entries is a usable key (keeping the previous keys but the 1 it gave away)"},
-		{name: "no held key given away", entries: []map[string]any{with(jwk("kid-x", keyB()), "d", b64u(ksTestKeys()[1].D.Bytes()))},
+		{name: "no held key given away", held: []map[string]any{jwk("kid-a", keyA())}, entries: []map[string]any{with(jwk("kid-x", keyB()), "d", b64u(ksTestKeys()[1].D.Bytes()))},
 			want: "none of its 1 entries is a usable key (keeping the previous keys)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tn, ks := refetchDue(t, false)
+			tn, ks := refetchDueHolding(t, false, tt.held...)
 			tn.serveKeys(tt.entries...)
 			_, err := ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Key after the fetch: got %v, want an error saying %q", err, tt.want)
+			}
+		})
+	}
+	// Nothing held: a first fetch of no key set keeps nothing.
+	for name, body := range map[string]string{"an HTML page": "<html>not found</html>", "an empty key set": `{"keys":[]}`} {
+		t.Run("nothing held, "+name, func(t *testing.T) {
+			t.Parallel()
+			tn := newKSTenant(t)
+			tn.setJWKS(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) })
+			ks := newTestKeySource(t, tn, KeySourceConfig{FetchTimeout: hang, UnknownKeyCooldown: time.Minute, RefreshInterval: time.Hour, RetryInterval: time.Hour})
+			_, err := ks.Key(context.Background(), "kid-a")
+			if err == nil || strings.Contains(err.Error(), "previous keys") {
+				t.Errorf("Key with no key set ever held: got %v, want an error claiming no previous keys", err)
 			}
 		})
 	}

@@ -62,8 +62,14 @@ func TestUnknownKidWhileTenantDown(t *testing.T) {
 // does not. tenantDown makes the JWKS answer 500 from then on.
 func refetchDue(t *testing.T, tenantDown bool) (*ksTenant, *KeySource) {
 	t.Helper()
+	return refetchDueHolding(t, tenantDown, jwk("kid-a", keyA()))
+}
+
+// refetchDueHolding is refetchDue with held as the key set first fetched.
+func refetchDueHolding(t *testing.T, tenantDown bool, held ...map[string]any) (*ksTenant, *KeySource) {
+	t.Helper()
 	const cooldown = time.Minute // moved past only by the fake clock
-	tn := newKSTenant(t, jwk("kid-a", keyA()))
+	tn := newKSTenant(t, held...)
 	ks := newTestKeySource(t, tn, KeySourceConfig{
 		FetchTimeout: hang, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour, RetryInterval: time.Hour,
 	})
