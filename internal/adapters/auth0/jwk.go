@@ -217,7 +217,7 @@ func x5cFirstKey(raw json.RawMessage, lenient bool) any {
 }
 
 // jwkHasPrivateMember reports whether an entry holds any of RSA's private
-// members (RFC 7518 §6.3.2), null or "" counting as absent. Any of them gives the
+// members (RFC 7518 §6.3.2), null and empty values counting as absent. Any of them gives the
 // key away (dp alone factors n), and go-jose looks only at d.
 func jwkHasPrivateMember(obj map[string]json.RawMessage) bool {
 	for _, name := range jwkPrivateMembers {
@@ -232,11 +232,14 @@ func jwkHasPrivateMember(obj map[string]json.RawMessage) bool {
 var jwkPrivateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth"}
 
 // jwkPrivateValue reports whether a private member's value gives anything
-// away: any but null and the empty string, which serializers write for a
-// public key's absent fields.
+// away: any but null and an empty string, array or object, which
+// serializers write for a public key's absent fields.
 func jwkPrivateValue(v json.RawMessage) bool {
-	t := string(bytes.TrimSpace(v))
-	return t != "null" && t != `""`
+	t := bytes.TrimSpace(v)
+	if len(t) >= 2 && (t[0] == '"' || t[0] == '[' || t[0] == '{') && len(bytes.TrimSpace(t[1:len(t)-1])) == 0 {
+		return false // "", [] or {}
+	}
+	return string(t) != "null"
 }
 
 // jwkBase64Field reports whether raw is a non-empty, unpadded base64url

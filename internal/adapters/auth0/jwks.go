@@ -83,16 +83,15 @@ func lenientDecoder(b []byte) *jsontext.Decoder {
 // duplicates count once; up to maxKeysPerKid different keys may share a
 // kid; past maxJWKSEntries entries are counted, not decoded; and once all
 // are read, a key that an entry with private members gave away is dropped
-// wherever it stands. With an error, the report's leaked is what the
-// document publishes, read whole (leaks.addDocument), for the caller to
-// drop from the keys it holds.
-func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err error) {
-	defer func() {
-		if err != nil { // no key set, but what it publishes is published
-			rep.leaked = leaks{}
-			rep.leaked.addDocument(body)
-		}
-	}()
+// wherever it stands: in the set, past maxJWKSEntries, or anywhere in a
+// document that is no key set. With an error, the report's leaked is still
+// what the document publishes, for the caller to drop from the keys it
+// holds.
+func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
+	var rep jwksReport
+	// What the document publishes is published, whatever else it is or is
+	// not: every object in it, complete or cut short, is read first.
+	rep.leaked.addDocument(body)
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
 		return nil, rep, errors.New("not a JSON object")
@@ -102,13 +101,13 @@ func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err 
 		return nil, rep, errNoKeysArray
 	}
 	// Named twice, "keys" is whichever a parser picks (RFC 8259 §4), and
-	// the one not read could hold a private key: none is trusted, and
-	// what either gives away is.
+	// the one not read could hold a private key: none is trusted (what
+	// either gives away is read above).
 	if all, _ := jwkAllMembers(body); len(all["keys"]) > 1 {
 		return nil, rep, errKeysTwice
 	}
 	// The entries are read one at a time, and those past maxJWKSEntries
-	// only looked at for a private member, without a copy.
+	// skipped without a copy.
 	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return nil, rep, errNoKeysArray
@@ -124,11 +123,9 @@ func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err 
 		}
 		rep.entries++
 		if rep.entries > maxJWKSEntries {
-			e, err := dec.ReadValue() // a view of the body, not a copy
-			if err != nil {
+			if dec.SkipValue() != nil {
 				return nil, rep, errNoKeysArray
 			}
-			rep.leaked.addIfPrivate(e) // a key given away is given away wherever it stands
 			rep.count(jwkDropTooManyEntries)
 			continue
 		}
@@ -137,11 +134,6 @@ func parseJWKS(body []byte) (_ map[string][]*rsa.PublicKey, rep jwksReport, err 
 			return nil, rep, errNoKeysArray
 		}
 		kid, key, reason := decodeJWK(json.RawMessage(e))
-		// A duplicate member hides what else the entry holds: a private one
-		// gives the key away all the same.
-		if reason == jwkDropPrivate || reason == jwkDropDuplicateMember {
-			rep.leaked.add(e)
-		}
 		if key != nil {
 			switch held := keys[kid]; {
 			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):

@@ -42,8 +42,10 @@ func TestParseJWKSEntryShapes(t *testing.T) {
 		{"d empty string", entry(`"d":"",`), true, ""},
 		{"every private member an empty string", entry(`"d":"","p":"","q":"","dp":"","dq":"","qi":"",`), true, ""},
 		{"d empty string beside a real p", entry(`"d":"","p":"AQAB",`), false, "private_key=1"},
-		{"d empty array", entry(`"d":[],`), false, "private_key=1"},
-		{"oth empty array", entry(`"oth":[],`), false, "private_key=1"},
+		{"d empty array", entry(`"d":[],`), true, ""},
+		{"oth empty array", entry(`"oth":[],`), true, ""},
+		{"oth empty object", entry(`"oth":{ },`), true, ""},
+		{"oth of one empty object", entry(`"oth":[{}],`), false, "private_key=1"},
 		// x5c: the first certificate, when Go reads it, must hold the key,
 		// whatever follows it in the array.
 		{"x5c of another key followed by a number", entry(`"x5c":[` + certC + `,1],`), false, "x5c_other_key=1"},

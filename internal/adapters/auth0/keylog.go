@@ -29,7 +29,7 @@ func (k *KeySource) logAttempt(prev *keySet, err error, failures int, warn bool)
 	switch {
 	case err != nil:
 		fields := []zap.Field{zap.Error(err), zap.Int("consecutive_failures", failures+1)}
-		if held := k.current(); held != nil {
+		if held := k.current(); held != nil && held.size() > 0 {
 			fields = append(fields, zap.Bool("serving_cached_keys", true),
 				zap.Int("keys", held.size()), zap.Time("last_good_fetch", held.fetchedAt))
 		} else {

@@ -36,6 +36,7 @@ func TestKeySourceOperatorLines(t *testing.T) {
 	}
 	keysA, keysB := jwksJSON(jwk("kid-a", keyA())), jwksJSON(jwk("kid-b", keyB()))
 	shared := jwksJSON(jwk("kid-a", keyA()), jwk("kid-a", keyB()))
+	leakA := jwksJSON(with(jwk("kid-a", keyA()), "d", b64u(ksTestKeys()[0].D.Bytes())))
 	serve := func(body []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }
 	}
@@ -73,6 +74,15 @@ func TestKeySourceOperatorLines(t *testing.T) {
 		{"two keys under one kid", []step{{0, serve(shared)}, {cooldown, status(500)}}, []line{
 			{zapcore.InfoLevel, loaded, map[string]string{"keys": "2", "kids": `["kid-a"]`}},
 			{zapcore.WarnLevel, failed, map[string]string{"keys": "2"}},
+		}},
+		// The only held key given away: none is served, and the warning
+		// must not say one is.
+		{"the only held key given away", []step{{0, serve(keysA)}, {cooldown, serve(leakA)}}, []line{
+			{zapcore.InfoLevel, loaded, nil},
+			{zapcore.WarnLevel, "ignored entries of the tenant's JWKS", map[string]string{"reasons": "private_key=1"}},
+			{zapcore.WarnLevel, "dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
+				map[string]string{"reasons": "private_key_elsewhere=1", "keys_left": "0"}},
+			{zapcore.WarnLevel, failed, map[string]string{"serving_cached_keys": "false"}},
 		}},
 		{"a rotation", []step{{0, serve(keysA)}, {cooldown, serve(keysB)}}, []line{
 			{zapcore.InfoLevel, loaded, nil},

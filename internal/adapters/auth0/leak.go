@@ -110,46 +110,27 @@ func equals(x *big.Int) func(*big.Int) bool {
 	return func(y *big.Int) bool { return x.Cmp(y) == 0 }
 }
 
-// addDocument reads a document that is no key set for what it publishes
-// all the same: a private JWK served bare or as "keys" itself, the entries
-// of a bare array or of each "keys" array, the first JSON value only.
+// addDocument adds every object of a JWKS document that may be private,
+// at any depth: the entries of its "keys", those past maxJWKSEntries, and,
+// in a document that is no key set, a private JWK served bare, nested
+// under another name, or complete before the point where the body was cut
+// short. One pass over the tokens; each object is looked at when it ends.
 func (l *leaks) addDocument(body []byte) {
-	v, err := lenientDecoder(body).ReadValue()
-	if err != nil {
-		return
-	}
-	switch v.Kind() {
-	case '[':
-		l.addEntries(json.RawMessage(v))
-	case '{':
-		l.addIfPrivate(v)
-		all, _ := jwkAllMembers(v)
-		for _, keys := range all["keys"] {
-			switch t := bytes.TrimSpace(keys); {
-			case len(t) > 0 && t[0] == '[':
-				l.addEntries(keys)
-			case len(t) > 0 && t[0] == '{':
-				l.addIfPrivate(keys)
-			}
-		}
-	}
-}
-
-// addEntries adds each entry of a "keys" value that may be private.
-func (l *leaks) addEntries(raw json.RawMessage) {
-	dec := lenientDecoder(raw)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
-		return
-	}
+	dec := lenientDecoder(body)
+	var starts []int64 // of the objects still open, innermost last
 	for {
-		if k := dec.PeekKind(); k == ']' || k == 0 {
-			return
-		}
-		e, err := dec.ReadValue()
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return
 		}
-		l.addIfPrivate(e)
+		switch tok.Kind() {
+		case '{':
+			starts = append(starts, dec.InputOffset()-1)
+		case '}':
+			start := starts[len(starts)-1]
+			starts = starts[:len(starts)-1]
+			l.addIfPrivate(body[start:dec.InputOffset()])
+		}
 	}
 }
 

@@ -45,6 +45,11 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 		{name: "a bare array with a private JWK", body: `[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]`},
 		{name: "a private JWK in a key set with trailing bytes", body: `{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]} <html>`},
 		{name: "a public JWK served bare", body: entry(jwk("kid-a", keyA())), wantHeld: true, wantReady: true},
+		// Cut short by a proxy, or nested under another name: what came
+		// whole is published.
+		{name: "a private JWK before the point the body was cut", body: `{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `,{"kid":"kid-b","n":"`},
+		{name: "a private JWK in a key set nested under another name", body: `{"jwks":{"keys":[` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `]}}`},
+		{name: "a private JWK beside a key set", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"backup":` + entry(with(jwk("kid-x", keyA()), "d", dA)) + `}`},
 		{name: "keys twice, giving nothing away", body: `{"keys":[` + entry(jwk("kid-a", keyA())) + `],"keys":[` + entry(jwk("kid-a", keyA())) + `]}`, wantHeld: true, wantReady: true},
 		{name: "another key's d alone beside the held key", entries: []map[string]any{jwk("kid-a", keyA()), {"kid": "kid-x", "d": b64u(ksTestKeys()[2].D.Bytes())}}, wantHeld: true, wantReady: true},
 	}
