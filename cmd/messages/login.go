@@ -222,14 +222,15 @@ func (c *callback) check(q url.Values, qerr error) callbackResult {
 			return callbackResult{err: fmt.Errorf("the login redirect carried %q more than once, so which one counts is unknown; run the command again", name)}
 		}
 	}
-	// RFC 9207: a tenant that names itself must be the one we asked.
-	if iss := q.Get("iss"); iss != "" && iss != c.issuer && iss+"/" != c.issuer {
-		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss), c.issuer)}
+	// RFC 9207: a tenant that names itself, even as nothing, must be the
+	// one we asked.
+	if iss, present := q["iss"]; present && iss[0] != c.issuer && iss[0]+"/" != c.issuer {
+		return callbackResult{err: fmt.Errorf("the login redirect came from issuer %q, not %q", clean(iss[0]), c.issuer)}
 	}
 	// RFC 6749 §4.1.2.1: the error parameter says the login failed, even
-	// empty, and even beside a code.
+	// empty (or nothing printable), and even beside a code.
 	if codes, present := q["error"]; present {
-		if codes[0] == "" {
+		if clean(codes[0]) == "" {
 			return callbackResult{err: errors.New("the login redirect carried an empty error, so whether the login failed is unknown; run the command again")}
 		}
 		return callbackResult{err: &authorizeError{code: clean(codes[0]), description: clean(q.Get("error_description"))}}

@@ -53,6 +53,12 @@ func TestLoginRedirect(t *testing.T) {
 		{"an empty error next to a code", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "error": {""}, "state": {state}}
 		}, false, 1, "", "the login redirect carried an empty error", 0, 400},
+		{"an error of control characters only", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "error": {"\x1b\x07"}, "state": {state}}
+		}, false, 1, "", "the login redirect carried an empty error", 0, 400},
+		{"an empty iss (RFC 9207)", func(code, state string) url.Values {
+			return url.Values{"code": {code}, "state": {state}, "iss": {""}}
+		}, false, 1, "", `came from issuer ""`, 0, 400},
 		// RFC 6749 §3.1: no parameter more than once; the one read would hide the other.
 		{"a second iss", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "state": {state}, "iss": {issuer + "/", "https://attacker.example/"}}

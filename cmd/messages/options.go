@@ -86,6 +86,8 @@ Settings come from the flags, then the environment:
   -insecure            allow an http:// API URL on a host that is not loopback
                        (the token then travels unencrypted)
 
+Flags may come before or after PATH; after "--", nothing is a flag.
+
 Exit codes: 0 every call answered 2xx; 1 a call did not, or no token was
 issued (or printed); 2 usage or configuration error.
 `
@@ -131,7 +133,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		if fs.NArg() == 0 {
 			break
 		}
-		if read := len(rest) - fs.NArg(); read > 0 && rest[read-1] == "--" {
+		if endsAtDashDash(fs, rest, len(rest)-fs.NArg()) {
 			positional = append(positional, fs.Args()...)
 			break
 		}
@@ -331,4 +333,25 @@ func checkPath(p string) (string, error) {
 		p = "/" + p
 	}
 	return p, nil
+}
+
+// endsAtDashDash reports whether fs, parsing args, stopped at a "--" that
+// ends the flags rather than at a positional argument: read is how many of
+// args it consumed. A "--" that is a string flag's value ends nothing.
+func endsAtDashDash(fs *flag.FlagSet, args []string, read int) bool {
+	for i := 0; i < read; i++ {
+		if args[i] == "--" {
+			return i == read-1
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(args[i], "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+				i++ // its value, whatever it is
+			}
+		}
+	}
+	return false
 }

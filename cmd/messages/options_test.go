@@ -74,6 +74,10 @@ func TestUsageErrors(t *testing.T) {
 		// After "--", flags are arguments, wherever it stands.
 		{"a flag after --", full, []string{"--", "/api/private", "-n", "5"}, `want one PATH, got 3: ["/api/private" "-n" "5"]`},
 		{"a flag after a PATH and --", full, []string{"/api/private", "--", "-n", "5"}, `want one PATH, got 3: ["/api/private" "-n" "5"]`},
+		// "--" as a string flag's value ends no flags.
+		{"-- as a flag's value", full, []string{"-scope", "--", "/api/private", "-n", "0"}, "-n 0: want 1 to 1000 calls"},
+		{"-- as the value of a flag after one that takes a value", full, []string{"-scope", "-n", "-audience", "--", "/api/private", "-n", "0"}, "-n 0: want 1 to 1000 calls"},
+		{"-- after a bool flag ends the flags", full, []string{"-print-token", "--", "/api/private", "-n", "0"}, `want one PATH, got 3: ["/api/private" "-n" "0"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

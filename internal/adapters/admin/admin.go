@@ -152,7 +152,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.ln != nil {
 		<-s.served // Shutdown has closed the listener: Serve is returning
 	}
-	if err != nil && errors.Is(context.Cause(grace), errGraceOver) {
+	if errors.Is(err, context.DeadlineExceeded) && errors.Is(context.Cause(grace), errGraceOver) {
 		return nil // only the grace ran out: the stop itself kept to its budget
 	}
 	return err

@@ -25,6 +25,8 @@ import (
 func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 	spent, cancel := context.WithCancel(context.Background())
 	cancel() // the stop's budget already spent by the hooks before
+	expiring, cancelExpiring := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelExpiring()
 	sends := []struct{ name, send string }{
 		{"a client that sends nothing", ""},
 		{"half a request line", "GET /metr"},
@@ -41,6 +43,8 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 		// The budget ending after the grace did, before Stop looks, is
 		// no fault of the stop.
 		{"grace over, then the budget", endedUnsignalled{context.Background()}, 10 * time.Millisecond, nil},
+		// A budget ending before the grace is the stop's own fault.
+		{"budget ending before the grace", expiring, time.Minute, context.DeadlineExceeded},
 	}
 	for _, stop := range stops {
 		for _, tt := range sends {
