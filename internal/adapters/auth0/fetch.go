@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,7 +92,15 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	if len(rep.reasons) == 0 {
 		return 0
 	}
-	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1}
+	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1, givenAway: maps.Clone(prev.givenAway)}
+	for kid := range prev.keys {
+		if _, kept := keys[kid]; !kept {
+			if next.givenAway == nil {
+				next.givenAway = make(map[string]bool)
+			}
+			next.givenAway[kid] = true
+		}
+	}
 	k.set.Store(next)
 	k.log.Warn("dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
 		zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))

@@ -40,7 +40,8 @@ type keySet struct {
 	keys      map[string][]*rsa.PublicKey // by kid; one to maxKeysPerKid different keys each
 	fetchedAt time.Time
 	ttl       time.Duration
-	version   uint64 // bumped when the keys differ from the previous set's
+	version   uint64          // bumped when the keys differ from the previous set's
+	givenAway map[string]bool // kids whose keys a failed fetch's JWKS gave away (forgetLeaked)
 }
 
 // size is the number of keys held: more than the kids when kids are shared.
@@ -230,8 +231,9 @@ func (k *KeySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 // Errors:
 //   - ctx's own error when ctx ends first;
 //   - *ports.InvalidTokenError with ReasonUnknownKey when a key set is held
-//     but has no such kid, and the tenant's current one has none either
-//     (ReasonMissingKeyID for an empty kid);
+//     but has no such kid, and the tenant's current one has none either,
+//     or when the kid's key was dropped as given away (ReasonMissingKeyID
+//     for an empty kid);
 //   - an error wrapping ports.ErrKeysUnavailable when no key set (or only
 //     one older than MaxStaleAge) is held and none could be fetched, or
 //     when the held one has no such kid and could not be refreshed.
@@ -263,6 +265,11 @@ func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, u
 	if keys := s.keys[kid]; len(keys) > 0 {
 		return keys, s.version, nil
 	}
+	if s.givenAway[kid] {
+		// Known, and no fault of the key set's freshness: a 503 would have
+		// the token's clients retry a key that is gone for good.
+		return nil, s.version, ports.Invalid(ports.ReasonUnknownKey, GivenAwayKeyDescription)
+	}
 	if refreshFailed(fetchErr) {
 		// The held set may only be out of date: a kid the tenant rotated in
 		// while it cannot be reached is no fault of the token's, and a 401
@@ -285,3 +292,7 @@ func refreshFailed(err error) bool {
 
 // UnknownKeyDescription is the error_description of an unknown kid.
 const UnknownKeyDescription = "no key matches the token's kid"
+
+// GivenAwayKeyDescription is the error_description of a kid whose key the
+// tenant's JWKS gave away, while the key set cannot be refreshed.
+const GivenAwayKeyDescription = "the token's key is no longer trusted: the tenant published its private half; get a new token"

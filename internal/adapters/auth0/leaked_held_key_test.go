@@ -3,11 +3,14 @@ package auth0
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/example/messages-api/internal/ports"
 )
 
 // TestHeldKeyGivenAwayIsDropped: a JWKS that publishes the private half of
@@ -75,6 +78,12 @@ func TestHeldKeyGivenAwayIsDropped(t *testing.T) {
 				t.Fatalf("Key(kid-a) after the JWKS gave keyA away: got keyA, want an error")
 			case !held && tt.wantHeld:
 				t.Fatalf("Key(kid-a): got %v, want keyA", err)
+			}
+			// Gone for good, not a key set out of date: a 401, not a 503
+			// its clients would retry.
+			var invalid *ports.InvalidTokenError
+			if !tt.wantHeld && (!errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnknownKey) {
+				t.Errorf("Key(kid-a) after the JWKS gave keyA away: got %v, want an unknown_key InvalidTokenError", err)
 			}
 			if _, err := v.Verify(context.Background(), tok); (err == nil) != tt.wantHeld {
 				t.Errorf("Verify of the cached keyA token: got error %v, want one: %v", err, !tt.wantHeld)
