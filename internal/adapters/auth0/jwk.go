@@ -144,6 +144,14 @@ func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
 // jwkAllMembers returns every value of an entry's members by name, a name
 // given twice with both its values, or false when the entry is no object.
 func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
+	all, complete := jwkMembersRead(raw)
+	return all, complete
+}
+
+// jwkMembersRead is jwkAllMembers for an object that may be cut short: the
+// members read whole before the cut, and whether the object was complete
+// (nil when raw is no object at all).
+func jwkMembersRead(raw []byte) (map[string][]json.RawMessage, bool) {
 	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, false
@@ -152,12 +160,12 @@ func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return nil, false
+			return all, false
 		}
 		name := tok.String() // the token is good until the next read
 		value, err := dec.ReadValue()
 		if err != nil {
-			return nil, false
+			return all, false
 		}
 		all[name] = append(all[name], json.RawMessage(bytes.Clone(value)))
 	}

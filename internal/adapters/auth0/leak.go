@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // What the entries of one JWKS with a private member give away, and which
@@ -40,7 +42,8 @@ type leaks struct {
 	factors  []*big.Int // p, q and oth's r: a prime that divides a modulus gives its key
 	exps     []*big.Int // d, dp, dq and oth's d: checked against every kept key
 	read     int        // values read, of maxLeakValues
-	overflow bool       // past maxLeakValues
+	scanned  int64      // bytes of objects read, of maxLeakScan
+	overflow bool       // past maxLeakValues or maxLeakScan
 	work     int        // spent of maxLeakWork
 }
 
@@ -49,14 +52,13 @@ func (l *leaks) any() bool {
 	return l.overflow || len(l.moduli)+len(l.factors)+len(l.exps) > 0
 }
 
-// add reads an entry with a private member, a member it names once or
-// more not null. Members are read however they are written (padded, in
+// add reads the members of an entry with a private member, a member it
+// names once or more not null or empty. Members are read however they are written (padded, in
 // the standard alphabet, zero-prefixed, line-wrapped): a key given away is
 // given away in any spelling. An entry of another kty with no RSA member
 // (an EC key's d) is passed over.
-func (l *leaks) add(raw []byte) {
-	all, ok := jwkAllMembers(raw)
-	if !ok || !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
+func (l *leaks) add(all map[string][]json.RawMessage) {
+	if !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
 		return
 	}
 	// Another kty's private key (an EC key's d) is no RSA key's, unless the
@@ -110,37 +112,97 @@ func equals(x *big.Int) func(*big.Int) bool {
 	return func(y *big.Int) bool { return x.Cmp(y) == 0 }
 }
 
-// addDocument adds every object of a JWKS document that may be private,
-// at any depth: the entries of its "keys", those past maxJWKSEntries, and,
-// in a document that is no key set, a private JWK served bare, nested
-// under another name, or complete before the point where the body was cut
-// short. One pass over the tokens; each object is looked at when it ends.
+// maxLeakScan bounds the bytes of the objects naming a private member that
+// one JWKS is read for: objects nest, and each is read whole, so a body of
+// such objects nested thousands deep would cost its size squared. Past it,
+// as past maxLeakValues, no key of the set is cleared. A private JWK with
+// its certificate chain takes a few KiB.
+const maxLeakScan = 256 << 10
+
+// addDocument adds every object of a JWKS document that names a private
+// member, at any depth: the entries of its "keys", those past
+// maxJWKSEntries, and, in a document that is no key set, a private JWK
+// served bare, nested under another name, or read up to the point where
+// the body was cut short. One pass over the tokens; an object is read when
+// it ends (or the body does), an oth element with the JWK it belongs to.
 func (l *leaks) addDocument(body []byte) {
+	type open struct {
+		start    int64
+		object   bool
+		underOth bool // the value of a member named oth
+		inOth    bool // an oth element (RFC 7518 §6.3.2.7), read with its JWK
+		private  bool // names a private member
+	}
+	var stack []open
+	var nameOth bool // the last member name read is oth
+	read := func(o open, end int64) {
+		if !o.private || o.inOth {
+			return
+		}
+		if l.scanned += end - o.start; l.scanned > maxLeakScan {
+			l.overflow = true
+			return
+		}
+		all, _ := jwkMembersRead(body[o.start:end])
+		l.add(all)
+	}
 	dec := lenientDecoder(body)
-	var starts []int64 // of the objects still open, innermost last
 	for {
 		tok, err := dec.ReadToken()
 		if err != nil {
+			for i := len(stack) - 1; i >= 0; i-- { // cut short: what arrived whole is published
+				read(stack[i], int64(len(body)))
+			}
 			return
 		}
-		switch tok.Kind() {
-		case '{':
-			starts = append(starts, dec.InputOffset()-1)
-		case '}':
-			start := starts[len(starts)-1]
-			starts = starts[:len(starts)-1]
-			l.addIfPrivate(body[start:dec.InputOffset()])
+		switch k := tok.Kind(); k {
+		case '{', '[':
+			o := open{start: dec.InputOffset() - 1, object: k == '{'}
+			if n := len(stack); n > 0 {
+				parent := stack[n-1]
+				o.underOth = parent.object && nameOth
+				o.inOth = o.object && (o.underOth || !parent.object && parent.underOth)
+			}
+			stack = append(stack, o)
+		case '}', ']':
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			read(o, dec.InputOffset())
+		case '"':
+			// A member name, not a value: the innermost object has read an
+			// odd number of names and values.
+			if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 {
+				name := nameBytes(body, dec.InputOffset(), tok)
+				nameOth = string(name) == "oth"
+				if slices.ContainsFunc(jwkPrivateMembers, func(m string) bool { return string(name) == m }) {
+					stack[len(stack)-1].private = true
+				}
+			}
 		}
 	}
 }
 
-// addIfPrivate adds an entry that may name a private member, as add does,
-// looking first for the names' bytes: entries of a flood are passed over
-// at the cost of a scan, not a decoding.
-func (l *leaks) addIfPrivate(raw []byte) {
-	if bytes.IndexByte(raw, '\\') >= 0 || slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return bytes.Contains(raw, []byte(`"`+name+`"`)) }) {
-		l.add(raw)
+// nameBytes is the member name tok, which ends at end in body, unescaped:
+// its raw bytes, with no allocation, unless it holds an escape.
+func nameBytes(body []byte, end int64, tok jsontext.Token) []byte {
+	// The closing quote is at end-1; the opening one is the first quote
+	// before it that no backslash escapes.
+	for i := end - 2; i >= 0; i-- {
+		if body[i] != '"' {
+			continue
+		}
+		backslashes := 0
+		for j := i - 1; j >= 0 && body[j] == '\\'; j-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			if raw := body[i+1 : end-1]; bytes.IndexByte(raw, '\\') < 0 {
+				return raw
+			}
+			break
+		}
 	}
+	return []byte(tok.String())
 }
 
 // take counts values against maxLeakValues, and returns them, or none

@@ -208,6 +208,80 @@ func TestParseJWKSLeakedKeyCostsNoOther(t *testing.T) {
 	}
 }
 
+// nested is inner inside depth objects, each its member "a".
+func nested(depth int, inner string) string {
+	return strings.Repeat(`{"a":`, depth) + inner + strings.Repeat(`}`, depth)
+}
+
+// TestLeaksAddDocument: every object of a body that names a private member
+// is read for what it gives away, wherever it stands, whole or cut short,
+// and a body of them nested deep costs a bounded read, not its size
+// squared; text that only looks like one is not read.
+func TestLeaksAddDocument(t *testing.T) {
+	t.Parallel()
+	dA := b64u(ksTestKeys()[0].D.Bytes())
+	private := `{"kid":"x","d":"` + dA + `"}`
+	tests := []struct {
+		name, body string
+		want       string // what leaks.drop says of keyA
+	}{
+		{"a private JWK", private, jwkDropLeakedElsewhere},
+		{"a JSON string holding one", `"{\"d\":\"` + dA + `\"}"`, ""},
+		{"a number", `12345`, ""},
+		{"braces inside strings", `{"kid":"}}{{","d":"` + dA + `","x":"}"}`, jwkDropLeakedElsewhere},
+		{"a name with escapes", `{"kid":"x","\u0064":"` + dA + `"}`, jwkDropLeakedElsewhere},
+		{"a name ending in an escaped backslash", `{"a\\":1,"d":"` + dA + `"}`, jwkDropLeakedElsewhere},
+		{"a value named like a private member", `{"kid":"d","use":"p"}`, ""},
+		{"invalid UTF-8", "{\"kid\":\"\xff\xfe\",\"d\":\"" + dA + "\"}", jwkDropLeakedElsewhere},
+		{"a closing brace first", `}` + private, ""},
+		{"nested 1000 deep", nested(1000, private), jwkDropLeakedElsewhere},
+		{"past jsontext's depth limit", nested(10001, private), ""},
+		{"after a key set", `{"keys":[]} ` + private, jwkDropLeakedElsewhere},
+		{"cut inside a later entry", `{"keys":[` + private + `,{"kid":"}`, jwkDropLeakedElsewhere},
+		{"cut after a whole d", `{"keys":[{"kid":"x","d":"` + dA + `","p":"AAA`, jwkDropLeakedElsewhere},
+		{"cut inside d", `{"keys":[{"kid":"x","d":"` + dA[:100], ""},
+		{"d in an oth element of an entry", `{"kid":"x","oth":[{"r":"Aw","d":"` + dA + `"}]}`, jwkDropLeakedElsewhere},
+		// Each level names d (null): read whole at each level, the body
+		// would cost its size squared; past maxLeakScan nothing is cleared.
+		{"private members nested deep", strings.Repeat(`{"d":null,"a":`, 3000) + `{}` + strings.Repeat(`}`, 3000), jwkDropLeakUnchecked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var l leaks
+			l.addDocument([]byte(tt.body))
+			if got := l.drop(keyA()); got != tt.want {
+				t.Errorf("leaks.drop(keyA): got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkLeaksAddDocumentNested: addDocument on bodies nested 9,990
+// deep, against one plain read of the same body.
+func BenchmarkLeaksAddDocumentNested(b *testing.B) {
+	dA := b64u(ksTestKeys()[0].D.Bytes())
+	for _, c := range []struct{ name, body string }{
+		{"plain", nested(9990, `{"x":1}`)},
+		{"private-innermost", nested(9990, `{"d":"`+dA+`"}`)},
+		{"escape-innermost", nested(9990, `{"\u0061":1}`)},
+		{"private-every-level", strings.Repeat(`{"d":null,"a":`, 9990) + `{}` + strings.Repeat(`}`, 9990)},
+	} {
+		body := []byte(c.body)
+		b.Run(c.name+"/addDocument", func(b *testing.B) {
+			for b.Loop() {
+				var l leaks
+				l.addDocument(body)
+			}
+		})
+		b.Run(c.name+"/ReadValue", func(b *testing.B) {
+			for b.Loop() {
+				_, _ = lenientDecoder(body).ReadValue()
+			}
+		})
+	}
+}
+
 // wantParsed checks that parseJWKS keeps the kids wantKept (sorted) of
 // body and reports wantReasons for the rest.
 func wantParsed(t *testing.T, body []byte, wantKept []string, wantReasons string) {
