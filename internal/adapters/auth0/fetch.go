@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,7 +39,9 @@ func (k *KeySource) fetch() error {
 	}
 	shown := RedactURL(jwksURI) // accepted with a query, where a credential may be
 	keys, rep, err := parseJWKS(body)
+	k.remember(rep.given, rep.leaked.moduli)
 	if err == nil {
+		k.dropCompromised(keys, &rep)
 		k.logIgnored(rep, len(keys))
 		if len(keys) == 0 {
 			err = fmt.Errorf("none of its %d entries is a usable key", rep.entries)
@@ -92,19 +95,54 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	if len(rep.reasons) == 0 {
 		return 0
 	}
+	k.remember(rep.given)
 	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1, givenAway: maps.Clone(prev.givenAway)}
-	for kid := range prev.keys {
-		if _, kept := keys[kid]; !kept {
-			if next.givenAway == nil {
-				next.givenAway = make(map[string]bool)
-			}
-			next.givenAway[kid] = true
+	for _, kid := range rep.givenKids { // not those only unchecked: they may be fine
+		if next.givenAway == nil {
+			next.givenAway = make(map[string]bool)
 		}
+		next.givenAway[kid] = true
 	}
 	k.set.Store(next)
 	k.log.Warn("dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
 		zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))
 	return prev.size() - next.size()
+}
+
+// maxCompromised bounds the moduli KeySource remembers as given away.
+const maxCompromised = 64
+
+// remember adds moduli, of keys a JWKS gave away, to those remembered,
+// while there is room. Only attempts call it.
+func (k *KeySource) remember(moduli ...[]*big.Int) {
+	for _, n := range slices.Concat(moduli...) {
+		if len(k.compromised) < maxCompromised && !slices.ContainsFunc(k.compromised, equals(n)) {
+			k.compromised = append(k.compromised, n)
+		}
+	}
+}
+
+// dropCompromised drops every key of keys whose modulus divides one a JWKS
+// gave away before: published again without its private half, it is no
+// less known. Only attempts call it.
+func (k *KeySource) dropCompromised(keys map[string][]*rsa.PublicKey, rep *jwksReport) {
+	if len(k.compromised) == 0 {
+		return
+	}
+	for _, kid := range slices.Sorted(maps.Keys(keys)) {
+		kept := slices.DeleteFunc(keys[kid], func(key *rsa.PublicKey) bool {
+			if slices.ContainsFunc(k.compromised, func(n *big.Int) bool { return new(big.Int).Mod(n, key.N).Sign() == 0 }) {
+				rep.drop(jwkDropLeakedBefore, kid)
+				return true
+			}
+			return false
+		})
+		if len(kept) == 0 {
+			delete(keys, kid)
+		} else {
+			keys[kid] = kept
+		}
+	}
 }
 
 // sameKeySet reports whether a and b hold the same keys under the same kids.

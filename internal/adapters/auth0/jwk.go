@@ -28,12 +28,13 @@ const (
 	jwkDropLargeModulus     = "modulus_too_long"
 	jwkDropBadExponent      = "bad_exponent"
 	jwkDropExponentNot65537 = "exponent_not_65537"
-	jwkDropInvalid          = "invalid_jwk"           // go-jose refused its n and e
-	jwkDropX5cOtherKey      = "x5c_other_key"         // its certificate holds another key (RFC 7517 §4.7)
-	jwkDropPrivate          = "private_key"           // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
-	jwkDropLeakedElsewhere  = "private_key_elsewhere" // another entry of the set gives this key's private half
-	jwkDropLeakUnchecked    = "private_key_unchecked" // clearing it of the set's private members would cost past maxLeakValues or maxLeakWork
-	jwkDropIdentical        = "identical_duplicate"   // counted once
+	jwkDropInvalid          = "invalid_jwk"                  // go-jose refused its n and e
+	jwkDropX5cOtherKey      = "x5c_other_key"                // its certificate holds another key (RFC 7517 §4.7)
+	jwkDropPrivate          = "private_key"                  // a JWKS is public; an entry with d, p, q... is a leaked key, not one to trust
+	jwkDropLeakedElsewhere  = "private_key_elsewhere"        // another entry of the set gives this key's private half
+	jwkDropLeakUnchecked    = "private_key_unchecked"        // clearing it of the set's private members would cost past maxLeakValues or maxLeakWork
+	jwkDropLeakedBefore     = "private_key_published_before" // an earlier JWKS gave it away (KeySource.compromised)
+	jwkDropIdentical        = "identical_duplicate"          // counted once
 	jwkDropTooManyPerKid    = "too_many_keys_for_kid"
 	jwkDropTooManyEntries   = "too_many_entries" // past maxJWKSEntries: counted, not decoded
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,9 @@ type jwksReport struct {
 	reasons map[string]int // reason → count
 	kids    []string       // safe-to-log kids of ignored entries, at most maxLoggedKids
 	leaked  leaks          // what entries with private members give away
+	given   []*big.Int     // moduli of the kept keys dropped as given away (jwkDropLeakedElsewhere)
+	// givenKids are the kids left with no key, one of theirs given away.
+	givenKids []string
 }
 
 func (r *jwksReport) drop(reason, kid string) {
@@ -156,17 +160,26 @@ func dropLeaked(keys map[string][]*rsa.PublicKey, leaked *leaks, rep *jwksReport
 		return
 	}
 	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids, and which keys the work bound reaches, in a stable order
+		given := false
 		kept := slices.DeleteFunc(keys[kid], func(k *rsa.PublicKey) bool {
-			if reason := leaked.drop(k); reason != "" {
-				rep.drop(reason, kid)
-				return true
+			reason := leaked.drop(k)
+			if reason == jwkDropLeakedElsewhere {
+				rep.given = append(rep.given, k.N)
+				given = true
 			}
-			return false
+			if reason != "" {
+				rep.drop(reason, kid)
+			}
+			return reason != ""
 		})
-		if len(kept) == 0 {
-			delete(keys, kid)
-		} else {
+		switch {
+		case len(kept) > 0:
 			keys[kid] = kept
+		case given:
+			delete(keys, kid)
+			rep.givenKids = append(rep.givenKids, kid)
+		default:
+			delete(keys, kid)
 		}
 	}
 }

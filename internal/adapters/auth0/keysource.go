@@ -15,6 +15,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,12 @@ type KeySource struct {
 	failures    int       // consecutive failed attempts
 	lastWarn    time.Time // last warning about a failed attempt
 	jwksURI     string    // from discovery, once it succeeded
+
+	// compromised holds the moduli of keys a JWKS gave away, at most
+	// maxCompromised: a key whose private half was published stays
+	// untrusted when a later JWKS publishes it without it. Only attempts
+	// touch it, and they never overlap.
+	compromised []*big.Int
 
 	// ignored summarises the JWKS entries the last fetch that parsed
 	// dropped (see logIgnored). Only attempts touch it, and they never overlap.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -149,4 +150,66 @@ func entry(m map[string]any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// TestGivenAwayKeyStaysUntrusted: a key whose private half a JWKS
+// published is known for good: a later JWKS that publishes it without its
+// private half does not make it trusted again, whether the earlier one
+// was kept or refused, or the key was held then or not.
+func TestGivenAwayKeyStaysUntrusted(t *testing.T) {
+	t.Parallel()
+	dA, dC := b64u(ksTestKeys()[0].D.Bytes()), b64u(ksTestKeys()[2].D.Bytes())
+	tests := []struct {
+		name    string
+		earlier []map[string]any // the JWKS that gives a key away
+		later   []map[string]any // the one after it, without the private half
+		wantOut string           // the kid that must not verify
+	}{
+		{"held, given away by a set refused", []map[string]any{with(jwk("kid-x", keyA()), "d", dA)},
+			[]map[string]any{jwk("kid-a", keyA()), jwk("kid-b", keyB())}, "kid-a"},
+		{"held, given away by a set kept", []map[string]any{with(jwk("kid-x", keyA()), "d", dA), jwk("kid-b", keyB())},
+			[]map[string]any{jwk("kid-a", keyA()), jwk("kid-b", keyB())}, "kid-a"},
+		{"never held", []map[string]any{with(jwk("kid-x", keyC()), "d", dC), jwk("kid-a", keyA())},
+			[]map[string]any{jwk("kid-c", keyC()), jwk("kid-b", keyB())}, "kid-c"},
+		{"under another kid", []map[string]any{with(jwk("kid-x", keyA()), "d", dA), jwk("kid-b", keyB())},
+			[]map[string]any{jwk("kid-new", keyA()), jwk("kid-b", keyB())}, "kid-new"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn := newKSTenant(t, jwk("kid-a", keyA()))
+			ks, _, clk := newObservedKeySource(t, tn, time.Second)
+			ks.Start()
+			waitReady(t, ks, hang)
+			for _, set := range [][]map[string]any{tt.earlier, tt.later} {
+				clk.advance(time.Second)
+				tn.serveKeys(set...)
+				refetch(t, tn, ks)
+			}
+			if key, err := ks.Key(context.Background(), tt.wantOut); err == nil {
+				t.Errorf("Key(%s) once a JWKS gave its key away: got %v, want an error", tt.wantOut, key.N.BitLen())
+			}
+			if _, err := ks.Key(context.Background(), "kid-b"); err != nil {
+				t.Errorf("Key(kid-b), never given away: got %v, want keyB", err)
+			}
+		})
+	}
+}
+
+// TestUncheckedHeldKeyIsUnavailable: a held key dropped because a failed
+// fetch's private members could not be cleared within the bounds is not
+// known to be given away: its tokens get a 503 to retry, not a 401 that
+// would send clients for new tokens signed with the same key.
+func TestUncheckedHeldKeyIsUnavailable(t *testing.T) {
+	t.Parallel()
+	tn, ks := refetchDue(t, false)
+	var flood []map[string]any
+	for i := range maxLeakValues + 1 {
+		flood = append(flood, map[string]any{"kid": "q", "d": b64u(big.NewInt(int64(1_000_003 + 2*i)).Bytes())})
+	}
+	tn.serveKeys(flood...)
+	_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
+	if _, err := ks.Key(context.Background(), "kid-a"); !errors.Is(err, ports.ErrKeysUnavailable) {
+		t.Errorf("Key(kid-a) dropped unchecked: got %v, want ports.ErrKeysUnavailable", err)
+	}
 }

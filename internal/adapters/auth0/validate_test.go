@@ -133,8 +133,9 @@ func TestEveryMissGoesThroughTheLibrary(t *testing.T) {
 }
 
 // TestDevTenantUnknownKey: with the dev tenant, an unknown kid says that
-// the tenant's key may have changed (it is made afresh at each start); the
-// description keeps RFC 6750's characters.
+// the tenant's key may have changed (it is made afresh at each start); a
+// kid whose key was given away says so, dev tenant or not; the
+// descriptions keep RFC 6750's characters.
 func TestDevTenantUnknownKey(t *testing.T) {
 	const issuer, audience = "https://dev.example.com/", "https://messages-api.dev"
 	s, err := auth0test.NewSigner(issuer, audience, "old-kid")
@@ -145,25 +146,48 @@ func TestDevTenantUnknownKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := unknownKids{}
-	for _, dev := range []bool{false, true} {
-		v, err := New(MustTenant(t, issuer, false, 0), Config{Audiences: []string{audience}, DevTenant: dev}, keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = v.Verify(context.Background(), tok)
-		var invalid *ports.InvalidTokenError
-		if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnknownKey {
-			t.Fatalf("dev %v: got %v, want unknown_key", dev, err)
-		}
-		mentions := strings.Contains(invalid.Description, "dev tenant")
-		if mentions != dev {
-			t.Errorf("dev %v: got description %q; want mention of the dev tenant: %v", dev, invalid.Description, dev)
-		}
-		if !rfc6750Description(invalid.Description) {
-			t.Errorf("dev %v: description %q has characters outside RFC 6750 §3", dev, invalid.Description)
-		}
+	tests := []struct {
+		name        string
+		keys        KeyFinder
+		dev         bool
+		wantDevNote bool   // the description mentions the dev tenant
+		want        string // the description, when not the dev note
+	}{
+		{"unknown kid", unknownKids{}, false, false, UnknownKeyDescription},
+		{"unknown kid, dev tenant", unknownKids{}, true, true, ""},
+		{"kid given away", givenAwayKids{}, false, false, GivenAwayKeyDescription},
+		{"kid given away, dev tenant", givenAwayKids{}, true, false, GivenAwayKeyDescription},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := New(MustTenant(t, issuer, false, 0), Config{Audiences: []string{audience}, DevTenant: tt.dev}, tt.keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(context.Background(), tok)
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnknownKey {
+				t.Fatalf("got %v, want unknown_key", err)
+			}
+			if got := strings.Contains(invalid.Description, "dev tenant"); got != tt.wantDevNote {
+				t.Errorf("got description %q; want mention of the dev tenant: %v", invalid.Description, tt.wantDevNote)
+			}
+			if tt.want != "" && invalid.Description != tt.want {
+				t.Errorf("got description %q, want %q", invalid.Description, tt.want)
+			}
+			if !rfc6750Description(invalid.Description) {
+				t.Errorf("description %q has characters outside RFC 6750 §3", invalid.Description)
+			}
+		})
+	}
+}
+
+// givenAwayKids answers every kid as a KeySource does one whose key a
+// failed fetch gave away.
+type givenAwayKids struct{}
+
+func (givenAwayKids) Key(context.Context, string) (*rsa.PublicKey, error) {
+	return nil, ports.Invalid(ports.ReasonUnknownKey, GivenAwayKeyDescription)
 }
 
 // unknownKids knows no kid, as a KeySource whose tenant rotated.

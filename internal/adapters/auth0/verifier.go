@@ -260,7 +260,7 @@ func (v *Verifier) keysFor(ctx context.Context, kid string) ([]*rsa.PublicKey, u
 // made afresh when it restarts, and tokens from before are then orphans.
 func (v *Verifier) keyError(err error) error {
 	var invalid *ports.InvalidTokenError
-	if v.devTenant && errors.As(err, &invalid) && invalid.Reason == ports.ReasonUnknownKey {
+	if v.devTenant && errors.As(err, &invalid) && invalid.Reason == ports.ReasonUnknownKey && invalid.Description == UnknownKeyDescription {
 		return ports.Invalid(ports.ReasonUnknownKey,
 			"no key matches the token's kid: the dev tenant's key may have changed since the token was issued, get a new token")
 	}
