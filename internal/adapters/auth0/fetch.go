@@ -113,11 +113,18 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 const maxCompromised = 64
 
 // remember adds moduli, of keys a JWKS gave away, to those remembered,
-// while there is room. Only attempts call it.
+// while there is room, and warns once when there is none. Only attempts
+// call it.
 func (k *KeySource) remember(moduli ...[]*big.Int) {
 	for _, n := range slices.Concat(moduli...) {
-		if len(k.compromised) < maxCompromised && !slices.ContainsFunc(k.compromised, equals(n)) {
+		switch {
+		case slices.ContainsFunc(k.compromised, equals(n)):
+		case len(k.compromised) < maxCompromised:
 			k.compromised = append(k.compromised, n)
+		case !k.compromisedFull:
+			k.compromisedFull = true
+			k.log.Warn("the tenant's JWKS gave away more keys than are remembered: those past the limit may be trusted again if published without their private half",
+				zap.Int("remembered", maxCompromised))
 		}
 	}
 }

@@ -90,7 +90,8 @@ type KeySource struct {
 	// maxCompromised: a key whose private half was published stays
 	// untrusted when a later JWKS publishes it without it. Only attempts
 	// touch it, and they never overlap.
-	compromised []*big.Int
+	compromised     []*big.Int
+	compromisedFull bool // warned that compromised is full
 
 	// ignored summarises the JWKS entries the last fetch that parsed
 	// dropped (see logIgnored). Only attempts touch it, and they never overlap.

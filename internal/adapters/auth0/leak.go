@@ -119,24 +119,26 @@ func equals(x *big.Int) func(*big.Int) bool {
 // its certificate chain takes a few KiB.
 const maxLeakScan = 256 << 10
 
-// addDocument adds every object of a JWKS document that names a private
-// member, at any depth: the entries of its "keys", those past
-// maxJWKSEntries, and, in a document that is no key set, a private JWK
-// served bare, nested under another name, or read up to the point where
-// the body was cut short. One pass over the tokens; an object is read when
-// it ends (or the body does), an oth element with the JWK it belongs to.
+// addDocument adds every object of a JWKS document that gives a private
+// member a value (not null or empty), at any depth: the entries of its
+// "keys", those past maxJWKSEntries, and, in a document that is no key
+// set, a private JWK served bare, nested under another name, or read up to
+// the point where the body was cut short. One pass over the tokens; an
+// object is read when it ends, or the body does.
 func (l *leaks) addDocument(body []byte) {
 	type open struct {
-		start    int64
-		object   bool
-		underOth bool // the value of a member named oth
-		inOth    bool // an oth element (RFC 7518 §6.3.2.7), read with its JWK
-		private  bool // names a private member
+		start   int64
+		private bool // gives a private member a value
+		// giving: a private member's value, known to be non-empty once
+		// any token comes before its end
+		giving bool
 	}
 	var stack []open
-	var nameOth bool // the last member name read is oth
+	// valueOf is the index in stack of the object whose private member's
+	// value the next token is, or -1.
+	valueOf := -1
 	read := func(o open, end int64) {
-		if !o.private || o.inOth {
+		if !o.private {
 			return
 		}
 		if l.scanned += end - o.start; l.scanned > maxLeakScan {
@@ -155,27 +157,39 @@ func (l *leaks) addDocument(body []byte) {
 			}
 			return
 		}
-		switch k := tok.Kind(); k {
-		case '{', '[':
-			o := open{start: dec.InputOffset() - 1, object: k == '{'}
-			if n := len(stack); n > 0 {
-				parent := stack[n-1]
-				o.underOth = parent.object && nameOth
-				o.inOth = o.object && (o.underOth || !parent.object && parent.underOth)
+		k := tok.Kind()
+		if n := len(stack); n > 0 && stack[n-1].giving && k != '}' && k != ']' {
+			stack[n-1].giving = false // a private member's container value with something in it
+			stack[n-2].private = true
+		}
+		if valueOf >= 0 {
+			switch k {
+			case 'n': // null: absent
+			case '"':
+				stack[valueOf].private = tok.String() != ""
+			case '{', '[': // non-empty if anything comes before its end
+			default:
+				stack[valueOf].private = true
 			}
-			stack = append(stack, o)
+		}
+		giving := valueOf >= 0 && (k == '{' || k == '[')
+		valueOf = -1
+		switch k {
+		case '{', '[':
+			stack = append(stack, open{start: dec.InputOffset() - 1, giving: giving})
 		case '}', ']':
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			read(o, dec.InputOffset())
+			if k == '}' {
+				read(o, dec.InputOffset())
+			}
 		case '"':
 			// A member name, not a value: the innermost object has read an
 			// odd number of names and values.
 			if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 {
 				name := nameBytes(body, dec.InputOffset(), tok)
-				nameOth = string(name) == "oth"
 				if slices.ContainsFunc(jwkPrivateMembers, func(m string) bool { return string(name) == m }) {
-					stack[len(stack)-1].private = true
+					valueOf = len(stack) - 1
 				}
 			}
 		}

@@ -241,9 +241,14 @@ func TestLeaksAddDocument(t *testing.T) {
 		{"cut after a whole d", `{"keys":[{"kid":"x","d":"` + dA + `","p":"AAA`, jwkDropLeakedElsewhere},
 		{"cut inside d", `{"keys":[{"kid":"x","d":"` + dA[:100], ""},
 		{"d in an oth element of an entry", `{"kid":"x","oth":[{"r":"Aw","d":"` + dA + `"}]}`, jwkDropLeakedElsewhere},
-		// Each level names d (null): read whole at each level, the body
+		// Each level gives d a value: read whole at each level, the body
 		// would cost its size squared; past maxLeakScan nothing is cleared.
-		{"private members nested deep", strings.Repeat(`{"d":null,"a":`, 3000) + `{}` + strings.Repeat(`}`, 3000), jwkDropLeakUnchecked},
+		{"private members nested deep", strings.Repeat(`{"d":"AQAB","a":`, 3000) + `{}` + strings.Repeat(`}`, 3000), jwkDropLeakUnchecked},
+		{"null private members nested deep", strings.Repeat(`{"d":null,"a":`, 3000) + `{}` + strings.Repeat(`}`, 3000), ""},
+		{"d in an oth element's own oth", `{"kid":"x","oth":[{"r":"Aw","oth":[{"d":"` + dA + `"}]}]}`, jwkDropLeakedElsewhere},
+		{"d in oth as one object's own oth", `{"kid":"x","oth":{"r":"Aw","oth":{"d":"` + dA + `"}}}`, jwkDropLeakedElsewhere},
+		{"a private member's value an empty object", `{"kid":"x","oth":{},"d":[]}`, ""},
+		{"a private member's value a non-empty array", `{"kid":"x","n":"AA","d":["` + dA + `"]}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,6 +262,26 @@ func TestLeaksAddDocument(t *testing.T) {
 	}
 }
 
+// TestParseJWKSNullPrivateMembers: a key set whose serializer writes a
+// public key's absent private members as null is no leak, however large:
+// its entries cost none of maxLeakScan, and every key is kept.
+func TestParseJWKSNullPrivateMembers(t *testing.T) {
+	t.Parallel()
+	var entries []any
+	for i := range 100 {
+		entries = append(entries, with(jwk("k"+strconv.Itoa(i), keyB()), "d", json.RawMessage("null"), "p", json.RawMessage("null"),
+			"x5c", []string{strings.Repeat("A", 2500)}))
+	}
+	body := jwksJSON(entries...)
+	if len(body) <= maxLeakScan {
+		t.Fatalf("body of %d bytes: want more than maxLeakScan", len(body))
+	}
+	keys, rep, err := parseJWKS(body)
+	if err != nil || len(keys) != 100 {
+		t.Errorf("parseJWKS: got %d kids (reasons %q, error %v), want 100", len(keys), rep.reasonSummary(), err)
+	}
+}
+
 // BenchmarkLeaksAddDocumentNested: addDocument on bodies nested 9,990
 // deep, against one plain read of the same body.
 func BenchmarkLeaksAddDocumentNested(b *testing.B) {
@@ -265,7 +290,7 @@ func BenchmarkLeaksAddDocumentNested(b *testing.B) {
 		{"plain", nested(9990, `{"x":1}`)},
 		{"private-innermost", nested(9990, `{"d":"`+dA+`"}`)},
 		{"escape-innermost", nested(9990, `{"\u0061":1}`)},
-		{"private-every-level", strings.Repeat(`{"d":null,"a":`, 9990) + `{}` + strings.Repeat(`}`, 9990)},
+		{"private-every-level", strings.Repeat(`{"d":"AQAB","a":`, 9990) + `{}` + strings.Repeat(`}`, 9990)},
 	} {
 		body := []byte(c.body)
 		b.Run(c.name+"/addDocument", func(b *testing.B) {

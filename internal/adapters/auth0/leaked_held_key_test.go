@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/example/messages-api/internal/ports"
+	"go.uber.org/zap/zapcore"
 )
 
 // TestHeldKeyGivenAwayIsDropped: a JWKS that publishes the private half of
@@ -211,5 +212,29 @@ func TestUncheckedHeldKeyIsUnavailable(t *testing.T) {
 	_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
 	if _, err := ks.Key(context.Background(), "kid-a"); !errors.Is(err, ports.ErrKeysUnavailable) {
 		t.Errorf("Key(kid-a) dropped unchecked: got %v, want ports.ErrKeysUnavailable", err)
+	}
+}
+
+// TestRememberWarnsOnceWhenFull: the moduli remembered as given away are
+// bounded, and an operator is told once that some were not remembered.
+func TestRememberWarnsOnceWhenFull(t *testing.T) {
+	t.Parallel()
+	tn := newKSTenant(t)
+	ks, logs, _ := newObservedKeySource(t, tn, time.Second)
+	var moduli []*big.Int
+	for i := range maxCompromised + 2 {
+		moduli = append(moduli, big.NewInt(int64(3+2*i)))
+	}
+	ks.remember(moduli[:maxCompromised])
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 0 {
+		t.Errorf("warnings with %d moduli remembered: got %d, want 0", maxCompromised, n)
+	}
+	ks.remember(moduli)
+	ks.remember(moduli[maxCompromised:])
+	if got := len(ks.compromised); got != maxCompromised {
+		t.Errorf("moduli remembered: got %d, want %d", got, maxCompromised)
+	}
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 1 {
+		t.Errorf("warnings once more were given away: got %d, want 1", n)
 	}
 }
