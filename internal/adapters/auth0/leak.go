@@ -166,7 +166,7 @@ func (l *leaks) addDocument(body []byte) {
 			switch k {
 			case 'n': // null: absent
 			case '"':
-				stack[valueOf].private = tok.String() != ""
+				stack[valueOf].private = jwkPrivateValue(stringToken(body, dec.InputOffset()))
 			case '{', '[': // non-empty if anything comes before its end
 			default:
 				stack[valueOf].private = true
@@ -199,8 +199,16 @@ func (l *leaks) addDocument(body []byte) {
 // nameBytes is the member name tok, which ends at end in body, unescaped:
 // its raw bytes, with no allocation, unless it holds an escape.
 func nameBytes(body []byte, end int64, tok jsontext.Token) []byte {
-	// The closing quote is at end-1; the opening one is the first quote
-	// before it that no backslash escapes.
+	if raw := stringToken(body, end); bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
+	}
+	return []byte(tok.String())
+}
+
+// stringToken is the JSON string, quotes included, that ends at end in
+// body: the closing quote is at end-1, and the opening one is the first
+// quote before it that no backslash escapes.
+func stringToken(body []byte, end int64) []byte {
 	for i := end - 2; i >= 0; i-- {
 		if body[i] != '"' {
 			continue
@@ -210,13 +218,10 @@ func nameBytes(body []byte, end int64, tok jsontext.Token) []byte {
 			backslashes++
 		}
 		if backslashes%2 == 0 {
-			if raw := body[i+1 : end-1]; bytes.IndexByte(raw, '\\') < 0 {
-				return raw
-			}
-			break
+			return body[i:end]
 		}
 	}
-	return []byte(tok.String())
+	return body[:end] // unreachable: the decoder read a string ending there
 }
 
 // take counts values against maxLeakValues, and returns them, or none

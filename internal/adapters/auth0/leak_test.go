@@ -263,22 +263,27 @@ func TestLeaksAddDocument(t *testing.T) {
 }
 
 // TestParseJWKSNullPrivateMembers: a key set whose serializer writes a
-// public key's absent private members as null is no leak, however large:
-// its entries cost none of maxLeakScan, and every key is kept.
+// public key's absent private members as null or empty is no leak, however
+// large: its entries cost none of maxLeakScan, and every key is kept.
 func TestParseJWKSNullPrivateMembers(t *testing.T) {
 	t.Parallel()
-	var entries []any
-	for i := range 100 {
-		entries = append(entries, with(jwk("k"+strconv.Itoa(i), keyB()), "d", json.RawMessage("null"), "p", json.RawMessage("null"),
-			"x5c", []string{strings.Repeat("A", 2500)}))
-	}
-	body := jwksJSON(entries...)
-	if len(body) <= maxLeakScan {
-		t.Fatalf("body of %d bytes: want more than maxLeakScan", len(body))
-	}
-	keys, rep, err := parseJWKS(body)
-	if err != nil || len(keys) != 100 {
-		t.Errorf("parseJWKS: got %d kids (reasons %q, error %v), want 100", len(keys), rep.reasonSummary(), err)
+	for _, empty := range []string{`null`, `""`, `" "`, `[]`, `{ }`} {
+		t.Run(empty, func(t *testing.T) {
+			t.Parallel()
+			var entries []any
+			for i := range 100 {
+				entries = append(entries, with(jwk("k"+strconv.Itoa(i), keyB()), "d", json.RawMessage(empty), "p", json.RawMessage(empty),
+					"x5c", []string{strings.Repeat("A", 2500)}))
+			}
+			body := jwksJSON(entries...)
+			if len(body) <= maxLeakScan {
+				t.Fatalf("body of %d bytes: want more than maxLeakScan", len(body))
+			}
+			keys, rep, err := parseJWKS(body)
+			if err != nil || len(keys) != 100 {
+				t.Errorf("parseJWKS: got %d kids (reasons %q, error %v), want 100", len(keys), rep.reasonSummary(), err)
+			}
+		})
 	}
 }
 
