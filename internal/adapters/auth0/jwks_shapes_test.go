@@ -209,6 +209,9 @@ func TestParseJWKSLeakedKey(t *testing.T) {
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"kty rsa in lower case with d alone", []any{jwk("pub", keyB()), with(noN, "kty", "rsa", "d", d, "p", p)},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
+		// A serializer writing absent members as "" after a real d.
+		{"d, then p and q empty", []any{jwk("pub", keyB()), with(jwk("priv", keyB()), "d", d, "p", "", "q", "")},
+			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"d alone, line-wrapped", []any{jwk("pub", keyB()), with(noN, "d", d[:100]+"\r\n "+d[100:])},
 			[]string{"good"}, "private_key=1 private_key_elsewhere=1"},
 		{"d beside its own modulus gives nothing more away", []any{jwk("pub", keyB()), with(jwk("priv", keyC()), "d", b64u(ksTestKeys()[2].D.Bytes()))},

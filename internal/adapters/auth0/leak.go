@@ -166,7 +166,9 @@ func (l *leaks) addDocument(body []byte) {
 			switch k {
 			case 'n': // null: absent
 			case '"':
-				stack[valueOf].private = jwkPrivateValue(stringToken(body, dec.InputOffset()))
+				if jwkPrivateValue(stringToken(body, dec.InputOffset())) {
+					stack[valueOf].private = true // an empty one after a real one clears nothing
+				}
 			case '{', '[': // non-empty if anything comes before its end
 			default:
 				stack[valueOf].private = true

@@ -248,6 +248,7 @@ func TestLeaksAddDocument(t *testing.T) {
 		{"d in an oth element's own oth", `{"kid":"x","oth":[{"r":"Aw","oth":[{"d":"` + dA + `"}]}]}`, jwkDropLeakedElsewhere},
 		{"d in oth as one object's own oth", `{"kid":"x","oth":{"r":"Aw","oth":{"d":"` + dA + `"}}}`, jwkDropLeakedElsewhere},
 		{"a private member's value an empty object", `{"kid":"x","oth":{},"d":[]}`, ""},
+		{"d, then an empty private member", `{"kid":"x","d":"` + dA + `","qi":""}`, jwkDropLeakedElsewhere},
 		{"a private member's value a non-empty array", `{"kid":"x","n":"AA","d":["` + dA + `"]}`, ""},
 	}
 	for _, tt := range tests {
