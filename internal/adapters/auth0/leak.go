@@ -53,10 +53,10 @@ func (l *leaks) any() bool {
 }
 
 // add reads the members of an entry with a private member, a member it
-// names once or more not null or empty. Members are read however they are written (padded, in
-// the standard alphabet, zero-prefixed, line-wrapped): a key given away is
-// given away in any spelling. An entry of another kty with no RSA member
-// (an EC key's d) is passed over.
+// names once or more not null or empty. Members are read however they are
+// written (padded, in the standard alphabet, zero-prefixed, line-wrapped):
+// a key given away is given away in any spelling. An entry of another kty
+// with no RSA member (an EC key's d) is passed over.
 func (l *leaks) add(all map[string][]json.RawMessage) {
 	if !slices.ContainsFunc(jwkPrivateMembers, func(name string) bool { return slices.ContainsFunc(all[name], jwkPrivateValue) }) {
 		return
@@ -112,8 +112,8 @@ func equals(x *big.Int) func(*big.Int) bool {
 	return func(y *big.Int) bool { return x.Cmp(y) == 0 }
 }
 
-// maxLeakScan bounds the bytes of the objects naming a private member that
-// one JWKS is read for: objects nest, and each is read whole, so a body of
+// maxLeakScan bounds the bytes of the objects giving a private member a
+// value that one JWKS is read for: objects nest, and each is read whole, so a body of
 // such objects nested thousands deep would cost its size squared. Past it,
 // as past maxLeakValues, no key of the set is cleared. A private JWK with
 // its certificate chain takes a few KiB.
