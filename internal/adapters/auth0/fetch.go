@@ -136,20 +136,12 @@ func (k *KeySource) dropCompromised(keys map[string][]*rsa.PublicKey, rep *jwksR
 	if len(k.compromised) == 0 {
 		return
 	}
-	for _, kid := range slices.Sorted(maps.Keys(keys)) {
-		kept := slices.DeleteFunc(keys[kid], func(key *rsa.PublicKey) bool {
-			if slices.ContainsFunc(k.compromised, func(n *big.Int) bool { return new(big.Int).Mod(n, key.N).Sign() == 0 }) {
-				rep.drop(jwkDropLeakedBefore, kid)
-				return true
-			}
-			return false
-		})
-		if len(kept) == 0 {
-			delete(keys, kid)
-		} else {
-			keys[kid] = kept
+	dropKeys(keys, rep, func(_ string, key *rsa.PublicKey) string {
+		if slices.ContainsFunc(k.compromised, func(n *big.Int) bool { return new(big.Int).Mod(n, key.N).Sign() == 0 }) {
+			return jwkDropLeakedBefore
 		}
-	}
+		return ""
+	})
 }
 
 // sameKeySet reports whether a and b hold the same keys under the same kids.

@@ -143,16 +143,10 @@ func jwkMembers(raw []byte) (map[string]json.RawMessage, string) {
 }
 
 // jwkAllMembers returns every value of an entry's members by name, a name
-// given twice with both its values, or false when the entry is no object.
+// given twice with both its values, and whether the entry is a complete
+// object: of one cut short, the members read whole before the cut; of no
+// object at all, none.
 func jwkAllMembers(raw []byte) (map[string][]json.RawMessage, bool) {
-	all, complete := jwkMembersRead(raw)
-	return all, complete
-}
-
-// jwkMembersRead is jwkAllMembers for an object that may be cut short: the
-// members read whole before the cut, and whether the object was complete
-// (nil when raw is no object at all).
-func jwkMembersRead(raw []byte) (map[string][]json.RawMessage, bool) {
 	dec := lenientDecoder(raw)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, false

@@ -159,27 +159,38 @@ func dropLeaked(keys map[string][]*rsa.PublicKey, leaked *leaks, rep *jwksReport
 	if !leaked.any() {
 		return
 	}
-	for _, kid := range slices.Sorted(maps.Keys(keys)) { // sorted: the logged kids, and which keys the work bound reaches, in a stable order
-		given := false
+	var given []string // in kid order, a kid once per key given away
+	dropKeys(keys, rep, func(kid string, k *rsa.PublicKey) string {
+		reason := leaked.drop(k)
+		if reason == jwkDropLeakedElsewhere {
+			rep.given = append(rep.given, k.N)
+			given = append(given, kid)
+		}
+		return reason
+	})
+	for _, kid := range slices.Compact(given) {
+		if _, kept := keys[kid]; !kept {
+			rep.givenKids = append(rep.givenKids, kid)
+		}
+	}
+}
+
+// dropKeys drops, and reports, every key of keys that why gives a reason
+// for, and every kid left with none. Kids go in sorted order: the logged
+// kids, and which keys a work bound reaches, are stable.
+func dropKeys(keys map[string][]*rsa.PublicKey, rep *jwksReport, why func(kid string, k *rsa.PublicKey) string) {
+	for _, kid := range slices.Sorted(maps.Keys(keys)) {
 		kept := slices.DeleteFunc(keys[kid], func(k *rsa.PublicKey) bool {
-			reason := leaked.drop(k)
-			if reason == jwkDropLeakedElsewhere {
-				rep.given = append(rep.given, k.N)
-				given = true
-			}
+			reason := why(kid, k)
 			if reason != "" {
 				rep.drop(reason, kid)
 			}
 			return reason != ""
 		})
-		switch {
-		case len(kept) > 0:
+		if len(kept) == 0 {
+			delete(keys, kid)
+		} else {
 			keys[kid] = kept
-		case given:
-			delete(keys, kid)
-			rep.givenKids = append(rep.givenKids, kid)
-		default:
-			delete(keys, kid)
 		}
 	}
 }

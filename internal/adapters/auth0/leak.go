@@ -145,7 +145,7 @@ func (l *leaks) addDocument(body []byte) {
 			l.overflow = true
 			return
 		}
-		all, _ := jwkMembersRead(body[o.start:end])
+		all, _ := jwkAllMembers(body[o.start:end])
 		l.add(all)
 	}
 	dec := lenientDecoder(body)

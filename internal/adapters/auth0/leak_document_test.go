@@ -40,7 +40,7 @@ func objectSpans(body []byte) [][2]int64 {
 // object some private member of which jwkPrivateValue says gives a value.
 func wantScanned(body []byte) (scanned int64, private []string) {
 	for _, s := range objectSpans(body) {
-		all, _ := jwkMembersRead(body[s[0]:s[1]])
+		all, _ := jwkAllMembers(body[s[0]:s[1]])
 		if slices.ContainsFunc(jwkPrivateMembers, func(m string) bool { return slices.ContainsFunc(all[m], jwkPrivateValue) }) {
 			scanned += s[1] - s[0]
 			private = append(private, string(body[s[0]:s[1]]))
