@@ -353,7 +353,7 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
-		if err := c.applyDev(); err != nil {
+		if err := c.applyDev(environ); err != nil {
 			return Config{}, err
 		}
 	}

@@ -20,6 +20,17 @@ func TestDevModeBindsLoopbackOnly(t *testing.T) {
 		{"HOST with a port", []string{"HOST=127.0.0.1:3010"},
 			`HOST (http.host, from the environment) "127.0.0.1:3010" is not a host name or IP address (the port is PORT's)`},
 		{"ADMIN_ADDR=:9090", []string{"ADMIN_ADDR=:9090"}, "ADMIN_ADDR"},
+		// Malformed or empty, a setting gets the message it gets outside dev
+		// mode, not a loopback advice that would not fix it.
+		{"HOST empty", []string{"HOST="}, "HOST (http.host, from the environment) is empty: give a value or leave the variable unset"},
+		{"ADMIN_ADDR without a host", []string{"ADMIN_ADDR=4712"}, `ADMIN_ADDR (admin.addr, from the environment) "4712" is not host:port with a port of 0 to 65535`},
+		{"ADMIN_ADDR without a port", []string{"ADMIN_ADDR=localhost"}, `ADMIN_ADDR (admin.addr, from the environment) "localhost" is not host:port with a port of 0 to 65535`},
+		{"ADMIN_ADDR with a port out of range", []string{"ADMIN_ADDR=127.0.0.1:70000"}, `ADMIN_ADDR (admin.addr, from the environment) "127.0.0.1:70000" is not host:port`},
+		{"ADMIN_ADDR empty", []string{"ADMIN_ADDR="}, `ADMIN_ADDR (admin.addr, from the environment) "" is not host:port`},
+		{"ADMIN_ADDR in quotes", []string{`ADMIN_ADDR="127.0.0.1:9090"`}, "ADMIN_ADDR (admin.addr, from the environment) is wrapped in quotes"},
+		{"ADMIN_ADDR=localhost:9090", []string{"ADMIN_ADDR=localhost:9090"}, ""},
+		{"ADMIN_ADDR=192.0.2.1:9090", []string{"ADMIN_ADDR=192.0.2.1:9090"},
+			`ADMIN_ADDR (admin.addr, from the environment) "192.0.2.1:9090": dev mode binds loopback only`},
 		{"DEV_TENANT_ADDR=[::1]:3011", []string{"DEV_TENANT_ADDR=[::1]:3011"}, ""},
 		{"DEV_TENANT_ADDR=localhost:3011", []string{"DEV_TENANT_ADDR=localhost:3011"}, ""},
 		{"DEV_TENANT_ADDR=0.0.0.0:3011", []string{"DEV_TENANT_ADDR=0.0.0.0:3011"},
