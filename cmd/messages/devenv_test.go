@@ -150,6 +150,9 @@ func TestDevClientOfTheWrongType(t *testing.T) {
 			`-login needs a native client (loopback redirects, RFC 8252); the dev client "dev-reader" is an m2m client: use -client-id dev-cli, or drop -login`},
 		{"-login with the spa client", []string{"-login", "-client-id", "dev-spa"},
 			`-login needs a native client (loopback redirects, RFC 8252); the dev client "dev-spa" is a spa client: use -client-id dev-cli, or drop -login`},
+		// Let through (a service's -config may add it), but named as unknown.
+		{"a client the dev configuration does not know", []string{"-client-id", "dev-raeder"},
+			`the client secret is not set: set AUTH0_CLIENT_SECRET; "dev-raeder" is not a client of the embedded dev configuration, whose secrets -dev knows (its m2m clients: dev-nobody or dev-reader)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

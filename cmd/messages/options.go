@@ -13,6 +13,7 @@ import (
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/devtenant"
 )
 
 const (
@@ -275,7 +276,14 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	default:
 		o.clientSecret = fromEnv("AUTH0_CLIENT_SECRET")
 	}
-	if o.clientSecret == "" {
+	switch {
+	case o.clientSecret != "":
+	case *dev && d.types[o.clientID] == "":
+		// Named as unknown: a misspelt dev client would otherwise read
+		// as a known one whose secret went missing.
+		errs = append(errs, fmt.Errorf("the client secret is not set: set AUTH0_CLIENT_SECRET; %q is not a client of the embedded dev configuration, whose secrets -dev knows (its m2m clients: %s)",
+			o.clientID, d.idsOf(devtenant.TypeM2M)))
+	default:
 		errs = append(errs, errors.New("the client secret is not set: set AUTH0_CLIENT_SECRET"))
 	}
 	o.scopes = strings.Fields(*scope)
