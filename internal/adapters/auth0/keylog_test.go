@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,11 @@ func TestKeySourceOperatorLines(t *testing.T) {
 			{zapcore.WarnLevel, "dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
 				map[string]string{"reasons": "private_key_elsewhere=1", "keys_left": "0"}},
 			{zapcore.WarnLevel, failed, map[string]string{"serving_cached_keys": "false"}},
+		}},
+		// kids come from the fetched JWKS: escaped and cut, so that they
+		// cannot forge a line on a terminal or swell it.
+		{"a kid with control characters, and a long one", []step{{0, serve(jwksJSON(jwk("k\x1b[31m\n", keyA()), jwk(strings.Repeat("a", 100), keyB())))}}, []line{
+			{zapcore.InfoLevel, loaded, map[string]string{"kids": `["` + strings.Repeat("a", maxLoggedKidLen) + `"... "k\x1b[31m\n"]`}},
 		}},
 		{"a rotation", []step{{0, serve(keysA)}, {cooldown, serve(keysB)}}, []line{
 			{zapcore.InfoLevel, loaded, nil},
