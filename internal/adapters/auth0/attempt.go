@@ -24,20 +24,20 @@ import (
 // published kid; so when kid is still unknown afterwards, the caller follows
 // up once, under the cooldown again. The cooldown still bounds how often
 // fetches start, so a kid storm costs at most one fetch per cooldown.
-func (k *KeySource) await(ctx context.Context, kid string) (err error, ctxDone bool) {
+func (k *KeySource) await(ctx context.Context, kid string) (ctxDone bool, err error) {
 	k.mu.Lock()
 	due := k.coolingDownLocked(k.now()) == nil
 	f, joined, err := k.flightLocked(false)
 	k.mu.Unlock()
 	if err != nil {
-		return err, false
+		return false, err
 	}
 
 	t := time.NewTimer(k.cfg.FetchTimeout)
 	defer t.Stop()
-	err, over, ctxDone := k.wait(ctx, f, t.C)
+	over, ctxDone, err := k.wait(ctx, f, t.C)
 	if !over || !joined || !due || k.has(kid) {
-		return err, ctxDone
+		return ctxDone, err
 	}
 	k.mu.Lock()
 	f, _, err = k.flightLocked(false)
@@ -45,21 +45,21 @@ func (k *KeySource) await(ctx context.Context, kid string) (err error, ctxDone b
 	if err != nil {
 		// Most likely a cooldown: another attempt started after this
 		// caller arrived, and its keys are what Key looks at next.
-		return err, false
+		return false, err
 	}
-	err, _, ctxDone = k.wait(ctx, f, t.C)
-	return err, ctxDone
+	_, ctxDone, err = k.wait(ctx, f, t.C)
+	return ctxDone, err
 }
 
 // wait waits for f to be over (over), ctx to end (ctxDone) or timeout.
-func (k *KeySource) wait(ctx context.Context, f <-chan singleflight.Result, timeout <-chan time.Time) (err error, over, ctxDone bool) {
+func (k *KeySource) wait(ctx context.Context, f <-chan singleflight.Result, timeout <-chan time.Time) (over, ctxDone bool, err error) {
 	select {
 	case r := <-f:
-		return r.Err, true, false
+		return true, false, r.Err
 	case <-ctx.Done():
-		return ctx.Err(), false, true
+		return false, true, ctx.Err()
 	case <-timeout:
-		return fmt.Errorf("no key set fetched within %s", k.cfg.FetchTimeout), false, false
+		return false, false, fmt.Errorf("no key set fetched within %s", k.cfg.FetchTimeout)
 	}
 }
 

@@ -257,7 +257,7 @@ func (k *KeySource) lookup(ctx context.Context, kid string) ([]*rsa.PublicKey, u
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	fetchErr, ctxDone := k.await(ctx, kid)
+	ctxDone, fetchErr := k.await(ctx, kid)
 	if ctxDone {
 		return nil, 0, fetchErr
 	}
