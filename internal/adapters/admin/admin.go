@@ -70,7 +70,7 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.srv = &http.Server{
-		Handler:           mux,
+		Handler:           closeOnBody(mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -81,6 +81,20 @@ func New(cfg Config, gatherer prometheus.Gatherer, checks []Check, log *zap.Logg
 		ErrorLog:       errLog,
 	}
 	return s
+}
+
+// closeOnBody answers "Connection: close" to a request that carries a body,
+// which no admin route reads.
+func closeOnBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Gate: to keep the connection, net/http reads an unread body before
+		// it answers, so a body declared and not sent held a probe's answer
+		// until ReadTimeout.
+		if r.ContentLength != 0 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type status struct {

@@ -1,7 +1,10 @@
 package admin
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,6 +136,46 @@ func TestHeaderCap(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != tt.want {
 				t.Errorf("got status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+// TestBodyNobodyReads: a probe or scrape that declares a body and sends
+// less of it is answered at once, closing the connection; net/http, to
+// keep it, would wait for the whole body (until ReadTimeout) first.
+func TestBodyNobodyReads(t *testing.T) {
+	s := New(Config{Addr: "127.0.0.1:0"}, prometheus.NewRegistry(), nil, zap.NewNop())
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	for _, tt := range []struct {
+		name, request string
+		want          int
+	}{
+		{"metrics, 3 of 1000 bytes", "GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc", 200},
+		{"healthz, an unfinished chunked body", "GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 200},
+		{"readyz, none of 5 bytes", "GET /readyz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 200},
+		{"no such route", "GET /nope HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second)) // ReadTimeout is 10s: a server that waits fails here
+			if _, err := io.WriteString(c, tt.request); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatalf("reading the response: %v (none before the deadline: the server waits for the body)", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !resp.Close {
+				t.Errorf("got status %d and close %v, want %d and Connection: close", resp.StatusCode, resp.Close, tt.want)
 			}
 		})
 	}

@@ -73,7 +73,7 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics,
 	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{})}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
-		Handler:           s.closeWhileDraining(NewHandler(cfg.Handler, verifier, log, opts...)),
+		Handler:           s.closeConnections(NewHandler(cfg.Handler, verifier, log, opts...)),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -97,15 +97,19 @@ func serverErrorLog(zl *zap.Logger) *log.Logger {
 	return l
 }
 
-// closeWhileDraining answers "Connection: close" once the drain has begun,
+// closeConnections answers "Connection: close" once the drain has begun,
 // so each kept-alive client finishes its request and moves to a fresh
 // connection (another replica's, behind a load balancer) while this
 // listener still accepts. Not http.Server.SetKeepAlivesEnabled(false): it
 // also closes idle connections at once, racing a request the client has
 // just sent on one, which is exactly the loss the drain exists to avoid.
-func (s *Server) closeWhileDraining(next http.Handler) http.Handler {
+// It answers so too to a request that carries a body, which no route reads.
+func (s *Server) closeConnections(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
+		// Gate: to keep the connection, net/http reads an unread body (up
+		// to 256 KiB) before it sends the answer, so a client that declared
+		// more than it sent got nothing until ReadTimeout, logged as answered.
+		if s.draining.Load() || r.ContentLength != 0 {
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
