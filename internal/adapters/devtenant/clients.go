@@ -101,12 +101,28 @@ func (c *client) allowsOrigin(origin string) bool {
 
 // allowsLogoutReturn reports whether returnTo is a redirect URI or the
 // origin of one, with or without its trailing slash: Auth0's "Allowed
-// Logout URLs".
+// Logout URLs". A native client's loopback redirect URIs match on any port
+// (RFC 8252 section 7.3), and so do their origins.
 func (c *client) allowsLogoutReturn(returnTo string) bool {
-	if c.allowsRedirect(returnTo) {
+	origin := strings.TrimSuffix(returnTo, "/")
+	if c.allowsRedirect(returnTo) || c.allowsOrigin(origin) {
 		return true
 	}
-	return c.allowsOrigin(strings.TrimSuffix(returnTo, "/"))
+	if c.typ != TypeNative || originOf(origin) != origin {
+		return false
+	}
+	got, ok := loopbackWithoutPort(origin)
+	if !ok {
+		return false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, r := range c.redirectURIs {
+		if want, ok := loopbackWithoutPort(originOf(r)); ok && want == got {
+			return true
+		}
+	}
+	return false
 }
 
 // originOf returns scheme://host[:port] of an absolute URL, or "".

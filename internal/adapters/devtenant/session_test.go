@@ -108,6 +108,15 @@ func TestSessionAndSilentRenewal(t *testing.T) {
 			{"client_id=" + spaID + "&post_logout_redirect_uri=" + url.QueryEscape(spaRedirect), http.StatusFound},
 			// The origin of a redirect URI with a path, with its slash.
 			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1/"), http.StatusFound},
+			// A native client's loopback origin on any port, as its redirects.
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1:9"), http.StatusFound},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1:49152/"), http.StatusFound},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1:0"), http.StatusBadRequest},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1:9/elsewhere"), http.StatusBadRequest},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.1:9?x=1"), http.StatusBadRequest},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://localhost:9"), http.StatusBadRequest},
+			{"client_id=" + cliID + "&returnTo=" + url.QueryEscape("http://127.0.0.2:9"), http.StatusBadRequest},
+			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3001"), http.StatusBadRequest},
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://evil.example/"), http.StatusBadRequest},
 			// Open-redirect shapes: none is a URL of the client.
 			{"client_id=" + spaID + "&returnTo=" + url.QueryEscape("http://localhost:3000//evil.example"), http.StatusBadRequest},
