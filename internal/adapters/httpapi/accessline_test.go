@@ -11,7 +11,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/httpapi"
+	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
 )
 
@@ -120,6 +122,42 @@ func TestAccessLineOptionalFields(t *testing.T) {
 				if f.want != nil && got != f.want {
 					t.Errorf("got %s=%v, want %v", f.key, got, f.want)
 				}
+			}
+		})
+	}
+}
+
+// TestAccessLineSubject: the subject is the tenant's string, logged per
+// request, so the line bounds it and replaces what a terminal or a log
+// viewer would act on, as for the user agent; an ordinary one is as sent.
+func TestAccessLineSubject(t *testing.T) {
+	long := strings.Repeat("a", 255)
+	tests := []struct {
+		name, sub, want string
+	}{
+		{"a user", "auth0|64b7f3c2e4a1d2b3c4d5e6f7", "auth0|64b7f3c2e4a1d2b3c4d5e6f7"},
+		{"a client", "abc123@clients", "abc123@clients"},
+		{"300 bytes", strings.Repeat("s", 300), strings.Repeat("s", 256)},
+		{"a character across the cut", long + "é", long},
+		{"a line separator", "a\u2028b", "a\ufffdb"},
+		{"a C1 control (CSI)", "a\u009b31mb", "a\ufffd31mb"},
+		{"a bidi override", "a\u202eb", "a\ufffdb"},
+		{"replacements past the cap", strings.Repeat("\u0085", 128), strings.Repeat("\ufffd", 85)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			v := authtest.New(map[string]domain.Claims{readToken: {Subject: tt.sub}})
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core))
+			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
+			req.Header.Set("Authorization", "Bearer "+readToken)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			lines := logs.FilterMessage("request").All()
+			if len(lines) != 1 {
+				t.Fatalf("got %d access lines, want 1", len(lines))
+			}
+			if got := lines[0].ContextMap()["subject"]; got != tt.want {
+				t.Errorf("got subject %q, want %q", got, tt.want)
 			}
 		})
 	}

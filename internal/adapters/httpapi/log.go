@@ -102,7 +102,7 @@ func (a *accessLine) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("remote_addr", st.proxies.clientAddr(st.req))
 	enc.AddString("user_agent", userAgent(st.req))
 	if st.claims != nil {
-		enc.AddString("subject", st.claims.Subject)
+		enc.AddString("subject", subject(st.claims.Subject))
 	}
 	if st.reason != "" {
 		enc.AddString("reason", st.reason)

@@ -23,7 +23,7 @@ func userAgent(r *http.Request) string {
 	if len(v) == 0 {
 		return ""
 	}
-	return cutUserAgent(replaceControls(redactTokens(cutUserAgent(v[0]))))
+	return cut(replaceControls(redactTokens(cut(v[0], maxUserAgent))), maxUserAgent)
 }
 
 // replaceControls replaces each C1 control (U+0080 to U+009F), line or
@@ -73,24 +73,38 @@ func displayControl(s string) int {
 	return 0
 }
 
-// cutUserAgent cuts ua to maxUserAgent bytes, dropping the last character
-// if the cut splits it. Bytes that are no character (invalid UTF-8) count
-// one each, so at most UTFMax-1 bytes are looked back at and a run of them
-// is cut at 256, not to nothing.
-func cutUserAgent(ua string) string {
-	if len(ua) <= maxUserAgent {
-		return ua
+// cut cuts s to max bytes, dropping the last character if the cut splits
+// it. Bytes that are no character (invalid UTF-8) count one each, so at
+// most UTFMax-1 bytes are looked back at and a run of them is cut at max,
+// not to nothing.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
 	}
-	n := maxUserAgent
+	n := max
 	for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
-		if utf8.RuneStart(ua[i]) {
-			if _, size := utf8.DecodeRuneInString(ua[i:]); i+size > n {
+		if utf8.RuneStart(s[i]) {
+			if _, size := utf8.DecodeRuneInString(s[i:]); i+size > n {
 				n = i
 			}
 			break
 		}
 	}
-	return ua[:n]
+	return s[:n]
+}
+
+// maxSubject bounds the subject on the access line (Auth0's are well under
+// 100 bytes: "auth0|" and an id, or a client id and "@clients").
+const maxSubject = 256
+
+// subject is a token's sub as the access line shows it: cut to maxSubject
+// bytes at a character boundary, display controls replaced as in the user
+// agent, and cut again, since U+FFFD can be longer than what it replaces.
+// Gate: sub is the tenant's string (a custom database connection
+// chooses its users' ids), and the line is written per request; a clean
+// one is returned as it is, with no allocation.
+func subject(sub string) string {
+	return cut(replaceControls(cut(sub, maxSubject)), maxSubject)
 }
 
 // redactTokens replaces each token in s by tokenMark. Gate: the access line
