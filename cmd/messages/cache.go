@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +82,9 @@ func scopeKey(scopes []string) string {
 
 // unsafeCacheError means the cache file is readable or writable by others
 // (or is not a plain file of ours): its token may have leaked, so it is not
-// used, and not silently replaced either.
+// used, and not silently replaced either. So too a file that holds
+// something else than a token cache: a mistyped path must not cost the
+// file it names.
 type unsafeCacheError struct {
 	path, why string
 }
@@ -93,10 +96,10 @@ func (e *unsafeCacheError) Error() string {
 // load returns the cached token when the file holds one for this run's
 // grant, tenant, audience, client and scopes that is not past its renewal
 // moment, or only the refresh token of one that is (the caller renews it),
-// with how long before its expiry it stops being reused. A missing file, or
-// one for another configuration, gives nil and a note on log. An unsafe
-// file gives an *unsafeCacheError. A file that cannot be parsed is reported
-// on log and ignored (the next save replaces it).
+// with how long before its expiry it stops being reused. A missing or
+// empty file, or one for another configuration, gives nil and a note on
+// log (the next save replaces it). An unsafe file, or one that is not a
+// token cache, gives an *unsafeCacheError.
 func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	e, err := c.read()
 	switch {
@@ -141,7 +144,10 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
+	switch {
+	case fi.IsDir():
+		return nil, &unsafeCacheError{c.path, "is a directory: give the path of a file"}
+	case !fi.Mode().IsRegular():
 		return nil, &unsafeCacheError{c.path, "is not a regular file (symbolic links are not followed)"}
 	}
 	if why := notPrivate(fi); why != "" {
@@ -161,17 +167,22 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 		return nil, fmt.Errorf("read %s: %w", c.path, err)
 	}
 	if len(data) > maxCacheBytes {
-		return nil, fmt.Errorf("%s is larger than %d bytes", c.path, maxCacheBytes)
+		return nil, &unsafeCacheError{c.path, fmt.Sprintf("is larger than %d bytes, so not a token cache; it is left as it is: give another path, or remove the file", maxCacheBytes)}
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s is empty", c.path)
+	}
+	// Ours is a JSON object with a version (any: a later one's is ours to
+	// replace too); anything else is someone's file under a mistyped path.
 	var e cacheEntry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%s is not a token cache: %w", c.path, err)
+	if err := json.Unmarshal(data, &e); err != nil || e.Version < 1 {
+		return nil, &unsafeCacheError{c.path, "is not a token cache (a JSON object with a version); it is left as it is: give another path, or remove the file"}
 	}
 	return &e, nil
 }
 
 // errNoExpiry is save's refusal of a token without an expiry.
-var errNoExpiry = errors.New("the tenant sent no expires_in, so there is no knowing when the token goes stale: it is used for this run only, not cached")
+var errNoExpiry = errors.New("the tenant sent no expires_in (or 0), so there is no knowing when the token goes stale: it is used for this run only, not cached")
 
 // save writes t for this run's configuration atomically: a new 0600 file
 // in the same directory, synced, then renamed over the old one. A token

@@ -82,15 +82,15 @@ func TestTokenCache(t *testing.T) {
 		{"other scopes", func(*cacheEntry) {}, []string{"-scope", "read:messages"}, "HTTP/1.1 200 OK", "dev-reader", "another tenant, audience, client or scope"},
 		{"about to expire", func(e *cacheEntry) { e.Expiry = time.Now().Add(30 * time.Second) }, nil, "HTTP/1.1 200 OK", "dev-reader", "expired or is about to"},
 		{"refused by the API", func(e *cacheEntry) { e.AccessToken = e.AccessToken[:len(e.AccessToken)-4] + "AAAA" }, nil, "HTTP/1.1 200 OK", "dev-reader", "the API refused the cached token"},
-		{"not a cache", nil, nil, "HTTP/1.1 200 OK", "dev-reader", "is not a token cache"},
+		{"empty", func(*cacheEntry) {}, nil, "HTTP/1.1 200 OK", "dev-reader", "is empty"},
 		{"another version", func(e *cacheEntry) { e.Version = cacheVersion + 1 }, nil, "HTTP/1.1 200 OK", "dev-reader", "not a token cache of this version"},
 		{"no access token", func(e *cacheEntry) { e.AccessToken = "" }, nil, "HTTP/1.1 200 OK", "dev-reader", "not a token cache of this version"},
 	}
 	for _, tt := range ignored {
 		t.Run("ignores "+tt.name, func(t *testing.T) {
 			file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
-			data := []byte("junk")
-			if tt.edit != nil {
+			var data []byte // empty
+			if tt.name != "empty" {
 				e := genuine
 				tt.edit(&e)
 				data, _ = json.Marshal(e)
@@ -122,7 +122,8 @@ func TestTokenCache(t *testing.T) {
 		})
 	}
 
-	// Caches that must be refused: readable by others, or not a plain file.
+	// Caches that must be refused: readable by others, not a plain file, or
+	// not a token cache (a mistyped path must not cost the file it names).
 	genuineData, _ := json.Marshal(genuine)
 	refused := []struct {
 		name  string
@@ -143,11 +144,18 @@ func TestTokenCache(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "is not a regular file"},
+		{"a private key", func(t *testing.T, file string) {
+			writeMode(t, file, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600)
+		}, "is not a token cache"},
+		{"another tool's JSON", func(t *testing.T, file string) { writeMode(t, file, []byte(`{"theme":"dark"}`), 0o600) }, "is not a token cache"},
+		{"a JSON array", func(t *testing.T, file string) { writeMode(t, file, []byte(`[1,2]`), 0o600) }, "is not a token cache"},
+		{"a version that is no number", func(t *testing.T, file string) { writeMode(t, file, []byte(`{"version":"1"}`), 0o600) }, "is not a token cache"},
 	}
 	for _, tt := range refused {
 		t.Run("refuses "+tt.name, func(t *testing.T) {
 			file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
 			tt.setup(t, file)
+			content, _ := os.ReadFile(file)
 			before := f.tokenRequests.Load()
 			r := runCmd(t, nil, cacheArgs(file, "/api/private")...)
 			if r.code != 2 {
@@ -159,15 +167,15 @@ func TestTokenCache(t *testing.T) {
 			if got := f.tokenRequests.Load() - before; got != 0 {
 				t.Errorf("got %d token requests, want 0", got)
 			}
-			if got, _ := os.ReadFile(file); !bytes.Equal(got, genuineData) {
+			if got, _ := os.ReadFile(file); !bytes.Equal(got, content) {
 				t.Errorf("got the refused file rewritten, want it left as it was")
 			}
 		})
 	}
 }
 
-// TestTokenCacheSize: a cache file is read up to 64 KiB; a larger one is
-// ignored with a note saying so (and replaced), never read whole.
+// TestTokenCacheSize: a cache file is read up to 64 KiB, never whole; a
+// larger one is no cache of ours, so it is refused (exit 2) and kept.
 func TestTokenCacheSize(t *testing.T) {
 	f := newFixture(t)
 	file := filepath.Join(t.TempDir(), "token.json")
@@ -182,11 +190,12 @@ func TestTokenCacheSize(t *testing.T) {
 	tests := []struct {
 		name       string
 		size       int // the genuine entry padded with spaces to this many bytes
+		wantCode   int
 		wantTokens int64
 		wantNote   string
 	}{
-		{"exactly 64 KiB", maxCacheBytes, 0, "using the cached token"},
-		{"one byte more", maxCacheBytes + 1, 1, "is larger than 65536 bytes"},
+		{"exactly 64 KiB", maxCacheBytes, 0, 0, "using the cached token"},
+		{"one byte more", maxCacheBytes + 1, 2, 0, "is larger than 65536 bytes, so not a token cache"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,8 +203,8 @@ func TestTokenCacheSize(t *testing.T) {
 			writeMode(t, file, padded, 0o600)
 			before := f.tokenRequests.Load()
 			r := runCmd(t, nil, args...)
-			if r.code != 0 {
-				t.Errorf("got exit code %d, want 0\nstderr: %s", r.code, r.stderr)
+			if r.code != tt.wantCode {
+				t.Errorf("got exit code %d, want %d\nstderr: %s", r.code, tt.wantCode, r.stderr)
 			}
 			if got := f.tokenRequests.Load() - before; got != tt.wantTokens {
 				t.Errorf("got %d token requests, want %d", got, tt.wantTokens)

@@ -47,7 +47,7 @@ func TestCacheNotOurs(t *testing.T) {
 			if err := os.Mkdir(file, 0o700); err != nil {
 				t.Fatal(err)
 			}
-		}, "is not a regular file"},
+		}, "is a directory: give the path of a file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

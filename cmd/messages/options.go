@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -160,6 +161,10 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 			errs = append(errs, errors.New("PATH is missing, e.g. /api/private"))
 		}
 	case 1:
+		if strings.TrimSpace(positional[0]) == "" {
+			errs = append(errs, errors.New("PATH is empty, e.g. /api/private"))
+			break
+		}
 		p, err := checkPath(positional[0])
 		if err != nil {
 			errs = append(errs, err)
@@ -168,9 +173,15 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	default:
 		shown := make([]string, len(positional)) // a URL among them may carry a credential
 		for i, p := range positional {
-			shown[i] = auth0.RedactURL(p)
+			shown[i] = shownArg(p)
 		}
 		errs = append(errs, fmt.Errorf("want one PATH, got %d: %q", len(positional), shown))
+	}
+	if c := o.cacheFile; given["token-cache"] && (strings.TrimSpace(c) == "" || strings.HasSuffix(c, "/") || strings.HasSuffix(c, string(filepath.Separator)) ||
+		filepath.Base(c) == "." || filepath.Base(c) == "..") {
+		// Refused before anything is fetched: save would make the
+		// directory, then fail to write the file, and later runs refuse it.
+		errs = append(errs, fmt.Errorf("-token-cache %q is not the path of a file: give one, e.g. ~/.cache/messages/token.json", c))
 	}
 	if o.calls < 1 || o.calls > maxCalls {
 		errs = append(errs, fmt.Errorf("-n %d: want 1 to %d calls", o.calls, maxCalls))
@@ -341,6 +352,20 @@ func checkPath(p string) (string, error) {
 		p = "/" + p
 	}
 	return p, nil
+}
+
+// shownArg is an extra argument as the usage error quotes it: a path or a
+// URL without its credentials, a flag or a number as given, anything else
+// not at all, since it may be a secret whose flag lost it ("-client-secret=
+// s3cret" makes s3cret an argument).
+func shownArg(a string) string {
+	switch {
+	case strings.HasPrefix(a, "/"), strings.Contains(a, "://"):
+		return auth0.RedactURL(a)
+	case strings.HasPrefix(a, "-"), a != "" && strings.Trim(a, "0123456789") == "":
+		return a
+	}
+	return "(not shown)"
 }
 
 // endsAtDashDash reports whether fs, parsing args, stopped at a "--" that
