@@ -126,7 +126,12 @@ func TestLoadRefuses(t *testing.T) {
 		{"audience empty in the environment over a file", "auth0:\n  audiences: [x]\n", []string{"AUTH0_DOMAIN=a.auth0.com", "AUTH0_AUDIENCE= , "},
 			"AUTH0_AUDIENCE is set but empty in the environment"},
 		{"http domain", "", []string{"AUTH0_DOMAIN=http://a.auth0.com", "AUTH0_AUDIENCE=x"}, "must use https"},
-		{"domain with path", "", []string{"AUTH0_DOMAIN=a.auth0.com/x", "AUTH0_AUDIENCE=x"}, "AUTH0_DOMAIN"},
+		{"domain with path", "", []string{"AUTH0_DOMAIN=a.auth0.com/x", "AUTH0_AUDIENCE=x"},
+			`AUTH0_DOMAIN (auth0.domain, from the environment) "a.auth0.com/x" is not a tenant domain`},
+		// Named where it was set, not as the variable nobody set.
+		{"domain from the file with a port out of range", "auth0:\n  domain: a.auth0.com:99999\n", []string{"AUTH0_AUDIENCE=x"},
+			`auth0.domain (in file `},
+		{"http domain from the file", "auth0:\n  domain: http://a.auth0.com\n", []string{"AUTH0_AUDIENCE=x"}, `auth0.domain (in file `},
 		{"port not a number", "", append(slices.Clone(base), "PORT=http"), "port"},
 		{"port out of range", "", append(slices.Clone(base), "PORT=70000"), "PORT"},
 		{"port one past the range", "", append(slices.Clone(base), "PORT=65536"), "PORT"},

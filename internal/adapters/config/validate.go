@@ -246,7 +246,15 @@ func (c *Config) checkTenant(emptyEnv map[string]bool) []error {
 		case errors.Is(e, auth0.ErrLeeway):
 			errs = append(errs, leeway)
 		default:
-			errs = append(errs, e)
+			// The adapter names the variable only; with the key too, the
+			// fault is attributed to where it was set (a -config file's
+			// domain was blamed on AUTH0_DOMAIN).
+			msg, ok := strings.CutPrefix(e.Error(), "auth0: AUTH0_DOMAIN ")
+			if !ok {
+				errs = append(errs, e)
+				continue
+			}
+			errs = append(errs, errors.New("AUTH0_DOMAIN (auth0.domain) "+msg))
 		}
 	}
 	return errs
