@@ -141,6 +141,11 @@ func TestConfigFromEnv(t *testing.T) {
 		{"header value with an encoded space", otlp("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20abc"), true, ""},
 		{"header value with a tab", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-note=a%09b"), true, ""},
 		{"header with an empty name", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=a, =SECRET"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 2 is not name=value"},
+		// ' is a header name's character: the quotes would make 'authorization a header.
+		{"headers in single quotes", otlp("OTEL_EXPORTER_OTLP_HEADERS", "'authorization=Bearer%20SECRET'"), false, "OTEL_EXPORTER_OTLP_HEADERS is wrapped in quotes, which would be part of the value: remove them"},
+		{"traces headers in double quotes", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", `"x-api-key=SECRET"`), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS is wrapped in quotes"},
+		{"resource attributes in quotes", otlp("OTEL_RESOURCE_ATTRIBUTES", "'team=auth'"), false, "OTEL_RESOURCE_ATTRIBUTES is wrapped in quotes"},
+		{"a quote inside a header value", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-note=it's"), true, ""},
 		{"resource attribute value with a newline", otlp("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), true, ""},
 		{"endpoint with a query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?api_key=SECRET"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query or fragment, which the exporter drops"},
 		{"traces endpoint with a fragment", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector/v1/traces#SECRET"), false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has a query or fragment"},

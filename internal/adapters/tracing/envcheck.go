@@ -195,6 +195,11 @@ func checkPairs(name, v string, header bool) []error {
 	if v == "" {
 		return nil
 	}
+	// Gate: ' is a header name's character, so 'authorization=... would
+	// send a header no collector reads (docker run --env-file keeps quotes).
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return []error{fmt.Errorf("%s is wrapped in quotes, which would be part of the value: remove them", name)}
+	}
 	var errs []error
 	for i, p := range strings.Split(v, ",") {
 		k, val, ok := strings.Cut(p, "=")
