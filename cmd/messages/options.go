@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -326,6 +327,11 @@ func checkAPI(raw string, insecure bool) (*url.URL, error) {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, fmt.Errorf("API URL %q must not have user info, a query or a fragment", shown)
 	}
+	// Checked before a token is fetched (and billed) for a call that
+	// cannot be made: port 0, 99999 or "" ("host:") dials nowhere.
+	if p := u.Port(); strings.HasSuffix(u.Host, ":") || p != "" && !validPort(p) {
+		return nil, fmt.Errorf("API URL %q has a port that is not 1 to 65535", shown)
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":
@@ -338,6 +344,13 @@ func checkAPI(raw string, insecure bool) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// validPort reports whether p is a port a client can dial: 1 to 65535,
+// in decimal digits.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strings.Trim(p, "0123456789") == ""
 }
 
 // checkPath accepts a path with an optional query, never a URL of its own:

@@ -26,6 +26,11 @@ func TestUsageErrors(t *testing.T) {
 		{"tenant with a path", full, []string{"-domain", "example.eu.auth0.com/oauth", "/api/private"}, "is not a tenant domain"},
 		{"http API not on loopback", full, []string{"-api", "http://api.example.com", "/api/private"}, "would travel unencrypted"},
 		{"API with a query", full, []string{"-api", "https://api.example.com/?x=1", "/api/private"}, "must not have user info, a query or a fragment"},
+		// Refused before a token is fetched for a call that cannot be made.
+		{"API port out of range", full, []string{"-api", "http://127.0.0.1:99999", "/api/private"}, `API URL "http://127.0.0.1:99999" has a port that is not 1 to 65535`},
+		{"API port 0", full, []string{"-api", "http://127.0.0.1:0", "/api/private"}, "has a port that is not 1 to 65535"},
+		{"API with an empty port", full, []string{"-api", "https://api.example.com:/", "/api/private"}, "has a port that is not 1 to 65535"},
+		{"API port with a sign", full, []string{"-api", "http://127.0.0.1:+80", "/api/private"}, "API URL"},
 		// A credential put in a URL by mistake is never repeated.
 		{"API with user info", full, []string{"-api", "https://user:s3cret-value@api.example.com", "/api/private"}, `API URL "https://REDACTED@api.example.com" must not have user info`},
 		{"API with a key in the query", full, []string{"-api", "https://api.example.com/?key=s3cret-value", "/api/private"}, `API URL "https://api.example.com/?REDACTED" must not have`},
