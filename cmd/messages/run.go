@@ -123,7 +123,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			i--
 			continue
 		}
-		printResponse(stdout, resp, body)
+		if err := printResponse(stdout, resp, body); err != nil {
+			// An answer nobody got (a full disk) must not end in exit 0, and
+			// the calls left would be billed tokens for nothing.
+			fmt.Fprintf(stderr, "messages: cannot print the response: %v\n", err)
+			return 1
+		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			failed++
 		}
@@ -190,16 +195,19 @@ func get(ctx context.Context, client *http.Client, target string, tok *oauth2.To
 // printResponse writes the status line, the RFC 6750 challenge when there
 // is one (it says why a token was refused) and the body, none of them able
 // to drive the terminal they are printed on (see clean, printable).
-func printResponse(w io.Writer, resp *http.Response, body []byte) {
-	fmt.Fprintf(w, "%s %s\n", clean(resp.Proto), clean(resp.Status))
+func printResponse(w io.Writer, resp *http.Response, body []byte) error {
+	var out bytes.Buffer // one write, one error to check
+	fmt.Fprintf(&out, "%s %s\n", clean(resp.Proto), clean(resp.Status))
 	if c := resp.Header.Get("WWW-Authenticate"); c != "" {
-		fmt.Fprintf(w, "WWW-Authenticate: %s\n", clean(c))
+		fmt.Fprintf(&out, "WWW-Authenticate: %s\n", clean(c))
 	}
 	body = printable(body)
-	_, _ = w.Write(body)
+	out.Write(body)
 	if len(body) > 0 && !bytes.HasSuffix(body, []byte("\n")) {
-		fmt.Fprintln(w)
+		out.WriteByte('\n')
 	}
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // printable is body without its control characters but newline and tab

@@ -208,3 +208,19 @@ func TestPrintTokenUnwritable(t *testing.T) {
 		})
 	}
 }
+
+// TestResponseUnwritable: an answer that could not be written ends the run
+// with exit 1, saying so, and no further call is made: a script must not
+// take an empty output of exit 0 for an answer.
+func TestResponseUnwritable(t *testing.T) {
+	f := newFixture(t)
+	callsBefore, _ := f.seen()
+	var stderr strings.Builder
+	code := run(t.Context(), f.devArgs("-n", "3", "/api/private"), func(string) string { return "" }, fullWriter{}, &stderr, nil)
+	if want := "messages: cannot print the response: " + syscall.ENOSPC.Error(); code != 1 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("got exit code %d and stderr %q, want 1 and %q", code, stderr.String(), want)
+	}
+	if calls, _ := f.seen(); calls-callsBefore != 1 {
+		t.Errorf("got %d API calls, want 1: none after the answer could not be printed", calls-callsBefore)
+	}
+}
