@@ -240,6 +240,16 @@ func readFile(path string) ([]byte, error) {
 }
 
 func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
+	// A variable in quotes is said once, as that, and alone: read on, it
+	// would also fail as a number, a duration or a domain, in words that
+	// hide the quotes, or not at all (a string setting).
+	if _, quoted := envShapes(environ); len(quoted) > 0 {
+		errs := make([]error, len(quoted))
+		for i, name := range quoted {
+			errs[i] = fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name])
+		}
+		return Config{}, errors.Join(errs...)
+	}
 	k := koanf.New(".")
 	if err := k.Load(rawbytes.Provider(configs.Default), yaml.Parser()); err != nil {
 		return Config{}, fmt.Errorf("embedded defaults: %w", err)

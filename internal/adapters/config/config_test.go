@@ -570,3 +570,34 @@ func TestLoadRefusesWhatIsNoConfigFile(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotedVariables: a variable wrapped in quotes (docker run --env-file
+// keeps them) is said once, as that, whatever its type: not also as a
+// number, a duration or a domain that fails, nor let through as a string.
+func TestQuotedVariables(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    string
+	}{
+		{"a number", []string{`PORT="4620"`}, "PORT (http.port, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"a duration", []string{`HTTP_READ_TIMEOUT='5s'`}, "HTTP_READ_TIMEOUT (http.read_timeout, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"a domain", []string{`AUTH0_DOMAIN='a.auth0.com'`}, "AUTH0_DOMAIN (auth0.domain, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"a level", []string{`LOG_LEVEL="debug"`}, "LOG_LEVEL (log.level, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"a boolean", []string{`AUTH0_REQUIRE_AT_JWT='true'`}, "AUTH0_REQUIRE_AT_JWT (auth0.require_at_jwt, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"a list entry", []string{`AUTH0_AUDIENCE=https://a.example.com, "https://b.example.com"`}, "AUTH0_AUDIENCE (auth0.audiences, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+		{"two, in the environment's order", []string{`PORT="4620"`, `HOST='127.0.0.1'`}, "PORT (http.port, from the environment) is wrapped in quotes, which would be part of the value: remove them\nHOST (http.host, from the environment) is wrapped in quotes, which would be part of the value: remove them"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			environ := append(slices.Clone(base), tt.environ...)
+			if strings.HasPrefix(tt.environ[0], "AUTH0_") {
+				environ = append([]string{"AUTH0_DOMAIN=a.auth0.com", "AUTH0_AUDIENCE=x"}, tt.environ...)
+			}
+			_, err := config.Load(false, "", environ)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got error %v, want exactly\n%s", err, tt.want)
+			}
+		})
+	}
+}

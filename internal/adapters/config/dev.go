@@ -155,12 +155,11 @@ func devAddrFault(addr string) error {
 // checkDevSPA refuses an example SPA address the tenant cannot listen on
 // as a setting (exit 2), not when the SPA is composed (exit 1): a host
 // other than loopback, or a port the tenant does not read (+3000).
-// A value in quotes is left to the quotes' own message.
-func (c *Config) checkDevSPA(quotedEnv []string) []error {
+func (c *Config) checkDevSPA() []error {
 	a := c.DevTenant.SPAAddr
 	host, _, _ := net.SplitHostPort(a) // hostPort(a) below: it splits
 	switch {
-	case a == "" || !hostPort(a) || slices.Contains(quotedEnv, "DEV_TENANT_SPA_ADDR"):
+	case a == "" || !hostPort(a):
 		return nil // empty: no SPA; not host:port: checkListeners says so
 	case !auth0.LoopbackHost(host):
 		return []error{fmt.Errorf("DEV_TENANT_SPA_ADDR (dev_tenant.spa_addr) %q: dev mode binds loopback only (e.g. localhost:3000, or empty for none)", a)}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -45,11 +44,9 @@ func (c *Config) Listeners() []Listener {
 // numeric port, and two listeners on one port whose hosts overlap: the
 // second would fail at start with "address already in use" naming only one
 // of them, or (the dev tenant on the API's port) serve the wrong thing.
-// The settings named in quoted are left out: their quotes are the fault,
-// already said.
-func (c *Config) checkListeners(quoted []string) []error {
+func (c *Config) checkListeners() []error {
 	var errs []error
-	if h := c.HTTP.Host; notAHost(h) && !slices.Contains(quoted, "HOST") {
+	if h := c.HTTP.Host; notAHost(h) {
 		errs = append(errs, fmt.Errorf("HOST (http.host) %q is not a host name or IP address (the port is PORT's)", h))
 	}
 	type bound struct {
@@ -58,9 +55,6 @@ func (c *Config) checkListeners(quoted []string) []error {
 	}
 	var ls []bound
 	for i, l := range c.Listeners() {
-		if slices.Contains(quoted, l.Name) {
-			continue
-		}
 		port, _ := strconv.Atoi(l.Port)
 		if i > 0 { // the _ADDR settings; PORT's range is checked with the other numbers
 			// The host as HOST's is checked: " 127.0.0.1" would fail only

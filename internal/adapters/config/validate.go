@@ -30,10 +30,7 @@ const maxRetryAfterSeconds = 3600
 // for the faults only its raw values show.
 func (c *Config) validate(environ []string) error {
 	var errs []error
-	emptyEnv, quotedEnv := envShapes(environ)
-	for _, name := range quotedEnv {
-		errs = append(errs, fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name]))
-	}
+	emptyEnv, _ := envShapes(environ) // load has refused quoted values
 	errs = append(errs, c.checkTenant(emptyEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))
@@ -146,9 +143,9 @@ func (c *Config) validate(environ []string) error {
 	if c.HTTP.Handler.CORS.MaxAgeSeconds < 0 {
 		errs = append(errs, fmt.Errorf("CORS_MAX_AGE_SECONDS (http.handler.cors.max_age_seconds) %d must not be negative", c.HTTP.Handler.CORS.MaxAgeSeconds))
 	}
-	errs = append(errs, c.checkListeners(quotedEnv)...)
+	errs = append(errs, c.checkListeners()...)
 	if c.Dev {
-		errs = append(errs, c.checkDevSPA(quotedEnv)...)
+		errs = append(errs, c.checkDevSPA()...)
 		errs = append(errs, c.devTenantFaults()...)
 	}
 	if c.Auth0.MaxTokenBytes < auth0.MinMaxTokenBytes {
