@@ -122,7 +122,8 @@ func Parse(args, environ []string) (Config, error) {
 	fs.SetOutput(io.Discard)
 	dev := fs.Bool("dev", false, "run with the local dev tenant on loopback")
 	reset := fs.Bool("dev-reset", false, "with -dev: replace the dev tenant's signing key (tokens issued before stop working)")
-	path := fs.String("config", "", "a YAML `FILE` laid over the embedded defaults")
+	var path configPath
+	fs.Var(&path, "config", "a YAML `FILE` laid over the embedded defaults")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		var b strings.Builder
 		fs.SetOutput(&b)
@@ -138,12 +139,31 @@ func Parse(args, environ []string) (Config, error) {
 	if *reset && !*dev {
 		return Config{}, fmt.Errorf("-dev-reset needs -dev (%s)", usage)
 	}
-	c, err := Load(*dev, *path, environ)
+	c, err := Load(*dev, path.String(), environ)
 	c.DevTenant.ResetKey = *reset
 	return c, err
 }
 
 const usage = "usage: api [-dev [-dev-reset]] [-config FILE]"
+
+// configPath is -config's value. Gate: the flag package takes an empty
+// value as none and a second one over the first, so a script's
+// -config "$UNSET" or a repeated -config would run, without a word, on
+// settings other than those meant.
+type configPath string
+
+func (p *configPath) String() string { return string(*p) }
+
+func (p *configPath) Set(v string) error {
+	switch {
+	case *p != "":
+		return errors.New("given twice: give one file")
+	case strings.TrimSpace(v) == "":
+		return errors.New("is empty: give a FILE, or leave the flag out")
+	}
+	*p = configPath(v)
+	return nil
+}
 
 const settingsHelp = `Settings: the embedded configs/config.yaml, then -config FILE, then the environment
 (AUTH0_DOMAIN, AUTH0_AUDIENCE, PORT, ADMIN_ADDR, LOG_LEVEL, OTEL_*...); every one is in

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,8 +216,25 @@ func TestLoadRefuses(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	if _, err := config.Parse([]string{"-dev", "extra"}, nil); err == nil {
-		t.Errorf("got no error for a stray argument, want one")
+	file := writeFile(t, "log:\n  level: warn\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a stray argument", []string{"-dev", "extra"}, `unexpected argument "extra"`},
+		{"an empty -config", []string{"-dev", "-config", ""}, `invalid value "" for flag -config: is empty: give a FILE, or leave the flag out`},
+		{"a blank -config", []string{"-dev", "-config= "}, "is empty: give a FILE"},
+		{"-config twice", []string{"-dev", "-config", file, "-config", file}, "invalid value " + strconv.Quote(file) + " for flag -config: given twice: give one file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := config.Parse(tt.args, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	if c, err := config.Parse([]string{"-dev", "-config", file}, nil); err != nil || c.Log.Level != "warn" {
+		t.Errorf("got level %q and error %v, want the file's warn", c.Log.Level, err)
 	}
 	c, err := config.Parse([]string{"-dev"}, nil)
 	if err != nil || !c.Dev {
