@@ -184,6 +184,13 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		// directory, then fail to write the file, and later runs refuse it.
 		errs = append(errs, fmt.Errorf("-token-cache %q is not the path of a file: give one, e.g. ~/.cache/messages/token.json", c))
 	}
+	// Given empty ("-domain $UNSET"), a flag would fall back, without a
+	// word, to -dev's value or the environment's.
+	for _, name := range []string{"api", "domain", "audience", "client-id", "client-secret"} {
+		if given[name] && strings.TrimSpace(fs.Lookup(name).Value.String()) == "" {
+			errs = append(errs, fmt.Errorf("-%s is empty: give a value, or leave the flag out", name))
+		}
+	}
 	if o.calls < 1 || o.calls > maxCalls {
 		errs = append(errs, fmt.Errorf("-n %d: want 1 to %d calls", o.calls, maxCalls))
 	}
@@ -206,7 +213,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// (when devValue is not empty), else the environment variable.
 	pick := func(flagName, flagValue, devValue, envName string) string {
 		switch {
-		case given[flagName]:
+		case given[flagName] && strings.TrimSpace(flagValue) != "": // given empty: refused above, said once
 			return strings.TrimSpace(flagValue)
 		case *dev && devValue != "":
 			return devValue
@@ -251,11 +258,13 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// a token request names one, and the tenant knows no API called
 	// "https://a,https://b".
 	aud := pick("audience", *audience, d.audience, "AUTH0_AUDIENCE")
-	switch listed := config.SplitList(aud); len(listed) {
-	case 0:
+	switch listed := config.SplitList(aud); {
+	case len(listed) == 0:
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
-	case 1:
+	case len(listed) == 1:
 		o.audience = listed[0]
+	case given["audience"]:
+		errs = append(errs, fmt.Errorf("-audience %q is a list: a token is requested for one audience; give the one to ask for", aud))
 	default:
 		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", aud))
 	}
@@ -280,7 +289,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// The secret: the flag, else a dev client's known secret, else the
 	// environment.
 	switch {
-	case given["client-secret"]:
+	case given["client-secret"] && strings.TrimSpace(*clientSecret) != "":
 		o.clientSecret = *clientSecret
 		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
 	case *dev && d.secrets[o.clientID] != "":
@@ -357,6 +366,10 @@ func validPort(p string) bool {
 // the token goes only to the configured API.
 func checkPath(p string) (string, error) {
 	u, err := url.Parse(p)
+	if err != nil && !strings.Contains(p, "://") {
+		// Quoted: %q shows a control character as an escape.
+		return "", fmt.Errorf("PATH %q is not a path such as /api/private: it holds a control character or a %% not followed by two hex digits", p)
+	}
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") || u.Fragment != "" {
 		// Quoted without credentials: a URL given here may carry them.
 		return "", fmt.Errorf("PATH %q must be a path on the API such as /api/private, not a URL (set the API with -api or API_URL)", auth0.RedactURL(p))
