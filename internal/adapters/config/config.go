@@ -193,7 +193,7 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 			if tabIndent.Match(b) { // YAML's own words do not say it: "found character that cannot start any token"
 				msg += " (a line is indented with a tab: YAML indents with spaces)"
 			}
-			return Config{}, fmt.Errorf("config file %s: %s", path, msg)
+			return Config{}, yamlFaults(path, msg)
 		}
 		if err := checkOneDocument(path, b); err != nil {
 			return Config{}, err
@@ -231,6 +231,26 @@ func withoutValues(msg string) string {
 		msg = q.re.ReplaceAllString(msg, q.with)
 	}
 	return msg
+}
+
+// yamlFaults words a YAML error as the config's faults are, one a line,
+// each headed by the file: the parser heads its list with "yaml: unmarshal
+// errors:" on a line of its own and names a document that is no mapping by
+// Go's type.
+func yamlFaults(path, msg string) error {
+	list, ok := strings.CutPrefix(msg, "yaml: unmarshal errors:\n")
+	if !ok {
+		return fmt.Errorf("config file %s: %s", path, msg)
+	}
+	var errs []error
+	for line := range strings.Lines(list) {
+		line = strings.TrimSpace(line)
+		if at, _, ok := strings.Cut(line, ": cannot unmarshal"); ok && strings.HasSuffix(line, "into map[string]interface {}") {
+			line = at + ": the file is not a mapping of settings (section:, then indented key: value lines)"
+		}
+		errs = append(errs, fmt.Errorf("config file %s: %s", path, line))
+	}
+	return errors.Join(errs...)
 }
 
 // tabIndent finds a line indented with a tab, which YAML refuses.

@@ -57,6 +57,12 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 			}
 			return b, nil
 		}
+	case to.Kind() == reflect.String && (from.Kind() == reflect.Slice || from.Kind() == reflect.Map):
+		// The decoder's own words are Go's: "got unconvertible type '[]interface {}'".
+		if from.Kind() == reflect.Slice {
+			return nil, errors.New("is a list, where the setting takes one value")
+		}
+		return nil, errors.New("is a mapping, where the setting takes one value")
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
 		if from.Kind() == reflect.Bool {
 			return nil, fmt.Errorf("%v is not a number", data)

@@ -95,7 +95,9 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		{"dev tenant boolean in a file", "dev_tenant:\n  rbac: nope\n", base,
 			`dev_tenant.rbac (in file FILE) "nope" is not true or false`},
 		{"a client's secret a list in a file", "dev_tenant:\n  clients:\n    - id: x\n      secret: [hunter2]\n", base,
-			"dev_tenant.clients[0].secret (in file FILE) expected type 'string', got unconvertible type '[]interface {}'"},
+			"dev_tenant.clients[0].secret (in file FILE) is a list, where the setting takes one value"},
+		{"a level a list in a file", "log:\n  level: [debug]\n", base, "log.level (in file FILE) is a list, where the setting takes one value"},
+		{"a realm an empty mapping in a file", "http:\n  handler:\n    realm: {}\n", base, "http.handler.realm (in file FILE) is a mapping, where the setting takes one value"},
 		// Only a number lacks a unit; anything else is no duration at all.
 		{"duration a boolean in a file", "http:\n  read_timeout: true\n", base,
 			"http.read_timeout (in file FILE) true is not a duration, such as 10s, 500ms or 5m"},
