@@ -49,6 +49,11 @@ func signingKey(cfg Config, log *zap.Logger) (*rsa.PrivateKey, error) {
 // signed with a leaked key would pass the dev API.
 func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool, err error) {
 	fix := fmt.Sprintf("delete %s or start with -dev-reset for a new key", path)
+	// Neither fix fits a directory: reset would remove it if empty, or
+	// fail on what it holds.
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return nil, false, fmt.Errorf("key file %s is a directory: set dev_tenant.key_file to the path of a file", path)
+	}
 	if reset {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, false, fmt.Errorf("reset key file: %w", err)

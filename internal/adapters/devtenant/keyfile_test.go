@@ -55,6 +55,22 @@ func TestKeyFile(t *testing.T) {
 		}
 	})
 
+	t.Run("a directory", func(t *testing.T) {
+		p := t.TempDir()
+		if err := os.WriteFile(filepath.Join(p, "kept"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, reset := range []bool{false, true} {
+			_, err := newWithKeyFile(t, p, reset)
+			if want := "is a directory: set dev_tenant.key_file to the path of a file"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("reset %v: got error %v, want one saying %q", reset, err, want)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(p, "kept")); err != nil {
+			t.Errorf("got the directory's file gone (%v), want it kept", err)
+		}
+	})
+
 	for _, tt := range []struct {
 		name    string
 		content string
