@@ -173,12 +173,26 @@ func (c *tokenCache) read() (*cacheEntry, error) {
 		return nil, fmt.Errorf("%s is empty", c.path)
 	}
 	// Ours is a JSON object with a version (any: a later one's is ours to
-	// replace too); anything else is someone's file under a mistyped path.
+	// replace too) and the members every version has written; anything
+	// else is someone's file under a mistyped path (a version alone is
+	// common: a Terraform state has one).
+	var members map[string]json.RawMessage
 	var e cacheEntry
-	if err := json.Unmarshal(data, &e); err != nil || e.Version < 1 {
-		return nil, &unsafeCacheError{c.path, "is not a token cache (a JSON object with a version); it is left as it is: give another path, or remove the file"}
+	if json.Unmarshal(data, &members) != nil || json.Unmarshal(data, &e) != nil || e.Version < 1 ||
+		!hasAll(members, "domain", "audience", "client_id", "access_token", "expiry") {
+		return nil, &unsafeCacheError{c.path, "is not a token cache (a JSON object with version, domain, audience, client_id, access_token and expiry); it is left as it is: give another path, or remove the file"}
 	}
 	return &e, nil
+}
+
+// hasAll reports whether m has every one of names.
+func hasAll(m map[string]json.RawMessage, names ...string) bool {
+	for _, n := range names {
+		if _, ok := m[n]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // errNoExpiry is save's refusal of a token without an expiry.

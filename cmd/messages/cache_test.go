@@ -150,6 +150,13 @@ func TestTokenCache(t *testing.T) {
 		{"another tool's JSON", func(t *testing.T, file string) { writeMode(t, file, []byte(`{"theme":"dark"}`), 0o600) }, "is not a token cache"},
 		{"a JSON array", func(t *testing.T, file string) { writeMode(t, file, []byte(`[1,2]`), 0o600) }, "is not a token cache"},
 		{"a version that is no number", func(t *testing.T, file string) { writeMode(t, file, []byte(`{"version":"1"}`), 0o600) }, "is not a token cache"},
+		// A version alone is no token cache: Terraform's state has one.
+		{"a Terraform state", func(t *testing.T, file string) {
+			writeMode(t, file, []byte(`{"version": 4, "terraform_version": "1.9.0", "resources": []}`), 0o600)
+		}, "is not a token cache"},
+		{"a version and a name", func(t *testing.T, file string) {
+			writeMode(t, file, []byte(`{"version":1,"name":"my bookmarks"}`), 0o600)
+		}, "is not a token cache"},
 	}
 	for _, tt := range refused {
 		t.Run("refuses "+tt.name, func(t *testing.T) {

@@ -8,10 +8,12 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
@@ -185,10 +187,13 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		errs = append(errs, fmt.Errorf("-token-cache %q is not the path of a file: give one, e.g. ~/.cache/messages/token.json", c))
 	}
 	// Given empty ("-domain $UNSET"), a flag would fall back, without a
-	// word, to -dev's value or the environment's.
+	// word, to -dev's value or the environment's. Said alone: what the
+	// rest would say of the value it stood for is beside the point.
+	empty := false
 	for _, name := range []string{"api", "domain", "audience", "client-id", "client-secret"} {
 		if given[name] && strings.TrimSpace(fs.Lookup(name).Value.String()) == "" {
 			errs = append(errs, fmt.Errorf("-%s is empty: give a value, or leave the flag out", name))
+			empty = true
 		}
 	}
 	if o.calls < 1 || o.calls > maxCalls {
@@ -196,6 +201,9 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	}
 	if o.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout %s must be positive", o.timeout))
+	}
+	if empty {
+		return options{}, errors.Join(errs...)
 	}
 
 	// fromEnv reads a variable as the service does its own: a value in
@@ -213,7 +221,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// (when devValue is not empty), else the environment variable.
 	pick := func(flagName, flagValue, devValue, envName string) string {
 		switch {
-		case given[flagName] && strings.TrimSpace(flagValue) != "": // given empty: refused above, said once
+		case given[flagName]:
 			return strings.TrimSpace(flagValue)
 		case *dev && devValue != "":
 			return devValue
@@ -242,7 +250,12 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	}
 	apiURL = cmp.Or(apiURL, d.api, defaultAPI)
 	u, err := checkAPI(apiURL, *insecure)
-	if err != nil {
+	switch {
+	case err != nil && apiURL == d.api:
+		// Built from the service's HOST and PORT: name those, not a URL
+		// nobody gave (PORT=0 has the service pick a port at start).
+		errs = append(errs, fmt.Errorf("-dev finds the API at HOST and PORT, as the service does, and %s cannot be called (PORT=0 is known only once it listens): pass -api with the address of its listening line", d.api))
+	case err != nil:
 		errs = append(errs, err)
 	}
 	o.api = u
@@ -289,7 +302,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// The secret: the flag, else a dev client's known secret, else the
 	// environment.
 	switch {
-	case given["client-secret"] && strings.TrimSpace(*clientSecret) != "":
+	case given["client-secret"]:
 		o.clientSecret = *clientSecret
 		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
 	case *dev && d.secrets[o.clientID] != "":
@@ -362,13 +375,17 @@ func validPort(p string) bool {
 	return err == nil && n >= 1 && n <= 65535 && strings.Trim(p, "0123456789") == ""
 }
 
+// badEscape finds a % that does not start a %XX escape.
+var badEscape = regexp.MustCompile(`%([^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|[0-9A-Fa-f]?$)`)
+
 // checkPath accepts a path with an optional query, never a URL of its own:
 // the token goes only to the configured API.
 func checkPath(p string) (string, error) {
 	u, err := url.Parse(p)
-	if err != nil && !strings.Contains(p, "://") {
-		// Quoted: %q shows a control character as an escape.
-		return "", fmt.Errorf("PATH %q is not a path such as /api/private: it holds a control character or a %% not followed by two hex digits", p)
+	if err != nil && (strings.ContainsFunc(p, unicode.IsControl) || badEscape.MatchString(p)) {
+		// Quoted (%q shows a control character as an escape) without
+		// credentials, as below.
+		return "", fmt.Errorf("PATH %q is not a path such as /api/private: it holds a control character or a %% not followed by two hex digits", auth0.RedactURL(p))
 	}
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") || u.Fragment != "" {
 		// Quoted without credentials: a URL given here may carry them.
@@ -388,7 +405,12 @@ func shownArg(a string) string {
 	switch {
 	case strings.HasPrefix(a, "/"), strings.Contains(a, "://"):
 		return auth0.RedactURL(a)
-	case strings.HasPrefix(a, "-"), a != "" && strings.Trim(a, "0123456789") == "":
+	case strings.HasPrefix(a, "-"):
+		if name, _, ok := strings.Cut(a, "="); ok {
+			return name + "=(not shown)" // "-client-secret=s3cret" after "--"
+		}
+		return a
+	case a != "" && strings.Trim(a, "0123456789") == "":
 		return a
 	}
 	return "(not shown)"

@@ -44,6 +44,9 @@ func TestUsageErrors(t *testing.T) {
 		{"a secret that lost its flag", full, []string{"-client-secret=", "s3cret-value", "/api/private"}, `want one PATH, got 2: ["(not shown)" "/api/private"]`},
 		{"an empty PATH", full, []string{""}, "PATH is empty"},
 		{"a PATH with a newline", full, []string{"/api/private\nx"}, `PATH "/api/private\nx" is not a path such as /api/private: it holds a control character`},
+		{"a URL with user info and a bad escape as PATH", full, []string{"//user:s3cret-value@api.example.com/api/%zz"}, `PATH "REDACTED@api.example.com/api/%zz" is not a path`},
+		{"a flag with a secret after --", full, []string{"/api/private", "--", "-client-secret=s3cret-value"}, `want one PATH, got 2: ["/api/private" "-client-secret=(not shown)"]`},
+		{"PORT=0 under -dev", map[string]string{"PORT": "0"}, []string{"-dev", "/api/private"}, "-dev finds the API at HOST and PORT, as the service does, and http://127.0.0.1:0 cannot be called"},
 		{"a PATH with a bad escape", full, []string{"/api/%zz"}, `PATH "/api/%zz" is not a path such as /api/private: it holds a control character or a % not followed by two hex digits`},
 		{"an empty -domain", full, []string{"-dev", "-domain", " ", "/api/private"}, "-domain is empty: give a value, or leave the flag out"},
 		{"an empty -api", full, []string{"-api=", "/api/private"}, "-api is empty"},
@@ -190,4 +193,28 @@ func TestOptions(t *testing.T) {
 			t.Errorf("got warning %q, want it to contain %q and not the secret", warn.String(), want)
 		}
 	})
+}
+
+// TestEmptyFlagSaidAlone: a flag given empty is the run's one fault about
+// that value, not followed by what the environment or -dev it fell back to
+// would have said.
+func TestEmptyFlagSaidAlone(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"-domain without -dev or the environment", nil, []string{"-domain", "", "-audience", "https://x", "-client-id", "a", "/api/private"}, "-domain is empty"},
+		{"-audience over a listed AUTH0_AUDIENCE", map[string]string{"AUTH0_AUDIENCE": "a,b"}, []string{"-dev", "-audience", "", "/api/private"}, "-audience is empty"},
+		{"-client-secret without the environment", nil, []string{"-dev", "-client-id", "other", "-client-secret=", "/api/private"}, "-client-secret is empty"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.env, tt.args...)
+			want := "messages: " + tt.want + ": give a value, or leave the flag out\n"
+			if r.code != 2 || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "messages: ") != 1 {
+				t.Errorf("got exit code %d and stderr %q, want 2 and the one line %q", r.code, r.stderr, want)
+			}
+		})
+	}
 }
