@@ -18,6 +18,19 @@ import (
 // 3010.5 into 3010, and an empty variable into 0 or false.
 func strictTypes(from, to reflect.Type, data any) (any, error) {
 	s, isString := data.(string)
+	// The decoder's own words for these are Go's ("got unconvertible type
+	// '[]interface {}'", or 'time.Time' for a YAML date).
+	if single := to.Kind() == reflect.String || to.Kind() == reflect.Bool || to.Kind() >= reflect.Int && to.Kind() <= reflect.Float64; single {
+		switch from.Kind() {
+		case reflect.Slice, reflect.Array:
+			return nil, errors.New("is a list, where the setting takes one value")
+		case reflect.Map:
+			return nil, errors.New("is a mapping, where the setting takes one value")
+		}
+		if _, ok := data.(time.Time); ok {
+			return nil, errors.New("is read by YAML as a date or time: quote it")
+		}
+	}
 	switch {
 	case to == reflect.TypeFor[time.Duration]():
 		if !isString {
@@ -57,12 +70,13 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 			}
 			return b, nil
 		}
-	case to.Kind() == reflect.String && (from.Kind() == reflect.Slice || from.Kind() == reflect.Map):
-		// The decoder's own words are Go's: "got unconvertible type '[]interface {}'".
-		if from.Kind() == reflect.Slice {
-			return nil, errors.New("is a list, where the setting takes one value")
+	case to.Kind() == reflect.String:
+		// A file's true, 1e3 or 1.50 would be "1", "1000" and "1.5": not
+		// what was written.
+		if !isString {
+			return nil, fmt.Errorf("%v is not text: quote it", data)
 		}
-		return nil, errors.New("is a mapping, where the setting takes one value")
+		return data, nil // an empty string is each string setting's own to judge
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:
 		if from.Kind() == reflect.Bool {
 			return nil, fmt.Errorf("%v is not a number", data)

@@ -102,7 +102,15 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		{"duration a boolean in a file", "http:\n  read_timeout: true\n", base,
 			"http.read_timeout (in file FILE) true is not a duration, such as 10s, 500ms or 5m"},
 		{"duration a list in a file", "http:\n  read_timeout: [10s]\n", base,
-			"http.read_timeout (in file FILE) [10s] is not a duration, such as 10s, 500ms or 5m"},
+			"http.read_timeout (in file FILE) is a list, where the setting takes one value"},
+		{"a port a list in a file", "http:\n  port: [4710]\n", base, "http.port (in file FILE) is a list, where the setting takes one value"},
+		{"a boolean a list in a file", "auth0:\n  require_at_jwt: [true]\n", base, "auth0.require_at_jwt (in file FILE) is a list, where the setting takes one value"},
+		// A string setting takes text: YAML's true, 1e3 and 1.50 would be
+		// "1", "1000" and "1.5", not what was written.
+		{"a realm that YAML reads as a boolean", "http:\n  handler:\n    realm: true\n", base, "http.handler.realm (in file FILE) true is not text: quote it"},
+		{"a realm that YAML reads as a number", "http:\n  handler:\n    realm: 1.50\n", base, "http.handler.realm (in file FILE) 1.5 is not text: quote it"},
+		{"a realm that YAML reads as a date", "http:\n  handler:\n    realm: 2001-01-01\n", base, "http.handler.realm (in file FILE) is read by YAML as a date or time: quote it"},
+		{"a list entry that YAML reads as a number", "http:\n  handler:\n    cors:\n      allowed_origins: [123]\n", base, "http.handler.cors.allowed_origins[0] (in file FILE) 123 is not text: quote it"},
 		{"duration not a number in a file", "http:\n  read_timeout: .nan\n", base,
 			"http.read_timeout (in file FILE) NaN is not a duration, such as 10s, 500ms or 5m"},
 		{"duration NaN", "", env("HTTP_READ_TIMEOUT=NaN"),
