@@ -145,6 +145,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"headers in single quotes", otlp("OTEL_EXPORTER_OTLP_HEADERS", "'authorization=Bearer%20SECRET'"), false, "OTEL_EXPORTER_OTLP_HEADERS is wrapped in quotes, which would be part of the value: remove them"},
 		{"traces headers in double quotes", otlp("OTEL_EXPORTER_OTLP_TRACES_HEADERS", `"x-api-key=SECRET"`), false, "OTEL_EXPORTER_OTLP_TRACES_HEADERS is wrapped in quotes"},
 		{"resource attributes in quotes", otlp("OTEL_RESOURCE_ATTRIBUTES", "'team=auth'"), false, "OTEL_RESOURCE_ATTRIBUTES is wrapped in quotes"},
+		{"one header in quotes", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-a=1, 'authorization=Basic%20SECRET'"), false, "OTEL_EXPORTER_OTLP_HEADERS entry 2 is wrapped in quotes, which would be part of it: remove them"},
 		{"a quote inside a header value", otlp("OTEL_EXPORTER_OTLP_HEADERS", "x-note=it's"), true, ""},
 		{"resource attribute value with a newline", otlp("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), true, ""},
 		{"endpoint with a query", otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318?api_key=SECRET"), false, "OTEL_EXPORTER_OTLP_ENDPOINT has a query or fragment, which the exporter drops"},

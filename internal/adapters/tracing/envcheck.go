@@ -197,11 +197,15 @@ func checkPairs(name, v string, header bool) []error {
 	}
 	// Gate: ' is a header name's character, so 'authorization=... would
 	// send a header no collector reads (docker run --env-file keeps quotes).
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+	if quoted(v) {
 		return []error{fmt.Errorf("%s is wrapped in quotes, which would be part of the value: remove them", name)}
 	}
 	var errs []error
 	for i, p := range strings.Split(v, ",") {
+		if quoted(strings.TrimSpace(p)) {
+			errs = append(errs, fmt.Errorf("%s entry %d is wrapped in quotes, which would be part of it: remove them", name, i+1))
+			continue
+		}
 		k, val, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
 		dec, uerr := url.PathUnescape(val)
@@ -210,6 +214,11 @@ func checkPairs(name, v string, header bool) []error {
 		}
 	}
 	return errs
+}
+
+// quoted reports whether s is wrapped in a pair of single or double quotes.
+func quoted(s string) bool {
+	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
 
 // control reports a control character other than tab.
