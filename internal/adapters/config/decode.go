@@ -14,13 +14,13 @@ import (
 
 // strictTypes is a gate in front of mapstructure's WeaklyTypedInput, which
 // the environment's strings need but which would otherwise quietly turn a
-// file's bare 10 into a 10ns timeout, true into port 1, 2 into true and
-// 3010.5 into 3010, and an empty variable into 0 or false.
+// file's bare 10 into a 10ns timeout, true into port 1 or the text "1", 2
+// into true and 3010.5 into 3010, and an empty variable into 0 or false.
 func strictTypes(from, to reflect.Type, data any) (any, error) {
 	s, isString := data.(string)
 	// The decoder's own words for these are Go's ("got unconvertible type
 	// '[]interface {}'", or 'time.Time' for a YAML date).
-	if single := to.Kind() == reflect.String || to.Kind() == reflect.Bool || to.Kind() >= reflect.Int && to.Kind() <= reflect.Float64; single {
+	if k := to.Kind(); k == reflect.String || k == reflect.Bool || k >= reflect.Int && k <= reflect.Float64 { // one value
 		switch from.Kind() {
 		case reflect.Slice, reflect.Array:
 			return nil, errors.New("is a list, where the setting takes one value")
