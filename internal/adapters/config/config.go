@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -262,9 +263,13 @@ const maxFileBytes = 1 << 20
 
 // readFile reads a config file of at most maxFileBytes. The bound is a
 // gate of ours: koanf reads whatever path it is given to the end, so
-// -config /dev/zero would fill memory before any error.
+// -config /dev/zero would fill memory before any error. So is the
+// non-blocking open: a named pipe nobody writes to would hold the start,
+// before signals are caught, without a word; opened so, it reads as
+// empty at once, and a pipe with a writer (a shell's <(...)) is read to
+// its end as before.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +280,9 @@ func readFile(path string) ([]byte, error) {
 	}
 	if len(b) > maxFileBytes {
 		return nil, fmt.Errorf("larger than %d KiB: not a config file", maxFileBytes>>10)
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 && len(b) == 0 {
+		return nil, errors.New("a pipe that nothing was written to")
 	}
 	return b, nil
 }
