@@ -74,7 +74,9 @@ func strictTypes(from, to reflect.Type, data any) (any, error) {
 		// A file's true, 1e3 or 1.50 would be "1", "1000" and "1.5": not
 		// what was written.
 		if !isString {
-			return nil, fmt.Errorf("%v is not text: quote it", data)
+			// Not quoted back: it may be a dev user's password or a
+			// client's secret (and 0x1F would show as 31 anyway).
+			return nil, errors.New("is not text (YAML reads it as a number, a boolean or null): quote it")
 		}
 		return data, nil // an empty string is each string setting's own to judge
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64:

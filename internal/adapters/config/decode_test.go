@@ -107,10 +107,15 @@ func TestLoadStatesEachBadValue(t *testing.T) {
 		{"a boolean a list in a file", "auth0:\n  require_at_jwt: [true]\n", base, "auth0.require_at_jwt (in file FILE) is a list, where the setting takes one value"},
 		// A string setting takes text: YAML's true, 1e3 and 1.50 would be
 		// "1", "1000" and "1.5", not what was written.
-		{"a realm that YAML reads as a boolean", "http:\n  handler:\n    realm: true\n", base, "http.handler.realm (in file FILE) true is not text: quote it"},
-		{"a realm that YAML reads as a number", "http:\n  handler:\n    realm: 1.50\n", base, "http.handler.realm (in file FILE) 1.5 is not text: quote it"},
+		{"a realm that YAML reads as a boolean", "http:\n  handler:\n    realm: true\n", base, "http.handler.realm (in file FILE) is not text (YAML reads it as a number, a boolean or null): quote it"},
+		{"a realm that YAML reads as a number", "http:\n  handler:\n    realm: 1.50\n", base, "http.handler.realm (in file FILE) is not text (YAML reads it as a number, a boolean or null): quote it"},
 		{"a realm that YAML reads as a date", "http:\n  handler:\n    realm: 2001-01-01\n", base, "http.handler.realm (in file FILE) is read by YAML as a date or time: quote it"},
-		{"a list entry that YAML reads as a number", "http:\n  handler:\n    cors:\n      allowed_origins: [123]\n", base, "http.handler.cors.allowed_origins[0] (in file FILE) 123 is not text: quote it"},
+		// Never quoted back: a dev password or secret may be all digits.
+		{"a dev user's password that YAML reads as a number", "dev_tenant:\n  users:\n    - username: alice\n      password: 20250417\n", base,
+			"dev_tenant.users[0].password (in file FILE) is not text (YAML reads it as a number, a boolean or null): quote it"},
+		{"a dev client's secret in hex", "dev_tenant:\n  clients:\n    - id: x\n      secret: 0x1F\n", base,
+			"dev_tenant.clients[0].secret (in file FILE) is not text (YAML reads it as a number, a boolean or null): quote it"},
+		{"a list entry that YAML reads as a number", "http:\n  handler:\n    cors:\n      allowed_origins: [123]\n", base, "http.handler.cors.allowed_origins[0] (in file FILE) is not text (YAML reads it as a number, a boolean or null): quote it"},
 		{"duration not a number in a file", "http:\n  read_timeout: .nan\n", base,
 			"http.read_timeout (in file FILE) NaN is not a duration, such as 10s, 500ms or 5m"},
 		{"duration NaN", "", env("HTTP_READ_TIMEOUT=NaN"),
