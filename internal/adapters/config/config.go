@@ -11,7 +11,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -261,30 +260,65 @@ var tabIndent = regexp.MustCompile(`(?m)^ *\t`)
 // a few KiB.
 const maxFileBytes = 1 << 20
 
+// pipeWait bounds how long a -config pipe (a named one, or a shell's
+// <(...)) may take to be opened by its writer and then written to its end;
+// a variable for the tests only.
+var pipeWait = 30 * time.Second
+
 // readFile reads a config file of at most maxFileBytes. The bound is a
 // gate of ours: koanf reads whatever path it is given to the end, so
-// -config /dev/zero would fill memory before any error. So is the
-// non-blocking open: a named pipe nobody writes to would hold the start,
-// before signals are caught, without a word; opened so, it reads as
-// empty at once, and a pipe with a writer (a shell's <(...)) is read to
-// its end as before.
+// -config /dev/zero would fill memory before any error. So is pipeWait: a
+// pipe nobody writes to would hold the start, before signals are caught,
+// without a word.
 func readFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := openConfig(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if err := f.SetReadDeadline(time.Now().Add(pipeWait)); err != nil && !errors.Is(err, os.ErrNoDeadline) {
+		return nil, err
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, fmt.Errorf("a pipe whose writer did not finish within %s", pipeWait)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > maxFileBytes {
 		return nil, fmt.Errorf("larger than %d KiB: not a config file", maxFileBytes>>10)
 	}
-	if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 && len(b) == 0 {
-		return nil, errors.New("a pipe that nothing was written to")
-	}
 	return b, nil
+}
+
+// openConfig opens path for reading; a named pipe, whose open waits for a
+// writer, is given pipeWait for one to come.
+func openConfig(path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return os.Open(path)
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.f, o.err
+	case <-time.After(pipeWait):
+		// The open goes on; should a writer come after all, its file is closed.
+		go func() {
+			if o := <-done; o.f != nil {
+				_ = o.f.Close()
+			}
+		}()
+		return nil, fmt.Errorf("a pipe no writer opened within %s", pipeWait)
+	}
 }
 
 func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
