@@ -187,13 +187,14 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		errs = append(errs, fmt.Errorf("-token-cache %q is not the path of a file: give one, e.g. ~/.cache/messages/token.json", c))
 	}
 	// Given empty ("-domain $UNSET"), a flag would fall back, without a
-	// word, to -dev's value or the environment's. Said alone: what the
-	// rest would say of the value it stood for is beside the point.
-	empty := false
+	// word, to -dev's value or the environment's. What the checks below
+	// would say of the value it stands for is skipped: said once. (-login
+	// has its own word for any -client-secret.)
+	emptied := map[string]bool{}
 	for _, name := range []string{"api", "domain", "audience", "client-id", "client-secret"} {
-		if given[name] && strings.TrimSpace(fs.Lookup(name).Value.String()) == "" {
+		if given[name] && strings.TrimSpace(fs.Lookup(name).Value.String()) == "" && (name != "client-secret" || !o.login) {
 			errs = append(errs, fmt.Errorf("-%s is empty: give a value, or leave the flag out", name))
-			empty = true
+			emptied[name] = true
 		}
 	}
 	if o.calls < 1 || o.calls > maxCalls {
@@ -201,9 +202,6 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	}
 	if o.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout %s must be positive", o.timeout))
-	}
-	if empty {
-		return options{}, errors.Join(errs...)
 	}
 
 	// fromEnv reads a variable as the service does its own: a value in
@@ -251,6 +249,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	apiURL = cmp.Or(apiURL, d.api, defaultAPI)
 	u, err := checkAPI(apiURL, *insecure)
 	switch {
+	case emptied["api"]:
 	case err != nil && apiURL == d.api:
 		// Built from the service's HOST and PORT: name those, not a URL
 		// nobody gave (PORT=0 has the service pick a port at start).
@@ -260,11 +259,16 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	}
 	o.api = u
 
-	if dom := pick("domain", *domain, d.domain, "AUTH0_DOMAIN"); dom == "" {
+	switch dom := pick("domain", *domain, d.domain, "AUTH0_DOMAIN"); {
+	case emptied["domain"]:
+	case dom == "":
 		errs = append(errs, errors.New("the tenant domain is not set: set AUTH0_DOMAIN (or -domain), e.g. example.eu.auth0.com, or use -dev"))
-	} else if iss, err := auth0.Issuer(dom, true); err != nil {
-		errs = append(errs, fmt.Errorf("tenant domain: %w", err))
-	} else {
+	default:
+		iss, err := auth0.Issuer(dom, true)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("tenant domain: %w", err))
+			break
+		}
 		o.issuer, o.tokenURL = iss, iss+"oauth/token"
 	}
 	// The service reads AUTH0_AUDIENCE as a list (a token needs any one);
@@ -272,6 +276,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// "https://a,https://b".
 	aud := pick("audience", *audience, d.audience, "AUTH0_AUDIENCE")
 	switch listed := config.SplitList(aud); {
+	case emptied["audience"]:
 	case len(listed) == 0:
 		errs = append(errs, errors.New("the audience is not set: set AUTH0_AUDIENCE (or -audience) to the API's identifier, e.g. https://messages-api.example.com, or use -dev"))
 	case len(listed) == 1:
@@ -281,14 +286,18 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	default:
 		errs = append(errs, fmt.Errorf("the audience %q is a list, as the service reads AUTH0_AUDIENCE; a token is requested for one: pass -audience with the one to ask for", aud))
 	}
-	if o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); o.clientID == "" {
+	switch o.clientID = pick("client-id", *clientID, devID, "AUTH0_CLIENT_ID"); {
+	case emptied["client-id"]:
+	case o.clientID == "":
 		app := "machine-to-machine"
 		if o.login {
 			app = "Native"
 		}
 		errs = append(errs, fmt.Errorf("the client id is not set: set AUTH0_CLIENT_ID (or -client-id) to your %s application's client id, or use -dev", app))
-	} else if err := d.checkGrant(o.clientID, o.login); *dev && err != nil {
-		return options{}, err // the secret's absence that follows says nothing more
+	default:
+		if err := d.checkGrant(o.clientID, o.login); *dev && err != nil {
+			return options{}, err // the secret's absence that follows says nothing more
+		}
 	}
 	if o.login {
 		// A native app is a public client: a secret shipped in it would not
@@ -302,6 +311,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// The secret: the flag, else a dev client's known secret, else the
 	// environment.
 	switch {
+	case emptied["client-secret"]:
 	case given["client-secret"]:
 		o.clientSecret = *clientSecret
 		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
@@ -311,7 +321,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 		o.clientSecret = fromEnv("AUTH0_CLIENT_SECRET")
 	}
 	switch {
-	case o.clientSecret != "":
+	case o.clientSecret != "", emptied["client-secret"], emptied["client-id"]:
 	case *dev && d.types[o.clientID] == "":
 		// Named as unknown: a misspelt dev client would otherwise read
 		// as a known one whose secret went missing.

@@ -197,7 +197,7 @@ func TestOptions(t *testing.T) {
 
 // TestEmptyFlagSaidAlone: a flag given empty is the run's one fault about
 // that value, not followed by what the environment or -dev it fell back to
-// would have said.
+// would have said; the run's other faults are still said.
 func TestEmptyFlagSaidAlone(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -205,7 +205,7 @@ func TestEmptyFlagSaidAlone(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"-domain without -dev or the environment", nil, []string{"-domain", "", "-audience", "https://x", "-client-id", "a", "/api/private"}, "-domain is empty"},
+		{"-domain without -dev or the environment", map[string]string{"AUTH0_CLIENT_SECRET": "s"}, []string{"-domain", "", "-audience", "https://x", "-client-id", "a", "/api/private"}, "-domain is empty"},
 		{"-audience over a listed AUTH0_AUDIENCE", map[string]string{"AUTH0_AUDIENCE": "a,b"}, []string{"-dev", "-audience", "", "/api/private"}, "-audience is empty"},
 		{"-client-secret without the environment", nil, []string{"-dev", "-client-id", "other", "-client-secret=", "/api/private"}, "-client-secret is empty"},
 	} {
@@ -217,4 +217,19 @@ func TestEmptyFlagSaidAlone(t *testing.T) {
 			}
 		})
 	}
+	t.Run("other faults still said", func(t *testing.T) {
+		env := map[string]string{"AUTH0_DOMAIN": "a.auth0.com", "AUTH0_CLIENT_ID": "c", "AUTH0_CLIENT_SECRET": `"x"`}
+		r := runCmd(t, env, "-api", "", "-audience", "https://a,https://b", "/api/private")
+		for _, want := range []string{"-api is empty", `-audience "https://a,https://b" is a list`, "AUTH0_CLIENT_SECRET is wrapped in quotes"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("got stderr %q, want it to say %q", r.stderr, want)
+			}
+		}
+	})
+	t.Run("-login's own word for a secret", func(t *testing.T) {
+		r := runCmd(t, nil, "-dev", "-login", "-client-secret=", "/api/private")
+		if want := "-login is a public client's login and takes no client secret"; !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "-client-secret is empty") {
+			t.Errorf("got stderr %q, want it to say %q and not that the flag is empty", r.stderr, want)
+		}
+	})
 }

@@ -202,8 +202,9 @@ func checkPairs(name, v string, header bool) []error {
 	}
 	var errs []error
 	for i, p := range strings.Split(v, ",") {
-		if quoted(strings.TrimSpace(p)) {
-			errs = append(errs, fmt.Errorf("%s entry %d is wrapped in quotes, which would be part of it: remove them", name, i+1))
+		k, val, _ := strings.Cut(p, "=")
+		if k, val = strings.TrimSpace(k), strings.TrimSpace(val); quoted(strings.TrimSpace(p)) || quoted(val) || strings.HasPrefix(k, "'") || strings.HasPrefix(k, `"`) {
+			errs = append(errs, fmt.Errorf("%s entry %d is wrapped in quotes, or its name or value is, which would be part of it: remove them", name, i+1))
 			continue
 		}
 		k, val, ok := strings.Cut(p, "=")
