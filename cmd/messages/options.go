@@ -392,7 +392,8 @@ var badEscape = regexp.MustCompile(`%([^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|[0-9A
 // the token goes only to the configured API.
 func checkPath(p string) (string, error) {
 	u, err := url.Parse(p)
-	if err != nil && (strings.ContainsFunc(p, unicode.IsControl) || badEscape.MatchString(p)) {
+	isURL := strings.Contains(p, "://") || strings.HasPrefix(p, "//") // said as one below
+	if err != nil && !isURL && (strings.ContainsFunc(p, unicode.IsControl) || badEscape.MatchString(p)) {
 		// Quoted (%q shows a control character as an escape) without
 		// credentials, as below.
 		return "", fmt.Errorf("PATH %q is not a path such as /api/private: it holds a control character or a %% not followed by two hex digits", auth0.RedactURL(p))

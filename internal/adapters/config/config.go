@@ -189,11 +189,11 @@ func Load(dev bool, path string, environ []string) (Config, error) {
 		}
 		file = koanf.New(".")
 		if err := file.Load(rawbytes.Provider(b), yaml.Parser()); err != nil {
-			msg := withoutValues(err.Error())
+			hint := ""
 			if tabIndent.Match(b) { // YAML's own words do not say it: "found character that cannot start any token"
-				msg += " (a line is indented with a tab: YAML indents with spaces)"
+				hint = " (a line is indented with a tab: YAML indents with spaces)"
 			}
-			return Config{}, yamlFaults(path, msg)
+			return Config{}, yamlFaults(path, withoutValues(err.Error()), hint)
 		}
 		if err := checkOneDocument(path, b); err != nil {
 			return Config{}, err
@@ -234,13 +234,13 @@ func withoutValues(msg string) string {
 }
 
 // yamlFaults words a YAML error as the config's faults are, one a line,
-// each headed by the file: the parser heads its list with "yaml: unmarshal
-// errors:" on a line of its own and names a document that is no mapping by
-// Go's type.
-func yamlFaults(path, msg string) error {
+// each headed by the file, the first followed by hint: the parser heads its
+// list with "yaml: unmarshal errors:" on a line of its own and names a
+// document that is no mapping by Go's type.
+func yamlFaults(path, msg, hint string) error {
 	list, ok := strings.CutPrefix(msg, "yaml: unmarshal errors:\n")
 	if !ok {
-		return fmt.Errorf("config file %s: %s", path, msg)
+		return fmt.Errorf("config file %s: %s%s", path, msg, hint)
 	}
 	var errs []error
 	for line := range strings.Lines(list) {
@@ -248,7 +248,8 @@ func yamlFaults(path, msg string) error {
 		if at, _, ok := strings.Cut(line, ": cannot unmarshal"); ok && strings.HasSuffix(line, "into map[string]interface {}") {
 			line = at + ": the file is not a mapping of settings (section:, then indented key: value lines)"
 		}
-		errs = append(errs, fmt.Errorf("config file %s: %s", path, line))
+		errs = append(errs, fmt.Errorf("config file %s: %s%s", path, line, hint))
+		hint = ""
 	}
 	return errors.Join(errs...)
 }

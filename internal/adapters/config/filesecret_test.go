@@ -18,6 +18,7 @@ func TestUnparsableFileRevealsNoValue(t *testing.T) {
 		name, content, want string
 	}{
 		{"a short password", "S3CRET7\n", "c.yaml: line 1: the file is not a mapping of settings"},
+		{"not a mapping, with a tab", "S3CRET\n\tmore\n", "c.yaml: line 1: the file is not a mapping of settings (section:, then indented key: value lines) (a line is indented with a tab"},
 		{"a key twice", "log:\n  level: S3CRET\n  level: S3CRET2\n", `c.yaml: line 3: mapping key "level" already defined at line 2`},
 		{"a token", "S3CRETeyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig\n", "line 1:"},
 		{"a PEM key", "-----BEGIN PRIVATE KEY-----\nS3CRETMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n", "line 1:"},
