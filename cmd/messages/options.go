@@ -378,11 +378,11 @@ func checkAPI(raw string, insecure bool) (*url.URL, error) {
 	return u, nil
 }
 
-// validPort reports whether p is a port a client can dial: 1 to 65535,
-// in decimal digits.
+// validPort reports whether p, digits as url.Parse lets through, is a port
+// a client can dial: 1 to 65535.
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535 && strings.Trim(p, "0123456789") == ""
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // badEscape finds a % that does not start a %XX escape.

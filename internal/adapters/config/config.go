@@ -326,7 +326,8 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	// A variable in quotes is said once, as that, and alone: read on, it
 	// would also fail as a number, a duration or a domain, in words that
 	// hide the quotes, or not at all (a string setting).
-	if _, quoted := envShapes(environ); len(quoted) > 0 {
+	emptyEnv, quoted := envShapes(environ)
+	if len(quoted) > 0 {
 		errs := make([]error, len(quoted))
 		for i, name := range quoted {
 			errs[i] = fmt.Errorf("%s (%s) is wrapped in quotes, which would be part of the value: remove them", name, Env[name])
@@ -446,11 +447,11 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	delete(c.effective, "dev_tenant.clients")
 	delete(c.effective, "dev_tenant.users") // passwords
 	if dev {
-		if err := c.applyDev(environ); err != nil {
+		if err := c.applyDev(emptyEnv); err != nil {
 			return Config{}, err
 		}
 	}
 	// validate sets c.Tenant: call it before c is read for the return.
-	err = c.validate(environ)
+	err = c.validate(emptyEnv)
 	return c, err
 }

@@ -17,9 +17,9 @@ import (
 // applyDev points c at the local dev tenant: the tenant's issuer and
 // audience, loopback-only listeners, and the example SPA's origin for CORS.
 // Errors name the setting that cannot hold in dev mode; a setting that is
-// empty in environ, or not host:port, is left to validate, whose message
-// says what is wrong with it whatever the mode.
-func (c *Config) applyDev(environ []string) error {
+// set empty in the environment (emptyEnv), or not host:port, is left to
+// validate, whose message says what is wrong with it whatever the mode.
+func (c *Config) applyDev(emptyEnv map[string]bool) error {
 	// Dev mode verifies the local tenant's tokens through the same
 	// adapter as production; only loopback http is let through. The
 	// issuer must be the one the tenant writes into its tokens.
@@ -51,7 +51,6 @@ func (c *Config) applyDev(environ []string) error {
 	// Dev mode binds loopback only, whatever the environment says
 	// (some shells export HOST=<hostname>). A HOST with a port is left
 	// to validate, whose message says that the port is PORT's.
-	emptyEnv, _ := envShapes(environ)
 	if !auth0.LoopbackHost(c.HTTP.Host) && !notAHost(c.HTTP.Host) && !emptyEnv["HOST"] {
 		return fmt.Errorf("HOST (http.host) %q: dev mode binds loopback only (127.0.0.1, ::1 or localhost)", c.HTTP.Host)
 	}

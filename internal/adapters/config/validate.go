@@ -26,11 +26,10 @@ const minTimeout = 100 * time.Millisecond
 const maxRetryAfterSeconds = 3600
 
 // validate checks every setting, alone and against the others, and names
-// each fault by its setting; environ is the environment c was loaded from,
-// for the faults only its raw values show.
-func (c *Config) validate(environ []string) error {
+// each fault by its setting; emptyEnv names the variables set empty in the
+// environment c was loaded from, a fault only their raw values show.
+func (c *Config) validate(emptyEnv map[string]bool) error {
 	var errs []error
-	emptyEnv, _ := envShapes(environ) // load has refused quoted values
 	errs = append(errs, c.checkTenant(emptyEnv)...)
 	if len(c.Auth0.Audiences) == 0 {
 		errs = append(errs, unset(emptyEnv, "AUTH0_AUDIENCE", "your API's identifier (e.g. https://messages-api.example.com)"))

@@ -44,9 +44,13 @@ func (c *client) addRedirectURI(u string) {
 func (c *client) allowsRedirect(uri string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if slices.Contains(c.redirectURIs, uri) {
-		return true
-	}
+	return slices.Contains(c.redirectURIs, uri) || c.loopbackMatchLocked(uri, func(r string) string { return r })
+}
+
+// loopbackMatchLocked reports whether c is a native client and uri, an http
+// loopback IP URL, is form of one of its redirect URIs but for the port
+// (RFC 8252 section 7.3); c.mu is held.
+func (c *client) loopbackMatchLocked(uri string, form func(redirectURI string) string) bool {
 	if c.typ != TypeNative {
 		return false
 	}
@@ -55,7 +59,7 @@ func (c *client) allowsRedirect(uri string) bool {
 		return false
 	}
 	for _, r := range c.redirectURIs {
-		if want, ok := loopbackWithoutPort(r); ok && want == got {
+		if want, ok := loopbackWithoutPort(form(r)); ok && want == got {
 			return true
 		}
 	}
@@ -108,21 +112,12 @@ func (c *client) allowsLogoutReturn(returnTo string) bool {
 	if c.allowsRedirect(returnTo) || c.allowsOrigin(origin) {
 		return true
 	}
-	if c.typ != TypeNative || originOf(origin) != origin {
-		return false
-	}
-	got, ok := loopbackWithoutPort(origin)
-	if !ok {
+	if originOf(origin) != origin {
 		return false
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for _, r := range c.redirectURIs {
-		if want, ok := loopbackWithoutPort(originOf(r)); ok && want == got {
-			return true
-		}
-	}
-	return false
+	return c.loopbackMatchLocked(origin, originOf)
 }
 
 // originOf returns scheme://host[:port] of an absolute URL, or "".

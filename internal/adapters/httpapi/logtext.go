@@ -1,0 +1,87 @@
+package httpapi
+
+// Text that a client or the tenant chooses, made fit for the access line:
+// bounded, and without the characters a terminal or a log viewer acts on.
+
+import "unicode/utf8"
+
+// replaceControls replaces each C1 control (U+0080 to U+009F), line or
+// paragraph separator (U+2028, U+2029) and bidirectional control (Unicode's
+// Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+// U+2069) in s by U+FFFD. Gate: they
+// arrive as obs-text (RFC 9110 §5.5), which net/http lets through, and a
+// JSON encoder writes them raw (RFC 8259 §7 escapes only U+0000 to U+001F):
+// a terminal showing the log acts on a C1 control (U+009B is CSI), a log
+// viewer may break a line at a separator, and a bidi override reorders how
+// the rest of the line reads. An agent without one is returned as it is,
+// with no allocation.
+func replaceControls(s string) string {
+	var b []byte
+	last := 0 // s[last:] is still to copy
+	for i := 0; i < len(s); i++ {
+		n := displayControl(s[i:])
+		if n == 0 {
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, "\uFFFD"...)
+		last = i + n
+		i += n - 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+// displayControl is the length in bytes of the character replaceControls
+// replaces at the start of s, in UTF-8, or 0.
+func displayControl(s string) int {
+	switch {
+	case len(s) >= 2 && s[0] == 0xc2 && 0x80 <= s[1] && s[1] <= 0x9f: // U+0080 to U+009F
+		return 2
+	case len(s) >= 2 && s[0] == 0xd8 && s[1] == 0x9c: // U+061C
+		return 2
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f): // U+200E, U+200F
+		return 3
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && 0xa8 <= s[2] && s[2] <= 0xae: // U+2028 to U+202E
+		return 3
+	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x81 && 0xa6 <= s[2] && s[2] <= 0xa9: // U+2066 to U+2069
+		return 3
+	}
+	return 0
+}
+
+// cut cuts s to max bytes, dropping the last character if the cut splits
+// it. Bytes that are no character (invalid UTF-8) count one each, so at
+// most UTFMax-1 bytes are looked back at and a run of them is cut at max,
+// not to nothing.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if _, size := utf8.DecodeRuneInString(s[i:]); i+size > n {
+				n = i
+			}
+			break
+		}
+	}
+	return s[:n]
+}
+
+// maxSubject bounds the subject on the access line (Auth0's are well under
+// 100 bytes: "auth0|" and an id, or a client id and "@clients").
+const maxSubject = 256
+
+// subject is a token's sub as the access line shows it: cut to maxSubject
+// bytes at a character boundary, display controls replaced as in the user
+// agent, and cut again, since U+FFFD can be longer than what it replaces.
+// Gate: sub is the tenant's string (a custom database connection
+// chooses its users' ids), and the line is written per request; a clean
+// one is returned as it is, with no allocation.
+func subject(sub string) string {
+	return cut(replaceControls(cut(sub, maxSubject)), maxSubject)
+}
