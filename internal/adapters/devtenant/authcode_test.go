@@ -2,6 +2,7 @@ package devtenant
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -205,6 +206,47 @@ func TestVerifierShape(t *testing.T) {
 				t.Errorf("got %d %v (%v), want 200 with tokens", s, b["error"], b["error_description"])
 			case tt.wantError != "" && (s != http.StatusBadRequest || b["error"] != tt.wantError):
 				t.Errorf("got %d %v (%v), want 400 %s", s, b["error"], b["error_description"], tt.wantError)
+			}
+		})
+	}
+}
+
+// TestCodeReuseSaysWhy: a code presented again is refused either way, but
+// the answer says whether its first redemption issued tokens (now revoked)
+// or was itself refused (nothing to revoke), and only a real reuse is
+// warned about as a theft.
+func TestCodeReuseSaysWhy(t *testing.T) {
+	tests := []struct {
+		name      string
+		first     func(code, verifier string) url.Values
+		firstWant int
+		wantDesc  string
+		wantWarn  bool
+	}{
+		{"after tokens were issued", func(code, verifier string) url.Values {
+			return redeem(spaID, code, spaRedirect, verifier)
+		}, http.StatusOK, "Invalid authorization code: it was already used, so the refresh tokens it issued are revoked", true},
+		{"after a wrong verifier", func(code, _ string) url.Values {
+			return redeem(spaID, code, spaRedirect, randomToken())
+		}, http.StatusBadRequest, "Invalid authorization code: it was presented before and refused; a code is single-use, so start a new login", false},
+		{"after a wrong redirect_uri", func(code, verifier string) url.Values {
+			return redeem(spaID, code, "http://localhost:3000/other", verifier)
+		}, http.StatusBadRequest, "Invalid authorization code: it was presented before and refused; a code is single-use, so start a new login", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tn, logs := startTenant(t, withUsers)
+			code, verifier := codeFor(t, tn, spaID, spaRedirect, "openid offline_access", "reader")
+			if s, b := postForm(t, tn, tt.first(code, verifier)); s != tt.firstWant {
+				t.Fatalf("first redemption: got %d %v, want %d", s, b, tt.firstWant)
+			}
+			s, b := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
+			if s != http.StatusBadRequest || b["error"] != "invalid_grant" || b["error_description"] != tt.wantDesc {
+				t.Errorf("second redemption: got %d %v %q, want 400 invalid_grant %q", s, b["error"], b["error_description"], tt.wantDesc)
+			}
+			warned := logs.FilterMessageSnippet("reused").Len() > 0
+			if warned != tt.wantWarn {
+				t.Errorf("reuse warning logged: got %v, want %v", warned, tt.wantWarn)
 			}
 		})
 	}

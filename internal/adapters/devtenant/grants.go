@@ -26,8 +26,8 @@ type authCode struct {
 	grant
 	expires time.Time
 
-	spent bool    // redeemed (or tried): kept to catch a reuse
-	fam   *family // the refresh tokens its redemption issued
+	spent bool    // presented once: kept to catch a reuse
+	fam   *family // the refresh tokens its redemption issued; nil when it was refused
 }
 
 // family is the refresh tokens of one code redemption: the first one and
@@ -120,25 +120,35 @@ type codeOutcome int
 const (
 	codeOK codeOutcome = iota
 	codeUnknown
-	codeReused // presented before: the refresh tokens it issued are now revoked
+	codeRefused // check refused it: spent, nothing issued
+	codeRetried // presented before, and that redemption was refused: nothing to revoke
+	codeReused  // redeemed before: the refresh tokens it issued are now revoked
 )
 
-// takeCode spends the code and returns its grant and the family its
-// refresh tokens belong to. A code is single-use, even when its first
-// redemption failed; a second presentation revokes that family (RFC 6749
-// section 4.1.2: the code was stolen, so what it issued is revoked).
-func (g *grants) takeCode(code string) (authCode, *family, codeOutcome) {
+// takeCode spends the code and, when valid passes it, returns its grant
+// and the family its refresh tokens belong to. A code is single-use, even
+// when its first redemption was refused, so a verifier cannot be guessed
+// at; presenting a redeemed code again revokes that family (RFC 6749
+// section 4.1.2: the code was stolen, so what it issued is revoked). valid
+// runs under the lock: of two redemptions at once, one is the first.
+func (g *grants) takeCode(code string, valid func(*authCode) bool) (authCode, *family, codeOutcome) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	c, ok := g.codes[keyOf(code)]
 	switch {
 	case !ok:
 		return authCode{}, nil, codeUnknown
+	case c.spent && c.fam == nil:
+		return *c, nil, codeRetried
 	case c.spent:
 		c.fam.revoked = true
 		return *c, nil, codeReused // for the log: whose tokens were revoked
 	}
-	c.spent, c.fam = true, &family{}
+	c.spent = true
+	if !valid(c) {
+		return *c, nil, codeRefused
+	}
+	c.fam = &family{}
 	return *c, c.fam, codeOK
 }
 

@@ -129,9 +129,9 @@ func TestGrantsBounded(t *testing.T) {
 		}},
 		{"code reused", func(g *grants) {
 			code := g.issueCode(authCode{clientID: "c"})
-			_, fam, _ := g.takeCode(code)
+			_, fam, _ := g.takeCode(code, func(*authCode) bool { return true })
 			g.issueRefresh("c", fam, grant{})
-			g.takeCode(code)
+			g.takeCode(code, func(*authCode) bool { return true })
 		}},
 		{"sessions", func(g *grants) { g.startSession(session{}) }},
 	} {

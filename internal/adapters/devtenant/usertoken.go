@@ -84,23 +84,38 @@ func (t *Tenant) exchangeCode(c *client, p tokenRequest) (tokenResponse, *tokenE
 	case !validVerifier(p.CodeVerifier):
 		return tokenResponse{}, denied(http.StatusBadRequest, "invalid_request", "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1)")
 	}
-	code, fam, outcome := t.grants.takeCode(p.Code)
-	switch {
-	case outcome == codeUnknown:
+	var refused *tokenError
+	code, fam, outcome := t.grants.takeCode(p.Code, func(code *authCode) bool {
+		refused = t.checkCode(c, p, code)
+		return refused == nil
+	})
+	switch outcome {
+	case codeUnknown:
 		return tokenResponse{}, invalidGrant("Invalid authorization code")
-	case outcome == codeReused:
+	case codeRefused:
+		return tokenResponse{}, refused
+	case codeRetried:
+		return tokenResponse{}, invalidGrant("Invalid authorization code: it was presented before and refused; a code is single-use, so start a new login")
+	case codeReused:
 		t.log.Warn("authorization code reused: the refresh tokens it issued are revoked", zap.String("client_id", c.id), zap.String("sub", code.user.sub))
 		return tokenResponse{}, invalidGrant("Invalid authorization code: it was already used, so the refresh tokens it issued are revoked")
-	case !t.now().Before(code.expires):
-		return tokenResponse{}, invalidGrant("Invalid authorization code: expired")
-	case code.clientID != c.id:
-		return tokenResponse{}, invalidGrant("Invalid authorization code: issued to another client")
-	case code.redirectURI != p.RedirectURI:
-		return tokenResponse{}, invalidGrant("redirect_uri does not match the one of the authorization request")
-	case subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(p.CodeVerifier)), []byte(code.challenge)) != 1:
-		return tokenResponse{}, invalidGrant("Failed to verify code_verifier")
 	}
 	return t.userTokens(c, code.grant, fam, &code.grant)
+}
+
+// checkCode is why c may not redeem code with p, or nil when it may.
+func (t *Tenant) checkCode(c *client, p tokenRequest, code *authCode) *tokenError {
+	switch {
+	case !t.now().Before(code.expires):
+		return invalidGrant("Invalid authorization code: expired")
+	case code.clientID != c.id:
+		return invalidGrant("Invalid authorization code: issued to another client")
+	case code.redirectURI != p.RedirectURI:
+		return invalidGrant("redirect_uri does not match the one of the authorization request")
+	case subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(p.CodeVerifier)), []byte(code.challenge)) != 1:
+		return invalidGrant("Failed to verify code_verifier")
+	}
+	return nil
 }
 
 // refresh runs the refresh_token grant (RFC 6749 section 6) with rotation:
