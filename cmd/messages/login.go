@@ -26,7 +26,10 @@ const callbackPath = "/callback"
 
 // browser shows the user the tenant's login page. The command opens the
 // system browser (RFC 8252 §4.1: never an embedded web view); tests drive
-// a headless one, or a plain HTTP client.
+// a headless one, or a plain HTTP client. Open returns once the page is
+// on its way, without waiting for the user: the redirect back is answered
+// only after the code has been exchanged, which login does once Open has
+// returned.
 type browser interface {
 	Open(ctx context.Context, url string) error
 }
@@ -96,7 +99,7 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 		// Auth0 issues a JWT for the API only when it is named.
 		oauth2.SetAuthURLParam("audience", o.audience))
 
-	cb := &callback{state: state, issuer: o.issuer, done: make(chan callbackResult, 1)}
+	cb := newCallback(state, o.issuer)
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan struct{})
 	go func() {
@@ -104,6 +107,7 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 		_ = srv.Serve(ln) // ends with ErrServerClosed at Shutdown
 	}()
 	defer func() {
+		close(cb.over) // a redirect still waiting for the exchange is told the login ended
 		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer scancel()
 		_ = srv.Shutdown(sctx)
@@ -135,6 +139,7 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 	// The verifier proves this process started the flow (RFC 7636 §4.5);
 	// the redirect URI must be the one sent to /authorize (RFC 6749 §4.1.3).
 	t, err := cfg.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
+	cb.exchanged <- err // the browser's answer says whether it worked
 	if err != nil {
 		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
@@ -173,12 +178,25 @@ type callbackResult struct {
 }
 
 // callback receives the browser's redirect on the loopback listener. The
-// first redirect with this login's state decides the login; later ones are
-// told it is over, and ones without it are refused and ignored.
+// first redirect with this login's state decides the login, and is
+// answered once its code has been exchanged (the page says "logged in"
+// only when the terminal will); later ones are told it is over, and ones
+// without it are refused and ignored.
 type callback struct {
 	state, issuer string
 	done          chan callbackResult // buffered, 1: only the first send lands
+	exchanged     chan error          // buffered, 1: the code exchange's outcome
+	over          chan struct{}       // closed when login returns
 }
+
+func newCallback(state, issuer string) *callback {
+	return &callback{state: state, issuer: issuer, done: make(chan callbackResult, 1),
+		exchanged: make(chan error, 1), over: make(chan struct{})}
+}
+
+// errNotExchanged is the landing page's word for a code the tenant would
+// not exchange: the terminal prints the tenant's error.
+var errNotExchanged = errors.New("the tenant did not exchange this login's code for tokens; the terminal says why. Run the command again")
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != callbackPath || r.Method != http.MethodGet {
@@ -193,6 +211,9 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		res = c.check(q, qerr)
 		select {
 		case c.done <- res:
+			if res.err == nil {
+				res.err = c.awaitExchange(r.Context())
+			}
 		default:
 			res = callbackResult{err: errors.New("this login is already over; run the command again to log in")}
 		}
@@ -206,6 +227,22 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		page = landing{Title: "Login failed", Message: clean(res.err.Error()), Failed: true}
 	}
 	_ = landingPage.Execute(w, page)
+}
+
+// awaitExchange is nil once login has exchanged the code, or why the
+// landing page must not say the user is logged in.
+func (c *callback) awaitExchange(ctx context.Context) error {
+	select {
+	case err := <-c.exchanged:
+		if err != nil {
+			return errNotExchanged
+		}
+		return nil
+	case <-c.over:
+		return errors.New("the login ended before this login's code was exchanged; the terminal says why. Run the command again")
+	case <-ctx.Done(): // the browser went away: no one to answer
+		return ctx.Err()
+	}
 }
 
 // check reads the parameters of a redirect that carries this login's

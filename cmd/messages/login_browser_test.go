@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -16,28 +15,44 @@ import (
 )
 
 // chromiumUser is the user at the system browser, played by headless
-// Chromium: it opens the login URL, logs in on the dev tenant's page and
-// waits for the command's landing page.
+// Chromium: it opens the login URL and logs in on the dev tenant's page,
+// then, as a browser does while the command exchanges the code, waits in
+// the background for the command's landing page (landing).
 type chromiumUser struct {
 	tab                context.Context
 	username, password string
+	landed             chan error // the landing page's error text, once it has shown
 }
 
-func (u chromiumUser) Open(_ context.Context, url string) error {
-	if err := chromedp.Do(u.tab, chromedp.Navigate(url)); err != nil {
+func newChromiumUser(tab context.Context, username, password string) *chromiumUser {
+	return &chromiumUser{tab: tab, username: username, password: password, landed: make(chan error, 1)}
+}
+
+func (u *chromiumUser) Open(_ context.Context, url string) error {
+	err := chromedp.Do(u.tab, chromedp.Navigate(url))
+	if err == nil {
+		err = browsertest.LogIn(u.tab, u.username, u.password)
+	}
+	if err != nil {
+		u.landed <- err // no landing page will come
 		return err
 	}
-	if err := browsertest.LogIn(u.tab, u.username, u.password); err != nil {
-		return err
-	}
-	if err := chromedp.Do(u.tab, chromedp.WaitVisible(chromedp.CSS("#done, #error"))); err != nil {
-		return fmt.Errorf("wait for the landing page: %w", err)
-	}
-	if msg, err := chromedp.Run(u.tab, chromedp.Evaluate[string](`(document.querySelector("#error") || {}).textContent || ""`)); err != nil || msg != "" {
-		return errors.Join(err, fmt.Errorf("the landing page says: %s", msg))
-	}
+	go func() {
+		if err := chromedp.Do(u.tab, chromedp.WaitVisible(chromedp.CSS("#done, #error"))); err != nil {
+			u.landed <- fmt.Errorf("wait for the landing page: %w", err)
+			return
+		}
+		msg, err := chromedp.Run(u.tab, chromedp.Evaluate[string](`(document.querySelector("#error") || {}).textContent || ""`))
+		if err == nil && msg != "" {
+			err = fmt.Errorf("the landing page says: %s", msg)
+		}
+		u.landed <- err
+	}()
 	return nil
 }
+
+// landing is the landing page's error, nil when it said the user is logged in.
+func (u *chromiumUser) landing() error { return <-u.landed }
 
 // -login end to end: the whole app in dev mode, the dev tenant's login
 // page in Chromium, the loopback redirect, the code exchanged, the API
@@ -58,7 +73,11 @@ WWW-Authenticate: Bearer realm="messages-api", error="insufficient_scope"`},
 		t.Run(tt.user, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "login.json")
 			args := []string{"-dev", "-login", "-domain", dev.Issuer, "-api", dev.API, "-token-cache", cache, "/api/private-scoped"}
-			r := runWith(t, chromiumUser{tab: b.Tab(t), username: tt.user, password: tt.password}, args...)
+			user := newChromiumUser(b.Tab(t), tt.user, tt.password)
+			r := runWith(t, user, args...)
+			if err := user.landing(); err != nil {
+				t.Fatal(err)
+			}
 			if r.code != tt.wantCode || !strings.Contains(r.stdout, tt.wantStdout) {
 				t.Fatalf("got exit code %d and stdout %q, want %d and %q (stderr %s)", r.code, r.stdout, tt.wantCode, tt.wantStdout, r.stderr)
 			}

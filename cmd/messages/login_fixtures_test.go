@@ -168,15 +168,20 @@ func (as *authServer) counts() (exchanges, refreshes int) {
 
 // redirectingBrowser plays the user's browser: it takes the login URL,
 // has the tenant approve it, then follows the redirect back to the
-// command with the parameters back(code, state) chooses.
+// command with the parameters back(code, state) chooses. As a real
+// browser, it follows the redirect in the background: Open returns first,
+// and the command answers the redirect only once it has exchanged the code.
 type redirectingBrowser struct {
 	t            *testing.T
 	as           *authServer
 	back         func(code, state string) url.Values
 	forged       url.Values // when set, sent before back: a redirect from someone else
 	opened       int
-	status       int // of the command's landing page
 	forgedStatus int
+
+	landed   chan struct{} // closed once the redirect back has been answered (or failed)
+	status   int           // of the command's landing page; read after landed
+	visitErr error
 }
 
 func (b *redirectingBrowser) Open(ctx context.Context, authURL string) error {
@@ -189,9 +194,27 @@ func (b *redirectingBrowser) Open(ctx context.Context, authURL string) error {
 		}
 		b.forgedStatus = status
 	}
-	status, err := visit(ctx, q.Get("redirect_uri")+"?"+b.back(code, q.Get("state")).Encode())
-	b.status = status
-	return err
+	back := q.Get("redirect_uri") + "?" + b.back(code, q.Get("state")).Encode()
+	b.landed = make(chan struct{})
+	go func() {
+		defer close(b.landed)
+		b.status, b.visitErr = visit(b.t.Context(), back)
+	}()
+	b.t.Cleanup(func() { <-b.landed })
+	return nil
+}
+
+// landing is the status of the command's answer to the redirect back, once
+// it has come (0 when it never came: the visit's error is the test's).
+func (b *redirectingBrowser) landing() int {
+	if b.landed == nil {
+		return 0
+	}
+	<-b.landed
+	if b.visitErr != nil {
+		b.t.Errorf("following the redirect back: %v", b.visitErr)
+	}
+	return b.status
 }
 
 func visit(ctx context.Context, u string) (int, error) {

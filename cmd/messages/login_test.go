@@ -38,7 +38,8 @@ func TestLoginRedirect(t *testing.T) {
 		{"another issuer (RFC 9207)", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "state": {state}, "iss": {"https://attacker.example/"}}
 		}, false, 1, "", `came from issuer "https://attacker.example/"`, 0, 400},
-		{"code exchange failure", approved, true, 1, "", "refused the authorization code or refresh token (invalid_grant: Invalid authorization code)", 1, 200},
+		// The browser is told only what the terminal says: not logged in.
+		{"code exchange failure", approved, true, 1, "", "refused the authorization code or refresh token (invalid_grant: Invalid authorization code)", 1, 400},
 		// RFC 9207: the issuer as the tenant names itself, with or without the slash.
 		{"the tenant's own issuer", func(code, state string) url.Values {
 			return url.Values{"code": {code}, "state": {state}, "iss": {issuer + "/"}}
@@ -98,8 +99,8 @@ func TestLoginRedirect(t *testing.T) {
 			if exchanges, _ := as.counts(); exchanges != tt.wantExchanges {
 				t.Errorf("got %d code exchanges, want %d", exchanges, tt.wantExchanges)
 			}
-			if b.opened != 1 || b.status != tt.wantLanding {
-				t.Errorf("got %d browser opens and landing status %d, want 1 and %d", b.opened, b.status, tt.wantLanding)
+			if landing := b.landing(); b.opened != 1 || landing != tt.wantLanding {
+				t.Errorf("got %d browser opens and landing status %d, want 1 and %d", b.opened, landing, tt.wantLanding)
 			}
 		})
 	}
@@ -131,8 +132,8 @@ func TestLoginIgnoresForeignRedirects(t *testing.T) {
 			if r.code != 0 || r.stdout != "at-1\n" {
 				t.Errorf("got exit code %d and stdout %q, want 0 and at-1 (stderr %s)", r.code, r.stdout, r.stderr)
 			}
-			if b.forgedStatus != http.StatusBadRequest || b.status != http.StatusOK {
-				t.Errorf("got landing status %d for the forged redirect and %d for the real one, want 400 and 200", b.forgedStatus, b.status)
+			if landing := b.landing(); b.forgedStatus != http.StatusBadRequest || landing != http.StatusOK {
+				t.Errorf("got landing status %d for the forged redirect and %d for the real one, want 400 and 200", b.forgedStatus, landing)
 			}
 			if exchanges, _ := as.counts(); exchanges != 1 {
 				t.Errorf("got %d code exchanges, want 1 (the real code only)", exchanges)
@@ -144,7 +145,8 @@ func TestLoginIgnoresForeignRedirects(t *testing.T) {
 // A second redirect to the same listener (a reload, or a page racing the
 // real one) never changes the outcome of the first.
 func TestLoginCallbackOnce(t *testing.T) {
-	cb := &callback{state: "s", issuer: "https://tenant.example/", done: make(chan callbackResult, 1)}
+	cb := newCallback("s", "https://tenant.example/")
+	cb.exchanged <- nil // the code the first redirect brings is exchanged
 	for i, want := range []int{http.StatusOK, http.StatusBadRequest} {
 		w := httptest.NewRecorder()
 		cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?code=c&state=s", nil))
@@ -163,6 +165,50 @@ func TestLoginCallbackOnce(t *testing.T) {
 	}
 }
 
+// The redirect that decides the login is answered once its code has been
+// exchanged, and says "logged in" only when it was: the browser is never
+// told more than the terminal will say.
+func TestLoginLandingAfterExchange(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		outcome    func(cb *callback)
+		wantStatus int
+		wantPage   string
+	}{
+		{"exchanged", func(cb *callback) { cb.exchanged <- nil }, http.StatusOK, "You are logged in."},
+		{"the tenant refused the code", func(cb *callback) { cb.exchanged <- errors.New("oauth2: invalid_grant") },
+			http.StatusBadRequest, "the tenant did not exchange this login&#39;s code for tokens; the terminal says why."},
+		{"the login ended first", func(cb *callback) { close(cb.over) },
+			http.StatusBadRequest, "the login ended before this login&#39;s code was exchanged"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cb := newCallback("s", "https://tenant.example/")
+			w := httptest.NewRecorder()
+			answered := make(chan struct{})
+			go func() {
+				defer close(answered)
+				cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?code=c&state=s", nil))
+			}()
+			if res := <-cb.done; res.code != "c" { // the login has the code: now it exchanges it
+				t.Fatalf("got result %+v, want code c", res)
+			}
+			select {
+			case <-answered:
+				t.Fatalf("the redirect was answered (%d) before the exchange, want it to wait", w.Code)
+			default:
+			}
+			tt.outcome(cb)
+			<-answered
+			if w.Code != tt.wantStatus || !strings.Contains(w.Body.String(), tt.wantPage) {
+				t.Errorf("got %d %q, want %d and a page saying %q", w.Code, w.Body.String(), tt.wantStatus, tt.wantPage)
+			}
+			if strings.Contains(w.Body.String(), "invalid_grant") {
+				t.Errorf("got page %q, want the tenant's error on the terminal only", w.Body.String())
+			}
+		})
+	}
+}
+
 // The loopback listener answers only the tenant's redirect: a GET of
 // callbackPath. Anything else is 404 and never decides the login.
 func TestLoginCallbackOtherRequests(t *testing.T) {
@@ -173,7 +219,7 @@ func TestLoginCallbackOtherRequests(t *testing.T) {
 		{http.MethodPut, "/callback?code=c&state=s"},
 	} {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
-			cb := &callback{state: "s", issuer: "https://tenant.example/", done: make(chan callbackResult, 1)}
+			cb := newCallback("s", "https://tenant.example/")
 			w := httptest.NewRecorder()
 			cb.ServeHTTP(w, httptest.NewRequest(tt.method, tt.target, nil))
 			if w.Code != http.StatusNotFound {
@@ -269,7 +315,7 @@ func TestLoginCallbackMalformedQuery(t *testing.T) {
 		{"foreign state", "code=c&state=forged&iss=%zz", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cb := &callback{state: "s", issuer: "https://tenant.example/", done: make(chan callbackResult, 1)}
+			cb := newCallback("s", "https://tenant.example/")
 			w := httptest.NewRecorder()
 			cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?"+tt.query, nil))
 			if w.Code != http.StatusBadRequest {
