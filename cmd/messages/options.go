@@ -191,7 +191,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	// would say of the value it stands for is skipped: said once. (-login
 	// has its own word for any -client-secret.)
 	emptied := map[string]bool{}
-	for _, name := range []string{"api", "domain", "audience", "client-id", "client-secret"} {
+	for _, name := range []string{"api", "domain", "audience", "client-id", "client-secret", "scope"} {
 		if given[name] && strings.TrimSpace(fs.Lookup(name).Value.String()) == "" && (name != "client-secret" || !o.login) {
 			errs = append(errs, fmt.Errorf("-%s is empty: give a value, or leave the flag out", name))
 			emptied[name] = true

@@ -54,6 +54,9 @@ func TestUsageErrors(t *testing.T) {
 		{"an empty -audience", full, []string{"-audience", "", "/api/private"}, "-audience is empty"},
 		{"an empty -client-id", full, []string{"-client-id", "", "/api/private"}, "-client-id is empty"},
 		{"an empty -client-secret", full, []string{"-client-secret", "", "/api/private"}, "-client-secret is empty"},
+		// Empty, it would fall back to every scope the client was granted: a wider token.
+		{"an empty -scope", full, []string{"-scope", "", "/api/private"}, "-scope is empty"},
+		{"a blank -scope with -login", full, []string{"-dev", "-login", "-scope", " ", "/api/private"}, "-scope is empty"},
 		{"-audience with a list", full, []string{"-audience", "https://a,https://b", "/api/private"}, `-audience "https://a,https://b" is a list: a token is requested for one audience`},
 		{"a blank PATH", full, []string{" "}, "PATH is empty"},
 		{"a token cache that is a directory", full, []string{"-token-cache", "newdir/", "/api/private"}, `-token-cache "newdir/" is not the path of a file`},
