@@ -70,16 +70,18 @@ func (c *client) loopbackMatchLocked(uri string, form func(redirectURI string) s
 // port removed, for comparing native redirects.
 func loopbackWithoutPort(s string) (string, bool) {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "http" || u.User != nil || u.Fragment != "" || strings.Contains(s, "#") {
+	// Only the port may vary: "HTTP://" is another string (url.Parse would lower it).
+	if err != nil || !strings.HasPrefix(s, "http://") || u.User != nil || u.Fragment != "" || strings.Contains(s, "#") {
 		return "", false
 	}
 	ip, err := netip.ParseAddr(u.Hostname())
 	if err != nil || !ip.IsLoopback() || ip.Zone() != "" {
 		return "", false
 	}
-	if p := u.Port(); p != "" {
-		// Any port, but a port: 0 or past 65535 sends the browser nowhere.
-		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		// Any port, but a port: 0 or past 65535 sends the browser nowhere,
+		// and an empty one or a leading zero is not a port number as written.
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 || strconv.FormatUint(n, 10) != p {
 			return "", false
 		}
 	}

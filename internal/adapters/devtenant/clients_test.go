@@ -27,6 +27,12 @@ func TestNativeLoopbackRedirect(t *testing.T) {
 		{"http://127.0.0.1:99999/callback", false},
 		{"http://127.0.0.1:65535/callback", true},
 		{"http://127.0.0.1:49152/callback#", false},
+		// Only the port varies, written as a number is.
+		{"http://127.0.0.1:/callback", false},
+		{"http://127.0.0.1:05555/callback", false},
+		{"http://[::1]:/callback", false},
+		{"HTTP://127.0.0.1:5555/callback", false},
+		{"Http://127.0.0.1:5555/callback", false},
 	} {
 		t.Run(tt.redirect, func(t *testing.T) {
 			params, _ := authParams(cliID, tt.redirect, "openid")
