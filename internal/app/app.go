@@ -65,15 +65,22 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	signal.Notify(signals, caught...)
 	defer signal.Stop(signals) // deferred before log.Sync, so it runs after the last flush
-	log, err := newLogger(cfg.Log)
+	out := newLogSink(os.Stderr, stallWait)
+	log, err := newLogger(cfg.Log, out)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
+	out.reportTo(log.Named("log"))
+	if stderr == io.Writer(os.Stderr) {
+		// The lines below, after the logs, go the same way: a stderr nobody
+		// reads must not keep the process from exiting either.
+		stderr = out
+	}
 	setGOGC(environ)
 	var gate fx.Shutdowner // serializeShutdown's, which keeps a server's failure
-	app := fx.New(Options(cfg, log, Production), fx.Populate(&gate))
+	app := fx.New(Options(cfg, log, Production), fx.Populate(&gate), out.metric())
 	if err := app.Err(); err != nil {
 		// dig's chain of every constructor on the way buries the cause
 		// (a dev key file others can read, say) behind a paragraph of
@@ -247,24 +254,23 @@ func millis(d time.Duration, enc zapcore.PrimitiveArrayEncoder) {
 	enc.AppendFloat64(float64(d) / float64(time.Millisecond))
 }
 
-// newLogger builds JSON logs for production and console logs for dev.
-// Production lines go through a 256 KiB buffer flushed every second (and
-// by log.Sync at exit): one write per request line cost about a tenth of
-// the API's throughput.
-func newLogger(c config.Log) (*zap.Logger, error) {
+// newLogger builds JSON logs for production and console logs for dev,
+// written to out. Production lines go through a 256 KiB buffer flushed
+// every second (and by log.Sync at exit): one write per request line cost
+// about a tenth of the API's throughput.
+func newLogger(c config.Log, out *logSink) (*zap.Logger, error) {
 	level, err := zapcore.ParseLevel(c.Level)
 	if err != nil {
 		return nil, err
 	}
 	if c.Format == "console" {
-		zc := zap.NewDevelopmentConfig()
-		zc.DisableStacktrace = true // warnings are expected in dev; keep them one line
-		zc.Level = zap.NewAtomicLevelAt(level)
-		return zc.Build()
+		// zap's development config, but written to out; no stack traces:
+		// warnings are expected in dev, keep them one line.
+		core := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), out, level)
+		return zap.New(core, zap.Development(), zap.AddCaller(), zap.ErrorOutput(out)), nil
 	}
-	out := &zapcore.BufferedWriteSyncer{WS: zapcore.Lock(os.Stderr), Size: 256 << 10, FlushInterval: time.Second}
+	buf := &zapcore.BufferedWriteSyncer{WS: out, Size: 256 << 10, FlushInterval: time.Second}
 	// Access logs are not sampled; rejections are (httpapi).
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), out, level)
-	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel),
-		zap.ErrorOutput(zapcore.Lock(os.Stderr))), nil
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), buf, level)
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(out)), nil
 }

@@ -46,6 +46,13 @@ func startBinary(t *testing.T, bin string, environ ...string) *binary {
 // as nohup), which execs it in the same process.
 func startBinaryUnder(t *testing.T, under []string, bin string, environ ...string) *binary {
 	t.Helper()
+	return startBinaryReading(t, under, func(r io.Reader) io.Reader { return r }, bin, environ...)
+}
+
+// startBinaryReading is startBinaryUnder with the process's stderr read
+// through reader(stderr).
+func startBinaryReading(t *testing.T, under []string, reader func(io.Reader) io.Reader, bin string, environ ...string) *binary {
+	t.Helper()
 	// The example SPA on a port of its own and the signing key in a temporary
 	// file: the test touches neither port 3000 nor the user's cache.
 	file := filepath.Join(t.TempDir(), "c.yaml")
@@ -81,7 +88,7 @@ func startBinaryUnder(t *testing.T, under []string, bin string, environ ...strin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b := &binary{cmd: cmd, logs: readLogLines(stderr)}
+	b := &binary{cmd: cmd, logs: readLogLines(reader(stderr))}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, l := range b.logs.all() {

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/example/messages-api/internal/adapters/config"
+)
+
+// stuckWriter is a reader of stderr that stops reading: its writes block
+// until release, then take everything.
+type stuckWriter struct {
+	mu       sync.Mutex
+	got      strings.Builder
+	blocked  chan struct{} // closed by release
+	entered  chan struct{} // one send per write that blocks
+	stuck    bool
+	writeErr error
+}
+
+func (w *stuckWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	stuck := w.stuck
+	w.mu.Unlock()
+	if stuck {
+		w.entered <- struct{}{}
+		<-w.blocked
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.got.Write(p)
+	return len(p), w.writeErr
+}
+
+func (w *stuckWriter) output() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.got.String()
+}
+
+// TestLogSink: a reader that stops reading costs lines, counted and then
+// reported, never a caller's wait past the bound; lines are never
+// reordered; a write error is passed on.
+func TestLogSink(t *testing.T) {
+	t.Run("healthy: every line, in order", func(t *testing.T) {
+		w := &stuckWriter{}
+		s := newLogSink(w, time.Hour)
+		for _, l := range []string{"a\n", "b\nc\n", "d\n"} {
+			if n, err := s.Write([]byte(l)); n != len(l) || err != nil {
+				t.Fatalf("Write(%q): got %d, %v, want %d, nil", l, n, err, len(l))
+			}
+		}
+		if got := w.output(); got != "a\nb\nc\nd\n" {
+			t.Errorf("got %q, want every line in order", got)
+		}
+		if got := s.total.Load(); got != 0 {
+			t.Errorf("got %d lines dropped, want 0", got)
+		}
+	})
+
+	t.Run("stalled: dropped and counted, then reported", func(t *testing.T) {
+		w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
+		// A wait of a millisecond: the first write is not waited for past it.
+		s := newLogSink(w, time.Millisecond)
+		reported := make(chan int64, 1)
+		report := func(n int64) { reported <- n }
+		s.report.Store(&report)
+
+		// Returns although the reader is stuck (without the bound it
+		// would block until release, and this test would hang).
+		if _, err := s.Write([]byte("first\n")); err != nil {
+			t.Fatalf("first write: got %v, want nil", err)
+		}
+		<-w.entered
+		// While it is stuck, later lines are dropped, not queued behind it.
+		for _, l := range []string{"x\n", "y\nz\n"} {
+			if _, err := s.Write([]byte(l)); err != nil {
+				t.Fatalf("write while stuck: got %v, want nil", err)
+			}
+		}
+		if got := s.total.Load(); got != 3 {
+			t.Errorf("got %d lines dropped, want 3", got)
+		}
+
+		w.mu.Lock()
+		w.stuck = false
+		w.mu.Unlock()
+		close(w.blocked) // the reader reads again: the stuck write ends
+		if got := <-reported; got != 3 {
+			t.Errorf("got %d lines reported dropped, want 3", got)
+		}
+		if _, err := s.Write([]byte("after\n")); err != nil {
+			t.Fatalf("write after: got %v, want nil", err)
+		}
+		if got := w.output(); got != "first\nafter\n" {
+			t.Errorf("got %q, want the stuck line then the next one, nothing dropped in between", got)
+		}
+		if got := s.total.Load(); got != 3 {
+			t.Errorf("got %d lines dropped in all, want still 3", got)
+		}
+	})
+
+	t.Run("a write error is passed on", func(t *testing.T) {
+		want := errors.New("no space left on device")
+		s := newLogSink(&stuckWriter{writeErr: want}, time.Hour)
+		if _, err := s.Write([]byte("a\n")); !errors.Is(err, want) {
+			t.Errorf("got %v, want %v", err, want)
+		}
+	})
+}
+
+// TestLoggerOverStalledSink: both log formats write through the sink, so
+// neither blocks on a stderr nobody reads.
+func TestLoggerOverStalledSink(t *testing.T) {
+	for _, format := range []string{"json", "console"} {
+		t.Run(format, func(t *testing.T) {
+			w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
+			t.Cleanup(func() { close(w.blocked) })
+			s := newLogSink(w, time.Millisecond)
+			log, err := newLogger(config.Log{Format: format, Level: "info"}, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Without the sink these would block on the first write
+			// (console) or the first flush (json), and the test hang.
+			line := strings.Repeat("x", 1024)
+			for range 1000 {
+				log.Info(line)
+			}
+			_ = log.Sync()
+			if got := s.total.Load(); got == 0 {
+				t.Errorf("got no lines dropped, want the ones written while stuck")
+			}
+		})
+	}
+}
