@@ -25,6 +25,10 @@ const minTimeout = 100 * time.Millisecond
 // maxRetryAfterSeconds bounds HTTP_RETRY_AFTER_SECONDS: an hour.
 const maxRetryAfterSeconds = 3600
 
+// maxStopWait bounds HTTP_DRAIN_DELAY and HTTP_SHUTDOWN_TIMEOUT each: a
+// supervisor's grace period is seconds to minutes.
+const maxStopWait = time.Hour
+
 // validate checks every setting, alone and against the others, and names
 // each fault by its setting; emptyEnv names the variables set empty in the
 // environment c was loaded from, a fault only their raw values show.
@@ -109,6 +113,16 @@ func (c *Config) validate(emptyEnv map[string]bool) error {
 	}
 	if c.HTTP.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("HTTP_DRAIN_DELAY (http.drain_delay) %s must not be negative", c.HTTP.DrainDelay))
+	}
+	// The upper bound: a unit too large (2562047h) would make a SIGTERM's
+	// stop wait for ever, outliving any supervisor's grace period.
+	for _, s := range []struct {
+		name string
+		v    time.Duration
+	}{{"HTTP_DRAIN_DELAY", c.HTTP.DrainDelay}, {"HTTP_SHUTDOWN_TIMEOUT", c.HTTP.ShutdownTimeout}} {
+		if s.v > maxStopWait {
+			errs = append(errs, fmt.Errorf("%s (%s) %s is above %s: a stop would wait that long", s.name, Env[s.name], s.v, maxStopWait))
+		}
 	}
 	if c.HTTP.MaxHeaderBytes > maxHeaderBytes {
 		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",
