@@ -220,6 +220,17 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a JWT glued to a short dotted word", "app/1.0 eyJa." + jwt, "app/1.0 eyJa.REDACTED"},
 		{"a JWT after a run with no dot", "app/1.0 eyJeyJeyJ " + jwt, "app/1.0 eyJeyJeyJ REDACTED"},
 		{"a JWS with a detached payload", "app/1.0 eyJhbGciOiJSUzI1NiJ9..c2lnbmF0dXJl", "app/1.0 REDACTED"},
+		// How clients write a credential outside a header.
+		{"basic after a colon", "Basic:" + basic, "Basic:REDACTED"},
+		{"bearer after a colon", "app/1.0 Bearer:S3CRET-opaque", "app/1.0 Bearer:REDACTED"},
+		{"bearer after an equals sign", "app/1.0 bearer=S3CRET", "app/1.0 bearer=REDACTED"},
+		{"bearer after %20", "Authorization=Bearer%20S3CRET-opaque", "Authorization=Bearer%20REDACTED"},
+		{"the Token scheme", "app/1.0 Token S3CRET-opaque", "app/1.0 Token REDACTED"},
+		{"token= in a comment", "app/1.0 (token=S3CRET)", "app/1.0 (token=REDACTED)"},
+		{"a JWT with percent-encoded dots", "app/1.0 eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0%2EeyJzdWIiOiJTM0NSRVQifQ%2ec2lnbmF0dXJl", "app/1.0 REDACTED"},
+		{"a word starting with token", "Tokenizer/3.1 tokens", "Tokenizer/3.1 tokens"},
+		{"token with a version", "Token/1.0", "Token/1.0"},
+		{"eyJ and %2E too short for a header", "app/1.0 eyJa%2Ex", "app/1.0 eyJa%2Ex"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,10 +30,11 @@ func userAgent(r *http.Request) string {
 // puts its bearer token there (a misconfigured agent string, a debugging
 // header) must not have it logged (RFC 6750 §5.3: bearer tokens must not
 // leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
-// joined by dots, the header's starting "eyJ", `{"` encoded) anywhere, or
-// the b64token (RFC 6750 §2.1) after the word Bearer, or the credentials
-// after the word Basic (the client's password). An agent without one
-// is returned as it is, with no allocation.
+// joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
+// anywhere, or the b64token (RFC 6750 §2.1) after the word Bearer, Token
+// or Basic (whose credentials hold the client's password) and a separator
+// (white space, ":", "=" or "%20"). An agent without one is returned as it
+// is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -67,15 +68,12 @@ func nextToken(s string, from int) (start, end int) {
 				return i, end
 			}
 			jwsFrom = next
-		case c|0x20 == 'b' && (i == 0 || !isLetter(s[i-1])):
+		case (c|0x20 == 'b' || c|0x20 == 't') && (i == 0 || !isLetter(s[i-1])):
 			n := credentialScheme(s[i:])
 			if n == 0 {
 				continue
 			}
-			j := i + n
-			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-				j++
-			}
+			j := skipSeparators(s, i+n)
 			if j == i+n {
 				continue // "Bearers", "basic-x": another word
 			}
@@ -91,6 +89,23 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
+// skipSeparators is the index past the separators at s[i:] between a
+// scheme word and its credentials: white space as in a header, or how a
+// client writes it elsewhere ("Bearer:", "token=", "Bearer%20").
+func skipSeparators(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=':
+			i++
+		case strings.HasPrefix(s[i:], "%20"):
+			i += 3
+		default:
+			return i
+		}
+	}
+	return i
+}
+
 // minJWSHeader is the length of the shortest JWS header in base64url:
 // alg is required (RFC 7515 §4.1.1), so {"alg":""} at least. Gate: a
 // shorter word before a dot ("HeyJoe.app") is part of an ordinary agent.
@@ -104,17 +119,23 @@ const minJWSHeader = 14
 func jwsEnd(s string, i int) (end, next int) {
 	seenDot, dotted := false, false
 	j := i
-	for ; j < len(s) && (isBase64URL(s[j]) || s[j] == '.'); j++ {
-		if s[j] != '.' {
+	for j < len(s) {
+		dot := dotAt(s, j)
+		if dot == 0 {
+			if !isBase64URL(s[j]) {
+				break
+			}
+			j++
 			continue
 		}
 		if !seenDot && j-i < minJWSHeader {
-			return -1, j
+			return -1, j + dot
 		}
 		seenDot = true
-		if j+1 < len(s) && isBase64URL(s[j+1]) {
+		if j+dot < len(s) && isBase64URL(s[j+dot]) {
 			dotted = true
 		}
+		j += dot
 	}
 	if !dotted {
 		return -1, j
@@ -122,12 +143,25 @@ func jwsEnd(s string, i int) (end, next int) {
 	return j, j
 }
 
+// dotAt is the length of the dot at s[i:], "." or percent-encoded "%2E",
+// or 0.
+func dotAt(s string, i int) int {
+	switch {
+	case s[i] == '.':
+		return 1
+	case len(s)-i >= 3 && s[i] == '%' && s[i+1] == '2' && s[i+2]|0x20 == 'e':
+		return 3
+	}
+	return 0
+}
+
 // credentialScheme is the length of the authentication scheme that s
 // starts with, matched without regard to case (RFC 9110 §11.1), or 0: the
 // schemes whose credentials are a secret in the header itself, Bearer
-// (RFC 6750 §2.1) and Basic (RFC 7617 §2: base64 of user-id:password).
+// (RFC 6750 §2.1) and Basic (RFC 7617 §2: base64 of user-id:password),
+// and Token, which clients send a bearer token under by mistake.
 func credentialScheme(s string) int {
-	for _, scheme := range [...]string{"bearer", "basic"} {
+	for _, scheme := range [...]string{"bearer", "basic", "token"} {
 		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
 			return len(scheme)
 		}
