@@ -220,26 +220,30 @@ func dialRefused(addr string) bool {
 }
 
 // TestStopTimeoutCoversTheDrain: Fx's stop timeout is the drain delay plus
-// the shutdown timeout plus room for the hooks after the API; durations near
-// the largest one saturate rather than wrap into a negative timeout, which
-// would fail every stop at once.
+// the shutdown timeout plus room for the hooks after the API. Config
+// validation bounds both at an hour; a config built without it (Options
+// takes any) may hold durations near the largest one, which saturate
+// rather than wrap into a negative timeout, which would fail every stop at
+// once.
 func TestStopTimeoutCoversTheDrain(t *testing.T) {
 	tests := []struct {
-		drain, shutdown string
+		drain, shutdown time.Duration
 		want            time.Duration
 	}{
-		{"0s", "15s", 20 * time.Second},
-		{"10s", "15s", 30 * time.Second},
-		{"2562047h", "1s", 2562047*time.Hour + 6*time.Second},
-		{"2562047h47m", "1h", math.MaxInt64},
-		{"2562047h", "2562047h", math.MaxInt64},
+		{0, 15 * time.Second, 20 * time.Second},
+		{10 * time.Second, 15 * time.Second, 30 * time.Second},
+		{time.Hour, time.Hour, 2*time.Hour + 5*time.Second}, // the largest config.Load takes
+		{2562047 * time.Hour, time.Second, 2562047*time.Hour + 6*time.Second},
+		{2562047*time.Hour + 47*time.Minute, time.Hour, math.MaxInt64},
+		{2562047 * time.Hour, 2562047 * time.Hour, math.MaxInt64},
 	}
 	for _, tt := range tests {
-		t.Run(tt.drain+"+"+tt.shutdown, func(t *testing.T) {
-			cfg, err := config.Load(false, "", append(slices.Clone(prodEnv), "HTTP_DRAIN_DELAY="+tt.drain, "HTTP_SHUTDOWN_TIMEOUT="+tt.shutdown))
+		t.Run(tt.drain.String()+"+"+tt.shutdown.String(), func(t *testing.T) {
+			cfg, err := config.Load(false, "", slices.Clone(prodEnv))
 			if err != nil {
 				t.Fatal(err)
 			}
+			cfg.HTTP.DrainDelay, cfg.HTTP.ShutdownTimeout = tt.drain, tt.shutdown
 			a := fx.New(app.Options(cfg, zap.NewNop(), authtest.Module(testVerifier())))
 			if err := a.Err(); err != nil {
 				t.Fatal(err)
