@@ -64,14 +64,23 @@ func Run(args, environ []string, stderr io.Writer) int {
 		caught = append(caught, syscall.SIGHUP)
 	}
 	signal.Notify(signals, caught...)
-	defer signal.Stop(signals) // deferred before log.Sync, so it runs after the last flush
+	defer signal.Stop(signals) // deferred before flush, so it runs after the last one
 	out := newLogSink(os.Stderr, stallWait)
 	log, err := newLogger(cfg.Log, out)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)
 		return 2
 	}
-	defer func() { _ = log.Sync() }()
+	// flush writes out what the logs hold, waiting for a slow stderr (one
+	// still taking the last flush) up to exitWait in all, so a stop on a
+	// signal loses no line unless stderr takes none.
+	flush := func() {
+		deadline := time.Now().Add(exitWait)
+		out.settle(deadline)
+		_ = log.Sync()
+		out.settle(deadline)
+	}
+	defer flush()
 	out.reportTo(log.Named("log"))
 	if stderr == io.Writer(os.Stderr) {
 		// The lines below, after the logs, go the same way: a stderr nobody
@@ -93,7 +102,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 	defer cancel()
 	if err := app.Start(startCtx); err != nil {
-		_ = log.Sync()
+		flush()
 		fmt.Fprintln(stderr, startError(err, cfg))
 		return 1
 	}
@@ -134,7 +143,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 		cancelStop()
 	}()
 	if err := app.Stop(stopCtx); err != nil {
-		_ = log.Sync()
+		flush()
 		if cutShort.Load() {
 			fmt.Fprintln(stderr, "api: stopped at once on a second signal")
 		} else {

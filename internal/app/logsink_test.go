@@ -35,6 +35,21 @@ func (w *stuckWriter) Write(p []byte) (int, error) {
 	return len(p), w.writeErr
 }
 
+// release lets the reader read again: the stuck write ends, later ones pass.
+func (w *stuckWriter) release() {
+	w.mu.Lock()
+	w.stuck = false
+	w.mu.Unlock()
+	close(w.blocked)
+}
+
+// succeed makes later writes succeed.
+func (w *stuckWriter) succeed() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writeErr = nil
+}
+
 func (w *stuckWriter) output() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -85,10 +100,7 @@ func TestLogSink(t *testing.T) {
 			t.Errorf("got %d lines dropped, want 3", got)
 		}
 
-		w.mu.Lock()
-		w.stuck = false
-		w.mu.Unlock()
-		close(w.blocked) // the reader reads again: the stuck write ends
+		w.release()
 		if got := <-reported; got != 3 {
 			t.Errorf("got %d lines reported dropped, want 3", got)
 		}
@@ -103,11 +115,49 @@ func TestLogSink(t *testing.T) {
 		}
 	})
 
-	t.Run("a write error is passed on", func(t *testing.T) {
-		want := errors.New("no space left on device")
-		s := newLogSink(&stuckWriter{writeErr: want}, time.Hour)
-		if _, err := s.Write([]byte("a\n")); !errors.Is(err, want) {
-			t.Errorf("got %v, want %v", err, want)
+	t.Run("a failed write: counted, the next one goes through", func(t *testing.T) {
+		w := &stuckWriter{writeErr: errors.New("no space left on device")}
+		s := newLogSink(w, time.Hour)
+		// No error back: zap's buffer would keep it and write nothing more.
+		if _, err := s.Write([]byte("a\nb\n")); err != nil {
+			t.Errorf("got %v, want nil", err)
+		}
+		if got := s.total.Load(); got != 2 {
+			t.Errorf("got %d lines dropped, want 2", got)
+		}
+		w.succeed()
+		if _, err := s.Write([]byte("c\n")); err != nil {
+			t.Errorf("got %v, want nil", err)
+		}
+		if got := w.output(); !strings.HasSuffix(got, "c\n") {
+			t.Errorf("got %q, want the next line written", got)
+		}
+	})
+
+	t.Run("settle: the last lines wait for a slow reader", func(t *testing.T) {
+		w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
+		s := newLogSink(w, time.Millisecond)
+		_, _ = s.Write([]byte("first\n"))
+		<-w.entered
+		settled := make(chan struct{})
+		go func() {
+			defer close(settled)
+			s.settle(time.Now().Add(time.Hour))
+		}()
+		select {
+		case <-settled:
+			t.Fatal("settle returned while the write was still in flight")
+		default:
+		}
+		w.release()
+		<-settled
+		// Nothing in flight now: the last lines are written, not dropped.
+		_, _ = s.Write([]byte("last\n"))
+		if got := w.output(); got != "first\nlast\n" {
+			t.Errorf("got %q, want every line", got)
+		}
+		if got := s.total.Load(); got != 0 {
+			t.Errorf("got %d lines dropped, want 0", got)
 		}
 	})
 }
@@ -118,7 +168,7 @@ func TestLoggerOverStalledSink(t *testing.T) {
 	for _, format := range []string{"json", "console"} {
 		t.Run(format, func(t *testing.T) {
 			w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
-			t.Cleanup(func() { close(w.blocked) })
+			t.Cleanup(w.release)
 			s := newLogSink(w, time.Millisecond)
 			log, err := newLogger(config.Log{Format: format, Level: "info"}, s)
 			if err != nil {
