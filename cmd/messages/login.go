@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -184,7 +185,8 @@ type callbackResult struct {
 // without it are refused and ignored.
 type callback struct {
 	state, issuer string
-	done          chan callbackResult // buffered, 1: only the first send lands
+	decided       atomic.Bool         // a redirect with the state has come
+	done          chan callbackResult // buffered, 1: the deciding redirect's result
 	exchanged     chan error          // buffered, 1: the code exchange's outcome
 	over          chan struct{}       // closed when login returns
 }
@@ -194,9 +196,10 @@ func newCallback(state, issuer string) *callback {
 		exchanged: make(chan error, 1), over: make(chan struct{})}
 }
 
-// errNotExchanged is the landing page's word for a code the tenant would
-// not exchange: the terminal prints the tenant's error.
-var errNotExchanged = errors.New("the tenant did not exchange this login's code for tokens; the terminal says why. Run the command again")
+// errNotExchanged is the landing page's word for a code that could not be
+// exchanged (refused, no answer in time, the user's Ctrl-C): the terminal
+// prints why.
+var errNotExchanged = errors.New("this login's code could not be exchanged for tokens; the terminal says why. Run the command again")
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != callbackPath || r.Method != http.MethodGet {
@@ -208,13 +211,13 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q, qerr := url.ParseQuery(r.URL.RawQuery)
 	res := callbackResult{err: errStateMismatch}
 	if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(c.state)) == 1 {
-		res = c.check(q, qerr)
-		select {
-		case c.done <- res:
+		if c.decided.CompareAndSwap(false, true) {
+			res = c.check(q, qerr)
+			c.done <- res // never blocks: the buffer is for this one send
 			if res.err == nil {
 				res.err = c.awaitExchange(r.Context())
 			}
-		default:
+		} else {
 			res = callbackResult{err: errors.New("this login is already over; run the command again to log in")}
 		}
 	}

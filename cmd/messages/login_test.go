@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoginRedirect(t *testing.T) {
@@ -177,7 +178,7 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 	}{
 		{"exchanged", func(cb *callback) { cb.exchanged <- nil }, http.StatusOK, "You are logged in."},
 		{"the tenant refused the code", func(cb *callback) { cb.exchanged <- errors.New("oauth2: invalid_grant") },
-			http.StatusBadRequest, "the tenant did not exchange this login&#39;s code for tokens; the terminal says why."},
+			http.StatusBadRequest, "this login&#39;s code could not be exchanged for tokens; the terminal says why."},
 		{"the login ended first", func(cb *callback) { close(cb.over) },
 			http.StatusBadRequest, "the login ended before this login&#39;s code was exchanged"},
 	} {
@@ -206,6 +207,44 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 				t.Errorf("got page %q, want the tenant's error on the terminal only", w.Body.String())
 			}
 		})
+	}
+}
+
+// A second redirect with the state while the first waits for the exchange
+// (a second tab, a browser opening the URL twice) is told the login is
+// over at once, and the first still gets the exchange's outcome.
+func TestLoginSecondRedirectWhileExchanging(t *testing.T) {
+	cb := newCallback("s", "https://tenant.example/")
+	first := httptest.NewRecorder()
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		cb.ServeHTTP(first, httptest.NewRequest(http.MethodGet, "/callback?code=c&state=s", nil))
+	}()
+	<-cb.done // the login has the first redirect's code and exchanges it
+	second := httptest.NewRecorder()
+	secondDone := make(chan struct{})
+	go func() {
+		defer close(secondDone)
+		cb.ServeHTTP(second, httptest.NewRequest(http.MethodGet, "/callback?code=c2&state=s", nil))
+	}()
+	select {
+	case <-secondDone:
+	case <-time.After(10 * time.Second): // a hang detector: it must not wait for the exchange at all
+		t.Fatal("the second redirect waits for the first one's exchange, want it answered at once")
+	}
+	if second.Code != http.StatusBadRequest || !strings.Contains(second.Body.String(), "already over") {
+		t.Errorf("second redirect: got %d %q, want 400 saying the login is already over", second.Code, second.Body.String())
+	}
+	cb.exchanged <- nil
+	<-answered
+	if first.Code != http.StatusOK {
+		t.Errorf("first redirect: got %d %q, want 200", first.Code, first.Body.String())
+	}
+	select {
+	case res := <-cb.done:
+		t.Errorf("got a second result %+v, want the login decided by the first redirect only", res)
+	default:
 	}
 }
 
