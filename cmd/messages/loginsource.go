@@ -78,6 +78,9 @@ func explainLoginError(err error, o *options) string {
 		return "cannot log in: " + err.Error()
 	}
 	code, _, said := oauthError(re)
+	if code != "" && notFound(re) {
+		return noTokenEndpoint(re, o, said)
+	}
 	switch code {
 	case "invalid_grant":
 		return fmt.Sprintf("the tenant refused the authorization code or refresh token (%s); run the command again to log in", said)

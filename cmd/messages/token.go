@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -144,6 +145,8 @@ func explainTokenError(err error, o *options) string {
 	switch {
 	case code == "":
 		return notOAuth(re, o)
+	case notFound(re):
+		return noTokenEndpoint(re, o, said)
 	case code == "invalid_client" || (code == "access_denied" && desc == "Unauthorized"):
 		return fmt.Sprintf("the tenant refused the client credentials (%s): the client id %q or its client secret is wrong; "+
 			"check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET against the application's settings in the Auth0 dashboard",
@@ -186,6 +189,17 @@ func status(re *oauth2.RetrieveError) string {
 	}
 	// The reason phrase is the tenant's text, control characters included.
 	return clean(re.Response.Status)
+}
+
+func notFound(re *oauth2.RetrieveError) bool {
+	return re.Response != nil && re.Response.StatusCode == http.StatusNotFound
+}
+
+// noTokenEndpoint explains a 404 with an OAuth-shaped error body: a server
+// that is not the tenant (the API itself, say) at -domain.
+func noTokenEndpoint(re *oauth2.RetrieveError, o *options, said string) string {
+	return fmt.Sprintf("the token endpoint %s answered %s (%s), so there is none there: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
+		o.tokenURL, status(re), said, strings.TrimSuffix(o.issuer, "/"))
 }
 
 // notOAuth explains an answer without an OAuth error: most likely not an

@@ -119,3 +119,29 @@ func TestTenantStatusLinePrinted(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenEndpointNotFound: a 404 with an OAuth-shaped error (the API's
+// own 404, when -domain names the API instead of the tenant) says there is
+// no token endpoint there and asks whether the domain is the tenant's,
+// rather than that the tenant refused the request.
+func TestTokenEndpointNotFound(t *testing.T) {
+	const body = `{"error":"not_found","error_description":"no such route"}`
+	for _, tt := range []struct {
+		name  string
+		login bool
+	}{{"client credentials", false}, {"-login's refresh", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			tenant := rawHTTPServer(t, "404 Not Found", "", body)
+			args := []string{"-dev", "-domain", tenant, "-api", "http://" + closedAddr(t), "/api/private"}
+			if tt.login {
+				file := seedLoginCache(t, tenant, -time.Minute, "rt-cached")
+				args = append(loginArgs(&authServer{url: tenant}, "-token-cache", file), "/api/private")
+			}
+			r := runWith(t, unusedBrowser{t: t}, args...)
+			want := "answered 404 Not Found (not_found: no such route), so there is none there: is \"" + tenant + "\" the Auth0 tenant domain (AUTH0_DOMAIN)?"
+			if r.code != 1 || !strings.Contains(r.stderr, want) {
+				t.Errorf("got exit code %d and stderr %q, want 1 and %q in it", r.code, r.stderr, want)
+			}
+		})
+	}
+}
