@@ -184,12 +184,7 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cb := newCallback("s", "https://tenant.example/")
-			w := httptest.NewRecorder()
-			answered := make(chan struct{})
-			go func() {
-				defer close(answered)
-				cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?code=c&state=s", nil))
-			}()
+			w, answered := redirectInBackground(cb, "code=c&state=s")
 			if res := <-cb.done; res.code != "c" { // the login has the code: now it exchanges it
 				t.Fatalf("got result %+v, want code c", res)
 			}
@@ -210,24 +205,27 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 	}
 }
 
+// redirectInBackground sends the browser's redirect back with query to cb
+// from a goroutine of its own, as a browser's request waits while the
+// login exchanges the code; answered is closed once cb has answered into w.
+func redirectInBackground(cb *callback, query string) (w *httptest.ResponseRecorder, answered <-chan struct{}) {
+	w = httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cb.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/callback?"+query, nil))
+	}()
+	return w, done
+}
+
 // A second redirect with the state while the first waits for the exchange
 // (a second tab, a browser opening the URL twice) is told the login is
 // over at once, and the first still gets the exchange's outcome.
 func TestLoginSecondRedirectWhileExchanging(t *testing.T) {
 	cb := newCallback("s", "https://tenant.example/")
-	first := httptest.NewRecorder()
-	answered := make(chan struct{})
-	go func() {
-		defer close(answered)
-		cb.ServeHTTP(first, httptest.NewRequest(http.MethodGet, "/callback?code=c&state=s", nil))
-	}()
+	first, answered := redirectInBackground(cb, "code=c&state=s")
 	<-cb.done // the login has the first redirect's code and exchanges it
-	second := httptest.NewRecorder()
-	secondDone := make(chan struct{})
-	go func() {
-		defer close(secondDone)
-		cb.ServeHTTP(second, httptest.NewRequest(http.MethodGet, "/callback?code=c2&state=s", nil))
-	}()
+	second, secondDone := redirectInBackground(cb, "code=c2&state=s")
 	select {
 	case <-secondDone:
 	case <-time.After(10 * time.Second): // a hang detector: it must not wait for the exchange at all

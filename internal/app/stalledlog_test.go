@@ -75,13 +75,8 @@ func TestStalledStderr(t *testing.T) {
 			t.Fatalf("request %d: got %d, want 200", i+1, resp.StatusCode)
 		}
 	}
-	resp, err := client.Get("http://" + b.admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if n := metricValue(string(body), "messages_api_log_lines_dropped_total"); n <= 0 {
+	_, metrics := get(t, "http://"+b.admin+"/metrics", "")
+	if n := metricValue(metrics, "messages_api_log_lines_dropped_total"); n <= 0 {
 		t.Errorf("got messages_api_log_lines_dropped_total %v, want lines counted as dropped", n)
 	}
 

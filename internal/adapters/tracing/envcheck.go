@@ -202,13 +202,12 @@ func checkPairs(name, v string, header bool) []error {
 	}
 	var errs []error
 	for i, p := range strings.Split(v, ",") {
-		k, val, _ := strings.Cut(p, "=")
-		if k, val = strings.TrimSpace(k), strings.TrimSpace(val); quoted(strings.TrimSpace(p)) || quoted(val) || strings.HasPrefix(k, "'") || strings.HasPrefix(k, `"`) {
+		k, val, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if quoted(strings.TrimSpace(p)) || quoted(strings.TrimSpace(val)) || strings.HasPrefix(k, "'") || strings.HasPrefix(k, `"`) {
 			errs = append(errs, fmt.Errorf("%s entry %d is wrapped in quotes, or its name or value is, which would be part of it: remove them", name, i+1))
 			continue
 		}
-		k, val, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
 		dec, uerr := url.PathUnescape(val)
 		if !ok || k == "" || strings.IndexFunc(k, notToken) >= 0 || uerr != nil || header && strings.IndexFunc(dec, control) >= 0 {
 			errs = append(errs, fmt.Errorf("%s entry %d is not name=value (a name of letters, digits and -._~!#$&'*+^`|, a URL-encoded value, a header's without control characters)", name, i+1))
@@ -217,7 +216,9 @@ func checkPairs(name, v string, header bool) []error {
 	return errs
 }
 
-// quoted reports whether s is wrapped in a pair of single or double quotes.
+// quoted reports whether s is wrapped in a pair of single or double quotes:
+// config.WrappedInQuotes's rule, which this package cannot import (config
+// imports it).
 func quoted(s string) bool {
 	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
