@@ -144,13 +144,20 @@ var errStale = errors.New("stale cache entry")
 
 // revalidate re-checks what can change for a cached token: time, and
 // whether its key is still the tenant's (a key that left the JWKS, or a
-// kid bound to another key, makes the entry stale).
+// kid bound to another key, makes the entry stale). A failed key lookup is
+// the request's answer, as the full verification's would be: that lookup
+// may have waited FetchTimeout for the tenant already, and verifying afresh
+// would look the kid up, and wait, again.
 func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, error) {
-	if !v.stillHolds(ctx, e) {
-		return domain.Claims{}, errStale
-	}
 	if err := v.checkTimes(e.exp, e.nbf, v.now()); err != nil {
 		return domain.Claims{}, err
+	}
+	holds, err := v.stillHolds(ctx, e)
+	if err != nil {
+		return domain.Claims{}, &lookupError{err: v.keyError(err)}
+	}
+	if !holds {
+		return domain.Claims{}, errStale
 	}
 	// A copy: a caller writing to its claims must not change later answers.
 	c := e.claims
@@ -158,23 +165,31 @@ func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, 
 	return c, nil
 }
 
+// lookupError is a cached entry's failed key lookup: revalidate's answer,
+// and the entry is dropped (its key may be gone for good).
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string { return e.err.Error() }
+func (e *lookupError) Unwrap() error { return e.err }
+
 // stillHolds reports whether e's kid still names the key e was verified
-// with. It allocates nothing: it runs on every cache hit.
-func (v *Verifier) stillHolds(ctx context.Context, e *verified) bool {
+// with; err is the key lookup's. It allocates nothing when the key is
+// still held: it runs on every cache hit.
+func (v *Verifier) stillHolds(ctx context.Context, e *verified) (bool, error) {
 	if v.set == nil {
 		key, err := v.keys.Key(ctx, e.kid)
-		return err == nil && key != nil && sameKey(key, e.key)
+		return err == nil && key != nil && sameKey(key, e.key), err
 	}
 	keys, _, err := v.set.lookup(ctx, e.kid)
 	if err != nil {
-		return false
+		return false, err
 	}
 	for _, k := range keys {
 		if sameKey(k, e.key) {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // keySetVersion is the key set's version, 0 when keys does not version it.

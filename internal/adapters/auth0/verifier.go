@@ -152,6 +152,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (domain.Claims, error
 	h := hashToken(raw)
 	if e, ok := v.cache.ok.GetIfPresent(h); ok && e.token == raw {
 		claims, err := v.revalidate(ctx, e)
+		if lost, ok := errors.AsType[*lookupError](err); ok {
+			v.cache.hit()
+			v.cache.ok.Invalidate(h)
+			return domain.Claims{}, lost.err
+		}
 		if err != errStale {
 			v.cache.hit()
 			return claims, err
