@@ -33,8 +33,8 @@ func userAgent(r *http.Request) string {
 // joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
 // anywhere, or the b64token (RFC 6750 §2.1) after the word Bearer, Token
 // or Basic (whose credentials hold the client's password) and a separator
-// (white space, ":", "=" or "%20"). An agent without one is returned as it
-// is, with no allocation.
+// (white space, ":", "=", "+", or one of them percent-encoded). An agent
+// without one is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -91,19 +91,34 @@ func nextToken(s string, from int) (start, end int) {
 
 // skipSeparators is the index past the separators at s[i:] between a
 // scheme word and its credentials: white space as in a header, or how a
-// client writes it elsewhere ("Bearer:", "token=", "Bearer%20").
+// client writes it elsewhere ("Bearer:", "token=", a form's "Basic+") and
+// any of those percent-encoded ("Bearer%20", "Bearer%3A").
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=':
+		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+':
 			i++
-		case strings.HasPrefix(s[i:], "%20"):
+		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
 			i += 3
 		default:
 			return i
 		}
 	}
 	return i
+}
+
+// encodedSeparator reports whether %hi lo (lo lower-cased) is one of
+// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B.
+func encodedSeparator(hi, lo byte) bool {
+	switch hi {
+	case '2':
+		return lo == '0' || lo == 'b'
+	case '0':
+		return lo == '9'
+	case '3':
+		return lo == 'a' || lo == 'd'
+	}
+	return false
 }
 
 // minJWSHeader is the length of the shortest JWS header in base64url:
