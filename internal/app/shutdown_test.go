@@ -48,7 +48,7 @@ func TestGracefulShutdown(t *testing.T) {
 			statuses <- resp.StatusCode
 		})
 	}
-	gate.Arrived(n)
+	gate.Arrived(t, n)
 	stopped := make(chan struct{})
 	go func() { a.Stop(); close(stopped) }()
 	addr := strings.TrimPrefix(api, "http://")

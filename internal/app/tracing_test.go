@@ -121,7 +121,7 @@ func TestSpansOfTheDrainAreFlushed(t *testing.T) {
 		resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
-	gate.Arrived(1)
+	gate.Arrived(t, 1)
 	stopped := make(chan struct{})
 	go func() { a.Stop(); close(stopped) }()
 	waitFor(t, func() bool { return dialRefused(strings.TrimPrefix(a.API, "http://")) }, "listener closed")

@@ -5,6 +5,8 @@ package authtest
 import (
 	"context"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/example/messages-api/internal/domain"
 	"github.com/example/messages-api/internal/ports"
@@ -20,7 +22,8 @@ type Verifier struct {
 	tokens  map[string]domain.Claims
 	refused map[string]error
 	err     error
-	gate    *Gate
+	gate    *Gate   // the latest Hold's: where Verify waits
+	gates   []*Gate // every Hold's, for ReleaseAll
 	calls   int
 }
 
@@ -68,11 +71,24 @@ func (v *Verifier) Refuse(token string, err error) {
 // is released (or the request's context ends), to keep requests in flight
 // in shutdown tests without guessing how long they take.
 func (v *Verifier) Hold() *Gate {
-	g := &Gate{open: make(chan struct{}), arrived: make(chan struct{}, 1<<16)}
+	g := &Gate{open: make(chan struct{}), arrived: make(chan struct{}, 1<<16), patience: ArrivalWait}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.gate = g
+	v.gates = append(v.gates, g)
 	return g
+}
+
+// ReleaseAll releases every gate Hold has made. apptest.Start calls it
+// when the test ends, before it stops the app: a test that failed with
+// requests held would otherwise wait out the shutdown timeout, then fail
+// again on a stop that did not finish cleanly.
+func (v *Verifier) ReleaseAll() {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for _, g := range v.gates {
+		g.Release()
+	}
 }
 
 // Gate holds Verify calls until Release.
@@ -80,12 +96,28 @@ type Gate struct {
 	open     chan struct{}
 	arrived  chan struct{} // one value per call that reached the gate
 	released sync.Once
+	patience time.Duration // Arrived's wait: ArrivalWait, shorter in tests
 }
 
-// Arrived blocks until n more calls have reached the gate.
-func (g *Gate) Arrived(n int) {
-	for range n {
-		<-g.arrived
+// ArrivalWait is how long Arrived waits for the calls it counts before it
+// fails the test.
+const ArrivalWait = 10 * time.Second
+
+// Arrived waits until n more calls have reached the gate, and fails t
+// (from t's goroutine) if they have not within ArrivalWait: a request that
+// never reaches the verifier (no token, a public route, a 400 for two
+// Authorization headers) would otherwise hang the test until go test's
+// -timeout.
+func (g *Gate) Arrived(t testing.TB, n int) {
+	t.Helper()
+	timeout := time.NewTimer(g.patience)
+	defer timeout.Stop()
+	for i := range n {
+		select {
+		case <-g.arrived:
+		case <-timeout.C:
+			t.Fatalf("authtest: %d of %d calls reached the gate within %s: do the requests reach the verifier (a token, a private route)?", i, n, g.patience)
+		}
 	}
 }
 

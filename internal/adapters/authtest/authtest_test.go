@@ -3,7 +3,11 @@ package authtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+
+	"go.uber.org/fx"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/domain"
@@ -52,6 +56,26 @@ func TestVerifier(t *testing.T) {
 				}
 			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
 				t.Errorf("got error %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestModuleRefusesNil: a nil verifier is an error of the graph, not an
+// app whose every private request panics into a 500.
+func TestModuleRefusesNil(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		v       *authtest.Verifier
+		wantErr string
+	}{
+		{"a verifier", authtest.New(nil), ""},
+		{"nil", nil, "authtest: Module needs a verifier"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := fx.ValidateApp(authtest.Module(tt.v), fx.Invoke(func(ports.TokenVerifier) {}))
+			if got := fmt.Sprint(err); tt.wantErr == "" && err != nil || !strings.Contains(got, tt.wantErr) {
+				t.Errorf("got %v, want %q", err, tt.wantErr)
 			}
 		})
 	}

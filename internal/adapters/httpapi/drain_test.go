@@ -193,7 +193,7 @@ func TestShutdownTimeout(t *testing.T) {
 		_, err := c.do("/api/private", "Authorization: Bearer held\r\n")
 		answered <- err
 	}()
-	gate.Arrived(1)
+	gate.Arrived(t, 1)
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
 	if err := await(t, stopped, "end of Stop with a request held past the shutdown timeout"); !errors.Is(err, context.DeadlineExceeded) {

@@ -14,9 +14,16 @@
 // the handler returns), so a test reads them as soon as the response
 // arrives, with no wait. Each Start has its own ports, registry and logs:
 // parallel tests (t.Parallel) each start their own app.
+//
+// The fake ignores the AUTH0_* and JWKS_* settings, and the app has no
+// "keys" readiness check (app.Production's). Settings that export spans
+// need every OTEL_* variable in the process environment as well
+// (t.Setenv): the OpenTelemetry SDK reads it alone.
 package apptest
 
 import (
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,13 +63,16 @@ type App struct {
 
 // Start composes app.Options with v in place of the Auth0 adapter and the
 // config from Environ with env (KEY=VALUE, as in the process environment)
-// laid over it, starts it, and stops it when t ends. A config, graph or
-// start error fails t, and so do a nil v (use authtest.New(nil) for an app
-// that accepts no token) and an env entry without "=". A misspelt setting
-// is ignored, as in production, with the warning "unknown variable in the
-// environment, ignored" naming the one meant (in Logs and t's log).
-// Rejection access lines are sampled as in production (the first 10 a
-// second); "HTTP_LOG_EVERY_REJECTION=true" keeps them all.
+// laid over it, starts it, and stops it when t ends, having released the
+// gates of v.Hold so that held requests do not hold the stop up. A config,
+// graph or start error fails t, and so do a nil v (use authtest.New(nil)
+// for an app that accepts no token), an env entry without "=", and
+// settings that export spans with OTEL_* variables that the process
+// environment, which the SDK's exporter reads, does not hold the same. A
+// misspelt setting is ignored, as in production, with the warning "unknown
+// variable in the environment, ignored" naming the one meant (in Logs and
+// t's log). Rejection access lines are sampled as in production (the
+// first 10 a second); "HTTP_LOG_EVERY_REJECTION=true" keeps them all.
 func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	t.Helper()
 	if v == nil {
@@ -76,6 +86,13 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	cfg, err := config.Load(false, "", append(Environ(), env...))
 	if err != nil {
 		t.Fatalf("apptest: config: %v", err)
+	}
+	if cfg.Tracing.Export {
+		if diff := otelDiff(env, os.Getenv, os.Environ()); len(diff) > 0 {
+			t.Fatalf("apptest: these settings export spans, and the OpenTelemetry SDK reads OTEL_* from the process environment only: "+
+				"%s differ there, so spans would go elsewhere; set every OTEL_* setting with t.Setenv as well (such a test cannot be parallel)",
+				strings.Join(diff, ", "))
+		}
 	}
 	// At LOG_LEVEL, as production's logger: Logs then misses a line written
 	// below its level, and the app skips what that level does not write.
@@ -92,9 +109,39 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	a := &App{Logs: logs, Config: cfg}
 	a.fx = fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv, &adm))
 	a.fx.RequireStart()
-	t.Cleanup(a.Stop)
+	t.Cleanup(func() {
+		v.ReleaseAll() // a test that failed with requests held at a gate must not wait out the shutdown
+		a.Stop()
+	})
 	a.API, a.Admin = "http://"+srv.Addr().String(), "http://"+adm.Addr().String()
 	return a
+}
+
+// otelDiff names the OTEL_* variables whose value in env (KEY=VALUE)
+// differs from the process environment's (getenv, environ): set in one and
+// not the other, or set to another value (empty counts as unset).
+func otelDiff(env []string, getenv func(string) string, environ []string) []string {
+	want := map[string]string{}
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OTEL_") {
+			want[k] = v
+		}
+	}
+	var diff []string
+	for k, v := range want {
+		if getenv(k) != v {
+			diff = append(diff, k)
+		}
+	}
+	for _, kv := range environ {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OTEL_") && v != "" { // empty is unset, to the SDK
+			if _, ok := want[k]; !ok {
+				diff = append(diff, k)
+			}
+		}
+	}
+	slices.Sort(diff)
+	return slices.Compact(diff)
 }
 
 // Stop stops the app now, as SIGTERM would (with the configured drain),

@@ -137,16 +137,30 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 // TestStartRefusesMistakes: a mistake in Start's arguments fails the test
 // with what to do, rather than starting an app that silently ignores it.
 func TestStartRefusesMistakes(t *testing.T) {
+	const endpoint = "http://127.0.0.1:1"
 	for _, tt := range []struct {
-		name string
-		v    *authtest.Verifier
-		env  []string
-		want string
+		name   string
+		v      *authtest.Verifier
+		env    []string
+		setenv []string // KEY=VALUE set in the process environment
+		want   string
 	}{
-		{"nil verifier", nil, nil, "authtest.New(nil) to accept none"},
-		{"no =", authtest.New(nil), []string{"HTTP_LOG_EVERY_REJECTION"}, `"HTTP_LOG_EVERY_REJECTION" is not KEY=VALUE`},
+		{"nil verifier", nil, nil, nil, "authtest.New(nil) to accept none"},
+		{"no =", authtest.New(nil), []string{"HTTP_LOG_EVERY_REJECTION"}, nil, `"HTTP_LOG_EVERY_REJECTION" is not KEY=VALUE`},
+		// The SDK's exporter reads the process environment: the test's
+		// spans would go to its default, or to a developer's collector.
+		{"an OTLP endpoint in the settings alone", authtest.New(nil), []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint}, nil,
+			"OTEL_EXPORTER_OTLP_ENDPOINT differ there"},
+		{"the exporter asked for, the endpoint from the process", authtest.New(nil), []string{"OTEL_TRACES_EXPORTER=otlp"},
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint}, "OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER differ there"},
+		{"another endpoint in the process", authtest.New(nil), []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint},
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:2"}, "OTEL_EXPORTER_OTLP_ENDPOINT differ there"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			for _, kv := range tt.setenv {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
 			f := &fatalTB{TB: t}
 			done := make(chan struct{})
 			go func() {
@@ -158,5 +172,57 @@ func TestStartRefusesMistakes(t *testing.T) {
 				t.Errorf("got failure %q, want it to contain %q", f.msg, tt.want)
 			}
 		})
+	}
+}
+
+// endingTB is a test whose end the test itself runs (end): it keeps the
+// cleanups and the failures reported, as testing would.
+type endingTB struct {
+	testing.TB
+	cleanups []func()
+	failures []string
+}
+
+func (e *endingTB) Cleanup(f func()) { e.cleanups = append(e.cleanups, f) }
+func (e *endingTB) Errorf(format string, args ...any) {
+	e.failures = append(e.failures, fmt.Sprintf(format, args...))
+}
+func (e *endingTB) FailNow() { e.failures = append(e.failures, "FailNow") }
+
+// end runs the cleanups, last registered first.
+func (e *endingTB) end() {
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
+}
+
+// TestEndReleasesHeldRequests: a test that ends (failing, say) with a
+// request held at the fake's gate has the gate opened before the app
+// stops, so the stop is clean and the request answered, instead of the
+// stop waiting out the shutdown timeout and failing the test again.
+func TestEndReleasesHeldRequests(t *testing.T) {
+	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
+	e := &endingTB{TB: t}
+	a := apptest.Start(e, v, "HTTP_SHUTDOWN_TIMEOUT=1ms")
+	gate := v.Hold()
+	answered := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, a.API+"/api/private", nil)
+		req.Header.Set("Authorization", "Bearer held")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- -1
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	gate.Arrived(t, 1)
+	e.end()
+	if len(e.failures) > 0 {
+		t.Errorf("got %q at the test's end, want a clean stop", e.failures)
+	}
+	if got := <-answered; got != http.StatusOK {
+		t.Errorf("got status %d for the held request, want 200", got)
 	}
 }
