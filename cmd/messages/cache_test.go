@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,8 +222,10 @@ func TestTokenCacheSize(t *testing.T) {
 	}
 }
 
-// TestTokenCacheUnwritable: a cache that cannot be written costs a
-// warning, not the run, and leaves no temporary file behind.
+// TestTokenCacheUnwritable: a cache whose directory cannot be made is
+// refused before any token is bought (every run would buy one and none
+// could keep it); a save that fails costs a warning, not the run, and
+// leaves no temporary file behind.
 func TestTokenCacheUnwritable(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
@@ -236,12 +237,15 @@ func TestTokenCacheUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("the run goes on with a warning", func(t *testing.T) {
+	t.Run("refused before a token is bought", func(t *testing.T) {
 		r := runCmd(t, nil, f.devArgs("-token-cache", filepath.Join(notDir, "token.json"), "/api/private")...)
-		if r.code != 0 || !slices.Equal(statusLines(r.stdout), []string{"HTTP/1.1 200 OK"}) {
-			t.Errorf("got exit code %d and %q, want 0 and one 200\nstderr: %s", r.code, statusLines(r.stdout), r.stderr)
+		if r.code != 2 || r.stdout != "" {
+			t.Errorf("got exit code %d and %q, want 2 and nothing\nstderr: %s", r.code, r.stdout, r.stderr)
 		}
-		if want := "messages: warning: could not write the token cache"; !strings.Contains(r.stderr, want) {
+		if n := f.tokenRequests.Load(); n != 0 {
+			t.Errorf("got %d token requests, want none", n)
+		}
+		if want := "cannot keep the token cache"; !strings.Contains(r.stderr, want) {
 			t.Errorf("got stderr %q, want it to contain %q", r.stderr, want)
 		}
 	})

@@ -32,7 +32,8 @@ type fixture struct {
 	apiURL    string
 	audience  string
 
-	tokenRequests atomic.Int64 // POST /oauth/token seen by the tenant
+	tokenRequests atomic.Int64           // POST /oauth/token seen by the tenant
+	onToken       atomic.Pointer[func()] // when set, runs before the tenant answers a token request
 
 	mu       sync.Mutex
 	apiCalls int
@@ -77,6 +78,9 @@ func newFixtureWith(t *testing.T, mutate func(*devtenant.Config)) *fixture {
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/oauth/token" {
 			f.tokenRequests.Add(1)
+			if hook := f.onToken.Load(); hook != nil {
+				(*hook)()
+			}
 		}
 		tenant.Handler().ServeHTTP(w, r)
 	}))

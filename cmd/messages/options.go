@@ -85,7 +85,8 @@ Settings come from the flags, then the environment:
                        port (default: any free one, RFC 8252 §7.3); for a
                        tenant whose callback URLs must match with the port
   -n N                 call PATH N times, reusing one token (default 1)
-  -token-cache FILE    keep the token in FILE (mode 0600) for later runs
+  -token-cache FILE    keep the token in FILE (mode 0600) for later runs; runs
+                       started together share it (FILE.lock) and buy one token
   -print-token         print the access token on stdout (PATH is then optional)
   -timeout D           timeout of each HTTP request (default 10s)
   -insecure            allow an http:// API URL on a host that is not loopback

@@ -57,13 +57,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	f := newSource(ctx, &o, cached, b, stderr)
+	if cache != nil {
+		lock, err := cache.openLock()
+		if err != nil {
+			fmt.Fprintln(stderr, "messages: "+err.Error())
+			return 2
+		}
+		defer lock.Close()
+		// New tokens come through the cache's lock, and are saved under it.
+		ls := &lockedSource{next: f, cache: cache, lock: lock, log: stderr, wait: o.timeout}
+		if cached != nil {
+			ls.have = cached.AccessToken
+		}
+		f = ls
+	}
 	// The token is reused for every call until shortly before it expires.
 	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, renew)
 
 	// A new token is a new *oauth2.Token from ts: compared by pointer, a
 	// renewal is saved even when the tenant reissued the same access token
 	// string (same claims within a second), since its refresh token rotated.
-	saved, current, printed := cached, cached, ""
+	current, printed := cached, ""
 	target := o.api.String() + o.path
 	failed, retried := 0, false
 	for i := 0; i < o.calls; i++ {
@@ -77,15 +91,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			current = tok
 			// Reused for as long as its lifetime allows (each new token is billed).
 			ts = oauth2.ReuseTokenSourceWithExpiry(tok, f, renewBefore(tok))
-		}
-		if cache != nil && tok != saved {
-			switch err := cache.save(tok); {
-			case errors.Is(err, errNoExpiry):
-				fmt.Fprintf(stderr, "messages: warning: %v\n", err)
-			case err != nil:
-				fmt.Fprintf(stderr, "messages: warning: could not write the token cache: %v\n", err)
-			}
-			saved = tok
 		}
 		if o.printToken && tok.AccessToken != printed {
 			// A token that never reached stdout (a full disk) must not end in exit 0.

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// lockedSource is where a run that keeps a token cache gets each new token:
+// under an exclusive lock on the cache's lock file, it first reads the
+// cache again and takes a token another run saved since this one looked
+// (runs started together buy one token, not one each: each is billed);
+// else it gets one from next and saves it before unlocking.
+type lockedSource struct {
+	next  source
+	cache *tokenCache
+	lock  *os.File // the cache's lock file, openLock's
+	log   io.Writer
+	wait  time.Duration // how long to wait for another run's lock before going without it
+	have  string        // the access token this run holds, which a new one replaces
+}
+
+func (s *lockedSource) fetched() int { return s.next.fetched() }
+
+func (s *lockedSource) Token() (*oauth2.Token, error) {
+	switch locked, err := lockFile(s.lock, s.wait); {
+	case err != nil:
+		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: %v\n", s.lock.Name(), err)
+	case !locked:
+		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: another run has held it for %s\n", s.lock.Name(), s.wait)
+	default:
+		defer unlockFile(s.lock)
+	}
+	if t := s.cache.replacement(s.have); t != nil {
+		fmt.Fprintf(s.log, "messages: using the token another run has just saved in %s (expires in %s)\n",
+			s.cache.path, time.Until(t.Expiry).Round(time.Second))
+		s.have = t.AccessToken
+		return t, nil
+	}
+	t, err := s.next.Token()
+	if err != nil {
+		return nil, err
+	}
+	s.have = t.AccessToken
+	switch err := s.cache.save(t); {
+	case errors.Is(err, errNoExpiry):
+		fmt.Fprintf(s.log, "messages: warning: %v\n", err)
+	case err != nil:
+		fmt.Fprintf(s.log, "messages: warning: could not write the token cache: %v\n", err)
+	}
+	return t, nil
+}
+
+// openLock opens (creating it, 0600, with its directory) the cache's lock
+// file, PATH.lock. It fails where the cache could not be kept either (a
+// directory that cannot be written): before any token is bought, since
+// every run would buy one and none could keep it.
+func (c *tokenCache) openLock() (*os.File, error) {
+	path := c.path + ".lock"
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot keep the token cache: %w (give -token-cache a path in a directory you can write)", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot keep the token cache: %w (give -token-cache a path in a directory you can write)", err)
+	}
+	return f, nil
+}
+
+// replacement is the token the cache holds for this run's configuration
+// when it is not have and not due for renewal: one another run has saved.
+func (c *tokenCache) replacement(have string) *oauth2.Token {
+	e, err := c.read()
+	if err != nil || e.Version != cacheVersion || e.AccessToken == have || unusable(e.AccessToken, e.TokenType) != "" ||
+		e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope ||
+		e.Expiry.IsZero() || !time.Now().Before(e.renewAt()) {
+		return nil
+	}
+	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}
+}
