@@ -178,7 +178,10 @@ func (e *lookupError) Unwrap() error { return e.err }
 func (v *Verifier) stillHolds(ctx context.Context, e *verified) (bool, error) {
 	if v.set == nil {
 		key, err := v.keys.Key(ctx, e.kid)
-		return err == nil && key != nil && sameKey(key, e.key), err
+		if err == nil && key == nil { // no key for the kid, as keysFor reads it
+			err = ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription)
+		}
+		return err == nil && sameKey(key, e.key), err
 	}
 	keys, _, err := v.set.lookup(ctx, e.kid)
 	if err != nil {

@@ -46,45 +46,65 @@ func TestCachedTokenLooksItsKeyUpOnce(t *testing.T) {
 		wantReason  ports.Reason // "" for no InvalidTokenError
 		wantIs      error        // matched with errors.Is; nil for success or a reason
 		wantCached  bool         // the entry is still cached afterwards
+		plainOnly   bool         // only a plain KeyFinder can answer so
 	}{
 		{name: "key still held", keys: []*rsa.PublicKey{keyA()}, wantLookups: 1, wantCached: true},
 		{name: "keys unavailable", err: unavailable, wantLookups: 1, wantIs: ports.ErrKeysUnavailable},
 		{name: "kid rotated out", err: ports.Invalid(ports.ReasonUnknownKey, UnknownKeyDescription), wantLookups: 1, wantReason: ports.ReasonUnknownKey},
 		{name: "caller gone", err: context.Canceled, wantLookups: 1, wantIs: context.Canceled},
 		{name: "kid names another key", keys: []*rsa.PublicKey{keyB()}, wantLookups: 2, wantReason: ports.ReasonBadSignature},
+		// A KeyFinder may answer no key with no error (KeyFinder's doc).
+		{name: "no key and no error", keys: []*rsa.PublicKey{nil}, plainOnly: true, wantLookups: 1, wantReason: ports.ReasonUnknownKey},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tn := newKSTenant(t, jwk("kid-a", keyA()))
-			keys := &scriptedKeys{keys: []*rsa.PublicKey{keyA()}}
-			v, err := New(MustTenant(t, tn.issuer, false, 0), Config{Audiences: []string{faultAudience}}, keyFinderFunc{keys})
-			if err != nil {
-				t.Fatal(err)
+		for _, plain := range []bool{false, true} {
+			if tt.plainOnly && !plain {
+				continue
 			}
-			tok := faultToken(t, tn, "kid-a", ksTestKeys()[0])
-			if _, err := v.Verify(context.Background(), tok); err != nil {
-				t.Fatalf("first Verify: %v", err)
-			}
+			finder := map[bool]string{false: "key source", true: "plain KeyFinder"}[plain]
+			t.Run(tt.name+"/"+finder, func(t *testing.T) {
+				t.Parallel()
+				checkCachedLookup(t, tt.keys, tt.err, plain, tt.wantLookups, tt.wantReason, tt.wantIs, tt.wantCached)
+			})
+		}
+	}
+}
 
-			keys.keys, keys.err, keys.lookups = tt.keys, tt.err, 0
-			_, err = v.Verify(context.Background(), tok)
-			if keys.lookups != tt.wantLookups {
-				t.Errorf("got %d key lookups, want %d", keys.lookups, tt.wantLookups)
-			}
-			if got := faultReason(err); tt.wantReason != "" && got != tt.wantReason {
-				t.Errorf("got %q, want reason %q", got, tt.wantReason)
-			}
-			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-				t.Errorf("got %v, want an error matching %v", err, tt.wantIs)
-			}
-			if tt.wantReason == "" && tt.wantIs == nil && err != nil {
-				t.Errorf("got %v, want success", err)
-			}
-			if _, got := v.cache.ok.GetIfPresent(hashToken(tok)); got != tt.wantCached {
-				t.Errorf("cached afterwards: got %v, want %v", got, tt.wantCached)
-			}
-		})
+// checkCachedLookup caches a token, scripts the next key lookups (keys,
+// err) and checks what verifying it again does; plain hides the
+// scripted finder's lookup, so the verifier uses its Key alone.
+func checkCachedLookup(t *testing.T, nextKeys []*rsa.PublicKey, nextErr error, plain bool, wantLookups int, wantReason ports.Reason, wantIs error, wantCached bool) {
+	tn := newKSTenant(t, jwk("kid-a", keyA()))
+	keys := &scriptedKeys{keys: []*rsa.PublicKey{keyA()}}
+	var finder KeyFinder = keyFinderFunc{keys}
+	if plain {
+		finder = plainFinder{keys}
+	}
+	v, err := New(MustTenant(t, tn.issuer, false, 0), Config{Audiences: []string{faultAudience}}, finder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := faultToken(t, tn, "kid-a", ksTestKeys()[0])
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("first Verify: %v", err)
+	}
+
+	keys.keys, keys.err, keys.lookups = nextKeys, nextErr, 0
+	_, err = v.Verify(context.Background(), tok)
+	if keys.lookups != wantLookups {
+		t.Errorf("got %d key lookups, want %d", keys.lookups, wantLookups)
+	}
+	if got := faultReason(err); wantReason != "" && got != wantReason {
+		t.Errorf("got %q, want reason %q", got, wantReason)
+	}
+	if wantIs != nil && !errors.Is(err, wantIs) {
+		t.Errorf("got %v, want an error matching %v", err, wantIs)
+	}
+	if wantReason == "" && wantIs == nil && err != nil {
+		t.Errorf("got %v, want success", err)
+	}
+	if _, got := v.cache.ok.GetIfPresent(hashToken(tok)); got != wantCached {
+		t.Errorf("cached afterwards: got %v, want %v", got, wantCached)
 	}
 }
 
@@ -98,4 +118,11 @@ func (f keyFinderFunc) Key(ctx context.Context, kid string) (*rsa.PublicKey, err
 		return nil, err
 	}
 	return keys[0], nil
+}
+
+// plainFinder is scriptedKeys as a KeyFinder alone, not a keySetFinder.
+type plainFinder struct{ s *scriptedKeys }
+
+func (f plainFinder) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	return keyFinderFunc{f.s}.Key(ctx, kid)
 }
