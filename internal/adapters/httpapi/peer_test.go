@@ -231,6 +231,15 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"token after %09", "app/1.0 Token%09S3CRET", "app/1.0 Token%09REDACTED"},
 		{"bearer after %2B", "app/1.0 Bearer%2BS3CRET", "app/1.0 Bearer%2BREDACTED"},
 		{"bearer then another escape", "app/1.0 Bearer%41pp", "app/1.0 Bearer%41pp"},
+		// Form-encoded, the credential's own +, / and = are escaped too.
+		{"a form-encoded basic credential", "app/1.0 auth=Basic+ZGV2OnMzY3I%2BPj9%2BfnBhc3M%3D x", "app/1.0 auth=Basic+REDACTED x"},
+		{"escapes inside a bearer token", "app/1.0 Bearer%20abc%2Fdef%2BS3CRET%3D", "app/1.0 Bearer%20REDACTED"},
+		{"a percent sign that is no escape ends it", "app/1.0 Bearer S3CRET%zz", "app/1.0 Bearer REDACTED%zz"},
+		// Quoted, as in a JSON object or a quoted string.
+		{"token in JSON", `app/1.0 {"token":"S3CRET"}`, `app/1.0 {"token":"REDACTED"}`},
+		{"quoted bearer", `app/1.0 Bearer "S3CRET"`, `app/1.0 Bearer "REDACTED"`},
+		{"token= quoted", `app/1.0 (token="S3CRET")`, `app/1.0 (token="REDACTED")`},
+		{"quoted and escaped", "app/1.0 token=%22S3CRET%22", "app/1.0 token=%22REDACTED"},
 		{"the Token scheme", "app/1.0 Token S3CRET-opaque", "app/1.0 Token REDACTED"},
 		{"token= in a comment", "app/1.0 (token=S3CRET)", "app/1.0 (token=REDACTED)"},
 		{"a JWT with percent-encoded dots", "app/1.0 eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0%2EeyJzdWIiOiJTM0NSRVQifQ%2ec2lnbmF0dXJl", "app/1.0 REDACTED"},

@@ -33,8 +33,9 @@ func userAgent(r *http.Request) string {
 // joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
 // anywhere, or the b64token (RFC 6750 §2.1) after the word Bearer, Token
 // or Basic (whose credentials hold the client's password) and a separator
-// (white space, ":", "=", "+", or one of them percent-encoded). An agent
-// without one is returned as it is, with no allocation.
+// (white space, ":", "=", "+", a quote, or one of them percent-encoded),
+// percent-encoded characters in it included. An agent without one is
+// returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -77,11 +78,7 @@ func nextToken(s string, from int) (start, end int) {
 			if j == i+n {
 				continue // "Bearers", "basic-x": another word
 			}
-			k := j
-			for k < len(s) && isB64Token(s[k]) {
-				k++
-			}
-			if k > j {
+			if k := credentialEnd(s, j); k > j {
 				return j, k
 			}
 		}
@@ -91,12 +88,12 @@ func nextToken(s string, from int) (start, end int) {
 
 // skipSeparators is the index past the separators at s[i:] between a
 // scheme word and its credentials: white space as in a header, or how a
-// client writes it elsewhere ("Bearer:", "token=", a form's "Basic+") and
-// any of those percent-encoded ("Bearer%20", "Bearer%3A").
+// client writes it elsewhere ("Bearer:", "token=", a form's "Basic+", JSON's
+// "token":") and any of those percent-encoded ("Bearer%20", "Bearer%3A").
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+':
+		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"':
 			i++
 		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
 			i += 3
@@ -108,17 +105,34 @@ func skipSeparators(s string, i int) int {
 }
 
 // encodedSeparator reports whether %hi lo (lo lower-cased) is one of
-// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B.
+// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B, %22.
 func encodedSeparator(hi, lo byte) bool {
 	switch hi {
 	case '2':
-		return lo == '0' || lo == 'b'
+		return lo == '0' || lo == 'b' || lo == '2'
 	case '0':
 		return lo == '9'
 	case '3':
 		return lo == 'a' || lo == 'd'
 	}
 	return false
+}
+
+// credentialEnd is the end of the credentials at s[i:]: b64token
+// characters, and percent-encoded ones (a form-encoded credential's own
+// +, / and =).
+func credentialEnd(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case isB64Token(s[i]):
+			i++
+		case isEscape(s, i):
+			i += 3
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // minJWSHeader is the length of the shortest JWS header in base64url:
@@ -185,6 +199,13 @@ func credentialScheme(s string) int {
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// isEscape reports whether s[i:] starts with a percent-encoded byte, %XX.
+func isEscape(s string, i int) bool {
+	return len(s)-i >= 3 && s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2])
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f' }
 
 func isBase64URL(c byte) bool {
 	return isLetter(c) || '0' <= c && c <= '9' || c == '-' || c == '_'
