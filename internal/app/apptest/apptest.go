@@ -17,8 +17,9 @@
 //
 // The fake ignores the AUTH0_* and JWKS_* settings, and the app has no
 // "keys" readiness check (app.Production's). Settings that export spans
-// need every OTEL_* variable in the process environment as well
-// (t.Setenv): the OpenTelemetry SDK reads it alone.
+// need OTEL_TRACES_EXPORTER and the OTEL_EXPORTER_OTLP_* variables the
+// same in the process environment (t.Setenv): the OpenTelemetry SDK's
+// exporter reads them there alone.
 package apptest
 
 import (
@@ -67,8 +68,9 @@ type App struct {
 // gates of v.Hold so that held requests do not hold the stop up. A config,
 // graph or start error fails t, and so do a nil v (use authtest.New(nil)
 // for an app that accepts no token), an env entry without "=", and
-// settings that export spans with OTEL_* variables that the process
-// environment, which the SDK's exporter reads, does not hold the same. A
+// settings that export spans with exporter variables (OTEL_TRACES_EXPORTER,
+// OTEL_EXPORTER_OTLP_*) that the process environment, which the SDK's
+// exporter reads, does not hold the same. A
 // misspelt setting is ignored, as in production, with the warning "unknown
 // variable in the environment, ignored" naming the one meant (in Logs and
 // t's log). Rejection access lines are sampled as in production (the
@@ -88,10 +90,16 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 		t.Fatalf("apptest: config: %v", err)
 	}
 	if cfg.Tracing.Export {
-		if diff := otelDiff(env, os.Getenv, os.Environ()); len(diff) > 0 {
-			t.Fatalf("apptest: these settings export spans, and the OpenTelemetry SDK reads OTEL_* from the process environment only: "+
-				"%s differ there, so spans would go elsewhere; set every OTEL_* setting with t.Setenv as well (such a test cannot be parallel)",
-				strings.Join(diff, ", "))
+		// Gate: the SDK's exporter reads where and how to send spans from
+		// the process environment, not from these settings.
+		differ, processOnly := exportEnvDiff(env, os.Getenv, os.Environ())
+		if len(differ) > 0 {
+			t.Fatalf("apptest: these settings export spans, but the OpenTelemetry SDK's exporter reads %s from the process environment, "+
+				"where it is not the same: set it with t.Setenv as well (such a test cannot be parallel)", strings.Join(differ, ", "))
+		}
+		if len(processOnly) > 0 {
+			t.Fatalf("apptest: these settings export spans, and the process environment sets %s, which the OpenTelemetry SDK's exporter "+
+				"would read: pass it in Start's settings too, or clear it with t.Setenv(name, \"\")", strings.Join(processOnly, ", "))
 		}
 	}
 	// At LOG_LEVEL, as production's logger: Logs then misses a line written
@@ -117,31 +125,36 @@ func Start(t testing.TB, v *authtest.Verifier, env ...string) *App {
 	return a
 }
 
-// otelDiff names the OTEL_* variables whose value in env (KEY=VALUE)
-// differs from the process environment's (getenv, environ): set in one and
-// not the other, or set to another value (empty counts as unset).
-func otelDiff(env []string, getenv func(string) string, environ []string) []string {
+// exportEnvDiff compares the variables that say where and how spans are
+// exported (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_*) in env (KEY=VALUE)
+// with the process environment (getenv, environ): differ are set in env
+// with another value there, processOnly set there alone (empty counts as
+// unset, as the SDK reads it).
+func exportEnvDiff(env []string, getenv func(string) string, environ []string) (differ, processOnly []string) {
+	exportVar := func(k string) bool {
+		return k == "OTEL_TRACES_EXPORTER" || strings.HasPrefix(k, "OTEL_EXPORTER_OTLP_")
+	}
 	want := map[string]string{}
 	for _, kv := range env {
-		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OTEL_") {
+		if k, v, _ := strings.Cut(kv, "="); exportVar(k) {
 			want[k] = v
 		}
 	}
-	var diff []string
 	for k, v := range want {
 		if getenv(k) != v {
-			diff = append(diff, k)
+			differ = append(differ, k)
 		}
 	}
 	for _, kv := range environ {
-		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OTEL_") && v != "" { // empty is unset, to the SDK
+		if k, v, _ := strings.Cut(kv, "="); exportVar(k) && v != "" {
 			if _, ok := want[k]; !ok {
-				diff = append(diff, k)
+				processOnly = append(processOnly, k)
 			}
 		}
 	}
-	slices.Sort(diff)
-	return slices.Compact(diff)
+	slices.Sort(differ)
+	slices.Sort(processOnly)
+	return differ, slices.Compact(processOnly)
 }
 
 // Stop stops the app now, as SIGTERM would (with the configured drain),

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/adapters/tracing/tracingtest"
 	"github.com/example/messages-api/internal/app/apptest"
 	"github.com/example/messages-api/internal/domain"
 )
@@ -150,11 +151,12 @@ func TestStartRefusesMistakes(t *testing.T) {
 		// The SDK's exporter reads the process environment: the test's
 		// spans would go to its default, or to a developer's collector.
 		{"an OTLP endpoint in the settings alone", authtest.New(nil), []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint}, nil,
-			"OTEL_EXPORTER_OTLP_ENDPOINT differ there"},
+			"reads OTEL_EXPORTER_OTLP_ENDPOINT from the process environment, where it is not the same"},
 		{"the exporter asked for, the endpoint from the process", authtest.New(nil), []string{"OTEL_TRACES_EXPORTER=otlp"},
-			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint}, "OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER differ there"},
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint, "OTEL_TRACES_EXPORTER=otlp"},
+			"the process environment sets OTEL_EXPORTER_OTLP_ENDPOINT, which"},
 		{"another endpoint in the process", authtest.New(nil), []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint},
-			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:2"}, "OTEL_EXPORTER_OTLP_ENDPOINT differ there"},
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:2"}, "reads OTEL_EXPORTER_OTLP_ENDPOINT from the process"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, kv := range tt.setenv {
@@ -203,7 +205,7 @@ func (e *endingTB) end() {
 func TestEndReleasesHeldRequests(t *testing.T) {
 	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
 	e := &endingTB{TB: t}
-	a := apptest.Start(e, v, "HTTP_SHUTDOWN_TIMEOUT=1ms")
+	a := apptest.Start(e, v) // the default shutdown timeout: without the release, the stop fails after it
 	gate := v.Hold()
 	answered := make(chan int, 1)
 	go func() {
@@ -224,5 +226,18 @@ func TestEndReleasesHeldRequests(t *testing.T) {
 	}
 	if got := <-answered; got != http.StatusOK {
 		t.Errorf("got status %d for the held request, want 200", got)
+	}
+}
+
+// TestStartExportsWithTheProcessEnvironment: exporter settings the process
+// environment holds the same start the app; other OTEL_* variables there
+// (a developer's service name) are no reason to refuse it.
+func TestStartExportsWithTheProcessEnvironment(t *testing.T) {
+	url, _ := tracingtest.RecordingCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", url)
+	t.Setenv("OTEL_SERVICE_NAME", "a-laptop")
+	a := apptest.Start(t, authtest.New(nil), "OTEL_EXPORTER_OTLP_ENDPOINT="+url)
+	if !a.Config.Tracing.Export {
+		t.Errorf("got no export, want spans exported to %s", url)
 	}
 }
