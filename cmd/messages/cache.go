@@ -36,6 +36,10 @@ type cacheEntry struct {
 	Expiry       time.Time `json:"expiry"`
 	RenewAt      time.Time `json:"renew_at,omitzero"` // when the run that fetched it would stop reusing it
 	RefreshToken string    `json:"refresh_token,omitempty"`
+	// RefusedFresh is when the API refused this token (401) though it had
+	// just been bought to replace a refused one: its refusals are not its
+	// age, so later runs do not buy another on a 401 (each is billed).
+	RefusedFresh time.Time `json:"refused_fresh,omitzero"`
 }
 
 // renewAt is when the cached token stops being reused: the moment saved
@@ -57,6 +61,9 @@ const grantLogin = "authorization_code"
 type tokenCache struct {
 	path string
 	key  cacheEntry // Domain, Audience, ClientID and Scope of this run
+
+	// refusedFresh is the loaded token's RefusedFresh: load's.
+	refusedFresh time.Time
 }
 
 func newTokenCache(path string, o *options) *tokenCache {
@@ -136,6 +143,7 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 		return nil, earlyExpiry, nil
 	}
 	fmt.Fprintf(log, "messages: using the cached token from %s (expires in %s)\n", c.path, time.Until(e.Expiry).Round(time.Second))
+	c.refusedFresh = e.RefusedFresh
 	return &oauth2.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, Expiry: e.Expiry, RefreshToken: e.RefreshToken}, renew, nil
 }
 
@@ -209,6 +217,26 @@ func (c *tokenCache) save(t *oauth2.Token) error {
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)
 	e.RenewAt = e.Expiry.Add(-renewBefore(t))
 	e.RefreshToken = t.RefreshToken
+	return c.write(&e)
+}
+
+// markRefused sets (refused) or clears the RefusedFresh of the cached
+// token when it is still t; the file is left alone otherwise.
+func (c *tokenCache) markRefused(t *oauth2.Token, refused bool) error {
+	e, err := c.read()
+	if err != nil || e.AccessToken != t.AccessToken {
+		return err
+	}
+	e.RefusedFresh = time.Time{}
+	if refused {
+		e.RefusedFresh = time.Now().UTC().Round(time.Second)
+	}
+	return c.write(e)
+}
+
+// write replaces the cache file with e atomically: a new 0600 file in the
+// same directory, synced, then renamed over the old one.
+func (c *tokenCache) write(e *cacheEntry) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err

@@ -28,14 +28,7 @@ type lockedSource struct {
 func (s *lockedSource) fetched() int { return s.next.fetched() }
 
 func (s *lockedSource) Token() (*oauth2.Token, error) {
-	switch locked, err := lockFile(s.lock, s.wait); {
-	case err != nil:
-		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: %v\n", s.lock.Name(), err)
-	case !locked:
-		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: another run has held it for %s\n", s.lock.Name(), s.wait)
-	default:
-		defer unlockFile(s.lock)
-	}
+	defer s.take()()
 	if t := s.cache.replacement(s.have); t != nil {
 		fmt.Fprintf(s.log, "messages: using the token another run has just saved in %s (expires in %s)\n",
 			s.cache.path, time.Until(t.Expiry).Round(time.Second))
@@ -54,6 +47,29 @@ func (s *lockedSource) Token() (*oauth2.Token, error) {
 		fmt.Fprintf(s.log, "messages: warning: could not write the token cache: %v\n", err)
 	}
 	return t, nil
+}
+
+// markRefused sets (refused) or clears the cached token's RefusedFresh,
+// under the lock, if the cache still holds t.
+func (s *lockedSource) markRefused(t *oauth2.Token, refused bool) {
+	defer s.take()()
+	if err := s.cache.markRefused(t, refused); err != nil {
+		fmt.Fprintf(s.log, "messages: warning: could not write the token cache: %v\n", err)
+	}
+}
+
+// take takes the lock, waiting for another run's at most s.wait (then
+// going on without it, saying so), and returns its release.
+func (s *lockedSource) take() (release func()) {
+	switch locked, err := lockFile(s.lock, s.wait); {
+	case err != nil:
+		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: %v\n", s.lock.Name(), err)
+	case !locked:
+		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: another run has held it for %s\n", s.lock.Name(), s.wait)
+	default:
+		return func() { unlockFile(s.lock) }
+	}
+	return func() {}
 }
 
 // openLock opens (creating it, 0600, with its directory) the cache's lock

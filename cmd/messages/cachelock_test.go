@@ -1,8 +1,13 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,5 +93,51 @@ func TestReplacement(t *testing.T) {
 				t.Errorf("got %v, want a token: %v", got, tt.wantOK)
 			}
 		})
+	}
+}
+
+// TestTokenRefusedWhenNewIsNotRenewedEachRun: a 401 for a cached token buys
+// one new token and repeats the call; when the API refuses that new token
+// too, the refusal is not the token's age (an API of another tenant or
+// audience, a proxy answering 401), and later runs do not buy another for
+// each 401 (a job running every minute would buy 1,440 a day), until a call
+// with it succeeds.
+func TestTokenRefusedWhenNewIsNotRenewedEachRun(t *testing.T) {
+	f := newFixture(t)
+	var refuse atomic.Bool
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="other", error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, `{"message":"ok"}`)
+	}))
+	t.Cleanup(api.Close)
+	cache := t.TempDir() + "/token.json"
+	args := []string{"-dev", "-domain", f.tenantURL, "-api", api.URL, "-token-cache", cache, "/api/private"}
+	for i, step := range []struct {
+		refuse     bool
+		wantCode   int
+		wantTokens int64 // bought so far
+		wantStderr string
+	}{
+		{true, 1, 1, "got a new access token"},                              // no cache yet: nothing to retry
+		{true, 1, 2, "the API refused the new token too"},                   // the cached token refused: one retry
+		{true, 1, 2, "as it refused it when it was new"},                    // refused though new: no retry
+		{false, 0, 2, "using the cached token"},                             // accepted: a later 401 may be its age
+		{true, 1, 3, "the API refused the cached token; getting a new one"}, // so it is retried again
+	} {
+		refuse.Store(step.refuse)
+		r := runCmd(t, nil, args...)
+		if r.code != step.wantCode {
+			t.Errorf("run %d: got exit code %d, want %d\nstderr: %s", i+1, r.code, step.wantCode, r.stderr)
+		}
+		if n := f.tokenRequests.Load(); n != step.wantTokens {
+			t.Errorf("run %d: got %d tokens bought so far, want %d\nstderr: %s", i+1, n, step.wantTokens, r.stderr)
+		}
+		if !strings.Contains(r.stderr, step.wantStderr) {
+			t.Errorf("run %d: got stderr %q, want it to contain %q", i+1, r.stderr, step.wantStderr)
+		}
 	}
 }

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	f := newSource(ctx, &o, cached, b, stderr)
+	var ls *lockedSource
 	if cache != nil {
 		lock, err := cache.openLock()
 		if err != nil {
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer lock.Close()
 		// New tokens come through the cache's lock, and are saved under it.
-		ls := &lockedSource{next: f, cache: cache, lock: lock, log: stderr, wait: o.timeout}
+		ls = &lockedSource{next: f, cache: cache, lock: lock, log: stderr, wait: o.timeout}
 		if cached != nil {
 			ls.have = cached.AccessToken
 		}
@@ -79,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// string (same claims within a second), since its refresh token rotated.
 	current, printed := cached, ""
 	target := o.api.String() + o.path
-	failed, retried := 0, false
+	failed, retried, marked := 0, false, false
 	for i := 0; i < o.calls; i++ {
 		tok, err := ts.Token()
 		if err != nil {
@@ -120,13 +121,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		// A cached token can be stale in ways its expiry does not tell (the
 		// tenant rotated its keys, or the dev tenant restarted with a new
-		// one): on 401, get a new token once and repeat the call.
-		if resp.StatusCode == http.StatusUnauthorized && cached != nil && tok.AccessToken == cached.AccessToken && !retried {
+		// one): on 401, get a new token once and repeat the call; unless a
+		// token bought so was refused too, when the API refuses for another
+		// reason, and each token bought for it would be billed for nothing.
+		refused := resp.StatusCode == http.StatusUnauthorized
+		if refused && cached != nil && tok.AccessToken == cached.AccessToken && !retried {
 			retried = true
-			fmt.Fprintln(stderr, "messages: the API refused the cached token; getting a new one")
-			ts = oauth2.ReuseTokenSourceWithExpiry(nil, f, earlyExpiry)
-			i--
-			continue
+			if !cache.refusedFresh.IsZero() {
+				fmt.Fprintf(stderr, "messages: the API refused the cached token, as it refused it when it was new (%s): not getting another, "+
+					"since the refusal is not the token's age; is %s the API of this tenant and audience? (delete %s to buy a new token anyway)\n",
+					cache.refusedFresh.Format(time.RFC3339), o.api, cache.path)
+			} else {
+				fmt.Fprintln(stderr, "messages: the API refused the cached token; getting a new one")
+				ts = oauth2.ReuseTokenSourceWithExpiry(nil, f, earlyExpiry)
+				i--
+				continue
+			}
+		}
+		// By pointer: a tenant may reissue the same string (same claims
+		// within a second), and that token was bought all the same.
+		if ls != nil && retried && !marked && tok != cached && refused {
+			marked = true
+			fmt.Fprintf(stderr, "messages: the API refused the new token too: the refusal is not the token's age; is %s the API of this tenant and audience? "+
+				"Later runs will not buy another token for a 401 while this one lasts\n", o.api)
+			ls.markRefused(tok, true)
+		}
+		if ls != nil && !cache.refusedFresh.IsZero() && tok == cached && !refused {
+			cache.refusedFresh = time.Time{} // accepted: a later 401 may be its age again
+			ls.markRefused(tok, false)
 		}
 		if err := printResponse(stdout, resp, body); err != nil {
 			// An answer nobody got (a full disk) must not end in exit 0, and
