@@ -33,6 +33,9 @@ func (s *lockedSource) Token() (*oauth2.Token, error) {
 		fmt.Fprintf(s.log, "messages: using the token another run has just saved in %s (expires in %s)\n",
 			s.cache.path, time.Until(t.Expiry).Round(time.Second))
 		s.have = t.AccessToken
+		if l, ok := s.next.(*loginSource); ok && t.RefreshToken != "" {
+			l.refresh = t.RefreshToken // the other run's renewal spent the one in hand
+		}
 		return t, nil
 	}
 	t, err := s.next.Token()

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// string (same claims within a second), since its refresh token rotated.
 	current, printed := cached, ""
 	target := o.api.String() + o.path
-	failed, retried, marked := 0, false, false
+	failed, retried, marked, newUsed := 0, false, false, false
 	for i := 0; i < o.calls; i++ {
 		tok, err := ts.Token()
 		if err != nil {
@@ -140,11 +140,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		// By pointer: a tenant may reissue the same string (same claims
 		// within a second), and that token was bought all the same.
-		if ls != nil && retried && !marked && tok != cached && refused {
+		if ls != nil && retried && !marked && !newUsed && tok != cached && refused {
 			marked = true
 			fmt.Fprintf(stderr, "messages: the API refused the new token too: the refusal is not the token's age; is %s the API of this tenant and audience? "+
 				"Later runs will not buy another token for a 401 while this one lasts\n", o.api)
 			ls.markRefused(tok, true)
+		}
+		if retried && tok != cached {
+			newUsed = true // only the new token's first call tells: a later 401 may be its age
 		}
 		if ls != nil && !cache.refusedFresh.IsZero() && tok == cached && !refused {
 			cache.refusedFresh = time.Time{} // accepted: a later 401 may be its age again
