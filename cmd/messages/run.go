@@ -75,12 +75,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The token is reused for every call until shortly before it expires.
 	ts := oauth2.ReuseTokenSourceWithExpiry(cached, f, renew)
 
-	// A new token is a new *oauth2.Token from ts: compared by pointer, a
-	// renewal is saved even when the tenant reissued the same access token
-	// string (same claims within a second), since its refresh token rotated.
+	// A new token is a new *oauth2.Token from ts, compared by pointer: the
+	// tenant may reissue the same access token string (same claims within a
+	// second), and it was bought all the same (lockedSource saved it).
 	current, printed := cached, ""
 	target := o.api.String() + o.path
-	failed, retried, marked, newUsed := 0, false, false, false
+	failed, retried, newUsed := 0, false, false
 	for i := 0; i < o.calls; i++ {
 		tok, err := ts.Token()
 		if err != nil {
@@ -138,10 +138,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				continue
 			}
 		}
-		// By pointer: a tenant may reissue the same string (same claims
-		// within a second), and that token was bought all the same.
-		if ls != nil && retried && !marked && !newUsed && tok != cached && refused {
-			marked = true
+		// By pointer, as current: the new token may repeat the old string.
+		if ls != nil && retried && !newUsed && tok != cached && refused {
 			fmt.Fprintf(stderr, "messages: the API refused the new token too: the refusal is not the token's age; is %s the API of this tenant and audience? "+
 				"Later runs will not buy another token for a 401 while this one lasts\n", o.api)
 			ls.markRefused(tok, true)

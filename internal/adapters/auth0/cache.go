@@ -170,7 +170,6 @@ func (v *Verifier) revalidate(ctx context.Context, e *verified) (domain.Claims, 
 type lookupError struct{ err error }
 
 func (e *lookupError) Error() string { return e.err.Error() }
-func (e *lookupError) Unwrap() error { return e.err }
 
 // stillHolds reports whether e's kid still names the key e was verified
 // with; err is the key lookup's. It allocates nothing when the key is
