@@ -130,14 +130,100 @@ func TestTokenRefusedWhenNewIsNotRenewedEachRun(t *testing.T) {
 	} {
 		refuse.Store(step.refuse)
 		r := runCmd(t, nil, args...)
-		if r.code != step.wantCode {
-			t.Errorf("run %d: got exit code %d, want %d\nstderr: %s", i+1, r.code, step.wantCode, r.stderr)
+		checkRun(t, f, i+1, r, step.wantCode, step.wantTokens, step.wantStderr)
+	}
+}
+
+// checkRun checks run n of a sequence: its exit code, the tokens the
+// fixture's tenant has sold so far and a line of its stderr.
+func checkRun(t *testing.T, f *fixture, n int, r result, wantCode int, wantTokens int64, wantStderr string) {
+	t.Helper()
+	if r.code != wantCode {
+		t.Errorf("run %d: got exit code %d, want %d\nstderr: %s", n, r.code, wantCode, r.stderr)
+	}
+	if got := f.tokenRequests.Load(); got != wantTokens {
+		t.Errorf("run %d: got %d tokens bought so far, want %d\nstderr: %s", n, got, wantTokens, r.stderr)
+	}
+	if !strings.Contains(r.stderr, wantStderr) {
+		t.Errorf("run %d: got stderr %q, want it to contain %q", n, r.stderr, wantStderr)
+	}
+}
+
+// TestLaterRefusalOfTheNewTokenIsItsAge: only the new token's first call
+// tells whether the API refuses tokens however new; a 401 for it on a later
+// call of the same run (a key rotation mid-run) does not stop later runs
+// from renewing the cached token on a 401.
+func TestLaterRefusalOfTheNewTokenIsItsAge(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var answers []int // the API's statuses, in call order; 200 when used up
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		status := http.StatusOK
+		if len(answers) > 0 {
+			status, answers = answers[0], answers[1:]
 		}
-		if n := f.tokenRequests.Load(); n != step.wantTokens {
-			t.Errorf("run %d: got %d tokens bought so far, want %d\nstderr: %s", i+1, n, step.wantTokens, r.stderr)
+		mu.Unlock()
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		}
-		if !strings.Contains(r.stderr, step.wantStderr) {
-			t.Errorf("run %d: got stderr %q, want it to contain %q", i+1, r.stderr, step.wantStderr)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, `{"message":"ok"}`)
+	}))
+	t.Cleanup(api.Close)
+	cache := t.TempDir() + "/token.json"
+	args := []string{"-dev", "-domain", f.tenantURL, "-api", api.URL, "-token-cache", cache}
+	for i, step := range []struct {
+		calls      string
+		answers    []int
+		wantCode   int
+		wantTokens int64 // bought so far
+		wantStderr string
+	}{
+		{"1", nil, 0, 1, "got a new access token"},
+		// The cached token refused, the new one accepted, then refused.
+		{"3", []int{401, 200, 401}, 1, 2, "the API refused the cached token; getting a new one"},
+		// That last 401 was the token's age: this one is renewed.
+		{"1", []int{401}, 0, 3, "the API refused the cached token; getting a new one"},
+	} {
+		mu.Lock()
+		answers = step.answers
+		mu.Unlock()
+		r := runCmd(t, nil, append(args, "-n", step.calls, "/api/private")...)
+		checkRun(t, f, i+1, r, step.wantCode, step.wantTokens, step.wantStderr)
+		if strings.Contains(r.stderr, "refused the new token too") {
+			t.Errorf("run %d: got stderr %q, want no refused-when-new mark", i+1, r.stderr)
 		}
+	}
+}
+
+// TestLoginTakesTheReplacementsRefreshToken: a -login run that takes the
+// token another run renewed takes that run's refresh token with it, since
+// the renewal spent the one this run held (presenting a spent refresh
+// token makes the tenant revoke the whole family).
+func TestLoginTakesTheReplacementsRefreshToken(t *testing.T) {
+	o := options{issuer: "https://tenant.example/", audience: "https://api.example", clientID: "client", login: true}
+	dir := t.TempDir()
+	c := newTokenCache(dir+"/token.json", &o)
+	saved := &oauth2.Token{AccessToken: "theirs", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), RefreshToken: "refresh-2"}
+	if err := c.save(saved); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := c.openLock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	l := &loginSource{o: &o, log: io.Discard, refresh: "refresh-1"}
+	s := &lockedSource{next: l, cache: c, lock: lock, log: io.Discard, wait: time.Second, have: "mine"}
+	got, err := s.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessToken != "theirs" {
+		t.Errorf("got access token %q, want the other run's %q", got.AccessToken, "theirs")
+	}
+	if l.refresh != "refresh-2" {
+		t.Errorf("got refresh token in hand %q, want the other run's %q", l.refresh, "refresh-2")
 	}
 }
