@@ -68,6 +68,7 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 			// Bounded in bytes, not entries: size entries of about 1 KiB.
 			// Large RBAC tokens then mean fewer entries, not more memory.
 			MaximumWeight: uint64(size) * entryBudget,
+			Executor:      inline,
 			Weigher:       func(_ tokenHash, e *verified) uint32 { return e.weight() },
 			// An entry lives until its token expires (plus the leeway);
 			// hits re-check the time claims anyway.
@@ -79,11 +80,19 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 	if rejectSize > 0 {
 		c.reject = otter.Must(&otter.Options[tokenHash, *rejected]{
 			MaximumSize:      rejectSize,
+			Executor:         inline,
 			ExpiryCalculator: otter.ExpiryCreating[tokenHash, *rejected](10 * time.Minute),
 		})
 	}
 	return c
 }
+
+// inline runs the caches' maintenance on the goroutine that reads or
+// writes: otter's default starts a goroutine for each drain of its read
+// buffer (every few dozen hits), and waking an idle core for it costs the
+// request path more than the drain itself. Neither cache uses Compute or
+// OnDeletion, which an inline executor could deadlock.
+func inline(fn func()) { fn() }
 
 // Memory accounting of the verified-token cache.
 const (
