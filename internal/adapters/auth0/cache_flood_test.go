@@ -54,3 +54,27 @@ func peakRSSMiB() float64 {
 	}
 	return 0
 }
+
+// TestTokenCacheBoundAfterEachWrite: the caches evict on the goroutine
+// that writes (inline), so a flood of distinct tokens finds the verified
+// cache within its byte budget right after each write, not once a
+// background drain has caught up.
+func TestTokenCacheBoundAfterEachWrite(t *testing.T) {
+	const size, tokens = 64, 5_000
+	c := newTokenCache(size, DefaultRejectCacheSize, DefaultLeeway)
+	exp := float64(time.Now().Add(time.Hour).Unix())
+	pad := strings.Repeat("x", 780)
+	peak := 0
+	for i := range tokens {
+		tok := pad + strconv.Itoa(i)
+		c.ok.Set(hashToken(tok), &verified{token: tok, claims: domain.Claims{Subject: "client@clients"}, exp: exp})
+		peak = max(peak, c.size())
+	}
+	// Each entry weighs a little over entryBudget (780 + entryOverhead + the subject).
+	if peak > size {
+		t.Errorf("got up to %d entries while %d distinct tokens went in, want at most %d", peak, tokens, size)
+	}
+	if got := c.size(); got < size/2 {
+		t.Errorf("got %d entries kept, want at least %d: the bound should keep the recent ones, not empty the cache", got, size/2)
+	}
+}
