@@ -29,13 +29,11 @@ func bearerToken(r *http.Request) (token string, ok bool, err error) {
 		return "", false, errTwoHeaders
 	}
 	v := values[0]
-	// A scheme is a token (RFC 9110 §11.4), so a tab ends it as a space
-	// does: "Bearer<TAB>token" is a malformed Bearer credential for the
-	// verifier to refuse, not another scheme.
-	i := strings.IndexAny(v, " \t")
-	if i < 0 {
-		i = len(v)
-	}
+	// A scheme is a token (RFC 9110 §11.4), so any character a token cannot
+	// hold ends it as a space does: "Bearer<TAB>token", "Bearer:token" or
+	// "Bearer=token" is a malformed Bearer credential for the verifier to
+	// refuse, not another scheme.
+	i := schemeEnd(v)
 	if !strings.EqualFold(v[:i], "Bearer") {
 		return "", false, nil
 	}
@@ -46,6 +44,22 @@ func bearerToken(r *http.Request) (token string, ok bool, err error) {
 	// (a tab, a second token, a comma) reaches the verifier and is
 	// malformed there.
 	return strings.TrimLeft(v[i:], " "), true, nil
+}
+
+// schemeEnd is the length of the token (RFC 9110 §5.6.2: tchar) that v
+// starts with: its authentication scheme.
+func schemeEnd(v string) int {
+	for i := 0; i < len(v); i++ {
+		if !isTchar(v[i]) {
+			return i
+		}
+	}
+	return len(v)
+}
+
+// isTchar reports a character of RFC 9110's token (§5.6.2).
+func isTchar(c byte) bool {
+	return isLetter(c) || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // hasQueryToken reports whether the query has an access_token parameter
@@ -85,13 +99,16 @@ const (
 	notBearer                // an Authorization header of another scheme
 )
 
-// whyAbsent classifies a request bearerToken found no credentials in.
+// whyAbsent classifies a request bearerToken found no credentials in. A
+// token in the query comes first, whatever the header holds: its hint says
+// where the token belongs too, and a URL with a token in it is the leak
+// to stop (proxies and servers log URLs).
 func whyAbsent(r *http.Request) absence {
 	switch v := r.Header.Values("Authorization"); {
-	case len(v) > 0 && v[0] != "": // an empty header (a client's empty token variable) holds no credentials of any scheme
-		return notBearer
 	case hasQueryToken(r):
 		return inQuery
+	case len(v) > 0 && v[0] != "": // an empty header (a client's empty token variable) holds no credentials of any scheme
+		return notBearer
 	}
 	return absent
 }

@@ -34,12 +34,23 @@ func vtfIsBearer(scheme string) bool {
 }
 
 // vtfScheme is the auth scheme of an Authorization value: a token (RFC
-// 9110 §11.4), so it ends at the first space or tab.
+// 9110 §11.4), so it ends at the first character that is not a tchar
+// (§5.6.2), written out here as the RFC lists them.
 func vtfScheme(h string) string {
-	if i := strings.IndexAny(h, " \t"); i >= 0 {
-		return h[:i]
+	for i := 0; i < len(h); i++ {
+		if !vtfIsTchar(h[i]) {
+			return h[:i]
+		}
 	}
 	return h
+}
+
+func vtfIsTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c))
 }
 
 // vtfHasAccessToken is the URL Standard's application/x-www-form-urlencoded
@@ -109,6 +120,8 @@ func FuzzBearerToken(f *testing.F) {
 		{"Bearer " + jwt, "", 1, "access_token=%zz"},
 		{"Bearer " + jwt, "", 1, "%61ccess_token%=1&access+token=2&access_token%2=3"},
 		{"bearer\t" + jwt, "", 1, "a=1;access_token=x"},
+		{"Bearer:" + jwt, "", 1, ""},
+		{"Bearer=" + jwt, "", 1, "access_token=x"},
 		{"BEARER Bearer " + jwt, "", 1, ""},
 		{"Be\u212arer x", "", 1, ""},
 		{"Bearer \x00\xff", "", 1, ""},
@@ -174,14 +187,14 @@ func FuzzBearerToken(f *testing.F) {
 		}
 		// The header is: scheme, one or more spaces, then exactly the token
 		// ("Bearer" alone gives an empty token, which the verifier refuses);
-		// or the scheme and a tab, kept in the token for the verifier to
-		// refuse as malformed.
+		// or the scheme and a character a scheme cannot hold (a tab, ":"),
+		// kept in the token for the verifier to refuse as malformed.
 		if !strings.HasSuffix(h1, token) {
 			t.Fatalf("got token %q, not the end of header %q", token, h1)
 		}
 		prefix := h1[:len(h1)-len(token)]
 		scheme := strings.TrimRight(prefix, " ")
-		if !vtfIsBearer(scheme) || (token != "" && len(prefix) == len(scheme) && token[0] != '\t') {
+		if !vtfIsBearer(scheme) || (token != "" && len(prefix) == len(scheme) && vtfIsTchar(token[0])) {
 			t.Errorf("got token %q from %q: the part before it is %q, want \"bearer\" (any case) and spaces", token, h1, prefix)
 		}
 		if strings.HasPrefix(token, " ") {

@@ -79,6 +79,19 @@ func TestAuthContract(t *testing.T) {
 			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
 		{name: "lower-case scheme and a tab", target: "/api/private", auth: []string{"bearer\t" + noneToken}, wantStatus: 401,
 			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		// Any other character a token cannot hold ends the scheme too: the
+		// client wrote Bearer, and is told its credential is malformed, not
+		// to use the scheme it used.
+		{name: "colon between scheme and token", target: "/api/private", auth: []string{"Bearer:" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "comma between scheme and token", target: "/api/private", auth: []string{"Bearer," + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "equals sign between scheme and token", target: "/api/private", auth: []string{"bearer=" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "quote after the scheme", target: "/api/private", auth: []string{`Bearer"` + noneToken + `"`}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
+		{name: "no-break space between scheme and token", target: "/api/private", auth: []string{"Bearer\u00a0" + noneToken}, wantStatus: 401,
+			wantChall: realm + `, error="invalid_token", error_description="unknown test token"`, wantBody: "invalid_token"},
 		{name: "expired", target: "/api/private", auth: []string{"Bearer " + noneToken}, fail: ports.Invalid(ports.ReasonExpired, "the token has expired"),
 			wantStatus: 401, wantChall: realm + `, error="invalid_token", error_description="the token has expired"`, wantBody: "invalid_token", wantDesc: "the token has expired"},
 		{name: "bad signature", target: "/api/private-scoped", auth: []string{"Bearer " + readToken}, fail: ports.Invalid(ports.ReasonBadSignature, "the token signature is invalid"),

@@ -48,8 +48,12 @@ func TestTokenInTheWrongPlace(t *testing.T) {
 		{"Basic scheme", "/api/private", "Basic dXNlcjpwYXNz", schemeDes, "not_bearer"},
 		{"no scheme, the token alone", "/api/private", readToken, schemeDes, "not_bearer"},
 		{"scheme glued to the token", "/api/private", "Bearer" + readToken, schemeDes, "not_bearer"},
-		{"scheme, then a no-break space", "/api/private", "Bearer\u00a0" + readToken, schemeDes, "not_bearer"},
-		{"another scheme and a query token", "/api/private?access_token=" + readToken, "Token " + readToken, schemeDes, "not_bearer"},
+		{"scheme with a letter after the token characters", "/api/private", "Bearers " + readToken, schemeDes, "not_bearer"},
+		// A token in the query is the hint, whatever else the header holds:
+		// following the scheme's hint alone would end in a 400 (two methods).
+		{"another scheme and a query token", "/api/private?access_token=" + readToken, "Token " + readToken, queryDesc, "token_in_query"},
+		{"Basic credentials and a query token", "/api/private?access_token=" + readToken, "Basic dXNlcjpwYXNz", queryDesc, "token_in_query"},
+		{"no scheme and a query token", "/api/private?access_token=" + readToken, readToken, queryDesc, "token_in_query"},
 		// A client whose token variable is empty sends an empty header: no
 		// credentials, and a token in the query still gets its hint.
 		{"an empty Authorization header", "/api/private", empty, plainDesc, "no_token"},
