@@ -241,6 +241,17 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"token= quoted", `app/1.0 (token="S3CRET")`, `app/1.0 (token="REDACTED")`},
 		{"quoted and escaped", "app/1.0 token=%22S3CRET%22", "app/1.0 token=%22REDACTED"},
 		{"the Token scheme", "app/1.0 Token S3CRET-opaque", "app/1.0 Token REDACTED"},
+		// Single quotes, as Python, YAML and shells write them.
+		{"token in a Python dict", "app {'token': 'S3CRET-opaque'}", "app {'token': 'REDACTED'}"},
+		{"token= single-quoted", "app token='S3CRET'", "app token='REDACTED'"},
+		{"bearer single-quoted", "app Bearer 'S3CRET'", "app Bearer 'REDACTED'"},
+		{"single quote escaped", "app token=%27S3CRET%27", "app token=%27REDACTED"},
+		// The end of a camelCase name.
+		{"accessToken=", "app/1.0 accessToken=S3CRET", "app/1.0 accessToken=REDACTED"},
+		{"refreshToken in JSON", `app/1.0 {"refreshToken":"S3CRET"}`, `app/1.0 {"refreshToken":"REDACTED"}`},
+		{"authBasic:", "app/1.0 authBasic:" + basic, "app/1.0 authBasic:REDACTED"},
+		{"a camelCase word then a slash", "MyToken/2.0 x", "MyToken/2.0 x"},
+		{"an upper-case run before token", "APIToken/2.0 x", "APIToken/2.0 x"},
 		{"token= in a comment", "app/1.0 (token=S3CRET)", "app/1.0 (token=REDACTED)"},
 		{"a JWT with percent-encoded dots", "app/1.0 eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0%2EeyJzdWIiOiJTM0NSRVQifQ%2ec2lnbmF0dXJl", "app/1.0 REDACTED"},
 		{"a word starting with token", "Tokenizer/3.1 tokens", "Tokenizer/3.1 tokens"},

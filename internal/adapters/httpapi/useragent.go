@@ -32,8 +32,10 @@ func userAgent(r *http.Request) string {
 // leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
 // joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
 // anywhere, or the b64token (RFC 6750 §2.1) after the word Bearer, Token
-// or Basic (whose credentials hold the client's password) and a separator
-// (white space, ":", "=", "+", a quote, or one of them percent-encoded),
+// or Basic (whose credentials hold the client's password), as a word of
+// its own or a camelCase word's end ("accessToken"), and a separator
+// (white space, ":", "=", "+", a double or single quote, or one of them
+// percent-encoded),
 // percent-encoded characters in it included. An agent without one is
 // returned as it is, with no allocation.
 func redactTokens(s string) string {
@@ -69,7 +71,7 @@ func nextToken(s string, from int) (start, end int) {
 				return i, end
 			}
 			jwsFrom = next
-		case (c|0x20 == 'b' || c|0x20 == 't') && (i == 0 || !isLetter(s[i-1])):
+		case (c|0x20 == 'b' || c|0x20 == 't') && wordStart(s, i):
 			n := credentialScheme(s[i:])
 			if n == 0 {
 				continue
@@ -86,14 +88,21 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
+// wordStart reports whether a word starts at s[i]: after no letter, or as
+// the capital of a camelCase word ("accessToken=", "authBearer:").
+func wordStart(s string, i int) bool {
+	return i == 0 || !isLetter(s[i-1]) || 'A' <= s[i] && s[i] <= 'Z' && 'a' <= s[i-1] && s[i-1] <= 'z'
+}
+
 // skipSeparators is the index past the separators at s[i:] between a
 // scheme word and its credentials: white space as in a header, or how a
 // client writes it elsewhere ("Bearer:", "token=", a form's "Basic+", JSON's
-// "token":") and any of those percent-encoded ("Bearer%20", "Bearer%3A").
+// "token":", Python's or YAML's 'token': ') and any of those
+// percent-encoded ("Bearer%20", "Bearer%3A").
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"':
+		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'':
 			i++
 		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
 			i += 3
@@ -105,11 +114,12 @@ func skipSeparators(s string, i int) int {
 }
 
 // encodedSeparator reports whether %hi lo (lo lower-cased) is one of
-// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B, %22.
+// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B, %22,
+// %27.
 func encodedSeparator(hi, lo byte) bool {
 	switch hi {
 	case '2':
-		return lo == '0' || lo == 'b' || lo == '2'
+		return lo == '0' || lo == 'b' || lo == '2' || lo == '7'
 	case '0':
 		return lo == '9'
 	case '3':
