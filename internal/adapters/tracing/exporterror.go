@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -48,10 +49,29 @@ func exportSecrets(getenv func(string) string) []string {
 }
 
 // scrubExportError is msg, an export failure as the SDK words it, with
-// every secret replaced by "REDACTED", cut to maxExportErrorBytes.
+// every secret replaced by "REDACTED" in any letter case, cut to
+// maxExportErrorBytes. Gate: the SDK quotes the collector's answer ("body:
+// ..."), which may echo the request's headers in a form a search for the
+// value misses (JSON's \u escapes, percent-encoding, a UTF-8 value read as
+// Latin-1); with secrets to hide, an answer holding escapes or bytes
+// outside printable ASCII is withheld, only its length said.
 func scrubExportError(msg string, secrets []string) string {
-	for _, s := range secrets {
-		msg = strings.ReplaceAll(msg, s, "REDACTED")
+	if len(secrets) > 0 {
+		head, body, found := strings.Cut(msg, "body: ")
+		if !found {
+			head, body = "", msg // a partial success's message is the collector's too
+		}
+		if !plainText(body) {
+			end := "" // the SDK's closing parenthesis, if the answer ends with it
+			if found && strings.HasSuffix(body, ")") {
+				end = ")"
+			}
+			msg = head + "body withheld: " + strconv.Itoa(len(body)-len(end)) +
+				" bytes holding escapes or text outside printable ASCII, which could spell an OTLP header's value" + end
+		}
+		for _, s := range secrets {
+			msg = replaceFold(msg, s, "REDACTED")
+		}
 	}
 	if len(msg) <= maxExportErrorBytes {
 		return msg
@@ -61,4 +81,45 @@ func scrubExportError(msg string, secrets []string) string {
 		cut--
 	}
 	return msg[:cut] + "... (cut)"
+}
+
+// plainText reports whether s is printable ASCII with no escape sequence
+// in it (a backslash, %XX, &#): text in which a secret can only appear as
+// itself, in some letter case.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '\\':
+			return false
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			return false
+		case c == '&' && i+1 < len(s) && s[i+1] == '#':
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f' }
+
+// replaceFold is s with every match of old, ASCII letters in any case,
+// replaced by repl.
+func replaceFold(s, old, repl string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(old) <= len(s); {
+		if strings.EqualFold(s[i:i+len(old)], old) {
+			b.WriteString(s[last:i])
+			b.WriteString(repl)
+			i += len(old)
+			last = i
+			continue
+		}
+		i++
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
