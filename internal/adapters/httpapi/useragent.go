@@ -31,13 +31,14 @@ func userAgent(r *http.Request) string {
 // header) must not have it logged (RFC 6750 §5.3: bearer tokens must not
 // leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
 // joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
-// anywhere, or the b64token (RFC 6750 §2.1) after the word Bearer, Token
-// or Basic (whose credentials hold the client's password), as a word of
-// its own or a camelCase word's end ("accessToken"), and a separator
-// (white space, ":", "=", "+", a double or single quote, or one of them
-// percent-encoded),
-// percent-encoded characters in it included. An agent without one is
-// returned as it is, with no allocation.
+// anywhere, or the b64token (RFC 6750 §2.1), percent-encoded characters
+// in it included, after the word Bearer, Token or Basic (whose credentials
+// hold the client's password) and a separator (white space, a no-break
+// space, ":", "=", "+", a double or single quote, or one of them
+// percent-encoded). The word may end a longer name only when a value is
+// assigned to it ("accessToken=", "refreshToken":), and when the value is
+// another scheme's credentials ("token": "Bearer x"), those are the token.
+// An agent without one is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -71,7 +72,7 @@ func nextToken(s string, from int) (start, end int) {
 				return i, end
 			}
 			jwsFrom = next
-		case (c|0x20 == 'b' || c|0x20 == 't') && wordStart(s, i):
+		case c|0x20 == 'b' || c|0x20 == 't':
 			n := credentialScheme(s[i:])
 			if n == 0 {
 				continue
@@ -79,6 +80,17 @@ func nextToken(s string, from int) (start, end int) {
 			j := skipSeparators(s, i+n)
 			if j == i+n {
 				continue // "Bearers", "basic-x": another word
+			}
+			// Inside a longer name ("accessToken", "authtoken"), only when a
+			// value is assigned to it: "PureBasic 6.04" is a version.
+			if i > 0 && isLetter(s[i-1]) && !assigns(s[i+n:j]) {
+				continue
+			}
+			// The value is another scheme's credentials ("token": "Bearer
+			// x"): those are the secret, and the next pass finds them.
+			if m := credentialScheme(s[j:]); m > 0 && skipSeparators(s, j+m) > j+m {
+				i = j - 1
+				continue
 			}
 			if k := credentialEnd(s, j); k > j {
 				return j, k
@@ -88,10 +100,18 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
-// wordStart reports whether a word starts at s[i]: after no letter, or as
-// the capital of a camelCase word ("accessToken=", "authBearer:").
-func wordStart(s string, i int) bool {
-	return i == 0 || !isLetter(s[i-1]) || 'A' <= s[i] && s[i] <= 'Z' && 'a' <= s[i-1] && s[i-1] <= 'z'
+// assigns reports whether separators hold an assignment: ":", "=" or a
+// quote, written as such or percent-encoded.
+func assigns(sep string) bool {
+	if strings.ContainsAny(sep, ":=\"'") {
+		return true
+	}
+	for i := 0; i+2 < len(sep); i++ {
+		if sep[i] == '%' && (sep[i+1] == '3' && (sep[i+2]|0x20 == 'a' || sep[i+2]|0x20 == 'd') || sep[i+1] == '2' && (sep[i+2] == '2' || sep[i+2] == '7')) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipSeparators is the index past the separators at s[i:] between a
@@ -104,6 +124,8 @@ func skipSeparators(s string, i int) int {
 		switch {
 		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'':
 			i++
+		case strings.HasPrefix(s[i:], "\u00a0"): // a no-break space, which ends a Bearer scheme too
+			i += len("\u00a0")
 		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
 			i += 3
 		default:
