@@ -1,7 +1,6 @@
 package tracing
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -34,43 +33,55 @@ func TestScrubExportErrorCut(t *testing.T) {
 }
 
 // TestScrubExportErrorEchoes: a collector may echo the request's header
-// values in its answer, and not always as sent: in another letter case, or
-// escaped (JSON, percent-encoding, HTML), or a UTF-8 value read as Latin-1.
-// A value is replaced in any case; an answer with escapes or non-ASCII text
-// is withheld whole; a plain one is kept.
+// values in its answer, and not always as sent: in another letter case,
+// escaped (JSON, HTML, percent-encoding), or a UTF-8 value read as
+// Latin-1. Each spelling is replaced; the rest of the answer is kept.
 func TestScrubExportErrorEchoes(t *testing.T) {
-	const head = "failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request ("
-	secrets := []string{"KeyéABCdef", "s3cr3tT0ken"}
-	tests := []struct {
-		name, body string
-		withheld   bool
-		want       string // the body as logged, when not withheld
-	}{
-		{"verbatim", "key s3cr3tT0ken refused)", false, "key REDACTED refused)"},
-		{"upper case", "KEY S3CR3TT0KEN REFUSED)", false, "KEY REDACTED REFUSED)"},
-		{"lower case", "header x-auth=s3cr3tt0ken)", false, "header x-auth=REDACTED)"},
-		{"a plain answer", `{"code":16,"message":"unauthenticated"})`, false, `{"code":16,"message":"unauthenticated"})`},
-		{"JSON escapes of a UTF-8 value", `{"x-api-key":"Key\u00e9ABCdef"})`, true, ""},
-		{"a UTF-8 value read as Latin-1, escaped", `{"x-api-key":"Key\u00c3\u00a9ABCdef"})`, true, ""},
-		{"a UTF-8 value read as Latin-1, lower-cased", "lower=keyã©abcdef)", true, ""},
-		{"percent-encoded", "key=Key%C3%A9ABCdef)", true, ""},
-		{"an HTML character reference", "key=Key&#233;ABCdef)", true, ""},
-		{"control characters", "key\x01s3cr3t)", true, ""},
+	const head = "failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request (body: "
+	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>"}
+	tests := []struct{ name, body, want string }{
+		{"verbatim", "key s3cr3tT0ken refused)", "key REDACTED refused)"},
+		{"upper case", "KEY S3CR3TT0KEN REFUSED)", "KEY REDACTED REFUSED)"},
+		{"lower case", "header x-auth=s3cr3tt0ken)", "header x-auth=REDACTED)"},
+		{"a plain answer", `{"code":16,"message":"unauthenticated"})`, `{"code":16,"message":"unauthenticated"})`},
+		{"protobuf framing", "\b\a\x12@Permission denied: the API key is not valid)", "\b\a\x12@Permission denied: the API key is not valid)"},
+		{"an HTML page over lines", "<html>\r\n<h1>502 Bad Gateway</h1>\r\n</html>)", "<html>\r\n<h1>502 Bad Gateway</h1>\r\n</html>)"},
+		{"a non-ASCII value", "key=KeyéABCdef)", "key=REDACTED)"},
+		{"a non-ASCII value upper-cased", "key=KEYÉABCDEF)", "key=REDACTED)"},
+		{"JSON escapes of a UTF-8 value", `{"x-api-key":"Key\u00e9ABCdef"})`, `{"x-api-key":"REDACTED"})`},
+		{"JSON escapes in upper-case hex", `{"x-api-key":"Key\u00E9ABCdef"})`, `{"x-api-key":"REDACTED"})`},
+		{"a UTF-8 value read as Latin-1, escaped", `{"x-api-key":"Key\u00c3\u00a9ABCdef"})`, `{"x-api-key":"REDACTED"})`},
+		{"a UTF-8 value read as Latin-1, lower-cased", "lower=keyã©abcdef)", "lower=REDACTED)"},
+		{"percent-encoded", "key=Key%C3%A9ABCdef)", "key=REDACTED)"},
+		{"an HTML character reference", "key=Key&#233;ABCdef)", "key=REDACTED)"},
+		{"HTML-escaped", "key=abc&amp;def&lt;SECRET&gt;)", "key=REDACTED)"},
+		{"JSON-escaped as Go writes it", `"abc\u0026def\u003cSECRET\u003e")`, `"REDACTED")`},
+		{"two echoes overlapping", "s3cr3tT0kens3cr3tT0ken)", "REDACTEDREDACTED)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := scrubExportError(head+"body: "+tt.body, secrets)
-			want := head + "body: " + tt.want
-			if tt.withheld { // the SDK's closing parenthesis is kept
-				want = head + "body withheld: " + strconv.Itoa(len(tt.body)-1) + " bytes holding escapes or text outside printable ASCII, which could spell an OTLP header's value)"
-			}
-			if got != want {
+			if got, want := scrubExportError(head+tt.body, secrets), head+tt.want; got != want {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
 	}
 	// Without secrets to hide, the answer is kept as it is.
-	if msg := head + `body: "Key\u00e9")`; scrubExportError(msg, nil) != msg {
+	if msg := head + `"Key\u00e9")`; scrubExportError(msg, nil) != msg {
 		t.Errorf("got %q, want the message unchanged with no secrets", scrubExportError(msg, nil))
+	}
+}
+
+// TestScrubExportErrorLongAnswer: only the start of a long answer is
+// searched, and what a secret cut where the search stopped leaves of it is
+// never logged, even when replacing shortens what comes before.
+func TestScrubExportErrorLongAnswer(t *testing.T) {
+	secret := "<" + strings.Repeat("Z", 1998) + ">"
+	msg := "body: " + strings.Repeat(secret+" ", 40) // 80 KB: the search stops inside the 33rd copy
+	got := scrubExportError(msg, []string{secret})
+	if strings.Contains(got, "ZZZZ") {
+		t.Errorf("got %q, want no part of the secret", got)
+	}
+	if !strings.HasPrefix(got, "body: REDACTED REDACTED") || !strings.HasSuffix(got, "... (cut)") || len(got) < 32*len("REDACTED ") {
+		t.Errorf("got %.40q, want the answer's start with the secret replaced", got)
 	}
 }

@@ -148,7 +148,9 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 		return zapcore.NewSamplerWithOptions(c, exportErrorInterval, 1, 0)
 	}))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		exportLog.Warn("trace export failed", zap.String("error", scrubExportError(err.Error(), secrets)))
+		if ce := exportLog.Check(zap.WarnLevel, "trace export failed"); ce != nil { // scrubbed only when kept
+			ce.Write(zap.String("error", scrubExportError(err.Error(), secrets)))
+		}
 	}))
 	log.Info("exporting traces over OTLP/HTTP", zap.String("endpoint", cfg.Endpoint))
 	flush := cfg.FlushTimeout
