@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -38,7 +39,7 @@ func TestScrubExportErrorCut(t *testing.T) {
 // Latin-1. Each spelling is replaced; the rest of the answer is kept.
 func TestScrubExportErrorEchoes(t *testing.T) {
 	const head = "failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request (body: "
-	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>"}
+	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>", "AKIA+S3CRET/abcd=", "S3CRETµx", "S3CRET\xffx"}
 	tests := []struct{ name, body, want string }{
 		{"verbatim", "key s3cr3tT0ken refused)", "key REDACTED refused)"},
 		{"upper case", "KEY S3CR3TT0KEN REFUSED)", "KEY REDACTED REFUSED)"},
@@ -57,6 +58,19 @@ func TestScrubExportErrorEchoes(t *testing.T) {
 		{"HTML-escaped", "key=abc&amp;def&lt;SECRET&gt;)", "key=REDACTED)"},
 		{"JSON-escaped as Go writes it", `"abc\u0026def\u003cSECRET\u003e")`, `"REDACTED")`},
 		{"two echoes overlapping", "s3cr3tT0kens3cr3tT0ken)", "REDACTEDREDACTED)"},
+		// As JSON encoders of other languages write them.
+		{"Gson's escaped =", `"AKIA+S3CRET/abcd\u003d")`, `"REDACTED")`},
+		{".NET's escaped +", `"AKIA\u002BS3CRET/abcd=")`, `"REDACTED")`},
+		{"PHP's escaped slash", `"AKIA+S3CRET\/abcd=")`, `"REDACTED")`},
+		{"every character escaped", `"\u0041\u004b\u0049\u0041\u002b\u0053\u0033\u0043\u0052\u0045\u0054\u002f\u0061\u0062\u0063\u0064\u003d")`, `"REDACTED")`},
+		{"a surrogate pair and a lone surrogate around it", `x\ud800 "s3cr3tT0ken\ud83d\ude00")`, `x\ud800 "REDACTED\ud83d\ude00")`},
+		{"percent-encoded as Python's quote", "?key=AKIA%2BS3CRET/abcd%3D)", "?key=REDACTED)"},
+		{"Python's bytes repr", `b'Key\xc3\xa9ABCdef')`, `b'REDACTED')`},
+		{"an HTML hex reference", "key=Key&#xE9;ABCdef)", "key=REDACTED)"},
+		{"HTML's &quot; and &apos; around it", "key=&quot;s3cr3tT0ken&apos;)", "key=&quot;REDACTED&apos;)"},
+		{"a micro sign upper-cased", "KEY=S3CRETΜX)", "KEY=REDACTED)"},
+		{"an invalid byte echoed raw", "key=S3CRET\xffx)", "key=REDACTED)"},
+		{"a reference with too many digits is text", "&#0000000065;s3cr3tT0ken)", "&#0000000065;REDACTED)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,4 +98,46 @@ func TestScrubExportErrorLongAnswer(t *testing.T) {
 	if !strings.HasPrefix(got, "body: REDACTED REDACTED") || !strings.HasSuffix(got, "... (cut)") || len(got) < 32*len("REDACTED ") {
 		t.Errorf("got %.40q, want the answer's start with the secret replaced", got)
 	}
+}
+
+// TestScrubExportErrorLongEscapedAnswer: an echo spelt in escapes takes
+// up to maxEscapeBytes bytes per byte of the secret; where the search
+// stops inside one, none of it is logged.
+func TestScrubExportErrorLongEscapedAnswer(t *testing.T) {
+	secret := "<" + strings.Repeat("Z", 1998) + ">"
+	var escaped strings.Builder
+	for _, r := range secret {
+		fmt.Fprintf(&escaped, "\\u%04x", r)
+	}
+	msg := "body: " + strings.Repeat(escaped.String()+" ", 8) // 96 KB: the search stops inside the 6th echo
+	got := scrubExportError(msg, []string{secret})
+	if strings.Contains(got, "\\u00") {
+		t.Errorf("got %q, want nothing of the escaped echoes", got)
+	}
+	if !strings.HasPrefix(got, "body: REDACTED REDACTED") || !strings.HasSuffix(got, "... (cut)") {
+		t.Errorf("got %q, want the echoes replaced and the message marked cut", got)
+	}
+}
+
+// FuzzScrubExportError: whatever the answer and the header value, the
+// scrub neither panics nor logs more than its bound, and the value
+// written as set is never in what it logs.
+func FuzzScrubExportError(f *testing.F) {
+	f.Add("body: key s3cr3tT0ken refused", "s3cr3tT0ken", 0)
+	f.Add(`body: "\u0041\ud83d\ude00&#x10FFFF;&amp;%zz\x4"`, "A\U0001F600", 70000)
+	f.Add("body: İİİ KKK µΜ \xff\xfe", "iii", 65530)
+	f.Add(`body: \\u0041xyz`, `\u0041xyz`, 0) // a value that looks escaped, after a backslash
+	f.Fuzz(func(t *testing.T, body, secret string, pad int) {
+		if len(secret) < minSecretBytes || pad < 0 || pad > 1<<17 {
+			return
+		}
+		msg := strings.Repeat("-", pad) + body
+		got := scrubExportError(msg, []string{secret})
+		if len(got) > maxExportErrorBytes+len("... (cut)") {
+			t.Fatalf("got %d bytes, want at most %d", len(got), maxExportErrorBytes+len("... (cut)"))
+		}
+		if strings.Contains(got, secret) {
+			t.Fatalf("got %q, want no %q in it", got, secret)
+		}
+	})
 }

@@ -1,0 +1,230 @@
+package tracing
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// replaceEchoes is s with every echo of a secret replaced by repl, merging
+// echoes that overlap. An echo is the secret as written, ASCII letters in
+// any case, or the secret as a reader of s would find it
+// once escapes are undone and case is ignored (canonical): JSON's \uXXXX
+// (surrogate pairs joined), \/ and other backslash escapes, Python's \xHH,
+// percent-encoding, HTML's character references, in any letter case; or
+// the secret's UTF-8 bytes read as Latin-1 characters, as servers that
+// decode headers as ISO-8859-1 write them back. last is where in s the
+// last replaced echo ends (0 with none); longest bounds how many bytes of
+// s an echo can take (an escape spells a byte in at most maxEscapeBytes).
+func replaceEchoes(s string, secrets []string, repl string) (_ string, last, longest int) {
+	text, at := canonical(s)
+	raw := []byte(s) // as written, ASCII letters in lower case: a secret that itself looks escaped
+	for i, c := range raw {
+		raw[i] = foldByte(c)
+	}
+	type span struct{ from, to int }
+	var found []span
+	for _, secret := range secrets {
+		want := []byte(secret)
+		for i, c := range want {
+			want[i] = foldByte(c)
+		}
+		for j := 0; ; {
+			k := bytes.Index(raw[j:], want)
+			if k < 0 {
+				break
+			}
+			found = append(found, span{j + k, j + k + len(want)})
+			j += k + 1
+		}
+		latin1 := make([]rune, 0, len(secret))
+		for i := 0; i < len(secret); i++ {
+			latin1 = append(latin1, rune(secret[i]))
+		}
+		for _, spelt := range [...]string{secret, string(latin1)} {
+			want, _ := canonical(spelt)
+			if len(want) == 0 {
+				continue
+			}
+			longest = max(longest, len(want)*maxEscapeBytes)
+			for j := 0; ; {
+				k := bytes.Index(text[j:], want)
+				if k < 0 {
+					break
+				}
+				found = append(found, span{at[j+k], at[j+k+len(want)]})
+				j += k + 1
+			}
+		}
+	}
+	if len(found) == 0 {
+		return s, 0, longest
+	}
+	slices.SortFunc(found, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	var b []byte
+	for _, f := range found {
+		if f.from < last { // overlaps the echo replaced before
+			last = max(last, f.to)
+			continue
+		}
+		b = append(b, s[last:f.from]...)
+		b = append(b, repl...)
+		last = f.to
+	}
+	return string(append(b, s[last:]...)), last, longest
+}
+
+// maxEscapeBytes is the most bytes of text one byte of its canonical form
+// comes from: a named reference (&quot;) or a numeric one of at most
+// maxReferenceDigits digits (&#x0000022;).
+const maxEscapeBytes = 12
+
+// maxReferenceDigits bounds the digits of an HTML numeric reference read:
+// leading zeros could make one as long as the text.
+const maxReferenceDigits = 8
+
+// canonical is s with its escapes undone and every character in one case
+// (the lower case of its upper case, so that µ, ς, ſ and the Kelvin sign
+// meet their kin); at[i] is where in s the character or escape that gave
+// text[i] starts, and at[len(text)] is len(s). Bytes that are no UTF-8
+// are kept as they are.
+func canonical(s string) (text []byte, at []int) {
+	text = make([]byte, 0, len(s))
+	at = make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); {
+		start := len(text)
+		size := 0
+		if r, n := unescape(s[i:]); n > 0 {
+			text, size = appendFolded(text, r), n
+		} else if b, n := unescapeByte(s[i:]); n > 0 {
+			text, size = append(text, foldByte(b)), n
+		} else if r, n := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && n == 1 {
+			text, size = append(text, s[i]), 1
+		} else {
+			text, size = appendFolded(text, r), n
+		}
+		for range len(text) - start {
+			at = append(at, i)
+		}
+		i += size
+	}
+	return text, append(at, len(s))
+}
+
+func appendFolded(b []byte, r rune) []byte {
+	return utf8.AppendRune(b, unicode.ToLower(unicode.ToUpper(r)))
+}
+
+func foldByte(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+// unescape reads a character written as an escape at the start of s: JSON's
+// \uXXXX (a surrogate pair as one), a backslash and a punctuation
+// character (\/, \", \\, \'), or an HTML character reference. n is the
+// escape's length, 0 for none.
+func unescape(s string) (r rune, n int) {
+	switch {
+	case len(s) >= 6 && s[0] == '\\' && s[1] == 'u':
+		u, ok := hex(s[2:6])
+		if !ok {
+			return 0, 0
+		}
+		if utf16.IsSurrogate(rune(u)) && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if u2, ok := hex(s[8:12]); ok {
+				if r := utf16.DecodeRune(rune(u), rune(u2)); r != utf8.RuneError {
+					return r, 12
+				}
+			}
+		}
+		return rune(u), 6
+	case len(s) >= 2 && s[0] == '\\' && (s[1] == '/' || s[1] == '"' || s[1] == '\\' || s[1] == '\''):
+		return rune(s[1]), 2
+	case len(s) >= 3 && s[0] == '&':
+		return reference(s)
+	}
+	return 0, 0
+}
+
+// reference reads an HTML character reference at the start of s: &#NN;,
+// &#xHH; or one of the names of XML's five.
+func reference(s string) (r rune, n int) {
+	for _, named := range [...]struct {
+		name string
+		r    rune
+	}{{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}} {
+		if len(s) >= len(named.name) && equalFoldASCII(s[:len(named.name)], named.name) {
+			return named.r, len(named.name)
+		}
+	}
+	if s[1] != '#' {
+		return 0, 0
+	}
+	digits, base := s[2:], 10
+	if len(digits) > 0 && digits[0]|0x20 == 'x' {
+		digits, base = digits[1:], 16
+	}
+	end := 0
+	for end < len(digits) && end <= maxReferenceDigits && isDigit(digits[end], base) {
+		end++
+	}
+	if end == 0 || end > maxReferenceDigits || end == len(digits) || digits[end] != ';' {
+		return 0, 0
+	}
+	v, err := strconv.ParseUint(digits[:end], base, 32)
+	if err != nil || v > unicode.MaxRune {
+		return 0, 0
+	}
+	return rune(v), len(s) - len(digits) + end + 1
+}
+
+// unescapeByte reads a byte written as an escape at the start of s:
+// percent-encoding (%HH) or Python's \xHH. n is 3 or 4, 0 for none.
+func unescapeByte(s string) (b byte, n int) {
+	switch {
+	case len(s) >= 3 && s[0] == '%':
+		v, ok := hex(s[1:3])
+		return byte(v), 3 * boolInt(ok)
+	case len(s) >= 4 && s[0] == '\\' && s[1] == 'x':
+		v, ok := hex(s[2:4])
+		return byte(v), 4 * boolInt(ok)
+	}
+	return 0, 0
+}
+
+func hex(s string) (uint64, bool) {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i], 16) {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseUint(s, 16, 32)
+	return v, err == nil
+}
+
+func isDigit(c byte, base int) bool {
+	return '0' <= c && c <= '9' || base == 16 && 'a' <= c|0x20 && c|0x20 <= 'f'
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		if foldByte(a[i]) != foldByte(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
