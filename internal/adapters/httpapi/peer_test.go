@@ -262,6 +262,25 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"token: Token", "app idToken: Token S3CRET", "app idToken: Token REDACTED"},
 		{"bearer whose token is the word bearer", "app Bearer Bearer", "app Bearer REDACTED"},
 		{"bearer and a no-break space", "app/1.0 Bearer\u00a0S3CRET", "app/1.0 Bearer\u00a0REDACTED"},
+		{"bearer and a Latin-1 no-break space", "app/1.0 Bearer\xa0S3CRET", "app/1.0 Bearer\xa0REDACTED"},
+		{"bearer and a percent-encoded no-break space", "app/1.0 Bearer%C2%A0S3CRET", "app/1.0 Bearer%C2%A0REDACTED"},
+		// A percent-encoded separator before the scheme word ends in a
+		// letter or digit, and does not make the word part of a name.
+		{"authorization=Bearer percent-encoded", "app/1.0 authorization%3DBearer%20S3CRET", "app/1.0 authorization%3DBearer%20REDACTED"},
+		{"authorization:bearer percent-encoded, form spaces", "app/1.0 authorization%3abearer+S3CRET", "app/1.0 authorization%3abearer+REDACTED"},
+		{"token=Bearer percent-encoded", "app/1.0 token%3DBearer%2BS3CRET", "app/1.0 token%3DBearer%2BREDACTED"},
+		{"a scheme word after %2B", "app/1.0 x%2BToken%20S3CRET", "app/1.0 x%2BToken%20REDACTED"},
+		{"a scheme word after %20", "app/1.0 x%20Token%20S3CRET", "app/1.0 x%20Token%20REDACTED"},
+		// Quotes escaped as JSON in a string, or as HTML references.
+		{"JSON-escaped quotes", `app/1.0 {\"token\":\"S3CRET\"}`, `app/1.0 {\"token\":\"REDACTED\"}`},
+		{"bearer and an escaped quote", `app/1.0 Bearer \"S3CRET\"`, `app/1.0 Bearer \"REDACTED\"`},
+		{"HTML-escaped quotes", "app/1.0 token=&quot;S3CRET&quot;", "app/1.0 token=&quot;REDACTED&quot;"},
+		{"accessToken with HTML numeric quotes", "app/1.0 accessToken=&#39;S3CRET&#39;", "app/1.0 accessToken=&#39;REDACTED&#39;"},
+		// Basic's user-id:password written out unencoded.
+		{"basic user and password", "app/1.0 Basic user:S3CRET x", "app/1.0 Basic REDACTED x"},
+		// A digit before the word is part of a name too.
+		{"a name with a digit, then a version", "Web3Token 1.2.3 v2Token 1.0", "Web3Token 1.2.3 v2Token 1.0"},
+		{"a name with a digit, assigned", "app web3Token=S3CRET", "app web3Token=REDACTED"},
 		{"token= in a comment", "app/1.0 (token=S3CRET)", "app/1.0 (token=REDACTED)"},
 		{"a JWT with percent-encoded dots", "app/1.0 eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0%2EeyJzdWIiOiJTM0NSRVQifQ%2ec2lnbmF0dXJl", "app/1.0 REDACTED"},
 		{"a word starting with token", "Tokenizer/3.1 tokens", "Tokenizer/3.1 tokens"},

@@ -33,11 +33,13 @@ func userAgent(r *http.Request) string {
 // joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
 // anywhere, or the b64token (RFC 6750 §2.1), percent-encoded characters
 // in it included, after the word Bearer, Token or Basic (whose credentials
-// hold the client's password) and a separator (white space, a no-break
-// space, ":", "=", "+", a double or single quote, or one of them
-// percent-encoded). The word may end a longer name only when a value is
-// assigned to it ("accessToken=", "refreshToken":), and when the value is
-// another scheme's credentials ("token": "Bearer x"), those are the token.
+// hold the client's password, user-id:password if written out) and a
+// separator (white space, a no-break space, ":", "=", "+", a double or
+// single quote, a backslash escaping one, or one of them percent-encoded
+// or an HTML reference). The word may end a longer name only when a value
+// is assigned to it ("accessToken=", "refreshToken":), and when the value
+// is another scheme's credentials ("token": "Bearer x"), those are the
+// token.
 // An agent without one is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
@@ -81,9 +83,10 @@ func nextToken(s string, from int) (start, end int) {
 			if j == i+n {
 				continue // "Bearers", "basic-x": another word
 			}
-			// Inside a longer name ("accessToken", "authtoken"), only when a
-			// value is assigned to it: "PureBasic 6.04" is a version.
-			if i > 0 && isLetter(s[i-1]) && !assigns(s[i+n:j]) {
+			// Inside a longer name ("accessToken", "authtoken", "Web3Token"),
+			// only when a value is assigned to it: "PureBasic 6.04" is a
+			// version.
+			if inName(s, i) && !assigns(s[i+n:j]) {
 				continue
 			}
 			// The value is another scheme's credentials ("token": "Bearer
@@ -92,7 +95,8 @@ func nextToken(s string, from int) (start, end int) {
 				i = j - 1
 				continue
 			}
-			if k := credentialEnd(s, j); k > j {
+			// Basic's user-id:password, written out unencoded, is one secret.
+			if k := credentialEnd(s, j, s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a'); k > j {
 				return j, k
 			}
 		}
@@ -100,10 +104,20 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
+// inName reports whether the word at s[i] ends a longer name: a letter or
+// digit before it that is not the end of a percent-encoded separator
+// ("auth%3DBearer").
+func inName(s string, i int) bool {
+	if i == 0 || !isLetter(s[i-1]) && !('0' <= s[i-1] && s[i-1] <= '9') {
+		return false
+	}
+	return i < 3 || !isEscape(s, i-3)
+}
+
 // assigns reports whether separators hold an assignment: ":", "=" or a
-// quote, written as such or percent-encoded.
+// quote, written as such, percent-encoded or as an HTML reference.
 func assigns(sep string) bool {
-	if strings.ContainsAny(sep, ":=\"'") {
+	if strings.ContainsAny(sep, ":=\"'&") { // & only begins a quote's reference among separators
 		return true
 	}
 	for i := 0; i+2 < len(sep); i++ {
@@ -122,17 +136,34 @@ func assigns(sep string) bool {
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'':
-			i++
+		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'' || s[i] == '\\':
+			i++ // a backslash: JSON's escaped quotes, {\"token\":\"x\"}
 		case strings.HasPrefix(s[i:], "\u00a0"): // a no-break space, which ends a Bearer scheme too
 			i += len("\u00a0")
+		case s[i] == 0xa0: // the same in Latin-1
+			i++
+		case len(s)-i >= 6 && strings.EqualFold(s[i:i+6], "%c2%a0"):
+			i += 6
 		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
 			i += 3
+		case htmlQuote(s[i:]) > 0:
+			i += htmlQuote(s[i:])
 		default:
 			return i
 		}
 	}
 	return i
+}
+
+// htmlQuote is the length of the HTML reference to a quote that s starts
+// with (&quot;, &#34;, &#39;, &apos;), or 0.
+func htmlQuote(s string) int {
+	for _, ref := range [...]string{"&quot;", "&#34;", "&#39;", "&apos;"} {
+		if len(s) >= len(ref) && strings.EqualFold(s[:len(ref)], ref) {
+			return len(ref)
+		}
+	}
+	return 0
 }
 
 // encodedSeparator reports whether %hi lo (lo lower-cased) is one of
@@ -152,11 +183,12 @@ func encodedSeparator(hi, lo byte) bool {
 
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
-// +, / and =).
-func credentialEnd(s string, i int) int {
+// +, / and =); with userPass, colons too (Basic's user-id:password
+// written out).
+func credentialEnd(s string, i int, userPass bool) int {
 	for i < len(s) {
 		switch {
-		case isB64Token(s[i]):
+		case isB64Token(s[i]) || userPass && s[i] == ':':
 			i++
 		case isEscape(s, i):
 			i += 3
