@@ -11,53 +11,55 @@ import (
 )
 
 // replaceEchoes is s with every echo of a secret replaced by repl, merging
-// echoes that overlap. An echo is the secret as written, ASCII letters in
-// any case, or the secret as a reader of s would find it
-// once escapes are undone and case is ignored (canonical): JSON's \uXXXX
-// (surrogate pairs joined), \/ and other backslash escapes, Python's \xHH,
-// percent-encoding, HTML's character references, in any letter case; or
-// the secret's UTF-8 bytes read as Latin-1 characters, as servers that
-// decode headers as ISO-8859-1 write them back. last is where in s the
-// last replaced echo ends (0 with none); longest bounds how many bytes of
-// s an echo can take (an escape spells a byte in at most maxEscapeBytes).
+// echoes that overlap. An echo is the secret as a reader of s finds it, in
+// any letter case (canonical), with s read as written, with its escapes
+// undone, and with them undone twice (an answer quoting another answer:
+// JSON in a JSON string): JSON's \uXXXX (surrogate pairs joined), a
+// backslash before punctuation, Python's \xHH, percent-encoding, HTML's
+// character references. The secret is looked for as written, with its own
+// escape-like text undone, and as its UTF-8 bytes read as Latin-1
+// characters (servers that decode headers as ISO-8859-1 write it back so).
+// last is where in s the last replaced echo ends (0 with none); longest
+// bounds how many bytes of s an echo can take.
 func replaceEchoes(s string, secrets []string, repl string) (_ string, last, longest int) {
-	text, at := canonical(s)
-	raw := []byte(s) // as written, ASCII letters in lower case: a secret that itself looks escaped
-	for i, c := range raw {
-		raw[i] = foldByte(c)
+	type view struct {
+		text []byte
+		at   []int // where in s the character that gave text[i] starts
 	}
+	text0, at0 := canonical(s, false)
+	text1, at1 := canonical(s, true)
+	text2, at12 := canonical(string(text1), true)
+	at2 := make([]int, len(at12))
+	for i, j := range at12 {
+		at2[i] = at1[j]
+	}
+	views := [...]view{{text0, at0}, {text1, at1}, {text2, at2}}
 	type span struct{ from, to int }
 	var found []span
 	for _, secret := range secrets {
-		want := []byte(secret)
-		for i, c := range want {
-			want[i] = foldByte(c)
-		}
-		for j := 0; ; {
-			k := bytes.Index(raw[j:], want)
-			if k < 0 {
-				break
-			}
-			found = append(found, span{j + k, j + k + len(want)})
-			j += k + 1
-		}
 		latin1 := make([]rune, 0, len(secret))
 		for i := 0; i < len(secret); i++ {
 			latin1 = append(latin1, rune(secret[i]))
 		}
-		for _, spelt := range [...]string{secret, string(latin1)} {
-			want, _ := canonical(spelt)
+		literal, _ := canonical(secret, false)
+		unescaped, _ := canonical(secret, true)
+		misread, _ := canonical(string(latin1), true)
+		for _, want := range [...][]byte{literal, unescaped, misread} {
 			if len(want) == 0 {
 				continue
 			}
-			longest = max(longest, len(want)*maxEscapeBytes)
-			for j := 0; ; {
-				k := bytes.Index(text[j:], want)
-				if k < 0 {
-					break
+			// Twice escaped, each byte of the secret may take
+			// maxEscapeBytes of maxEscapeBytes each.
+			longest = max(longest, len(want)*maxEscapeBytes*maxEscapeBytes)
+			for _, v := range views {
+				for j := 0; ; {
+					k := bytes.Index(v.text[j:], want)
+					if k < 0 {
+						break
+					}
+					found = append(found, span{v.at[j+k], v.at[j+k+len(want)]})
+					j += k + 1
 				}
-				found = append(found, span{at[j+k], at[j+k+len(want)]})
-				j += k + 1
 			}
 		}
 	}
@@ -87,20 +89,22 @@ const maxEscapeBytes = 12
 // leading zeros could make one as long as the text.
 const maxReferenceDigits = 8
 
-// canonical is s with its escapes undone and every character in one case
-// (the lower case of its upper case, so that µ, ς, ſ and the Kelvin sign
-// meet their kin); at[i] is where in s the character or escape that gave
-// text[i] starts, and at[len(text)] is len(s). Bytes that are no UTF-8
-// are kept as they are.
-func canonical(s string) (text []byte, at []int) {
+// canonical is s with every character in one case (the lower case of its
+// upper case, so that µ, ς, ſ and the Kelvin sign meet their kin) and,
+// with unescape, its escapes undone; at[i] is where in s the character or
+// escape that gave text[i] starts, and at[len(text)] is len(s). Bytes that
+// are no UTF-8 are kept as they are.
+func canonical(s string, unescape bool) (text []byte, at []int) {
 	text = make([]byte, 0, len(s))
 	at = make([]int, 0, len(s)+1)
 	for i := 0; i < len(s); {
 		start := len(text)
 		size := 0
-		if r, n := unescape(s[i:]); n > 0 {
+		if r, n := unescapeRune(s[i:]); unescape && n > 0 {
 			text, size = appendFolded(text, r), n
-		} else if b, n := unescapeByte(s[i:]); n > 0 {
+		} else if r, n := escapedUTF8(s[i:]); unescape && n > 0 {
+			text, size = appendFolded(text, r), n
+		} else if b, n := unescapeByte(s[i:]); unescape && n > 0 {
 			text, size = append(text, foldByte(b)), n
 		} else if r, n := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && n == 1 {
 			text, size = append(text, s[i]), 1
@@ -126,11 +130,40 @@ func foldByte(b byte) byte {
 	return b
 }
 
-// unescape reads a character written as an escape at the start of s: JSON's
-// \uXXXX (a surrogate pair as one), a backslash and a punctuation
-// character (\/, \", \\, \'), or an HTML character reference. n is the
-// escape's length, 0 for none.
-func unescape(s string) (r rune, n int) {
+// escapedUTF8 reads a character written as the byte escapes of its UTF-8
+// sequence at the start of s (%C3%89, \xc3\x89), so that it is folded as
+// a character; n is their length, 0 for none.
+func escapedUTF8(s string) (r rune, n int) {
+	var seq [utf8.UTFMax]byte
+	b, m := unescapeByte(s)
+	if m == 0 || b < 0xc0 {
+		return 0, 0
+	}
+	seq[0], n = b, m
+	for k := 1; k < utf8.UTFMax && !utf8.FullRune(seq[:k]); k++ {
+		b, m := unescapeByte(s[n:])
+		if m == 0 {
+			return 0, 0
+		}
+		seq[k], n = b, n+m
+	}
+	if r, _ := utf8.DecodeRune(seq[:]); r != utf8.RuneError {
+		return r, n // n covers the escapes of exactly the sequence's bytes
+	}
+	return 0, 0
+}
+
+// isPunct reports ASCII punctuation: printable, neither a letter nor a
+// digit nor a space.
+func isPunct(c byte) bool {
+	return c > ' ' && c < 0x7f && !isDigit(c, 16) && !('a' <= c|0x20 && c|0x20 <= 'z')
+}
+
+// unescapeRune reads a character written as an escape at the start of s:
+// JSON's \uXXXX (a surrogate pair as one), a backslash before ASCII
+// punctuation (JSON's \/ and \", a properties file's \=, a query's \+),
+// or an HTML character reference. n is the escape's length, 0 for none.
+func unescapeRune(s string) (r rune, n int) {
 	switch {
 	case len(s) >= 6 && s[0] == '\\' && s[1] == 'u':
 		u, ok := hex(s[2:6])
@@ -145,7 +178,7 @@ func unescape(s string) (r rune, n int) {
 			}
 		}
 		return rune(u), 6
-	case len(s) >= 2 && s[0] == '\\' && (s[1] == '/' || s[1] == '"' || s[1] == '\\' || s[1] == '\''):
+	case len(s) >= 2 && s[0] == '\\' && isPunct(s[1]):
 		return rune(s[1]), 2
 	case len(s) >= 3 && s[0] == '&':
 		return reference(s)

@@ -39,7 +39,8 @@ func TestScrubExportErrorCut(t *testing.T) {
 // Latin-1. Each spelling is replaced; the rest of the answer is kept.
 func TestScrubExportErrorEchoes(t *testing.T) {
 	const head = "failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request (body: "
-	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>", "AKIA+S3CRET/abcd=", "S3CRETµx", "S3CRET\xffx"}
+	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>", "AKIA+S3CRET/abcd=", "S3CRETµx", "S3CRET\xffx",
+		`pa\"S3CRET`, `ab%41S3CRET`, "KeyÉABCdef"}
 	tests := []struct{ name, body, want string }{
 		{"verbatim", "key s3cr3tT0ken refused)", "key REDACTED refused)"},
 		{"upper case", "KEY S3CR3TT0KEN REFUSED)", "KEY REDACTED REFUSED)"},
@@ -71,6 +72,20 @@ func TestScrubExportErrorEchoes(t *testing.T) {
 		{"a micro sign upper-cased", "KEY=S3CRETΜX)", "KEY=REDACTED)"},
 		{"an invalid byte echoed raw", "key=S3CRET\xffx)", "key=REDACTED)"},
 		{"a reference with too many digits is text", "&#0000000065;s3cr3tT0ken)", "&#0000000065;REDACTED)"},
+		// A non-ASCII character written as its UTF-8 bytes' escapes is
+		// folded as the character.
+		{"a micro sign percent-encoded", "key=S3CRET%C2%B5x)", "key=REDACTED)"},
+		{"a micro sign in a bytes repr", `b'S3CRET\xc2\xb5x')`, `b'REDACTED')`},
+		{"a capital percent-encoded, lower-cased", "key=keyÉabcdef KEY=Key%C3%89ABCdef)", "key=REDACTED KEY=REDACTED)"},
+		// A value whose own text looks escaped, escaped once more.
+		{"a value with an escaped quote, JSON-escaped", `{"key":"pa\\\"S3CRET"})`, `{"key":"REDACTED"})`},
+		{"a value with a percent sign, percent-encoded", "?key=ab%2541S3CRET)", "?key=REDACTED)"},
+		// An answer quoting another answer: two layers of escapes.
+		{"Gson's JSON in a JSON string", `{"message":"upstream: {\"error\":\"bad key AKIA+S3CRET/abcd\\u003d\"}"})`, `{"message":"upstream: {\"error\":\"bad key REDACTED\"}"})`},
+		{"percent-encoded twice", "key=AKIA%252BS3CRET%252Fabcd%253D)", "key=REDACTED)"},
+		{"HTML-escaped twice", "key=AKIA&amp;#43;S3CRET/abcd=)", "key=REDACTED)"},
+		// A backslash before any punctuation, as properties files and query syntaxes write it.
+		{"backslash-escaped + and =", `key=AKIA\+S3CRET/abcd\=)`, "key=REDACTED)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
