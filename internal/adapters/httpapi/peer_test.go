@@ -278,6 +278,14 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"accessToken with HTML numeric quotes", "app/1.0 accessToken=&#39;S3CRET&#39;", "app/1.0 accessToken=&#39;REDACTED&#39;"},
 		// Basic's user-id:password written out unencoded.
 		{"basic user and password", "app/1.0 Basic user:S3CRET x", "app/1.0 Basic REDACTED x"},
+		{"basic email and password", "app/1.0 Basic alice@example.com:P@ssS3CRET!#$ (x)", "app/1.0 Basic REDACTED (x)"},
+		{"basic user and password quoted", `app/1.0 Basic "alice:p@S3CRET"`, `app/1.0 Basic "REDACTED"`},
+		{"a version glued to the scheme word", "app/1.0Bearer S3CRET", "app/1.0Bearer REDACTED"},
+		{"a browser version glued to the scheme word", "Chrome/120.0.0.0Token S3CRET", "Chrome/120.0.0.0Token REDACTED"},
+		{"HTML hex quote references", "app/1.0 token=&#x27;S3CRET&#x27;", "app/1.0 token=&#x27;REDACTED&#x27;"},
+		{"HTML quote references with leading zeros", "app/1.0 token=&#039;S3CRET&#039; accessToken=&#X0022;S3CRET", "app/1.0 token=&#039;REDACTED&#039; accessToken=&#X0022;REDACTED"},
+		{"JSON's escaped quote", `app/1.0 {\u0022token\u0022:\u0022S3CRET\u0022}`, `app/1.0 {\u0022token\u0022:\u0022REDACTED\u0022}`},
+		{"an HTML reference to another character is no separator", "app/1.0 Token&#65;xyz", "app/1.0 Token&#65;xyz"},
 		// A digit before the word is part of a name too.
 		{"a name with a digit, then a version", "Web3Token 1.2.3 v2Token 1.0", "Web3Token 1.2.3 v2Token 1.0"},
 		{"a name with a digit, assigned", "app web3Token=S3CRET", "app web3Token=REDACTED"},

@@ -104,14 +104,19 @@ func nextToken(s string, from int) (start, end int) {
 	return -1, -1
 }
 
-// inName reports whether the word at s[i] ends a longer name: a letter or
-// digit before it that is not the end of a percent-encoded separator
+// inName reports whether the word at s[i] ends a longer name: a letter
+// before it, or digits after a letter ("Web3Token"; "1.0Bearer" is a
+// version, then the word), but not the end of a percent-encoded separator
 // ("auth%3DBearer").
 func inName(s string, i int) bool {
-	if i == 0 || !isLetter(s[i-1]) && !('0' <= s[i-1] && s[i-1] <= '9') {
+	if i >= 3 && isEscape(s, i-3) {
 		return false
 	}
-	return i < 3 || !isEscape(s, i-3)
+	j := i
+	for j > 0 && '0' <= s[j-1] && s[j-1] <= '9' {
+		j--
+	}
+	return j > 0 && isLetter(s[j-1]) && !(j >= 3 && isEscape(s, j-3))
 }
 
 // assigns reports whether separators hold an assignment: ":", "=" or a
@@ -136,6 +141,8 @@ func assigns(sep string) bool {
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
+		case len(s)-i >= 6 && s[i] == '\\' && s[i+1] == 'u' && (strings.EqualFold(s[i+2:i+6], "0022") || strings.EqualFold(s[i+2:i+6], "0027")):
+			i += 6 // a quote as JSON may escape it, \u0022
 		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'' || s[i] == '\\':
 			i++ // a backslash: JSON's escaped quotes, {\"token\":\"x\"}
 		case strings.HasPrefix(s[i:], "\u00a0"): // a no-break space, which ends a Bearer scheme too
@@ -156,14 +163,32 @@ func skipSeparators(s string, i int) int {
 }
 
 // htmlQuote is the length of the HTML reference to a quote that s starts
-// with (&quot;, &#34;, &#39;, &apos;), or 0.
+// with (&quot;, &apos;, or a numeric one: &#34;, &#039;, &#x27;), or 0.
 func htmlQuote(s string) int {
-	for _, ref := range [...]string{"&quot;", "&#34;", "&#39;", "&apos;"} {
+	for _, ref := range [...]string{"&quot;", "&apos;"} {
 		if len(s) >= len(ref) && strings.EqualFold(s[:len(ref)], ref) {
 			return len(ref)
 		}
 	}
-	return 0
+	if len(s) < 4 || s[0] != '&' || s[1] != '#' {
+		return 0
+	}
+	i, base := 2, 10
+	if s[i]|0x20 == 'x' {
+		i, base = 3, 16
+	}
+	v, start := 0, i
+	for ; i < len(s) && i-start < 8 && (isHex(s[i]) && base == 16 || '0' <= s[i] && s[i] <= '9'); i++ {
+		d := int(s[i] - '0') // a digit, or a hex letter
+		if s[i] > '9' {
+			d = int(s[i]|0x20-'a') + 10
+		}
+		v = v*base + d
+	}
+	if i == start || i >= len(s) || s[i] != ';' || v != '"' && v != '\'' {
+		return 0
+	}
+	return i + 1
 }
 
 // encodedSeparator reports whether %hi lo (lo lower-cased) is one of
@@ -183,12 +208,13 @@ func encodedSeparator(hi, lo byte) bool {
 
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
-// +, / and =); with userPass, colons too (Basic's user-id:password
-// written out).
+// +, / and =); with userPass (Basic's user-id:password, which may be
+// written out, RFC 7617 §2), any printable character up to white space,
+// a quote, a closing bracket, ";" or ",".
 func credentialEnd(s string, i int, userPass bool) int {
 	for i < len(s) {
 		switch {
-		case isB64Token(s[i]) || userPass && s[i] == ':':
+		case isB64Token(s[i]) || userPass && s[i] > ' ' && s[i] < 0x7f && !strings.ContainsRune("\"')];,", rune(s[i])):
 			i++
 		case isEscape(s, i):
 			i += 3
