@@ -99,24 +99,36 @@ func canonical(s string, unescape bool) (text []byte, at []int) {
 	at = make([]int, 0, len(s)+1)
 	for i := 0; i < len(s); {
 		start := len(text)
-		size := 0
-		if r, n := unescapeRune(s[i:]); unescape && n > 0 {
-			text, size = appendFolded(text, r), n
-		} else if r, n := escapedUTF8(s[i:]); unescape && n > 0 {
-			text, size = appendFolded(text, r), n
-		} else if b, n := unescapeByte(s[i:]); unescape && n > 0 {
-			text, size = append(text, foldByte(b)), n
-		} else if r, n := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && n == 1 {
-			text, size = append(text, s[i]), 1
-		} else {
-			text, size = appendFolded(text, r), n
-		}
+		var size int
+		text, size = appendNext(text, s[i:], unescape)
 		for range len(text) - start {
 			at = append(at, i)
 		}
 		i += size
 	}
 	return text, append(at, len(s))
+}
+
+// appendNext appends the first character of s, or with unescape the
+// character its first escape spells, folded, and says how many bytes of s
+// that took.
+func appendNext(text []byte, s string, unescape bool) (_ []byte, size int) {
+	if unescape {
+		if r, n := unescapeRune(s); n > 0 {
+			return appendFolded(text, r), n
+		}
+		if r, n := escapedUTF8(s); n > 0 {
+			return appendFolded(text, r), n
+		}
+		if b, n := unescapeByte(s); n > 0 {
+			return append(text, foldByte(b)), n
+		}
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && n == 1 {
+		return append(text, s[0]), 1
+	}
+	return appendFolded(text, r), n
 }
 
 func appendFolded(b []byte, r rune) []byte {

@@ -56,8 +56,8 @@ const maxScrubbedBytes = 64 << 10
 // every secret replaced by "REDACTED" however the collector wrote it back,
 // cut to maxExportErrorBytes. Gate: the SDK quotes the collector's answer
 // ("body: ..."), which may echo the request's headers: in another letter
-// case, escaped (JSON, HTML, percent-encoding, Python's \x), or a UTF-8
-// value read as Latin-1 (see echoes).
+// case, escaped once or twice (JSON, HTML, percent-encoding, Python's \x),
+// or a UTF-8 value read as Latin-1 (see replaceEchoes).
 func scrubExportError(msg string, secrets []string) string {
 	cut := false
 	if len(secrets) > 0 {
@@ -69,7 +69,7 @@ func scrubExportError(msg string, secrets []string) string {
 		if len(searched) < len(msg) {
 			// A secret may straddle where the search stopped: what it could
 			// have left there, past the last replacement (after which
-			// scrubbed is searched byte for byte), is not logged.
+			// scrubbed and searched agree byte for byte), is not logged.
 			drop := len(searched) - max(last, len(searched)-longest)
 			scrubbed = scrubbed[:runeCut(scrubbed, len(scrubbed)-drop)]
 			cut = true
