@@ -134,10 +134,11 @@ func assigns(sep string) bool {
 }
 
 // skipSeparators is the index past the separators at s[i:] between a
-// scheme word and its credentials: white space as in a header, or how a
-// client writes it elsewhere ("Bearer:", "token=", a form's "Basic+", JSON's
-// "token":", Python's or YAML's 'token': ') and any of those
-// percent-encoded ("Bearer%20", "Bearer%3A").
+// scheme word and its credentials: white space as in a header (a no-break
+// space too), or how a client writes it elsewhere ("Bearer:", "token=", a
+// form's "Basic+", JSON's "token":", Python's or YAML's 'token': '), any
+// of those percent-encoded ("Bearer%20", "Bearer%3A"), and quotes escaped
+// (\", \u0022, &quot;, &#x27;).
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
