@@ -286,6 +286,21 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"HTML quote references with leading zeros", "app/1.0 token=&#039;S3CRET&#039; accessToken=&#X0022;S3CRET", "app/1.0 token=&#039;REDACTED&#039; accessToken=&#X0022;REDACTED"},
 		{"JSON's escaped quote", `app/1.0 {\u0022token\u0022:\u0022S3CRET\u0022}`, `app/1.0 {\u0022token\u0022:\u0022REDACTED\u0022}`},
 		{"an HTML reference to another character is no separator", "app/1.0 Token&#65;xyz", "app/1.0 Token&#65;xyz"},
+		// Basic's written-out form starts as a user name does: a bracket or
+		// another scheme after Basic is not its credential.
+		{"basic, then a bracketed bearer", "Mozilla/5.0 (compatible; auth basic <Bearer S3CRET>)", "Mozilla/5.0 (compatible; auth basic <Bearer REDACTED>)"},
+		{"basic, then a braced token", "MyApp/2.3 (basic {token: S3CRET})", "MyApp/2.3 (basic {token: REDACTED})"},
+		{"basic, then a parenthesised bearer", "Basic: (Bearer S3CRET)", "Basic: (Bearer REDACTED)"},
+		// Credentials ending with a scheme word and a separator.
+		{"a slash, then bearer", "Token&#x27;/Bearer:S3CRET", "Token&#x27;/Bearer:REDACTED"},
+		{"a digit, then token", `0Token\0Token:S3CRET`, `0Token\REDACTEDToken:REDACTED`},
+		{"a secret ending in a scheme word", "app Bearer S3CRETmytoken:S3CRET2", "app Bearer REDACTEDtoken:REDACTED"},
+		{"a hyphen, then bearer", `token\u0022-Bearer S3CRET`, `token\u0022-Bearer REDACTED`},
+		// An escape before the scheme word ends in a letter or digits: no name.
+		{"JSON's escaped quote before bearer", `{\u0022auth\u0022:\u0022Bearer S3CRET\u0022}`, `{\u0022auth\u0022:\u0022Bearer REDACTED\u0022}`},
+		{"Python's escaped quote before bearer", `b'\x22Bearer S3CRET\x22'`, `b'\x22Bearer REDACTED\x22'`},
+		{"an escaped single quote before token", `auth=\u0027Token S3CRET\u0027`, `auth=\u0027Token REDACTED\u0027`},
+		{"an escaped no-break space before bearer", `\u00a0Bearer S3CRET`, `\u00a0Bearer REDACTED`},
 		// A digit before the word is part of a name too.
 		{"a name with a digit, then a version", "Web3Token 1.2.3 v2Token 1.0", "Web3Token 1.2.3 v2Token 1.0"},
 		{"a name with a digit, assigned", "app web3Token=S3CRET", "app web3Token=REDACTED"},

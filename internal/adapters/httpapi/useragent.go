@@ -95,8 +95,25 @@ func nextToken(s string, from int) (start, end int) {
 				i = j - 1
 				continue
 			}
-			// Basic's user-id:password, written out unencoded, is one secret.
-			if k := credentialEnd(s, j, s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a'); k > j {
+			k := credentialEnd(s, j, false)
+			// The credentials end with a scheme word and a separator
+			// ("/Bearer: x"): a secret is after that word, and another may
+			// be before it ("abc123token: x"), unless that is punctuation.
+			if w := endingScheme(s[j:k]); w > 0 && skipSeparators(s, k) > k {
+				if strings.IndexFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) >= 0 {
+					return j, k - w
+				}
+				i = k - w - 1
+				continue
+			}
+			// Basic's user-id:password written out unencoded is one secret,
+			// whatever it holds ("alice@example.com:p@ss").
+			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' && k > j {
+				if wide := credentialEnd(s, j, true); strings.Contains(s[j:wide], ":") {
+					k = wide
+				}
+			}
+			if k > j {
 				return j, k
 			}
 		}
@@ -106,17 +123,35 @@ func nextToken(s string, from int) (start, end int) {
 
 // inName reports whether the word at s[i] ends a longer name: a letter
 // before it, or digits after a letter ("Web3Token"; "1.0Bearer" is a
-// version, then the word), but not the end of a percent-encoded separator
-// ("auth%3DBearer").
+// version, then the word), but not the end of an escape ("auth%3DBearer",
+// "\u0022Bearer", "\x22Bearer").
 func inName(s string, i int) bool {
-	if i >= 3 && isEscape(s, i-3) {
+	if afterEscape(s, i) {
 		return false
 	}
 	j := i
 	for j > 0 && '0' <= s[j-1] && s[j-1] <= '9' {
 		j--
 	}
-	return j > 0 && isLetter(s[j-1]) && !(j >= 3 && isEscape(s, j-3))
+	return j > 0 && isLetter(s[j-1]) && !afterEscape(s, j)
+}
+
+// afterEscape reports whether s[:i] ends with an escape: %XX, \xXX or
+// \uXXXX.
+func afterEscape(s string, i int) bool {
+	return i >= 3 && isEscape(s, i-3) ||
+		i >= 4 && s[i-4] == '\\' && s[i-3] == 'x' && isHex(s[i-2]) && isHex(s[i-1]) ||
+		i >= 6 && s[i-6] == '\\' && s[i-5] == 'u' && isHex(s[i-4]) && isHex(s[i-3]) && isHex(s[i-2]) && isHex(s[i-1])
+}
+
+// endingScheme is the length of the scheme word s ends with, or 0.
+func endingScheme(s string) int {
+	for _, scheme := range [...]string{"bearer", "basic", "token"} {
+		if len(s) >= len(scheme) && strings.EqualFold(s[len(s)-len(scheme):], scheme) {
+			return len(scheme)
+		}
+	}
+	return 0
 }
 
 // assigns reports whether separators hold an assignment: ":", "=" or a
@@ -209,9 +244,9 @@ func encodedSeparator(hi, lo byte) bool {
 
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
-// +, / and =); with userPass (Basic's user-id:password, which may be
-// written out, RFC 7617 §2), any printable character up to white space,
-// a quote, a closing bracket, ";" or ",".
+// +, / and =); with userPass (Basic's user-id:password written out, RFC
+// 7617 §2), any printable character up to white space, a quote, a closing
+// bracket, ";" or ",".
 func credentialEnd(s string, i int, userPass bool) int {
 	for i < len(s) {
 		switch {

@@ -15,8 +15,8 @@ import (
 // any letter case (canonical), with s read as written, with its escapes
 // undone, and with them undone twice (an answer quoting another answer:
 // JSON in a JSON string): JSON's \uXXXX (surrogate pairs joined), a
-// backslash before punctuation, Python's \xHH, percent-encoding, HTML's
-// character references. The secret is looked for as written, with its own
+// backslash before punctuation, Python's \xHH, percent-encoding and a
+// form's + for a space, HTML's character references. The secret is looked for as written, with its own
 // escape-like text undone, and as its UTF-8 bytes read as Latin-1
 // characters (servers that decode headers as ISO-8859-1 write it back so).
 // last is where in s the last replaced echo ends (0 with none); longest
@@ -114,6 +114,9 @@ func canonical(s string, unescape bool) (text []byte, at []int) {
 // that took.
 func appendNext(text []byte, s string, unescape bool) (_ []byte, size int) {
 	if unescape {
+		if s[0] == '+' { // a space in a form or query (a literal + is %2B there)
+			return append(text, ' '), 1
+		}
 		if r, n := unescapeRune(s); n > 0 {
 			return appendFolded(text, r), n
 		}

@@ -40,7 +40,7 @@ func TestScrubExportErrorCut(t *testing.T) {
 func TestScrubExportErrorEchoes(t *testing.T) {
 	const head = "failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request (body: "
 	secrets := []string{"KeyéABCdef", "s3cr3tT0ken", "abc&def<SECRET>", "AKIA+S3CRET/abcd=", "S3CRETµx", "S3CRET\xffx",
-		`pa\"S3CRET`, `ab%41S3CRET`, "KeyÉABCdef"}
+		`pa\"S3CRET`, `ab%41S3CRET`, "KeyÉABCdef", "my secret key"}
 	tests := []struct{ name, body, want string }{
 		{"verbatim", "key s3cr3tT0ken refused)", "key REDACTED refused)"},
 		{"upper case", "KEY S3CR3TT0KEN REFUSED)", "KEY REDACTED REFUSED)"},
@@ -86,6 +86,9 @@ func TestScrubExportErrorEchoes(t *testing.T) {
 		{"HTML-escaped twice", "key=AKIA&amp;#43;S3CRET/abcd=)", "key=REDACTED)"},
 		// A backslash before any punctuation, as properties files and query syntaxes write it.
 		{"backslash-escaped + and =", `key=AKIA\+S3CRET/abcd\=)`, "key=REDACTED)"},
+		// A form's + for a space; a literal + is still found as written.
+		{"spaces form-encoded", `{"error":"key my+secret+key refused"})`, `{"error":"key REDACTED refused"})`},
+		{"a literal plus", "key=AKIA+S3CRET/abcd=)", "key=REDACTED)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
