@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -39,8 +40,7 @@ func userAgent(r *http.Request) string {
 // or an HTML reference). The word may end a longer name only when a value
 // is assigned to it ("accessToken=", "refreshToken":), and when the value
 // is another scheme's credentials ("token": "Bearer x"), those are the
-// token.
-// An agent without one is returned as it is, with no allocation.
+// token. An agent without one is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -100,7 +100,7 @@ func nextToken(s string, from int) (start, end int) {
 			// ("/Bearer: x"): a secret is after that word, and another may
 			// be before it ("abc123token: x"), unless that is punctuation.
 			if w := endingScheme(s[j:k]); w > 0 && skipSeparators(s, k) > k {
-				if strings.IndexFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) >= 0 {
+				if strings.ContainsFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) {
 					return j, k - w
 				}
 				i = k - w - 1
@@ -154,14 +154,13 @@ func endingScheme(s string) int {
 	return 0
 }
 
-// assigns reports whether separators hold an assignment: ":", "=" or a
-// quote, written as such, percent-encoded or as an HTML reference.
+// assigns reports whether separators (skipSeparators') hold an
+// assignment: ":", "=" or a quote, written as such, percent-encoded,
+// JSON-escaped or as an HTML reference (the only use of & among them).
 func assigns(sep string) bool {
-	if strings.ContainsAny(sep, ":=\"'&") { // & only begins a quote's reference among separators
-		return true
-	}
-	for i := 0; i+2 < len(sep); i++ {
-		if sep[i] == '%' && (sep[i+1] == '3' && (sep[i+2]|0x20 == 'a' || sep[i+2]|0x20 == 'd') || sep[i+1] == '2' && (sep[i+2] == '2' || sep[i+2] == '7')) {
+	sep = strings.ToLower(sep)
+	for _, a := range [...]string{":", "=", `"`, "'", "&", "%3a", "%3d", "%22", "%27", `\u0022`, `\u0027`} {
+		if strings.Contains(sep, a) {
 			return true
 		}
 	}
@@ -209,22 +208,18 @@ func htmlQuote(s string) int {
 	if len(s) < 4 || s[0] != '&' || s[1] != '#' {
 		return 0
 	}
-	i, base := 2, 10
-	if s[i]|0x20 == 'x' {
-		i, base = 3, 16
+	digits, base := s[2:], 10
+	if digits[0]|0x20 == 'x' {
+		digits, base = digits[1:], 16
 	}
-	v, start := 0, i
-	for ; i < len(s) && i-start < 8 && (isHex(s[i]) && base == 16 || '0' <= s[i] && s[i] <= '9'); i++ {
-		d := int(s[i] - '0') // a digit, or a hex letter
-		if s[i] > '9' {
-			d = int(s[i]|0x20-'a') + 10
-		}
-		v = v*base + d
-	}
-	if i == start || i >= len(s) || s[i] != ';' || v != '"' && v != '\'' {
+	end := strings.IndexByte(digits, ';')
+	if end < 1 || end > 8 { // leading zeros allowed, not without bound
 		return 0
 	}
-	return i + 1
+	if v, err := strconv.ParseUint(digits[:end], base, 32); err != nil || v != '"' && v != '\'' {
+		return 0
+	}
+	return len(s) - len(digits) + end + 1
 }
 
 // encodedSeparator reports whether %hi lo (lo lower-cased) is one of

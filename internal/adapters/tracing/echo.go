@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -171,7 +172,7 @@ func escapedUTF8(s string) (r rune, n int) {
 // isPunct reports ASCII punctuation: printable, neither a letter nor a
 // digit nor a space.
 func isPunct(c byte) bool {
-	return c > ' ' && c < 0x7f && !isDigit(c, 16) && !('a' <= c|0x20 && c|0x20 <= 'z')
+	return c > ' ' && c < 0x7f && !isDigit(c, 10) && !('a' <= c|0x20 && c|0x20 <= 'z')
 }
 
 // unescapeRune reads a character written as an escape at the start of s:
@@ -208,7 +209,7 @@ func reference(s string) (r rune, n int) {
 		name string
 		r    rune
 	}{{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}} {
-		if len(s) >= len(named.name) && equalFoldASCII(s[:len(named.name)], named.name) {
+		if len(s) >= len(named.name) && strings.EqualFold(s[:len(named.name)], named.name) {
 			return named.r, len(named.name)
 		}
 	}
@@ -238,41 +239,25 @@ func reference(s string) (r rune, n int) {
 func unescapeByte(s string) (b byte, n int) {
 	switch {
 	case len(s) >= 3 && s[0] == '%':
-		v, ok := hex(s[1:3])
-		return byte(v), 3 * boolInt(ok)
+		n = 3
 	case len(s) >= 4 && s[0] == '\\' && s[1] == 'x':
-		v, ok := hex(s[2:4])
-		return byte(v), 4 * boolInt(ok)
+		n = 4
+	default:
+		return 0, 0
 	}
-	return 0, 0
+	v, ok := hex(s[n-2 : n])
+	if !ok {
+		return 0, 0
+	}
+	return byte(v), n
 }
 
+// hex reads s, hexadecimal digits only (no sign, no underscores).
 func hex(s string) (uint64, bool) {
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i], 16) {
-			return 0, false
-		}
-	}
 	v, err := strconv.ParseUint(s, 16, 32)
 	return v, err == nil
 }
 
 func isDigit(c byte, base int) bool {
 	return '0' <= c && c <= '9' || base == 16 && 'a' <= c|0x20 && c|0x20 <= 'f'
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		if foldByte(a[i]) != foldByte(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
