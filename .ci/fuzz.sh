@@ -50,3 +50,4 @@ fuzz FuzzPrecheck internal/adapters/auth0
 fuzz FuzzBearerToken internal/adapters/httpapi
 fuzz FuzzParseJWKS internal/adapters/auth0
 fuzz FuzzClaimsDifferential internal/adapters/auth0
+fuzz FuzzScrubExportError internal/adapters/tracing
