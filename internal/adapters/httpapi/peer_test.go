@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -185,6 +186,9 @@ func TestUserAgentTruncated(t *testing.T) {
 func TestUserAgentHidesTokens(t *testing.T) {
 	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
 	const basic = "dXNlcjpTM0NSRVQ=" // user:S3CRET
+	// ` {"alg":"RS256"}` and `\n{"alg":"RS256"}`, then claims holding S3CRET
+	spacedJWT := base64.RawURLEncoding.EncodeToString([]byte(` {"alg":"RS256"}`)) + ".eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
+	newlineJWT := base64.RawURLEncoding.EncodeToString([]byte("\n{\"alg\":\"RS256\"}")) + ".eyJzdWIiOiJTM0NSRVQifQ.c2lnbmF0dXJl"
 	tests := []struct{ name, in, want string }{
 		{"bearer and a JWT", "app/1.0 Bearer " + jwt, "app/1.0 Bearer REDACTED"},
 		{"a bare JWT", "app/1.0 " + jwt, "app/1.0 REDACTED"},
@@ -280,6 +284,15 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"basic user and password", "app/1.0 Basic user:S3CRET x", "app/1.0 Basic REDACTED x"},
 		{"basic email and password", "app/1.0 Basic alice@example.com:P@ssS3CRET!#$ (x)", "app/1.0 Basic REDACTED (x)"},
 		{"basic user and password quoted", `app/1.0 Basic "alice:p@S3CRET"`, `app/1.0 Basic "REDACTED"`},
+		{"basic user-id starting with @", "deploy-bot/2.1 (Basic @ops:S3CRETZq8)", "deploy-bot/2.1 (Basic REDACTED)"},
+		{"basic user-id starting with !", "app Basic !admin:S3CRET x", "app Basic REDACTED x"},
+		{"basic password holding a bracket", "deploy-bot/2.1 (Basic ci-svc:Zq8]S3CRET#mP9!)", "deploy-bot/2.1 (Basic REDACTED)"},
+		{"basic user-id not ASCII", "curl/8 Basic jürgen:S3CRETgeheim", "curl/8 Basic REDACTED"},
+		{"basic password not ASCII", "curl/8 Basic jo:geheimS3CRETß€ x", "curl/8 Basic REDACTED x"},
+		{"basic user-id in Latin-1", "curl/8 Basic j\xfcrgen:S3CRET x", "curl/8 Basic REDACTED x"},
+		{"basic user and password, then a no-break space", "curl/8 Basic jo:S3CRET\u00a0x", "curl/8 Basic REDACTED\u00a0x"},
+		{"basic user and password, then a Latin-1 no-break space", "curl/8 Basic jo:S3CRET\xa0x", "curl/8 Basic REDACTED\xa0x"},
+		{"basic, then a braced token and no space", "MyApp/2.3 (basic {token:S3CRET})", "MyApp/2.3 (basic REDACTED)"},
 		{"a version glued to the scheme word", "app/1.0Bearer S3CRET", "app/1.0Bearer REDACTED"},
 		{"a browser version glued to the scheme word", "Chrome/120.0.0.0Token S3CRET", "Chrome/120.0.0.0Token REDACTED"},
 		{"HTML hex quote references", "app/1.0 token=&#x27;S3CRET&#x27;", "app/1.0 token=&#x27;REDACTED&#x27;"},
@@ -309,6 +322,11 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a word starting with token", "Tokenizer/3.1 tokens", "Tokenizer/3.1 tokens"},
 		{"token with a version", "Token/1.0", "Token/1.0"},
 		{"eyJ and %2E too short for a header", "app/1.0 eyJa%2Ex", "app/1.0 eyJa%2Ex"},
+		// A JWS header is JSON, which may start with white space.
+		{"a JWT whose header starts with a space", "app/1 " + spacedJWT, "app/1 REDACTED"},
+		{"a JWT whose header starts with a newline, after %20", "app/1%20" + newlineJWT, "app/1%20REDACTED"},
+		{"a JWT whose header starts with a space, glued to a scheme word", "app/1 Bearer:" + spacedJWT, "app/1 Bearer:REDACTED"},
+		{"a dotted word that does not decode to an object", "app/1 abcdefghijklmnop.qrstu.vwxyz", "app/1 abcdefghijklmnop.qrstu.vwxyz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

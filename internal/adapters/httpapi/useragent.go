@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxUserAgent bounds the user agent on the access line: a client chooses it.
@@ -31,7 +33,8 @@ func userAgent(r *http.Request) string {
 // puts its bearer token there (a misconfigured agent string, a debugging
 // header) must not have it logged (RFC 6750 §5.3: bearer tokens must not
 // leak). A token is a JWS in compact form (RFC 7515 §7.1: base64url parts
-// joined by dots, or by %2E, the header's starting "eyJ", `{"` encoded)
+// joined by dots, or by %2E, the header a JSON object: "eyJ", `{"`
+// encoded, or white space before the "{")
 // anywhere, or the b64token (RFC 6750 §2.1), percent-encoded characters
 // in it included, after the word Bearer, Token or Basic (whose credentials
 // hold the client's password, user-id:password if written out) and a
@@ -65,15 +68,25 @@ func redactTokens(s string) string {
 // nextToken returns the bounds of the first token in s at or after from,
 // or -1, -1.
 func nextToken(s string, from int) (start, end int) {
-	jwsFrom := from // no JWS starts before this: each byte is scanned for one once
+	jwsFrom := from // no "eyJ" JWS starts before this: each byte is scanned for one once
 	for i := from; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == 'e' && i >= jwsFrom && strings.HasPrefix(s[i:], "eyJ"):
+		c := s[i]
+		switch {
+		case c == 'e' && i >= jwsFrom && strings.HasPrefix(s[i:], "eyJ"): // {", how a JWS header almost always starts
 			end, next := jwsEnd(s, i)
 			if end > 0 {
 				return i, end
 			}
 			jwsFrom = next
+			continue
+		case isBase64URL(c) && (i == 0 || !isBase64URL(s[i-1]) || afterEscape(s, i)):
+			// A header with white space before its "{" (" {" is "IHs"),
+			// which the verifier accepts as JSON does.
+			if end, _ := jwsEnd(s, i); end > 0 && opensJSONObject(s[i:]) {
+				return i, end
+			}
+		}
+		switch {
 		case c|0x20 == 'b' || c|0x20 == 't':
 			n := credentialScheme(s[i:])
 			if n == 0 {
@@ -107,9 +120,11 @@ func nextToken(s string, from int) (start, end int) {
 				continue
 			}
 			// Basic's user-id:password written out unencoded is one secret,
-			// whatever it holds ("alice@example.com:p@ss").
-			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' && k > j {
-				if wide := credentialEnd(s, j, true); strings.Contains(s[j:wide], ":") {
+			// whatever it holds ("alice@example.com:p@ss", "@ops:pw"); a
+			// colon ending the run assigns a name ("{token: x"), which the
+			// next pass finds.
+			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' {
+				if wide := credentialEnd(s, j, true); strings.Contains(s[j:max(wide-1, j)], ":") {
 					k = wide
 				}
 			}
@@ -240,15 +255,22 @@ func encodedSeparator(hi, lo byte) bool {
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
 // +, / and =); with userPass (Basic's user-id:password written out, RFC
-// 7617 §2), any printable character up to white space, a quote, a closing
-// bracket, ";" or ",".
+// 7617 §2: any character but controls), any printable character up to
+// white space, a quote, ")", ";" or ",", and bytes that are not UTF-8 (a
+// Latin-1 password) but its no-break space.
 func credentialEnd(s string, i int, userPass bool) int {
 	for i < len(s) {
-		switch {
-		case isB64Token(s[i]) || userPass && s[i] > ' ' && s[i] < 0x7f && !strings.ContainsRune("\"')];,", rune(s[i])):
+		switch c := s[i]; {
+		case isB64Token(c) || userPass && c > ' ' && c < 0x7f && !strings.ContainsRune("\"');,", rune(c)):
 			i++
 		case isEscape(s, i):
 			i += 3
+		case userPass && c >= 0x80:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if n == 1 && c == 0xa0 || n > 1 && !unicode.IsPrint(r) { // IsPrint: no space but U+0020
+				return i
+			}
+			i += n
 		default:
 			return i
 		}
@@ -291,6 +313,43 @@ func jwsEnd(s string, i int) (end, next int) {
 		return -1, j
 	}
 	return j, j
+}
+
+// opensJSONObject reports whether the base64url characters s starts with
+// decode to JSON white space, then "{": a JWS header (RFC 7515 §7.1).
+func opensJSONObject(s string) bool {
+	var acc, bits uint
+	for i := 0; i < len(s) && isBase64URL(s[i]); i++ {
+		acc, bits = acc<<6|base64URLValue(s[i]), bits+6
+		if bits < 8 {
+			continue
+		}
+		bits -= 8
+		switch byte(acc >> bits) {
+		case ' ', '\t', '\n', '\r': // RFC 8259 §2
+		case '{':
+			return true
+		default:
+			return false
+		}
+		acc &= 1<<bits - 1
+	}
+	return false
+}
+
+// base64URLValue is the 6 bits a base64url character stands for (RFC 4648 §5).
+func base64URLValue(c byte) uint {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return uint(c - 'A')
+	case 'a' <= c && c <= 'z':
+		return uint(c-'a') + 26
+	case '0' <= c && c <= '9':
+		return uint(c-'0') + 52
+	case c == '-':
+		return 62
+	}
+	return 63 // '_'
 }
 
 // dotAt is the length of the dot at s[i:], "." or percent-encoded "%2E",
