@@ -292,7 +292,23 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"basic user-id in Latin-1", "curl/8 Basic j\xfcrgen:S3CRET x", "curl/8 Basic REDACTED x"},
 		{"basic user and password, then a no-break space", "curl/8 Basic jo:S3CRET\u00a0x", "curl/8 Basic REDACTED\u00a0x"},
 		{"basic user and password, then a Latin-1 no-break space", "curl/8 Basic jo:S3CRET\xa0x", "curl/8 Basic REDACTED\xa0x"},
-		{"basic, then a braced token and no space", "MyApp/2.3 (basic {token:S3CRET})", "MyApp/2.3 (basic REDACTED)"},
+		{"basic, then a braced token and no space", "MyApp/2.3 (basic {token:S3CRET})", "MyApp/2.3 (basic {token:REDACTED})"},
+		{"basic user-id and no password", "app/1.0 Basic sk_live_4f!S3CRET:", "app/1.0 Basic REDACTED"},
+		{"basic email and no password", "app/1.0 Basic alice@S3CRET.com:", "app/1.0 Basic REDACTED"},
+		{"basic password holding a zero-width joiner", "app/1.0 Basic jo:pw\u200dS3CRET", "app/1.0 Basic REDACTED"},
+		{"basic password holding a soft hyphen", "app/1.0 Basic jo:pw\u00adS3CRET", "app/1.0 Basic REDACTED"},
+		{"basic Latin-1 password that reads as UTF-8", "app/1.0 Basic jo:pw\xdf\xbbS3CRET", "app/1.0 Basic REDACTED"},
+		// Written out, Basic's credentials end where another scheme's start.
+		{"basic user and password, then a bracketed token", "MyApp/1.0 [auth: Basic ops:pw][Token: S3CRET]", "MyApp/1.0 [auth: Basic REDACTEDToken: REDACTED]"},
+		{"basic user and password, then a quoted token", `MyApp/1.0 [auth: Basic ops:pw][token="S3CRET"]`, `MyApp/1.0 [auth: Basic REDACTEDtoken="REDACTED"]`},
+		{"basic user not ASCII, then token", "curl/8 Basic jürgen:pw&token: S3CRET", "curl/8 Basic REDACTEDtoken: REDACTED"},
+		{"basic user in Latin-1, then bearer", "curl/8 Basic j\xfcrgen:pw/Bearer S3CRET", "curl/8 Basic REDACTEDBearer REDACTED"},
+		{"basic user-id starting with @, then token", `app/1.0 Basic @ops:S3CRET]&token="S3CRET2"`, `app/1.0 Basic REDACTEDtoken="REDACTED"`},
+		// A bracket after Basic opens a comment, not a user-id.
+		{"visual basic and a build", "Visual Basic (build:1234)", "Visual Basic (build:1234)"},
+		{"basic and a crawler's URL", "MyCrawler/1.0 Basic (+http://example.com/bot)", "MyCrawler/1.0 Basic (+http://example.com/bot)"},
+		{"basic and a bracketed version", "Zoom Basic [Version:5.17.0]", "Zoom Basic [Version:5.17.0]"},
+		{"basic and a mail address", "MyBot/1.0 (Basic <mailto:ops@example.com>)", "MyBot/1.0 (Basic <mailto:ops@example.com>)"},
 		{"a version glued to the scheme word", "app/1.0Bearer S3CRET", "app/1.0Bearer REDACTED"},
 		{"a browser version glued to the scheme word", "Chrome/120.0.0.0Token S3CRET", "Chrome/120.0.0.0Token REDACTED"},
 		{"HTML hex quote references", "app/1.0 token=&#x27;S3CRET&#x27;", "app/1.0 token=&#x27;REDACTED&#x27;"},
@@ -327,6 +343,9 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a JWT whose header starts with a newline, after %20", "app/1%20" + newlineJWT, "app/1%20REDACTED"},
 		{"a JWT whose header starts with a space, glued to a scheme word", "app/1 Bearer:" + spacedJWT, "app/1 Bearer:REDACTED"},
 		{"a dotted word that does not decode to an object", "app/1 abcdefghijklmnop.qrstu.vwxyz", "app/1 abcdefghijklmnop.qrstu.vwxyz"},
+		// A scheme word glued to a JWT's end starts another credential.
+		{"a JWT, then a name ending in token", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.refreshToken=S3CRET", "app/1.0 REDACTEDToken=REDACTED"},
+		{"a JWT whose header starts with a space, then bearer", "IHsomethingLinux1.0Bearer'S3CRET", "REDACTEDBearer'REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,15 +75,18 @@ func nextToken(s string, from int) (start, end int) {
 		case c == 'e' && i >= jwsFrom && strings.HasPrefix(s[i:], "eyJ"): // {", how a JWS header almost always starts
 			end, next := jwsEnd(s, i)
 			if end > 0 {
-				return i, end
+				return i, beforeEndingScheme(s, i, end)
 			}
 			jwsFrom = next
 			continue
 		case isBase64URL(c) && (i == 0 || !isBase64URL(s[i-1]) || afterEscape(s, i)):
 			// A header with white space before its "{" (" {" is "IHs"),
 			// which the verifier accepts as JSON does.
-			if end, _ := jwsEnd(s, i); end > 0 && opensJSONObject(s[i:]) {
-				return i, end
+			// opensJSONObject first: it reads a few bytes, jwsEnd the run.
+			if opensJSONObject(s[i:]) {
+				if end, _ := jwsEnd(s, i); end > 0 {
+					return i, beforeEndingScheme(s, i, end)
+				}
 			}
 		}
 		switch {
@@ -120,11 +123,14 @@ func nextToken(s string, from int) (start, end int) {
 				continue
 			}
 			// Basic's user-id:password written out unencoded is one secret,
-			// whatever it holds ("alice@example.com:p@ss", "@ops:pw"); a
-			// colon ending the run assigns a name ("{token: x"), which the
-			// next pass finds.
-			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' {
-				if wide := credentialEnd(s, j, true); strings.Contains(s[j:max(wide-1, j)], ":") {
+			// whatever it holds ("alice@example.com:p@ss", "@ops:pw"), up
+			// to another scheme word and its separator ("pw/Bearer x"),
+			// whose secret the next pass finds. A bracket first opens a
+			// comment ("Visual Basic (build:12)"), not a user-id.
+			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' && j < len(s) && strings.IndexByte("([{<", s[j]) < 0 {
+				// untilScheme first: the run then ends at the next scheme
+				// word, so its scan is never repeated from the next one.
+				if wide := credentialEnd(s[:untilScheme(s, j, len(s))], j, true); strings.Contains(s[j:wide], ":") {
 					k = wide
 				}
 			}
@@ -134,6 +140,27 @@ func nextToken(s string, from int) (start, end int) {
 		}
 	}
 	return -1, -1
+}
+
+// untilScheme is where s[i:end] holds a scheme word and a separator
+// ("Token:", "Bearer "), or end: another credential starts there.
+func untilScheme(s string, i, end int) int {
+	for p := i; p < end; p++ {
+		if n := credentialScheme(s[p:]); n > 0 && p+n <= end && skipSeparators(s, p+n) > p+n {
+			return p
+		}
+	}
+	return end
+}
+
+// beforeEndingScheme is the end of the JWS at s[i:end] before a scheme word
+// glued to it and followed by a separator ("….sig.refreshToken=x"): the
+// next pass finds that credential.
+func beforeEndingScheme(s string, i, end int) int {
+	if w := endingScheme(s[i:end]); w > 0 && skipSeparators(s, end) > end {
+		return end - w
+	}
+	return end
 }
 
 // inName reports whether the word at s[i] ends a longer name: a letter
@@ -255,8 +282,8 @@ func encodedSeparator(hi, lo byte) bool {
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
 // +, / and =); with userPass (Basic's user-id:password written out, RFC
-// 7617 §2: any character but controls), any printable character up to
-// white space, a quote, ")", ";" or ",", and bytes that are not UTF-8 (a
+// 7617 §2: any character but controls), any character up to white space,
+// a control, a quote, ")", ";" or ",", and bytes that are not UTF-8 (a
 // Latin-1 password) but its no-break space.
 func credentialEnd(s string, i int, userPass bool) int {
 	for i < len(s) {
@@ -267,7 +294,7 @@ func credentialEnd(s string, i int, userPass bool) int {
 			i += 3
 		case userPass && c >= 0x80:
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if n == 1 && c == 0xa0 || n > 1 && !unicode.IsPrint(r) { // IsPrint: no space but U+0020
+			if n == 1 && c == 0xa0 || n > 1 && (unicode.IsSpace(r) || unicode.IsControl(r)) {
 				return i
 			}
 			i += n
