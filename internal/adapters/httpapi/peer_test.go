@@ -294,16 +294,26 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"basic user and password, then a Latin-1 no-break space", "curl/8 Basic jo:S3CRET\xa0x", "curl/8 Basic REDACTED\xa0x"},
 		{"basic, then a braced token and no space", "MyApp/2.3 (basic {token:S3CRET})", "MyApp/2.3 (basic {token:REDACTED})"},
 		{"basic user-id and no password", "app/1.0 Basic sk_live_4f!S3CRET:", "app/1.0 Basic REDACTED"},
+		// A scheme word and a separator inside a credential start another.
+		{"basic user-id holding token=", "Basic svc-token=prod:S3CRET", "Basic REDACTED"},
+		{"basic user-id holding +bearer+", "Basic ci+bearer+bot:S3CRET", "Basic REDACTED"},
+		{"basic password holding basic+", "Basic alice:hunter2basic+S3CRET", "Basic REDACTED"},
+		{"basic password holding token:", "Basic alice:pwToken:@S3CRET", "Basic REDACTED"},
+		{"basic password holding a query", "Basic u:p?token=abc&x=S3CRET", "Basic REDACTED"},
+		{"a token ending in bearer=", "Token /Bearer='S3CRET", "Token REDACTED"},
+		{"a bearer token ending in token=", `Bearer abcToken="S3CRET`, "Bearer REDACTED"},
+		{"a bearer token ending in bearer=", "Bearer xBearer='S3CRET", "Bearer REDACTED"},
+		{"a token ending in basic=", "Token /basiC= S3CRET)", "Token REDACTED)"},
 		{"basic email and no password", "app/1.0 Basic alice@S3CRET.com:", "app/1.0 Basic REDACTED"},
 		{"basic password holding a zero-width joiner", "app/1.0 Basic jo:pw\u200dS3CRET", "app/1.0 Basic REDACTED"},
 		{"basic password holding a soft hyphen", "app/1.0 Basic jo:pw\u00adS3CRET", "app/1.0 Basic REDACTED"},
 		{"basic Latin-1 password that reads as UTF-8", "app/1.0 Basic jo:pw\xdf\xbbS3CRET", "app/1.0 Basic REDACTED"},
 		// Written out, Basic's credentials end where another scheme's start.
-		{"basic user and password, then a bracketed token", "MyApp/1.0 [auth: Basic ops:pw][Token: S3CRET]", "MyApp/1.0 [auth: Basic REDACTEDToken: REDACTED]"},
-		{"basic user and password, then a quoted token", `MyApp/1.0 [auth: Basic ops:pw][token="S3CRET"]`, `MyApp/1.0 [auth: Basic REDACTEDtoken="REDACTED"]`},
-		{"basic user not ASCII, then token", "curl/8 Basic jürgen:pw&token: S3CRET", "curl/8 Basic REDACTEDtoken: REDACTED"},
-		{"basic user in Latin-1, then bearer", "curl/8 Basic j\xfcrgen:pw/Bearer S3CRET", "curl/8 Basic REDACTEDBearer REDACTED"},
-		{"basic user-id starting with @, then token", `app/1.0 Basic @ops:S3CRET]&token="S3CRET2"`, `app/1.0 Basic REDACTEDtoken="REDACTED"`},
+		{"basic user and password, then a bracketed token", "MyApp/1.0 [auth: Basic ops:pw][Token: S3CRET]", "MyApp/1.0 [auth: Basic REDACTED]"},
+		{"basic user and password, then a quoted token", `MyApp/1.0 [auth: Basic ops:pw][token="S3CRET"]`, `MyApp/1.0 [auth: Basic REDACTED"]`},
+		{"basic user not ASCII, then token", "curl/8 Basic jürgen:pw&token: S3CRET", "curl/8 Basic REDACTED"},
+		{"basic user in Latin-1, then bearer", "curl/8 Basic j\xfcrgen:pw/Bearer S3CRET", "curl/8 Basic REDACTED"},
+		{"basic user-id starting with @, then token", `app/1.0 Basic @ops:S3CRET]&token="S3CRET2"`, `app/1.0 Basic REDACTED"`},
 		// A bracket after Basic opens a comment, not a user-id.
 		{"visual basic and a build", "Visual Basic (build:1234)", "Visual Basic (build:1234)"},
 		{"basic and a crawler's URL", "MyCrawler/1.0 Basic (+http://example.com/bot)", "MyCrawler/1.0 Basic (+http://example.com/bot)"},
@@ -344,8 +354,13 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a JWT whose header starts with a space, glued to a scheme word", "app/1 Bearer:" + spacedJWT, "app/1 Bearer:REDACTED"},
 		{"a dotted word that does not decode to an object", "app/1 abcdefghijklmnop.qrstu.vwxyz", "app/1 abcdefghijklmnop.qrstu.vwxyz"},
 		// A scheme word glued to a JWT's end starts another credential.
-		{"a JWT, then a name ending in token", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.refreshToken=S3CRET", "app/1.0 REDACTEDToken=REDACTED"},
-		{"a JWT whose header starts with a space, then bearer", "IHsomethingLinux1.0Bearer'S3CRET", "REDACTEDBearer'REDACTED"},
+		{"a JWT, then a name ending in token", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.refreshToken=S3CRET", "app/1.0 REDACTED"},
+		{"a JWT whose header starts with a space, then bearer", "app/1 " + spacedJWT + "Bearer'S3CRET", "app/1 REDACTED"},
+		{"a JWT, then names ending in token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig.refreshToken=x_idToken='S3CRET", "REDACTED"},
+		{"a JWT, then a scheme word and its credentials", "eyJhbGciOiJIUzI1NiJ9.e30.sigToken S3CRET", "REDACTED"},
+		// White space, "{" and a member: a word that decodes to less is no header.
+		{"a word decoding to white space and { alone", "IHsomethingLinux1.0 x", "IHsomethingLinux1.0 x"},
+		{"a word decoding to a newline and { alone", "Cnsole-Agent-Build-1.0.2", "Cnsole-Agent-Build-1.0.2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,9 @@ func userAgent(r *http.Request) string {
 // or an HTML reference). The word may end a longer name only when a value
 // is assigned to it ("accessToken=", "refreshToken":), and when the value
 // is another scheme's credentials ("token": "Bearer x"), those are the
-// token. An agent without one is returned as it is, with no allocation.
+// token, and a scheme word and separator inside a token ("abcToken=")
+// make what follows them a token too. An agent without one is returned as
+// it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
@@ -57,7 +59,7 @@ func redactTokens(s string) string {
 		}
 		b = append(b, s[last:start]...)
 		b = append(b, tokenMark...)
-		last = end
+		last = throughInnerCredentials(s, start, end)
 	}
 	if b == nil {
 		return s
@@ -65,17 +67,66 @@ func redactTokens(s string) string {
 	return string(append(b, s[last:]...))
 }
 
+// throughInnerCredentials is the end of the token at s[start:end] once it
+// takes in the credentials of each scheme word and separator inside it:
+// a token's characters can hold them ("abcToken=", "pw][Token:",
+// "….sig.refreshToken="), and the scan after the token would not see the
+// word that makes the rest a secret.
+func throughInnerCredentials(s string, start, end int) int {
+	b64, userPass := credentialRun{to: -1}, credentialRun{to: -1}
+	for p := start; p < end; p++ {
+		n := credentialScheme(s[p:])
+		if n == 0 || p+n > end {
+			continue
+		}
+		q := skipSeparators(s, p+n)
+		if q == p+n {
+			continue
+		}
+		end = max(end, b64.end(s, q, false))
+		if mayBeUserPass(s, p, q) {
+			if wide := userPass.end(s, q, true); userPass.colon >= q {
+				end = max(end, wide)
+			}
+		}
+	}
+	return end
+}
+
+// credentialRun is the last run of credentials credentialEnd read, and
+// its last colon: a run starting inside it ends where it does, so a token
+// full of scheme words is read once, not once per word.
+type credentialRun struct{ from, to, colon int }
+
+func (r *credentialRun) end(s string, q int, userPass bool) int {
+	if q < r.from || q > r.to {
+		r.from, r.to = q, credentialEnd(s, q, userPass)
+		r.colon = q + strings.LastIndexByte(s[q:r.to], ':') // q-1 without one
+	}
+	return r.to
+}
+
+// mayBeUserPass reports whether the credentials at s[j:], after the scheme
+// word at s[i:], may be Basic's user-id:password written out unencoded:
+// one secret, whatever it holds ("alice@example.com:p@ss", "@ops:pw"),
+// when it holds a colon. A bracket first opens a comment ("Visual Basic
+// (build:12)"), not a user-id.
+func mayBeUserPass(s string, i, j int) bool {
+	return s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' && j < len(s) && strings.IndexByte("([{<", s[j]) < 0
+}
+
 // nextToken returns the bounds of the first token in s at or after from,
 // or -1, -1.
 func nextToken(s string, from int) (start, end int) {
 	jwsFrom := from // no "eyJ" JWS starts before this: each byte is scanned for one once
+	userPass := credentialRun{to: -1}
 	for i := from; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == 'e' && i >= jwsFrom && strings.HasPrefix(s[i:], "eyJ"): // {", how a JWS header almost always starts
 			end, next := jwsEnd(s, i)
 			if end > 0 {
-				return i, beforeEndingScheme(s, i, end)
+				return i, end
 			}
 			jwsFrom = next
 			continue
@@ -85,7 +136,7 @@ func nextToken(s string, from int) (start, end int) {
 			// opensJSONObject first: it reads a few bytes, jwsEnd the run.
 			if opensJSONObject(s[i:]) {
 				if end, _ := jwsEnd(s, i); end > 0 {
-					return i, beforeEndingScheme(s, i, end)
+					return i, end
 				}
 			}
 		}
@@ -122,16 +173,9 @@ func nextToken(s string, from int) (start, end int) {
 				i = k - w - 1
 				continue
 			}
-			// Basic's user-id:password written out unencoded is one secret,
-			// whatever it holds ("alice@example.com:p@ss", "@ops:pw"), up
-			// to another scheme word and its separator ("pw/Bearer x"),
-			// whose secret the next pass finds. A bracket first opens a
-			// comment ("Visual Basic (build:12)"), not a user-id.
-			if s[i]|0x20 == 'b' && s[i+1]|0x20 == 'a' && j < len(s) && strings.IndexByte("([{<", s[j]) < 0 {
-				// untilScheme first: the run then ends at the next scheme
-				// word, so its scan is never repeated from the next one.
-				if wide := credentialEnd(s[:untilScheme(s, j, len(s))], j, true); strings.Contains(s[j:wide], ":") {
-					k = wide
+			if mayBeUserPass(s, i, j) {
+				if wide := userPass.end(s, j, true); userPass.colon >= j {
+					k = max(k, wide)
 				}
 			}
 			if k > j {
@@ -140,27 +184,6 @@ func nextToken(s string, from int) (start, end int) {
 		}
 	}
 	return -1, -1
-}
-
-// untilScheme is where s[i:end] holds a scheme word and a separator
-// ("Token:", "Bearer "), or end: another credential starts there.
-func untilScheme(s string, i, end int) int {
-	for p := i; p < end; p++ {
-		if n := credentialScheme(s[p:]); n > 0 && p+n <= end && skipSeparators(s, p+n) > p+n {
-			return p
-		}
-	}
-	return end
-}
-
-// beforeEndingScheme is the end of the JWS at s[i:end] before a scheme word
-// glued to it and followed by a separator ("….sig.refreshToken=x"): the
-// next pass finds that credential.
-func beforeEndingScheme(s string, i, end int) int {
-	if w := endingScheme(s[i:end]); w > 0 && skipSeparators(s, end) > end {
-		return end - w
-	}
-	return end
 }
 
 // inName reports whether the word at s[i] ends a longer name: a letter
@@ -343,21 +366,23 @@ func jwsEnd(s string, i int) (end, next int) {
 }
 
 // opensJSONObject reports whether the base64url characters s starts with
-// decode to JSON white space, then "{": a JWS header (RFC 7515 §7.1).
+// decode to JSON white space, "{", white space and a quote: a JWS header,
+// an object whose members include alg (RFC 7515 §4.1.1).
 func opensJSONObject(s string) bool {
 	var acc, bits uint
+	opened := false
 	for i := 0; i < len(s) && isBase64URL(s[i]); i++ {
 		acc, bits = acc<<6|base64URLValue(s[i]), bits+6
 		if bits < 8 {
 			continue
 		}
 		bits -= 8
-		switch byte(acc >> bits) {
-		case ' ', '\t', '\n', '\r': // RFC 8259 §2
-		case '{':
-			return true
+		switch c := byte(acc >> bits); {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r': // RFC 8259 §2
+		case c == '{' && !opened:
+			opened = true
 		default:
-			return false
+			return opened && c == '"'
 		}
 		acc &= 1<<bits - 1
 	}
