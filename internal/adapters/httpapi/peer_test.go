@@ -304,6 +304,14 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a bearer token ending in token=", `Bearer abcToken="S3CRET`, "Bearer REDACTED"},
 		{"a bearer token ending in bearer=", "Bearer xBearer='S3CRET", "Bearer REDACTED"},
 		{"a token ending in basic=", "Token /basiC= S3CRET)", "Token REDACTED)"},
+		{"a bearer token ending in token, then a space", "Bearer abcToken S3CRET", "Bearer REDACTED"},
+		{"a bearer token ending in token, then a no-break space", "Bearer abcToken\u00a0S3CRET", "Bearer REDACTED"},
+		{"a bearer token ending in basic, then user and password", "Bearer abcBasic alice:S3CRET", "Bearer REDACTED"},
+		{"a bearer token ending in digits and bearer", "Bearer abc123bearer S3CRET", "Bearer REDACTED"},
+		// JSON may escape "/" (PHP's json_encode does by default).
+		{"a bearer token holding an escaped solidus", `app/1.0 {"auth":"Bearer FwoGZXIvYXdz\/EKn8S3CRET+abc"}`, `app/1.0 {"auth":"Bearer REDACTED"}`},
+		{"basic credentials holding an escaped solidus", `app/1.0 {"authorization":"Basic dXNlcjpTM0NS\/RVQ="}`, `app/1.0 {"authorization":"Basic REDACTED"}`},
+		{"a bearer token holding a JSON-escaped solidus", `Bearer abc\u002FS3CRET x`, `Bearer REDACTED x`},
 		{"basic email and no password", "app/1.0 Basic alice@S3CRET.com:", "app/1.0 Basic REDACTED"},
 		{"basic password holding a zero-width joiner", "app/1.0 Basic jo:pw\u200dS3CRET", "app/1.0 Basic REDACTED"},
 		{"basic password holding a soft hyphen", "app/1.0 Basic jo:pw\u00adS3CRET", "app/1.0 Basic REDACTED"},
@@ -332,8 +340,8 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"basic, then a parenthesised bearer", "Basic: (Bearer S3CRET)", "Basic: (Bearer REDACTED)"},
 		// Credentials ending with a scheme word and a separator.
 		{"a slash, then bearer", "Token&#x27;/Bearer:S3CRET", "Token&#x27;/Bearer:REDACTED"},
-		{"a digit, then token", `0Token\0Token:S3CRET`, `0Token\REDACTEDToken:REDACTED`},
-		{"a secret ending in a scheme word", "app Bearer S3CRETmytoken:S3CRET2", "app Bearer REDACTEDtoken:REDACTED"},
+		{"a digit, then token", `0Token\0Token:S3CRET`, `0Token\REDACTED`},
+		{"a secret ending in a scheme word", "app Bearer S3CRETmytoken:S3CRET2", "app Bearer REDACTED"},
 		{"a hyphen, then bearer", `token\u0022-Bearer S3CRET`, `token\u0022-Bearer REDACTED`},
 		// An escape before the scheme word ends in a letter or digits: no name.
 		{"JSON's escaped quote before bearer", `{\u0022auth\u0022:\u0022Bearer S3CRET\u0022}`, `{\u0022auth\u0022:\u0022Bearer REDACTED\u0022}`},

@@ -48,9 +48,10 @@ func userAgent(r *http.Request) string {
 // it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
+	runs := credentialRuns{b64: credentialRun{to: -1}, userPass: credentialRun{to: -1}}
 	last := 0 // s[last:] is still to copy
 	for {
-		start, end := nextToken(s, last)
+		start, end := nextToken(s, last, &runs)
 		if start < 0 {
 			break
 		}
@@ -59,7 +60,7 @@ func redactTokens(s string) string {
 		}
 		b = append(b, s[last:start]...)
 		b = append(b, tokenMark...)
-		last = throughInnerCredentials(s, start, end)
+		last = throughInnerCredentials(s, start, end, &runs)
 	}
 	if b == nil {
 		return s
@@ -72,8 +73,7 @@ func redactTokens(s string) string {
 // a token's characters can hold them ("abcToken=", "pw][Token:",
 // "….sig.refreshToken="), and the scan after the token would not see the
 // word that makes the rest a secret.
-func throughInnerCredentials(s string, start, end int) int {
-	b64, userPass := credentialRun{to: -1}, credentialRun{to: -1}
+func throughInnerCredentials(s string, start, end int, runs *credentialRuns) int {
 	for p := start; p < end; p++ {
 		n := credentialScheme(s[p:])
 		if n == 0 || p+n > end {
@@ -83,9 +83,9 @@ func throughInnerCredentials(s string, start, end int) int {
 		if q == p+n {
 			continue
 		}
-		end = max(end, b64.end(s, q, false))
+		end = max(end, runs.b64.end(s, q, false))
 		if mayBeUserPass(s, p, q) {
-			if wide := userPass.end(s, q, true); userPass.colon >= q {
+			if wide := runs.userPass.end(s, q, true); runs.userPass.colon >= q {
 				end = max(end, wide)
 			}
 		}
@@ -94,9 +94,12 @@ func throughInnerCredentials(s string, start, end int) int {
 }
 
 // credentialRun is the last run of credentials credentialEnd read, and
-// its last colon: a run starting inside it ends where it does, so a token
+// its last colon: a run starting inside it ends where it does, so an agent
 // full of scheme words is read once, not once per word.
 type credentialRun struct{ from, to, colon int }
+
+// credentialRuns are an agent's last runs of each kind.
+type credentialRuns struct{ b64, userPass credentialRun }
 
 func (r *credentialRun) end(s string, q int, userPass bool) int {
 	if q < r.from || q > r.to {
@@ -117,9 +120,8 @@ func mayBeUserPass(s string, i, j int) bool {
 
 // nextToken returns the bounds of the first token in s at or after from,
 // or -1, -1.
-func nextToken(s string, from int) (start, end int) {
+func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 	jwsFrom := from // no "eyJ" JWS starts before this: each byte is scanned for one once
-	userPass := credentialRun{to: -1}
 	for i := from; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -168,13 +170,13 @@ func nextToken(s string, from int) (start, end int) {
 			// be before it ("abc123token: x"), unless that is punctuation.
 			if w := endingScheme(s[j:k]); w > 0 && skipSeparators(s, k) > k {
 				if strings.ContainsFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) {
-					return j, k - w
+					return j, k // throughInnerCredentials takes in what follows the word
 				}
 				i = k - w - 1
 				continue
 			}
 			if mayBeUserPass(s, i, j) {
-				if wide := userPass.end(s, j, true); userPass.colon >= j {
+				if wide := runs.userPass.end(s, j, true); runs.userPass.colon >= j {
 					k = max(k, wide)
 				}
 			}
@@ -304,7 +306,7 @@ func encodedSeparator(hi, lo byte) bool {
 
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
-// +, / and =); with userPass (Basic's user-id:password written out, RFC
+// +, / and =), and "/" escaped as JSON may (\/, \u002F); with userPass (Basic's user-id:password written out, RFC
 // 7617 §2: any character but controls), any character up to white space,
 // a control, a quote, ")", ";" or ",", and bytes that are not UTF-8 (a
 // Latin-1 password) but its no-break space.
@@ -315,6 +317,10 @@ func credentialEnd(s string, i int, userPass bool) int {
 			i++
 		case isEscape(s, i):
 			i += 3
+		case c == '\\' && len(s)-i >= 2 && s[i+1] == '/': // JSON's escaped solidus, as PHP writes every "/"
+			i += 2
+		case c == '\\' && len(s)-i >= 6 && s[i+1] == 'u' && strings.EqualFold(s[i+2:i+6], "002f"):
+			i += 6
 		case userPass && c >= 0x80:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if n == 1 && c == 0xa0 || n > 1 && (unicode.IsSpace(r) || unicode.IsControl(r)) {
