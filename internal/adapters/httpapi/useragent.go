@@ -165,13 +165,12 @@ func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 				continue
 			}
 			k := credentialEnd(s, j, false)
-			// The credentials end with a scheme word and a separator
-			// ("/Bearer: x"): a secret is after that word, and another may
-			// be before it ("abc123token: x"), unless that is punctuation.
-			if w := endingScheme(s[j:k]); w > 0 && skipSeparators(s, k) > k {
-				if strings.ContainsFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) {
-					return j, k // throughInnerCredentials takes in what follows the word
-				}
+			// The credentials are punctuation, then a scheme word and a
+			// separator ("/Bearer: x"): the secret is after that word. With
+			// a letter or digit before the word ("abc123token: x"), all of
+			// it is, and throughInnerCredentials takes in what follows.
+			if w := endingScheme(s[j:k]); w > 0 && skipSeparators(s, k) > k &&
+				!strings.ContainsFunc(s[j:k-w], func(r rune) bool { return r < 0x80 && (isLetter(byte(r)) || '0' <= r && r <= '9') }) {
 				i = k - w - 1
 				continue
 			}
