@@ -26,7 +26,10 @@ import (
 	"github.com/example/messages-api/internal/ports"
 )
 
-var prodEnv = apptest.Environ()
+// prodEnv is production's environment with its tenant on a closed
+// loopback port: tests that start the Auth0 adapter fetch keys from
+// 127.0.0.1 only, and fail to at once.
+var prodEnv = append(apptest.Environ(), "AUTH0_DOMAIN=https://127.0.0.1:1")
 
 // TestProductionGraph dry-runs the production wiring: every dependency is
 // provided and nothing is started.

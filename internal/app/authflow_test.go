@@ -194,6 +194,7 @@ func TestDevTokenSurvivesRestart(t *testing.T) {
 		)
 		a := fxtest.New(t, app.Options(cfg, zaptest.NewLogger(t), app.Production), fx.Populate(&srv, &tenant))
 		a.RequireStart()
+		t.Cleanup(a.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 		return a, "http://" + srv.Addr().String(), tenant.Issuer()
 	}
 	tenantLn, spaLn := dupListener(t, cfg.DevTenant.Listener), dupListener(t, cfg.DevTenant.SPAListener)

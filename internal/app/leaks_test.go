@@ -60,6 +60,7 @@ func TestNoCredentialLeavesTheApp(t *testing.T) {
 		fx.Decorate(func(*tracing.Provider) *tracing.Provider { return tracing.NewWithExporter(exp) }),
 		fx.Populate(&srv, &tenant, &adm))
 	a.RequireStart()
+	t.Cleanup(a.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 	api, iss := "http://"+srv.Addr().String(), tenant.Issuer()
 
 	devKey, kid := devSigningKey(t, cfg.DevTenant.KeyFile, iss)

@@ -39,6 +39,7 @@ func TestAccessLineCorrelates(t *testing.T) {
 	var srv *httpapi.Server
 	a := fxtest.New(t, app.Options(cfg, log, authtest.Module(v)), fx.Populate(&srv))
 	a.RequireStart()
+	t.Cleanup(a.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.Addr().String()+"/api/private", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	req.Header.Set("User-Agent", "correlation-test/1.0")
@@ -177,6 +178,7 @@ func TestEveryLineNamesItsLogger(t *testing.T) {
 	var srv *httpapi.Server
 	a := fxtest.New(t, app.Options(browsertest.DevConfig(t), zap.New(core), app.Production), fx.Populate(&srv))
 	a.RequireStart()
+	t.Cleanup(a.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 	resp, err := http.Get("http://" + srv.Addr().String() + "/api/public")
 	if err != nil {
 		t.Fatal(err)

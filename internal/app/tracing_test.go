@@ -88,6 +88,7 @@ func TestUnreachableCollectorNeverHoldsRequests(t *testing.T) {
 			var srv *httpapi.Server
 			a := fxtest.New(t, app.Options(cfg, zap.New(core), authtest.Module(authtest.New(nil))), fx.Populate(&srv))
 			a.RequireStart()
+			t.Cleanup(a.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 			for range 50 {
 				getTraced(t, "http://"+srv.Addr().String()+"/api/public", testTraceparent)
 			}

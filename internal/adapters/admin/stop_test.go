@@ -23,10 +23,18 @@ import (
 // nothing of the server runs after Stop. Only a context that ended is an
 // error of the stop.
 func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
-	spent, cancel := context.WithCancel(context.Background())
-	cancel() // the stop's budget already spent by the hooks before
-	expiring, cancelExpiring := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancelExpiring()
+	// Each stop's context is made just before Stop is called: one made
+	// earlier would have ended before the stop began.
+	spent := func() (context.Context, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the stop's budget already spent by the hooks before
+		return ctx, cancel
+	}
+	background := func() (context.Context, context.CancelFunc) { return context.Background(), func() {} }
+	ended := func() (context.Context, context.CancelFunc) { return endedUnsignalled{context.Background()}, func() {} }
+	expiring := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 50*time.Millisecond)
+	}
 	sends := []struct{ name, send string }{
 		{"a client that sends nothing", ""},
 		{"half a request line", "GET /metr"},
@@ -34,15 +42,15 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 	}
 	stops := []struct {
 		name    string
-		ctx     context.Context
+		ctx     func() (context.Context, context.CancelFunc)
 		grace   time.Duration
 		wantErr error
 	}{
 		{"budget spent", spent, time.Minute, context.Canceled},
-		{"grace over", context.Background(), 10 * time.Millisecond, nil},
+		{"grace over", background, 10 * time.Millisecond, nil},
 		// The budget ending after the grace did, before Stop looks, is
 		// no fault of the stop.
-		{"grace over, then the budget", endedUnsignalled{context.Background()}, 10 * time.Millisecond, nil},
+		{"grace over, then the budget", ended, 10 * time.Millisecond, nil},
 		// A budget ending before the grace is the stop's own fault.
 		{"budget ending before the grace", expiring, time.Minute, context.DeadlineExceeded},
 	}
@@ -75,8 +83,10 @@ func TestStopCutsOffWhatOutlivesItsContext(t *testing.T) {
 				case <-time.After(time.Minute):
 					t.Fatal("got the connection not accepted, want it accepted")
 				}
+				ctx, cancel := stop.ctx()
+				defer cancel()
 				stopped := make(chan error, 1)
-				go func() { stopped <- s.Stop(stop.ctx) }()
+				go func() { stopped <- s.Stop(ctx) }()
 				select { // well before net/http's own 5s cut of a connection that sent nothing
 				case err := <-stopped:
 					if !errors.Is(err, stop.wantErr) {

@@ -32,6 +32,7 @@ func TestServeFailureStopsTheApp(t *testing.T) {
 		fx.Decorate(func(sd fx.Shutdowner) fx.Shutdowner { return holdingShutdowner{sd, stopped} }),
 		fx.Populate(&s))
 	app.RequireStart()
+	t.Cleanup(app.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 	wait := app.Wait()
 	if !s.Ready() {
 		t.Fatal("got not ready after start, want ready")

@@ -81,6 +81,7 @@ func TestShutdownFlushes(t *testing.T) {
 	log := zap.New(zapcore.NewTee(zaptest.NewLogger(t).Core(), core))
 	app := fxtest.New(t, fx.Supply(cfg, log), tracing.Module, fx.Populate(&p))
 	app.RequireStart()
+	t.Cleanup(app.RequireStop) // stopped even when the test fails first; a stop after a stop does nothing
 	started := logs.FilterMessage("exporting traces over OTLP/HTTP").All()
 	if len(started) != 1 || started[0].LoggerName != "tracing" || started[0].ContextMap()["endpoint"] != collector.URL+"/v1/traces" {
 		t.Errorf("got %v, want one line from tracing naming the endpoint %s/v1/traces", started, collector.URL)
