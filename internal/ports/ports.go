@@ -11,7 +11,7 @@ import (
 
 // TokenVerifier turns a bearer access token into verified claims.
 //
-// Verify returns exactly one of:
+// Verify returns one of:
 //   - the token's claims and a nil error;
 //   - a *InvalidTokenError, whose Reason says why the token was refused
 //     (the caller answers 401 invalid_token);
@@ -19,6 +19,10 @@ import (
 //     with can be had right now (tenant unreachable, nothing cached; the
 //     caller answers 503 and the client retries later);
 //   - ctx's error when ctx ends first.
+//
+// Any other error is a fault of the verifier (a key it cannot use, claims
+// it cannot read): the caller answers 500 and logs it. A context error
+// that is not ctx's is taken for a timeout inside the verifier: 503.
 //
 // Verify never logs or returns the token itself.
 type TokenVerifier interface {

@@ -17,6 +17,8 @@ var Module = fx.Module("auth0",
 	fx.Provide(newKeySource),
 	fx.Provide(func(ks *KeySource) KeyFinder { return ks }, fx.Private),
 	fx.Provide(New, fx.Private), // *Verifier, for its metrics
+	// Bound from the private *Verifier: fx.Annotate(New, fx.As(...)) with
+	// fx.Self() for the metrics would make *Verifier public too.
 	fx.Provide(func(v *Verifier) ports.TokenVerifier { return v }),
 	fx.Invoke(RegisterMetrics),
 	fx.Invoke(func(lc fx.Lifecycle, ks *KeySource) { lc.Append(fx.StartStopHook(ks.Start, ks.Stop)) }),

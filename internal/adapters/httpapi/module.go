@@ -12,7 +12,8 @@ import (
 // requests when the graph has a Tracing.
 var Module = fx.Module("httpapi",
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("httpapi") }),
-	fx.Provide(NewMetrics, func(p serverParams) *Server {
+	fx.Provide(NewMetrics, fx.Private),
+	fx.Provide(func(p serverParams) *Server {
 		return NewServer(p.Config, p.Verifier, p.Metrics, p.Log, WithTracing(p.Tracing))
 	}),
 	fx.Invoke(func(lc fx.Lifecycle, s *Server, sd fx.Shutdowner) {

@@ -142,7 +142,8 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*Provider, error) {
 	// Scrubbed: the exporter quotes the collector's answer, which may echo
 	// the request's headers, and at any length.
 	// Sampled: a collector refusing every export fails one per batch of
-	// spans, hundreds a second under load.
+	// spans, hundreds a second under load. The handler is process-wide
+	// (the SDK has no per-provider one): the last provider built owns it.
 	secrets := exportSecrets(os.Getenv) // what the exporter read
 	exportLog := log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
 		return zapcore.NewSamplerWithOptions(c, exportErrorInterval, 1, 0)
