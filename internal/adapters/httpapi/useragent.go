@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -220,89 +219,6 @@ func endingScheme(s string) int {
 	return 0
 }
 
-// assigns reports whether separators (skipSeparators') hold an
-// assignment: ":", "=" or a quote, written as such, percent-encoded,
-// JSON-escaped or as an HTML reference (the only use of & among them).
-func assigns(sep string) bool {
-	sep = strings.ToLower(sep)
-	for _, a := range [...]string{":", "=", `"`, "'", "&", "%3a", "%3d", "%22", "%27", `\u0022`, `\u0027`} {
-		if strings.Contains(sep, a) {
-			return true
-		}
-	}
-	return false
-}
-
-// skipSeparators is the index past the separators at s[i:] between a
-// scheme word and its credentials: white space as in a header (a no-break
-// space too), or how a client writes it elsewhere ("Bearer:", "token=", a
-// form's "Basic+", JSON's "token":", Python's or YAML's 'token': '), any
-// of those percent-encoded ("Bearer%20", "Bearer%3A"), and quotes escaped
-// (\", \u0022, &quot;, &#x27;).
-func skipSeparators(s string, i int) int {
-	for i < len(s) {
-		switch {
-		case len(s)-i >= 6 && s[i] == '\\' && s[i+1] == 'u' && (strings.EqualFold(s[i+2:i+6], "0022") || strings.EqualFold(s[i+2:i+6], "0027")):
-			i += 6 // a quote as JSON may escape it, \u0022
-		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'' || s[i] == '\\':
-			i++ // a backslash: JSON's escaped quotes, {\"token\":\"x\"}
-		case strings.HasPrefix(s[i:], "\u00a0"): // a no-break space, which ends a Bearer scheme too
-			i += len("\u00a0")
-		case s[i] == 0xa0: // the same in Latin-1
-			i++
-		case len(s)-i >= 6 && strings.EqualFold(s[i:i+6], "%c2%a0"):
-			i += 6
-		case len(s)-i >= 3 && s[i] == '%' && encodedSeparator(s[i+1], s[i+2]|0x20):
-			i += 3
-		case htmlQuote(s[i:]) > 0:
-			i += htmlQuote(s[i:])
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// htmlQuote is the length of the HTML reference to a quote that s starts
-// with (&quot;, &apos;, or a numeric one: &#34;, &#039;, &#x27;), or 0.
-func htmlQuote(s string) int {
-	for _, ref := range [...]string{"&quot;", "&apos;"} {
-		if len(s) >= len(ref) && strings.EqualFold(s[:len(ref)], ref) {
-			return len(ref)
-		}
-	}
-	if len(s) < 4 || s[0] != '&' || s[1] != '#' {
-		return 0
-	}
-	digits, base := s[2:], 10
-	if digits[0]|0x20 == 'x' {
-		digits, base = digits[1:], 16
-	}
-	end := strings.IndexByte(digits, ';')
-	if end < 1 || end > 8 { // leading zeros allowed, not without bound
-		return 0
-	}
-	if v, err := strconv.ParseUint(digits[:end], base, 32); err != nil || v != '"' && v != '\'' {
-		return 0
-	}
-	return len(s) - len(digits) + end + 1
-}
-
-// encodedSeparator reports whether %hi lo (lo lower-cased) is one of
-// skipSeparators' characters percent-encoded: %20, %09, %3A, %3D, %2B, %22,
-// %27.
-func encodedSeparator(hi, lo byte) bool {
-	switch hi {
-	case '2':
-		return lo == '0' || lo == 'b' || lo == '2' || lo == '7'
-	case '0':
-		return lo == '9'
-	case '3':
-		return lo == 'a' || lo == 'd'
-	}
-	return false
-}
-
 // credentialEnd is the end of the credentials at s[i:]: b64token
 // characters, and percent-encoded ones (a form-encoded credential's own
 // +, / and =), and "/" escaped as JSON may (\/, \u002F); with userPass (Basic's user-id:password written out, RFC
@@ -333,94 +249,6 @@ func credentialEnd(s string, i int, userPass bool) int {
 	return i
 }
 
-// minJWSHeader is the length of the shortest JWS header in base64url:
-// alg is required (RFC 7515 §4.1.1), so {"alg":""} at least. Gate: a
-// shorter word before a dot ("HeyJoe.app") is part of an ordinary agent.
-const minJWSHeader = 14
-
-// jwsEnd is the end of the JWS at s[i:]: a header of minJWSHeader or more
-// base64url characters, then a run of them and dots holding a dot followed
-// by more (a header alone is no token, and "eyJust" is a word). Else end is
-// -1 and next is where the next JWS may start: past a dot that ended too
-// short a header, or past the run.
-func jwsEnd(s string, i int) (end, next int) {
-	seenDot, dotted := false, false
-	j := i
-	for j < len(s) {
-		dot := dotAt(s, j)
-		if dot == 0 {
-			if !isBase64URL(s[j]) {
-				break
-			}
-			j++
-			continue
-		}
-		if !seenDot && j-i < minJWSHeader {
-			return -1, j + dot
-		}
-		seenDot = true
-		if j+dot < len(s) && isBase64URL(s[j+dot]) {
-			dotted = true
-		}
-		j += dot
-	}
-	if !dotted {
-		return -1, j
-	}
-	return j, j
-}
-
-// opensJSONObject reports whether the base64url characters s starts with
-// decode to JSON white space, "{", white space and a quote: a JWS header,
-// an object whose members include alg (RFC 7515 §4.1.1).
-func opensJSONObject(s string) bool {
-	var acc, bits uint
-	opened := false
-	for i := 0; i < len(s) && isBase64URL(s[i]); i++ {
-		acc, bits = acc<<6|base64URLValue(s[i]), bits+6
-		if bits < 8 {
-			continue
-		}
-		bits -= 8
-		switch c := byte(acc >> bits); {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r': // RFC 8259 §2
-		case c == '{' && !opened:
-			opened = true
-		default:
-			return opened && c == '"'
-		}
-		acc &= 1<<bits - 1
-	}
-	return false
-}
-
-// base64URLValue is the 6 bits a base64url character stands for (RFC 4648 §5).
-func base64URLValue(c byte) uint {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return uint(c - 'A')
-	case 'a' <= c && c <= 'z':
-		return uint(c-'a') + 26
-	case '0' <= c && c <= '9':
-		return uint(c-'0') + 52
-	case c == '-':
-		return 62
-	}
-	return 63 // '_'
-}
-
-// dotAt is the length of the dot at s[i:], "." or percent-encoded "%2E",
-// or 0.
-func dotAt(s string, i int) int {
-	switch {
-	case s[i] == '.':
-		return 1
-	case len(s)-i >= 3 && s[i] == '%' && s[i+1] == '2' && s[i+2]|0x20 == 'e':
-		return 3
-	}
-	return 0
-}
-
 // credentialScheme is the length of the authentication scheme that s
 // starts with, matched without regard to case (RFC 9110 §11.1), or 0: the
 // schemes whose credentials are a secret in the header itself, Bearer
@@ -436,17 +264,6 @@ func credentialScheme(s string) int {
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
-
-// isEscape reports whether s[i:] starts with a percent-encoded byte, %XX.
-func isEscape(s string, i int) bool {
-	return len(s)-i >= 3 && s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2])
-}
-
-func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f' }
-
-func isBase64URL(c byte) bool {
-	return isLetter(c) || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
 
 // isB64Token reports a character of RFC 6750's b64token, padding included.
 func isB64Token(c byte) bool {
