@@ -369,6 +369,18 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		// White space, "{" and a member: a word that decodes to less is no header.
 		{"a word decoding to white space and { alone", "IHsomethingLinux1.0 x", "IHsomethingLinux1.0 x"},
 		{"a word decoding to a newline and { alone", "Cnsole-Agent-Build-1.0.2", "Cnsole-Agent-Build-1.0.2"},
+		// A value assigned to a secret's name.
+		{"client_secret=", "ci-bot/2 client_secret=S3CRET", "ci-bot/2 client_secret=REDACTED"},
+		{"password= in a comment", "app/1.0 (user=ops; password=S3CRET)", "app/1.0 (user=ops; password=REDACTED)"},
+		{"a JSON password", `{"app":"x","Password":"p@ss/S3CRET"}`, `{"app":"x","Password":"REDACTED"}`},
+		{"passwd: with spaces", "tool/1 passwd : S3CRET", "tool/1 passwd : REDACTED"},
+		{"an API key header written in", "app/1 X-Api-Key:S3CRET", "app/1 X-Api-Key:REDACTED"},
+		{"apikey, percent-encoded =", "app/1 apikey%3DS3CRET", "app/1 apikey%3DREDACTED"},
+		{"a camel-case secret", "app/1 clientSecret='S3CRET'", "app/1 clientSecret='REDACTED'"},
+		{"an escaped JSON password", `{\"password\":\"S3CRET\"}`, `{\"password\":\"REDACTED"}`},
+		{"a secret name after a token", "app Bearer abc;def x Token abc]password=S3CRET", "app Bearer REDACTED;def x Token REDACTED]password=REDACTED"},
+		{"a secret name ending a JWT", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.password=S3CRET", "app/1.0 REDACTED"},
+		{"secret, password and api key not assigned", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,8 +43,9 @@ func userAgent(r *http.Request) string {
 // is assigned to it ("accessToken=", "refreshToken":), and when the value
 // is another scheme's credentials ("token": "Bearer x"), those are the
 // token, and a scheme word and separator inside a token ("abcToken=")
-// make what follows them a token too. An agent without one is returned as
-// it is, with no allocation.
+// make what follows them a token too. So is a value assigned to a secret's
+// name (secretName: "client_secret=x"), read as a written-out password is.
+// An agent without one is returned as it is, with no allocation.
 func redactTokens(s string) string {
 	var b []byte
 	runs := credentialRuns{b64: credentialRun{to: -1}, userPass: credentialRun{to: -1}}
@@ -73,7 +74,14 @@ func redactTokens(s string) string {
 // "….sig.refreshToken="), and the scan after the token would not see the
 // word that makes the rest a secret.
 func throughInnerCredentials(s string, start, end int, runs *credentialRuns) int {
-	for p := start; p < end; p++ {
+	for p := start; p < end && end < len(s); p++ { // a token to the end of s takes in everything already
+		if n := secretName(s[p:]); n > 0 && p+n <= end {
+			if q := skipSeparators(s, p+n); q > p+n && assigns(s[p+n:q]) {
+				if k := runs.userPass.end(s, q, true); k > q { // a value, not a separator alone
+					end = max(end, k)
+				}
+			}
+		}
 		n := credentialScheme(s[p:])
 		if n == 0 || p+n > end {
 			continue
@@ -142,6 +150,20 @@ func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 			}
 		}
 		switch {
+		case c|0x20 == 'p' || c|0x20 == 's' || c|0x20 == 'a':
+			// "password=x", "client_secret: x", "X-Api-Key=x": a value
+			// assigned to a secret's name, whatever the name starts with.
+			n := secretName(s[i:])
+			if n == 0 {
+				continue
+			}
+			j := skipSeparators(s, i+n)
+			if j == i+n || !assigns(s[i+n:j]) {
+				continue // "Secret Agent/1.0", "passwords/2": no value given
+			}
+			if k := runs.userPass.end(s, j, true); k > j {
+				return j, k
+			}
 		case c|0x20 == 'b' || c|0x20 == 't':
 			n := credentialScheme(s[i:])
 			if n == 0 {
@@ -258,6 +280,29 @@ func credentialScheme(s string) int {
 	for _, scheme := range [...]string{"bearer", "basic", "token"} {
 		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
 			return len(scheme)
+		}
+	}
+	return 0
+}
+
+// secretName is the length of the name of a secret that s starts with,
+// matched without regard to case, or 0: a password, a secret (OAuth 2.0's
+// client_secret, RFC 6749 §2.3.1) or an API key. Its value is a secret
+// only when assigned to it (assigns), whatever the name starts with
+// ("dbPassword=", "X-Api-Key:").
+func secretName(s string) int {
+	var names []string
+	switch c := s[0] | 0x20; {
+	case c == 'p' && len(s) > 6 && s[1]|0x20 == 'a':
+		names = []string{"password", "passwd"}
+	case c == 's' && len(s) > 6 && s[1]|0x20 == 'e':
+		names = []string{"secret"}
+	case c == 'a' && len(s) > 6 && s[1]|0x20 == 'p':
+		names = []string{"apikey", "api_key", "api-key"}
+	}
+	for _, name := range names {
+		if len(s) > len(name) && strings.EqualFold(s[:len(name)], name) {
+			return len(name)
 		}
 	}
 	return 0
