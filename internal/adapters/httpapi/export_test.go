@@ -12,7 +12,7 @@ import (
 // NewHandler builds, the access line of one GET /api/public answered 200.
 // Each call makes its own request state, so each goroutine needs its own.
 func AccessLineWriter(log *zap.Logger) func() {
-	h := NewHandler(HandlerConfig{}, nil, log).(*api).h
+	h := NewHandler(HandlerConfig{}, nil, log).h
 	req := httptest.NewRequest(http.MethodGet, "/api/public", nil)
 	req.RemoteAddr = "192.0.2.7:54321"
 	req.Header.Set("User-Agent", "wrk/4.1.0")

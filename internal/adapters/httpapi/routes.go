@@ -67,7 +67,7 @@ type Option func(*handler)
 func WithMetrics(m *Metrics) Option { return func(h *handler) { h.metrics = m } }
 
 // NewHandler returns the API's HTTP handler with every route.
-func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger, opts ...Option) http.Handler {
+func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger, opts ...Option) *Handler {
 	if cfg.Realm == "" {
 		cfg.Realm = "messages-api"
 	}
@@ -122,13 +122,13 @@ func NewHandler(cfg HandlerConfig, verifier ports.TokenVerifier, log *zap.Logger
 		}
 	}
 	h.allowAny = []string{strings.Join(allow, ", ")}
-	return &api{routeTree: mux, h: h}
+	return &Handler{routeTree: mux, h: h}
 }
 
-// api is the handler NewHandler returns: the routes, readable (chi.Routes,
-// to walk them) but closed to new ones, each request observed from before
-// chi sees it.
-type api struct {
+// Handler is the API's http.Handler: the routes, readable (chi.Routes, to
+// walk them) but closed to new ones, each request observed from before chi
+// sees it.
+type Handler struct {
 	routeTree
 	h *handler
 }
@@ -137,7 +137,7 @@ type api struct {
 // Routes method behind a field of the same name.
 type routeTree = chi.Routes
 
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(w, r) }
+func (a *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.observe(w, r) }
 
 // routes is every route the API serves, in one place.
 func (h *handler) routes() *chi.Mux {
