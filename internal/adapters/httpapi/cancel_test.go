@@ -11,20 +11,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/httpapi"
-	"github.com/example/messages-api/internal/domain"
 )
-
-// ctxErrVerifier answers with its context's error once that has ended, as
-// the auth0 verifier does while it waits for the tenant's keys, else err.
-type ctxErrVerifier struct{ err error }
-
-func (v ctxErrVerifier) Verify(ctx context.Context, _ string) (domain.Claims, error) {
-	if err := ctx.Err(); err != nil {
-		return domain.Claims{}, err
-	}
-	return domain.Claims{}, v.err
-}
 
 // TestClientGoneIsNotAServerError: a client that hangs up while its token
 // is verified (any client can: a token with an unknown kid waits for a key
@@ -55,7 +44,11 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := httpapi.NewHandler(httpapi.HandlerConfig{}, ctxErrVerifier{tt.verifierErr}, zap.New(core), httpapi.WithMetrics(metrics))
+			// authtest answers with its context's error once that has ended,
+			// as the auth0 verifier does while it waits for the tenant's keys.
+			v := authtest.New(nil)
+			v.Fail(tt.verifierErr)
+			h := httpapi.NewHandler(httpapi.HandlerConfig{}, v, zap.New(core), httpapi.WithMetrics(metrics))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			switch tt.ctxEnd {

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/adapters/httpapi"
 	"github.com/example/messages-api/internal/ports"
 )
@@ -34,7 +35,8 @@ func TestReasonLabelBounded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			refused := ctxErrVerifier{ports.Invalid(tt.reason, "refused")}
+			refused := authtest.New(nil)
+			refused.Fail(ports.Invalid(tt.reason, "refused"))
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil)
 			req.Header.Set("Authorization", "Bearer "+readToken)
 			rec := httptest.NewRecorder()
