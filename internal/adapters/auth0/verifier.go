@@ -95,6 +95,9 @@ type Verifier struct {
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
 // New builds a verifier for tenant's tokens that takes its keys from keys.
+// Zero sizes in cfg take the defaults. It fails when keys is nil, tenant
+// did not come from NewTenant, an audience is missing or empty, or
+// MaxTokenBytes or a cache size is out of its range.
 func New(tenant Tenant, cfg Config, keys KeyFinder) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("auth0: a key finder is required")

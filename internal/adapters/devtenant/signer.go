@@ -20,7 +20,8 @@ type Signer struct {
 }
 
 // NewSigner returns a Signer for key under kid. The header is
-// {"alg":"RS256","kid":kid,"typ":"JWT"}.
+// {"alg":"RS256","kid":kid,"typ":"JWT"}. It fails when go-jose refuses the
+// key (one it cannot sign RS256 with).
 func NewSigner(key *rsa.PrivateKey, kid string) (*Signer, error) {
 	s, err := jose.NewSigner(
 		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}},

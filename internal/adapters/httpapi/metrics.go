@@ -39,7 +39,8 @@ type methodStatus struct {
 	status int
 }
 
-// NewMetrics registers the API's metrics with reg.
+// NewMetrics registers the API's metrics with reg. It fails when reg
+// already has metrics of the same names (prometheus.AlreadyRegisteredError).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
