@@ -40,3 +40,27 @@ func TestClientAddrAllocations(t *testing.T) {
 		})
 	}
 }
+
+// TestUserAgentWithoutTokensAllocatesNothing: an agent with nothing to hide
+// comes back as it is, whatever its separators, escapes and names of
+// secrets without a value cost to read. Not parallel, as above.
+func TestUserAgentWithoutTokensAllocatesNothing(t *testing.T) {
+	tests := []struct{ name, in string }{
+		{"a browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
+		{"a name of a secret, then a Latin-1 no-break space", "Secret\xa0Agent/1.0"},
+		{"a name of a secret, then an encoded +", "Secret%2BAgent/1.0"},
+		{"a name of a secret assigned nothing", "Password%3A"},
+		{"a bad HTML reference after a name of a secret", "app/1 password&#zz;x"},
+		{"a bad HTML reference after token", "Token&#zz;x"},
+		{"names of secrets, upper case", strings.Repeat("APIKEY\xa0", 37)[:256]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			allocs := testing.AllocsPerRun(20, func() { got = redactTokens(tt.in) })
+			if got != tt.in || allocs != 0 {
+				t.Errorf("got %q with %v allocations, want it unchanged with none", got, allocs)
+			}
+		})
+	}
+}

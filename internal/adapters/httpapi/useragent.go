@@ -76,7 +76,7 @@ func redactTokens(s string) string {
 func throughInnerCredentials(s string, start, end int, runs *credentialRuns) int {
 	for p := start; p < end && end < len(s); p++ { // a token to the end of s takes in everything already
 		if n := secretName(s[p:]); n > 0 && p+n <= end {
-			if q := skipSeparators(s, p+n); q > p+n && assigns(s[p+n:q]) {
+			if q := skipSeparators(s, p+n); q > p+n && assignsValue(s[p+n:q]) {
 				if k := runs.userPass.end(s, q, true); k > q { // a value, not a separator alone
 					end = max(end, k)
 				}
@@ -158,8 +158,8 @@ func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 				continue
 			}
 			j := skipSeparators(s, i+n)
-			if j == i+n || !assigns(s[i+n:j]) {
-				continue // "Secret Agent/1.0", "passwords/2": no value given
+			if j == i+n || !assignsValue(s[i+n:j]) {
+				continue // "Secret Agent/1.0", "passwords/2", "Top Secret" edition: no value given
 			}
 			if k := runs.userPass.end(s, j, true); k > j {
 				return j, k
@@ -288,8 +288,8 @@ func credentialScheme(s string) int {
 // secretName is the length of the name of a secret that s starts with,
 // matched without regard to case, or 0: a password, a secret (OAuth 2.0's
 // client_secret, RFC 6749 §2.3.1) or an API key. Its value is a secret
-// only when assigned to it (assigns), whatever the name starts with
-// ("dbPassword=", "X-Api-Key:").
+// only when assigned to it with ":" or "=" (assignsValue), whatever the
+// name starts with ("dbPassword=", "X-Api-Key:").
 func secretName(s string) int {
 	var names []string
 	switch c := s[0] | 0x20; {

@@ -3,22 +3,45 @@ package httpapi
 // The separators a client writes between a scheme word and its credentials
 // outside a header, and the escapes it writes them in.
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // assigns reports whether separators (skipSeparators') hold an
 // assignment: ":", "=" or a quote, written as such, percent-encoded,
 // JSON-escaped or as an HTML reference (the only use of & among them).
 func assigns(sep string) bool {
-	sep = strings.ToLower(sep)
-	for _, a := range [...]string{":", "=", `"`, "'", "&", "%3a", "%3d", "%22", "%27", `\u0022`, `\u0027`} {
-		if strings.Contains(sep, a) {
+	for i := 0; i < len(sep); i++ {
+		switch sep[i] {
+		case ':', '=', '"', '\'', '&':
+			return true
+		case '%':
+			if i+2 < len(sep) && encodedAssignment(sep[i+1], sep[i+2]|0x20, true) {
+				return true
+			}
+		case '\\':
+			if len(sep)-i >= 6 && sep[i+1]|0x20 == 'u' && (strings.EqualFold(sep[i+2:i+6], "0022") || strings.EqualFold(sep[i+2:i+6], "0027")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// assignsValue reports whether separators hold ":" or "=", written as
+// such or percent-encoded: what a secret's name needs before its value, a
+// quote alone being how a name is quoted in prose ("Top Secret" edition).
+func assignsValue(sep string) bool {
+	for i := 0; i < len(sep); i++ {
+		if sep[i] == ':' || sep[i] == '=' || sep[i] == '%' && i+2 < len(sep) && encodedAssignment(sep[i+1], sep[i+2]|0x20, false) {
 			return true
 		}
 	}
 	return false
+}
+
+// encodedAssignment reports whether %hi lo (lo lower-cased) is ":" or "="
+// percent-encoded, or with quotes a quote.
+func encodedAssignment(hi, lo byte, quotes bool) bool {
+	return hi == '3' && (lo == 'a' || lo == 'd') || quotes && hi == '2' && (lo == '2' || lo == '7')
 }
 
 // skipSeparators is the index past the separators at s[i:] between a
@@ -70,7 +93,21 @@ func htmlQuote(s string) int {
 	if end < 1 || end > 8 { // leading zeros allowed, not without bound
 		return 0
 	}
-	if v, err := strconv.ParseUint(digits[:end], base, 32); err != nil || v != '"' && v != '\'' {
+	v := 0 // parsed here: strconv's error for a bad digit would allocate per agent
+	for _, c := range []byte(digits[:end]) {
+		d := base
+		switch {
+		case '0' <= c && c <= '9':
+			d = int(c - '0')
+		case base == 16 && 'a' <= c|0x20 && c|0x20 <= 'f':
+			d = int(c|0x20-'a') + 10
+		}
+		if d >= base {
+			return 0
+		}
+		v = v*base + d
+	}
+	if v != '"' && v != '\'' {
 		return 0
 	}
 	return len(s) - len(digits) + end + 1
