@@ -380,6 +380,8 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"an escaped JSON password", `{\"password\":\"S3CRET\"}`, `{\"password\":\"REDACTED"}`},
 		{"a secret name after a token", "app Bearer abc;def x Token abc]password=S3CRET", "app Bearer REDACTED;def x Token REDACTED]password=REDACTED"},
 		{"a secret name ending a JWT", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.password=S3CRET", "app/1.0 REDACTED"},
+		{"a form's bracketed name", "app/1 user[password]=S3CRET&x=1", "app/1 user[password]=REDACTED"},
+		{"Ruby's hash rocket", "app/1 {:api_key => 'S3CRET'}", "app/1 {:api_key => 'REDACTED'}"},
 		{"a quoted name of a secret in prose", `Game/1.2 ("Top Secret" edition; Windows) curl/8.4.0 'secret' mode`, `Game/1.2 ("Top Secret" edition; Windows) curl/8.4.0 'secret' mode`},
 		{"secret, password and api key not assigned", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa"},
 	}

@@ -76,7 +76,7 @@ func redactTokens(s string) string {
 func throughInnerCredentials(s string, start, end int, runs *credentialRuns) int {
 	for p := start; p < end && end < len(s); p++ { // a token to the end of s takes in everything already
 		if n := secretName(s[p:]); n > 0 && p+n <= end {
-			if q := skipSeparators(s, p+n); q > p+n && assignsValue(s[p+n:q]) {
+			if q := secretValue(s, p+n); q >= 0 {
 				if k := runs.userPass.end(s, q, true); k > q { // a value, not a separator alone
 					end = max(end, k)
 				}
@@ -157,8 +157,8 @@ func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 			if n == 0 {
 				continue
 			}
-			j := skipSeparators(s, i+n)
-			if j == i+n || !assignsValue(s[i+n:j]) {
+			j := secretValue(s, i+n)
+			if j < 0 {
 				continue // "Secret Agent/1.0", "passwords/2", "Top Secret" edition: no value given
 			}
 			if k := runs.userPass.end(s, j, true); k > j {
@@ -306,6 +306,24 @@ func secretName(s string) int {
 		}
 	}
 	return 0
+}
+
+// secretValue is where the value assigned to the name of a secret ending
+// at s[i] starts, or -1 when none is: past ":" or "=" and the separators
+// around them (assignsValue), a form's "]" before them ("user[password]=")
+// and Ruby's or PHP's "=>".
+func secretValue(s string, i int) int {
+	if i < len(s) && s[i] == ']' {
+		i++
+	}
+	j := skipSeparators(s, i)
+	if j == i || !assignsValue(s[i:j]) {
+		return -1
+	}
+	if j < len(s) && s[j] == '>' && s[j-1] == '=' {
+		j = skipSeparators(s, j+1)
+	}
+	return j
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
