@@ -75,12 +75,8 @@ func redactTokens(s string) string {
 // word that makes the rest a secret.
 func throughInnerCredentials(s string, start, end int, runs *credentialRuns) int {
 	for p := start; p < end && end < len(s); p++ { // a token to the end of s takes in everything already
-		if n := secretName(s[p:]); n > 0 && p+n <= end {
-			if q := secretValue(s, p+n); q >= 0 {
-				if k := runs.userPass.end(s, q, true); k > q { // a value, not a separator alone
-					end = max(end, k)
-				}
-			}
+		if _, k := secretAt(s, p, end, runs); k > 0 {
+			end = max(end, k)
 		}
 		n := credentialScheme(s[p:])
 		if n == 0 || p+n > end {
@@ -153,15 +149,7 @@ func nextToken(s string, from int, runs *credentialRuns) (start, end int) {
 		case c|0x20 == 'p' || c|0x20 == 's' || c|0x20 == 'a':
 			// "password=x", "client_secret: x", "X-Api-Key=x": a value
 			// assigned to a secret's name, whatever the name starts with.
-			n := secretName(s[i:])
-			if n == 0 {
-				continue
-			}
-			j := secretValue(s, i+n)
-			if j < 0 {
-				continue // "Secret Agent/1.0", "passwords/2", "Top Secret" edition: no value given
-			}
-			if k := runs.userPass.end(s, j, true); k > j {
+			if j, k := secretAt(s, i, len(s), runs); k > 0 {
 				return j, k
 			}
 		case c|0x20 == 'b' || c|0x20 == 't':
@@ -292,12 +280,12 @@ func credentialScheme(s string) int {
 // name starts with ("dbPassword=", "X-Api-Key:").
 func secretName(s string) int {
 	var names []string
-	switch c := s[0] | 0x20; {
-	case c == 'p' && len(s) > 6 && s[1]|0x20 == 'a':
+	switch s[0] | 0x20 { // most bytes start no name: no comparison for them
+	case 'p':
 		names = []string{"password", "passwd"}
-	case c == 's' && len(s) > 6 && s[1]|0x20 == 'e':
+	case 's':
 		names = []string{"secret"}
-	case c == 'a' && len(s) > 6 && s[1]|0x20 == 'p':
+	case 'a':
 		names = []string{"apikey", "api_key", "api-key"}
 	}
 	for _, name := range names {
@@ -306,6 +294,21 @@ func secretName(s string) int {
 		}
 	}
 	return 0
+}
+
+// secretAt is the value assigned to the name of a secret at s[i], when
+// the name ends by limit: s[j:k], or -1, -1 for no name, no assignment or
+// an empty value ("Secret Agent/1.0", "passwords/2", "Top Secret" edition,
+// "password="). The value is read as a written-out password is.
+func secretAt(s string, i, limit int, runs *credentialRuns) (j, k int) {
+	if n := secretName(s[i:]); n > 0 && i+n <= limit {
+		if j = secretValue(s, i+n); j >= 0 {
+			if k = runs.userPass.end(s, j, true); k > j {
+				return j, k
+			}
+		}
+	}
+	return -1, -1
 }
 
 // secretValue is where the value assigned to the name of a secret ending

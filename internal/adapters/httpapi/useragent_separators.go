@@ -9,18 +9,15 @@ import "strings"
 // assignment: ":", "=" or a quote, written as such, percent-encoded,
 // JSON-escaped or as an HTML reference (the only use of & among them).
 func assigns(sep string) bool {
+	if assignsValue(sep) {
+		return true
+	}
 	for i := 0; i < len(sep); i++ {
-		switch sep[i] {
-		case ':', '=', '"', '\'', '&':
+		switch {
+		case sep[i] == '"' || sep[i] == '\'' || sep[i] == '&',
+			sep[i] == '%' && i+2 < len(sep) && sep[i+1] == '2' && (sep[i+2] == '2' || sep[i+2] == '7'),
+			escapedQuote(sep, i):
 			return true
-		case '%':
-			if i+2 < len(sep) && encodedAssignment(sep[i+1], sep[i+2]|0x20, true) {
-				return true
-			}
-		case '\\':
-			if len(sep)-i >= 6 && sep[i+1]|0x20 == 'u' && (strings.EqualFold(sep[i+2:i+6], "0022") || strings.EqualFold(sep[i+2:i+6], "0027")) {
-				return true
-			}
 		}
 	}
 	return false
@@ -31,17 +28,17 @@ func assigns(sep string) bool {
 // quote alone being how a name is quoted in prose ("Top Secret" edition).
 func assignsValue(sep string) bool {
 	for i := 0; i < len(sep); i++ {
-		if sep[i] == ':' || sep[i] == '=' || sep[i] == '%' && i+2 < len(sep) && encodedAssignment(sep[i+1], sep[i+2]|0x20, false) {
+		if sep[i] == ':' || sep[i] == '=' || sep[i] == '%' && i+2 < len(sep) && sep[i+1] == '3' && (sep[i+2]|0x20 == 'a' || sep[i+2]|0x20 == 'd') {
 			return true
 		}
 	}
 	return false
 }
 
-// encodedAssignment reports whether %hi lo (lo lower-cased) is ":" or "="
-// percent-encoded, or with quotes a quote.
-func encodedAssignment(hi, lo byte, quotes bool) bool {
-	return hi == '3' && (lo == 'a' || lo == 'd') || quotes && hi == '2' && (lo == '2' || lo == '7')
+// escapedQuote reports whether s[i:] starts with a quote as JSON may
+// escape it: \u0022 or \u0027.
+func escapedQuote(s string, i int) bool {
+	return len(s)-i >= 6 && s[i] == '\\' && s[i+1] == 'u' && (strings.EqualFold(s[i+2:i+6], "0022") || strings.EqualFold(s[i+2:i+6], "0027"))
 }
 
 // skipSeparators is the index past the separators at s[i:] between a
@@ -53,8 +50,8 @@ func encodedAssignment(hi, lo byte, quotes bool) bool {
 func skipSeparators(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case len(s)-i >= 6 && s[i] == '\\' && s[i+1] == 'u' && (strings.EqualFold(s[i+2:i+6], "0022") || strings.EqualFold(s[i+2:i+6], "0027")):
-			i += 6 // a quote as JSON may escape it, \u0022
+		case escapedQuote(s, i):
+			i += 6 // \u0022
 		case s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '=' || s[i] == '+' || s[i] == '"' || s[i] == '\'' || s[i] == '\\':
 			i++ // a backslash: JSON's escaped quotes, {\"token\":\"x\"}
 		case strings.HasPrefix(s[i:], "\u00a0"): // a no-break space, which ends a Bearer scheme too
