@@ -65,7 +65,7 @@ func (s *server) start(ctx context.Context) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%s: server error log: %w", s.name, err)
 	}
 	srv := &http.Server{
-		Handler:           hostGate(bound, s.handler),
+		Handler:           closeOnBody(hostGate(bound, s.handler)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -118,6 +118,20 @@ func boundAddr(ln net.Listener) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("unexpected listener address %T", ln.Addr())
 	}
 	return netip.AddrPortFrom(tcpAddr.AddrPort().Addr().Unmap(), tcpAddr.AddrPort().Port()), nil
+}
+
+// closeOnBody answers "Connection: close" to a request that carries a
+// body. Gate: to keep the connection, net/http reads what a handler left
+// of a body before it sends the answer, so a body declared and not sent
+// (refused unread for its size or type, or sent to a page that reads none)
+// held the answer until the read timeout, and the tenant's stop with it.
+func closeOnBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // misdirected is the answer to a request for another host.
