@@ -296,7 +296,7 @@ func decodeJSONParams(body []byte, p *tokenRequest) *tokenError {
 	if !utf8.Valid(body) {
 		return bad("Parameters must be valid UTF-8")
 	}
-	err := json.Unmarshal(body, p)
+	err := json.Unmarshal(body, p, nullParams)
 	if err == nil && jsontext.Value(body).Kind() == 'n' {
 		return bad("The request body must be a JSON object")
 	}
@@ -321,6 +321,16 @@ func decodeJSONParams(body []byte, p *tokenRequest) *tokenError {
 	}
 	return bad("The request body is not a valid JSON object of string parameters")
 }
+
+// nullParams refuses null as a parameter's value, as any other non-string:
+// json reads null into a string as no change, so a null client_secret was
+// refused as missing and a null scope taken as none asked for.
+var nullParams = json.WithUnmarshalers(json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *string) error {
+	if dec.PeekKind() == 'n' {
+		return errors.New("null is not a string")
+	}
+	return errors.ErrUnsupported // the default: a string, or its own error
+}))
 
 // singleValued refuses repeated parameters and invalid UTF-8 (RFC 6749
 // section 3.1: parameters must not be included more than once).

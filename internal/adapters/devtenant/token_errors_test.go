@@ -79,6 +79,13 @@ func TestTokenErrors(t *testing.T) {
 			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter client_id must be a string"},
 		{tokenCase: tokenCase{name: "JSON scope as an array", contentType: ctJSON, body: jsonBody(t, valid...)[:len(jsonBody(t, valid...))-1] + `,"scope":["read:messages"]}`},
 			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter scope must be a string"},
+		// json reads null into a string as no change: a null secret would
+		// be refused as missing, a null scope taken as none asked for.
+		{tokenCase: tokenCase{name: "JSON null secret", contentType: ctJSON,
+			body: `{"grant_type":"client_credentials","client_id":"` + readerID + `","client_secret":null,"audience":"` + testAudience + `"}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter client_secret must be a string"},
+		{tokenCase: tokenCase{name: "JSON null scope", contentType: ctJSON, body: jsonBody(t, valid...)[:len(jsonBody(t, valid...))-1] + `,"scope":null}`},
+			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter scope must be a string"},
 		{tokenCase: tokenCase{name: "JSON duplicate member", contentType: ctJSON,
 			body: `{"grant_type":"client_credentials","client_id":"` + readerID + `","client_id":"x","client_secret":"` + readerSecret + `","audience":"` + testAudience + `"}`},
 			wantStatus: 400, wantError: "invalid_request", wantDesc: "Parameter included more than once: client_id"},
