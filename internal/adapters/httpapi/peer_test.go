@@ -382,6 +382,15 @@ func TestUserAgentHidesTokens(t *testing.T) {
 		{"a secret name ending a JWT", "app/1.0 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln.password=S3CRET", "app/1.0 REDACTED"},
 		{"a form's bracketed name", "app/1 user[password]=S3CRET&x=1", "app/1 user[password]=REDACTED"},
 		{"Ruby's hash rocket", "app/1 {:api_key => 'S3CRET'}", "app/1 {:api_key => 'REDACTED'}"},
+		// A secret's value that is a list or an object is hidden whole.
+		{"a JSON array", `{"client_secret":["S3CRET"]}`, `{"client_secret":REDACTED}`},
+		{"a JSON object", `{"password":{"v":"S3CRET","w":"S3CRET2"},"app":"x"}`, `{"password":REDACTED,"app":"x"}`},
+		{"a YAML flow sequence", "app/1 (apikey: [S3CRET, S3CRET2]) x", "app/1 (apikey: REDACTED) x"},
+		{"brackets in a string", `{"password":[{"v":"]}S3CRET"}, "S3CRET"]}`, `{"password":REDACTED}`},
+		{"an escaped JSON array", `{\"password\":[\"S3CRET\"]}`, `{\"password\":REDACTED}`},
+		{"an empty object, then the value", "app passwd={}S3CRET", "app passwd=REDACTED"},
+		{"a closing bracket, then the value", "app passwd=[a]]S3CRET", "app passwd=REDACTED"},
+		{"an array left open", `{"password":["S3CRET", "S3CRET2`, `{"password":REDACTED`},
 		{"a quoted name of a secret in prose", `Game/1.2 ("Top Secret" edition; Windows) curl/8.4.0 'secret' mode`, `Game/1.2 ("Top Secret" edition; Windows) curl/8.4.0 'secret' mode`},
 		{"secret, password and api key not assigned", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa", "Secret Agent/1.0 PasswordSafe/3 passwords/2 ApiKeyManager 1.0 secret-santa"},
 	}

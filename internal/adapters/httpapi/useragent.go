@@ -299,16 +299,49 @@ func secretName(s string) int {
 // secretAt is the value assigned to the name of a secret at s[i], when
 // the name ends by limit: s[j:k], or -1, -1 for no name, no assignment or
 // an empty value ("Secret Agent/1.0", "passwords/2", "Top Secret" edition,
-// "password="). The value is read as a written-out password is.
+// "password="). The value is read as a written-out password is, and when
+// it opens a bracket, through its closing one too (bracketedEnd) and on
+// from there as a password.
 func secretAt(s string, i, limit int, runs *credentialRuns) (j, k int) {
 	if n := secretName(s[i:]); n > 0 && i+n <= limit {
 		if j = secretValue(s, i+n); j >= 0 {
-			if k = runs.userPass.end(s, j, true); k > j {
+			k = runs.userPass.end(s, j, true)
+			if j < len(s) && (s[j] == '[' || s[j] == '{') {
+				b := bracketedEnd(s, j)
+				if b < len(s) && s[b] != ']' && s[b] != '}' { // "{}S3CRET": the value goes on
+					b = runs.userPass.end(s, b, true)
+				}
+				k = max(k, b)
+			}
+			if k > j {
 				return j, k
 			}
 		}
 	}
 	return -1, -1
+}
+
+// bracketedEnd is the end of the JSON array or object (or YAML flow
+// collection) at s[i]: past the bracket that closes it, brackets in a
+// double-quoted string aside, or the end of s when none does (a cut
+// agent). Gate: read as a password is, {"password":["x"]} hid only its
+// "[", and the secret inside was logged.
+func bracketedEnd(s string, i int) int {
+	depth, quoted := 0, false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' && s[i-1] != '\\':
+			quoted = !quoted
+		case quoted:
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }
 
 // secretValue is where the value assigned to the name of a secret ending
