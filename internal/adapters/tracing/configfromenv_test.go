@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/example/messages-api/internal/adapters/tracing"
 )
 
@@ -51,8 +53,20 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr    string
 	}{
 		{"nothing set: no exporter", nil, false, ""},
-		{"CA file", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true, ""},
-		{"CA file a symbolic link to a regular file", otlp("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", caLink), true, ""},
+		{"CA file", otlps("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true, ""},
+		{"CA file a symbolic link to a regular file", otlps("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", caLink), true, ""},
+		// The exporter refuses TLS files beside a clear-text endpoint, naming
+		// no variable, after the rest of the start.
+		{"CA file beside an http endpoint", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), false,
+			"OTEL_EXPORTER_OTLP_CERTIFICATE is set, but spans go in clear text (the http URL in OTEL_EXPORTER_OTLP_ENDPOINT): use an https URL, or drop OTEL_EXPORTER_OTLP_CERTIFICATE"},
+		{"client certificate beside an http traces endpoint", otlps("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://b:4318/v1/traces",
+			"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key), false,
+			"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY is set, but spans go in clear text (the http URL in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)"},
+		{"CA file beside insecure true and the default endpoint", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true",
+			"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": ca}, false,
+			"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE is set, but spans go in clear text (OTEL_EXPORTER_OTLP_INSECURE is true)"},
+		{"CA file beside an https traces endpoint over an http one", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://b:4318/v1/traces",
+			"OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true, ""},
 		{"CA file a symbolic link to a device", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", zeroLink), false, "OTEL_EXPORTER_OTLP_CERTIFICATE " + zeroLink + " is not a regular file"},
 		{"endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true, ""},
 		{"traces endpoint set", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true, ""},
@@ -94,7 +108,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"traces client certificate a device", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "/dev/zero", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", big), false, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE /dev/zero is not a regular file"},
 		{"client certificate without key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/nonexistent/c.pem"), false, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
 		{"client key without certificate", otlp("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key), false, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY is set without OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
-		{"client certificate and its key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", key), true, ""},
+		{"client certificate and its key", otlps("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", key), true, ""},
 		{"client certificate and another key", otlp("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", otherKey), false,
 			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE " + ca + " and OTEL_EXPORTER_OTLP_CLIENT_KEY " + otherKey + " are not a certificate and its key"},
 		// The key is read again to the end by the exporter, as the certificate is.
@@ -263,6 +277,11 @@ func otlp(kv ...string) map[string]string {
 	return env
 }
 
+// otlps is otlp with an https endpoint.
+func otlps(kv ...string) map[string]string {
+	return otlp(append([]string{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"}, kv...)...)
+}
+
 // selfSigned is a PEM certificate, signed by its own key, and that key.
 func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 	t.Helper()
@@ -280,4 +299,52 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+}
+
+// TestTLSFilesAsTheExporterReadsThem: ConfigFromEnv accepts TLS files
+// beside an endpoint exactly when the exporter does, so what it lets
+// through never fails later in an error that names no variable.
+func TestTLSFilesAsTheExporterReadsThem(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	ca, key := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "key.pem")
+	for file, data := range map[string][]byte{ca: certPEM, key: keyPEM} {
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		env    map[string]string
+		wantOK bool
+	}{
+		{"CA file, https", otlps("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), true},
+		{"CA file, http", otlp("OTEL_EXPORTER_OTLP_CERTIFICATE", ca), false},
+		{"client certificate, http traces endpoint", otlps("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://b:4318/v1/traces",
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca, "OTEL_EXPORTER_OTLP_CLIENT_KEY", key), false},
+		{"CA file, https traces endpoint over an http one", otlp("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://b:4318/v1/traces",
+			"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", ca), true},
+		{"CA file, insecure true, default endpoint", map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_INSECURE": "true",
+			"OTEL_EXPORTER_OTLP_CERTIFICATE": ca}, false},
+	}
+	vars := []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_INSECURE",
+		"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range vars {
+				t.Setenv(k, tt.env[k])
+			}
+			_, err := tracing.ConfigFromEnv(os.Getenv)
+			if got := err == nil; got != tt.wantOK {
+				t.Errorf("got ConfigFromEnv error %v, want accepted %v", err, tt.wantOK)
+			}
+			p, err := tracing.New(t.Context(), tracing.Config{Export: true}, zap.NewNop())
+			if got := err == nil; got != tt.wantOK {
+				t.Errorf("got exporter error %v, want built %v", err, tt.wantOK)
+			}
+			if p != nil {
+				_ = p.Shutdown(t.Context())
+			}
+		})
+	}
 }

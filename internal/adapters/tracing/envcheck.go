@@ -119,13 +119,30 @@ func checkExportEnv(getenv func(string) string) error {
 	if get(endpointVar) == "" {
 		endpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	}
-	if u, err := url.Parse(get(endpointVar)); insecureVar != "" && err == nil && (u.Scheme == "https" && insecure || u.Scheme == "http" && !insecure) {
+	u, err := url.Parse(get(endpointVar))
+	if insecureVar != "" && err == nil && (u.Scheme == "https" && insecure || u.Scheme == "http" && !insecure) {
 		sends := "over TLS"
 		if insecure {
 			sends = "in clear text, headers included"
 		}
 		errs = append(errs, fmt.Errorf("%s %t contradicts the %s URL in %s: the exporter would send %s; drop %s (for OTLP/HTTP the URL's scheme decides)",
 			insecureVar, insecure, u.Scheme, endpointVar, sends, insecureVar))
+	}
+	// The exporter refuses TLS files beside a clear-text endpoint, in an
+	// error that names no variable, after the rest of the start has run.
+	clear := ""
+	switch {
+	case insecureVar != "" && insecure:
+		clear = insecureVar + " is true"
+	case insecureVar == "" && err == nil && u.Scheme == "http":
+		clear = "the http URL in " + endpointVar
+	}
+	for _, prefix := range []string{"OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_TRACES_"} {
+		for _, name := range []string{prefix + "CERTIFICATE", prefix + "CLIENT_CERTIFICATE", prefix + "CLIENT_KEY"} {
+			if clear != "" && get(name) != "" {
+				errs = append(errs, fmt.Errorf("%s is set, but spans go in clear text (%s): use an https URL, or drop %s", name, clear, name))
+			}
+		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"} {
 		if path := get(name); path != "" {
