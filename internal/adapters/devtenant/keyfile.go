@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,8 +73,10 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 		return nil, false, fmt.Errorf("key file %s is not a regular file: %s", path, fix)
 	case runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0:
 		return nil, false, fmt.Errorf("key file %s has mode %04o, readable by others: run chmod 600 %s, or %s", path, info.Mode().Perm(), path, fix)
+	case info.Size() > maxKeyFileBytes:
+		return nil, false, fmt.Errorf("key file %s is larger than %d KiB, not a key: %s", path, maxKeyFileBytes>>10, fix)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("key file: %w", err)
 	}
@@ -82,6 +85,23 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 		return nil, false, fmt.Errorf("key file %s: %w: %s", path, err, fix)
 	}
 	return key, false, nil
+}
+
+// maxKeyFileBytes bounds a key file: a PEM RSA key of 16384 bits takes
+// about 13 KiB.
+const maxKeyFileBytes = 64 << 10
+
+// readKeyFile reads the key file at path, at most maxKeyFileBytes (and
+// one more, for parseKey to refuse: the file grew since its size was
+// checked). Gate: read whole, a file of gigabytes named by mistake took as
+// much memory, and seconds, before it was refused as no key.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 }
 
 func parseKey(data []byte) (*rsa.PrivateKey, error) {

@@ -79,6 +79,7 @@ func TestKeyFile(t *testing.T) {
 	}{
 		{"corrupt", "not a key", 0o600, []string{"not a PEM", "-dev-reset"}},
 		{"truncated PEM", "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", 0o600, []string{"not a PKCS #8 key", "-dev-reset"}},
+		{"larger than any key", strings.Repeat("x", 64<<10+1), 0o600, []string{"larger than 64 KiB, not a key", "-dev-reset"}},
 		{"world-readable", "", 0o644, []string{"mode 0644", "chmod 600", "-dev-reset"}},
 		{"group-readable", "", 0o640, []string{"mode 0640", "chmod 600"}},
 	} {
