@@ -37,5 +37,9 @@ func inheritedListener(environ []string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s=%d: not a listening socket: %w", devTenantFD, fd, err)
 	}
+	if _, ok := ln.(*net.TCPListener); !ok { // a Unix socket: the tenant's issuer is a TCP address
+		_ = ln.Close()
+		return nil, fmt.Errorf("%s=%d: not a TCP socket", devTenantFD, fd)
+	}
 	return ln, nil
 }

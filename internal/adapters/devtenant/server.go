@@ -26,6 +26,7 @@ type server struct {
 	addr    netip.AddrPort // may have port 0
 	handler http.Handler
 	ln      net.Listener // opened by the caller, served by the first start; nil = listen on addr
+	failed  func(error)  // run when Serve fails after start (onServeFailure)
 
 	ready atomic.Bool
 	bound atomic.Pointer[netip.AddrPort] // nil until started
@@ -81,6 +82,9 @@ func (s *server) start(ctx context.Context) (netip.AddrPort, error) {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.ready.Store(false)
 			s.log.Error("stopped serving", zap.String("server", s.name), zap.Error(err))
+			if s.failed != nil {
+				s.failed(err)
+			}
 		}
 	}()
 	return bound, nil

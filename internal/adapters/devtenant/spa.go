@@ -105,6 +105,10 @@ func (s *SPA) Stop(ctx context.Context) error {
 	return err
 }
 
+// OnServeFailure sets f to run if the SPA's server stops serving on its
+// own after Start; see Tenant.OnServeFailure.
+func (s *SPA) OnServeFailure(f func(error)) { s.srv.failed = f }
+
 // URL is the SPA's address, "http://localhost:3000/", after Start; "" when
 // there is no SPA or before Start.
 func (s *SPA) URL() string {

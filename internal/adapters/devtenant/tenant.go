@@ -179,6 +179,12 @@ func (t *Tenant) Stop(ctx context.Context) error {
 	return err
 }
 
+// OnServeFailure sets f to run if the tenant stops serving on its own
+// after Start (its listener failing, an inherited socket that does not
+// accept): the tenant turns not ready, and a dev API nobody can get a
+// token for should stop rather than live on. Call it before Start.
+func (t *Tenant) OnServeFailure(f func(error)) { t.srv.failed = f }
+
 // Issuer is the tenant's issuer URL, "http://127.0.0.1:PORT/" with a trailing
 // slash like Auth0's. After Start it names the bound port. Before Start it is
 // already known for a fixed port and "" for port 0.
