@@ -305,7 +305,10 @@ func load(dev bool, file *koanf.Koanf, environ []string) (Config, error) {
 	}
 	c.Dev = dev
 	c.unknown = unknownEnv(environ)
-	if h, ok := strings.CutPrefix(c.HTTP.Host, "["); ok { // [::1] as in a URL: the listener adds its own brackets
+	// [::1] as in a URL: the listener adds its own brackets. Only a pair
+	// around an IPv6 address: "[::1" or "[127.0.0.1]" is left for
+	// validation to refuse.
+	if h, ok := strings.CutPrefix(c.HTTP.Host, "["); ok && strings.HasSuffix(h, "]") && strings.Contains(h, ":") {
 		c.HTTP.Host = strings.TrimSuffix(h, "]")
 	}
 	var tracingErr error
