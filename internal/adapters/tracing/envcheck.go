@@ -130,17 +130,17 @@ func checkExportEnv(getenv func(string) string) error {
 	}
 	// The exporter refuses TLS files beside a clear-text endpoint, in an
 	// error that names no variable, after the rest of the start has run.
-	clear := ""
+	clearText := "" // why spans go in clear text, if they do
 	switch {
 	case insecureVar != "" && insecure:
-		clear = insecureVar + " is true"
+		clearText = insecureVar + " is true"
 	case insecureVar == "" && err == nil && u.Scheme == "http":
-		clear = "the http URL in " + endpointVar
+		clearText = "the http URL in " + endpointVar
 	}
 	for _, prefix := range []string{"OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_TRACES_"} {
 		for _, name := range []string{prefix + "CERTIFICATE", prefix + "CLIENT_CERTIFICATE", prefix + "CLIENT_KEY"} {
-			if clear != "" && get(name) != "" {
-				errs = append(errs, fmt.Errorf("%s is set, but spans go in clear text (%s): use an https URL, or drop %s", name, clear, name))
+			if clearText != "" && get(name) != "" {
+				errs = append(errs, fmt.Errorf("%s is set, but spans go in clear text (%s): use an https URL, or drop %s", name, clearText, name))
 			}
 		}
 	}
