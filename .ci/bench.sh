@@ -181,7 +181,7 @@ function spread(a, b, arr,   i, lo, hi, r) {
 # check(LABEL, A, B, ARR, OP, WANT): a held ratio, the spread of its rounds and whether the median meets WANT
 function check(label, a, b, arr, op, want,   got) {
   got=ratio(a, b, arr)
-  printf "| %s | %.3f | %s | %s %.2f | %s |\n", label, got, spread(a, b, arr), op, want, ((op == ">=" && got >= want) || (op == "<=" && got <= want)) ? "met" : "MISSED"
+  printf "| %s | %.3f | %s | %s %.2f | %s |\n", label, got, spread(a, b, arr), op, want, ((op == ">=" && got >= want) || (op == "<=" && got <= want)) ? "met" : "missed"
 }
 END {
   if (failed) exit 1
