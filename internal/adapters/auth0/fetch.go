@@ -51,7 +51,7 @@ func (k *KeySource) fetch() error {
 		// The last good keys serve on through a bad fetch, but not those
 		// this one gave away: anyone who read it can sign with them. The
 		// error says which, when there are any to serve.
-		dropped := k.forgetLeaked(&rep.leaked)
+		dropped := k.forgetLeaked(&rep.leaked, rep.privateKids)
 		switch held := k.current(); {
 		case held != nil && held.size() > 0 && dropped > 0:
 			err = fmt.Errorf("%w (keeping the previous keys but the %d it gave away)", err, dropped)
@@ -79,9 +79,12 @@ func (k *KeySource) fetch() error {
 }
 
 // forgetLeaked drops from the held key set every key that leaked gives
-// away, publishing a copy under a new version, and returns how many it
-// dropped. Only attempts call it, and they never overlap.
-func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
+// away, and records as given away the kids left without a key by that and
+// those of privateKids (entries published with their private half) that
+// have none, publishing a copy (under a new version when keys were
+// dropped); it returns how many keys it dropped. Only attempts call it,
+// and they never overlap.
+func (k *KeySource) forgetLeaked(leaked *leaks, privateKids []string) (dropped int) {
 	prev := k.set.Load()
 	if prev == nil || !leaked.any() {
 		return 0
@@ -92,20 +95,28 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	}
 	var rep jwksReport
 	dropLeaked(keys, leaked, &rep)
-	if len(rep.reasons) == 0 {
-		return 0
-	}
 	k.remember(rep.given)
-	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version + 1, givenAway: maps.Clone(prev.givenAway)}
-	for _, kid := range rep.givenKids { // not those only unchecked: they may be fine
-		if next.givenAway == nil {
-			next.givenAway = make(map[string]bool)
+	given := maps.Clone(prev.givenAway)
+	for _, kid := range slices.Concat(rep.givenKids, privateKids) { // not those only unchecked: they may be fine
+		if len(keys[kid]) == 0 && !given[kid] {
+			if given == nil {
+				given = make(map[string]bool)
+			}
+			given[kid] = true
 		}
-		next.givenAway[kid] = true
+	}
+	if len(rep.reasons) == 0 && len(given) == len(prev.givenAway) {
+		return 0 // nothing held given away, and no kid newly given away
+	}
+	next := &keySet{keys: keys, fetchedAt: prev.fetchedAt, ttl: prev.ttl, version: prev.version, givenAway: given}
+	if len(rep.reasons) > 0 {
+		next.version++
 	}
 	k.set.Store(next)
-	k.log.Warn("dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
-		zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))
+	if len(rep.reasons) > 0 {
+		k.log.Warn("dropped held signing keys: the tenant's JWKS published private key material (reasons say how it reached them)",
+			zap.Strings("kids", rep.kids), zap.String("reasons", rep.reasonSummary()), zap.Int("keys_left", next.size()))
+	}
 	return prev.size() - next.size()
 }
 

@@ -42,7 +42,7 @@ type keySet struct {
 	fetchedAt time.Time
 	ttl       time.Duration
 	version   uint64          // bumped when the keys differ from the previous set's
-	givenAway map[string]bool // kids whose keys a failed fetch's JWKS gave away (forgetLeaked)
+	givenAway map[string]bool // kids a failed fetch's JWKS gave away, held or not (forgetLeaked)
 }
 
 // size is the number of keys held: more than the kids when kids are shared.

@@ -238,3 +238,62 @@ func TestRememberWarnsOnceWhenFull(t *testing.T) {
 		t.Errorf("warnings once more were given away: got %d, want 1", n)
 	}
 }
+
+// TestKidGivenAwayByAFailedFetch: a failed fetch (no usable key) that
+// publishes a private JWK gives its kid away whether or not a key of that
+// kid is held: dropped by an earlier fetch, or never held. Its tokens get
+// the given-away 401, not the 503 of a kid the held set may only lack,
+// which would have their clients retry a key gone for good.
+func TestKidGivenAwayByAFailedFetch(t *testing.T) {
+	t.Parallel()
+	dA, dC := b64u(ksTestKeys()[0].D.Bytes()), b64u(ksTestKeys()[2].D.Bytes())
+	keyC := &ksTestKeys()[2].PublicKey
+	tests := []struct {
+		name    string
+		earlier []map[string]any // a good fetch between the first and the failed one, if any
+		failed  []map[string]any
+		kid     string
+		want    string // the error's description, or "unavailable" for ErrKeysUnavailable
+	}{
+		{name: "a kid an earlier fetch dropped as private", earlier: []map[string]any{with(jwk("kid-a", keyA()), "d", dA), jwk("kid-b", keyB())},
+			failed: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)}, kid: "kid-a", want: GivenAwayKeyDescription},
+		{name: "a kid never held", failed: []map[string]any{with(jwk("kid-c", keyC), "d", dC)}, kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "a kid never held, its d alone", failed: []map[string]any{{"kid": "kid-c", "d": dC}}, kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "another kid than the one given away", failed: []map[string]any{with(jwk("kid-c", keyC), "d", dC)}, kid: "kid-y", want: "unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const cooldown = time.Minute // moved past only by the fake clock
+			tn := newKSTenant(t, jwk("kid-b", keyB()))
+			ks := newTestKeySource(t, tn, KeySourceConfig{FetchTimeout: hang, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour, RetryInterval: time.Hour})
+			clk := newFakeClock()
+			ks.now = clk.now
+			ks.Start()
+			waitReady(t, ks, hang)
+			if tt.earlier != nil {
+				clk.advance(cooldown)
+				tn.serveKeys(tt.earlier...)
+				if _, err := ks.Key(context.Background(), "kid-z"); err == nil || !strings.Contains(err.Error(), UnknownKeyDescription) {
+					t.Fatalf("Key after the earlier, good fetch: got %v, want the plain unknown_key", err)
+				}
+			}
+			clk.advance(cooldown)
+			tn.serveKeys(tt.failed...)
+			_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
+			_, err := ks.Key(context.Background(), tt.kid)
+			var invalid *ports.InvalidTokenError
+			switch {
+			case tt.want == "unavailable":
+				if !errors.Is(err, ports.ErrKeysUnavailable) {
+					t.Errorf("Key(%s): got %v, want ErrKeysUnavailable", tt.kid, err)
+				}
+			case !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnknownKey || invalid.Description != tt.want:
+				t.Errorf("Key(%s): got %v, want unknown_key %q", tt.kid, err, tt.want)
+			}
+			if key, err := ks.Key(context.Background(), "kid-b"); err != nil || !sameKey(key, keyB()) {
+				t.Errorf("Key(kid-b): got %v, want keyB still held", err)
+			}
+		})
+	}
+}
