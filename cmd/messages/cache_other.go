@@ -11,3 +11,8 @@ func notPrivate(os.FileInfo) string { return "" }
 
 // openCache opens the cache file for reading.
 func openCache(path string) (*os.File, error) { return os.Open(path) }
+
+// openLockFile opens the lock file, creating it.
+func openLockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+}

@@ -29,3 +29,10 @@ func notPrivate(fi os.FileInfo) string {
 func openCache(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 }
+
+// openLockFile opens the lock file, creating it (0600), without following a
+// symbolic link or blocking on a named pipe: the lock is taken on whatever
+// it opens, and a link would have it create or lock any file it names.
+func openLockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+}

@@ -73,3 +73,54 @@ func TestCacheNotOurs(t *testing.T) {
 		})
 	}
 }
+
+// TestLockFileNotOurs: a lock file (PATH.lock) that is a symbolic link, a
+// named pipe or a directory is refused with exit 2 before any token
+// request, and a link's target is neither created nor locked.
+func TestLockFileNotOurs(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, lock string)
+	}{
+		{"a link to a file that does not exist", func(t *testing.T, lock string) {
+			if err := os.Symlink(filepath.Join(dir, "created-by-lock"), lock); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a link to a file", func(t *testing.T, lock string) {
+			writeMode(t, lock+".target", nil, 0o600)
+			if err := os.Symlink(lock+".target", lock); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a named pipe", func(t *testing.T, lock string) {
+			if err := syscall.Mkfifo(lock, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a directory", func(t *testing.T, lock string) {
+			if err := os.Mkdir(lock, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
+			tt.setup(t, file+".lock")
+			before := f.tokenRequests.Load()
+			r := runCmd(t, nil, f.devArgs("-token-cache", file, "/api/private")...)
+			if want := "lock file " + file + ".lock is not a regular file: refusing to use it"; r.code != 2 || !strings.Contains(r.stderr, want) {
+				t.Errorf("got exit code %d, stderr %q; want 2 and %q", r.code, r.stderr, want)
+			}
+			if got := f.tokenRequests.Load() - before; got != 0 {
+				t.Errorf("got %d token requests, want 0", got)
+			}
+		})
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "created-by-lock")); err == nil {
+		t.Errorf("got the link's target created, want nothing made through the link")
+	}
+}

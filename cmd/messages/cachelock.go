@@ -78,15 +78,25 @@ func (s *lockedSource) take() (release func()) {
 // openLock opens (creating it, 0600, with its directory) the cache's lock
 // file, PATH.lock. It fails where the cache could not be kept either (a
 // directory that cannot be written): before any token is bought, since
-// every run would buy one and none could keep it.
+// every run would buy one and none could keep it. A lock file that is no
+// regular file (a symbolic link, a named pipe) is refused, as the cache
+// file is.
 func (c *tokenCache) openLock() (*os.File, error) {
 	path := c.path + ".lock"
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot keep the token cache: %w (give -token-cache a path in a directory you can write)", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	notRegular := fmt.Errorf("the token cache's lock file %s is not a regular file: refusing to use it (delete it)", path)
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular
+	}
+	f, err := openLockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot keep the token cache: %w (give -token-cache a path in a directory you can write)", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() { // swapped in since Lstat
+		_ = f.Close()
+		return nil, notRegular
 	}
 	return f, nil
 }
