@@ -60,7 +60,7 @@ func TestStopWithBadPeers(t *testing.T) {
 			if err := s.Stop(context.Background()); err != nil {
 				t.Errorf("got Stop error %v, want nil: no request was cut off", err)
 			}
-			warned := logs.FilterMessage("shutdown timeout ended with no request in flight: closed the connections that had sent no whole request").Len() == 1
+			warned := logs.FilterMessage("shutdown ended with no request in flight: closed the connections that had sent no whole request").Len() == 1
 			if warned != tt.wantWarn {
 				t.Errorf("got the closing warning %v, want %v", warned, tt.wantWarn)
 			}

@@ -212,3 +212,50 @@ func TestStopBeforeStart(t *testing.T) {
 		t.Errorf("got %v, want nil", err)
 	}
 }
+
+// TestActiveConnections: a connection owes an answer from StateActive (a
+// request's head read) until its next state, whether that is idle (the
+// answer written out, however long after the handler returned) or closed;
+// one that has sent nothing, or is idle between requests, owes none. Stop
+// fails only when one does.
+func TestActiveConnections(t *testing.T) {
+	tests := []struct {
+		name   string
+		states []http.ConnState
+		want   int64
+	}{
+		{"new", []http.ConnState{http.StateNew}, 0},
+		{"a request read", []http.ConnState{http.StateNew, http.StateActive}, 1},
+		{"answered, kept alive", []http.ConnState{http.StateNew, http.StateActive, http.StateIdle}, 0},
+		{"the next request read", []http.ConnState{http.StateNew, http.StateActive, http.StateIdle, http.StateActive}, 1},
+		{"answered with Connection: close", []http.ConnState{http.StateNew, http.StateActive, http.StateClosed}, 0},
+		{"closed having sent nothing", []http.ConnState{http.StateNew, http.StateClosed}, 0},
+		{"hijacked", []http.ConnState{http.StateNew, http.StateActive, http.StateHijacked}, 0},
+		{"closed, then reported again", []http.ConnState{http.StateNew, http.StateActive, http.StateClosed, http.StateActive}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewServer(ServerConfig{Host: "127.0.0.1"}, authtest.New(nil), nil, zap.NewNop())
+			c1, c2 := net.Pipe()
+			defer c1.Close()
+			defer c2.Close()
+			s.markFresh(c1)
+			for _, st := range tt.states {
+				s.trackFresh(c1, st)
+			}
+			if got := s.active.Load(); got != tt.want {
+				t.Errorf("got %d active connections, want %d", got, tt.want)
+			}
+		})
+	}
+	t.Run("a connection never accepted", func(t *testing.T) {
+		s := NewServer(ServerConfig{Host: "127.0.0.1"}, authtest.New(nil), nil, zap.NewNop())
+		c1, c2 := net.Pipe()
+		defer c1.Close()
+		defer c2.Close()
+		s.trackFresh(c1, http.StateActive)
+		if got := s.active.Load(); got != 0 {
+			t.Errorf("got %d active connections, want 0", got)
+		}
+	})
+}

@@ -56,7 +56,8 @@ type Server struct {
 	ln       *queueListener
 	serving  atomic.Bool   // listening and not shutting down: what readiness reports
 	draining atomic.Bool   // from the start of Stop: every response closes its connection
-	inFlight atomic.Int64  // requests in the handler: what a stop past its timeout cut off
+	active   atomic.Int64  // connections in StateActive: a request's head read, then served and its answer written out
+	conns    sync.Map      // each open connection (net.Conn) → *atomic.Bool, whether it is active
 	failed   func(error)   // OnServeFailure's
 	served   chan struct{} // closed when Serve has returned
 
@@ -113,8 +114,6 @@ func (s *Server) closeConnections(next http.Handler) http.Handler {
 		if s.draining.Load() || r.ContentLength != 0 {
 			w.Header().Set("Connection", "close")
 		}
-		s.inFlight.Add(1)
-		defer s.inFlight.Add(-1)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -158,6 +157,7 @@ func (s *Server) OnServeFailure(f func(error)) { s.failed = f }
 // ConnState reports it (see queueListener): every connection is accepted
 // there, so ConnState's own StateNew adds nothing.
 func (s *Server) markFresh(c net.Conn) {
+	s.conns.Store(c, new(atomic.Bool))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh[c] = struct{}{}
@@ -171,6 +171,7 @@ func (s *Server) markFresh(c net.Conn) {
 // just before it checks for Shutdown, and a Shutdown begun between the two
 // would drop the request.
 func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	s.trackActive(c, state)
 	if state == http.StateNew || state == http.StateActive || s.nFresh.Load() == 0 {
 		return // every request on a kept-alive connection passes here twice: no lock then
 	}
@@ -179,6 +180,27 @@ func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
 	if _, ok := s.fresh[c]; ok {
 		delete(s.fresh, c)
 		s.freshChanged()
+	}
+}
+
+// trackActive counts c among the active connections from StateActive
+// (net/http reports it once a request's head has been read) to its next
+// state: idle once its answer is written out, or closed. Stop tells by it a
+// connection that owes an answer from one that has sent nothing.
+func (s *Server) trackActive(c net.Conn, state http.ConnState) {
+	v, ok := s.conns.Load(c)
+	if !ok {
+		return
+	}
+	if active := v.(*atomic.Bool); state == http.StateActive {
+		if !active.Swap(true) {
+			s.active.Add(1)
+		}
+	} else if active.Swap(false) {
+		s.active.Add(-1)
+	}
+	if state == http.StateClosed || state == http.StateHijacked {
+		s.conns.Delete(c)
 	}
 }
 
@@ -242,14 +264,14 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.waitFresh(caughtUp)
 	cancelCaughtUp()
 	if err := s.srv.Shutdown(ctx); err != nil {
-		cut := s.inFlight.Load() // no request starts once Shutdown has begun
-		_ = s.srv.Close()        // past the deadline: cut the stragglers off
+		cut := s.active.Load() // connections owing an answer
+		_ = s.srv.Close()      // past the deadline: cut the stragglers off
 		if cut > 0 {
 			return fmt.Errorf("httpapi: shutdown: %w (requests in flight: %d)", err, cut)
 		}
 		// net/http waits up to 5 s for a connection that has sent no whole
 		// request, whatever the timeout: closing it loses no request.
-		s.log.Warn("shutdown timeout ended with no request in flight: closed the connections that had sent no whole request")
+		s.log.Warn("shutdown ended with no request in flight: closed the connections that had sent no whole request")
 	}
 	s.log.Info("API server stopped")
 	return nil
