@@ -45,6 +45,7 @@ type leaks struct {
 	scanned  int64      // bytes of objects read, of maxLeakScan
 	overflow bool       // past maxLeakValues or maxLeakScan
 	work     int        // spent of maxLeakWork
+	kids     []string   // of the entries with a private member, at most maxJWKSEntries: their keys are given away
 }
 
 // any reports whether an entry gave anything away.
@@ -66,6 +67,11 @@ func (l *leaks) add(all map[string][]json.RawMessage) {
 	otherKty := slices.ContainsFunc(all["kty"], func(v json.RawMessage) bool { kty, ok := jwkJSONString(v); return ok && kty != "RSA" })
 	if otherKty && !slices.ContainsFunc([]string{"n", "p", "q", "dp", "dq", "oth", "x5c"}, func(name string) bool { return len(all[name]) > 0 }) {
 		return
+	}
+	for _, v := range all["kid"] {
+		if kid, ok := jwkJSONString(v); ok && kid != "" && len(l.kids) < maxJWKSEntries && !slices.Contains(l.kids, kid) {
+			l.kids = append(l.kids, kid)
+		}
 	}
 	var moduli []*big.Int
 	for _, x5c := range l.take(all["x5c"]) {

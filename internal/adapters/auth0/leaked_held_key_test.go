@@ -252,6 +252,7 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 		name    string
 		earlier []map[string]any // a good fetch between the first and the failed one, if any
 		failed  []map[string]any
+		body    string // served by the failed fetch instead of failed's entries, when set
 		kid     string
 		want    string // the error's description, or "unavailable" for ErrKeysUnavailable
 	}{
@@ -260,6 +261,12 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 		{name: "a kid never held", failed: []map[string]any{with(jwk("kid-c", keyC), "d", dC)}, kid: "kid-c", want: GivenAwayKeyDescription},
 		{name: "a kid never held, its d alone", failed: []map[string]any{{"kid": "kid-c", "d": dC}}, kid: "kid-c", want: GivenAwayKeyDescription},
 		{name: "another kid than the one given away", failed: []map[string]any{with(jwk("kid-c", keyC), "d", dC)}, kid: "kid-y", want: "unavailable"},
+		// A document that is no key set publishes what it holds all the same.
+		{name: "a bare private JWK", body: entry(with(jwk("kid-c", keyC), "d", dC)), kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "keys named twice", body: `{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `],"keys":[]}`, kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "a key set cut short", body: `{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `,{"kid":"x"`, kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "a private JWK nested under another name", body: `{"jwks":{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `]}}`, kid: "kid-c", want: GivenAwayKeyDescription},
+		{name: "an EC key's d", failed: []map[string]any{{"kty": "EC", "kid": "kid-c", "crv": "P-256", "d": dC}}, kid: "kid-c", want: "unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -279,7 +286,11 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 				}
 			}
 			clk.advance(cooldown)
-			tn.serveKeys(tt.failed...)
+			if tt.body != "" {
+				tn.setJWKS(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, tt.body) })
+			} else {
+				tn.serveKeys(tt.failed...)
+			}
 			_, _ = ks.Key(context.Background(), "kid-z") // refetches: the cooldown is over
 			_, err := ks.Key(context.Background(), tt.kid)
 			var invalid *ports.InvalidTokenError
