@@ -322,17 +322,23 @@ func secretAt(s string, i, limit int, runs *credentialRuns) (j, k int) {
 }
 
 // bracketedEnd is the end of the JSON array or object (or YAML flow
-// collection) at s[i]: past the bracket that closes it, brackets in a
-// double-quoted string aside, or the end of s when none does (a cut
-// agent). Gate: read as a password is, {"password":["x"]} hid only its
-// "[", and the secret inside was logged.
+// collection, or Python list or dict) at s[i]: past the bracket that
+// closes it, brackets in a quoted string (double or single quotes, a
+// backslash escaping what follows) aside, or the end of s when none does.
+// Gate: read as a password is, {"password":["x"]} hid only its "[", and
+// the secret inside was logged.
 func bracketedEnd(s string, i int) int {
-	depth, quoted := 0, false
+	depth, quote := 0, byte(0)
 	for ; i < len(s); i++ {
 		switch c := s[i]; {
-		case c == '"' && s[i-1] != '\\':
-			quoted = !quoted
-		case quoted:
+		case quote != 0:
+			if c == '\\' {
+				i++ // an escaped quote or backslash
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
 		case c == '[' || c == '{':
 			depth++
 		case c == ']' || c == '}':
