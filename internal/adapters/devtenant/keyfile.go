@@ -80,6 +80,9 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 	if err != nil {
 		return nil, false, fmt.Errorf("key file: %w", err)
 	}
+	if len(data) > maxKeyFileBytes { // grown since its size was read
+		return nil, false, fmt.Errorf("key file %s is larger than %d KiB, not a key: %s", path, maxKeyFileBytes>>10, fix)
+	}
 	key, err = parseKey(data)
 	if err != nil {
 		return nil, false, fmt.Errorf("key file %s: %w: %s", path, err, fix)
@@ -91,10 +94,10 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 // about 13 KiB.
 const maxKeyFileBytes = 64 << 10
 
-// readKeyFile reads the key file at path, at most maxKeyFileBytes (and
-// one more, for parseKey to refuse: the file grew since its size was
-// checked). Gate: read whole, a file of gigabytes named by mistake took as
-// much memory, and seconds, before it was refused as no key.
+// readKeyFile reads the key file at path, at most maxKeyFileBytes and one
+// more, which tells a file grown since its size was read. Gate: read
+// whole, a file of gigabytes named by mistake took as much memory, and
+// seconds, before it was refused as no key.
 func readKeyFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
