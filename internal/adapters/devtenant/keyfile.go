@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"go.uber.org/zap"
 )
@@ -60,11 +61,19 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 			return nil, false, fmt.Errorf("reset key file: %w", err)
 		}
 	}
-	info, err := os.Stat(path)
+	// Opened, then checked: what is read is the file checked, whatever is
+	// swapped in at path meanwhile; a named pipe (O_NONBLOCK) does not
+	// hold the start.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		key, err := createKey(path)
 		return key, err == nil, err
 	}
+	if err != nil {
+		return nil, false, fmt.Errorf("key file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
 		return nil, false, fmt.Errorf("key file: %w", err)
 	}
@@ -73,14 +82,14 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 		return nil, false, fmt.Errorf("key file %s is not a regular file: %s", path, fix)
 	case runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0:
 		return nil, false, fmt.Errorf("key file %s has mode %04o, readable by others: run chmod 600 %s, or %s", path, info.Mode().Perm(), path, fix)
-	case info.Size() > maxKeyFileBytes:
-		return nil, false, fmt.Errorf("key file %s is larger than %d KiB, not a key: %s", path, maxKeyFileBytes>>10, fix)
 	}
-	data, err := readKeyFile(path)
+	// Gate: read whole, a file of gigabytes named by mistake took as much
+	// memory, and seconds, before it was refused as no key.
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("key file: %w", err)
 	}
-	if len(data) > maxKeyFileBytes { // grown since its size was read
+	if len(data) > maxKeyFileBytes {
 		return nil, false, fmt.Errorf("key file %s is larger than %d KiB, not a key: %s", path, maxKeyFileBytes>>10, fix)
 	}
 	key, err = parseKey(data)
@@ -93,19 +102,6 @@ func loadOrCreateKey(path string, reset bool) (key *rsa.PrivateKey, created bool
 // maxKeyFileBytes bounds a key file: a PEM RSA key of 16384 bits takes
 // about 13 KiB.
 const maxKeyFileBytes = 64 << 10
-
-// readKeyFile reads the key file at path, at most maxKeyFileBytes and one
-// more, which tells a file grown since its size was read. Gate: read
-// whole, a file of gigabytes named by mistake took as much memory, and
-// seconds, before it was refused as no key.
-func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
-}
 
 func parseKey(data []byte) (*rsa.PrivateKey, error) {
 	block, _ := pem.Decode(data)
