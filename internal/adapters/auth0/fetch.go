@@ -51,7 +51,7 @@ func (k *KeySource) fetch() error {
 		// The last good keys serve on through a bad fetch, but not those
 		// this one gave away: anyone who read it can sign with them. The
 		// error says which, when there are any to serve.
-		dropped := k.forgetLeaked(&rep.leaked)
+		dropped := k.forgetLeaked(&rep.leaked, rep.privateKids)
 		switch held := k.current(); {
 		case held != nil && held.size() > 0 && dropped > 0:
 			err = fmt.Errorf("%w (keeping the previous keys but the %d it gave away)", err, dropped)
@@ -79,11 +79,13 @@ func (k *KeySource) fetch() error {
 }
 
 // forgetLeaked drops from the held key set every key that leaked gives
-// away, and records as given away the kids left without a key by that and
-// those of leaked's private entries that have none, publishing a copy
-// (under a new version when keys were dropped); it returns how many keys
-// it dropped. Only attempts call it, and they never overlap.
-func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
+// away, and records as given away the kids left without a key by that,
+// and those of the document's private objects (leaked's, as far as its
+// scan went, and privateKids, the set's private entries) that have none,
+// publishing a copy (under a new version when keys were dropped); it
+// returns how many keys it dropped. Only attempts call it, and they never
+// overlap.
+func (k *KeySource) forgetLeaked(leaked *leaks, privateKids []string) (dropped int) {
 	prev := k.set.Load()
 	if prev == nil || !leaked.any() {
 		return 0
@@ -96,7 +98,7 @@ func (k *KeySource) forgetLeaked(leaked *leaks) (dropped int) {
 	dropLeaked(keys, leaked, &rep)
 	k.remember(rep.given)
 	given := maps.Clone(prev.givenAway)
-	for _, kid := range slices.Concat(rep.givenKids, leaked.kids) { // not those only unchecked: they may be fine
+	for _, kid := range slices.Concat(rep.givenKids, leaked.kids, privateKids) { // not those only unchecked: they may be fine
 		if len(keys[kid]) == 0 && !given[kid] {
 			if given == nil {
 				given = make(map[string]bool)

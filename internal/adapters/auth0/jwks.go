@@ -37,6 +37,9 @@ type jwksReport struct {
 	given   []*big.Int     // moduli of the kept keys dropped as given away (jwkDropLeakedElsewhere)
 	// givenKids are the kids left with no key, one of theirs given away.
 	givenKids []string
+	// privateKids are the kids of the set's entries dropped for a private
+	// member: read with each entry, whatever leaked's scan could afford.
+	privateKids []string
 }
 
 func (r *jwksReport) drop(reason, kid string) {
@@ -138,6 +141,9 @@ func parseJWKS(body []byte) (map[string][]*rsa.PublicKey, jwksReport, error) {
 			return nil, rep, errNoKeysArray
 		}
 		kid, key, reason := decodeJWK(json.RawMessage(e))
+		if reason == jwkDropPrivate && kid != "" {
+			rep.privateKids = append(rep.privateKids, kid)
+		}
 		if key != nil {
 			switch held := keys[kid]; {
 			case slices.ContainsFunc(held, func(k *rsa.PublicKey) bool { return sameKey(k, key) }):

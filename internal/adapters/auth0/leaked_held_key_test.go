@@ -255,6 +255,7 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 		body    string // served by the failed fetch instead of failed's entries, when set
 		kid     string
 		want    string // the error's description, or "unavailable" for ErrKeysUnavailable
+		unheld  bool   // kid-b dropped too: past the scan's bound no held key is cleared
 	}{
 		{name: "a kid an earlier fetch dropped as private", earlier: []map[string]any{with(jwk("kid-a", keyA()), "d", dA), jwk("kid-b", keyB())},
 			failed: []map[string]any{with(jwk("kid-a", keyA()), "d", dA)}, kid: "kid-a", want: GivenAwayKeyDescription},
@@ -266,6 +267,13 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 		{name: "keys named twice", body: `{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `],"keys":[]}`, kid: "kid-c", want: GivenAwayKeyDescription},
 		{name: "a key set cut short", body: `{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `,{"kid":"x"`, kid: "kid-c", want: GivenAwayKeyDescription},
 		{name: "a private JWK nested under another name", body: `{"jwks":{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC)) + `]}}`, kid: "kid-c", want: GivenAwayKeyDescription},
+		// Past the bytes the scan of private objects reads, the set's own
+		// entries still give their kids away.
+		{name: "a private entry past the scan's bound", body: `{"keys":[` + entry(with(jwk("kid-c", keyC), "d", dC, "x", strings.Repeat("A", 300<<10))) + `]}`,
+			kid: "kid-c", want: GivenAwayKeyDescription, unheld: true},
+		{name: "a private entry after one past the scan's bound",
+			body: `{"keys":[` + entry(map[string]any{"kid": "pad", "d": "AQAB", "x": strings.Repeat("A", 300<<10)}) + `,` + entry(with(jwk("kid-c", keyC), "d", dC)) + `]}`,
+			kid:  "kid-c", want: GivenAwayKeyDescription, unheld: true},
 		{name: "an EC key's d", failed: []map[string]any{{"kty": "EC", "kid": "kid-c", "crv": "P-256", "d": dC}}, kid: "kid-c", want: "unavailable"},
 	}
 	for _, tt := range tests {
@@ -302,8 +310,9 @@ func TestKidGivenAwayByAFailedFetch(t *testing.T) {
 			case !errors.As(err, &invalid) || invalid.Reason != ports.ReasonUnknownKey || invalid.Description != tt.want:
 				t.Errorf("Key(%s): got %v, want unknown_key %q", tt.kid, err, tt.want)
 			}
-			if key, err := ks.Key(context.Background(), "kid-b"); err != nil || !sameKey(key, keyB()) {
-				t.Errorf("Key(kid-b): got %v, want keyB still held", err)
+			key, err := ks.Key(context.Background(), "kid-b")
+			if held := err == nil && sameKey(key, keyB()); held == tt.unheld {
+				t.Errorf("Key(kid-b): got held %v (%v), want held %v", held, err, !tt.unheld)
 			}
 		})
 	}
