@@ -259,3 +259,31 @@ func TestActiveConnections(t *testing.T) {
 		}
 	})
 }
+
+// TestStopAfterAnAnswerOwedABody: a client that declared a body, sent part
+// of it and read its answer owes the rest, which net/http reads after the
+// answer, up to ReadTimeout, the connection still active; the server owes
+// nothing. A stop whose timeout ends then closes it and succeeds.
+func TestStopAfterAnAnswerOwedABody(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	s := NewServer(ServerConfig{Host: "127.0.0.1", ShutdownTimeout: 50 * time.Millisecond}, authtest.New(nil), nil, zap.New(core))
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dialWire(t, s.Addr().String())
+	_ = c.c.SetDeadline(time.Now().Add(hangAfter))
+	if _, err := io.WriteString(c.c, "POST /api/public HTTP/1.1\r\nHost: api.test\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("got %v (%v), want 405", resp, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if err := s.Stop(context.Background()); err != nil {
+		t.Errorf("got Stop error %v, want nil: the answer had been written out", err)
+	}
+	if n := logs.FilterMessage("shutdown ended with no request in flight: closed the connections that had sent no whole request").Len(); n != 1 {
+		t.Errorf("got %d warnings that the stop closed connections, want 1", n)
+	}
+}

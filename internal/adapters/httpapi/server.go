@@ -75,6 +75,7 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics,
 	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{})}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
+		ConnContext:       s.connContext,
 		Handler:           s.closeConnections(NewHandler(cfg.Handler, verifier, log, opts...)),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
@@ -113,6 +114,12 @@ func (s *Server) closeConnections(next http.Handler) http.Handler {
 		// more than it sent got nothing until ReadTimeout, logged as answered.
 		if s.draining.Load() || r.ContentLength != 0 {
 			w.Header().Set("Connection", "close")
+		}
+		if r.ContentLength != 0 {
+			// Once the handler returns, net/http writes the answer out, then
+			// reads what is left of the body, up to ReadTimeout: the
+			// connection owes nothing more, though still active.
+			defer s.answered(r.Context())
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -201,6 +208,26 @@ func (s *Server) trackActive(c net.Conn, state http.ConnState) {
 	}
 	if state == http.StateClosed || state == http.StateHijacked {
 		s.conns.Delete(c)
+	}
+}
+
+// activeKey is the connection context's key of its active flag (trackActive).
+type activeKey struct{}
+
+// connContext is the server's ConnContext hook: it puts the connection's
+// active flag, made when it was accepted, in its context for answered.
+func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	if v, ok := s.conns.Load(c); ok {
+		return context.WithValue(ctx, activeKey{}, v)
+	}
+	return ctx
+}
+
+// answered stops counting as active the connection of a request whose
+// handler has returned.
+func (s *Server) answered(ctx context.Context) {
+	if active, ok := ctx.Value(activeKey{}).(*atomic.Bool); ok && active.Swap(false) {
+		s.active.Add(-1)
 	}
 }
 
