@@ -1,0 +1,108 @@
+package httpapi
+
+// Which connections owe what at a stop: fresh ones, whose first request
+// the drain waits for, and active ones, whose answers a stop past its
+// timeout would cut off.
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync/atomic"
+)
+
+// markFresh counts c as fresh from the moment it is accepted, before
+// ConnState reports it (see queueListener): every connection is accepted
+// there, so ConnState's own StateNew adds nothing.
+func (s *Server) markFresh(c net.Conn) {
+	s.conns.Store(c, new(atomic.Bool))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fresh[c] = struct{}{}
+	s.freshChanged()
+}
+
+// trackFresh is the server's ConnState hook: StateIdle, StateClosed or
+// StateHijacked mean c's first request has been answered (or c is gone).
+// net/http drops a request it finishes reading after Shutdown has begun, so
+// Stop waits for the fresh ones first. Not StateActive: net/http reports it
+// just before it checks for Shutdown, and a Shutdown begun between the two
+// would drop the request.
+func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	s.trackActive(c, state)
+	if state == http.StateNew || state == http.StateActive || s.nFresh.Load() == 0 {
+		return // every request on a kept-alive connection passes here twice: no lock then
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.fresh[c]; ok {
+		delete(s.fresh, c)
+		s.freshChanged()
+	}
+}
+
+// trackActive counts c among the active connections from StateActive
+// (net/http reports it once a request's head has been read) to its next
+// state: idle once its answer is written out, or closed. Stop tells by it a
+// connection that owes an answer from one that has sent nothing.
+func (s *Server) trackActive(c net.Conn, state http.ConnState) {
+	v, ok := s.conns.Load(c)
+	if !ok {
+		return
+	}
+	if active := v.(*atomic.Bool); state == http.StateActive {
+		if !active.Swap(true) {
+			s.active.Add(1)
+		}
+	} else if active.Swap(false) {
+		s.active.Add(-1)
+	}
+	if state == http.StateClosed || state == http.StateHijacked {
+		s.conns.Delete(c)
+	}
+}
+
+// activeKey is the connection context's key of its active flag (trackActive).
+type activeKey struct{}
+
+// connContext is the server's ConnContext hook: it puts the connection's
+// active flag, made when it was accepted, in its context for answered.
+func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	if v, ok := s.conns.Load(c); ok {
+		return context.WithValue(ctx, activeKey{}, v)
+	}
+	return ctx
+}
+
+// answered stops counting as active the connection of a request whose
+// handler has returned.
+func (s *Server) answered(ctx context.Context) {
+	if active, ok := ctx.Value(activeKey{}).(*atomic.Bool); ok && active.Swap(false) {
+		s.active.Add(-1)
+	}
+}
+
+// freshChanged publishes a change of fresh to waitFresh; s.mu is held.
+func (s *Server) freshChanged() {
+	s.nFresh.Store(int64(len(s.fresh)))
+	close(s.freshChange)
+	s.freshChange = make(chan struct{})
+}
+
+// waitFresh returns once every accepted connection has had its first
+// request answered, or when ctx ends.
+func (s *Server) waitFresh(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		n, changed := len(s.fresh), s.freshChange
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
