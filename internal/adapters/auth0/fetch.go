@@ -213,10 +213,21 @@ func (k *KeySource) discover(ctx context.Context) (string, error) {
 	return jwksURI, nil
 }
 
+// maxJWKSURI bounds a jwks_uri, in bytes: it is logged when discovered and
+// in every failed fetch's error.
+const maxJWKSURI = 2048
+
 // checkJWKSURI accepts only an https URL on the issuer's host and port (http
-// only in loopback dev mode).
+// only in loopback dev mode), of at most maxJWKSURI printable ASCII bytes.
 func (k *KeySource) checkJWKSURI(raw string) error {
 	shown := quoteForLog(RedactURL(raw)) // every error below quotes it: never a credential in it
+	// Gate: url.Parse takes any length and raw controls, bidi marks and
+	// line separators in a path, which the logs would then carry as given,
+	// on every failed fetch and every request it left without keys. A URI
+	// has none of them (RFC 3986 §2).
+	if len(raw) > maxJWKSURI || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return fmt.Errorf("jwks_uri %s is not a URI: longer than %d bytes, or with a character no URI holds unencoded", shown, maxJWKSURI)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
 		return fmt.Errorf("jwks_uri %s is not an absolute URL", shown)

@@ -331,6 +331,14 @@ func TestCheckJWKSURI(t *testing.T) {
 		{"http default port written out", devPort80, "http://127.0.0.1:80/.well-known/jwks.json", true},
 		{"http on port 443 of a dev tenant on port 80", devPort80, "http://127.0.0.1:443/.well-known/jwks.json", false},
 		{"http on the issuer's host and port, dev flag set", prodFlagged, "http://tenant.example:443/.well-known/jwks.json", false},
+		// Logged on every failed fetch: bounded, and no raw controls.
+		{"at the length bound", prod, "https://tenant.example/" + strings.Repeat("a", maxJWKSURI-len("https://tenant.example/")), true},
+		{"past the length bound", prod, "https://tenant.example/" + strings.Repeat("a", maxJWKSURI-len("https://tenant.example/")+1), false},
+		{"a bidi override in the path", prod, "https://tenant.example/.well-known/jwks.json/x\u202eevil", false},
+		{"a C1 control in the path", prod, "https://tenant.example/jwks\u009b31m", false},
+		{"a line separator in the path", prod, "https://tenant.example/jwks\u2028x", false},
+		{"a space in the path", prod, "https://tenant.example/jw ks", false},
+		{"percent-encoded characters", prod, "https://tenant.example/%E2%80%AE/jwks.json", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
