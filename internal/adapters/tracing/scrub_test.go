@@ -10,7 +10,8 @@ import (
 // TestScrubExportErrorCut: a failure message is kept whole up to
 // maxExportErrorBytes and cut past it, never inside a UTF-8 sequence (a
 // collector's answer may be in any language, and a line of invalid UTF-8
-// is garbled by the JSON encoder).
+// is garbled by the JSON encoder), and what a terminal or a log viewer
+// acts on in it is replaced.
 func TestScrubExportErrorCut(t *testing.T) {
 	tests := []struct {
 		name, msg, want string
@@ -19,6 +20,13 @@ func TestScrubExportErrorCut(t *testing.T) {
 		{"one byte past: cut", strings.Repeat("a", 513), strings.Repeat("a", 512) + "... (cut)"},
 		{"a 3-byte rune across the bound: cut before it", strings.Repeat("a", 511) + "€b", strings.Repeat("a", 511) + "... (cut)"},
 		{"a 3-byte rune ending at the bound: kept", strings.Repeat("a", 509) + "€b", strings.Repeat("a", 509) + "€... (cut)"},
+		// What a terminal or log viewer acts on, from the collector's answer.
+		{"a C1 control (CSI)", "body: quota\u009b31mexceeded", "body: quota\ufffd31mexceeded"},
+		{"a bidi override", "body: quota\u202eexceeded", "body: quota\ufffdexceeded"},
+		{"a bidi isolate and mark", "body: \u2066a\u200fb", "body: \ufffda\ufffdb"},
+		{"line and paragraph separators", "body: line1\u2028line2\u2029", "body: line1\ufffdline2\ufffd"},
+		{"NEL", "body: a\u0085b", "body: a\ufffdb"},
+		{"other scripts kept", "body: quota dépassée, 配额", "body: quota dépassée, 配额"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
