@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/example/messages-api/internal/adapters/logtext"
 )
 
 // maxUserAgent bounds the user agent on the access line: a client chooses it.
@@ -24,7 +26,7 @@ func userAgent(r *http.Request) string {
 	if len(v) == 0 {
 		return ""
 	}
-	return cut(replaceControls(redactTokens(cut(v[0], maxUserAgent))), maxUserAgent)
+	return logtext.Cut(logtext.ReplaceControls(redactTokens(logtext.Cut(v[0], maxUserAgent))), maxUserAgent)
 }
 
 // redactTokens replaces each token in s by tokenMark. Gate: the access line

@@ -5,8 +5,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/example/messages-api/internal/adapters/logtext"
 )
 
 // maxExportErrorBytes bounds a logged export failure: the exporter quotes
@@ -77,7 +78,7 @@ func scrubExportError(msg string, secrets []string) string {
 		}
 		msg = scrubbed
 	}
-	msg = strings.Map(displayControl, msg)
+	msg = logtext.ReplaceControls(msg) // the collector chooses the answer the SDK quotes
 	if len(msg) > maxExportErrorBytes {
 		msg, cut = msg[:runeCut(msg, maxExportErrorBytes)], true
 	}
@@ -85,19 +86,6 @@ func scrubExportError(msg string, secrets []string) string {
 		msg += "... (cut)"
 	}
 	return msg
-}
-
-// displayControl maps a C1 control (U+0080 to U+009F), a line or
-// paragraph separator and a bidi control to U+FFFD. Gate: the collector
-// writes the answer the SDK quotes, a JSON encoder writes these raw (RFC
-// 8259 §7 escapes only U+0000 to U+001F), and a terminal showing the log
-// acts on a C1 control (U+009B is CSI), a log viewer may break a line at a
-// separator, and a bidi override reorders the rest of the line.
-func displayControl(r rune) rune {
-	if 0x80 <= r && r <= 0x9f || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-		return utf8.RuneError
-	}
-	return r
 }
 
 // runeCut is n, or less to fall on the start of a UTF-8 sequence in s.

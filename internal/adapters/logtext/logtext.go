@@ -1,11 +1,12 @@
-package httpapi
-
-// Text that a client or the tenant chooses, made fit for the access line:
-// bounded, and without the characters a terminal or a log viewer acts on.
+// Package logtext makes text that a client, the tenant or a collector
+// chooses fit for a log line: bounded, and without the characters a
+// terminal or a log viewer acts on. The access line's user agent and
+// subject and the trace exporter's failures go through it.
+package logtext
 
 import "unicode/utf8"
 
-// replaceControls replaces each C1 control (U+0080 to U+009F), line or
+// ReplaceControls replaces each C1 control (U+0080 to U+009F), line or
 // paragraph separator (U+2028, U+2029) and bidirectional control (Unicode's
 // Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
 // U+2069) in s by U+FFFD. Gate: they
@@ -13,9 +14,9 @@ import "unicode/utf8"
 // JSON encoder writes them raw (RFC 8259 §7 escapes only U+0000 to U+001F):
 // a terminal showing the log acts on a C1 control (U+009B is CSI), a log
 // viewer may break a line at a separator, and a bidi override reorders how
-// the rest of the line reads. An agent without one is returned as it is,
+// the rest of the line reads. A string without one is returned as it is,
 // with no allocation.
-func replaceControls(s string) string {
+func ReplaceControls(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
 	for i := 0; i < len(s); i++ {
@@ -34,7 +35,7 @@ func replaceControls(s string) string {
 	return string(append(b, s[last:]...))
 }
 
-// displayControl is the length in bytes of the character replaceControls
+// displayControl is the length in bytes of the character ReplaceControls
 // replaces at the start of s, in UTF-8, or 0.
 func displayControl(s string) int {
 	switch {
@@ -52,11 +53,11 @@ func displayControl(s string) int {
 	return 0
 }
 
-// cut cuts s to max bytes, dropping the last character if the cut splits
+// Cut cuts s to max bytes, dropping the last character if the cut splits
 // it. Bytes that are no character (invalid UTF-8) count one each, so at
 // most UTFMax-1 bytes are looked back at and a run of them is cut at max,
 // not to nothing.
-func cut(s string, max int) string {
+func Cut(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
@@ -70,18 +71,4 @@ func cut(s string, max int) string {
 		}
 	}
 	return s[:n]
-}
-
-// maxSubject bounds the subject on the access line (Auth0's are well under
-// 100 bytes: "auth0|" and an id, or a client id and "@clients").
-const maxSubject = 256
-
-// subject is a token's sub as the access line shows it: cut to maxSubject
-// bytes at a character boundary, display controls replaced as in the user
-// agent, and cut again, since U+FFFD can be longer than what it replaces.
-// Gate: sub is the tenant's string (a custom database connection
-// chooses its users' ids), and the line is written per request; a clean
-// one is returned as it is, with no allocation.
-func subject(sub string) string {
-	return cut(replaceControls(cut(sub, maxSubject)), maxSubject)
 }
