@@ -348,6 +348,8 @@ func jsonError(part string, err error) error {
 		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" is not a JSON object")
 	case errors.Is(err, jsontext.ErrDuplicateName):
 		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" repeats a member name")
+	case errors.Is(err, errInvalidUTF8):
+		return ports.Invalid(ports.ReasonMalformed, "the token "+part+" is not valid UTF-8")
 	case errors.As(err, &semantic):
 		name := knownMember(string(semantic.JSONPointer))
 		// A number no float64 holds (1e400) is of the right type: saying

@@ -127,6 +127,37 @@ func TestVerifierClaimDescriptions(t *testing.T) {
 	}
 }
 
+// A header or payload that is not strict JSON is told apart by its fault,
+// so the issuer knows what to fix (RFC 8725 §3.7 for UTF-8).
+func TestVerifierJSONDescriptions(t *testing.T) {
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	v, err := vtNew(vtBaseConfig(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainRS := vtRS256(vtKeys().main)
+	header, payload := vtHeader(nil), vtClaims(nil)
+	tests := []struct {
+		name, token, want string
+	}{
+		{"invalid UTF-8 in a header value", vtSign(mainRS, strings.Replace(header, `{`, `{"x":"`+"\xff"+`",`, 1), payload), "the token header is not valid UTF-8"},
+		{"invalid UTF-8 in a payload value", vtSign(mainRS, header, strings.Replace(payload, `{`, `{"z":"`+"\xff"+`",`, 1)), "the token payload is not valid UTF-8"},
+		{"a raw encoded surrogate in the payload", vtSign(mainRS, header, strings.Replace(payload, `{`, `{"z":"`+"\xed\xa0\xbd"+`",`, 1)), "the token payload is not valid UTF-8"},
+		{"duplicate member in the payload", vtSign(mainRS, header, strings.Replace(payload, `{`, `{"z":1,"z":2,`, 1)), "the token payload repeats a member name"},
+		{"payload is an array", vtSign(mainRS, header, `[]`), "the token payload is not a JSON object"},
+		{"payload cut short", vtSign(mainRS, header, payload[:len(payload)-1]), "the token payload is not valid JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Verify(t.Context(), tc.token)
+			var invalid *ports.InvalidTokenError
+			if !errors.As(err, &invalid) || invalid.Reason != ports.ReasonMalformed || invalid.Description != tc.want {
+				t.Fatalf("got %v, want malformed %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // A refused typ is described by what the configuration accepts: under
 // RequireAtJWT, "JWT" would send the caller for a token that fails again.
 func TestVerifierTypDescriptions(t *testing.T) {
