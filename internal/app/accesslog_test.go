@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"runtime"
 	"testing"
 
 	"go.uber.org/fx"
@@ -134,7 +133,6 @@ func TestAccessLineOfEachOutcome(t *testing.T) {
 func TestFakeAppLeavesNoGoroutine(t *testing.T) {
 	ignore := goleak.IgnoreCurrent() // by id: goroutines of earlier tests do not count
 	t.Cleanup(func() {               // registered first, so it runs after the test's own cleanups
-		runtime.GC() // the verified-token cache's cleanup goroutine ends once the cache is collected
 		goleak.VerifyNone(t, ignore)
 	})
 	a := apptest.Start(t, testVerifier())

@@ -66,7 +66,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 	signal.Notify(signals, caught...)
 	defer signal.Stop(signals) // deferred before flush, so it runs after the last one
 	out := newLogSink(os.Stderr, stallWait)
-	log, err := newLogger(cfg.Log, out)
+	log, stopLog, err := newLogger(cfg.Log, out)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)
 		return 2
@@ -80,7 +80,10 @@ func Run(args, environ []string, stderr io.Writer) int {
 		_ = log.Sync()
 		out.settle(deadline)
 	}
-	defer flush()
+	defer func() {
+		flush()
+		_ = stopLog() // ends the buffer's flush loop; flush wrote out what it held
+	}()
 	out.reportTo(log.Named("log"))
 	if stderr == io.Writer(os.Stderr) {
 		// The lines below, after the logs, go the same way: a stderr nobody
@@ -267,19 +270,19 @@ func millis(d time.Duration, enc zapcore.PrimitiveArrayEncoder) {
 // written to out. Production lines go through a 256 KiB buffer flushed
 // every second (and by log.Sync at exit): one write per request line cost
 // about a tenth of the API's throughput.
-func newLogger(c config.Log, out *logSink) (*zap.Logger, error) {
+func newLogger(c config.Log, out *logSink) (log *zap.Logger, stop func() error, err error) {
 	level, err := zapcore.ParseLevel(c.Level)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Format == "console" {
 		// zap's development config, but written to out; no stack traces:
 		// warnings are expected in dev, keep them one line.
 		core := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), out, level)
-		return zap.New(core, zap.Development(), zap.AddCaller(), zap.ErrorOutput(out)), nil
+		return zap.New(core, zap.Development(), zap.AddCaller(), zap.ErrorOutput(out)), func() error { return nil }, nil
 	}
 	buf := &zapcore.BufferedWriteSyncer{WS: out, Size: 256 << 10, FlushInterval: time.Second}
 	// Access logs are not sampled; rejections are (httpapi).
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), buf, level)
-	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(out)), nil
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(out)), buf.Stop, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/example/messages-api/internal/adapters/config"
 )
 
@@ -170,10 +172,11 @@ func TestLoggerOverStalledSink(t *testing.T) {
 			w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
 			t.Cleanup(w.release)
 			s := newLogSink(w, time.Millisecond)
-			log, err := newLogger(config.Log{Format: format, Level: "info"}, s)
+			log, stop, err := newLogger(config.Log{Format: format, Level: "info"}, s)
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { _ = stop() })
 			// Without the sink these would block on the first write
 			// (console) or the first flush (json), and the test hang.
 			line := strings.Repeat("x", 1024)
@@ -183,6 +186,29 @@ func TestLoggerOverStalledSink(t *testing.T) {
 			_ = log.Sync()
 			if got := s.total.Load(); got == 0 {
 				t.Errorf("got no lines dropped, want the ones written while stuck")
+			}
+		})
+	}
+}
+
+// TestLoggerStopEndsItsGoroutines: once stopped, a logger leaves nothing
+// running (the JSON buffer's flush loop) and has written every line.
+func TestLoggerStopEndsItsGoroutines(t *testing.T) {
+	for _, format := range []string{"json", "console"} {
+		t.Run(format, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent() // by id: goroutines of earlier tests do not count
+			w := &stuckWriter{blocked: make(chan struct{})}
+			log, stop, err := newLogger(config.Log{Format: format, Level: "info"}, newLogSink(w, time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			log.Info("the last line")
+			if err := stop(); err != nil {
+				t.Fatalf("got %v from stop, want nil", err)
+			}
+			goleak.VerifyNone(t, ignore)
+			if got := w.output(); !strings.Contains(got, "the last line") {
+				t.Errorf("got output %q, want the last line", got)
 			}
 		})
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/example/messages-api/internal/app"
 )
 
@@ -55,6 +57,7 @@ func TestTakenPortStopsStartup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent() // by id: goroutines of earlier tests do not count
 			var stderr strings.Builder
 			if got := run(t, tt.args, append(tt.environ, "LOG_LEVEL=error"), &stderr); got != 1 {
 				t.Errorf("got exit code %d, want 1", got)
@@ -62,6 +65,9 @@ func TestTakenPortStopsStartup(t *testing.T) {
 			if got := strings.TrimSpace(stderr.String()); got != tt.want {
 				t.Errorf("got\n%s\nwant exactly one line:\n%s", got, tt.want)
 			}
+			// Run returned: nothing it started runs on (the log buffer's
+			// flush loop, the verifier's cache cleanups, the key source).
+			goleak.VerifyNone(t, ignore)
 		})
 	}
 }

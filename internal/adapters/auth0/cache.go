@@ -87,6 +87,18 @@ func newTokenCache(size, rejectSize int, leeway time.Duration) *tokenCache {
 	return c
 }
 
+// stop ends the goroutine otter runs for each cache with expiry; the caches
+// still answer afterwards, expiring entries as they are read.
+func (c *tokenCache) stop() {
+	if c == nil {
+		return
+	}
+	c.ok.StopAllGoroutines()
+	if c.reject != nil {
+		c.reject.StopAllGoroutines()
+	}
+}
+
 // inline runs the caches' maintenance on the goroutine that reads or
 // writes: otter's default starts a goroutine for each drain of its read
 // buffer (every few dozen hits), and waking an idle core for it costs the

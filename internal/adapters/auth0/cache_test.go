@@ -15,6 +15,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/auth0/auth0test"
 	"github.com/example/messages-api/internal/domain"
@@ -392,5 +394,21 @@ func TestVerifierCachedNbfAfterClockStepBack(t *testing.T) {
 		if _, reason, err := vtVerify(t, v, tok); reason != ports.ReasonNotYetValid {
 			t.Errorf("call %d, clock an hour back: got %q, %v; want not_yet_valid", i, reason, err)
 		}
+	}
+}
+
+// TestVerifierStopEndsCacheGoroutines: otter runs a cleanup goroutine for
+// each cache with expiry; Stop ends both, and the verifier still answers.
+func TestVerifierStopEndsCacheGoroutines(t *testing.T) {
+	ignore := goleak.IgnoreCurrent() // by id: goroutines of earlier tests do not count
+	keys := &vtStaticKeys{keys: map[string]*rsa.PublicKey{vtKid: &vtKeys().main.PublicKey}}
+	v, err := vtNew(vtBaseConfig(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Stop()
+	goleak.VerifyNone(t, ignore)
+	if _, err := v.Verify(t.Context(), vtToken(nil, nil)); err != nil {
+		t.Errorf("got %v after Stop, want the token verified", err)
 	}
 }

@@ -10,13 +10,14 @@ import (
 // Module provides the production ports.TokenVerifier. It needs a Tenant,
 // a Config, a KeySourceConfig, a prometheus.Registerer and a *zap.Logger
 // from the graph. The key source warms up in the background when the app
-// starts, so a tenant outage never blocks startup, and stops with the app. The graph outside sees only the port
+// starts, so a tenant outage never blocks startup, and stops with the app,
+// as do the verifier's caches' cleanups. The graph outside sees only the port
 // and *KeySource (for readiness); the rest is private to the module.
 var Module = fx.Module("auth0",
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("auth0") }),
 	fx.Provide(newKeySource),
 	fx.Provide(func(ks *KeySource) KeyFinder { return ks }, fx.Private),
-	fx.Provide(New, fx.Private), // *Verifier, for its metrics
+	fx.Provide(fx.Annotate(New, fx.OnStop((*Verifier).Stop)), fx.Private), // *Verifier, for its metrics
 	// Bound from the private *Verifier: fx.Annotate(New, fx.As(...)) with
 	// fx.Self() for the metrics would make *Verifier public too.
 	fx.Provide(func(v *Verifier) ports.TokenVerifier { return v }),

@@ -94,6 +94,10 @@ type Verifier struct {
 
 var _ ports.TokenVerifier = (*Verifier)(nil)
 
+// Stop ends the background goroutines of the verifier's caches. Call it once
+// the verifier is done with; it still verifies afterwards.
+func (v *Verifier) Stop() { v.cache.stop() }
+
 // New builds a verifier for tenant's tokens that takes its keys from keys.
 // Zero sizes in cfg take the defaults. It fails when keys is nil, tenant
 // did not come from NewTenant, an audience is missing or empty, or
