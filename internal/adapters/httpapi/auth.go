@@ -180,8 +180,10 @@ func claimsFrom(r *http.Request) *domain.Claims {
 
 // verificationOutcome labels a Verify result under ctx for metrics: valid,
 // invalid (with the port's reason, or "other" for a code not among them),
-// unavailable, cancelled (the caller's context ended: the client hung up,
-// or a deadline a parent router set passed) or error.
+// unavailable (answered 503: no keys, or the verifier's own context error,
+// taken for a timeout inside it), cancelled (ctx ended first: the client
+// hung up, or a deadline a parent router set passed) or error. The classes
+// follow writeError's answers.
 func verificationOutcome(ctx context.Context, err error) (outcome, reason string) {
 	if err == nil {
 		return "valid", "" // before errors.As's target, which escapes: a valid token allocates nothing here
@@ -195,8 +197,10 @@ func verificationOutcome(ctx context.Context, err error) (outcome, reason string
 		return "invalid", string(invalid.Reason)
 	case errors.Is(err, ports.ErrKeysUnavailable):
 		return "unavailable", ""
-	case errors.Is(err, context.Canceled), ctx.Err() != nil && errors.Is(err, ctx.Err()): // not the verifier's error
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())):
 		return "cancelled", ""
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "unavailable", ""
 	default:
 		return "error", ""
 	}

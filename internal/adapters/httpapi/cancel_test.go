@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -21,7 +22,8 @@ import (
 // 503 that would count the client's hang-up as the service failing; a
 // verification that runs out of time with the client still there is 503.
 // The verification counts as cancelled whenever the request's context has
-// ended first (a parent router's timeout, say), not as a verifier error.
+// ended first (a parent router's timeout, say), not as a verifier error, and
+// a context error of the verifier's own as unavailable, as the 503 it is.
 func TestClientGoneIsNotAServerError(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -32,8 +34,11 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		wantOutcome string // of messages_api_token_verifications_total
 	}{
 		{"client hung up mid-verification", "cancel", nil, 499, "", "cancelled"},
-		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "error"},
-		{"verifier cancelled, client still there", "", context.Canceled, 503, "5", "cancelled"},
+		// The verifier's own context error is a timeout inside it: 503, and
+		// counted with the other 503s, not as the client's hang-up.
+		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "unavailable"},
+		{"verifier cancelled, client still there", "", context.Canceled, 503, "5", "unavailable"},
+		{"verifier cancelled, wrapped", "", fmt.Errorf("keys: %w", context.Canceled), 503, "5", "unavailable"},
 		{"the request's deadline passed mid-verification", "deadline", nil, 503, "5", "cancelled"},
 	}
 	for _, tt := range tests {
