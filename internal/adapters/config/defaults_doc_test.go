@@ -12,7 +12,10 @@ import (
 	"github.com/knadh/koanf/v2"
 
 	"github.com/example/messages-api/configs"
+	"github.com/example/messages-api/internal/adapters/admin"
+	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
+	"github.com/example/messages-api/internal/adapters/devtenant"
 )
 
 // TestDefaultsNameEachVariable: configs/config.yaml says that environment
@@ -84,5 +87,34 @@ func TestReadmeTableMatchesDefaults(t *testing.T) {
 		if want := fmt.Sprint(defaults.Get(key)); shown != want {
 			t.Errorf("got default %s for %s (%s) in the README, want %s as in configs/config.yaml", shown, name, key, want)
 		}
+	}
+}
+
+// TestDefaultsMatchThePackages: each package works without this loader and
+// fills its own defaults in for zero values; configs/config.yaml must give
+// the same ones, or the service would differ from the package it runs.
+func TestDefaultsMatchThePackages(t *testing.T) {
+	c, err := config.Load(false, "", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"admin.addr", c.Admin.Addr, admin.DefaultAddr},
+		{"dev_tenant.addr", c.DevTenant.Addr, devtenant.DefaultAddr},
+		{"dev_tenant.token_ttl", c.DevTenant.TokenTTL, devtenant.DefaultTokenTTL},
+		{"auth0.leeway", c.Auth0.Leeway, auth0.DefaultLeeway},
+		{"auth0.max_token_bytes", c.Auth0.MaxTokenBytes, auth0.DefaultMaxTokenBytes},
+		{"auth0.cache_size", c.Auth0.CacheSize, auth0.DefaultCacheSize},
+		{"auth0.reject_cache_size", c.Auth0.RejectCacheSize, auth0.DefaultRejectCacheSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v in configs/config.yaml, want the package's default %v", tt.got, tt.want)
+			}
+		})
 	}
 }
