@@ -127,7 +127,6 @@ func TestVerifierIssuer(t *testing.T) {
 		loopback bool // allowInsecureLoopback
 		want     string
 		wantErr  bool
-		known    string
 	}{
 		{name: "bare domain", domain: vtDomain, want: vtIssuer},
 		{name: "https scheme", domain: "https://" + vtDomain, want: vtIssuer},

@@ -22,7 +22,8 @@ import (
 type HandlerConfig struct {
 	// Realm names the protection space in WWW-Authenticate (default "messages-api").
 	Realm string
-	// RetryAfterSeconds is sent with 503 when keys are unavailable (default 5).
+	// RetryAfterSeconds is the Retry-After, in seconds, of every 503: keys
+	// unavailable, or the verification timed out (default 5).
 	RetryAfterSeconds int
 	// CORS lets browser apps on other origins call the API.
 	CORS CORS
