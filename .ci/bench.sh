@@ -68,7 +68,10 @@ start() {
   # share; no CORS origins, as production runs by default (dev mode allows
   # the example SPA's)
   printf 'http:\n  port: %s\n  handler:\n    cors:\n      allowed_origins: []\nadmin:\n  addr: 127.0.0.1:%s\ndev_tenant:\n  addr: 127.0.0.1:%s\n  spa_addr: ""\n' "$api" "$admin" "$tenant" >"$work/$name.yaml"
-  env LOG_FORMAT=json LOG_LEVEL=info "$@" "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
+  # A clean environment: the shell's PORT, ADMIN_ADDR, GOGC or OTEL_* would
+  # override the file or change what is measured. HOME finds the dev key.
+  env -i PATH="$PATH" HOME="$HOME" ${XDG_CACHE_HOME:+XDG_CACHE_HOME="$XDG_CACHE_HOME"} \
+    LOG_FORMAT=json LOG_LEVEL=info "$@" "$work/api" -dev -config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
   pids+=($!)
   server[$name]=$!
   wait_for "$name" "http://127.0.0.1:$admin/readyz"
@@ -85,11 +88,11 @@ token() { # token TENANT_PORT
 start main "$MAIN_API" "$MAIN_ADMIN" "$MAIN_TENANT"
 start nocache "$COLD_API" "$COLD_ADMIN" "$COLD_TENANT" AUTH0_TOKEN_CACHE_SIZE=-1
 start quiet "$QUIET_API" "$QUIET_ADMIN" "$QUIET_TENANT" LOG_LEVEL=warn
-"$work/floor" -addr "127.0.0.1:$FLOOR" >"$work/floor.log" 2>&1 &
+env -i PATH="$PATH" "$work/floor" -addr "127.0.0.1:$FLOOR" >"$work/floor.log" 2>&1 &
 pids+=($!)
 server[floor]=$!
 wait_for floor "http://127.0.0.1:$FLOOR/api/public"
-"$work/floor" -limits -addr "127.0.0.1:$LIMITS" >"$work/floor-limits.log" 2>&1 &
+env -i PATH="$PATH" "$work/floor" -limits -addr "127.0.0.1:$LIMITS" >"$work/floor-limits.log" 2>&1 &
 pids+=($!)
 server[floor-limits]=$!
 wait_for floor-limits "http://127.0.0.1:$LIMITS/api/public"
