@@ -409,7 +409,7 @@ func TestLoginFailures(t *testing.T) {
 			func(t *testing.T, as *authServer, _ context.CancelFunc) browser {
 				return &redirectingBrowser{t: t, as: as, back: approved}
 			}, nil, 1, "",
-			`the tenant refused the client "native-app" for a user login (unauthorized_client: Invalid authorization code): set AUTH0_CLIENT_ID`},
+			`the tenant refused the client "native-app" for a user login (unauthorized_client: Invalid authorization code): set -client-id to a Native application's client id`},
 		// The URL is printed first: a browser that does not start ends nothing.
 		{"no browser starts, the URL is opened by hand", "",
 			func(t *testing.T, as *authServer, _ context.CancelFunc) browser {

@@ -85,8 +85,8 @@ func explainLoginError(err error, o *options) string {
 	case "invalid_grant":
 		return fmt.Sprintf("the tenant refused the authorization code or refresh token (%s); run the command again to log in", said)
 	case "invalid_client", "unauthorized_client":
-		return fmt.Sprintf("the tenant refused the client %q for a user login (%s): set AUTH0_CLIENT_ID (or -client-id) to a Native "+
-			"application's client id, with the Authorization Code grant and http://127.0.0.1 among its Allowed Callback URLs", o.clientID, said)
+		return fmt.Sprintf("the tenant refused the client %q for a user login (%s): set %s to a Native "+
+			"application's client id, with the Authorization Code grant and http://127.0.0.1 among its Allowed Callback URLs", o.clientID, said, o.setting("client-id"))
 	case "":
 		return notOAuth(re, o)
 	default:

@@ -48,6 +48,20 @@ type options struct {
 	login        bool // the authorization code grant with PKCE, as a user
 	noBrowser    bool // with login: print the URL instead of opening a browser
 	redirectPort int  // with login: the loopback redirect's port; 0 = any free one
+	dev          bool // -dev: the local dev tenant
+	// from names where domain, audience, client-id and client-secret came
+	// from: their flag ("-domain"), their variable ("AUTH0_DOMAIN") or "-dev".
+	from map[string]string
+}
+
+// setting names what sets the value name (a flag's name: "client-id") for a
+// hint to say what to change: the flag or variable it came from, or the
+// flag for one -dev chose, which reads no AUTH0_* variable for it.
+func (o *options) setting(name string) string {
+	if src := o.from[name]; src != "" && src != "-dev" {
+		return src
+	}
+	return "-" + name
 }
 
 const usageText = `usage: messages [flags] PATH
@@ -147,7 +161,7 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 
 	var errs []error
-	o := options{calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout,
+	o := options{dev: *dev, from: map[string]string{}, calls: *calls, cacheFile: *cacheFile, printToken: *printToken, timeout: *timeout,
 		login: *loginFlag, noBrowser: *noBrowser, redirectPort: *redirectPort}
 	if (o.noBrowser || given["redirect-port"]) && !o.login {
 		errs = append(errs, errors.New("-no-browser and -redirect-port go with -login"))
@@ -218,10 +232,13 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	pick := func(flagName, flagValue, devValue, envName string) string {
 		switch {
 		case given[flagName]:
+			o.from[flagName] = "-" + flagName
 			return strings.TrimSpace(flagValue)
 		case *dev && devValue != "":
+			o.from[flagName] = "-dev"
 			return devValue
 		default:
+			o.from[flagName] = envName
 			return strings.TrimSpace(fromEnv(envName))
 		}
 	}
@@ -311,12 +328,12 @@ func parseOptions(args []string, getenv func(string) string, warn io.Writer) (op
 	switch {
 	case emptied["client-secret"]:
 	case given["client-secret"]:
-		o.clientSecret = *clientSecret
+		o.clientSecret, o.from["client-secret"] = *clientSecret, "-client-secret"
 		fmt.Fprintln(warn, "messages: warning: -client-secret is visible in the process list and shell history; prefer AUTH0_CLIENT_SECRET")
 	case *dev && d.secrets[o.clientID] != "":
-		o.clientSecret = d.secrets[o.clientID]
+		o.clientSecret, o.from["client-secret"] = d.secrets[o.clientID], "-dev"
 	default:
-		o.clientSecret = fromEnv("AUTH0_CLIENT_SECRET")
+		o.clientSecret, o.from["client-secret"] = fromEnv("AUTH0_CLIENT_SECRET"), "AUTH0_CLIENT_SECRET"
 	}
 	switch {
 	case o.clientSecret != "", emptied["client-secret"], emptied["client-id"]:

@@ -148,13 +148,19 @@ func explainTokenError(err error, o *options) string {
 	case notFound(re):
 		return noTokenEndpoint(re, o, said)
 	case code == "invalid_client" || (code == "access_denied" && desc == "Unauthorized"):
+		where := "the application's settings in the Auth0 dashboard"
+		if o.dev {
+			where = "the dev tenant's clients (the service's dev_tenant.clients; -dev knows their secrets)"
+		}
 		return fmt.Sprintf("the tenant refused the client credentials (%s): the client id %q or its client secret is wrong; "+
-			"check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET against the application's settings in the Auth0 dashboard",
-			said, o.clientID)
+			"check %s and %s against %s", said, o.clientID, o.setting("client-id"), o.setting("client-secret"), where)
 	case strings.HasPrefix(desc, "Service not enabled within domain"):
-		return fmt.Sprintf("the audience %q is not an API of the tenant %s (%s): set AUTH0_AUDIENCE to the identifier of an API "+
-			"registered in this tenant (Dashboard > Applications > APIs > your API > Identifier)",
-			o.audience, o.issuer, said)
+		where := "an API registered in this tenant (Dashboard > Applications > APIs > your API > Identifier)"
+		if o.dev {
+			where = "the dev tenant's API (the service's dev_tenant.audience), or leave it out for -dev's"
+		}
+		return fmt.Sprintf("the audience %q is not an API of the tenant %s (%s): set %s to the identifier of %s",
+			o.audience, o.issuer, said, o.setting("audience"), where)
 	case strings.HasPrefix(desc, "Client has not been granted scopes"):
 		_, scopes, _ := strings.Cut(desc, ":")
 		return fmt.Sprintf("the client %q has not been granted the scope(s) %s for the audience %q (%s): grant them to the application "+
@@ -198,15 +204,15 @@ func notFound(re *oauth2.RetrieveError) bool {
 // noTokenEndpoint explains a 404 with an OAuth-shaped error body: a server
 // that is not the tenant (the API itself, say) at -domain.
 func noTokenEndpoint(re *oauth2.RetrieveError, o *options, said string) string {
-	return fmt.Sprintf("the token endpoint %s answered %s (%s), so there is none there: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
-		o.tokenURL, status(re), said, strings.TrimSuffix(o.issuer, "/"))
+	return fmt.Sprintf("the token endpoint %s answered %s (%s), so there is none there: is %q the Auth0 tenant domain (%s)?",
+		o.tokenURL, status(re), said, strings.TrimSuffix(o.issuer, "/"), o.setting("domain"))
 }
 
 // notOAuth explains an answer without an OAuth error: most likely not an
 // Auth0 tenant at all.
 func notOAuth(re *oauth2.RetrieveError, o *options) string {
-	return fmt.Sprintf("the token endpoint %s answered %s without an OAuth error: is %q the Auth0 tenant domain (AUTH0_DOMAIN)?",
-		o.tokenURL, status(re), strings.TrimSuffix(o.issuer, "/"))
+	return fmt.Sprintf("the token endpoint %s answered %s without an OAuth error: is %q the Auth0 tenant domain (%s)?",
+		o.tokenURL, status(re), strings.TrimSuffix(o.issuer, "/"), o.setting("domain"))
 }
 
 // clean drops control characters from text a server chose, so it cannot

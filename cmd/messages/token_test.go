@@ -25,14 +25,24 @@ func TestTokenErrors(t *testing.T) {
 			name: "wrong secret",
 			env: map[string]string{"AUTH0_DOMAIN": f.tenantURL, "AUTH0_AUDIENCE": f.audience,
 				"AUTH0_CLIENT_ID": "dev-reader", "AUTH0_CLIENT_SECRET": "not-the-secret"},
-			args:   []string{"-api", f.apiURL, "/api/private"},
-			want:   []string{"access_denied: Unauthorized", `the client id "dev-reader" or its client secret is wrong`},
+			args: []string{"-api", f.apiURL, "/api/private"},
+			want: []string{"access_denied: Unauthorized", `the client id "dev-reader" or its client secret is wrong; ` +
+				"check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET against the application's settings in the Auth0 dashboard"},
+			secret: "not-the-secret",
+		},
+		// -dev reads no AUTH0_* variable for the client: the hint names the flags.
+		{
+			name:   "wrong secret under -dev",
+			env:    map[string]string{"AUTH0_CLIENT_ID": "x", "AUTH0_CLIENT_SECRET": "y"},
+			args:   f.devArgs("-client-secret", "not-the-secret", "/api/private"),
+			want:   []string{`the client id "dev-reader" or its client secret is wrong; check -client-id and -client-secret against the dev tenant's clients`},
 			secret: "not-the-secret",
 		},
 		{
-			name:   "unknown audience",
-			args:   f.devArgs("-audience", "https://unknown.example", "/api/private"),
-			want:   []string{`the audience "https://unknown.example" is not an API of the tenant`, "Service not enabled within domain"},
+			name: "unknown audience",
+			args: f.devArgs("-audience", "https://unknown.example", "/api/private"),
+			want: []string{`the audience "https://unknown.example" is not an API of the tenant`, "Service not enabled within domain",
+				"set -audience to the identifier of the dev tenant's API"},
 			secret: "dev-reader-secret",
 		},
 		{
@@ -60,7 +70,15 @@ func TestTokenErrors(t *testing.T) {
 			name: "not a tenant",
 			args: []string{"-dev", "-domain", notTenant.URL, "-api", f.apiURL, "/api/private"},
 			want: []string{"the token endpoint " + notTenant.URL + "/oauth/token answered 404 Not Found without an OAuth error: is \"" +
-				notTenant.URL + "\" the Auth0 tenant domain (AUTH0_DOMAIN)?"},
+				notTenant.URL + "\" the Auth0 tenant domain (-domain)?"},
+			secret: "dev-reader-secret",
+		},
+		{
+			name: "not a tenant, from the environment",
+			env: map[string]string{"AUTH0_DOMAIN": notTenant.URL, "AUTH0_AUDIENCE": f.audience,
+				"AUTH0_CLIENT_ID": "dev-reader", "AUTH0_CLIENT_SECRET": "dev-reader-secret"},
+			args:   []string{"-api", f.apiURL, "/api/private"},
+			want:   []string{"is \"" + notTenant.URL + "\" the Auth0 tenant domain (AUTH0_DOMAIN)?"},
 			secret: "dev-reader-secret",
 		},
 	}
@@ -138,7 +156,7 @@ func TestTokenEndpointNotFound(t *testing.T) {
 				args = append(loginArgs(&authServer{url: tenant}, "-token-cache", file), "/api/private")
 			}
 			r := runWith(t, unusedBrowser{t: t}, args...)
-			want := "answered 404 Not Found (not_found: no such route), so there is none there: is \"" + tenant + "\" the Auth0 tenant domain (AUTH0_DOMAIN)?"
+			want := "answered 404 Not Found (not_found: no such route), so there is none there: is \"" + tenant + "\" the Auth0 tenant domain (-domain)?"
 			if r.code != 1 || !strings.Contains(r.stderr, want) {
 				t.Errorf("got exit code %d and stderr %q, want 1 and %q in it", r.code, r.stderr, want)
 			}
