@@ -65,6 +65,10 @@ func Run(args, environ []string, stderr io.Writer) int {
 	}
 	signal.Notify(signals, caught...)
 	defer signal.Stop(signals) // deferred before flush, so it runs after the last one
+	// A stderr whose reader has gone (a log shipper restarted, a closed
+	// pipe) fails writes with EPIPE, counted as dropped lines; left alone,
+	// SIGPIPE on fd 2 would kill the process mid-request.
+	signal.Ignore(syscall.SIGPIPE)
 	out := newLogSink(os.Stderr, stallWait)
 	log, stopLog, err := newLogger(cfg.Log, out)
 	if err != nil {

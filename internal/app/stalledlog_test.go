@@ -117,3 +117,48 @@ func metricValue(exposition, name string) float64 {
 	}
 	return -1
 }
+
+// TestStderrReaderGone: when the reader of the service's stderr goes away
+// (a log shipper restarted, the pipe closed), writes fail with EPIPE; the
+// service goes on answering, counts the lines as dropped, and stops with
+// exit 0 on SIGTERM. Before, the first write after it killed the process
+// with SIGPIPE (exit 141), in-flight requests and all.
+func TestStderrReaderGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	var pipe io.Closer
+	b := startBinaryReading(t, nil, func(r io.Reader) io.Reader { pipe = r.(io.Closer); return r }, buildAPI(t))
+	b.logs.waitFor(t, "app", "started")
+	if err := pipe.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// More access lines than the log buffer (256 KiB) holds: it is written
+	// out at least once into the closed pipe.
+	client := &http.Client{Timeout: 20 * time.Second}
+	for i := range 2000 {
+		resp, err := client.Get("http://" + b.api + "/api/public")
+		if err != nil {
+			t.Fatalf("request %d with stderr closed: %v", i+1, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: got %d, want 200", i+1, resp.StatusCode)
+		}
+	}
+	_, metrics := get(t, "http://"+b.admin+"/metrics", "")
+	if n := metricValue(metrics, "messages_api_log_lines_dropped_total"); n <= 0 {
+		t.Errorf("got messages_api_log_lines_dropped_total %v, want lines counted as dropped", n)
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.cmd.Process.Wait() // the fixture's hang detector kills it past two minutes
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := st.ExitCode(); code != 0 {
+		t.Errorf("got exit code %d (%v), want 0", code, st)
+	}
+}
