@@ -97,6 +97,7 @@ var Env = map[string]string{
 	"HTTP_WRITE_TIMEOUT":        "http.write_timeout",
 	"HTTP_IDLE_TIMEOUT":         "http.idle_timeout",
 	"HTTP_MAX_HEADER_BYTES":     "http.max_header_bytes",
+	"HTTP_MAX_CONNECTIONS":      "http.max_connections",
 	"HTTP_SHUTDOWN_TIMEOUT":     "http.shutdown_timeout",
 	"HTTP_DRAIN_DELAY":          "http.drain_delay",
 	"ADMIN_ADDR":                "admin.addr",

@@ -18,6 +18,10 @@ import (
 // the server buffer is a client's choice up to it.
 const maxHeaderBytes = 1 << 20
 
+// maxConnections bounds HTTP_MAX_CONNECTIONS: the cap's semaphore is
+// allocated whole at start, and no file table holds more.
+const maxConnections = 1 << 20
+
 // minTimeout bounds the timeouts a request or a fetch of the keys must
 // finish within.
 const minTimeout = 100 * time.Millisecond
@@ -70,6 +74,7 @@ func (c *Config) validate(emptyEnv map[string]bool) error {
 		{"HTTP_READ_HEADER_TIMEOUT", int64(c.HTTP.ReadHeaderTimeout), true}, {"HTTP_READ_TIMEOUT", int64(c.HTTP.ReadTimeout), true},
 		{"HTTP_WRITE_TIMEOUT", int64(c.HTTP.WriteTimeout), true}, {"HTTP_IDLE_TIMEOUT", int64(c.HTTP.IdleTimeout), true},
 		{"HTTP_SHUTDOWN_TIMEOUT", int64(c.HTTP.ShutdownTimeout), true}, {"HTTP_MAX_HEADER_BYTES", int64(c.HTTP.MaxHeaderBytes), false},
+		{"HTTP_MAX_CONNECTIONS", int64(c.HTTP.MaxConnections), false},
 		{"JWKS_FETCH_TIMEOUT", int64(c.Keys.FetchTimeout), true}, {"JWKS_MAX_BODY_BYTES", c.Keys.MaxBodyBytes, false},
 		{"JWKS_REFRESH_INTERVAL", int64(c.Keys.RefreshInterval), true}, {"JWKS_UNKNOWN_KEY_COOLDOWN", int64(c.Keys.UnknownKeyCooldown), true},
 		{"JWKS_MAX_STALE_AGE", int64(c.Keys.MaxStaleAge), true}, {"JWKS_RETRY_INTERVAL", int64(c.Keys.RetryInterval), true},
@@ -123,6 +128,10 @@ func (c *Config) validate(emptyEnv map[string]bool) error {
 		if s.v > maxStopWait {
 			errs = append(errs, fmt.Errorf("%s (%s) %s is above %s: a stop would wait that long", s.name, Env[s.name], s.v, maxStopWait))
 		}
+	}
+	if c.HTTP.MaxConnections > maxConnections {
+		errs = append(errs, fmt.Errorf("HTTP_MAX_CONNECTIONS (http.max_connections) %d is above %d: each connection holds a file descriptor and tens of KB",
+			c.HTTP.MaxConnections, maxConnections))
 	}
 	if c.HTTP.MaxHeaderBytes > maxHeaderBytes {
 		errs = append(errs, fmt.Errorf("HTTP_MAX_HEADER_BYTES (http.max_header_bytes) %d is above %d (1 MiB, net/http's default): every connection may make the server hold this much before it is refused",

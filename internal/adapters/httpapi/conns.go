@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
 )
 
 // markFresh counts c as fresh from the moment it is accepted, before
@@ -16,6 +19,9 @@ import (
 // there, so ConnState's own StateNew adds nothing.
 func (s *Server) markFresh(c net.Conn) {
 	s.conns.Store(c, new(atomic.Bool))
+	if s.open.Add(1) >= int64(s.cfg.MaxConnections) {
+		s.warnFull()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh[c] = struct{}{}
@@ -59,7 +65,20 @@ func (s *Server) trackActive(c net.Conn, state http.ConnState) {
 	}
 	if state == http.StateClosed || state == http.StateHijacked {
 		s.conns.Delete(c)
+		s.open.Add(-1)
 	}
+}
+
+// warnFull says, at most once a minute, that the connection cap is reached:
+// from here new connections wait in the kernel's queue, unanswered, until
+// one closes.
+func (s *Server) warnFull() {
+	now, last := time.Now().UnixNano(), s.warnedFull.Load()
+	if last != 0 && now-last < int64(time.Minute) || !s.warnedFull.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)",
+		zap.Int("max_connections", s.cfg.MaxConnections))
 }
 
 // activeKey is the connection context's key of its active flag (trackActive).

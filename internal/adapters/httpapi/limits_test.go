@@ -13,7 +13,7 @@ import (
 // documents, set, it is kept, and either way it reaches what enforces it.
 func TestServerLimits(t *testing.T) {
 	set := ServerConfig{ReadHeaderTimeout: 1 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 3 * time.Second,
-		IdleTimeout: 4 * time.Second, ShutdownTimeout: 5 * time.Second, MaxHeaderBytes: 4096}
+		IdleTimeout: 4 * time.Second, ShutdownTimeout: 5 * time.Second, MaxHeaderBytes: 4096, MaxConnections: 7}
 	unset := NewServer(ServerConfig{}, nil, nil, zap.NewNop())
 	configured := NewServer(set, nil, nil, zap.NewNop())
 	tests := []struct {
@@ -27,6 +27,7 @@ func TestServerLimits(t *testing.T) {
 		{"idle timeout", func(s *Server) any { return s.srv.IdleTimeout }, 60 * time.Second, set.IdleTimeout},
 		{"header bytes", func(s *Server) any { return s.srv.MaxHeaderBytes }, 16 << 10, set.MaxHeaderBytes},
 		{"shutdown timeout", func(s *Server) any { return s.cfg.ShutdownTimeout }, 15 * time.Second, set.ShutdownTimeout},
+		{"open connections", func(s *Server) any { return s.cfg.MaxConnections }, 4096, set.MaxConnections},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,8 +14,9 @@ import (
 // (where the platform allows, see takeQueue) and hands those connections
 // to Serve after the socket has stopped accepting.
 type queueListener struct {
-	net.Listener
-	track func(net.Conn) // called for each connection before Serve sees it
+	net.Listener                // what Serve accepts from: socket, through the connection cap
+	socket       net.Listener   // the listening socket, whose queue closeQueue takes
+	track        func(net.Conn) // called for each connection before Serve sees it
 
 	closing     atomic.Bool   // closeQueue has begun: Accept's errors come from it
 	ready       chan struct{} // closed once taken is set
@@ -28,8 +29,10 @@ type queueListener struct {
 	taken []net.Conn // from the queue, not handed to Serve yet
 }
 
-func newQueueListener(ln net.Listener, track func(net.Conn)) *queueListener {
-	return &queueListener{Listener: ln, track: track,
+// newQueueListener serves ln, which accepts from socket (itself, or socket
+// behind a wrapper such as a connection cap, which closing ln closes).
+func newQueueListener(ln, socket net.Listener, track func(net.Conn)) *queueListener {
+	return &queueListener{Listener: ln, socket: socket, track: track,
 		ready: make(chan struct{}), drained: make(chan struct{}), closed: make(chan struct{})}
 }
 
@@ -79,7 +82,7 @@ func (l *queueListener) closeQueue(ctx context.Context) (int, error) {
 	if l.closing.Swap(true) { // before takeQueue: Serve's Accept fails once the socket stops
 		return 0, nil // a second Stop: the queue was taken by the first
 	}
-	queued := takeQueue(l.Listener)
+	queued := takeQueue(l.socket)
 	for _, c := range queued {
 		l.track(c)
 	}

@@ -22,7 +22,7 @@ func TestCloseQueueServesQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	tracked := 0
-	ql := newQueueListener(ln, func(net.Conn) { tracked++ })
+	ql := newQueueListener(ln, ln, func(net.Conn) { tracked++ })
 	const n = 3
 	for range n {
 		c, err := net.Dial("tcp", ln.Addr().String())

@@ -19,7 +19,7 @@ func TestTakeQueueWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ql := newQueueListener(ln, func(net.Conn) {})
+	ql := newQueueListener(ln, ln, func(net.Conn) {})
 	defer ql.Close()
 	const dials = 4
 	var (
