@@ -69,7 +69,7 @@ func Run(args, environ []string, stderr io.Writer) int {
 	// pipe) fails writes with EPIPE, counted as dropped lines; left alone,
 	// SIGPIPE on fd 2 would kill the process mid-request.
 	signal.Ignore(syscall.SIGPIPE)
-	out := newLogSink(os.Stderr, stallWait)
+	out := newLogSink(os.Stderr, maxPending)
 	log, stopLog, err := newLogger(cfg.Log, out)
 	if err != nil {
 		fmt.Fprintln(stderr, "api:", err)

@@ -12,81 +12,83 @@ import (
 	"go.uber.org/zap"
 )
 
-// stallWait bounds how long logging waits for one write to stderr: a
-// reader that takes longer (a stalled log shipper, a pipe nobody reads)
-// costs lines, never requests.
-const stallWait = time.Second
+// maxPending bounds the log bytes waiting for stderr: four of the JSON
+// logger's 256 KiB flushes. A reader slower than the logs for longer than
+// that takes costs lines past it, never requests.
+const maxPending = 1 << 20
 
 // exitWait bounds how long the process waits at exit for a slow stderr to
 // take its last lines.
 const exitWait = 5 * time.Second
 
-// logSink is the logs' output. Each write goes to out from a goroutine of
-// its own, and the caller waits for it at most wait: zap writes with its
-// lock held, so a write to a pipe nobody reads would otherwise block every
-// request's access line, the stop's lines and with them SIGTERM, while
-// /readyz, which logs nothing, went on saying ready. While a write has not
-// returned, later ones are dropped, their lines counted, so lines are never
-// reordered or interleaved; so are the lines of a write that failed (its
-// error is not passed on: zap's buffer would keep it and write nothing
-// more). Once out takes a write again, the count is logged (report); the
-// metric keeps the total.
+// logSink is the logs' output. Write never waits for out: it appends to a
+// buffer of at most maxPending bytes that a goroutine of its own writes out,
+// in order, while there is any. zap writes with its lock held, so a write
+// that waited for a slow or stalled reader (a log shipper behind, a pipe
+// nobody reads) would hold every request's access line, the stop's lines
+// and with them SIGTERM, while /readyz, which logs nothing, went on saying
+// ready. What does not fit is dropped, its lines counted; so are the lines
+// of a write that failed (its error is not passed on: zap's buffer would
+// keep it and write nothing more). Once out takes a write again, the count
+// is logged (report); the metric keeps the total.
 type logSink struct {
-	mu       sync.Mutex // one caller at a time: the logger's buffer, its error output, Run's last lines
-	out      io.Writer
-	wait     time.Duration
-	inflight atomic.Pointer[chan struct{}] // closed when the write to out returns; nil before the first
-	dropped  atomic.Int64                  // lines dropped since the last report
-	total    atomic.Int64                  // lines dropped since start: messages_api_log_lines_dropped_total
+	out io.Writer
+	max int // bytes pending at most
+
+	mu      sync.Mutex
+	pending []byte        // accepted, not yet handed to out
+	spare   []byte        // the buffer out had last, reused
+	done    chan struct{} // closed when the writing goroutine ends; nil while none runs
+	dropped atomic.Int64  // lines dropped since the last report
+	total   atomic.Int64  // lines dropped since start: messages_api_log_lines_dropped_total
 
 	// report is given the lines dropped since the last report, once a
 	// write has gone through after them; nil before the logger exists.
 	report atomic.Pointer[func(lines int64)]
 }
 
-func newLogSink(out io.Writer, wait time.Duration) *logSink {
-	return &logSink{out: out, wait: wait}
+func newLogSink(out io.Writer, maxPending int) *logSink {
+	return &logSink{out: out, max: maxPending}
 }
 
-// Write never takes longer than s.wait, and never fails: what it cannot
-// write it counts.
+// Write never waits for out, and never fails: what does not fit it counts.
 func (s *logSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.writing() {
+	if len(s.pending)+len(p) > s.max {
 		s.drop(p)
 		return len(p), nil
 	}
-	buf := bytes.Clone(p) // the caller reuses p once Write returns
-	done := make(chan struct{})
-	s.inflight.Store(&done)
-	go func() {
-		if _, err := s.out.Write(buf); err != nil {
-			s.drop(buf)
-		} else if n := s.dropped.Swap(0); n > 0 {
-			defer s.reportDrops(n) // after done: not under the caller's lock
-		}
-		close(done)
-	}()
-	t := time.NewTimer(s.wait)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C: // still writing: what comes until it returns is dropped
+	s.pending = append(s.pending, p...) // the caller reuses p once Write returns
+	if s.done == nil {
+		s.done = make(chan struct{})
+		go s.writeOut(s.done)
 	}
 	return len(p), nil
 }
 
-// writing reports whether a write to out has not returned yet.
-func (s *logSink) writing() bool {
-	if done := s.inflight.Load(); done != nil {
-		select {
-		case <-*done:
-		default:
-			return true
+// writeOut hands what is pending to out until nothing is, then closes done.
+func (s *logSink) writeOut(done chan struct{}) {
+	defer close(done)
+	for {
+		s.mu.Lock()
+		buf := s.pending
+		if len(buf) == 0 {
+			s.done = nil
+			s.mu.Unlock()
+			return
 		}
+		s.pending, s.spare = s.spare[:0], nil
+		s.mu.Unlock()
+		if _, err := s.out.Write(buf); err != nil {
+			s.drop(buf)
+		} else if n := s.dropped.Swap(0); n > 0 {
+			s.reportDrops(n) // not under mu: the report is a log line, written here
+		}
+		s.mu.Lock()
+		s.spare = buf[:0]
+		s.mu.Unlock()
 	}
-	return false
 }
 
 func (s *logSink) drop(p []byte) {
@@ -101,18 +103,19 @@ func (s *logSink) reportDrops(n int64) {
 	}
 }
 
-// settle waits until the write to out in flight, if any, has returned, or
-// until deadline: at exit, a slow reader still gets the last lines whole
-// rather than the buffer's last flush being dropped behind it.
+// settle waits until out has taken everything pending, or until deadline:
+// at exit, a slow reader still gets the last lines whole.
 func (s *logSink) settle(deadline time.Time) {
-	done := s.inflight.Load()
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
 	if done == nil {
 		return
 	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
-	case <-*done:
+	case <-done:
 	case <-t.C:
 	}
 }
@@ -134,7 +137,7 @@ func (s *logSink) metric() fx.Option {
 	return fx.Invoke(func(reg prometheus.Registerer) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "messages_api_log_lines_dropped_total",
-			Help: "Log lines dropped because stderr did not take them: a write not done within a second (a stalled log reader) or one that failed.",
+			Help: "Log lines dropped because stderr did not take them: past 1 MiB waiting for a slow or stalled reader, or in a write that failed.",
 		}, func() float64 { return float64(s.total.Load()) }))
 	})
 }

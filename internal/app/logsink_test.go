@@ -58,18 +58,20 @@ func (w *stuckWriter) output() string {
 	return w.got.String()
 }
 
-// TestLogSink: a reader that stops reading costs lines, counted and then
-// reported, never a caller's wait past the bound; lines are never
-// reordered; a write error is passed on.
+// TestLogSink: a reader that is slow or stops reading costs lines past the
+// pending bound, counted and then reported, never a caller's wait; lines
+// are never reordered; a failed write costs its lines only.
 func TestLogSink(t *testing.T) {
+	forever := time.Now().Add(time.Hour)
 	t.Run("healthy: every line, in order", func(t *testing.T) {
 		w := &stuckWriter{}
-		s := newLogSink(w, time.Hour)
+		s := newLogSink(w, 1<<10)
 		for _, l := range []string{"a\n", "b\nc\n", "d\n"} {
 			if n, err := s.Write([]byte(l)); n != len(l) || err != nil {
 				t.Fatalf("Write(%q): got %d, %v, want %d, nil", l, n, err, len(l))
 			}
 		}
+		s.settle(forever)
 		if got := w.output(); got != "a\nb\nc\nd\n" {
 			t.Errorf("got %q, want every line in order", got)
 		}
@@ -78,52 +80,47 @@ func TestLogSink(t *testing.T) {
 		}
 	})
 
-	t.Run("stalled: dropped and counted, then reported", func(t *testing.T) {
+	t.Run("stalled: kept up to the bound, then dropped and counted, then reported", func(t *testing.T) {
 		w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
-		// A wait of a millisecond: the first write is not waited for past it.
-		s := newLogSink(w, time.Millisecond)
+		s := newLogSink(w, 10)
 		reported := make(chan int64, 1)
 		report := func(n int64) { reported <- n }
 		s.report.Store(&report)
 
-		// Returns although the reader is stuck (without the bound it
-		// would block until release, and this test would hang).
+		// Each Write returns although the reader is stuck: without that
+		// this test would hang.
 		if _, err := s.Write([]byte("first\n")); err != nil {
 			t.Fatalf("first write: got %v, want nil", err)
 		}
-		<-w.entered
-		// While it is stuck, later lines are dropped, not queued behind it.
-		for _, l := range []string{"x\n", "y\nz\n"} {
+		<-w.entered // out has it, and is stuck
+		for _, l := range []string{"x\n", "y\nz\n", "too long\n", "w\n"} {
 			if _, err := s.Write([]byte(l)); err != nil {
 				t.Fatalf("write while stuck: got %v, want nil", err)
 			}
 		}
-		if got := s.total.Load(); got != 3 {
-			t.Errorf("got %d lines dropped, want 3", got)
+		// 2 + 4 bytes kept, the 9 of "too long" past the bound of 10, the
+		// 2 after it kept (whole writes are dropped, never cut).
+		if got := s.total.Load(); got != 1 {
+			t.Errorf("got %d lines dropped, want 1", got)
 		}
-
 		w.release()
-		if got := <-reported; got != 3 {
-			t.Errorf("got %d lines reported dropped, want 3", got)
+		if got := <-reported; got != 1 {
+			t.Errorf("got %d lines reported dropped, want 1", got)
 		}
-		if _, err := s.Write([]byte("after\n")); err != nil {
-			t.Fatalf("write after: got %v, want nil", err)
-		}
-		if got := w.output(); got != "first\nafter\n" {
-			t.Errorf("got %q, want the stuck line then the next one, nothing dropped in between", got)
-		}
-		if got := s.total.Load(); got != 3 {
-			t.Errorf("got %d lines dropped in all, want still 3", got)
+		s.settle(forever)
+		if got := w.output(); got != "first\nx\ny\nz\nw\n" {
+			t.Errorf("got %q, want the lines kept, in order", got)
 		}
 	})
 
 	t.Run("a failed write: counted, the next one goes through", func(t *testing.T) {
 		w := &stuckWriter{writeErr: errors.New("no space left on device")}
-		s := newLogSink(w, time.Hour)
+		s := newLogSink(w, 1<<10)
 		// No error back: zap's buffer would keep it and write nothing more.
 		if _, err := s.Write([]byte("a\nb\n")); err != nil {
 			t.Errorf("got %v, want nil", err)
 		}
+		s.settle(forever)
 		if got := s.total.Load(); got != 2 {
 			t.Errorf("got %d lines dropped, want 2", got)
 		}
@@ -131,6 +128,7 @@ func TestLogSink(t *testing.T) {
 		if _, err := s.Write([]byte("c\n")); err != nil {
 			t.Errorf("got %v, want nil", err)
 		}
+		s.settle(forever)
 		if got := w.output(); !strings.HasSuffix(got, "c\n") {
 			t.Errorf("got %q, want the next line written", got)
 		}
@@ -138,13 +136,14 @@ func TestLogSink(t *testing.T) {
 
 	t.Run("settle: the last lines wait for a slow reader", func(t *testing.T) {
 		w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
-		s := newLogSink(w, time.Millisecond)
+		s := newLogSink(w, 1<<10)
 		_, _ = s.Write([]byte("first\n"))
 		<-w.entered
+		_, _ = s.Write([]byte("last\n"))
 		settled := make(chan struct{})
 		go func() {
 			defer close(settled)
-			s.settle(time.Now().Add(time.Hour))
+			s.settle(forever)
 		}()
 		select {
 		case <-settled:
@@ -153,14 +152,21 @@ func TestLogSink(t *testing.T) {
 		}
 		w.release()
 		<-settled
-		// Nothing in flight now: the last lines are written, not dropped.
-		_, _ = s.Write([]byte("last\n"))
 		if got := w.output(); got != "first\nlast\n" {
 			t.Errorf("got %q, want every line", got)
 		}
 		if got := s.total.Load(); got != 0 {
 			t.Errorf("got %d lines dropped, want 0", got)
 		}
+	})
+
+	t.Run("settle: bounded by its deadline when the reader never takes", func(t *testing.T) {
+		w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
+		t.Cleanup(w.release)
+		s := newLogSink(w, 1<<10)
+		_, _ = s.Write([]byte("first\n"))
+		<-w.entered
+		s.settle(time.Now()) // returns: a deadline already past
 	})
 }
 
@@ -171,7 +177,7 @@ func TestLoggerOverStalledSink(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			w := &stuckWriter{stuck: true, blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
 			t.Cleanup(w.release)
-			s := newLogSink(w, time.Millisecond)
+			s := newLogSink(w, 64<<10)
 			log, stop, err := newLogger(config.Log{Format: format, Level: "info"}, s)
 			if err != nil {
 				t.Fatal(err)
@@ -198,7 +204,8 @@ func TestLoggerStopEndsItsGoroutines(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent() // by id: goroutines of earlier tests do not count
 			w := &stuckWriter{blocked: make(chan struct{})}
-			log, stop, err := newLogger(config.Log{Format: format, Level: "info"}, newLogSink(w, time.Second))
+			sink := newLogSink(w, maxPending)
+			log, stop, err := newLogger(config.Log{Format: format, Level: "info"}, sink)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,6 +213,7 @@ func TestLoggerStopEndsItsGoroutines(t *testing.T) {
 			if err := stop(); err != nil {
 				t.Fatalf("got %v from stop, want nil", err)
 			}
+			sink.settle(time.Now().Add(time.Minute))
 			goleak.VerifyNone(t, ignore)
 			if got := w.output(); !strings.Contains(got, "the last line") {
 				t.Errorf("got output %q, want the last line", got)

@@ -61,11 +61,15 @@ func TestStalledStderr(t *testing.T) {
 	b.logs.waitFor(t, "app", "started")
 	reader.pause()
 
-	// Far more access lines than the log buffer (256 KiB) and the pipe
-	// (64 KiB) hold. Each request is bounded: one that hangs fails here.
+	// Far more access lines (about 500 bytes each, with this agent) than
+	// the log buffer (256 KiB), the sink's pending bound (1 MiB) and the
+	// pipe (64 KiB) hold. Each request is bounded: one that hangs fails here.
 	client := &http.Client{Timeout: 20 * time.Second}
+	agent := "stalled-stderr-test/1.0 " + strings.Repeat("x", 200)
 	for i := range 4000 {
-		resp, err := client.Get("http://" + b.api + "/api/public")
+		req, _ := http.NewRequest(http.MethodGet, "http://"+b.api+"/api/public", nil)
+		req.Header.Set("User-Agent", agent)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("request %d with stderr not read: %v", i+1, err)
 		}
