@@ -1,6 +1,6 @@
 // Package logtext makes text that a client, the tenant or a collector
-// chooses fit for a log line: bounded, and without the characters a
-// terminal or a log viewer acts on. The access line's user agent and
+// chooses fit for a log line: bounded, valid UTF-8, and without the
+// characters a terminal or a log viewer acts on. The access line's user agent and
 // subject and the trace exporter's failures go through it.
 package logtext
 
@@ -9,25 +9,33 @@ import "unicode/utf8"
 // ReplaceControls replaces each C1 control (U+0080 to U+009F), line or
 // paragraph separator (U+2028, U+2029) and bidirectional control (Unicode's
 // Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
-// U+2069) in s by U+FFFD. Gate: they
+// U+2069) in s by U+FFFD, and each byte that is not UTF-8 too. Gate: they
 // arrive as obs-text (RFC 9110 §5.5), which net/http lets through, and a
 // JSON encoder writes them raw (RFC 8259 §7 escapes only U+0000 to U+001F):
 // a terminal showing the log acts on a C1 control (U+009B is CSI), a log
 // viewer may break a line at a separator, and a bidi override reorders how
-// the rest of the line reads. A string without one is returned as it is,
-// with no allocation.
+// the rest of the line reads. A byte that is not UTF-8 the encoder would
+// write as the six characters \ufffd: replaced here, it is the same
+// character in three bytes, so text cut to n bytes stays about n bytes on
+// the line. A string without one is returned as it is, with no allocation.
 func ReplaceControls(s string) string {
 	var b []byte
 	last := 0 // s[last:] is still to copy
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
 		n := displayControl(s[i:])
 		if n == 0 {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
 			continue
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, "\uFFFD"...)
-		last = i + n
-		i += n - 1
+		i += n
+		last = i
 	}
 	if b == nil {
 		return s
@@ -36,8 +44,12 @@ func ReplaceControls(s string) string {
 }
 
 // displayControl is the length in bytes of the character ReplaceControls
-// replaces at the start of s, in UTF-8, or 0.
+// replaces at the start of s, in UTF-8, or of the byte that is not UTF-8
+// there (1), or 0.
 func displayControl(s string) int {
+	if r, size := utf8.DecodeRuneInString(s); r == utf8.RuneError && size == 1 {
+		return 1
+	}
 	switch {
 	case len(s) >= 2 && s[0] == 0xc2 && 0x80 <= s[1] && s[1] <= 0x9f: // U+0080 to U+009F
 		return 2

@@ -14,7 +14,14 @@ func TestReplaceControls(t *testing.T) {
 		{"line and paragraph separators", "a\u2028b\u2029", "a\ufffdb\ufffd"},
 		{"bidi controls", "\u061c\u200e\u200f\u202a\u202e\u2066\u2069x", "\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffdx"},
 		{"neighbours kept", "\u00a0\u200d\u2027\u202f\u2065\u206a", "\u00a0\u200d\u2027\u202f\u2065\u206a"},
-		{"invalid UTF-8 left to the encoder", "a\xc2", "a\xc2"},
+		// Each byte that is not UTF-8 is U+FFFD, as a JSON encoder shows it,
+		// in three bytes rather than the six of its escape.
+		{"invalid UTF-8", "a\xc2", "a\ufffd"},
+		{"each invalid byte", "\xff\xfe", "\ufffd\ufffd"},
+		{"a character cut short, then ASCII", "\xe2\x80x", "\ufffd\ufffdx"},
+		{"an encoded surrogate", "\xed\xa0\x80", "\ufffd\ufffd\ufffd"},
+		{"a valid character after an invalid byte", "\x80é", "\ufffdé"},
+		{"U+FFFD itself kept", "\ufffd", "\ufffd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
