@@ -16,6 +16,7 @@ import (
 	"github.com/example/messages-api/internal/adapters/auth0"
 	"github.com/example/messages-api/internal/adapters/config"
 	"github.com/example/messages-api/internal/adapters/devtenant"
+	"github.com/example/messages-api/internal/adapters/httpapi"
 )
 
 // TestDefaultsNameEachVariable: configs/config.yaml says that environment
@@ -109,6 +110,7 @@ func TestDefaultsMatchThePackages(t *testing.T) {
 		{"auth0.max_token_bytes", c.Auth0.MaxTokenBytes, auth0.DefaultMaxTokenBytes},
 		{"auth0.cache_size", c.Auth0.CacheSize, auth0.DefaultCacheSize},
 		{"auth0.reject_cache_size", c.Auth0.RejectCacheSize, auth0.DefaultRejectCacheSize},
+		{"http.max_connections", c.HTTP.MaxConnections, httpapi.DefaultMaxConnections},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,42 +3,74 @@ package httpapi
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
-// capListener bounds the connections open at once: Accept waits for a free
-// slot (the connection waits in the kernel's queue meanwhile), and a
-// connection's Close frees its slot. Not netutil.LimitListener: its wrapper
-// hides *net.TCPConn's CloseWrite, without which net/http resets a
-// connection it refuses (a 431 for an oversized header) instead of letting
-// the client read the answer.
+// capListener bounds the connections open at once. Past the cap, Accept
+// holds the connection it has just accepted (its one extra file descriptor)
+// until a slot frees: makeRoom runs first, and again each time a connection
+// goes idle (idled), since closing an idle one makes room; the connections
+// after it wait in the kernel's queue. A connection's Close frees its slot.
+// Not netutil.LimitListener: its wrapper hides *net.TCPConn's CloseWrite,
+// without which net/http resets a connection it refuses (a 431 for an
+// oversized header) instead of letting the client read the answer; and it
+// waits before accepting, so nothing would know that a client waits.
 type capListener struct {
 	net.Listener
 	slots     chan struct{}
+	makeRoom  func()        // called while a connection waits for a slot
+	idle      chan struct{} // a connection went idle while one waited
+	waiting   atomic.Bool   // a connection waits for a slot
 	closed    chan struct{}
 	closeOnce sync.Once
 }
 
-func newCapListener(ln net.Listener, max int) *capListener {
-	return &capListener{Listener: ln, slots: make(chan struct{}, max), closed: make(chan struct{})}
+func newCapListener(ln net.Listener, max int, makeRoom func()) *capListener {
+	return &capListener{Listener: ln, slots: make(chan struct{}, max), makeRoom: makeRoom,
+		idle: make(chan struct{}, 1), closed: make(chan struct{})}
 }
 
-// Accept waits for a slot, then for a connection; once the listener is
-// closed it returns net.ErrClosed, slot or not.
+// Accept accepts a connection, then waits for a slot for it. Once the
+// listener is closed (the stop), a connection waiting for a slot is handed
+// over without one: the stop serves what is queued.
 func (l *capListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.slots
 		return nil, err
 	}
-	return &cappedConn{Conn: c, release: func() { <-l.slots }}, nil
+	release := func() { <-l.slots }
+	select {
+	case l.slots <- struct{}{}:
+		return &cappedConn{Conn: c, release: release}, nil
+	default:
+	}
+	l.waiting.Store(true)
+	defer l.waiting.Store(false)
+	for {
+		l.makeRoom()
+		select {
+		case l.slots <- struct{}{}:
+			return &cappedConn{Conn: c, release: release}, nil
+		case <-l.idle:
+		case <-l.closed:
+			return &cappedConn{Conn: c, release: func() {}}, nil
+		}
+	}
 }
 
-// Close closes the socket and ends an Accept waiting for a slot.
+// idled tells a connection waiting for a slot that one went idle, for
+// makeRoom to close. It costs an atomic load when none waits; nil (a
+// server not started) does nothing.
+func (l *capListener) idled() {
+	if l != nil && l.waiting.Load() {
+		select {
+		case l.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Close closes the socket and hands over a connection waiting for a slot.
 func (l *capListener) Close() error {
 	l.closeOnce.Do(func() { close(l.closed) })
 	return l.Listener.Close()

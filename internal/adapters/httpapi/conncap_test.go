@@ -10,50 +10,76 @@ import (
 	"time"
 
 	"github.com/example/messages-api/internal/adapters/authtest"
+	"github.com/example/messages-api/internal/domain"
 )
 
-// TestConnectionCap: with MaxConnections open, the next connection is not
-// served (it waits in the kernel's queue) and the cap is logged; once one
-// closes, it is served. One client's idle connections cannot take every
-// file descriptor and the memory with them.
-func TestConnectionCap(t *testing.T) {
-	const msg = "connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)"
-	log, logs, full := signalOn(msg)
+const capWarning = "connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)"
+
+// TestConnectionCapReclaimsIdle: at MaxConnections, a new connection is
+// served by closing one that sits idle between requests, so that a client
+// holding kept-alive connections cannot lock new ones out.
+func TestConnectionCapReclaimsIdle(t *testing.T) {
+	log, _, _ := signalOn(capWarning)
 	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, authtest.New(nil), nil, log)
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Stop(context.Background()) })
 	addr := s.Addr().String()
-
-	held := []*wireConn{dialWire(t, addr), dialWire(t, addr)}
-	for i, c := range held {
+	for i, c := range []*wireConn{dialWire(t, addr), dialWire(t, addr)} {
 		if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("connection %d: got %v (%v), want 200", i+1, resp, err)
 		}
 	}
-	await(t, full, "warning that the cap is reached")
-	if n := logs.FilterMessage(msg).Len(); n != 1 {
-		t.Errorf("got %d cap warnings, want 1", n)
+	if resp, err := dialWire(t, addr).do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %v (%v) past the cap with idle connections, want 200", resp, err)
 	}
+}
 
-	// Both held connections are idle and kept alive: the third is
-	// connected by the kernel but not accepted, so its request goes
-	// unanswered. (A wait for something that must not happen: it can
-	// only miss a server that answers late, never fail a correct one.)
+// TestConnectionCapHoldsBusy: at MaxConnections with every connection
+// mid-request, the next one is not served (it waits in the kernel's queue)
+// and the cap is logged; once a slot frees, it is served.
+func TestConnectionCapHoldsBusy(t *testing.T) {
+	log, logs, full := signalOn(capWarning)
+	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
+	gate := v.Hold()
+	defer gate.Release()
+	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, v, nil, log)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	addr := s.Addr().String()
+	answered := make(chan error, 2)
+	for range 2 {
+		c := dialWire(t, addr)
+		go func() { _, err := c.do("/api/private", "Authorization: Bearer held\r\n"); answered <- err }()
+	}
+	gate.Arrived(t, 2)
+
 	third := dialWire(t, addr)
 	if _, err := io.WriteString(third.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
+	await(t, full, "warning that the cap is reached")
+	if n := logs.FilterMessage(capWarning).Len(); n != 1 {
+		t.Errorf("got %d cap warnings, want 1", n)
+	}
+	// A wait for something that must not happen: it can only miss a server
+	// that answers late, never fail a correct one.
 	_ = third.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	if resp, err := http.ReadResponse(third.br, nil); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("got %v (%v) past the cap, want no answer", resp, err)
 	}
 
-	held[0].c.Close() // frees a slot: the third is accepted and answered
-	resp, err := readResponse(third)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("got %v (%v) once a connection closed, want 200", resp, err)
+	gate.Release() // both held requests end; their connections go idle, and one makes room
+	for range 2 {
+		if err := await(t, answered, "answer to a held request"); err != nil {
+			t.Errorf("got %v for a held request, want its answer", err)
+		}
+	}
+	if resp, err := readResponse(third); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %v (%v) once a slot freed, want 200", resp, err)
 	}
 }
 
@@ -71,27 +97,65 @@ func readResponse(c *wireConn) (*http.Response, error) {
 // the kernel's queue serves it (the stop takes the queue) and ends: the
 // accept waiting for a slot does not hold the stop up.
 func TestStopAtTheConnectionCap(t *testing.T) {
-	log, _, full := signalOn("connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)")
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 1}, authtest.New(nil), nil, log)
+	log, _, full := signalOn(capWarning)
+	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
+	gate := v.Hold()
+	defer gate.Release()
+	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 1}, v, nil, log)
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	addr := s.Addr().String()
-	held := dialWire(t, addr)
-	if resp, err := held.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("got %v (%v), want 200", resp, err)
-	}
-	await(t, full, "warning that the cap is reached")
+	held, answered := dialWire(t, addr), make(chan error, 1)
+	go func() { _, err := held.do("/api/private", "Authorization: Bearer held\r\n"); answered <- err }()
+	gate.Arrived(t, 1)
 	queued := dialWire(t, addr)
 	if _, err := io.WriteString(queued.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
+	await(t, full, "warning that the cap is reached")
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
 	if resp, err := readResponse(queued); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("got %v (%v) for the queued connection's request, want 200", resp, err)
 	}
+	gate.Release()
+	if err := await(t, answered, "answer to the held request"); err != nil {
+		t.Errorf("got %v for the held request, want its answer", err)
+	}
 	if err := await(t, stopped, "end of Stop"); err != nil {
 		t.Errorf("got Stop error %v, want nil", err)
+	}
+}
+
+// TestConnectionCapUnderTheFileLimit: a cap the open-file limit cannot hold
+// (with room for the rest of the process) is lowered, with a warning
+// naming both; one it can hold is kept as set.
+func TestConnectionCapUnderTheFileLimit(t *testing.T) {
+	const lowered = "HTTP_MAX_CONNECTIONS is above what the open-file limit leaves: lowered (raise ulimit -n, or lower the setting)"
+	tests := []struct {
+		name  string
+		max   int
+		limit uint64
+		want  int
+	}{
+		{"limit unknown", 4096, 0, 4096},
+		{"room left", 4096, 1 << 20, 4096},
+		{"exactly room left", 896, 1024, 896},
+		{"ulimit -n 1024", 4096, 1024, 896},
+		{"a limit below the reserve", 4096, 100, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs, _ := signalOn(lowered)
+			s := NewServer(ServerConfig{MaxConnections: tt.max}, authtest.New(nil), nil, log)
+			s.fileLimit = func() uint64 { return tt.limit }
+			if got := s.connectionCap(); got != tt.want {
+				t.Errorf("got a cap of %d, want %d", got, tt.want)
+			}
+			if warned := logs.FilterMessage(lowered).Len() == 1; warned != (tt.want != tt.max) {
+				t.Errorf("got warned %v, want %v", warned, tt.want != tt.max)
+			}
+		})
 	}
 }

@@ -18,10 +18,7 @@ import (
 // ConnState reports it (see queueListener): every connection is accepted
 // there, so ConnState's own StateNew adds nothing.
 func (s *Server) markFresh(c net.Conn) {
-	s.conns.Store(c, new(atomic.Bool))
-	if s.open.Add(1) >= int64(s.cfg.MaxConnections) {
-		s.warnFull()
-	}
+	s.conns.Store(c, new(connFlags))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh[c] = struct{}{}
@@ -56,24 +53,52 @@ func (s *Server) trackActive(c net.Conn, state http.ConnState) {
 	if !ok {
 		return
 	}
-	if active := v.(*atomic.Bool); state == http.StateActive {
-		if !active.Swap(true) {
+	f := v.(*connFlags)
+	if state == http.StateActive {
+		if !f.active.Swap(true) {
 			s.active.Add(1)
 		}
-	} else if active.Swap(false) {
+	} else if f.active.Swap(false) {
 		s.active.Add(-1)
+	}
+	if f.idle.Store(state == http.StateIdle); state == http.StateIdle {
+		s.cap.idled()
 	}
 	if state == http.StateClosed || state == http.StateHijacked {
 		s.conns.Delete(c)
-		s.open.Add(-1)
 	}
 }
 
-// warnFull says, at most once a minute, that the connection cap is reached:
-// from here new connections wait in the kernel's queue, unanswered, until
-// one closes.
+// connFlags is what the server tracks of an open connection.
+type connFlags struct {
+	active atomic.Bool // from StateActive until its answer is written out (trackActive, answered)
+	idle   atomic.Bool // kept alive between requests (StateIdle): makeRoom may close it
+}
+
+// makeRoom runs when a connection waits for a slot under the connection
+// cap: it closes one kept-alive connection that sits idle between requests
+// (as nginx reuses its keep-alive connections when out of them), so that
+// clients holding idle connections cannot lock new ones out; its client
+// reconnects when it next needs one. With none idle (every connection
+// mid-request, or connected and silent until ReadHeaderTimeout), it warns.
+func (s *Server) makeRoom() {
+	closed := false
+	s.conns.Range(func(k, v any) bool {
+		if v.(*connFlags).idle.CompareAndSwap(true, false) {
+			_ = k.(net.Conn).Close() // frees its slot; net/http's read of its next request ends
+			closed = true
+		}
+		return !closed
+	})
+	if !closed {
+		s.warnFull()
+	}
+}
+
+// warnFull says, at most once a minute, that the connection cap holds new
+// connections waiting in the kernel's queue, unanswered, until one closes.
 func (s *Server) warnFull() {
-	now, last := time.Now().UnixNano(), s.warnedFull.Load()
+	now, last := int64(time.Since(s.epoch)), s.warnedFull.Load()
 	if last != 0 && now-last < int64(time.Minute) || !s.warnedFull.CompareAndSwap(last, now) {
 		return
 	}
@@ -96,7 +121,7 @@ func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
 // answered stops counting as active the connection of a request whose
 // handler has returned.
 func (s *Server) answered(ctx context.Context) {
-	if active, ok := ctx.Value(activeKey{}).(*atomic.Bool); ok && active.Swap(false) {
+	if f, ok := ctx.Value(activeKey{}).(*connFlags); ok && f.active.Swap(false) {
 		s.active.Add(-1)
 	}
 }

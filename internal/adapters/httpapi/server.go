@@ -27,7 +27,7 @@ type ServerConfig struct {
 	WriteTimeout      time.Duration // [10s]
 	IdleTimeout       time.Duration // [60s]
 	MaxHeaderBytes    int           // [16 KiB] larger headers get 431
-	MaxConnections    int           // [4096] open connections at most; more wait in the kernel's accept queue
+	MaxConnections    int           // [4096] open connections at most: past it an idle kept-alive one is closed, or new ones wait in the kernel's accept queue
 	ShutdownTimeout   time.Duration // [15s] in-flight requests get this long on shutdown
 	DrainDelay        time.Duration // [0s] time between "not ready" and closing the listener, for load balancers to notice
 	Handler           HandlerConfig
@@ -52,6 +52,29 @@ func (c *ServerConfig) setDefaults() {
 	}
 }
 
+// fileReserve is the open files the connection cap leaves to the rest of
+// the process: the admin listener and its probes, the key fetches, the
+// logs and, with -dev, the dev tenant.
+const fileReserve = 128
+
+// connectionCap is MaxConnections, lowered to what the open-file limit
+// leaves after fileReserve (with a warning): above it, the cap would never
+// be reached, and running out of files takes the admin listener's probes
+// down with the API.
+func (s *Server) connectionCap() int {
+	limit, max := s.fileLimit(), s.cfg.MaxConnections
+	if limit == 0 || uint64(max)+fileReserve <= limit {
+		return max
+	}
+	capped := 1
+	if limit > fileReserve+1 {
+		capped = int(limit - fileReserve)
+	}
+	s.log.Warn("HTTP_MAX_CONNECTIONS is above what the open-file limit leaves: lowered (raise ulimit -n, or lower the setting)",
+		zap.Int("max_connections", max), zap.Uint64("open_file_limit", limit), zap.Int("lowered_to", capped))
+	return capped
+}
+
 // DefaultMaxConnections bounds the open connections: each holds memory
 // (about 20 KB idle, 40 KB with a 16 KiB header half sent) and a file
 // descriptor, so without a bound one client's connections could exhaust
@@ -60,18 +83,20 @@ const DefaultMaxConnections = 4096
 
 // Server is the API's HTTP listener.
 type Server struct {
-	cfg      ServerConfig
-	srv      *http.Server
-	log      *zap.Logger
-	ln       *queueListener
-	serving  atomic.Bool  // listening and not shutting down: what readiness reports
-	draining atomic.Bool  // from the start of Stop: every response closes its connection
-	active   atomic.Int64 // connections in StateActive: a request's head read, then served and its answer written out
-	conns    sync.Map     // each open connection (net.Conn) → *atomic.Bool, whether it is active
-	open     atomic.Int64 // connections in conns
+	cfg       ServerConfig
+	srv       *http.Server
+	log       *zap.Logger
+	ln        *queueListener
+	cap       *capListener  // inside ln
+	fileLimit func() uint64 // openFileLimit; tests set their own
+	serving   atomic.Bool   // listening and not shutting down: what readiness reports
+	draining  atomic.Bool   // from the start of Stop: every response closes its connection
+	active    atomic.Int64  // connections in StateActive: a request's head read, then served and its answer written out
+	conns     sync.Map      // each open connection (net.Conn) → *connFlags
 	// warnedFull is when the connection cap was last said to be reached,
-	// in Unix nanoseconds.
+	// in nanoseconds since epoch (a monotonic reading).
 	warnedFull atomic.Int64
+	epoch      time.Time
 	failed     func(error)   // OnServeFailure's
 	served     chan struct{} // closed when Serve has returned
 
@@ -86,7 +111,7 @@ type Server struct {
 func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger, opts ...Option) *Server {
 	cfg.setDefaults()
 	opts = append([]Option{WithMetrics(metrics)}, opts...)
-	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{}), epoch: time.Now(), fileLimit: openFileLimit}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
 		ConnContext:       s.connContext,
@@ -149,7 +174,8 @@ func (s *Server) Start(context.Context) error {
 	}
 	// Gate: net/http accepts without bound; past the cap a connection waits
 	// in the kernel's queue until one closes.
-	s.ln = newQueueListener(newCapListener(ln, s.cfg.MaxConnections), ln, s.markFresh)
+	s.cap = newCapListener(ln, s.connectionCap(), s.makeRoom)
+	s.ln = newQueueListener(s.cap, ln, s.markFresh)
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	go func() {
