@@ -58,8 +58,11 @@ type options struct {
 // hint to say what to change: the flag or variable it came from, or the
 // flag for one -dev chose, which reads no AUTH0_* variable for it.
 func (o *options) setting(name string) string {
-	if src := o.from[name]; src != "" && src != "-dev" {
+	switch src := o.from[name]; {
+	case src != "" && src != "-dev":
 		return src
+	case src == "-dev" && name == "domain":
+		return "-domain, or DEV_TENANT_ADDR as the service has it"
 	}
 	return "-" + name
 }

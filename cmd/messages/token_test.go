@@ -74,6 +74,13 @@ func TestTokenErrors(t *testing.T) {
 			secret: "dev-reader-secret",
 		},
 		{
+			name:   "not a tenant, where DEV_TENANT_ADDR says",
+			env:    map[string]string{"DEV_TENANT_ADDR": strings.TrimPrefix(notTenant.URL, "http://")},
+			args:   []string{"-dev", "-api", f.apiURL, "/api/private"},
+			want:   []string{"is \"" + notTenant.URL + "\" the Auth0 tenant domain (-domain, or DEV_TENANT_ADDR as the service has it)?"},
+			secret: "dev-reader-secret",
+		},
+		{
 			name: "not a tenant, from the environment",
 			env: map[string]string{"AUTH0_DOMAIN": notTenant.URL, "AUTH0_AUDIENCE": f.audience,
 				"AUTH0_CLIENT_ID": "dev-reader", "AUTH0_CLIENT_SECRET": "dev-reader-secret"},
