@@ -4,13 +4,15 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // capListener bounds the connections open at once. Past the cap, Accept
 // holds the connection it has just accepted (its one extra file descriptor)
-// until a slot frees: makeRoom runs first, and again each time a connection
-// goes idle (idled), since closing an idle one makes room; the connections
-// after it wait in the kernel's queue. A connection's Close frees its slot.
+// until a slot frees: makeRoom runs first, then again each time a
+// connection goes idle (idled) or when makeRoom said, since closing one
+// idle long enough makes room; the connections after it wait in the
+// kernel's queue. A connection's Close frees its slot.
 // Not netutil.LimitListener: its wrapper hides *net.TCPConn's CloseWrite,
 // without which net/http resets a connection it refuses (a 431 for an
 // oversized header) instead of letting the client read the answer; and it
@@ -18,14 +20,14 @@ import (
 type capListener struct {
 	net.Listener
 	slots     chan struct{}
-	makeRoom  func()        // called while a connection waits for a slot
-	idle      chan struct{} // a connection went idle while one waited
-	waiting   atomic.Bool   // a connection waits for a slot
+	makeRoom  func() time.Duration // called while a connection waits for a slot: when to call it again (-1: when one goes idle)
+	idle      chan struct{}        // a connection went idle while one waited
+	waiting   atomic.Bool          // a connection waits for a slot
 	closed    chan struct{}
 	closeOnce sync.Once
 }
 
-func newCapListener(ln net.Listener, max int, makeRoom func()) *capListener {
+func newCapListener(ln net.Listener, max int, makeRoom func() time.Duration) *capListener {
 	return &capListener{Listener: ln, slots: make(chan struct{}, max), makeRoom: makeRoom,
 		idle: make(chan struct{}, 1), closed: make(chan struct{})}
 }
@@ -46,12 +48,18 @@ func (l *capListener) Accept() (net.Conn, error) {
 	}
 	l.waiting.Store(true)
 	defer l.waiting.Store(false)
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
 	for {
-		l.makeRoom()
+		retry.Stop()
+		if wait := l.makeRoom(); wait >= 0 {
+			retry.Reset(wait)
+		}
 		select {
 		case l.slots <- struct{}{}:
 			return &cappedConn{Conn: c, release: release}, nil
 		case <-l.idle:
+		case <-retry.C:
 		case <-l.closed:
 			return &cappedConn{Conn: c, release: func() {}}, nil
 		}

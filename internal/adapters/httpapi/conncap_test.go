@@ -16,23 +16,66 @@ import (
 const capWarning = "connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)"
 
 // TestConnectionCapReclaimsIdle: at MaxConnections, a new connection is
-// served by closing one that sits idle between requests, so that a client
-// holding kept-alive connections cannot lock new ones out.
+// served by closing the connection idle longest between requests, once
+// idle for reclaimAfter, so that a client holding kept-alive connections
+// cannot lock new ones out; one idle for less is in use (its next request
+// may be on the way) and is kept, the new connection waiting.
 func TestConnectionCapReclaimsIdle(t *testing.T) {
-	log, _, _ := signalOn(capWarning)
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, authtest.New(nil), nil, log)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name         string
+		reclaimAfter time.Duration
+		wantServed   bool // the third connection, at once
+	}{
+		{"idle long enough: the longest idle is closed", time.Millisecond, true},
+		{"idle briefly: kept, the new connection waits", time.Hour, false},
 	}
-	t.Cleanup(func() { _ = s.Stop(context.Background()) })
-	addr := s.Addr().String()
-	for i, c := range []*wireConn{dialWire(t, addr), dialWire(t, addr)} {
-		if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("connection %d: got %v (%v), want 200", i+1, resp, err)
-		}
-	}
-	if resp, err := dialWire(t, addr).do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("got %v (%v) past the cap with idle connections, want 200", resp, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs, _ := signalOn(capWarning)
+			s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, authtest.New(nil), nil, log)
+			s.reclaimAfter = tt.reclaimAfter
+			if err := s.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Stop(context.Background()) })
+			addr := s.Addr().String()
+			held := []*wireConn{dialWire(t, addr), dialWire(t, addr)} // the first idle longest
+			for i, c := range held {
+				if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("connection %d: got %v (%v), want 200", i+1, resp, err)
+				}
+			}
+			third := dialWire(t, addr)
+			if _, err := io.WriteString(third.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if !tt.wantServed {
+				// A wait for something that must not happen: it can only miss
+				// a server that answers late, never fail a correct one.
+				_ = third.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				if resp, err := http.ReadResponse(third.br, nil); !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("got %v (%v) with both connections idle briefly, want no answer", resp, err)
+				}
+				for i, c := range held {
+					if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+						t.Errorf("connection %d idle briefly: got %v (%v), want it kept and answered", i+1, resp, err)
+					}
+				}
+				if n := logs.FilterMessage(capWarning).Len(); n != 1 {
+					t.Errorf("got %d cap warnings, want 1", n)
+				}
+				return
+			}
+			if resp, err := readResponse(third); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %v (%v) past the cap, want 200", resp, err)
+			}
+			if _, err := held[0].do("/api/public", ""); err == nil {
+				t.Error("got an answer on the connection idle longest, want it closed")
+			}
+			if resp, err := held[1].do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("got %v (%v) on the other connection, want it kept and answered", resp, err)
+			}
+		})
 	}
 }
 

@@ -61,8 +61,11 @@ func (s *Server) trackActive(c net.Conn, state http.ConnState) {
 	} else if f.active.Swap(false) {
 		s.active.Add(-1)
 	}
-	if f.idle.Store(state == http.StateIdle); state == http.StateIdle {
+	if state == http.StateIdle {
+		f.idleSince.Store(int64(time.Since(s.epoch)))
 		s.cap.idled()
+	} else {
+		f.idleSince.Store(0)
 	}
 	if state == http.StateClosed || state == http.StateHijacked {
 		s.conns.Delete(c)
@@ -71,28 +74,49 @@ func (s *Server) trackActive(c net.Conn, state http.ConnState) {
 
 // connFlags is what the server tracks of an open connection.
 type connFlags struct {
-	active atomic.Bool // from StateActive until its answer is written out (trackActive, answered)
-	idle   atomic.Bool // kept alive between requests (StateIdle): makeRoom may close it
+	active    atomic.Bool  // from StateActive until its answer is written out (trackActive, answered)
+	idleSince atomic.Int64 // kept alive between requests (StateIdle) since then, ns after Server.epoch; 0 otherwise
 }
 
-// makeRoom runs when a connection waits for a slot under the connection
-// cap: it closes one kept-alive connection that sits idle between requests
-// (as nginx reuses its keep-alive connections when out of them), so that
-// clients holding idle connections cannot lock new ones out; its client
-// reconnects when it next needs one. With none idle (every connection
-// mid-request, or connected and silent until ReadHeaderTimeout), it warns.
-func (s *Server) makeRoom() {
-	closed := false
+// reclaimAfter is how long a kept-alive connection sits idle before makeRoom
+// may close it (Server.reclaimAfter; tests set their own): a client pausing
+// less is using it, and its next request may already be on the way.
+const reclaimAfter = 2 * time.Second
+
+// makeRoom runs while a connection waits for a slot under the connection
+// cap. It closes the kept-alive connection idle longest, if that is at
+// least s.reclaimAfter (as nginx reuses its keep-alive connections when out
+// of them), so that clients holding idle connections cannot lock new ones
+// out; its client reconnects when it next needs one, and makeRoom returns
+// -1 (the slot it freed is there to take). Otherwise it warns and returns
+// how long until the longest idle one qualifies (-1 with none idle: every
+// connection mid-request, or connected and silent until ReadHeaderTimeout).
+func (s *Server) makeRoom() time.Duration {
+	now := int64(time.Since(s.epoch))
+	var (
+		oldest      net.Conn
+		oldestFlags *connFlags
+		since       int64
+	)
 	s.conns.Range(func(k, v any) bool {
-		if v.(*connFlags).idle.CompareAndSwap(true, false) {
-			_ = k.(net.Conn).Close() // frees its slot; net/http's read of its next request ends
-			closed = true
+		f := v.(*connFlags)
+		if t := f.idleSince.Load(); t != 0 && (oldest == nil || t < since) {
+			oldest, oldestFlags, since = k.(net.Conn), f, t
 		}
-		return !closed
+		return true
 	})
-	if !closed {
+	switch {
+	case oldest == nil:
 		s.warnFull()
+		return -1
+	case now-since < int64(s.reclaimAfter):
+		s.warnFull()
+		return time.Duration(int64(s.reclaimAfter) - (now - since))
+	case oldestFlags.idleSince.CompareAndSwap(since, 0): // still idle since then: not mid-request
+		_ = oldest.Close() // frees its slot, for the caller to take; net/http's read of its next request ends
+		return -1
 	}
+	return 0 // it just took a request: look again
 }
 
 // warnFull says, at most once a minute, that the connection cap holds new
@@ -103,7 +127,7 @@ func (s *Server) warnFull() {
 		return
 	}
 	s.log.Warn("connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)",
-		zap.Int("max_connections", s.cfg.MaxConnections))
+		zap.Int("max_connections", cap(s.cap.slots)))
 }
 
 // activeKey is the connection context's key of its active flag (trackActive).

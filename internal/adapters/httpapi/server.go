@@ -83,16 +83,17 @@ const DefaultMaxConnections = 4096
 
 // Server is the API's HTTP listener.
 type Server struct {
-	cfg       ServerConfig
-	srv       *http.Server
-	log       *zap.Logger
-	ln        *queueListener
-	cap       *capListener  // inside ln
-	fileLimit func() uint64 // openFileLimit; tests set their own
-	serving   atomic.Bool   // listening and not shutting down: what readiness reports
-	draining  atomic.Bool   // from the start of Stop: every response closes its connection
-	active    atomic.Int64  // connections in StateActive: a request's head read, then served and its answer written out
-	conns     sync.Map      // each open connection (net.Conn) → *connFlags
+	cfg          ServerConfig
+	srv          *http.Server
+	log          *zap.Logger
+	ln           *queueListener
+	cap          *capListener  // inside ln
+	fileLimit    func() uint64 // openFileLimit; tests set their own
+	reclaimAfter time.Duration // the package's reclaimAfter; tests set their own
+	serving      atomic.Bool   // listening and not shutting down: what readiness reports
+	draining     atomic.Bool   // from the start of Stop: every response closes its connection
+	active       atomic.Int64  // connections in StateActive: a request's head read, then served and its answer written out
+	conns        sync.Map      // each open connection (net.Conn) → *connFlags
 	// warnedFull is when the connection cap was last said to be reached,
 	// in nanoseconds since epoch (a monotonic reading).
 	warnedFull atomic.Int64
@@ -111,7 +112,7 @@ type Server struct {
 func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics, log *zap.Logger, opts ...Option) *Server {
 	cfg.setDefaults()
 	opts = append([]Option{WithMetrics(metrics)}, opts...)
-	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{}), epoch: time.Now(), fileLimit: openFileLimit}
+	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{}), epoch: time.Now(), fileLimit: openFileLimit, reclaimAfter: reclaimAfter}
 	s.srv = &http.Server{
 		ConnState:         s.trackFresh,
 		ConnContext:       s.connContext,
