@@ -22,7 +22,7 @@ type capListener struct {
 	slots     chan struct{}
 	makeRoom  func() time.Duration // called while a connection waits for a slot: when to call it again (-1: when one goes idle)
 	idle      chan struct{}        // a connection went idle while one waited
-	waiting   atomic.Bool          // a connection waits for a slot
+	waitIdle  atomic.Bool          // a connection waits for a slot, and for one to go idle
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -43,34 +43,36 @@ func (l *capListener) Accept() (net.Conn, error) {
 	release := func() { <-l.slots }
 	select {
 	case l.slots <- struct{}{}:
-		return &cappedConn{Conn: c, release: release}, nil
+		return &cappedConn{Conn: c, release: release, flags: new(connFlags)}, nil
 	default:
 	}
-	l.waiting.Store(true)
-	defer l.waiting.Store(false)
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
+	defer l.waitIdle.Store(false)
 	for {
 		retry.Stop()
-		if wait := l.makeRoom(); wait >= 0 {
+		// With a timer armed, a connection going idle now cannot qualify
+		// before the one it waits for: only with none idle is idled heard.
+		wait := l.makeRoom()
+		if l.waitIdle.Store(wait < 0); wait >= 0 {
 			retry.Reset(wait)
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &cappedConn{Conn: c, release: release}, nil
+			return &cappedConn{Conn: c, release: release, flags: new(connFlags)}, nil
 		case <-l.idle:
 		case <-retry.C:
 		case <-l.closed:
-			return &cappedConn{Conn: c, release: func() {}}, nil
+			return &cappedConn{Conn: c, release: func() {}, flags: new(connFlags)}, nil
 		}
 	}
 }
 
-// idled tells a connection waiting for a slot that one went idle, for
-// makeRoom to close. It costs an atomic load when none waits; nil (a
-// server not started) does nothing.
+// idled tells a connection waiting for a slot, with none idle, that one
+// went idle, for makeRoom to look again. It costs an atomic load when none
+// waits; nil (a server not started) does nothing.
 func (l *capListener) idled() {
-	if l != nil && l.waiting.Load() {
+	if l != nil && l.waitIdle.Load() {
 		select {
 		case l.idle <- struct{}{}:
 		default:
@@ -84,11 +86,24 @@ func (l *capListener) Close() error {
 	return l.Listener.Close()
 }
 
-// cappedConn frees its slot when closed, once.
+// cappedConn frees its slot when closed, once, and carries what the server
+// tracks of it.
 type cappedConn struct {
 	net.Conn
 	releaseOnce sync.Once
 	release     func()
+	flags       *connFlags
+}
+
+// Read ends the connection's idle time as soon as a byte of its next
+// request arrives: net/http says StateActive only once the whole head is
+// read, and makeRoom must not close a connection whose request is on its way.
+func (c *cappedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.flags.idleSince.Load() != 0 {
+		c.flags.idleSince.Store(0)
+	}
+	return n, err
 }
 
 func (c *cappedConn) Close() error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -200,5 +201,53 @@ func TestConnectionCapUnderTheFileLimit(t *testing.T) {
 				t.Errorf("got warned %v, want %v", warned, tt.want != tt.max)
 			}
 		})
+	}
+}
+
+// TestConnectionCapSparesARequestOnItsWay: a connection idle past
+// reclaimAfter whose next request has begun to arrive is in use, though
+// net/http says StateActive only once the whole head is read: it is not
+// closed for a new connection, and its request is answered.
+func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
+	log, _, full := signalOn(capWarning)
+	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 1}, authtest.New(nil), nil, log)
+	s.reclaimAfter = time.Millisecond
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	addr := s.Addr().String()
+	held := dialWire(t, addr)
+	if resp, err := held.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %v (%v), want 200", resp, err)
+	}
+	if _, err := io.WriteString(held.c, "GET /api/public HTTP/1.1\r\n"); err != nil { // half its next head
+		t.Fatal(err)
+	}
+	// The server has read those bytes once the connection's idle time ends.
+	for deadline := time.Now().Add(hangAfter); ; {
+		idle := false
+		s.conns.Range(func(_, v any) bool { idle = idle || v.(*connFlags).idleSince.Load() != 0; return true })
+		if !idle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("got the connection still idle after half a head, want its idle time ended")
+		}
+		runtime.Gosched()
+	}
+	newcomer := dialWire(t, addr)
+	if _, err := io.WriteString(newcomer.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	await(t, full, "warning that the cap holds the newcomer")
+	if _, err := io.WriteString(held.c, "Host: api.test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := readResponse(held); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("got %v (%v) for the request on its way, want 200", resp, err)
+	}
+	if resp, err := readResponse(newcomer); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("got %v (%v) for the newcomer once the other went idle long enough, want 200", resp, err)
 	}
 }

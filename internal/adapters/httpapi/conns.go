@@ -18,7 +18,11 @@ import (
 // ConnState reports it (see queueListener): every connection is accepted
 // there, so ConnState's own StateNew adds nothing.
 func (s *Server) markFresh(c net.Conn) {
-	s.conns.Store(c, new(connFlags))
+	f := new(connFlags)
+	if cc, ok := c.(*cappedConn); ok {
+		f = cc.flags // shared with its Read
+	}
+	s.conns.Store(c, f)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh[c] = struct{}{}
