@@ -79,6 +79,13 @@ func scrubExportError(msg string, secrets []string) string {
 		msg = scrubbed
 	}
 	msg = logtext.ReplaceControls(msg) // the collector chooses the answer the SDK quotes
+	// A U+FFFD put in for a byte that is not UTF-8 can complete a secret
+	// that is not UTF-8 either ("000\xb2" makes "000\xef" appear).
+	for _, s := range secrets {
+		if len(s) >= minSecretBytes && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "REDACTED")
+		}
+	}
 	if len(msg) > maxExportErrorBytes {
 		msg, cut = msg[:runeCut(msg, maxExportErrorBytes)], true
 	}

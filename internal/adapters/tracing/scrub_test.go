@@ -153,6 +153,7 @@ func FuzzScrubExportError(f *testing.F) {
 	f.Add(`body: "\u0041\ud83d\ude00&#x10FFFF;&amp;%zz\x4"`, "A\U0001F600", 70000)
 	f.Add("body: İİİ KKK µΜ \xff\xfe", "iii", 65530)
 	f.Add(`body: \\u0041xyz`, `\u0041xyz`, 0) // a value that looks escaped, after a backslash
+	f.Add("000\xb2", "000\xef", 224)          // U+FFFD for the byte \xb2 completes a value that is not UTF-8
 	f.Fuzz(func(t *testing.T, body, secret string, pad int) {
 		if len(secret) < minSecretBytes || pad < 0 || pad > 1<<17 {
 			return
