@@ -26,15 +26,14 @@ func ReplaceControls(s string) string {
 			i++
 			continue
 		}
-		n := displayControl(s[i:])
-		if n == 0 {
-			_, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !(r == utf8.RuneError && size == 1) && !displayControl(r) {
 			i += size
 			continue
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, "\uFFFD"...)
-		i += n
+		i += size
 		last = i
 	}
 	if b == nil {
@@ -43,26 +42,16 @@ func ReplaceControls(s string) string {
 	return string(append(b, s[last:]...))
 }
 
-// displayControl is the length in bytes of the character ReplaceControls
-// replaces at the start of s, in UTF-8, or of the byte that is not UTF-8
-// there (1), or 0.
-func displayControl(s string) int {
-	if r, size := utf8.DecodeRuneInString(s); r == utf8.RuneError && size == 1 {
-		return 1
-	}
+// displayControl reports whether ReplaceControls replaces r.
+func displayControl(r rune) bool {
 	switch {
-	case len(s) >= 2 && s[0] == 0xc2 && 0x80 <= s[1] && s[1] <= 0x9f: // U+0080 to U+009F
-		return 2
-	case len(s) >= 2 && s[0] == 0xd8 && s[1] == 0x9c: // U+061C
-		return 2
-	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f): // U+200E, U+200F
-		return 3
-	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x80 && 0xa8 <= s[2] && s[2] <= 0xae: // U+2028 to U+202E
-		return 3
-	case len(s) >= 3 && s[0] == 0xe2 && s[1] == 0x81 && 0xa6 <= s[2] && s[2] <= 0xa9: // U+2066 to U+2069
-		return 3
+	case 0x80 <= r && r <= 0x9f, // C1 controls
+		r == 0x061c, r == 0x200e, r == 0x200f, // bidi marks
+		0x2028 <= r && r <= 0x202e, // line and paragraph separators, bidi embeddings and overrides
+		0x2066 <= r && r <= 0x2069: // bidi isolates
+		return true
 	}
-	return 0
+	return false
 }
 
 // Cut cuts s to max bytes, dropping the last character if the cut splits

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/example/messages-api/internal/adapters/logtext"
 )
@@ -65,7 +64,7 @@ func scrubExportError(msg string, secrets []string) string {
 	if len(secrets) > 0 {
 		searched := msg
 		if len(searched) > maxScrubbedBytes {
-			searched = searched[:runeCut(searched, maxScrubbedBytes)]
+			searched = logtext.Cut(searched, maxScrubbedBytes)
 		}
 		scrubbed, last, longest := replaceEchoes(searched, secrets, "REDACTED")
 		if len(searched) < len(msg) {
@@ -73,7 +72,7 @@ func scrubExportError(msg string, secrets []string) string {
 			// have left there, past the last replacement (after which
 			// scrubbed and searched agree byte for byte), is not logged.
 			drop := len(searched) - max(last, len(searched)-longest)
-			scrubbed = scrubbed[:runeCut(scrubbed, len(scrubbed)-drop)]
+			scrubbed = logtext.Cut(scrubbed, len(scrubbed)-drop)
 			cut = true
 		}
 		msg = scrubbed
@@ -87,18 +86,10 @@ func scrubExportError(msg string, secrets []string) string {
 		}
 	}
 	if len(msg) > maxExportErrorBytes {
-		msg, cut = msg[:runeCut(msg, maxExportErrorBytes)], true
+		msg, cut = logtext.Cut(msg, maxExportErrorBytes), true
 	}
 	if cut {
 		msg += "... (cut)"
 	}
 	return msg
-}
-
-// runeCut is n, or less to fall on the start of a UTF-8 sequence in s.
-func runeCut(s string, n int) int {
-	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return n
 }
