@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/example/messages-api/internal/adapters/authtest"
 	"github.com/example/messages-api/internal/domain"
+	"github.com/example/messages-api/internal/ports"
 )
 
 const capWarning = "connection limit reached: new connections wait until one closes (HTTP_MAX_CONNECTIONS)"
@@ -33,13 +36,7 @@ func TestConnectionCapReclaimsIdle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, logs, _ := signalOn(capWarning)
-			s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, authtest.New(nil), nil, log)
-			s.reclaimAfter = tt.reclaimAfter
-			if err := s.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Stop(context.Background()) })
-			addr := s.Addr().String()
+			_, addr := startCapped(t, 2, tt.reclaimAfter, authtest.New(nil), log)
 			held := []*wireConn{dialWire(t, addr), dialWire(t, addr)} // the first idle longest
 			for i, c := range held {
 				if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
@@ -47,9 +44,7 @@ func TestConnectionCapReclaimsIdle(t *testing.T) {
 				}
 			}
 			third := dialWire(t, addr)
-			if _, err := io.WriteString(third.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
-				t.Fatal(err)
-			}
+			third.send(t, "/api/public")
 			if !tt.wantServed {
 				// A wait for something that must not happen: it can only miss
 				// a server that answers late, never fail a correct one.
@@ -88,12 +83,7 @@ func TestConnectionCapHoldsBusy(t *testing.T) {
 	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
 	gate := v.Hold()
 	defer gate.Release()
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 2}, v, nil, log)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop(context.Background()) })
-	addr := s.Addr().String()
+	_, addr := startCapped(t, 2, reclaimAfter, v, log)
 	answered := make(chan error, 2)
 	for range 2 {
 		c := dialWire(t, addr)
@@ -102,9 +92,7 @@ func TestConnectionCapHoldsBusy(t *testing.T) {
 	gate.Arrived(t, 2)
 
 	third := dialWire(t, addr)
-	if _, err := io.WriteString(third.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	third.send(t, "/api/public")
 	await(t, full, "warning that the cap is reached")
 	if n := logs.FilterMessage(capWarning).Len(); n != 1 {
 		t.Errorf("got %d cap warnings, want 1", n)
@@ -145,18 +133,12 @@ func TestStopAtTheConnectionCap(t *testing.T) {
 	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
 	gate := v.Hold()
 	defer gate.Release()
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 1}, v, nil, log)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	addr := s.Addr().String()
+	s, addr := startCapped(t, 1, reclaimAfter, v, log)
 	held, answered := dialWire(t, addr), make(chan error, 1)
 	go func() { _, err := held.do("/api/private", "Authorization: Bearer held\r\n"); answered <- err }()
 	gate.Arrived(t, 1)
 	queued := dialWire(t, addr)
-	if _, err := io.WriteString(queued.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	queued.send(t, "/api/public")
 	await(t, full, "warning that the cap is reached")
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop(context.Background()) }()
@@ -210,13 +192,7 @@ func TestConnectionCapUnderTheFileLimit(t *testing.T) {
 // closed for a new connection, and its request is answered.
 func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 	log, _, full := signalOn(capWarning)
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: 1}, authtest.New(nil), nil, log)
-	s.reclaimAfter = time.Millisecond
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop(context.Background()) })
-	addr := s.Addr().String()
+	s, addr := startCapped(t, 1, time.Millisecond, authtest.New(nil), log)
 	held := dialWire(t, addr)
 	if resp, err := held.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("got %v (%v), want 200", resp, err)
@@ -237,9 +213,7 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 		runtime.Gosched()
 	}
 	newcomer := dialWire(t, addr)
-	if _, err := io.WriteString(newcomer.c, "GET /api/public HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	newcomer.send(t, "/api/public")
 	await(t, full, "warning that the cap holds the newcomer")
 	if _, err := io.WriteString(held.c, "Host: api.test\r\n\r\n"); err != nil {
 		t.Fatal(err)
@@ -249,5 +223,28 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 	}
 	if resp, err := readResponse(newcomer); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("got %v (%v) for the newcomer once the other went idle long enough, want 200", resp, err)
+	}
+}
+
+// startCapped starts a server on loopback under the connection cap max,
+// closing idle connections after reclaimAfter, and returns it with its
+// address; the test's end stops it (once more, for a test that stopped it).
+func startCapped(t *testing.T, max int, reclaimAfter time.Duration, v ports.TokenVerifier, log *zap.Logger) (*Server, string) {
+	t.Helper()
+	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: max}, v, nil, log)
+	s.reclaimAfter = reclaimAfter
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	return s, s.Addr().String()
+}
+
+// send writes a whole request for path on the connection, its answer left
+// to read.
+func (w *wireConn) send(t *testing.T, path string) {
+	t.Helper()
+	if _, err := io.WriteString(w.c, "GET "+path+" HTTP/1.1\r\nHost: api.test\r\n\r\n"); err != nil {
+		t.Fatal(err)
 	}
 }
