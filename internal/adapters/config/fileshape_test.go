@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,6 +124,44 @@ func TestLoadNamesTenUnknownSettingsAtMost(t *testing.T) {
 			lines := strings.Split(err.Error(), "\n")
 			if len(lines) != tt.wantLines || !strings.Contains(lines[len(lines)-1], tt.wantLast) {
 				t.Errorf("got %d lines ending %q, want %d ending with %q", len(lines), lines[len(lines)-1], tt.wantLines, tt.wantLast)
+			}
+		})
+	}
+}
+
+// TestLoadRefusesWhatIsNoConfigFile: a path that reads on forever, or a
+// file far larger than any config, is refused after 1 MiB, not read into
+// memory to the end.
+func TestLoadRefusesWhatIsNoConfigFile(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 1<<20)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The bound itself is read: 1 MiB of comments is a config file.
+	exact := filepath.Join(t.TempDir(), "exact.yaml")
+	if err := os.WriteFile(exact, []byte("# "+strings.Repeat("x", 1<<20-3)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, path, want string }{ // want "" = no error
+		{"a device that never ends", "/dev/zero", "not a config file"},
+		{"a file over 1 MiB", big, "not a config file"},
+		{"a file of 1 MiB", exact, ""},
+		{"no such file", filepath.Join(t.TempDir(), "none.yaml"), "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := os.Stat(tt.path); tt.path == "/dev/zero" && err != nil {
+				t.Skip("no /dev/zero here")
+			}
+			_, err := config.Load(false, tt.path, []string{"AUTH0_DOMAIN=x.auth0.com", "AUTH0_AUDIENCE=https://api"})
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("got %v, want no error", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("got %v, want an error naming %s and saying %q", err, tt.path, tt.want)
 			}
 		})
 	}
