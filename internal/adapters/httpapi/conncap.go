@@ -19,17 +19,22 @@ import (
 // waits before accepting, so nothing would know that a client waits.
 type capListener struct {
 	net.Listener
-	slots     chan struct{}
-	makeRoom  func() time.Duration // called while a connection waits for a slot: when to call it again (-1: when one goes idle)
-	idle      chan struct{}        // a connection went idle while one waited
-	waitIdle  atomic.Bool          // a connection waits for a slot, and for one to go idle
-	closed    chan struct{}
-	closeOnce sync.Once
+	headerTimeout time.Duration // ReadHeaderTimeout: see cappedConn.Read
+	slots         chan struct{}
+	makeRoom      func() time.Duration // called while a connection waits for a slot: when to call it again (-1: when one goes idle)
+	idle          chan struct{}        // a connection went idle while one waited
+	waitIdle      atomic.Bool          // a connection waits for a slot, and for one to go idle
+	closed        chan struct{}
+	closeOnce     sync.Once
 }
 
-func newCapListener(ln net.Listener, max int, makeRoom func() time.Duration) *capListener {
-	return &capListener{Listener: ln, slots: make(chan struct{}, max), makeRoom: makeRoom,
+func newCapListener(ln net.Listener, max int, headerTimeout time.Duration, makeRoom func() time.Duration) *capListener {
+	return &capListener{Listener: ln, headerTimeout: headerTimeout, slots: make(chan struct{}, max), makeRoom: makeRoom,
 		idle: make(chan struct{}, 1), closed: make(chan struct{})}
+}
+
+func (l *capListener) conn(c net.Conn, release func()) *cappedConn {
+	return &cappedConn{Conn: c, release: release, headerTimeout: l.headerTimeout, flags: new(connFlags)}
 }
 
 // Accept accepts a connection, then waits for a slot for it. Once the
@@ -43,7 +48,7 @@ func (l *capListener) Accept() (net.Conn, error) {
 	release := func() { <-l.slots }
 	select {
 	case l.slots <- struct{}{}:
-		return &cappedConn{Conn: c, release: release, flags: new(connFlags)}, nil
+		return l.conn(c, release), nil
 	default:
 	}
 	retry := time.NewTimer(time.Hour)
@@ -51,19 +56,23 @@ func (l *capListener) Accept() (net.Conn, error) {
 	defer l.waitIdle.Store(false)
 	for {
 		retry.Stop()
-		// With a timer armed, a connection going idle now cannot qualify
-		// before the one it waits for: only with none idle is idled heard.
+		// Listening before makeRoom looks: a connection going idle while it
+		// looks would otherwise go unheard, and this one wait for the next
+		// change, as late as the idle timeout. With a timer armed, a
+		// connection going idle now cannot qualify before the one it waits
+		// for: only with none idle is idled heard.
+		l.waitIdle.Store(true)
 		wait := l.makeRoom()
 		if l.waitIdle.Store(wait < 0); wait >= 0 {
 			retry.Reset(wait)
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &cappedConn{Conn: c, release: release, flags: new(connFlags)}, nil
+			return l.conn(c, release), nil
 		case <-l.idle:
 		case <-retry.C:
 		case <-l.closed:
-			return &cappedConn{Conn: c, release: func() {}, flags: new(connFlags)}, nil
+			return l.conn(c, func() {}), nil
 		}
 	}
 }
@@ -90,18 +99,31 @@ func (l *capListener) Close() error {
 // tracks of it.
 type cappedConn struct {
 	net.Conn
-	releaseOnce sync.Once
-	release     func()
-	flags       *connFlags
+	releaseOnce   sync.Once
+	release       func()
+	headerTimeout time.Duration
+	flags         *connFlags
 }
+
+// peekedHead is how many bytes of a kept-alive connection's next request
+// net/http waits for, under its idle timeout, before it starts
+// ReadHeaderTimeout (its serve loop peeks 4).
+const peekedHead = 4
 
 // Read ends the connection's idle time as soon as a byte of its next
 // request arrives: net/http says StateActive only once the whole head is
-// read, and makeRoom must not close a connection whose request is on its way.
+// read, and makeRoom must not close a connection whose request is on its
+// way. With fewer than peekedHead bytes come, the head gets
+// ReadHeaderTimeout from its first byte here: net/http would give it the
+// idle timeout, and a byte sent after each request would keep a slot out of
+// makeRoom's reach for good.
 func (c *cappedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.flags.idleSince.Load() != 0 {
 		c.flags.idleSince.Store(0)
+		if n < peekedHead && c.headerTimeout > 0 {
+			_ = c.Conn.SetReadDeadline(time.Now().Add(c.headerTimeout))
+		}
 	}
 	return n, err
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -200,18 +202,7 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 	if _, err := io.WriteString(held.c, "GET /api/public HTTP/1.1\r\n"); err != nil { // half its next head
 		t.Fatal(err)
 	}
-	// The server has read those bytes once the connection's idle time ends.
-	for deadline := time.Now().Add(hangAfter); ; {
-		idle := false
-		s.conns.Range(func(_, v any) bool { idle = idle || v.(*connFlags).idleSince.Load() != 0; return true })
-		if !idle {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("got the connection still idle after half a head, want its idle time ended")
-		}
-		runtime.Gosched()
-	}
+	awaitNotIdle(t, s) // the server has read those bytes
 	newcomer := dialWire(t, addr)
 	newcomer.send(t, "/api/public")
 	await(t, full, "warning that the cap holds the newcomer")
@@ -226,12 +217,117 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 	}
 }
 
+// TestConnectionCapTimesTheNextHead: a kept-alive connection that sends the
+// start of its next request and no more is in use, but only for
+// ReadHeaderTimeout from its first byte, as a new connection's head would
+// be: a few bytes after each request (fewer than net/http peeks before it
+// starts its own header timeout) must not hold a slot until the idle
+// timeout, locking a newcomer out.
+func TestConnectionCapTimesTheNextHead(t *testing.T) {
+	for _, sent := range []string{"G", "GET", "GET /api/public HTTP/1.1\r\n"} {
+		t.Run(strconv.Quote(sent), func(t *testing.T) {
+			log, _, full := signalOn(capWarning)
+			s, addr := startCappedConfig(t, ServerConfig{MaxConnections: 1, ReadHeaderTimeout: 100 * time.Millisecond,
+				IdleTimeout: time.Hour}, time.Millisecond, authtest.New(nil), log)
+			held := dialWire(t, addr)
+			if resp, err := held.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %v (%v), want 200", resp, err)
+			}
+			if _, err := io.WriteString(held.c, sent); err != nil {
+				t.Fatal(err)
+			}
+			awaitNotIdle(t, s)
+			newcomer := dialWire(t, addr)
+			newcomer.send(t, "/api/public")
+			await(t, full, "warning that the cap holds the newcomer")
+			if resp, err := readResponse(newcomer); err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("got %v (%v) for the newcomer, want 200 once the stalled head timed out", resp, err)
+			}
+			_ = held.c.SetReadDeadline(time.Now().Add(hangAfter))
+			if n, err := held.br.Read(make([]byte, 1)); err == nil {
+				t.Errorf("got %d bytes on the stalled connection, want it closed", n)
+			}
+		})
+	}
+}
+
+// TestConnectionCapHearsIdleWhileLooking: a connection that goes idle while
+// makeRoom looks, and finds none idle, still wakes the connection waiting
+// for a slot, rather than leaving it to wait for the next change.
+func TestConnectionCapHearsIdleWhileLooking(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l *capListener
+	var held net.Conn
+	looks := 0
+	l = newCapListener(ln, 1, time.Second, func() time.Duration {
+		if looks++; looks == 1 {
+			l.idled() // as a connection going idle just after the scan passed it
+		} else {
+			held.Close() // looking again, it finds that one and closes it
+		}
+		return -1
+	})
+	defer l.Close()
+	for range 2 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	if held, err = l.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	select {
+	case err := <-accepted:
+		if err != nil || looks != 2 {
+			t.Errorf("got %v after %d looks, want a slot after 2", err, looks)
+		}
+	case <-time.After(hangAfter):
+		t.Fatal("got no slot for the waiting connection, want one once it heard the other go idle")
+	}
+}
+
+// awaitNotIdle returns once no connection of s is idle between requests.
+func awaitNotIdle(t *testing.T, s *Server) {
+	t.Helper()
+	for deadline := time.Now().Add(hangAfter); ; {
+		idle := false
+		s.conns.Range(func(_, v any) bool { idle = idle || v.(*connFlags).idleSince.Load() != 0; return true })
+		if !idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("got a connection still idle after bytes of its next request, want its idle time ended")
+		}
+		runtime.Gosched()
+	}
+}
+
 // startCapped starts a server on loopback under the connection cap max,
 // closing idle connections after reclaimAfter, and returns it with its
 // address; the test's end stops it (once more, for a test that stopped it).
 func startCapped(t *testing.T, max int, reclaimAfter time.Duration, v ports.TokenVerifier, log *zap.Logger) (*Server, string) {
 	t.Helper()
-	s := NewServer(ServerConfig{Host: "127.0.0.1", MaxConnections: max}, v, nil, log)
+	return startCappedConfig(t, ServerConfig{MaxConnections: max}, reclaimAfter, v, log)
+}
+
+// startCappedConfig is startCapped with cfg (on 127.0.0.1).
+func startCappedConfig(t *testing.T, cfg ServerConfig, reclaimAfter time.Duration, v ports.TokenVerifier, log *zap.Logger) (*Server, string) {
+	t.Helper()
+	cfg.Host = "127.0.0.1"
+	s := NewServer(cfg, v, nil, log)
 	s.reclaimAfter = reclaimAfter
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -175,7 +175,7 @@ func (s *Server) Start(context.Context) error {
 	}
 	// Gate: net/http accepts without bound; past the cap a connection waits
 	// in the kernel's queue until one closes.
-	s.cap = newCapListener(ln, s.connectionCap(), s.makeRoom)
+	s.cap = newCapListener(ln, s.connectionCap(), s.cfg.ReadHeaderTimeout, s.makeRoom)
 	s.ln = newQueueListener(s.cap, ln, s.markFresh)
 	s.serving.Store(true)
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
