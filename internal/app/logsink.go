@@ -28,9 +28,9 @@ const exitWait = 5 * time.Second
 // nobody reads) would hold every request's access line, the stop's lines
 // and with them SIGTERM, while /readyz, which logs nothing, went on saying
 // ready. What does not fit is dropped, its lines counted; so are the lines
-// of a write that failed (its error is not passed on: zap's buffer would
-// keep it and write nothing more). Once out takes a write again, the count
-// is logged (report); the metric keeps the total.
+// a failed write did not write whole (its error is not passed on: zap's
+// buffer would keep it and write nothing more). Once out takes a write
+// again, the count is logged (report); the metric keeps the total.
 type logSink struct {
 	out io.Writer
 	max int // bytes pending at most
@@ -39,6 +39,7 @@ type logSink struct {
 	pending []byte        // accepted, not yet handed to out
 	spare   []byte        // the buffer out had last, reused
 	done    chan struct{} // closed when the writing goroutine ends; nil while none runs
+	cut     bool          // out's last write stopped mid-line; only the writing goroutine uses it
 	dropped atomic.Int64  // lines dropped since the last report
 	total   atomic.Int64  // lines dropped since start: messages_api_log_lines_dropped_total
 
@@ -80,16 +81,39 @@ func (s *logSink) writeOut(done chan struct{}) {
 		}
 		s.pending, s.spare = s.spare[:0], nil
 		s.mu.Unlock()
-		if _, err := s.out.Write(buf); err != nil {
-			s.drop(buf)
-		} else if n := s.dropped.Swap(0); n > 0 {
-			s.reportDrops(n) // not under mu: the report is a log line, written here
+		if s.put(buf) {
+			if n := s.dropped.Swap(0); n > 0 {
+				s.reportDrops(n) // not under mu: the report is a log line, written here
+			}
 		}
 		s.mu.Lock()
 		s.spare = buf[:0]
 		s.mu.Unlock()
 	}
 }
+
+// put hands buf to out and reports whether all of it went. A write that
+// fails part-way (a full disk) costs the lines it did not write whole, and
+// leaves a cut line, which a newline ends before the next write goes out:
+// the line after it is then whole again, not glued to its start.
+func (s *logSink) put(buf []byte) bool {
+	if s.cut {
+		if _, err := s.out.Write(newline); err != nil {
+			s.drop(buf)
+			return false
+		}
+		s.cut = false
+	}
+	n, err := s.out.Write(buf)
+	if err != nil {
+		s.cut = n > 0 && buf[n-1] != '\n'
+		s.drop(buf[n:])
+		return false
+	}
+	return true
+}
+
+var newline = []byte{'\n'}
 
 func (s *logSink) drop(p []byte) {
 	n := int64(bytes.Count(p, []byte{'\n'}))

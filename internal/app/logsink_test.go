@@ -33,8 +33,11 @@ func (w *stuckWriter) Write(p []byte) (int, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.writeErr != nil {
+		return 0, w.writeErr
+	}
 	w.got.Write(p)
-	return len(p), w.writeErr
+	return len(p), nil
 }
 
 // release lets the reader read again: the stuck write ends, later ones pass.
@@ -168,6 +171,74 @@ func TestLogSink(t *testing.T) {
 		<-w.entered
 		s.settle(time.Now()) // returns: a deadline already past
 	})
+}
+
+// shortWriter takes room bytes, then fails (a full disk), until grown.
+type shortWriter struct {
+	mu   sync.Mutex
+	got  strings.Builder
+	room int // -1: no limit
+}
+
+func (w *shortWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.room < 0 || len(p) <= w.room {
+		w.room -= len(p)
+		w.got.Write(p)
+		return len(p), nil
+	}
+	n := w.room
+	w.got.Write(p[:n])
+	w.room = 0
+	return n, errors.New("no space left on device")
+}
+
+func (w *shortWriter) grow() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.room = -1
+}
+
+func (w *shortWriter) output() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.got.String()
+}
+
+// TestLogSinkShortWrite: a write that fails part-way counts as dropped only
+// the lines it did not write whole, and a line it cut is ended before the
+// next line goes out, so that the next is not glued to it.
+func TestLogSinkShortWrite(t *testing.T) {
+	forever := time.Now().Add(time.Hour)
+	tests := []struct {
+		name        string
+		room        int
+		wantDropped int64
+		want        string
+	}{
+		{"cut mid-line", 6, 2, "aaa\nbb\nddd\n"},
+		{"cut at a line's end", 4, 2, "aaa\nddd\n"},
+		{"nothing written", 0, 3, "ddd\n"},
+		{"all but the last newline", 11, 1, "aaa\nbbb\nccc\nddd\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &shortWriter{room: tt.room}
+			s := newLogSink(w, 1<<10)
+			_, _ = s.Write([]byte("aaa\nbbb\nccc\n"))
+			s.settle(forever)
+			if got := s.total.Load(); got != tt.wantDropped {
+				t.Errorf("got %d lines dropped, want %d", got, tt.wantDropped)
+			}
+			w.grow()
+			_, _ = s.Write([]byte("ddd\n"))
+			s.settle(forever)
+			if got := w.output(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
 
 // TestLoggerOverStalledSink: both log formats write through the sink, so
