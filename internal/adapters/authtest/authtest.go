@@ -103,11 +103,12 @@ type Gate struct {
 // fails the test.
 const ArrivalWait = 10 * time.Second
 
-// Arrived waits until n more calls have reached the gate, and fails t
-// (from t's goroutine) if they have not within ArrivalWait: a request that
-// never reaches the verifier (no token, a public route, a 400 for two
-// Authorization headers) would otherwise hang the test until go test's
-// -timeout.
+// Arrived waits until n calls have reached the gate that no earlier
+// Arrived counted (calls that came before this Arrived count), and stops
+// the test with t.Fatalf (so call it from t's goroutine) if they have not
+// within ArrivalWait: a request that never reaches the verifier (no token,
+// a public route, a 400 for two Authorization headers) would otherwise
+// hang the test until go test's -timeout.
 func (g *Gate) Arrived(t testing.TB, n int) {
 	t.Helper()
 	timeout := time.NewTimer(g.patience)
