@@ -270,9 +270,11 @@ func (k *KeySource) get(ctx context.Context, rawURL, accept string) ([]byte, htt
 	if err != nil {
 		return nil, nil, fmt.Errorf("GET %s: %w", shown, unquoteURL(err))
 	}
+	// A refusal's body is closed unread: over HTTP/2 (Auth0's) that keeps
+	// the connection, and reading a stalled one would cost the whole fetch
+	// timeout and hide the status from the requests waiting on the fetch.
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		drainShort(resp)
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			return nil, nil, fmt.Errorf("GET %s: status %d (redirects are not followed)", shown, resp.StatusCode)
 		}
@@ -290,18 +292,6 @@ func (k *KeySource) get(ctx context.Context, rawURL, accept string) ([]byte, htt
 		return nil, nil, fmt.Errorf("GET %s: body exceeds the %d-byte cap", shown, limit)
 	}
 	return body, resp.Header, nil
-}
-
-// maxDrain bounds how much of a refused response's body is read.
-const maxDrain = 4 << 10
-
-// drainShort reads a refused response's body to its end when it has at most
-// maxDrain bytes: closed unread, it takes its connection with it, and the
-// retry (of a 429 or a 503, mostly) pays a new TLS handshake with a tenant
-// that is already struggling. A body sent slowly is read until the fetch's
-// timeout at most, as a slow key set would be.
-func drainShort(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 }
 
 // unquoteURL is err without the *url.Error around it, whose text quotes

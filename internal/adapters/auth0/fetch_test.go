@@ -71,25 +71,6 @@ func bigBody(withLength bool, written *atomic.Int64, done chan struct{}) http.Ha
 	}
 }
 
-// refusalCooldown is startedKeySource's UnknownKeyCooldown.
-const refusalCooldown = 50 * time.Millisecond
-
-// startedKeySource is a key source, ready, for a tenant serving kid-a, on a
-// fake clock, fetching with timeout.
-func startedKeySource(t *testing.T, timeout time.Duration) (*ksTenant, *KeySource, *fakeClock) {
-	t.Helper()
-	tn := newKSTenant(t, jwk("kid-a", keyA()))
-	ks := newTestKeySource(t, tn, KeySourceConfig{
-		FetchTimeout: timeout, UnknownKeyCooldown: refusalCooldown, RefreshInterval: time.Hour,
-		RetryInterval: 50 * time.Millisecond, // a warm-up slowed by a loaded machine retries soon
-	})
-	clk := newFakeClock()
-	ks.now = clk.now
-	ks.Start()
-	waitReady(t, ks, hang)
-	return tn, ks, clk
-}
-
 func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 	t.Parallel()
 	const fetchTimeout = 300 * time.Millisecond
@@ -161,13 +142,22 @@ func TestKeySourceKeepsKeysWhenTenantMisbehaves(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			tn := newKSTenant(t, jwk("kid-a", keyA()))
+			const cooldown = 50 * time.Millisecond
 			timeout := fetchTimeout
 			if tt.bigTimeout {
 				timeout = 5 * time.Second
 			}
-			tn, ks, clk := startedKeySource(t, timeout)
+			ks := newTestKeySource(t, tn, KeySourceConfig{
+				FetchTimeout: timeout, UnknownKeyCooldown: cooldown, RefreshInterval: time.Hour,
+				RetryInterval: 50 * time.Millisecond, // a warm-up slowed by a loaded machine retries soon
+			})
+			clk := newFakeClock()
+			ks.now = clk.now
+			ks.Start()
+			waitReady(t, ks, hang)
 			lastGood := ks.Stats().LastGoodFetch
-			clk.advance(refusalCooldown) // the cooldown is over
+			clk.advance(cooldown) // the cooldown is over
 
 			var c check
 			tt.setup(tn, &c)
@@ -395,70 +385,6 @@ func TestKeySourceBodyCap(t *testing.T) {
 				t.Errorf("got %d bytes, %v; want %d bytes", len(body), err, tt.size)
 			case tt.wantError != "" && (err == nil || !strings.Contains(err.Error(), tt.wantError)):
 				t.Errorf("got %d bytes, %v; want an error containing %q", len(body), err, tt.wantError)
-			}
-		})
-	}
-}
-
-// TestKeySourceKeepsConnectionAfterRefusal: a refusal with a short body is
-// read to its end, so the retry goes over the same connection instead of a
-// new TLS handshake with a tenant that is already struggling; a long one is
-// not read, and its connection is closed.
-func TestKeySourceKeepsConnectionAfterRefusal(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name     string
-		refuse   http.HandlerFunc
-		wantSame bool // the retry on the refused fetch's connection
-	}{
-		{"429 with a JSON error", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			w.Write([]byte(`{"error":"too_many_requests","error_description":"Global limit has been reached"}`))
-		}, true},
-		{"503 with an HTML page", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(bytes.Repeat([]byte("<p>unavailable</p>"), 200)) // chunked: 3,600 bytes
-		}, true},
-		{"500 with no body", status(http.StatusInternalServerError), true},
-		{"503 with 64 KiB", func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(make([]byte, 64<<10))
-		}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tn, ks, clk := startedKeySource(t, hang)
-
-			var mu sync.Mutex
-			var peers []string
-			record := func(h http.HandlerFunc) http.HandlerFunc {
-				return func(w http.ResponseWriter, r *http.Request) {
-					mu.Lock()
-					peers = append(peers, r.RemoteAddr)
-					mu.Unlock()
-					h(w, r)
-				}
-			}
-			clk.advance(refusalCooldown)
-			tn.setJWKS(record(tt.refuse))
-			_, err := ks.Key(context.Background(), "kid-c")
-			wantUnavailable(t, err, "kid-c")
-
-			clk.advance(refusalCooldown)
-			body := jwksJSON(jwk("kid-a", keyA()), jwk("kid-c", keyC()))
-			tn.setJWKS(record(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Write(body)
-			}))
-			mustKey(t, ks, "kid-c", keyC())
-
-			mu.Lock()
-			defer mu.Unlock()
-			if len(peers) != 2 || (peers[0] == peers[1]) != tt.wantSame {
-				t.Errorf("JWKS fetches' client addresses: got %q, want two, the same: %v", peers, tt.wantSame)
 			}
 		})
 	}
