@@ -64,6 +64,10 @@ func (l *capListener) Accept() (net.Conn, error) {
 		l.waitIdle.Store(true)
 		wait := l.makeRoom()
 		if l.waitIdle.Store(wait < 0); wait >= 0 {
+			select { // heard while looking, and not to be: a scan per arrival would spin
+			case <-l.idle:
+			default:
+			}
 			retry.Reset(wait)
 		}
 		select {
@@ -113,10 +117,11 @@ const peekedHead = 4
 // Read ends the connection's idle time as soon as a byte of its next
 // request arrives: net/http says StateActive only once the whole head is
 // read, and makeRoom must not close a connection whose request is on its
-// way. With fewer than peekedHead bytes come, the head gets
-// ReadHeaderTimeout from its first byte here: net/http would give it the
-// idle timeout, and a byte sent after each request would keep a slot out of
-// makeRoom's reach for good.
+// way. With fewer than peekedHead bytes come, the rest of them get
+// ReadHeaderTimeout from the first here (net/http would give them the idle
+// timeout, and a byte sent after each request would keep a slot out of
+// makeRoom's reach for good); once they are in, net/http gives the rest of
+// the head its own ReadHeaderTimeout.
 func (c *cappedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.flags.idleSince.Load() != 0 {

@@ -38,12 +38,13 @@ func TestConnectionCapReclaimsIdle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, logs, _ := signalOn(capWarning)
-			_, addr := startCapped(t, 2, tt.reclaimAfter, authtest.New(nil), log)
+			s, addr := startCapped(t, 2, tt.reclaimAfter, authtest.New(nil), log)
 			held := []*wireConn{dialWire(t, addr), dialWire(t, addr)} // the first idle longest
 			for i, c := range held {
 				if resp, err := c.do("/api/public", ""); err != nil || resp.StatusCode != http.StatusOK {
 					t.Fatalf("connection %d: got %v (%v), want 200", i+1, resp, err)
 				}
+				awaitIdle(t, s, i+1)
 			}
 			third := dialWire(t, addr)
 			third.send(t, "/api/public")
@@ -202,7 +203,7 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 	if _, err := io.WriteString(held.c, "GET /api/public HTTP/1.1\r\n"); err != nil { // half its next head
 		t.Fatal(err)
 	}
-	awaitNotIdle(t, s) // the server has read those bytes
+	awaitIdle(t, s, 0) // the server has read those bytes
 	newcomer := dialWire(t, addr)
 	newcomer.send(t, "/api/public")
 	await(t, full, "warning that the cap holds the newcomer")
@@ -236,7 +237,7 @@ func TestConnectionCapTimesTheNextHead(t *testing.T) {
 			if _, err := io.WriteString(held.c, sent); err != nil {
 				t.Fatal(err)
 			}
-			awaitNotIdle(t, s)
+			awaitIdle(t, s, 0)
 			newcomer := dialWire(t, addr)
 			newcomer.send(t, "/api/public")
 			await(t, full, "warning that the cap holds the newcomer")
@@ -255,14 +256,8 @@ func TestConnectionCapTimesTheNextHead(t *testing.T) {
 // makeRoom looks, and finds none idle, still wakes the connection waiting
 // for a slot, rather than leaving it to wait for the next change.
 func TestConnectionCapHearsIdleWhileLooking(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l *capListener
-	var held net.Conn
 	looks := 0
-	l = newCapListener(ln, 1, time.Second, func() time.Duration {
+	l := capOneQueued(t, func(l *capListener, held net.Conn) time.Duration {
 		if looks++; looks == 1 {
 			l.idled() // as a connection going idle just after the scan passed it
 		} else {
@@ -270,17 +265,6 @@ func TestConnectionCapHearsIdleWhileLooking(t *testing.T) {
 		}
 		return -1
 	})
-	defer l.Close()
-	for range 2 {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-	}
-	if held, err = l.Accept(); err != nil {
-		t.Fatal(err)
-	}
 	accepted := make(chan error, 1)
 	go func() {
 		c, err := l.Accept()
@@ -299,17 +283,80 @@ func TestConnectionCapHearsIdleWhileLooking(t *testing.T) {
 	}
 }
 
-// awaitNotIdle returns once no connection of s is idle between requests.
-func awaitNotIdle(t *testing.T, s *Server) {
+// TestConnectionCapWaitsOutItsTimer: with a timer armed for the connection
+// idle longest, connections going idle do not make the waiting one look
+// again (a scan of every connection each time: a spin under load).
+func TestConnectionCapWaitsOutItsTimer(t *testing.T) {
+	const qualifies = 50 * time.Millisecond // after the first look: when the one idle longest may be closed
+	var first time.Time
+	early := 0 // looks before the timer can have fired
+	l := capOneQueued(t, func(l *capListener, held net.Conn) time.Duration {
+		l.idled() // another connection goes idle while it looks, every time
+		if first.IsZero() {
+			first = time.Now()
+			return qualifies
+		}
+		if d := time.Since(first); d < qualifies {
+			early++
+			return qualifies - d
+		}
+		held.Close()
+		return -1
+	})
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if early != 0 {
+		t.Errorf("got %d looks before the timer fired, want none", early)
+	}
+}
+
+// capOneQueued is a listener capped at one connection, on loopback, with
+// that connection accepted (held) and another waiting in the queue for
+// the test's Accept; look is its makeRoom.
+func capOneQueued(t *testing.T, look func(l *capListener, held net.Conn) time.Duration) *capListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l *capListener
+	var held net.Conn
+	l = newCapListener(ln, 1, time.Second, func() time.Duration { return look(l, held) })
+	t.Cleanup(func() { l.Close() })
+	for range 2 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	if held, err = l.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// awaitIdle returns once n connections of s are idle between requests:
+// net/http says so after the answer is written, so a client can have read
+// it, and sent its next request, before.
+func awaitIdle(t *testing.T, s *Server, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(hangAfter); ; {
-		idle := false
-		s.conns.Range(func(_, v any) bool { idle = idle || v.(*connFlags).idleSince.Load() != 0; return true })
-		if !idle {
+		idle := 0
+		s.conns.Range(func(_, v any) bool {
+			if v.(*connFlags).idleSince.Load() != 0 {
+				idle++
+			}
+			return true
+		})
+		if idle == n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("got a connection still idle after bytes of its next request, want its idle time ended")
+			t.Fatalf("got %d connections idle, want %d", idle, n)
 		}
 		runtime.Gosched()
 	}
