@@ -106,8 +106,11 @@ func (s *logSink) put(buf []byte) bool {
 	}
 	n, err := s.out.Write(buf)
 	if err != nil {
-		s.cut = n > 0 && buf[n-1] != '\n'
-		s.drop(buf[n:])
+		rest := buf[n:]
+		if s.cut = n > 0 && buf[n-1] != '\n'; s.cut && rest[0] == '\n' {
+			rest = rest[1:] // a line whole but for its newline: the one ending the cut completes it
+		}
+		s.drop(rest)
 		return false
 	}
 	return true

@@ -220,7 +220,8 @@ func TestLogSinkShortWrite(t *testing.T) {
 		{"cut mid-line", 6, 2, "aaa\nbb\nddd\n"},
 		{"cut at a line's end", 4, 2, "aaa\nddd\n"},
 		{"nothing written", 0, 3, "ddd\n"},
-		{"all but the last newline", 11, 1, "aaa\nbbb\nccc\nddd\n"},
+		{"all but the last newline", 11, 0, "aaa\nbbb\nccc\nddd\n"},
+		{"all but a newline", 3, 2, "aaa\nddd\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
