@@ -106,8 +106,9 @@ func (s *logSink) put(buf []byte) bool {
 	}
 	n, err := s.out.Write(buf)
 	if err != nil {
+		n = min(max(n, 0), len(buf)) // a writer's count is not trusted to slice with
 		rest := buf[n:]
-		if s.cut = n > 0 && buf[n-1] != '\n'; s.cut && rest[0] == '\n' {
+		if s.cut = n > 0 && buf[n-1] != '\n'; s.cut && len(rest) > 0 && rest[0] == '\n' {
 			rest = rest[1:] // a line whole but for its newline: the one ending the cut completes it
 		}
 		s.drop(rest)

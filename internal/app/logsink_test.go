@@ -177,12 +177,18 @@ func TestLogSink(t *testing.T) {
 type shortWriter struct {
 	mu   sync.Mutex
 	got  strings.Builder
-	room int // -1: no limit
+	room int // -1: no limit; overcount: every byte taken, a count past them and an error (a broken writer)
 }
+
+const overcount = -2
 
 func (w *shortWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.room == overcount {
+		w.got.Write(p)
+		return len(p) + 1, errors.New("a count past the buffer")
+	}
 	if w.room < 0 || len(p) <= w.room {
 		w.room -= len(p)
 		w.got.Write(p)
@@ -214,20 +220,28 @@ func TestLogSinkShortWrite(t *testing.T) {
 	tests := []struct {
 		name        string
 		room        int
+		in          string // "": "aaa\nbbb\nccc\n"
 		wantDropped int64
 		want        string
 	}{
-		{"cut mid-line", 6, 2, "aaa\nbb\nddd\n"},
-		{"cut at a line's end", 4, 2, "aaa\nddd\n"},
-		{"nothing written", 0, 3, "ddd\n"},
-		{"all but the last newline", 11, 0, "aaa\nbbb\nccc\nddd\n"},
-		{"all but a newline", 3, 2, "aaa\nddd\n"},
+		{"cut mid-line", 6, "", 2, "aaa\nbb\nddd\n"},
+		{"cut at a line's end", 4, "", 2, "aaa\nddd\n"},
+		{"nothing written", 0, "", 3, "ddd\n"},
+		{"all but the last newline", 11, "", 0, "aaa\nbbb\nccc\nddd\n"},
+		{"all but a newline", 3, "", 2, "aaa\nddd\n"},
+		// A writer that breaks io.Writer's contract costs no panic.
+		{"a count past the buffer", overcount, "", 0, "aaa\nbbb\nccc\nddd\n"},
+		{"a count past a buffer ending mid-line", overcount, "aaa\nbb", 0, "aaa\nbb\nddd\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &shortWriter{room: tt.room}
 			s := newLogSink(w, 1<<10)
-			_, _ = s.Write([]byte("aaa\nbbb\nccc\n"))
+			in := tt.in
+			if in == "" {
+				in = "aaa\nbbb\nccc\n"
+			}
+			_, _ = s.Write([]byte(in))
 			s.settle(forever)
 			if got := s.total.Load(); got != tt.wantDropped {
 				t.Errorf("got %d lines dropped, want %d", got, tt.wantDropped)
