@@ -75,8 +75,10 @@ type Config struct {
 	// Users may log in through /authorize.
 	Users []User `koanf:"users"`
 	// RBAC adds the user's permissions as a "permissions" claim to user
-	// access tokens, as Auth0's "Enable RBAC" with "Add Permissions in the
-	// Access Token" does.
+	// access tokens, as Auth0's "Add Permissions in the Access Token" does.
+	// Either way a user's scope holds only their permissions, as Auth0's
+	// with "Enable RBAC" on: without it, Auth0 grants any API permission a
+	// login asks for.
 	RBAC bool `koanf:"rbac"`
 	// KeyFile holds the signing key (PEM PKCS #8, mode 0600) so tokens
 	// outlive a restart; default <user cache dir>/messages-api/dev-tenant-key.pem.

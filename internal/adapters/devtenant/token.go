@@ -154,8 +154,9 @@ func (t *Tenant) clientCredentials(r *http.Request, p tokenRequest) (tokenRespon
 	return resp, c.id, terr
 }
 
-// m2mToken issues c's access token for audience with the requested scope
-// (all granted scopes when empty).
+// m2mToken issues c's access token for audience with every scope c was
+// granted, whatever it asked for, as Auth0 does for client credentials; a
+// requested scope it was not granted is refused.
 func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *tokenError) {
 	switch {
 	case audience == "":
@@ -163,21 +164,17 @@ func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *to
 	case audience != t.audience:
 		return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+audience)
 	}
-	granted := c.scopes
-	if requested := splitScope(scope); len(requested) > 0 {
-		var missing []string
-		for _, s := range requested {
-			if !slices.Contains(c.scopes, s) {
-				missing = append(missing, s)
-			}
+	var missing []string
+	for _, s := range splitScope(scope) {
+		if !slices.Contains(c.scopes, s) {
+			missing = append(missing, s)
 		}
-		if len(missing) > 0 {
-			return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "Client has not been granted scopes: "+strings.Join(missing, " "))
-		}
-		granted = slices.DeleteFunc(slices.Clone(c.scopes), func(s string) bool { return !slices.Contains(requested, s) })
+	}
+	if len(missing) > 0 {
+		return tokenResponse{}, denied(http.StatusForbidden, "access_denied", "Client has not been granted scopes: "+strings.Join(missing, " "))
 	}
 	now := t.now().Unix()
-	joined := strings.Join(granted, " ")
+	joined := strings.Join(c.scopes, " ")
 	token, err := t.signer.Sign(accessClaims{
 		Iss: t.Issuer(), Sub: c.id + "@clients", Aud: t.audience, Iat: now, Exp: now + int64(t.ttl/time.Second),
 		Scope: joined, Gty: "client-credentials", Azp: c.id,
@@ -189,7 +186,7 @@ func (t *Tenant) m2mToken(c *client, audience, scope string) (tokenResponse, *to
 	t.log.Info("issued access token",
 		zap.String("client_id", c.id),
 		zap.String("audience", t.audience),
-		zap.Strings("scopes", granted),
+		zap.Strings("scopes", c.scopes),
 		zap.Duration("ttl", t.ttl),
 	)
 	return tokenResponse{AccessToken: token, Scope: joined, ExpiresIn: int64(t.ttl / time.Second), TokenType: "Bearer"}, nil
