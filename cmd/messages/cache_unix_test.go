@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -122,5 +124,46 @@ func TestLockFileNotOurs(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "created-by-lock")); err == nil {
 		t.Errorf("got the link's target created, want nothing made through the link")
+	}
+}
+
+// TestLockWaitEndsOnSignal: a run waiting for another run's cache lock
+// stops waiting when interrupted (Ctrl-C, a CI job's SIGTERM), rather than
+// after -timeout, and says it was interrupted, not that it went on without
+// the lock.
+func TestLockWaitEndsOnSignal(t *testing.T) {
+	f := newFixture(t)
+	cache := t.TempDir() + "/token.json"
+	other, err := openLockFile(cache + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if locked, err := lockFile(t.Context(), other, 0); !locked || err != nil {
+		t.Fatalf("another run's lock: got %v, %v, want it taken", locked, err)
+	}
+	busy := make(chan struct{}, 1)
+	lockBusy = func() { busy <- struct{}{} }
+	defer func() { lockBusy = nil }()
+
+	ctx, interrupt := context.WithCancel(t.Context())
+	done := make(chan result, 1)
+	go func() {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, f.devArgs("-timeout", "1h", "-token-cache", cache, "/api/private"), func(string) string { return "" }, &stdout, &stderr, nil)
+		done <- result{code, stdout.String(), stderr.String()}
+	}()
+	<-busy
+	interrupt()
+	select {
+	case r := <-done:
+		if r.code != 1 || !strings.Contains(r.stderr, "interrupted") || strings.Contains(r.stderr, "without the token cache's lock") {
+			t.Errorf("got exit code %d and stderr %q, want 1 and it saying it was interrupted", r.code, r.stderr)
+		}
+	case <-time.After(10 * time.Second): // a hang detector: -timeout is an hour
+		t.Fatal("got a run still waiting for the lock after the interrupt, want it to stop")
+	}
+	if n := f.tokenRequests.Load(); n != 0 {
+		t.Errorf("got %d token requests, want none", n)
 	}
 }

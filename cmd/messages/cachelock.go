@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 // (runs started together buy one token, not one each: each is billed);
 // else it gets one from next and saves it before unlocking.
 type lockedSource struct {
+	ctx   context.Context // the run's: a signal ends the wait for the lock
 	next  source
 	cache *tokenCache
 	lock  *os.File // the cache's lock file, openLock's
@@ -64,7 +66,9 @@ func (s *lockedSource) markRefused(t *oauth2.Token, refused bool) {
 // take takes the lock, waiting for another run's at most s.wait (then
 // going on without it, saying so), and returns its release.
 func (s *lockedSource) take() (release func()) {
-	switch locked, err := lockFile(s.lock, s.wait); {
+	switch locked, err := lockFile(s.ctx, s.lock, s.wait); {
+	case s.ctx.Err() != nil:
+		// Interrupted: the token request that follows fails at once and says so.
 	case err != nil:
 		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: %v\n", s.lock.Name(), err)
 	case !locked:

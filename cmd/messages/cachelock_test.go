@@ -215,7 +215,7 @@ func TestLoginTakesTheReplacementsRefreshToken(t *testing.T) {
 	}
 	defer lock.Close()
 	l := &loginSource{o: &o, log: io.Discard, refresh: "refresh-1"}
-	s := &lockedSource{next: l, cache: c, lock: lock, log: io.Discard, wait: time.Second, have: "mine"}
+	s := &lockedSource{ctx: t.Context(), next: l, cache: c, lock: lock, log: io.Discard, wait: time.Second, have: "mine"}
 	got, err := s.Token()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"time"
 )
@@ -12,7 +13,7 @@ var lockBusy func()
 
 // lockFile takes no lock on this system: runs started together may each
 // buy a token.
-func lockFile(*os.File, time.Duration) (bool, error) { return true, nil }
+func lockFile(context.Context, *os.File, time.Duration) (bool, error) { return true, nil }
 
 // unlockFile releases nothing: lockFile took nothing.
 func unlockFile(*os.File) {}

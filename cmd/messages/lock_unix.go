@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"syscall"
@@ -16,11 +17,14 @@ const lockPoll = 20 * time.Millisecond
 // held by another run.
 var lockBusy func()
 
-// lockFile takes an exclusive flock on f, trying for at most wait; locked
-// is false when another process still holds it then. unlockFile (or the
-// process's end) releases it.
-func lockFile(f *os.File, wait time.Duration) (locked bool, err error) {
+// lockFile takes an exclusive flock on f, trying for at most wait, or
+// until ctx ends (a signal: err is then ctx's); locked is false when
+// another process still holds it then. unlockFile (or the process's end)
+// releases it.
+func lockFile(ctx context.Context, f *os.File, wait time.Duration) (locked bool, err error) {
 	deadline := time.Now().Add(wait)
+	poll := time.NewTimer(lockPoll)
+	defer poll.Stop()
 	for first := true; ; first = false {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		switch {
@@ -37,7 +41,12 @@ func lockFile(f *os.File, wait time.Duration) (locked bool, err error) {
 		if !time.Now().Before(deadline) {
 			return false, nil
 		}
-		time.Sleep(lockPoll)
+		poll.Reset(lockPoll)
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
 	}
 }
 

@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer lock.Close()
 		// New tokens come through the cache's lock, and are saved under it.
-		ls = &lockedSource{next: f, cache: cache, lock: lock, log: stderr, wait: o.timeout}
+		ls = &lockedSource{ctx: ctx, next: f, cache: cache, lock: lock, log: stderr, wait: o.timeout}
 		if cached != nil {
 			ls.have = cached.AccessToken
 		}
