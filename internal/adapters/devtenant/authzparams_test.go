@@ -1,6 +1,7 @@
 package devtenant
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,8 +46,9 @@ func TestAudienceDecidesTheAccessToken(t *testing.T) {
 				if isJWT := strings.Count(at, ".") == 2; isJWT != tt.wantJWT {
 					t.Errorf("%s: got an access token that is a JWT: %v, want %v", step, isJWT, tt.wantJWT)
 				} else if isJWT {
-					if _, claims := verifyToken(t, at, pub); claims["aud"] != testAudience {
-						t.Errorf("%s: got aud %v, want %s", step, claims["aud"], testAudience)
+					wantAud := fmt.Sprint([]string{testAudience, tn.Issuer() + "userinfo"}) // with openid, as Auth0's
+					if _, claims := verifyToken(t, at, pub); fmt.Sprint(claims["aud"]) != wantAud {
+						t.Errorf("%s: got aud %v, want %s", step, claims["aud"], wantAud)
 					}
 				}
 				if b["scope"] != tt.wantScope || b["id_token"] == nil {

@@ -23,7 +23,7 @@ var oidcScopes = []string{"openid", "profile", "email", "offline_access"}
 type accessClaims struct {
 	Iss         string    `json:"iss"`
 	Sub         string    `json:"sub"`
-	Aud         string    `json:"aud"`
+	Aud         any       `json:"aud"` // the API; for a user's openid login, it and the tenant's /userinfo
 	Iat         int64     `json:"iat"`
 	Exp         int64     `json:"exp"`
 	Scope       string    `json:"scope,omitzero"`
@@ -202,6 +202,11 @@ func (t *Tenant) userAccessToken(c *client, gr grant, scope string, now time.Tim
 	at := accessClaims{
 		Iss: t.Issuer(), Sub: gr.user.sub, Aud: t.audience, Iat: now.Unix(), Exp: now.Add(t.ttl).Unix(),
 		Scope: scope, Azp: c.id,
+	}
+	if slices.Contains(gr.scope, "openid") {
+		// Auth0's aud is then an array (the token also serves /userinfo):
+		// an API that compares it as a string must fail here, not in production.
+		at.Aud = []string{t.audience, t.Issuer() + "userinfo"}
 	}
 	if t.rbac {
 		perms := slices.Clone(gr.user.permissions)

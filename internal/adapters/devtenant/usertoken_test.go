@@ -31,7 +31,7 @@ func TestUserTokens(t *testing.T) {
 			}
 			_, at := verifyToken(t, body["access_token"].(string), pub)
 			want := map[string]any{
-				"iss": tn.Issuer(), "sub": "auth0|" + tt.user, "aud": testAudience, "azp": spaID, "scope": tt.wantScope,
+				"iss": tn.Issuer(), "sub": "auth0|" + tt.user, "aud": []string{testAudience, tn.Issuer() + "userinfo"}, "azp": spaID, "scope": tt.wantScope,
 				"iat": float64(fixedNow.Unix()), "exp": float64(fixedNow.Add(DefaultTokenTTL).Unix()), "permissions": tt.wantPerms,
 			}
 			if got, wantKeys := keysOf(at), keysOf(want); !slices.Equal(got, wantKeys) {
@@ -58,7 +58,10 @@ func TestUserTokens(t *testing.T) {
 		code, verifier := codeFor(t, tn, spaID, spaRedirect, "read:messages", "reader")
 		_, body := postForm(t, tn, redeem(spaID, code, spaRedirect, verifier))
 		if body["id_token"] != nil || body["refresh_token"] != nil || body["access_token"] == nil {
-			t.Errorf("got id_token %v, refresh_token %v; want only an access token", body["id_token"] != nil, body["refresh_token"] != nil)
+			t.Fatalf("got id_token %v, refresh_token %v; want only an access token", body["id_token"] != nil, body["refresh_token"] != nil)
+		}
+		if _, at := verifyToken(t, body["access_token"].(string), pub); at["aud"] != testAudience {
+			t.Errorf("access token aud without openid: got %v, want the string %s", at["aud"], testAudience)
 		}
 	})
 	t.Run("openid without profile: no name", func(t *testing.T) {
