@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // TestCacheNotOurs: a cache file of another user, a named pipe (whose open
@@ -165,5 +167,43 @@ func TestLockWaitEndsOnSignal(t *testing.T) {
 	}
 	if n := f.tokenRequests.Load(); n != 0 {
 		t.Errorf("got %d token requests, want none", n)
+	}
+}
+
+// TestInterruptedMarkWritesNothing: a run interrupted while it waits for
+// the lock to mark its token refused leaves the cache alone: written
+// without the lock, it could undo what the lock's holder saves (a rotated
+// refresh token, whose loss revokes the login).
+func TestInterruptedMarkWritesNothing(t *testing.T) {
+	o := options{issuer: "https://tenant.example/", audience: "https://api.example", clientID: "client", login: true}
+	file := t.TempDir() + "/token.json"
+	c := newTokenCache(file, &o)
+	tok := &oauth2.Token{AccessToken: "mine", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), RefreshToken: "refresh-1"}
+	if err := c.save(tok); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := c.openLock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	other, err := openLockFile(file + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if locked, err := lockFile(t.Context(), other, 0); !locked || err != nil {
+		t.Fatalf("another run's lock: got %v, %v, want it taken", locked, err)
+	}
+	ctx, interrupt := context.WithCancel(t.Context())
+	interrupt()
+	var log bytes.Buffer
+	s := &lockedSource{ctx: ctx, cache: c, lock: lock, log: &log, wait: time.Hour, have: "mine"}
+	s.markRefused(tok, true)
+	if e := readEntry(t, file); !e.RefusedFresh.IsZero() {
+		t.Errorf("got the cache marked refused at %v, want it unwritten", e.RefusedFresh)
+	}
+	if log.Len() != 0 {
+		t.Errorf("got %q, want nothing said: the run says it was interrupted", log.String())
 	}
 }

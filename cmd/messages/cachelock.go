@@ -30,7 +30,8 @@ type lockedSource struct {
 func (s *lockedSource) fetched() int { return s.next.fetched() }
 
 func (s *lockedSource) Token() (*oauth2.Token, error) {
-	defer s.take()()
+	release, _ := s.take() // interrupted: the token request below fails at once and says so
+	defer release()
 	if t := s.cache.replacement(s.have); t != nil {
 		fmt.Fprintf(s.log, "messages: using the token another run has just saved in %s (expires in %s)\n",
 			s.cache.path, time.Until(t.Expiry).Round(time.Second))
@@ -57,26 +58,32 @@ func (s *lockedSource) Token() (*oauth2.Token, error) {
 // markRefused sets (refused) or clears the cached token's RefusedFresh,
 // under the lock, if the cache still holds t.
 func (s *lockedSource) markRefused(t *oauth2.Token, refused bool) {
-	defer s.take()()
+	release, interrupted := s.take()
+	defer release()
+	if interrupted {
+		return // unlocked, the write could undo a token (a rotated refresh token) another run saves
+	}
 	if err := s.cache.markRefused(t, refused); err != nil {
 		fmt.Fprintf(s.log, "messages: warning: could not write the token cache: %v\n", err)
 	}
 }
 
 // take takes the lock, waiting for another run's at most s.wait (then
-// going on without it, saying so), and returns its release.
-func (s *lockedSource) take() (release func()) {
+// going on without it, saying so), and returns its release; interrupted
+// (the run's context ended while it waited), it goes on without it,
+// silently.
+func (s *lockedSource) take() (release func(), interrupted bool) {
 	switch locked, err := lockFile(s.ctx, s.lock, s.wait); {
+	case locked:
+		return func() { unlockFile(s.lock) }, false
 	case s.ctx.Err() != nil:
-		// Interrupted: the token request that follows fails at once and says so.
+		return func() {}, true
 	case err != nil:
 		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: %v\n", s.lock.Name(), err)
-	case !locked:
-		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: another run has held it for %s\n", s.lock.Name(), s.wait)
 	default:
-		return func() { unlockFile(s.lock) }
+		fmt.Fprintf(s.log, "messages: warning: going on without the token cache's lock %s: another run has held it for %s\n", s.lock.Name(), s.wait)
 	}
-	return func() {}
+	return func() {}, false
 }
 
 // openLock opens (creating it, 0600, with its directory) the cache's lock

@@ -81,8 +81,9 @@ Settings come from the flags, then the environment:
   -client-id ID        the M2M application's client id [AUTH0_CLIENT_ID]
   -client-secret S     its client secret [AUTH0_CLIENT_SECRET]; prefer the
                        environment variable: flags show up in ps and shell history
-  -scope "A B"         scopes to request (default: all the client was granted;
-                       with -login: read:messages); -login adds offline_access
+  -scope "A B"         scopes to request (default: all the client was granted,
+                       which a client-credentials token carries anyway, as
+                       Auth0's; with -login: read:messages); -login adds offline_access
   -dev                 use the local dev tenant of "api -dev": its tenant and
                        API where the service listens with the same DEV_TENANT_ADDR,
                        PORT and HOST (default http://127.0.0.1:3011 and
