@@ -136,14 +136,7 @@ func TestLockFileNotOurs(t *testing.T) {
 func TestLockWaitEndsOnSignal(t *testing.T) {
 	f := newFixture(t)
 	cache := t.TempDir() + "/token.json"
-	other, err := openLockFile(cache + ".lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	if locked, err := lockFile(t.Context(), other, 0); !locked || err != nil {
-		t.Fatalf("another run's lock: got %v, %v, want it taken", locked, err)
-	}
+	holdLock(t, cache+".lock")
 	busy := make(chan struct{}, 1)
 	lockBusy = func() { busy <- struct{}{} }
 	defer func() { lockBusy = nil }()
@@ -187,14 +180,7 @@ func TestInterruptedMarkWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Close()
-	other, err := openLockFile(file + ".lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	if locked, err := lockFile(t.Context(), other, 0); !locked || err != nil {
-		t.Fatalf("another run's lock: got %v, %v, want it taken", locked, err)
-	}
+	holdLock(t, file+".lock")
 	ctx, interrupt := context.WithCancel(t.Context())
 	interrupt()
 	var log bytes.Buffer
@@ -205,5 +191,19 @@ func TestInterruptedMarkWritesNothing(t *testing.T) {
 	}
 	if log.Len() != 0 {
 		t.Errorf("got %q, want nothing said: the run says it was interrupted", log.String())
+	}
+}
+
+// holdLock takes the lock file at path as another run would, until the
+// test ends.
+func holdLock(t *testing.T, path string) {
+	t.Helper()
+	other, err := openLockFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	if locked, err := lockFile(t.Context(), other, 0); !locked || err != nil {
+		t.Fatalf("another run's lock: got %v, %v, want it taken", locked, err)
 	}
 }
