@@ -168,25 +168,15 @@ func TestLockWaitEndsOnSignal(t *testing.T) {
 // without the lock, it could undo what the lock's holder saves (a rotated
 // refresh token, whose loss revokes the login).
 func TestInterruptedMarkWritesNothing(t *testing.T) {
-	o := options{issuer: "https://tenant.example/", audience: "https://api.example", clientID: "client", login: true}
-	file := t.TempDir() + "/token.json"
-	c := newTokenCache(file, &o)
 	tok := &oauth2.Token{AccessToken: "mine", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), RefreshToken: "refresh-1"}
-	if err := c.save(tok); err != nil {
-		t.Fatal(err)
-	}
-	lock, err := c.openLock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	holdLock(t, file+".lock")
+	_, c, lock := savedLoginCache(t, tok)
+	holdLock(t, c.path+".lock")
 	ctx, interrupt := context.WithCancel(t.Context())
 	interrupt()
 	var log bytes.Buffer
 	s := &lockedSource{ctx: ctx, cache: c, lock: lock, log: &log, wait: time.Hour, have: "mine"}
 	s.markRefused(tok, true)
-	if e := readEntry(t, file); !e.RefusedFresh.IsZero() {
+	if e := readEntry(t, c.path); !e.RefusedFresh.IsZero() {
 		t.Errorf("got the cache marked refused at %v, want it unwritten", e.RefusedFresh)
 	}
 	if log.Len() != 0 {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -197,24 +198,31 @@ func TestLaterRefusalOfTheNewTokenIsItsAge(t *testing.T) {
 	}
 }
 
-// TestLoginTakesTheReplacementsRefreshToken: a -login run that takes the
-// token another run renewed takes that run's refresh token with it, since
-// the renewal spent the one this run held (presenting a spent refresh
-// token makes the tenant revoke the whole family).
-func TestLoginTakesTheReplacementsRefreshToken(t *testing.T) {
-	o := options{issuer: "https://tenant.example/", audience: "https://api.example", clientID: "client", login: true}
-	dir := t.TempDir()
-	c := newTokenCache(dir+"/token.json", &o)
-	saved := &oauth2.Token{AccessToken: "theirs", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), RefreshToken: "refresh-2"}
-	if err := c.save(saved); err != nil {
+// savedLoginCache is a -login run's options and token cache, in a temporary
+// directory, holding tok, with the cache's lock file open (not locked).
+func savedLoginCache(t *testing.T, tok *oauth2.Token) (*options, *tokenCache, *os.File) {
+	t.Helper()
+	o := &options{issuer: "https://tenant.example/", audience: "https://api.example", clientID: "client", login: true}
+	c := newTokenCache(t.TempDir()+"/token.json", o)
+	if err := c.save(tok); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := c.openLock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Close()
-	l := &loginSource{o: &o, log: io.Discard, refresh: "refresh-1"}
+	t.Cleanup(func() { lock.Close() })
+	return o, c, lock
+}
+
+// TestLoginTakesTheReplacementsRefreshToken: a -login run that takes the
+// token another run renewed takes that run's refresh token with it, since
+// the renewal spent the one this run held (presenting a spent refresh
+// token makes the tenant revoke the whole family).
+func TestLoginTakesTheReplacementsRefreshToken(t *testing.T) {
+	saved := &oauth2.Token{AccessToken: "theirs", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), RefreshToken: "refresh-2"}
+	o, c, lock := savedLoginCache(t, saved)
+	l := &loginSource{o: o, log: io.Discard, refresh: "refresh-1"}
 	s := &lockedSource{ctx: t.Context(), next: l, cache: c, lock: lock, log: io.Discard, wait: time.Second, have: "mine"}
 	got, err := s.Token()
 	if err != nil {

@@ -23,8 +23,6 @@ var lockBusy func()
 // releases it.
 func lockFile(ctx context.Context, f *os.File, wait time.Duration) (locked bool, err error) {
 	deadline := time.Now().Add(wait)
-	poll := time.NewTimer(lockPoll)
-	defer poll.Stop()
 	for first := true; ; first = false {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		switch {
@@ -41,9 +39,8 @@ func lockFile(ctx context.Context, f *os.File, wait time.Duration) (locked bool,
 		if !time.Now().Before(deadline) {
 			return false, nil
 		}
-		poll.Reset(lockPoll)
 		select {
-		case <-poll.C:
+		case <-time.After(lockPoll):
 		case <-ctx.Done():
 			return false, ctx.Err()
 		}

@@ -225,6 +225,8 @@ func TestConnectionCapSparesARequestOnItsWay(t *testing.T) {
 // starts its own header timeout) must not hold a slot until the idle
 // timeout, locking a newcomer out.
 func TestConnectionCapTimesTheNextHead(t *testing.T) {
+	// Fewer bytes than net/http peeks, then half a head, which net/http's
+	// own header timeout bounds: the answer the first two must now share.
 	for _, sent := range []string{"G", "GET", "GET /api/public HTTP/1.1\r\n"} {
 		t.Run(strconv.Quote(sent), func(t *testing.T) {
 			log, _, full := signalOn(capWarning)
