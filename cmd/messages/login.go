@@ -235,17 +235,24 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // awaitExchange is nil once login has exchanged the code, or why the
 // landing page must not say the user is logged in.
 func (c *callback) awaitExchange(ctx context.Context) error {
+	var err error
 	select {
-	case err := <-c.exchanged:
-		if err != nil {
-			return errNotExchanged
-		}
-		return nil
+	case err = <-c.exchanged:
 	case <-c.over:
-		return errors.New("the login ended before this login's code was exchanged; the terminal says why. Run the command again")
+		// login sends the outcome before it returns, and select picks
+		// either of two ready cases: a sent outcome is the answer.
+		select {
+		case err = <-c.exchanged:
+		default:
+			return errors.New("the login ended before this login's code was exchanged; the terminal says why. Run the command again")
+		}
 	case <-ctx.Done(): // the browser went away: no one to answer
 		return ctx.Err()
 	}
+	if err != nil {
+		return errNotExchanged
+	}
+	return nil
 }
 
 // check reads the parameters of a redirect that carries this login's

@@ -205,6 +205,31 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 	}
 }
 
+// A login that has exchanged the code returns at once, so the redirect
+// waiting for the outcome may find both the outcome and the login's end:
+// the outcome is its answer, never "the login ended".
+func TestLoginOutcomeBeforeEnd(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		outcome error
+		want    error
+	}{
+		{"exchanged", nil, nil},
+		{"refused", errors.New("oauth2: invalid_grant"), errNotExchanged},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range 64 { // each a coin toss for a select that picks either ready case
+				cb := newCallback("s", "https://tenant.example/")
+				cb.exchanged <- tt.outcome
+				close(cb.over)
+				if got := cb.awaitExchange(t.Context()); got != tt.want {
+					t.Fatalf("try %d: got %v, want %v", i+1, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
 // redirectInBackground sends the browser's redirect back with query to cb
 // from a goroutine of its own, as a browser's request waits while the
 // login exchanges the code; answered is closed once cb has answered into w.
