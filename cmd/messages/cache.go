@@ -25,12 +25,17 @@ const cacheVersion = 1
 // (and with -login its refresh token) and what it was issued for, never
 // the client secret.
 type cacheEntry struct {
-	Version      int       `json:"version"`
-	Grant        string    `json:"grant,omitempty"` // grantLogin, or "" for client credentials
-	Domain       string    `json:"domain"`          // the tenant's issuer, "https://DOMAIN/"
-	Audience     string    `json:"audience"`
-	ClientID     string    `json:"client_id"`
-	Scope        string    `json:"scope"` // the requested scopes, sorted, each once; "" = the client's default
+	Version  int    `json:"version"`
+	Grant    string `json:"grant,omitempty"` // grantLogin, or "" for client credentials
+	Domain   string `json:"domain"`          // the tenant's issuer, "https://DOMAIN/"
+	Audience string `json:"audience"`
+	ClientID string `json:"client_id"`
+	Scope    string `json:"scope"` // the requested scopes, sorted, each once; "" = the client's default
+	// Granted is the scopes the tenant granted a client's token, sorted,
+	// each once: its token response's scope, or Scope when it sent none
+	// (RFC 6749 section 5.1). Empty for a user's token, and in files of
+	// earlier runs, where Scope stands in for it.
+	Granted      string    `json:"granted,omitempty"`
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type"`
 	Expiry       time.Time `json:"expiry"`
@@ -81,10 +86,42 @@ func newTokenCache(path string, o *options) *tokenCache {
 	}}
 }
 
-// scopeKey is the scopes as a cache key: sorted and each once, so runs that
-// ask for the same set however spelt share one token (each is billed).
+// scopeKey is a scope set as the cache keeps it: sorted and each once, so
+// runs asking for the same set however spelt share one token (each is
+// billed).
 func scopeKey(scopes []string) string {
 	return strings.Join(slices.Compact(slices.Sorted(slices.Values(scopes))), " ")
+}
+
+// sameClient reports whether e holds a token of this run's grant, tenant,
+// audience and client, and for a user's token (-login) of the same
+// requested scopes: a user is granted what the login asked for.
+func (c *tokenCache) sameClient(e *cacheEntry) bool {
+	return e.Grant == c.key.Grant && e.Domain == c.key.Domain && e.Audience == c.key.Audience && e.ClientID == c.key.ClientID &&
+		(e.Grant != grantLogin || e.Scope == c.key.Scope)
+}
+
+// lacks is the scopes this run asks for that e's client token was not
+// granted, or nil. Auth0 gives a client every scope it was granted,
+// whatever the request's scope says, and refuses one not granted, so a
+// token serves every run asking for some of its scopes: runs differing
+// only in -scope share it (each new token is billed).
+func (c *tokenCache) lacks(e *cacheEntry) []string {
+	if e.Grant == grantLogin {
+		return nil // sameClient compared the scopes
+	}
+	granted := e.Granted
+	if granted == "" {
+		granted = e.Scope
+	}
+	var missing []string
+	have := strings.Fields(granted)
+	for _, s := range strings.Fields(c.key.Scope) {
+		if !slices.Contains(have, s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
 }
 
 // unsafeCacheError means the cache file is readable or writable by others
@@ -130,8 +167,12 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 		// call, and -print-token would write it to the terminal.
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: %s\n", c.path, unusable(e.AccessToken, e.TokenType))
 		return nil, earlyExpiry, nil
-	case e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope:
+	case !c.sameClient(e):
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
+		return nil, earlyExpiry, nil
+	case len(c.lacks(e)) > 0:
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: its token was not granted %s; asking the tenant (the client may have been granted it since)\n",
+			c.path, clean(strings.Join(c.lacks(e), " ")))
 		return nil, earlyExpiry, nil
 	case e.RefreshToken != "" && due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; renewing it with its refresh token\n", c.path)
@@ -217,6 +258,12 @@ func (c *tokenCache) save(t *oauth2.Token) error {
 	e.AccessToken, e.TokenType, e.Expiry = t.AccessToken, t.TokenType, t.Expiry.UTC().Round(0)
 	e.RenewAt = e.Expiry.Add(-renewBefore(t))
 	e.RefreshToken = t.RefreshToken
+	if e.Grant != grantLogin {
+		e.Granted = e.Scope
+		if granted, _ := t.Extra("scope").(string); strings.TrimSpace(granted) != "" {
+			e.Granted = scopeKey(strings.Fields(granted))
+		}
+	}
 	return c.write(&e)
 }
 

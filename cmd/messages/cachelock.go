@@ -117,7 +117,7 @@ func (c *tokenCache) openLock() (*os.File, error) {
 func (c *tokenCache) replacement(have string) *oauth2.Token {
 	e, err := c.read()
 	if err != nil || e.Version != cacheVersion || e.AccessToken == have || unusable(e.AccessToken, e.TokenType) != "" ||
-		e.Grant != c.key.Grant || e.Domain != c.key.Domain || e.Audience != c.key.Audience || e.ClientID != c.key.ClientID || e.Scope != c.key.Scope ||
+		!c.sameClient(e) || len(c.lacks(e)) > 0 ||
 		e.Expiry.IsZero() || !time.Now().Before(e.renewAt()) {
 		return nil
 	}
