@@ -31,11 +31,13 @@ type cacheEntry struct {
 	Audience string `json:"audience"`
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"` // the requested scopes, sorted, each once; "" = the client's default
-	// Granted is the scopes the tenant granted a client's token, sorted,
-	// each once: its token response's scope, or Scope when it sent none
-	// (RFC 6749 section 5.1). Empty for a user's token, and in files of
-	// earlier runs, where Scope stands in for it.
-	Granted      string    `json:"granted,omitempty"`
+	// Covers is the scopes a run may ask for and still reuse a client's
+	// token, sorted, each once: those the tenant granted it (its token
+	// response's scope) and those asked for when it was bought (RFC 6749
+	// section 5.1: a response without scope granted them; a tenant that
+	// left one out would leave it out again). Empty for a user's token, and
+	// in files of earlier runs, where Scope stands in for it.
+	Covers       string    `json:"covers,omitempty"`
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type"`
 	Expiry       time.Time `json:"expiry"`
@@ -101,21 +103,21 @@ func (c *tokenCache) sameClient(e *cacheEntry) bool {
 		(e.Grant != grantLogin || e.Scope == c.key.Scope)
 }
 
-// lacks is the scopes this run asks for that e's client token was not
-// granted, or nil. Auth0 gives a client every scope it was granted,
-// whatever the request's scope says, and refuses one not granted, so a
-// token serves every run asking for some of its scopes: runs differing
-// only in -scope share it (each new token is billed).
+// lacks is the scopes this run asks for that e's client token does not
+// cover, or nil. Auth0 gives a client every scope it was granted, whatever
+// the request's scope says, and refuses one not granted, so a token serves
+// every run asking for some of its scopes: runs differing only in -scope
+// share it (each new token is billed).
 func (c *tokenCache) lacks(e *cacheEntry) []string {
 	if e.Grant == grantLogin {
 		return nil // sameClient compared the scopes
 	}
-	granted := e.Granted
-	if granted == "" {
-		granted = e.Scope
+	covers := e.Covers
+	if covers == "" {
+		covers = e.Scope
 	}
 	var missing []string
-	have := strings.Fields(granted)
+	have := strings.Fields(covers)
 	for _, s := range strings.Fields(c.key.Scope) {
 		if !slices.Contains(have, s) {
 			missing = append(missing, s)
@@ -171,7 +173,7 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, earlyExpiry, nil
 	case len(c.lacks(e)) > 0:
-		fmt.Fprintf(log, "messages: ignoring the token cache %s: its token was not granted %s; asking the tenant (the client may have been granted it since)\n",
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: its token was bought without %s; asking the tenant (the client may have been granted it since)\n",
 			c.path, clean(strings.Join(c.lacks(e), " ")))
 		return nil, earlyExpiry, nil
 	case e.RefreshToken != "" && due:
@@ -259,10 +261,8 @@ func (c *tokenCache) save(t *oauth2.Token) error {
 	e.RenewAt = e.Expiry.Add(-renewBefore(t))
 	e.RefreshToken = t.RefreshToken
 	if e.Grant != grantLogin {
-		e.Granted = e.Scope
-		if granted, _ := t.Extra("scope").(string); strings.TrimSpace(granted) != "" {
-			e.Granted = scopeKey(strings.Fields(granted))
-		}
+		granted, _ := t.Extra("scope").(string)
+		e.Covers = scopeKey(append(strings.Fields(granted), strings.Fields(e.Scope)...))
 	}
 	return c.write(&e)
 }

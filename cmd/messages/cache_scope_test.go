@@ -64,26 +64,27 @@ func TestTokenCacheScopeSpelling(t *testing.T) {
 			if got := f.tokenRequests.Load() - before; got != tt.wantTokens {
 				t.Errorf("second run: got %d token requests, want %d\nstderr: %s", got, tt.wantTokens, r.stderr)
 			}
-			if got := readEntry(t, file); got.AccessToken != cached.AccessToken || got.Granted != both {
-				t.Errorf("after the second run: got a cache with granted %q (token kept: %t), want the first run's token, granted %q",
-					got.Granted, got.AccessToken == cached.AccessToken, both)
+			if got := readEntry(t, file); got.AccessToken != cached.AccessToken || got.Covers != both {
+				t.Errorf("after the second run: got a cache covering %q (token kept: %t), want the first run's token, covering %q",
+					got.Covers, got.AccessToken == cached.AccessToken, both)
 			}
 		})
 	}
 }
 
-// TestTokenCacheGrantedScopes pins which saved client token a run reuses:
-// one granted every scope it asks for, as the token response said or, when
-// it said none, as asked (RFC 6749 section 5.1); a file of an earlier
-// version, without granted, by its requested scopes. A user's token
-// (-login) only for the same requested scopes.
-func TestTokenCacheGrantedScopes(t *testing.T) {
+// TestTokenCacheCoveredScopes pins which saved client token a run reuses:
+// one covering every scope it asks for, granted as the token response said
+// or asked for when it was bought (RFC 6749 section 5.1: a response without
+// scope granted them; a tenant that left one out would leave it out again);
+// a file of an earlier version, without covers, by its requested scopes. A
+// user's token (-login) only for the same requested scopes.
+func TestTokenCacheCoveredScopes(t *testing.T) {
 	tests := []struct {
 		name      string
 		login     bool
 		requested string // the saving run's scopes
 		response  string // the token response's scope; "-" = none sent
-		oldFile   bool   // written without granted
+		oldFile   bool   // written without covers
 		asked     string // the loading run's scopes
 		wantReuse bool
 	}{
@@ -93,6 +94,8 @@ func TestTokenCacheGrantedScopes(t *testing.T) {
 		{"no scope in the response: as asked", false, "a b", "-", false, "b", true},
 		{"no scope in the response, asks for more", false, "a", "-", false, "a b", false},
 		{"empty scope in the response: as asked", false, "a", " ", false, "a", true},
+		{"a scope asked for left out of the response", false, "a c", "a", false, "c", true},
+		{"left out, asks for another", false, "a c", "a", false, "d", false},
 		{"earlier file: its requested scopes", false, "a b", "a b c", true, "a", true},
 		{"earlier file, asks for more", false, "a b", "a b c", true, "c", false},
 		{"login, the same scopes", true, "openid a", "openid a", false, "a openid", true},
@@ -111,7 +114,7 @@ func TestTokenCacheGrantedScopes(t *testing.T) {
 			}
 			if tt.oldFile {
 				e := readEntry(t, file)
-				e.Granted = ""
+				e.Covers = ""
 				data, err := json.Marshal(e)
 				if err != nil {
 					t.Fatal(err)
