@@ -139,11 +139,18 @@ func login(ctx context.Context, o *options, b browser, log io.Writer) (*oauth2.T
 	}
 	// The verifier proves this process started the flow (RFC 7636 §4.5);
 	// the redirect URI must be the one sent to /authorize (RFC 6749 §4.1.3).
+	// The browser's answer says whether it worked, for the run: a token it
+	// cannot use did not.
 	t, err := cfg.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
-	cb.exchanged <- err // the browser's answer says whether it worked
 	if err != nil {
+		cb.exchanged <- err
 		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
+	if err := usable(t); err != nil {
+		cb.exchanged <- err
+		return nil, err
+	}
+	cb.exchanged <- nil
 	return t, nil
 }
 
@@ -199,7 +206,7 @@ func newCallback(state, issuer string) *callback {
 // errNotExchanged is the landing page's word for a code that could not be
 // exchanged (refused, no answer in time, the user's Ctrl-C): the terminal
 // prints why.
-var errNotExchanged = errors.New("this login's code could not be exchanged for tokens; the terminal says why. Run the command again")
+var errNotExchanged = errors.New("this login's code could not be exchanged for a token the command can use; the terminal says why. Run the command again")
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != callbackPath || r.Method != http.MethodGet {

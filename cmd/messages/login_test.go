@@ -178,7 +178,7 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 	}{
 		{"exchanged", func(cb *callback) { cb.exchanged <- nil }, http.StatusOK, "You are logged in."},
 		{"the tenant refused the code", func(cb *callback) { cb.exchanged <- errors.New("oauth2: invalid_grant") },
-			http.StatusBadRequest, "this login&#39;s code could not be exchanged for tokens; the terminal says why."},
+			http.StatusBadRequest, "this login&#39;s code could not be exchanged for a token the command can use; the terminal says why."},
 		{"the login ended first", func(cb *callback) { close(cb.over) },
 			http.StatusBadRequest, "the login ended before this login&#39;s code was exchanged"},
 	} {
@@ -200,6 +200,33 @@ func TestLoginLandingAfterExchange(t *testing.T) {
 			}
 			if strings.Contains(w.Body.String(), "invalid_grant") {
 				t.Errorf("got page %q, want the tenant's error on the terminal only", w.Body.String())
+			}
+		})
+	}
+}
+
+// A token the run cannot use ends it with exit 1, and the browser is told
+// the login failed, not that the user is logged in.
+func TestLoginLandingUnusableToken(t *testing.T) {
+	for _, tt := range []struct {
+		name, access string
+	}{
+		{"a space", "eyJ.x y.z"},
+		{"a terminal escape", "eyJ.x\x1b[2J.z"},
+		{"only a space", " "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			as := newAuthServer(t)
+			as.fixedAccess = tt.access
+			b := &redirectingBrowser{t: t, as: as, back: func(code, state string) url.Values {
+				return url.Values{"code": {code}, "state": {state}}
+			}}
+			r := runWith(t, b, loginArgs(as)...)
+			if want := "cannot use"; r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, want) {
+				t.Errorf("got exit code %d, stdout %q and stderr %q; want 1, nothing and %q", r.code, r.stdout, r.stderr, want)
+			}
+			if landing := b.landing(); landing != http.StatusBadRequest {
+				t.Errorf("got landing status %d, want 400: the run has no token", landing)
 			}
 		})
 	}
