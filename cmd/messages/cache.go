@@ -173,7 +173,7 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, earlyExpiry, nil
 	case len(c.lacks(e)) > 0:
-		fmt.Fprintf(log, "messages: ignoring the token cache %s: its token was bought without %s; asking the tenant (the client may have been granted it since)\n",
+		fmt.Fprintf(log, "messages: ignoring the token cache %s: it does not record %s among its token's scopes; asking the tenant (the client may have been granted it since)\n",
 			c.path, clean(strings.Join(c.lacks(e), " ")))
 		return nil, earlyExpiry, nil
 	case e.RefreshToken != "" && due:
@@ -281,14 +281,27 @@ func (c *tokenCache) markRefused(t *oauth2.Token, refused bool) error {
 	return c.write(e)
 }
 
+// tooLargeError is write's refusal of an entry larger than read accepts
+// (a tenant's huge token or scope): written, the file would be refused by
+// every later run as not a token cache.
+type tooLargeError struct{ size int }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("the token and what it was issued for take %d bytes, more than a token cache's %d: it is used for this run only, not cached", e.size, maxCacheBytes)
+}
+
 // write replaces the cache file with e atomically: a new 0600 file in the
-// same directory, synced, then renamed over the old one.
+// same directory, synced, then renamed over the old one. An entry larger
+// than maxCacheBytes is not written (*tooLargeError).
 func (c *tokenCache) write(e *cacheEntry) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}
 	data = append(data, '\n')
+	if len(data) > maxCacheBytes {
+		return &tooLargeError{len(data)}
+	}
 
 	dir := filepath.Dir(c.path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -79,7 +79,7 @@ func TestTokenCache(t *testing.T) {
 		// The reader's token would be let through; dev-nobody's is not.
 		{"another client", func(*cacheEntry) {}, []string{"-client-id", "dev-nobody"}, "HTTP/1.1 403 Forbidden", "dev-nobody", "another tenant, audience, client or scope"},
 		// Bought before the client was granted the scope asked for.
-		{"a scope its token lacks", func(e *cacheEntry) { e.Covers = "write:messages" }, []string{"-scope", "read:messages"}, "HTTP/1.1 200 OK", "dev-reader", "its token was bought without read:messages; asking the tenant"},
+		{"a scope its token lacks", func(e *cacheEntry) { e.Covers = "write:messages" }, []string{"-scope", "read:messages"}, "HTTP/1.1 200 OK", "dev-reader", "it does not record read:messages among its token's scopes; asking the tenant"},
 		{"about to expire", func(e *cacheEntry) { e.Expiry = time.Now().Add(30 * time.Second) }, nil, "HTTP/1.1 200 OK", "dev-reader", "expired or is about to"},
 		{"refused by the API", func(e *cacheEntry) { e.AccessToken = e.AccessToken[:len(e.AccessToken)-4] + "AAAA" }, nil, "HTTP/1.1 200 OK", "dev-reader", "the API refused the cached token"},
 		{"empty", func(*cacheEntry) {}, nil, "HTTP/1.1 200 OK", "dev-reader", "is empty"},

@@ -46,8 +46,10 @@ func (s *lockedSource) Token() (*oauth2.Token, error) {
 		return nil, err
 	}
 	s.have = t.AccessToken
-	switch err := s.cache.save(t); {
-	case errors.Is(err, errNoExpiry):
+	err = s.cache.save(t)
+	_, tooLarge := errors.AsType[*tooLargeError](err)
+	switch {
+	case errors.Is(err, errNoExpiry) || tooLarge:
 		fmt.Fprintf(s.log, "messages: warning: %v\n", err)
 	case err != nil:
 		fmt.Fprintf(s.log, "messages: warning: could not write the token cache: %v\n", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,6 +179,37 @@ func TestTokenWithoutExpiry(t *testing.T) {
 			}
 			if _, err := os.Stat(cache); !os.IsNotExist(err) {
 				t.Errorf("got a cache file (stat error %v), want none: nothing says when the token goes stale", err)
+			}
+		})
+	}
+}
+
+// TestOversizedTokenResponse: a token response too large for a cache file
+// serves its run and is not cached, with a warning: written, the file would
+// stop every later run as not a token cache.
+func TestOversizedTokenResponse(t *testing.T) {
+	scopes := make([]string, 5000)
+	for i := range scopes {
+		scopes[i] = fmt.Sprintf("read:item-%d", i)
+	}
+	for _, tt := range []struct{ name, body string }{
+		{"a long scope", `{"access_token":"eyJ.big.z","token_type":"Bearer","expires_in":3600,"scope":"` + strings.Join(scopes, " ") + `"}`},
+		{"a long access token", `{"access_token":"eyJ.` + strings.Repeat("A", 70_000) + `.z","token_type":"Bearer","expires_in":3600}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCareless(t, "application/json", tt.body)
+			cache := filepath.Join(t.TempDir(), "token.json")
+			for run := 1; run <= 2; run++ {
+				r := runCmd(t, nil, "-dev", "-domain", c.tenantURL, "-api", c.apiURL, "-token-cache", cache, "/api/private")
+				if r.code != 0 || !strings.Contains(r.stderr, "not cached") {
+					t.Errorf("run %d: got exit code %d and stderr %q, want 0 and a warning that the token is not cached", run, r.code, r.stderr)
+				}
+			}
+			if got := c.tokenRequests.Load(); got != 2 {
+				t.Errorf("got %d token requests, want 2 (one a run)", got)
+			}
+			if _, err := os.Stat(cache); !os.IsNotExist(err) {
+				t.Errorf("got a cache file (stat error %v), want none", err)
 			}
 		})
 	}
