@@ -160,6 +160,7 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	}
 	renew := e.Expiry.Sub(e.renewAt())
 	due := e.Expiry.IsZero() || !time.Now().Before(e.renewAt())
+	missing := c.lacks(e)
 	switch {
 	case e.Version != cacheVersion || e.AccessToken == "":
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: not a token cache of this version\n", c.path)
@@ -172,9 +173,9 @@ func (c *tokenCache) load(log io.Writer) (*oauth2.Token, time.Duration, error) {
 	case !c.sameClient(e):
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it holds a token for another tenant, audience, client or scope\n", c.path)
 		return nil, earlyExpiry, nil
-	case len(c.lacks(e)) > 0:
+	case len(missing) > 0:
 		fmt.Fprintf(log, "messages: ignoring the token cache %s: it does not record %s among its token's scopes; asking the tenant (the client may have been granted it since)\n",
-			c.path, clean(strings.Join(c.lacks(e), " ")))
+			c.path, clean(strings.Join(missing, " ")))
 		return nil, earlyExpiry, nil
 	case e.RefreshToken != "" && due:
 		fmt.Fprintf(log, "messages: the cached token in %s has expired or is about to; renewing it with its refresh token\n", c.path)
