@@ -180,10 +180,10 @@ func claimsFrom(r *http.Request) *domain.Claims {
 
 // verificationOutcome labels a Verify result under ctx for metrics: valid,
 // invalid (with the port's reason, or "other" for a code not among them),
-// unavailable (answered 503: no keys, or the verifier's own context error,
-// taken for a timeout inside it), cancelled (ctx ended first: the client
-// hung up, or a deadline a parent router set passed) or error. The classes
-// follow writeError's answers.
+// unavailable (answered 503: no keys, the verifier's own context error,
+// taken for a timeout inside it, or the shutdown timeout), cancelled (ctx
+// ended first: the client hung up, or a deadline a parent router set
+// passed) or error. The classes follow writeError's answers.
 func verificationOutcome(ctx context.Context, err error) (outcome, reason string) {
 	if err == nil {
 		return "valid", "" // before errors.As's target, which escapes: a valid token allocates nothing here
@@ -197,6 +197,8 @@ func verificationOutcome(ctx context.Context, err error) (outcome, reason string
 		return "invalid", string(invalid.Reason)
 	case errors.Is(err, ports.ErrKeysUnavailable):
 		return "unavailable", ""
+	case errors.Is(err, context.Canceled) && context.Cause(ctx) == errCutOff:
+		return "unavailable", "" // answered 503: the shutdown timeout cut it off
 	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())):
 		return "cancelled", ""
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -23,23 +23,26 @@ import (
 // verification that runs out of time with the client still there is 503.
 // The verification counts as cancelled whenever the request's context has
 // ended first (a parent router's timeout, say), not as a verifier error, and
-// a context error of the verifier's own as unavailable, as the 503 it is.
+// a context error of the verifier's own as unavailable, as the 503 it is. A
+// request the shutdown timeout cut off is the server's failure: 503.
 func TestClientGoneIsNotAServerError(t *testing.T) {
 	tests := []struct {
 		name        string
-		ctxEnd      string // how the request's context has ended: "", "cancel" (the client hung up) or "deadline"
+		ctxEnd      string // how the request's context has ended: "", "cancel" (the client hung up), "deadline" or "cut off" (Stop's shutdown timeout)
 		verifierErr error
 		wantStatus  int
 		wantRetry   string
+		wantReason  string // of the access line
 		wantOutcome string // of messages_api_token_verifications_total
 	}{
-		{"client hung up mid-verification", "cancel", nil, 499, "", "cancelled"},
+		{"client hung up mid-verification", "cancel", nil, 499, "", "cancelled", "cancelled"},
 		// The verifier's own context error is a timeout inside it: 503, and
 		// counted with the other 503s, not as the client's hang-up.
-		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "unavailable"},
-		{"verifier cancelled, client still there", "", context.Canceled, 503, "5", "unavailable"},
-		{"verifier cancelled, wrapped", "", fmt.Errorf("keys: %w", context.Canceled), 503, "5", "unavailable"},
-		{"the request's deadline passed mid-verification", "deadline", nil, 503, "5", "cancelled"},
+		{"verification ran out of time, client still there", "", context.DeadlineExceeded, 503, "5", "cancelled", "unavailable"},
+		{"verifier cancelled, client still there", "", context.Canceled, 503, "5", "cancelled", "unavailable"},
+		{"verifier cancelled, wrapped", "", fmt.Errorf("keys: %w", context.Canceled), 503, "5", "cancelled", "unavailable"},
+		{"the request's deadline passed mid-verification", "deadline", nil, 503, "5", "cancelled", "cancelled"},
+		{"cut off by the shutdown timeout", "cut off", nil, 503, "5", "shutdown", "unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +65,10 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			case "deadline":
 				ctx, cancel = context.WithDeadline(ctx, time.Unix(0, 0))
 				defer cancel()
+			case "cut off":
+				var cutOff context.CancelCauseFunc
+				ctx, cutOff = context.WithCancelCause(ctx)
+				cutOff(httpapi.ErrCutOff)
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/private", nil).WithContext(ctx)
 			req.Header.Set("Authorization", "Bearer "+readToken)
@@ -74,8 +81,8 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 				t.Errorf("got Retry-After %q, want %q", got, tt.wantRetry)
 			}
 			m := logs.All()[0].ContextMap()
-			if m["status"] != int64(tt.wantStatus) || m["reason"] != "cancelled" {
-				t.Errorf("got access line status %v reason %v, want %d cancelled", m["status"], m["reason"], tt.wantStatus)
+			if m["status"] != int64(tt.wantStatus) || m["reason"] != tt.wantReason {
+				t.Errorf("got access line status %v reason %v, want %d %s", m["status"], m["reason"], tt.wantStatus, tt.wantReason)
 			}
 			if got := verificationLabels(t, reg, "outcome"); len(got) != 1 || got[0] != tt.wantOutcome {
 				t.Errorf("got verification outcomes %v, want [%s]", got, tt.wantOutcome)

@@ -178,12 +178,15 @@ func TestStopServesTheFreshConnection(t *testing.T) {
 
 // TestShutdownTimeout: a request still in flight when the shutdown timeout
 // ends is cut off, its connection closed, and Stop says so: a request
-// that never ends cannot hold the process past its stop budget.
+// that never ends cannot hold the process past its stop budget. Its access
+// line says the server cut it off (503, reason shutdown), not that its
+// client hung up.
 func TestShutdownTimeout(t *testing.T) {
 	v := authtest.New(map[string]domain.Claims{"held": {Subject: "held@clients"}})
 	gate := v.Hold()
 	defer gate.Release()
-	s := NewServer(ServerConfig{Host: "127.0.0.1", ShutdownTimeout: time.Nanosecond}, v, nil, zap.NewNop())
+	log, logs, logged := signalOn("request rejected") // the access line, written once the handler has its answer
+	s := NewServer(ServerConfig{Host: "127.0.0.1", ShutdownTimeout: time.Nanosecond}, v, nil, log)
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +204,10 @@ func TestShutdownTimeout(t *testing.T) {
 	}
 	if err := <-answered; err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("got %v for the held request, want its connection closed", err)
+	}
+	await(t, logged, "access line of the request cut off")
+	if m := logs.FilterMessage("request rejected").All()[0].ContextMap(); m["status"] != int64(http.StatusServiceUnavailable) || m["reason"] != "shutdown" {
+		t.Errorf("got access line status %v reason %v, want 503 shutdown", m["status"], m["reason"])
 	}
 }
 

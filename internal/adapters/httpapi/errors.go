@@ -34,6 +34,10 @@ var (
 // connection before the answer was ready.
 const statusClientClosedRequest = 499
 
+// errCutOff is the cause of a request's context cancelled by Stop when
+// the shutdown timeout ends.
+var errCutOff = errors.New("httpapi: cut off by the shutdown timeout")
+
 // errorBody is every error response's JSON body.
 type errorBody struct {
 	Error       string `json:"error"`
@@ -85,6 +89,13 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		st.reason = "keys_unavailable"
 		w.Header().Set("Retry-After", h.retryAfter)
 		h.sampled.Warn("keys unavailable", zap.Inline(st), zap.Error(err)) // sampled: an outage is many requests
+	case errors.Is(err, context.Canceled) && context.Cause(r.Context()) == errCutOff:
+		// The server cut the request off: a failure of ours, not the
+		// client's hang-up, however the connection ends.
+		status = http.StatusServiceUnavailable
+		body = errorBody{"temporarily_unavailable", "the server is stopping, retry"}
+		st.reason = "shutdown"
+		w.Header().Set("Retry-After", h.retryAfter)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client hung up mid-verification: nobody reads this answer,
 		// and a 5xx would count the hang-up, which any client can cause

@@ -8,6 +8,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// ErrCutOff is the cause Stop gives the contexts of the requests the
+// shutdown timeout cuts off.
+var ErrCutOff = errCutOff
+
 // AccessLineWriter returns a func that writes to log, through the handler
 // NewHandler builds, the access line of one GET /api/public answered 200.
 // Each call makes its own request state, so each goroutine needs its own.

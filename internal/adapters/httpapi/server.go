@@ -94,6 +94,11 @@ type Server struct {
 	draining     atomic.Bool   // from the start of Stop: every response closes its connection
 	active       atomic.Int64  // connections in StateActive: a request's head read, then served and its answer written out
 	conns        sync.Map      // each open connection (net.Conn) → *connFlags
+	// base is every request's context's root; cutOff cancels it with
+	// errCutOff when the shutdown timeout ends, so a request waiting then
+	// is answered as cut off by the server, not as its client hanging up.
+	base   context.Context
+	cutOff context.CancelCauseFunc
 	// warnedFull is when the connection cap was last said to be reached,
 	// in nanoseconds since epoch (a monotonic reading).
 	warnedFull atomic.Int64
@@ -113,7 +118,9 @@ func NewServer(cfg ServerConfig, verifier ports.TokenVerifier, metrics *Metrics,
 	cfg.setDefaults()
 	opts = append([]Option{WithMetrics(metrics)}, opts...)
 	s := &Server{cfg: cfg, log: log, fresh: map[net.Conn]struct{}{}, freshChange: make(chan struct{}), served: make(chan struct{}), epoch: time.Now(), fileLimit: openFileLimit, reclaimAfter: reclaimAfter}
+	s.base, s.cutOff = context.WithCancelCause(context.Background())
 	s.srv = &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ConnState:         s.trackFresh,
 		ConnContext:       s.connContext,
 		Handler:           s.closeConnections(NewHandler(cfg.Handler, verifier, log, opts...)),
@@ -239,6 +246,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	cancelCaughtUp()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		cut := s.active.Load() // connections owing an answer
+		s.cutOff(errCutOff)    // before Close, whose closed connections would read as hang-ups
 		_ = s.srv.Close()      // past the deadline: cut the stragglers off
 		if cut > 0 {
 			return fmt.Errorf("httpapi: shutdown: %w (requests in flight: %d)", err, cut)
