@@ -246,6 +246,12 @@ func TestConfigFromEnv(t *testing.T) {
 			"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "10%"}, false, `OTEL_TRACES_SAMPLER_ARG "10%"`},
 		{"sampler unknown with the SDK disabled", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_SAMPLER": "jaeger_remote"}, false, "OTEL_TRACES_SAMPLER"},
 		{"sampler well-formed without an exporter", map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, false, ""},
+		// So are the resource attributes, and a malformed entry would be
+		// printed, value and all (a cluster may set them for every pod).
+		{"resource attribute without = and no exporter", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "service.version=1,api.key:SECRET"}, false, "OTEL_RESOURCE_ATTRIBUTES entry 2 is not name=value"},
+		{"resource attribute without = with exporting off", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_RESOURCE_ATTRIBUTES": "SECRET"}, false, "OTEL_RESOURCE_ATTRIBUTES entry 1 is not name=value"},
+		{"resource attribute without = with the SDK disabled", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_RESOURCE_ATTRIBUTES": "a=1,SECRET"}, false, "OTEL_RESOURCE_ATTRIBUTES entry 2"},
+		{"resource attributes well-formed without an exporter", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod"}, false, ""},
 		{"bad values ignored without export", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, false, ""},
 		{"bad values ignored with no endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "soon", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, false, ""},
 	}

@@ -54,7 +54,6 @@ func checkExportEnv(getenv func(string) string) error {
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
 		errs = append(errs, checkPairs(name, get(name), true)...)
 	}
-	errs = append(errs, checkPairs("OTEL_RESOURCE_ATTRIBUTES", get("OTEL_RESOURCE_ATTRIBUTES"), false)...)
 	// The SDK multiplies milliseconds into a time.Duration, which wraps
 	// past about 292 years into a negative timeout; it makes the queue, and
 	// a batch, at the size asked for, which past memory is a fatal out-of-memory at start.

@@ -6,6 +6,7 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -60,8 +61,9 @@ const DefaultFlushTimeout = 3 * time.Second
 // this build does not carry (only otlp over http/protobuf) instead of
 // silently sending nothing. Whether or not spans are exported, it reads
 // OTEL_PROPAGATORS (is an incoming traceparent honoured?) and checks
-// OTEL_SDK_DISABLED and OTEL_TRACES_SAMPLER with its _ARG, which the SDK
-// reads for the provider without an exporter too. Errors name the variable.
+// OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER with its _ARG and
+// OTEL_RESOURCE_ATTRIBUTES, which the SDK reads for the provider without an
+// exporter too. Errors name the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	ignoreParent, err := propagatorsFromEnv(getenv("OTEL_PROPAGATORS"))
 	if err != nil {
@@ -69,6 +71,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := checkSampler(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")), strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG"))); err != nil {
 		return Config{}, err
+	}
+	// Gate: the SDK would print a malformed one, echoing it, in plain text among the JSON lines.
+	if errs := checkPairs("OTEL_RESOURCE_ATTRIBUTES", strings.TrimSpace(getenv("OTEL_RESOURCE_ATTRIBUTES")), false); len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
 	}
 	if disabled, err := otelBool("OTEL_SDK_DISABLED", strings.TrimSpace(getenv("OTEL_SDK_DISABLED"))); err != nil || disabled {
 		return Config{IgnoreParent: ignoreParent}, err
